@@ -1,0 +1,178 @@
+"""Working calendars: shifts, rosters, Chinese holidays and make-up working
+days, and date overrides (overtime, temporary staff, absences).
+
+All times are China Standard Time, naive. Holidays come from the maintained
+``chinese-calendar`` package; years it does not cover must be listed in the
+scenario (``calendars.holidays.years``), and the loader says so otherwise.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from rules.org import Frozen, Id
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HHMM = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
+
+
+def hours_of(clock: str) -> float:
+    h, m = clock.split(":")
+    return int(h) + int(m) / 60
+
+
+class Shift(Frozen):
+    start: str = Field(pattern=HHMM)
+    end: str = Field(pattern=HHMM)
+    #: Unpaid breaks inside the shift, as [from, to] pairs.
+    breaks: tuple[tuple[str, str], ...] = ()
+    weekdays: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+    #: Off on Chinese public holidays?
+    holidays_off: bool = True
+    #: Work on the make-up working days (调休上班) that fall on weekends?
+    makeup_days_on: bool = True
+
+    @model_validator(mode="after")
+    def _times(self) -> "Shift":
+        if hours_of(self.start) >= hours_of(self.end):
+            raise ValueError(f"start {self.start} must be before end {self.end} (shifts do not cross midnight)")
+        for lo, hi in self.breaks:
+            if not (hours_of(self.start) <= hours_of(lo) < hours_of(hi) <= hours_of(self.end)):
+                raise ValueError(f"break [{lo}, {hi}] must lie inside the shift {self.start}-{self.end}")
+        return self
+
+    def blocks(self) -> list[tuple[float, float]]:
+        """On-duty blocks of a day, in hours after midnight."""
+        out, t = [], hours_of(self.start)
+        for lo, hi in sorted(self.breaks):
+            out.append((t, hours_of(lo)))
+            t = hours_of(hi)
+        out.append((t, hours_of(self.end)))
+        return [(a, b) for a, b in out if b > a]
+
+    @property
+    def hours_per_day(self) -> float:
+        return sum(b - a for a, b in self.blocks())
+
+
+class RosterGroup(Frozen):
+    shift: Id
+    #: How many of the role's members work this shift; ``all`` for everyone
+    #: not assigned to another group.
+    members: int | Literal["all"] = "all"
+
+
+class Override(Frozen):
+    """A change on given dates: temporary staff, overtime, absence."""
+    role: Id
+    start: dt.date
+    end: dt.date
+    #: ``extra``: n temporary members work ``shift``; ``overtime``: n regular
+    #: members also work ``shift``; ``absent``: n members are away.
+    change: Literal["extra", "overtime", "absent"]
+    members: int = Field(ge=1)
+    shift: Id | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Override":
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        if self.change in ("extra", "overtime") and self.shift is None:
+            raise ValueError(f"a change of kind '{self.change}' needs 'shift'")
+        return self
+
+
+class YearHolidays(Frozen):
+    holidays: tuple[dt.date, ...] = ()
+    workdays: tuple[dt.date, ...] = ()
+
+
+class Holidays(Frozen):
+    #: ``chinese_calendar``: the maintained package; ``listed``: only ``years``.
+    source: Literal["chinese_calendar", "listed"] = "chinese_calendar"
+    #: Years the package does not cover (or corrections): listed by hand.
+    years: dict[int, YearHolidays] = {}
+
+
+class Calendars(Frozen):
+    holidays: Holidays = Holidays()
+    shifts: dict[Id, Shift] = Field(min_length=1)
+    rosters: dict[Id, tuple[RosterGroup, ...]] = Field(min_length=1)
+    overrides: tuple[Override, ...] = ()
+
+
+class DayKinds:
+    """Answers "is this date a holiday / make-up working day / working day"."""
+
+    def __init__(self, holidays: Holidays) -> None:
+        self._source = holidays.source
+        self._listed = {y: (frozenset(v.holidays), frozenset(v.workdays))
+                        for y, v in holidays.years.items()}
+
+    def _listed_kind(self, day: dt.date) -> str | None:
+        year = self._listed.get(day.year)
+        if year is None:
+            return None
+        if day in year[0]:
+            return "holiday"
+        if day in year[1]:
+            return "makeup"
+        return "weekend" if day.weekday() >= 5 else "weekday"
+
+    def kind(self, day: dt.date) -> str:
+        """One of ``weekday``, ``weekend``, ``holiday``, ``makeup``."""
+        listed = self._listed_kind(day)
+        if listed is not None:
+            return listed
+        if self._source == "listed":
+            return "weekend" if day.weekday() >= 5 else "weekday"
+        return _library_kind(day)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return self.kind(day) in ("weekday", "makeup")
+
+    def on_duty(self, shift: Shift, day: dt.date) -> bool:
+        kind = self.kind(day)
+        if kind == "holiday":
+            return not shift.holidays_off and WEEKDAYS[day.weekday()] in shift.weekdays
+        if kind == "makeup":
+            return shift.makeup_days_on or WEEKDAYS[day.weekday()] in shift.weekdays
+        return WEEKDAYS[day.weekday()] in shift.weekdays
+
+
+@lru_cache(maxsize=4096)
+def _library_kind(day: dt.date) -> str:
+    import chinese_calendar  # imported late: only scenarios that use it pay
+
+    if chinese_calendar.is_holiday(day):
+        return "holiday" if day.weekday() < 5 or _named_holiday(day) else "weekend"
+    return "makeup" if day.weekday() >= 5 else "weekday"
+
+
+def _named_holiday(day: dt.date) -> bool:
+    import chinese_calendar
+
+    on_holiday, name = chinese_calendar.get_holiday_detail(day)
+    return bool(on_holiday and name)
+
+
+def library_covers(year: int) -> bool:
+    """Does the installed chinese-calendar know this year's holidays?"""
+    import chinese_calendar
+
+    try:
+        chinese_calendar.is_holiday(dt.date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def library_version() -> str:
+    import chinese_calendar
+
+    return getattr(chinese_calendar, "__version__", "unknown")

@@ -1,0 +1,219 @@
+"""Cross-field checks that a schema alone cannot express.
+
+Each check yields ``(path, message)``; the loader maps the path back to the
+file that set it. Messages say what is wrong and what would be right.
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Iterator
+
+from rules.aftersales import table_problems
+from rules.calendar import library_covers, library_version
+from rules.scenario import Scenario
+from rules.workflow import Approval, Branch, Contest, Meeting, Wait, Work, walk
+
+Found = Iterator[tuple[tuple, str]]
+
+
+def _unknown(kind: str, name: str, known) -> str:
+    known = sorted(known)
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else f"known {kind}s: {', '.join(known)}"
+    return f"unknown {kind} '{name}'; {hint}"
+
+
+def check_org(s: Scenario) -> Found:
+    org = s.org
+    for rid, role in org.roles.items():
+        if role.department not in org.departments:
+            yield ("org", "roles", rid, "department"), _unknown("department", role.department, org.departments)
+        if role.reports_to is not None and role.reports_to not in org.roles:
+            yield ("org", "roles", rid, "reports_to"), _unknown("role", role.reports_to, org.roles)
+        if role.roster not in s.calendars.rosters:
+            yield ("org", "roles", rid, "roster"), _unknown("roster", role.roster, s.calendars.rosters)
+    roots = [r for r, role in org.roles.items() if role.reports_to is None]
+    if roots != ["general_manager"] and "general_manager" in org.roles:
+        others = [r for r in roots if r != "general_manager"]
+        for r in others:
+            yield ("org", "roles", r, "reports_to"), (
+                "missing: every role except general_manager must report to someone; "
+                "reporting lines must form one tree rooted at general_manager")
+    if "general_manager" not in org.roles and s.rules == "default":
+        yield ("org", "roles"), "the shop's chart needs the role 'general_manager' at its root"
+    yield from _cycles(s)
+    for gid, group in org.groups.items():
+        for i, member in enumerate(group.members):
+            if member not in org.roles:
+                yield ("org", "groups", gid, "members", i), _unknown("role", member, org.roles)
+
+
+def _cycles(s: Scenario) -> Found:
+    roles = s.org.roles
+    reported: set[str] = set()
+    for start in roles:
+        seen: list[str] = []
+        node: str | None = start
+        while node is not None and node in roles and node not in seen:
+            seen.append(node)
+            node = roles[node].reports_to
+        if node is not None and node in seen:
+            loop = seen[seen.index(node):]
+            key = frozenset(loop)
+            if key not in reported:
+                reported.add(key)
+                chain = " -> ".join(loop + [node])
+                yield ("org", "roles", node, "reports_to"), (
+                    f"reporting lines form a cycle ({chain}); they must form a tree rooted at general_manager")
+
+
+def check_calendars(s: Scenario) -> Found:
+    cal = s.calendars
+    for rid, groups in cal.rosters.items():
+        alls = 0
+        for i, g in enumerate(groups):
+            if g.shift not in cal.shifts:
+                yield ("calendars", "rosters", rid, i, "shift"), _unknown("shift", g.shift, cal.shifts)
+            alls += g.members == "all"
+        if alls > 1:
+            yield ("calendars", "rosters", rid), "at most one group may have members: all"
+    for rid, role in s.org.roles.items():
+        groups = cal.rosters.get(role.roster, ())
+        fixed = sum(g.members for g in groups if g.members != "all")
+        n = s.org.headcount(rid)
+        if fixed > n:
+            yield ("org", "roles", rid, "roster"), (
+                f"roster '{role.roster}' assigns {fixed} members but {rid} has headcount {n}")
+    for i, o in enumerate(cal.overrides):
+        if o.role not in s.org.roles:
+            yield ("calendars", "overrides", i, "role"), _unknown("role", o.role, s.org.roles)
+        if o.shift is not None and o.shift not in cal.shifts:
+            yield ("calendars", "overrides", i, "shift"), _unknown("shift", o.shift, cal.shifts)
+    if cal.holidays.source == "chinese_calendar":
+        for year in range(s.horizon.start.year, s.horizon.end.year + 1):
+            if year not in cal.holidays.years and not library_covers(year):
+                yield ("calendars", "holidays", "years"), (
+                    f"chinese-calendar {library_version()} does not cover {year} yet; "
+                    f"list that year's holidays and make-up working days under "
+                    f"calendars.holidays.years.{year} (holidays: [...], workdays: [...])")
+
+
+def check_workflows(s: Scenario) -> Found:
+    org = s.org
+    lanes_ok = set(org.roles) | set(org.parties) | set(org.groups)
+    for wid, wf in s.workflows.items():
+        base = ("workflows", wid)
+        for i, lane in enumerate(wf.lanes):
+            if lane not in lanes_ok:
+                yield base + ("lanes", i), _unknown("role or party", lane, lanes_ok)
+        covered = set(wf.lanes)
+        for lane in wf.lanes:
+            if lane in org.groups:
+                covered |= set(org.groups[lane].members)
+        if wf.trigger.kind in ("demand", "campaign") and s.demand is None:
+            yield base + ("trigger", "kind"), f"trigger '{wf.trigger.kind}' needs a 'demand' section in the scenario"
+        for path, step, siblings in walk(wf.steps, base + ("steps",)):
+            if step.id in [x.id for x in siblings[: _index(siblings, step)]]:
+                yield path + ("id",), (f"duplicate step id '{step.id}' in one step list of workflow '{wid}'; "
+                                       f"ids must be unique within a list (rework targets them)")
+            yield from _check_step(s, wf, path, step, siblings, covered)
+
+
+def _index(siblings, step) -> int:
+    return next(i for i, x in enumerate(siblings) if x is step)
+
+
+def _need_role(s: Scenario, path: tuple, field: str, role: str, covered: set[str]) -> Found:
+    if role not in s.org.roles:
+        yield path + (field,), _unknown("role", role, s.org.roles)
+        return
+    if role not in covered:
+        yield path + (field,), f"role '{role}' is not in the workflow's lanes; add it to 'lanes'"
+    if s.org.headcount(role) == 0:
+        yield path + (field,), f"role '{role}' has headcount 0, so this step could never be done"
+
+
+def _check_step(s: Scenario, wf, path: tuple, step, siblings, covered: set[str]) -> Found:
+    if isinstance(step, (Work, Approval, Contest)):
+        yield from _need_role(s, path, "role", step.role, covered)
+    if isinstance(step, Contest):
+        yield from _need_role(s, path, "judge", step.judge, covered)
+        if step.role in s.org.roles and step.entrants > s.org.headcount(step.role):
+            yield path + ("entrants",), (
+                f"{step.entrants} entrants but role '{step.role}' has only {s.org.headcount(step.role)} members")
+    if isinstance(step, Meeting):
+        for role, n in step.roles.items():
+            yield from _need_role(s, path + ("roles",), role, role, covered)
+            if role in s.org.roles and n != "all" and n > s.org.headcount(role):
+                yield path + ("roles", role), f"{n} attendees but role '{role}' has only {s.org.headcount(role)} members"
+    if isinstance(step, Wait) and step.party not in s.org.parties:
+        yield path + ("party",), _unknown("party", step.party, s.org.parties)
+    if isinstance(step, Approval):
+        earlier = [x.id for x in siblings[: _index(siblings, step) + 1]]
+        if step.rework_to not in earlier:
+            yield path + ("rework_to",), (
+                f"rework_to '{step.rework_to}' must name this step or an earlier step of the same list "
+                f"({', '.join(earlier)}); a later or nested target could loop without end")
+    if isinstance(step, Branch) and step.by in ("aftersales_table", "refund_table"):
+        yield from _check_table_branch(s, wf, path, step)
+
+
+def _check_table_branch(s: Scenario, wf, path: tuple, step: Branch) -> Found:
+    if s.aftersales is None:
+        yield path + ("by",), f"branch by {step.by} needs an 'aftersales' section"
+        return
+    if step.by == "aftersales_table":
+        kind = wf.aftersales_kind
+        if kind is None:
+            yield path + ("by",), "a branch by aftersales_table needs the workflow's 'aftersales_kind' (exchange or return)"
+            return
+        expected = s.aftersales.actions_for(kind)
+    else:
+        expected = {r.action for r in s.aftersales.refund_table}
+    got = set(step.actions)
+    for missing in sorted(expected - got):
+        yield path + ("actions",), f"missing action '{missing}', which the table can choose; add steps for it"
+    for extra in sorted(got - expected):
+        yield path + ("actions", extra), f"action '{extra}' is never chosen by the table; expected {sorted(expected)}"
+
+
+def check_aftersales(s: Scenario) -> Found:
+    if s.aftersales is not None:
+        for path, message in table_problems(s.aftersales):
+            yield ("aftersales",) + path, message
+
+
+def check_windows(s: Scenario) -> Found:
+    for wid, win in s.service_windows.items():
+        base = ("service_windows", wid)
+        activities: set[str] = set()
+        for i, w in enumerate(win.workflows):
+            if w not in s.workflows:
+                yield base + ("workflows", i), _unknown("workflow", w, s.workflows)
+                continue
+            activities |= {step.id for _, step, _ in walk(s.workflows[w].steps)}
+            activities |= _extra_activities(s.workflows[w])
+        if not activities:
+            continue
+        for field, act in (("start", win.start.activity), ("end", win.end.activity), ("only_if", win.only_if)):
+            if act is not None and act not in activities:
+                sub = (field, "activity") if field != "only_if" else (field,)
+                yield base + sub, _unknown("activity", act, activities)
+    for wid in s.targets:
+        if wid not in s.service_windows:
+            yield ("targets", wid), _unknown("service window", wid, s.service_windows)
+
+
+def _extra_activities(wf) -> set[str]:
+    """Activities the engine records besides steps: the case's own start."""
+    return {"case_start", "case_end"}
+
+
+def check_scenario(s: Scenario) -> Found:
+    for check in (check_org, check_calendars, check_workflows, check_aftersales, check_windows):
+        yield from check(s)
+    if s.demand is not None:
+        for cid, c in s.demand.campaigns.items():
+            if c.end < s.horizon.start or c.start > s.horizon.end:
+                yield ("demand", "campaigns", cid), (
+                    f"campaign {c.start}..{c.end} lies outside the horizon {s.horizon.start}..{s.horizon.end}")

@@ -1,0 +1,89 @@
+"""Demand: orders, chats and after-sales requests over calendar time.
+
+Orders follow a non-homogeneous Poisson process whose rate is the product
+of a base daily volume, a weekday profile, an hour-of-day profile and the
+multiplier of any campaign running that day.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from rules.distributions import Duration
+from rules.org import Frozen, Id
+
+Share = Annotated[float, Field(ge=0, le=1)]
+Positive = Annotated[float, Field(ge=0)]
+
+
+class Campaign(Frozen):
+    name_zh: str = ""
+    kind: Literal["presale_deposit", "presale_balance", "peak", "event"] = "event"
+    start: dt.date
+    end: dt.date
+    order_multiplier: float = Field(ge=0)
+    #: Chats surge less or more than orders; defaults to the order multiplier.
+    chat_multiplier: float | None = Field(default=None, ge=0)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _dates(self) -> "Campaign":
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class RatePeriod(Frozen):
+    """A value that holds for orders placed between two dates."""
+    start: dt.date
+    end: dt.date
+    value: Share
+
+    @model_validator(mode="after")
+    def _dates(self) -> "RatePeriod":
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class Demand(Frozen):
+    orders_per_day: Positive
+    #: Multipliers Monday..Sunday.
+    weekday_profile: tuple[Positive, Positive, Positive, Positive, Positive, Positive, Positive] = (1,) * 7
+    #: Relative weights of the 24 hours (normalised by the engine).
+    hour_profile: tuple[Positive, ...] = Field(default=(1,) * 24, min_length=24, max_length=24)
+    campaigns: dict[Id, Campaign] = {}
+    #: Extra chat multiplier on the days around a campaign: chats rise
+    #: ``before_days`` before and stay high ``after_days`` after.
+    chat_surge_before_days: Positive = 2
+    chat_surge_after_days: Positive = 3
+    chat_share_of_orders: Share
+    chat_conversion: Annotated[float, Field(gt=0, le=1)]
+    return_rate: Share
+    return_rate_periods: tuple[RatePeriod, ...] = ()
+    exchange_share: Share
+    #: From delivery to the customer's after-sales request.
+    aftersales_lag: Duration
+    #: Share of delivered orders whose review the shop follows up.
+    review_followup_share: Share = 0.1
+    #: The workflows the demand model starts, and the order activity after
+    #: which after-sales requests are drawn (delivery).
+    order_workflow: Id = "presales_order"
+    exchange_workflow: Id = "exchange"
+    return_workflow: Id = "return"
+    aftersales_from: Id = "customer_receives"
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _profile(self) -> "Demand":
+        if sum(self.hour_profile) <= 0:
+            raise ValueError("hour_profile must not be all zeros")
+        return self
+
+    def return_rate_on(self, day: dt.date) -> float:
+        for period in self.return_rate_periods:
+            if period.start <= day <= period.end:
+                return period.value
+        return self.return_rate

@@ -1,0 +1,174 @@
+"""Named duration distributions with units.
+
+Every duration in the rules and scenarios is one of these specs. A spec is
+validated when it is loaded and compiled once into a sampler that returns
+*hours*, the engine's time unit, so the hot path never branches on the kind.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Callable, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Unit = Literal["minutes", "hours", "days"]
+
+#: Hours per unit. ``days`` are 24 elapsed hours; staff working time is
+#: expressed in hours so that "a working day" is never ambiguous.
+HOURS_PER_UNIT: dict[str, float] = {"minutes": 1 / 60, "hours": 1.0, "days": 24.0}
+
+Sampler = Callable[[np.random.Generator], float]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    unit: Unit = "hours"
+
+    @property
+    def scale(self) -> float:
+        return HOURS_PER_UNIT[self.unit]
+
+    def mean_hours(self) -> float:
+        raise NotImplementedError
+
+    def sampler(self) -> Sampler:
+        raise NotImplementedError
+
+
+class Fixed(_Spec):
+    dist: Literal["fixed"]
+    value: float = Field(ge=0)
+
+    def mean_hours(self) -> float:
+        return self.value * self.scale
+
+    def sampler(self) -> Sampler:
+        v = self.value * self.scale
+        return lambda rng: v
+
+
+class Exponential(_Spec):
+    dist: Literal["exponential"]
+    mean: float = Field(gt=0)
+
+    def mean_hours(self) -> float:
+        return self.mean * self.scale
+
+    def sampler(self) -> Sampler:
+        m = self.mean * self.scale
+        return lambda rng: rng.exponential(m)
+
+
+class Uniform(_Spec):
+    dist: Literal["uniform"]
+    low: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _order(self) -> "Uniform":
+        if self.low > self.high:
+            raise ValueError(f"low ({self.low}) must be <= high ({self.high})")
+        return self
+
+    def mean_hours(self) -> float:
+        return (self.low + self.high) / 2 * self.scale
+
+    def sampler(self) -> Sampler:
+        lo, hi = self.low * self.scale, self.high * self.scale
+        return lambda rng: rng.uniform(lo, hi)
+
+
+class Triangular(_Spec):
+    dist: Literal["triangular"]
+    low: float = Field(ge=0)
+    mode: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _order(self) -> "Triangular":
+        if not (self.low <= self.mode <= self.high) or self.low == self.high:
+            raise ValueError(
+                f"need low <= mode <= high and low < high, got "
+                f"low={self.low}, mode={self.mode}, high={self.high}")
+        return self
+
+    def mean_hours(self) -> float:
+        return (self.low + self.mode + self.high) / 3 * self.scale
+
+    def sampler(self) -> Sampler:
+        s = self.scale
+        lo, mo, hi = self.low * s, self.mode * s, self.high * s
+        return lambda rng: rng.triangular(lo, mo, hi)
+
+
+class Lognormal(_Spec):
+    """Parameterised by its own mean and standard deviation, which managers
+    can read, rather than by the underlying normal's mu and sigma."""
+    dist: Literal["lognormal"]
+    mean: float = Field(gt=0)
+    sd: float = Field(gt=0)
+
+    def mean_hours(self) -> float:
+        return self.mean * self.scale
+
+    def sampler(self) -> Sampler:
+        sigma2 = np.log1p((self.sd / self.mean) ** 2)
+        mu = float(np.log(self.mean * self.scale) - sigma2 / 2)
+        sigma = float(np.sqrt(sigma2))
+        return lambda rng: rng.lognormal(mu, sigma)
+
+
+class Gamma(_Spec):
+    dist: Literal["gamma"]
+    shape: float = Field(gt=0)
+    scale_: float = Field(gt=0, alias="scale")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def mean_hours(self) -> float:
+        return self.shape * self.scale_ * self.scale
+
+    def sampler(self) -> Sampler:
+        k, theta = self.shape, self.scale_ * self.scale
+        return lambda rng: rng.gamma(k, theta)
+
+
+class Empirical(_Spec):
+    dist: Literal["empirical"]
+    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
+    weights: list[Annotated[float, Field(ge=0)]] | None = None
+
+    @model_validator(mode="after")
+    def _weights(self) -> "Empirical":
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError(
+                    f"weights has {len(self.weights)} entries but values has "
+                    f"{len(self.values)}; give one weight per value")
+            if sum(self.weights) <= 0:
+                raise ValueError("weights must not all be zero")
+        return self
+
+    def _p(self) -> np.ndarray | None:
+        if self.weights is None:
+            return None
+        w = np.asarray(self.weights, dtype=float)
+        return w / w.sum()
+
+    def mean_hours(self) -> float:
+        p = self._p()
+        v = np.asarray(self.values) * self.scale
+        return float(v.mean() if p is None else (v * p).sum())
+
+    def sampler(self) -> Sampler:
+        v = np.asarray(self.values, dtype=float) * self.scale
+        p = self._p()
+        return lambda rng: float(v[rng.choice(len(v), p=p)])
+
+
+Duration = Annotated[
+    Union[Fixed, Exponential, Uniform, Triangular, Lognormal, Gamma, Empirical],
+    Field(discriminator="dist"),
+]
+
+DIST_KINDS = ("fixed", "exponential", "uniform", "triangular", "lognormal", "gamma", "empirical")

@@ -1,0 +1,83 @@
+"""The organisation chart: departments, roles with headcounts and reporting
+lines, outside parties, discussion groups and recurring duties."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rules.distributions import Duration
+
+Id = str
+Basis = Literal["documented", "implied", "assumed", "rule"]
+
+
+class Frozen(BaseModel):
+    """Base of every rules object: unknown keys fail, objects are immutable."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Department(Frozen):
+    name_zh: str
+    function: str = ""
+    #: False for the units the workflows name outside the center (GM, finance...).
+    in_operations_center: bool = True
+
+
+class Role(Frozen):
+    name_zh: str
+    department: Id
+    #: ``per_project`` follows the source's rule "运营: one per project".
+    headcount: Annotated[int, Field(ge=0)] | Literal["per_project"]
+    headcount_basis: Basis
+    reports_to: Id | None = None
+    #: Tasks one member works on at once (chats per customer-service agent).
+    concurrency: int = Field(default=1, ge=1)
+    #: What happens to a task running at the end of a shift.
+    at_shift_end: Literal["finish", "pause"] = "finish"
+    #: May a more urgent task interrupt a less urgent one in progress?
+    preemptive: bool = False
+    #: Working calendar (a roster name in ``calendars.rosters``).
+    roster: Id = "office"
+    note: str = ""
+
+    def members(self, projects: int) -> int:
+        return projects if self.headcount == "per_project" else self.headcount
+
+
+class Party(Frozen):
+    """Outside party: acts around the clock, is never short of people."""
+    name_zh: str
+
+
+class Group(Frozen):
+    name_zh: str
+    members: tuple[Id, ...] = Field(min_length=1)
+
+
+class Duty(Frozen):
+    """A recurring duty that takes staff time on schedule."""
+    role: Id
+    name_zh: str = ""
+    every: Literal["day", "week", "month", "quarter", "year"]
+    at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    #: For weekly duties: the weekday (mon..sun). For monthly: day of month.
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    day: int = Field(default=1, ge=1, le=28)
+    #: ``each``: every member does it; ``one``: one member; ``together``: a
+    #: meeting of all members of the role at once.
+    who: Literal["each", "one", "together"] = "each"
+    duration: Duration
+    priority: int = 5
+    source: str = ""
+
+
+class OrgChart(Frozen):
+    projects: int = Field(ge=1)
+    departments: dict[Id, Department]
+    roles: dict[Id, Role]
+    parties: dict[Id, Party]
+    groups: dict[Id, Group] = {}
+
+    def headcount(self, role: Id) -> int:
+        return self.roles[role].members(self.projects)

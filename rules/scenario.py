@@ -1,0 +1,60 @@
+"""The whole input of a run: the shop's rules plus a scenario's settings."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from rules.aftersales import AfterSales
+from rules.calendar import Calendars
+from rules.demand import Demand
+from rules.org import Duty, Frozen, Id, OrgChart
+from rules.windows import ServiceWindow
+from rules.workflow import Workflow
+
+
+class Horizon(Frozen):
+    """Simulated stretch of calendar time, both dates included."""
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _order(self) -> "Horizon":
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def hours(self) -> float:
+        return self.days * 24.0
+
+
+class Scenario(Frozen):
+    name: str = Field(min_length=1)
+    description: str = ""
+    #: ``default``: start from the shop's rules in ``rules/*.yaml``.
+    rules: Literal["default"] | None = None
+    horizon: Horizon
+    seed: int = Field(default=20261111, ge=0)
+    replications: int = Field(default=5, ge=1, le=10_000)
+    org: OrgChart
+    duties: dict[Id, Duty] = {}
+    calendars: Calendars
+    workflows: dict[Id, Workflow] = Field(min_length=1)
+    aftersales: AfterSales | None = None
+    service_windows: dict[Id, ServiceWindow] = {}
+    #: Window id -> share of cases that must meet it (e.g. 0.95).
+    targets: dict[Id, Annotated[float, Field(ge=0, le=1)]] = {}
+    demand: Demand | None = None
+
+    def headcount(self, role: Id) -> int:
+        return self.org.headcount(role)
+
+    @property
+    def total_headcount(self) -> int:
+        return sum(self.org.headcount(r) for r in self.org.roles)

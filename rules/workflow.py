@@ -1,0 +1,187 @@
+"""Workflows as lists of steps of a few kinds.
+
+Steps form a structured program: branches hold nested step lists and the
+only backward jump is an approval's rework, which is capped. So no workflow
+can loop forever, and the loader can prove it by looking at the data.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import Field, model_validator
+
+from rules.distributions import Duration
+from rules.org import Frozen, Id
+
+StepId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+Clock = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class _Step(Frozen):
+    id: StepId
+    name_zh: str = ""
+    #: Overrides the workflow's priority (smaller runs sooner).
+    priority: int | None = None
+
+
+class Work(_Step):
+    """Work by one member of a role."""
+    kind: Literal["work"]
+    role: Id
+    duration: Duration
+
+
+class Approval(_Step):
+    """An approver reviews; a rejection sends the case back to ``rework_to``."""
+    kind: Literal["approval"]
+    role: Id
+    duration: Duration
+    reject_probability: float = Field(ge=0, le=1)
+    #: An earlier step of the same step list (or this one) to redo.
+    rework_to: StepId
+    #: After this many rejections the item passes (the boss signs it off).
+    max_rounds: int = Field(ge=1, le=20)
+
+
+class Meeting(_Step):
+    """Several roles at the same moment: brainstorms, sign-offs."""
+    kind: Literal["meeting"]
+    #: role -> number of its members who attend (``all`` for the whole role).
+    roles: dict[Id, int | Literal["all"]] = Field(min_length=1)
+    duration: Duration
+
+
+class Contest(_Step):
+    """The "PK": n members of a role work in parallel, then a judge picks."""
+    kind: Literal["contest"]
+    role: Id
+    entrants: int = Field(ge=2)
+    duration: Duration
+    judge: Id
+    judge_duration: Duration
+
+
+class Wait(_Step):
+    """Waiting on an outside party, which acts around the clock."""
+    kind: Literal["wait"]
+    party: Id
+    duration: Duration
+
+
+class Scheduled(_Step):
+    """Waiting until a set moment: "upload at the scheduled time"."""
+    kind: Literal["scheduled"]
+    at: Clock
+    #: ``any`` day, or only the shop's ``working`` days.
+    days: Literal["any", "working"] = "working"
+
+
+class Milestone(_Step):
+    """A zero-duration marker in the event log (windows refer to them).
+    ``end_case`` closes the case there (a chat that ends without an order)."""
+    kind: Literal["milestone"]
+    end_case: bool = False
+
+
+class ProbabilityCase(Frozen):
+    name: StepId
+    p: float = Field(ge=0, le=1)
+    steps: tuple["Step", ...] = ()
+
+
+class Branch(_Step):
+    """A branch by probability, by one of the after-sales decision tables, or
+    by an attribute the demand model gave the case (``attribute``)."""
+    kind: Literal["branch"]
+    by: Literal["probability", "aftersales_table", "refund_table", "attribute"]
+    #: For ``by: attribute``: the case attribute whose value picks the action.
+    attribute: str | None = None
+    #: For ``by: probability``: the cases, whose p sum to 1.
+    cases: tuple[ProbabilityCase, ...] = ()
+    #: For a table: action -> steps.
+    actions: dict[StepId, tuple["Step", ...]] = {}
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Branch":
+        if self.by == "probability":
+            if not self.cases:
+                raise ValueError("a probability branch needs 'cases'")
+            if self.actions:
+                raise ValueError("a probability branch takes 'cases', not 'actions'")
+            total = sum(c.p for c in self.cases)
+            if abs(total - 1.0) > 1e-9:
+                raise ValueError(f"case probabilities sum to {total:g}; they must sum to 1")
+        else:
+            if self.by == "attribute" and not self.attribute:
+                raise ValueError("a branch by attribute needs 'attribute'")
+            if not self.actions and self.by != "attribute":
+                raise ValueError(f"a branch by {self.by} needs 'actions'")
+            if self.cases:
+                raise ValueError(f"a branch by {self.by} takes 'actions', not 'cases'")
+        return self
+
+
+Step = Annotated[
+    Union[Work, Approval, Meeting, Contest, Wait, Scheduled, Milestone, Branch],
+    Field(discriminator="kind"),
+]
+ProbabilityCase.model_rebuild()
+Branch.model_rebuild()
+
+
+class Trigger(Frozen):
+    """How cases of a workflow come into being.
+
+    ``demand``: created by the demand model (orders, chats, after-sales);
+    ``every``: on a calendar (``every`` day/week/month/quarter/year);
+    ``rate``: Poisson, ``mean`` cases per ``per``;
+    ``campaign``: ``lead_days`` before each campaign of the demand model;
+    ``none``: never started automatically.
+    """
+    kind: Literal["demand", "every", "rate", "campaign", "none"]
+    every: Literal["day", "week", "month", "quarter", "year"] | None = None
+    at: Clock = "09:00"
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    day: int = Field(default=1, ge=1, le=28)
+    month: int = Field(default=1, ge=1, le=12)
+    per: Literal["hour", "day", "week", "month"] = "week"
+    mean: float = Field(default=0, ge=0)
+    lead_days: float = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Trigger":
+        if self.kind == "every" and self.every is None:
+            raise ValueError("a trigger of kind 'every' needs 'every' (day, week, month, quarter or year)")
+        if self.kind == "rate" and self.mean <= 0:
+            raise ValueError("a trigger of kind 'rate' needs 'mean' > 0")
+        return self
+
+
+class Workflow(Frozen):
+    name_zh: str
+    number: int = Field(ge=1, description="position in the source's list of 17")
+    lanes: tuple[Id, ...] = Field(min_length=1)
+    steps: tuple[Step, ...] = Field(min_length=1)
+    trigger: Trigger = Trigger(kind="none")
+    #: Smaller runs sooner; customer-facing work is given a smaller number.
+    priority: int = 5
+    enabled: bool = True
+    #: For the after-sales workflows: which column of the decision table.
+    aftersales_kind: Literal["exchange", "return"] | None = None
+    source: str = ""
+
+
+def walk(steps: tuple[Step, ...], path: tuple = ()):
+    """Yield ``(path, step, siblings)`` for every step, depth first.
+
+    ``path`` is the field path below the workflow, e.g.
+    ``("steps", 3, "actions", "refuse", 0)``.
+    """
+    for i, step in enumerate(steps):
+        here = path + (i,)
+        yield here, step, steps
+        if isinstance(step, Branch):
+            for j, case in enumerate(step.cases):
+                yield from walk(case.steps, here + ("cases", j, "steps"))
+            for name, sub in step.actions.items():
+                yield from walk(sub, here + ("actions", name))

@@ -1,0 +1,1 @@
+"""opsim's engine: a scenario in, an event log out."""

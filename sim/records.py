@@ -1,0 +1,128 @@
+"""The event log: immutable records of what happened, and nothing else.
+
+The engine appends one :class:`Record` per step of a case (and per duty and
+case boundary). Analysis, windows, KPIs and plots read an :class:`EventLog`,
+never the engine, so a saved run can be re-analysed without re-simulating.
+
+Times are float hours since ``epoch`` (00:00 of the horizon's first day,
+China Standard Time, naive). A step still unfinished at the horizon has
+``end_time`` NaN and outcome ``open``; one never started also has
+``start_time`` NaN.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, NamedTuple
+
+import numpy as np
+
+NAN = math.nan
+
+#: Column order of ``events.csv`` (process-mining tools read case_id,
+#: activity, resource and the three timestamps).
+COLUMNS: tuple[str, ...] = (
+    "replication", "case_id", "workflow", "activity", "kind", "role", "resource",
+    "enable_time", "start_time", "end_time", "outcome", "priority",
+)
+TIME_COLUMNS = ("enable_time", "start_time", "end_time")
+
+
+class Record(NamedTuple):
+    """One thing that happened. ``kind`` is the step kind, ``case`` for the
+    ``case_start``/``case_end`` markers, or ``duty`` for recurring duties;
+    ``role`` is a role id, or the outside party's id for ``wait`` steps;
+    ``resource`` names the member(s), e.g. ``designer#3``."""
+    replication: int
+    case_id: int
+    workflow: str
+    activity: str
+    kind: str
+    role: str
+    resource: str
+    enable_time: float
+    start_time: float
+    end_time: float
+    outcome: str
+    priority: int
+
+
+@dataclass
+class EventLog:
+    """Column-oriented view of many records, plus the calendar it lives in."""
+    epoch: dt.datetime
+    horizon_hours: float
+    columns: dict[str, np.ndarray]
+    meta: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_records(cls, records: Iterable[Record], epoch: dt.datetime,
+                     horizon_hours: float, meta: dict | None = None) -> "EventLog":
+        rows = list(records)
+        cols: dict[str, np.ndarray] = {}
+        for i, name in enumerate(COLUMNS):
+            values = [r[i] for r in rows]
+            if name in TIME_COLUMNS:
+                cols[name] = np.asarray(values, dtype=float)
+            elif name in ("replication", "case_id", "priority"):
+                cols[name] = np.asarray(values, dtype=np.int64)
+            else:
+                cols[name] = np.asarray(values, dtype=object)
+        return cls(epoch, horizon_hours, cols, dict(meta or {}))
+
+    def __len__(self) -> int:
+        return len(self.columns["case_id"])
+
+    def where(self, mask: np.ndarray) -> "EventLog":
+        return EventLog(self.epoch, self.horizon_hours,
+                        {k: v[mask] for k, v in self.columns.items()}, self.meta)
+
+    def records(self) -> list[Record]:
+        cols = [self.columns[c] for c in COLUMNS]
+        return [Record(*(col[i].item() if hasattr(col[i], "item") else col[i] for col in cols))
+                for i in range(len(self))]
+
+    def timestamp(self, hours: float) -> dt.datetime:
+        return self.epoch + dt.timedelta(hours=hours)
+
+    def write_csv(self, path: Path) -> None:
+        """ISO timestamps to the second; empty cells for open times."""
+        epoch64 = np.datetime64(self.epoch, "s")
+        text = {}
+        for name in TIME_COLUMNS:
+            hours = self.columns[name]
+            secs = np.round(np.nan_to_num(hours) * 3600).astype("int64")
+            stamps = (epoch64 + secs.astype("timedelta64[s]")).astype(str)
+            text[name] = np.where(np.isnan(hours), "", stamps)
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(COLUMNS)
+            cols = [text.get(c, self.columns[c]) for c in COLUMNS]
+            w.writerows(zip(*cols))
+
+    @classmethod
+    def read_csv(cls, path: Path, epoch: dt.datetime, horizon_hours: float,
+                 meta: dict | None = None) -> "EventLog":
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh)
+            header = next(reader)
+            if tuple(header) != COLUMNS:
+                raise ValueError(f"{path}: columns {header} are not the event log's {list(COLUMNS)}")
+            raw = list(zip(*reader)) or [()] * len(COLUMNS)
+        epoch64 = np.datetime64(epoch, "s")
+        cols: dict[str, np.ndarray] = {}
+        for name, values in zip(COLUMNS, raw):
+            if name in TIME_COLUMNS:
+                arr = np.asarray(values, dtype=object)
+                empty = arr == ""
+                stamps = np.where(empty, str(epoch64), arr).astype("datetime64[s]")
+                hours = (stamps - epoch64).astype("int64") / 3600.0
+                cols[name] = np.where(empty, np.nan, hours)
+            elif name in ("replication", "case_id", "priority"):
+                cols[name] = np.asarray(values, dtype=np.int64)
+            else:
+                cols[name] = np.asarray(values, dtype=object)
+        return cls(epoch, horizon_hours, cols, dict(meta or {}))
