@@ -30,7 +30,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"check": cmd_check}
+def cmd_show(args: argparse.Namespace) -> int:
+    from sim.show import show_json, show_text
+    s = _load(args.scenario)
+    print(show_json(s) if args.format == "json" else show_text(s))
+    if args.diagram is not None:
+        from sim.diagram import write_diagrams
+        result = write_diagrams(s, Path(args.diagram))
+        if result.notice:
+            print(f"notice: {result.notice}", file=sys.stderr)
+        print(f"wrote {len(result.files)} files to {args.diagram}", file=sys.stderr)
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"check": cmd_check, "show": cmd_show}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("check", help="validate a scenario and the shop's rules")
     p.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO)
+    p = sub.add_parser("show", help="print the org chart and the workflows; draw them with --diagram")
+    p.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--diagram", metavar="DIR", help="write the org chart and swimlane diagrams (PNG, SVG) here")
     return parser
 
 
