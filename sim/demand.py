@@ -1,0 +1,101 @@
+"""Customer demand drawn up front: orders, chats and after-sales requests.
+
+Arrivals are a non-homogeneous Poisson process with a rate constant within
+each hour: base daily volume x weekday profile x hour-of-day profile x the
+campaign multiplier of the day. Everything about a case that the customer
+decides (chat or not, return or not, what inspection will find) is drawn here
+from the demand streams, before any staff act, so staffing changes never
+change the demand (common random numbers).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from rules.demand import Demand
+from rules.scenario import Scenario
+from sim.streams import Streams
+
+
+@dataclass(frozen=True)
+class Arrival:
+    time: float
+    attrs: dict
+
+
+def day_multipliers(d: Demand, days: list[dt.date]) -> tuple[np.ndarray, np.ndarray]:
+    """Order and chat multipliers per day. Chats rise ``chat_surge_before_days``
+    before a campaign and stay high ``chat_surge_after_days`` after it, at
+    half the campaign's extra surge (parameters.md, trust C)."""
+    orders = np.ones(len(days))
+    chats = np.ones(len(days))
+    for c in d.campaigns.values():
+        chat_mult = c.chat_multiplier if c.chat_multiplier is not None else c.order_multiplier
+        for i, day in enumerate(days):
+            if c.start <= day <= c.end:
+                orders[i] *= c.order_multiplier
+                chats[i] = max(chats[i], chat_mult)
+            elif (c.start - dt.timedelta(days=d.chat_surge_before_days) <= day < c.start
+                  or c.end < day <= c.end + dt.timedelta(days=d.chat_surge_after_days)):
+                chats[i] = max(chats[i], (1 + chat_mult) / 2)
+    return orders, chats
+
+
+def hourly_rates(d: Demand, days: list[dt.date], per_day: float, day_mult: np.ndarray) -> np.ndarray:
+    hours = np.asarray(d.hour_profile, dtype=float)
+    hours = hours / hours.sum()
+    weekday = np.asarray([d.weekday_profile[day.weekday()] for day in days])
+    return (per_day * weekday * day_mult)[:, None] * hours[None, :]
+
+
+def nhpp(rng: np.random.Generator, rates: np.ndarray) -> np.ndarray:
+    """Arrival times (hours) of a Poisson process constant within each hour."""
+    flat = rates.ravel()
+    counts = rng.poisson(flat)
+    base = np.repeat(np.arange(flat.size, dtype=float), counts)
+    return np.sort(base + rng.random(base.size))
+
+
+def order_arrivals(s: Scenario, streams: Streams, days: list[dt.date]) -> list[Arrival]:
+    d = s.demand
+    order_mult, chat_mult = day_multipliers(d, days)
+    orders = nhpp(streams.rng("arrivals:orders"), hourly_rates(d, days, d.orders_per_day, order_mult))
+    lost_per_day = d.orders_per_day * d.chat_share_of_orders * (1 / d.chat_conversion - 1)
+    lost = nhpp(streams.rng("arrivals:chats"), hourly_rates(d, days, lost_per_day, chat_mult))
+    rng = streams.rng("attributes:orders")
+    n = orders.size
+    chat = rng.random(n) < d.chat_share_of_orders
+    review = rng.random(n) < d.review_followup_share
+    rate = np.asarray([d.return_rate_on(days[min(int(t // 24), len(days) - 1)]) for t in orders])
+    after = rng.random(n) < rate
+    exchange = rng.random(n) < d.exchange_share
+    arrivals = [Arrival(float(t), {"contact": "chat_order" if c else "direct_order",
+                                   "review_followup": "yes" if r else "no"})
+                for t, c, r in zip(orders, chat, review)]
+    _attach_aftersales(s, streams, arrivals, after, exchange)
+    arrivals += [Arrival(float(t), {"contact": "chat_only", "review_followup": "no"}) for t in lost]
+    arrivals.sort(key=lambda a: a.time)
+    return arrivals
+
+
+def _attach_aftersales(s: Scenario, streams: Streams, arrivals: list[Arrival],
+                       after: np.ndarray, exchange: np.ndarray) -> None:
+    """Give the orders that will come back their after-sales request."""
+    d, table = s.demand, s.aftersales
+    rng = streams.rng("attributes:aftersales")
+    lag = d.aftersales_lag.sampler()
+    mix = table.case_mix
+    p = np.asarray([m.p for m in mix])
+    for a, back, exch in zip(arrivals, after, exchange):
+        if not back:
+            continue
+        m = mix[int(rng.choice(len(mix), p=p))]
+        a.attrs["aftersales"] = {
+            "kind": "exchange" if exch else "return",
+            "fault": m.fault,
+            "resalable": m.resalable,
+            "trade_status": "completed" if rng.random() < table.trade_completed_share else "not_completed",
+            "lag": lag(rng),
+        }

@@ -1,0 +1,233 @@
+"""Runs one case through its compiled steps, appending records as it goes.
+
+Cases are plain generator functions (SimPy processes). Each step in
+progress is registered in ``Context.active`` so that, at the horizon, the
+run reports it as open instead of dropping it.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Generator
+
+import simpy
+
+from rules.aftersales import AfterSales
+from sim.nodes import Node
+from sim.records import Record
+
+NAN = math.nan
+#: Every request that holds a person while waiting for others (meetings,
+#: team duties) uses one priority, so such requests are served first come
+#: first served within a pool; with roles acquired in sorted order this rules
+#: out deadlock between meetings.
+HOLD_PRIORITY = 3
+Hook = Callable[["Case"], None]
+
+
+class Case:
+    __slots__ = ("id", "workflow", "attrs")
+
+    def __init__(self, case_id: int, workflow: str, attrs: dict) -> None:
+        self.id = case_id
+        self.workflow = workflow
+        self.attrs = attrs
+
+
+class Context:
+    """What every case of one replication shares."""
+
+    def __init__(self, env: simpy.Environment, replication: int, aftersales: AfterSales | None,
+                 working_day: Callable[[int], bool]) -> None:
+        self.env = env
+        self.replication = replication
+        self.aftersales = aftersales
+        self.working_day = working_day
+        self.records: list[Record] = []
+        self.active: dict[int, tuple] = {}
+        self.hooks: dict[tuple[str, str], Hook] = {}
+        self._token = 0
+        self._case = 0
+
+    def new_case(self, workflow: str, attrs: dict | None = None) -> Case:
+        self._case += 1
+        return Case(self._case, workflow, attrs or {})
+
+    def open(self, entry: tuple) -> int:
+        self._token += 1
+        self.active[self._token] = entry
+        return self._token
+
+    def open_records(self) -> list[Record]:
+        """Steps still in progress or waiting at the horizon."""
+        out = []
+        for case, node, enable, tasks in self.active.values():
+            starts = [t.start for t in tasks] if tasks else [enable]
+            start = max(starts) if starts and not any(math.isnan(x) for x in starts) else NAN
+            names = "+".join(t.member.name for t in tasks if t.member is not None) if tasks else ""
+            out.append(Record(self.replication, case.id, case.workflow, node.id, node.kind, node.role,
+                              names, enable, start, NAN, "open", node.priority))
+        return out
+
+
+def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
+    t0 = ctx.env.now
+    append = ctx.records.append
+    append(Record(ctx.replication, case.id, case.workflow, "case_start", "case", "", "",
+                  t0, t0, t0, "done", 0))
+    ended = yield from run_nodes(ctx, case, nodes)
+    t1 = ctx.env.now
+    append(Record(ctx.replication, case.id, case.workflow, "case_end", "case", "", "",
+                  t1, t1, t1, "ended" if ended else "done", 0))
+
+
+def run_nodes(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
+    """Execute a step list; returns True when a milestone ended the case."""
+    i, rounds = 0, None
+    while i < len(nodes):
+        node = nodes[i]
+        kind = node.kind
+        if kind == "work":
+            yield from _work(ctx, case, node, "done")
+        elif kind == "approval":
+            rounds = rounds if rounds is not None else {}
+            done = rounds.get(i, 0)
+            rejected = node.u() < node.reject_p
+            if rejected and done >= node.max_rounds:
+                outcome = "forced"
+            else:
+                outcome = "rejected" if rejected else "approved"
+            yield from _work(ctx, case, node, outcome)
+            if outcome == "rejected":
+                rounds[i] = done + 1
+                i = node.rework
+                continue
+        elif kind == "wait":
+            yield from _wait(ctx, case, node)
+        elif kind == "milestone":
+            if _milestone(ctx, case, node):
+                return True
+        elif kind == "branch":
+            sub = _choose(ctx, case, node)
+            if (yield from run_nodes(ctx, case, sub)):
+                return True
+        elif kind == "meeting":
+            yield from _meeting(ctx, case, node)
+        elif kind == "contest":
+            yield from _contest(ctx, case, node)
+        elif kind == "scheduled":
+            yield from _scheduled(ctx, case, node)
+        i += 1
+    return False
+
+
+def _work(ctx: Context, case: Case, node: Node, outcome: str) -> Generator:
+    enable = ctx.env.now
+    task = node.pool.submit(node.draw(), node.priority)
+    token = ctx.open((case, node, enable, (task,)))
+    yield task.done
+    del ctx.active[token]
+    ctx.records.append(Record(ctx.replication, case.id, case.workflow, node.id, node.kind, node.role,
+                              task.member.name, enable, task.start, ctx.env.now, outcome,
+                              node.priority))
+
+
+def _wait(ctx: Context, case: Case, node: Node) -> Generator:
+    env = ctx.env
+    enable = env.now
+    token = ctx.open((case, node, enable, ()))
+    yield env.timeout(node.draw())
+    del ctx.active[token]
+    ctx.records.append(Record(ctx.replication, case.id, case.workflow, node.id, "wait", node.role,
+                              "", enable, enable, env.now, "done", node.priority))
+
+
+def _milestone(ctx: Context, case: Case, node: Node) -> bool:
+    now = ctx.env.now
+    ctx.records.append(Record(ctx.replication, case.id, case.workflow, node.id, "milestone", "",
+                              "", now, now, now, "done", node.priority))
+    hook = ctx.hooks.get((case.workflow, node.id))
+    if hook is not None:
+        hook(case)
+    return bool(node.end_case)
+
+
+def _choose(ctx: Context, case: Case, node: Node) -> list[Node]:
+    if node.by == "probability":
+        u = node.u()
+        name, sub = node.cases[-1][1], node.cases[-1][2]
+        for acc, case_name, steps in node.cases:
+            if u < acc:
+                name, sub = case_name, steps
+                break
+    else:
+        a = case.attrs
+        if node.by == "aftersales_table":
+            name = ctx.aftersales.decide(a["kind"], a["fault"], a["resalable"])
+        elif node.by == "refund_table":
+            name = ctx.aftersales.refund_action(a["trade_status"])
+        else:
+            name = str(a[node.attribute])
+        sub = node.actions[name]
+    now = ctx.env.now
+    ctx.records.append(Record(ctx.replication, case.id, case.workflow, node.id, "branch", "", "",
+                              now, now, now, name, node.priority))
+    return sub
+
+
+def _meeting(ctx: Context, case: Case, node: Node) -> Generator:
+    env = ctx.env
+    enable = env.now
+    tasks: list = []
+    held: list = []
+    token = ctx.open((case, node, enable, tasks))
+    for pool, n in node.attendees:
+        batch = [pool.acquire(HOLD_PRIORITY) for _ in range(n)]
+        tasks.extend(batch)
+        held.extend([pool] * n)
+        yield env.all_of([t.done for t in batch])
+    start = env.now
+    yield env.timeout(node.draw())
+    del ctx.active[token]
+    for pool, task in zip(held, tasks):
+        pool.release(task)
+    names = "+".join(t.member.name for t in tasks)
+    ctx.records.append(Record(ctx.replication, case.id, case.workflow, node.id, "meeting", node.role,
+                              names, enable, start, env.now, "done", node.priority))
+
+
+def _contest(ctx: Context, case: Case, node: Node) -> Generator:
+    env = ctx.env
+    enable = env.now
+    tasks = [node.pool.submit(node.draw(), node.priority) for _ in range(node.entrants)]
+    token = ctx.open((case, node, enable, tuple(tasks)))
+    yield env.all_of([t.done for t in tasks])
+    del ctx.active[token]
+    for t in tasks:
+        ctx.records.append(Record(ctx.replication, case.id, case.workflow, node.id, "contest",
+                                  node.role, t.member.name, enable, t.start, t.end, "entry",
+                                  node.priority))
+    judged = env.now
+    task = node.judge.submit(node.judge_draw(), node.priority)
+    token = ctx.open((case, node, judged, (task,)))
+    yield task.done
+    del ctx.active[token]
+    ctx.records.append(Record(ctx.replication, case.id, case.workflow, node.id, "contest",
+                              node.judge.role, task.member.name, judged, task.start, env.now,
+                              "selected", node.priority))
+
+
+def _scheduled(ctx: Context, case: Case, node: Node) -> Generator:
+    env = ctx.env
+    now = env.now
+    day = int(now // 24)
+    target = day * 24 + node.at
+    if target < now - 1e-9:
+        day += 1
+    while node.working_only and not ctx.working_day(day):
+        day += 1
+    target = day * 24 + node.at
+    token = ctx.open((case, node, now, ()))
+    yield env.timeout(max(0.0, target - now))
+    del ctx.active[token]
+    ctx.records.append(Record(ctx.replication, case.id, case.workflow, node.id, "scheduled", "", "",
+                              now, now, env.now, "done", node.priority))

@@ -1,0 +1,137 @@
+"""One replication: build the center from a scenario, run it, return the log."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Generator, Iterable
+
+import simpy
+
+from rules.calendar import DayKinds
+from rules.scenario import Scenario
+from sim.demand import Arrival, order_arrivals
+from sim.interpreter import HOLD_PRIORITY, Case, Context, run_case
+from sim.nodes import Node, compile_steps
+from sim.records import EventLog, Record
+from sim.shifts import MemberShifts, all_shifts, days_of
+from sim.staff import StaffPool
+from sim.streams import Streams
+from sim.triggers import duty_times, trigger_times
+
+DUTY = "duty"
+
+
+def simulate(s: Scenario, replication: int = 0, seed: int | None = None) -> EventLog:
+    """Run one replication of ``s`` and return its event log."""
+    seed = s.seed if seed is None else seed
+    env = simpy.Environment()
+    streams = Streams(seed, replication)
+    kinds = DayKinds(s.calendars.holidays)
+    days = days_of(s)
+    shifts = all_shifts(s)
+    pools = {rid: StaffPool(env, rid, shifts[rid], role.concurrency,
+                            role.at_shift_end == "pause", role.preemptive)
+             for rid, role in s.org.roles.items()}
+    working = [kinds.is_working_day(d) for d in days]
+    ctx = Context(env, replication, s.aftersales,
+                  lambda i: i >= len(working) or i < 0 or working[i])
+    flows = {wid: compile_steps(s, wid, wf.steps, pools, streams, wf.priority)
+             for wid, wf in s.workflows.items() if wf.enabled}
+    _start_demand(s, env, ctx, flows, streams, days)
+    _start_planned(s, env, ctx, flows, streams, kinds)
+    _start_duties(s, env, ctx, pools, shifts, streams, kinds)
+    env.run(until=s.horizon.hours)
+    records = ctx.records + ctx.open_records()
+    epoch = dt.datetime.combine(s.horizon.start, dt.time())
+    return EventLog.from_records(records, epoch, s.horizon.hours,
+                                 {"scenario": s.name, "seed": seed, "replication": replication})
+
+
+def _launch(env: simpy.Environment, ctx: Context, workflow: str, nodes: list[Node],
+            arrivals: Iterable[tuple[float, dict]]) -> Generator:
+    for t, attrs in arrivals:
+        if t > env.now:
+            yield env.timeout(t - env.now)
+        env.process(run_case(ctx, ctx.new_case(workflow, attrs), nodes))
+
+
+def _start_demand(s: Scenario, env: simpy.Environment, ctx: Context, flows: dict[str, list[Node]],
+                  streams: Streams, days: list[dt.date]) -> None:
+    d = s.demand
+    if d is None or d.order_workflow not in flows:
+        return
+    arrivals = order_arrivals(s, streams, days)
+    env.process(_launch(env, ctx, d.order_workflow, flows[d.order_workflow],
+                        ((a.time, a.attrs) for a in arrivals)))
+    targets = {"exchange": d.exchange_workflow, "return": d.return_workflow}
+
+    def request(case: Case) -> None:
+        req = case.attrs.get("aftersales")
+        if req is not None and targets[req["kind"]] in flows:
+            wid = targets[req["kind"]]
+            env.process(_later(env, ctx, wid, flows[wid], req))
+
+    ctx.hooks[(d.order_workflow, d.aftersales_from)] = request
+
+
+def _later(env: simpy.Environment, ctx: Context, workflow: str, nodes: list[Node],
+           attrs: dict) -> Generator:
+    yield env.timeout(attrs["lag"])
+    yield from run_case(ctx, ctx.new_case(workflow, attrs), nodes)
+
+
+def _start_planned(s: Scenario, env: simpy.Environment, ctx: Context,
+                   flows: dict[str, list[Node]], streams: Streams, kinds: DayKinds) -> None:
+    for wid, nodes in flows.items():
+        trigger = s.workflows[wid].trigger
+        if trigger.kind in ("demand", "none"):
+            continue
+        times = trigger_times(trigger, s, kinds, streams.rng(f"trigger:{wid}"))
+        if times:
+            env.process(_launch(env, ctx, wid, nodes, ((t, {}) for t in times)))
+
+
+def _start_duties(s: Scenario, env: simpy.Environment, ctx: Context, pools: dict[str, StaffPool],
+                  shifts: dict[str, list[MemberShifts]], streams: Streams, kinds: DayKinds) -> None:
+    for did, duty in s.duties.items():
+        members = shifts[duty.role]
+        times = [t for t in duty_times(duty, s, kinds) if _someone_on(members, t)]
+        draw = streams.durations(f"duty:{did}", duty.duration.sampler())
+        env.process(_duty(env, ctx, did, duty.role, duty.who, duty.priority, pools[duty.role],
+                          len(members), draw, times))
+
+
+def _someone_on(members: list[MemberShifts], t: float) -> bool:
+    day = t // 24
+    return any(day * 24 <= b and a < day * 24 + 24 for m in members for a, b in m.intervals
+               if not m.temporary)
+
+
+def _duty(env: simpy.Environment, ctx: Context, did: str, role: str, who: str, priority: int,
+          pool: StaffPool, headcount: int, draw, times: list[float]) -> Generator:
+    for t in times:
+        if t > env.now:
+            yield env.timeout(t - env.now)
+        n = 1 if who == "one" else headcount
+        env.process(_duty_instance(env, ctx, did, role, who, priority, pool, n, draw))
+
+
+def _duty_instance(env: simpy.Environment, ctx: Context, did: str, role: str, who: str,
+                   priority: int, pool: StaffPool, n: int, draw) -> Generator:
+    case = ctx.new_case(DUTY)
+    enable = env.now
+    if who == "together":
+        tasks = [pool.acquire(HOLD_PRIORITY) for _ in range(n)]
+        yield env.all_of([t.done for t in tasks])
+        start = env.now
+        yield env.timeout(draw())
+        for t in tasks:
+            pool.release(t)
+        ctx.records.append(Record(ctx.replication, case.id, DUTY, did, "duty", role,
+                                  "+".join(t.member.name for t in tasks), enable, start, env.now,
+                                  "done", priority))
+        return
+    tasks = [pool.submit(draw(), priority) for _ in range(n)]
+    yield env.all_of([t.done for t in tasks])
+    for t in tasks:
+        ctx.records.append(Record(ctx.replication, case.id, DUTY, did, "duty", role, t.member.name,
+                                  enable, t.start, t.end, "done", priority))

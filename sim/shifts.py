@@ -1,0 +1,117 @@
+"""On-duty intervals of every staff member, from the scenario's calendars.
+
+A member's intervals are sorted, non-overlapping ``(start, end)`` pairs in
+simulation hours. Analysis uses the same function to know when people were
+on duty, so the engine and the reports never disagree about shifts.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from rules.calendar import DayKinds, Shift
+from rules.scenario import Scenario
+
+Intervals = list[tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class MemberShifts:
+    name: str
+    intervals: tuple[tuple[float, float], ...]
+    temporary: bool = False
+
+
+def days_of(s: Scenario) -> list[dt.date]:
+    return [s.horizon.start + dt.timedelta(days=i) for i in range(s.horizon.days)]
+
+
+def shift_intervals(shift: Shift, days: list[dt.date], kinds: DayKinds,
+                    first: dt.date) -> Intervals:
+    """On-duty blocks of one shift over the given days."""
+    blocks = shift.blocks()
+    out: Intervals = []
+    for day in days:
+        if kinds.on_duty(shift, day):
+            base = (day - first).days * 24.0
+            out.extend((base + a, base + b) for a, b in blocks)
+    return out
+
+
+def merge(intervals: Intervals) -> Intervals:
+    out: Intervals = []
+    for a, b in sorted(intervals):
+        if out and a <= out[-1][1] + 1e-9:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def subtract(intervals: Intervals, lo: float, hi: float) -> Intervals:
+    out: Intervals = []
+    for a, b in intervals:
+        if b <= lo or a >= hi:
+            out.append((a, b))
+            continue
+        if a < lo:
+            out.append((a, lo))
+        if b > hi:
+            out.append((hi, b))
+    return out
+
+
+def _assign_groups(s: Scenario, role: str) -> list[str]:
+    """Shift id of each regular member: fixed groups first, then ``all``;
+    members left over when no group says ``all`` go round-robin."""
+    groups = s.calendars.rosters[s.org.roles[role].roster]
+    n = s.org.headcount(role)
+    out: list[str] = []
+    for g in groups:
+        if g.members != "all":
+            out.extend([g.shift] * g.members)
+    rest = n - len(out)
+    everyone = [g for g in groups if g.members == "all"]
+    if everyone:
+        out.extend([everyone[0].shift] * rest)
+    else:
+        out.extend(groups[i % len(groups)].shift for i in range(rest))
+    return out[:n]
+
+
+def role_shifts(s: Scenario, role: str, kinds: DayKinds | None = None) -> list[MemberShifts]:
+    """Every member of ``role`` (temporary staff included) with intervals."""
+    kinds = kinds or DayKinds(s.calendars.holidays)
+    days = days_of(s)
+    first = s.horizon.start
+    cal = s.calendars
+    members = [shift_intervals(cal.shifts[sh], days, kinds, first)
+               for sh in _assign_groups(s, role)]
+    temps: list[Intervals] = []
+    for o in cal.overrides:
+        if o.role != role:
+            continue
+        span = [d for d in days if o.start <= d <= o.end]
+        lo = (o.start - first).days * 24.0
+        hi = (o.end - first).days * 24.0 + 24.0
+        if o.change == "absent":
+            for i in range(max(0, len(members) - o.members), len(members)):
+                members[i] = subtract(members[i], lo, hi)
+            continue
+        # Overrides name extra working days: a temporary or overtime block
+        # is worked on every day of the span, weekends and holidays included.
+        blocks = [((d - first).days * 24.0 + a, (d - first).days * 24.0 + b)
+                  for d in span for a, b in cal.shifts[o.shift].blocks()]
+        if o.change == "overtime":
+            for i in range(min(o.members, len(members))):
+                members[i] = members[i] + blocks
+        else:
+            temps.extend([list(blocks) for _ in range(o.members)])
+    out = [MemberShifts(f"{role}#{i + 1}", tuple(merge(iv))) for i, iv in enumerate(members)]
+    out += [MemberShifts(f"{role}#T{i + 1}", tuple(merge(iv)), True) for i, iv in enumerate(temps)]
+    return out
+
+
+def all_shifts(s: Scenario) -> dict[str, list[MemberShifts]]:
+    kinds = DayKinds(s.calendars.holidays)
+    return {role: role_shifts(s, role, kinds) for role in s.org.roles}

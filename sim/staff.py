@@ -1,0 +1,209 @@
+"""Staffed pools: the members of a role, on shift, taking tasks by priority.
+
+A pool is SimPy-driven but computes a task's completion time in one go from
+the member's shift intervals (pausing over nights when the role's policy is
+``pause``), so a task costs one scheduled event however many shifts it spans.
+
+Priority orders only the tasks waiting at a given moment (smaller first,
+then first come first served); it never reorders time. With ``preemptive``
+a more urgent task may interrupt a less urgent one in progress, which goes
+back to the head of its priority class with the work it has left.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+from typing import Sequence
+
+import simpy
+
+from sim.shifts import MemberShifts
+
+INF = math.inf
+EPS = 1e-9
+
+
+class Member:
+    """One person: shift intervals, a pointer into them, and running tasks."""
+    __slots__ = ("name", "starts", "ends", "k", "busy", "running")
+
+    def __init__(self, shifts: MemberShifts) -> None:
+        self.name = shifts.name
+        self.starts = [a for a, _ in shifts.intervals]
+        self.ends = [b for _, b in shifts.intervals]
+        self.k = 0
+        self.busy = 0
+        self.running: list[Task] = []
+
+    def on_duty(self, t: float) -> bool:
+        ends, k = self.ends, self.k
+        while k < len(ends) and ends[k] <= t + EPS:
+            k += 1
+        self.k = k
+        return k < len(ends) and self.starts[k] <= t + EPS
+
+    def finish_time(self, t: float, work: float, pause: bool) -> float:
+        """When ``work`` hours started at ``t`` are done."""
+        if not pause:
+            return t + work
+        k, starts, ends = self.k, self.starts, self.ends
+        while k < len(ends):
+            a = max(t, starts[k])
+            room = ends[k] - a
+            if work <= room + EPS:
+                return a + work
+            work -= room
+            k += 1
+        return INF
+
+    def worked_between(self, t0: float, t1: float, pause: bool) -> float:
+        if not pause:
+            return t1 - t0
+        total = 0.0
+        for a, b in zip(self.starts, self.ends):
+            if b <= t0:
+                continue
+            if a >= t1:
+                break
+            total += min(b, t1) - max(a, t0)
+        return total
+
+
+class Task:
+    """A request for one member: ``work`` hours, or a hold (``work`` None)
+    released by the caller (meetings)."""
+    __slots__ = ("work", "priority", "seq", "done", "member", "start", "end", "version", "resumed")
+
+    def __init__(self, env: simpy.Environment, work: float | None, priority: int, seq: int) -> None:
+        self.work = work
+        self.priority = priority
+        self.seq = seq
+        self.done = env.event()
+        self.member: Member | None = None
+        self.start = math.nan
+        self.end = math.nan
+        self.version = 0
+        self.resumed = math.nan
+
+
+class StaffPool:
+    def __init__(self, env: simpy.Environment, role: str, members: Sequence[MemberShifts],
+                 concurrency: int = 1, pause: bool = False, preemptive: bool = False) -> None:
+        if concurrency < 1:
+            raise ValueError('"concurrency" must be >= 1.')
+        self.env = env
+        self.role = role
+        self.members = [Member(m) for m in members]
+        self.concurrency = concurrency
+        self.pause = pause
+        self.preemptive = preemptive
+        self.queue: list[tuple[int, int, Task]] = []
+        self._seq = 0
+        starts = sorted({a for m in members for a, _ in m.intervals})
+        if starts:
+            env.process(self._shift_starts(starts))
+
+    def __len__(self) -> int:
+        return len(self.queue)
+
+    def submit(self, work: float, priority: int) -> Task:
+        """Ask for ``work`` hours of one member's time; ``task.done`` fires at the end."""
+        return self._enqueue(Task(self.env, work, priority, self._next()))
+
+    def acquire(self, priority: int) -> Task:
+        """Ask for a member to hold; ``task.done`` fires when one is assigned."""
+        return self._enqueue(Task(self.env, None, priority, self._next()))
+
+    def release(self, task: Task) -> None:
+        member = task.member
+        if member is not None:
+            member.busy -= 1
+            member.running.remove(task)
+            task.end = self.env.now
+            if self.queue:
+                self._dispatch()
+
+    def _next(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _enqueue(self, task: Task) -> Task:
+        heapq.heappush(self.queue, (task.priority, task.seq, task))
+        self._dispatch()
+        if self.preemptive and self.queue and self.queue[0][2] is task:
+            self._preempt_for(task)
+        return task
+
+    def _free_member(self, now: float) -> Member | None:
+        best, cap = None, self.concurrency
+        for m in self.members:
+            if m.busy < cap and m.on_duty(now):
+                if cap == 1:
+                    return m
+                if best is None or m.busy < best.busy:
+                    best = m
+        return best
+
+    def _dispatch(self) -> None:
+        now = self.env.now
+        while self.queue:
+            member = self._free_member(now)
+            if member is None:
+                return
+            _, _, task = heapq.heappop(self.queue)
+            self._assign(task, member, now)
+
+    def _assign(self, task: Task, member: Member, now: float) -> None:
+        task.member = member
+        if task.start != task.start:  # NaN: first start (a resumed task keeps it)
+            task.start = now
+        member.busy += 1
+        member.running.append(task)
+        if task.work is None:
+            task.done.succeed(member)
+            return
+        task.resumed = now
+        end = member.finish_time(now, task.work, self.pause)
+        if end < INF:
+            version = task.version
+            self.env.timeout(end - now).callbacks.append(
+                lambda _ev, t=task, v=version: self._complete(t, v))
+
+    def _complete(self, task: Task, version: int) -> None:
+        if task.version != version:
+            return  # preempted meanwhile: this completion is stale
+        member = task.member
+        member.busy -= 1
+        member.running.remove(task)
+        task.end = self.env.now
+        task.done.succeed(member)
+        if self.queue:
+            self._dispatch()
+
+    def _preempt_for(self, task: Task) -> None:
+        now = self.env.now
+        victim = None
+        for m in self.members:
+            if not m.on_duty(now):
+                continue
+            for r in m.running:
+                if r.work is not None and r.priority > task.priority and (
+                        victim is None or (r.priority, -r.seq) > (victim.priority, -victim.seq)):
+                    victim = r
+        if victim is None:
+            return
+        victim.version += 1
+        member = victim.member
+        victim.work = max(0.0, victim.work - member.worked_between(victim.resumed, now, self.pause))
+        member.busy -= 1
+        member.running.remove(victim)
+        heapq.heappush(self.queue, (victim.priority, victim.seq, victim))
+        self._dispatch()
+
+    def _shift_starts(self, starts: list[float]):
+        env = self.env
+        for t in starts:
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            if self.queue:
+                self._dispatch()

@@ -1,0 +1,79 @@
+"""When planned work and recurring duties fall in calendar time.
+
+Calendar triggers (``every``) fall on the shop's working days: a date that is
+a holiday or a weekend moves to the next working day. Rate triggers are a
+homogeneous Poisson process around the clock; the work then waits for the
+people's shifts like any other.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from rules.calendar import WEEKDAYS, DayKinds, hours_of
+from rules.org import Duty
+from rules.scenario import Scenario
+from rules.workflow import Trigger
+
+HOURS_PER = {"hour": 1.0, "day": 24.0, "week": 168.0, "month": 24.0 * 30.4375}
+
+
+def _due_dates(every: str, weekday: str, day: int, month: int,
+               days: list[dt.date]) -> list[dt.date]:
+    if every == "day":
+        return list(days)
+    if every == "week":
+        return [d for d in days if WEEKDAYS[d.weekday()] == weekday]
+    if every == "month":
+        return [d for d in days if d.day == day]
+    if every == "quarter":
+        # In the last month of each quarter: the plan for the next quarter.
+        return [d for d in days if d.day == day and d.month % 3 == 0]
+    return [d for d in days if d.day == day and d.month == month]
+
+
+def _next_working(d: dt.date, kinds: DayKinds, last: dt.date) -> dt.date | None:
+    while not kinds.is_working_day(d):
+        d += dt.timedelta(days=1)
+        if d > last:
+            return None
+    return d
+
+
+def calendar_times(every: str, at: str, weekday: str, day: int, month: int,
+                   s: Scenario, kinds: DayKinds, working_only: bool = True) -> list[float]:
+    first = s.horizon.start
+    days = [first + dt.timedelta(days=i) for i in range(s.horizon.days)]
+    out: set[float] = set()
+    for d in _due_dates(every, weekday, day, month, days):
+        if working_only:
+            d = _next_working(d, kinds, days[-1])
+            if d is None:
+                continue
+        out.add((d - first).days * 24.0 + hours_of(at))
+    return sorted(out)
+
+
+def trigger_times(t: Trigger, s: Scenario, kinds: DayKinds, rng: np.random.Generator) -> list[float]:
+    if t.kind == "every":
+        return calendar_times(t.every, t.at, t.weekday, t.day, t.month, s, kinds)
+    if t.kind == "rate":
+        horizon = s.horizon.hours
+        n = rng.poisson(t.mean * horizon / HOURS_PER[t.per])
+        return sorted((rng.random(n) * horizon).tolist())
+    if t.kind == "campaign" and s.demand is not None:
+        out = []
+        for c in s.demand.campaigns.values():
+            when = (c.start - s.horizon.start).days * 24.0 - t.lead_days * 24.0 + hours_of(t.at)
+            if 0 <= when < s.horizon.hours:
+                out.append(when)
+        return sorted(out)
+    return []
+
+
+def duty_times(duty: Duty, s: Scenario, kinds: DayKinds) -> list[float]:
+    # Daily duties happen on the role's own working days (customer service
+    # works weekends); the others on the shop's working days.
+    working_only = duty.every != "day"
+    return calendar_times(duty.every, duty.at, duty.weekday, duty.day, 1, s, kinds, working_only)
