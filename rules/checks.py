@@ -5,22 +5,18 @@ file that set it. Messages say what is wrong and what would be right.
 """
 from __future__ import annotations
 
-import difflib
 from typing import Iterator
 
 from rules.aftersales import table_problems
 from rules.calendar import library_covers, library_version
+from rules.errors import plural, suggest
 from rules.scenario import Scenario
 from rules.workflow import Approval, Branch, Contest, Meeting, Wait, Work, walk
 
 Found = Iterator[tuple[tuple, str]]
 
 
-def _unknown(kind: str, name: str, known) -> str:
-    known = sorted(known)
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"did you mean '{close[0]}'?" if close else f"known {kind}s: {', '.join(known)}"
-    return f"unknown {kind} '{name}'; {hint}"
+_unknown = suggest
 
 
 def check_org(s: Scenario) -> Found:
@@ -82,8 +78,9 @@ def check_calendars(s: Scenario) -> Found:
         fixed = sum(g.members for g in groups if g.members != "all")
         n = s.org.headcount(rid)
         if fixed > n:
-            yield ("org", "roles", rid, "roster"), (
-                f"roster '{role.roster}' assigns {fixed} members but {rid} has headcount {n}")
+            yield ("org", "roles", rid, "headcount"), (
+                f"headcount {n} is less than the {fixed} members roster '{role.roster}' puts on shifts "
+                f"(calendars.rosters.{role.roster}); raise the headcount or change the roster")
     for i, o in enumerate(cal.overrides):
         if o.role not in s.org.roles:
             yield ("calendars", "overrides", i, "role"), _unknown("role", o.role, s.org.roles)
@@ -92,8 +89,9 @@ def check_calendars(s: Scenario) -> Found:
     if cal.holidays.source == "chinese_calendar":
         for year in range(s.horizon.start.year, s.horizon.end.year + 1):
             if year not in cal.holidays.years and not library_covers(year):
-                yield ("calendars", "holidays", "years"), (
-                    f"chinese-calendar {library_version()} does not cover {year} yet; "
+                end = "start" if year == s.horizon.start.year else "end"
+                yield ("horizon", end), (
+                    f"the horizon reaches {year}, which chinese-calendar {library_version()} does not cover; "
                     f"list that year's holidays and make-up working days under "
                     f"calendars.holidays.years.{year} (holidays: [...], workdays: [...])")
 
@@ -140,12 +138,14 @@ def _check_step(s: Scenario, wf, path: tuple, step, siblings, covered: set[str])
         yield from _need_role(s, path, "judge", step.judge, covered)
         if step.role in s.org.roles and step.entrants > s.org.headcount(step.role):
             yield path + ("entrants",), (
-                f"{step.entrants} entrants but role '{step.role}' has only {s.org.headcount(step.role)} members")
+                f"{step.entrants} entrants but role '{step.role}' has only "
+                f"{plural(s.org.headcount(step.role), 'member')}; entrants must not exceed the headcount")
     if isinstance(step, Meeting):
         for role, n in step.roles.items():
             yield from _need_role(s, path + ("roles",), role, role, covered)
             if role in s.org.roles and n != "all" and n > s.org.headcount(role):
-                yield path + ("roles", role), f"{n} attendees but role '{role}' has only {s.org.headcount(role)} members"
+                yield path + ("roles", role), (f"{plural(n, 'attendee')} but role '{role}' has only "
+                                               f"{plural(s.org.headcount(role), 'member')}; use at most that or 'all'")
     if isinstance(step, Wait) and step.party not in s.org.parties:
         yield path + ("party",), _unknown("party", step.party, s.org.parties)
     if isinstance(step, Approval):
