@@ -6,7 +6,9 @@ that set the offending value, the field path and what would be right.
 """
 from __future__ import annotations
 
+import copy
 import re
+from functools import lru_cache
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Callable, Union, get_args, get_origin
@@ -25,7 +27,6 @@ RULE_FILES: tuple[str, ...] = (
     "aftersales.yaml", "service_windows.yaml",
 )
 MAX_BYTES = 2_000_000
-MAX_ALIASES = 200
 #: Values a document may hold once its aliases are expanded.
 MAX_VALUES = 200_000
 MAX_EXTENDS = 10
@@ -38,20 +39,9 @@ class _Refused(yaml.YAMLError):
     """Well-formed YAML that is refused (alias bombs, recursive aliases)."""
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe loader that refuses alias bombs (billion laughs)."""
-
-    def __init__(self, stream: Any) -> None:
-        super().__init__(stream)
-        self._aliases = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > MAX_ALIASES:
-                raise _Refused(
-                    f"more than {MAX_ALIASES} YAML aliases; refusing a possible alias bomb")
-        return super().compose_node(parent, index)
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe loader (libyaml's when installed) that refuses alias bombs
+    (billion laughs) and recursive aliases before building anything."""
 
     def get_single_data(self) -> Any:
         node = self.get_single_node()
@@ -67,6 +57,7 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != _TIMESTAMP]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_Loader.yaml_constructors = {**_Loader.yaml_constructors}
 
 
 def _check_expansion(root: yaml.Node) -> None:
@@ -248,6 +239,18 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+def _rules_file(name: str) -> dict:
+    """A fresh copy of one of the shop's rules files (parsed once per version)."""
+    path = RULES_DIR / name
+    stamp = path.stat().st_mtime_ns if path.exists() else 0
+    return copy.deepcopy(_parsed_rules(name, stamp))
+
+
+@lru_cache(maxsize=32)
+def _parsed_rules(name: str, stamp: int) -> dict:
+    return read_yaml(RULES_DIR / name, f"rules/{name}")
+
+
 def load_document(path: str | Path) -> tuple[dict, Provenance]:
     """Merged raw document of a scenario and where each value came from."""
     path = Path(path)
@@ -256,7 +259,7 @@ def load_document(path: str | Path) -> tuple[dict, Provenance]:
     prov: Provenance = {}
     if chain[0][2].get("rules") == "default":
         for name in RULE_FILES:
-            doc = merge(doc, read_yaml(RULES_DIR / name, f"rules/{name}"), f"rules/{name}", prov)
+            doc = merge(doc, _rules_file(name), f"rules/{name}", prov)
     for _, shown, data in chain:
         doc = merge(doc, data, shown, prov)
     return doc, prov

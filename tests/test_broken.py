@@ -1,0 +1,155 @@
+"""Every broken scenario fails ``opsim check`` cleanly: exit status 2, one
+``error: FILE: PATH: MESSAGE`` line per problem, never a traceback."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+BROKEN = ROOT / "tests" / "broken"
+
+#: (file in tests/broken, regex the stderr must match: file, field path, problem).
+CASES: list[tuple[str, str]] = [
+    ("malformed_indent.yaml", r"malformed_indent\.yaml: malformed YAML: line 5, column 8: mapping values are not allowed"),
+    ("malformed_bracket.yaml", r"malformed_bracket\.yaml: malformed YAML: line 6, column \d+: (did not find )?expected ',' or '\]'"),
+    ("headcount_string.yaml", r"headcount_string\.yaml: org\.roles\.designer\.headcount: Input should be a valid integer or 'per_project' \(got 'five'\)"),
+    ("headcount_negative.yaml", r"headcount_negative\.yaml: org\.roles\.designer\.headcount: Input should be greater than or equal to 0 or 'per_project' \(got -1\)"),
+    ("mistyped_key.yaml", r"mistyped_key\.yaml: org\.roles\.designer\.headcout: unknown field 'headcout'; did you mean 'headcount'\?"),
+    ("mistyped_top_key.yaml", r"mistyped_top_key\.yaml: replicatons: unknown field 'replicatons'; did you mean 'replications'\?"),
+    ("step_unknown_role.yaml", r"step_unknown_role\.yaml: workflows\.photo_shoot\.steps\[1\]\.role: unknown role 'desiger'; did you mean 'designer'\?"),
+    ("lane_unknown_role.yaml", r"lane_unknown_role\.yaml: workflows\.photo_shoot\.lanes\[1\]: unknown role or party 'retoucher'; expected one of: .*photographer"),
+    ("step_role_not_in_lanes.yaml", r"step_role_not_in_lanes\.yaml: workflows\.photo_shoot\.steps\[1\]\.role: role 'designer' is not in the workflow's lanes; add it to 'lanes'"),
+    ("reporting_cycle.yaml", r"reporting_cycle\.yaml: org\.roles\.ops_director\.reports_to: reporting lines form a cycle \(ops_director -> designer -> design_supervisor -> ops_director\)"),
+    ("second_root.yaml", r"second_root\.yaml: org\.roles\.warehouse\.reports_to: missing: .*one tree rooted at general_manager"),
+    ("extends_missing.yaml", r"extends_missing\.yaml: extends: file not found: '\.\./\.\./scenarios/no_such_scenario\.yaml' \(looked for scenarios/no_such_scenario\.yaml"),
+    ("extends_not_string.yaml", r"extends_not_string\.yaml: extends: must be a file name \(a string\)"),
+    ("extends_cycle_a.yaml", r"extends_cycle_b\.yaml: extends: scenarios extend each other in a cycle \(tests/broken/extends_cycle_a\.yaml -> tests/broken/extends_cycle_b\.yaml -> tests/broken/extends_cycle_a\.yaml\)"),
+    ("extends_self.yaml", r"extends_self\.yaml: extends: scenarios extend each other in a cycle \(tests/broken/extends_self\.yaml -> tests/broken/extends_self\.yaml\)"),
+    ("empty.yaml", r"empty\.yaml: file is empty; expected a mapping of settings"),
+    ("top_list.yaml", r"top_list\.yaml: top level is a list; expected a mapping"),
+    ("not_utf8_gbk.yaml", r"not_utf8_gbk\.yaml: not UTF-8 \(line 1, byte 2\); save the file as UTF-8"),
+    ("alias_bomb.yaml", r"alias_bomb\.yaml: aliases expand to more than \d+ values; refusing a possible alias bomb"),
+    ("alias_recursive.yaml", r"alias_recursive\.yaml: an alias refers to a value that contains it"),
+    ("nested_too_deep.yaml", r"nested_too_deep\.yaml: malformed YAML: .*(nested too deeply|exceeded maximum nesting depth)"),
+    ("unknown_dist.yaml", r"unknown_dist\.yaml: demand\.aftersales_lag: unknown dist 'weibull'; expected one of: fixed, exponential, uniform, triangular, lognormal, gamma, empirical"),
+    ("unit_unknown.yaml", r"unit_unknown\.yaml: demand\.aftersales_lag\.unit: Input should be 'minutes', 'hours' or 'days' \(got 'weeks'\)"),
+    ("triangular_low_gt_high.yaml", r"triangular_low_gt_high\.yaml: demand\.aftersales_lag: need low <= mode <= high and low < high, got low=7\.0, mode=1\.0, high=0\.0"),
+    ("lognormal_sd_zero.yaml", r"lognormal_sd_zero\.yaml: demand\.aftersales_lag\.sd: Input should be greater than 0 \(got 0\)"),
+    ("empirical_weights_mismatch.yaml", r"empirical_weights_mismatch\.yaml: demand\.aftersales_lag: weights has 2 entries but values has 3; give one weight per value"),
+    ("probability_above_one.yaml", r"probability_above_one\.yaml: workflows\.plan_review\.steps\[1\]\.reject_probability: Input should be less than or equal to 1 \(got 1\.5\)"),
+    ("branch_not_sum_one.yaml", r"branch_not_sum_one\.yaml: workflows\.plan_review\.steps\[0\]: case probabilities sum to 0\.8; they must sum to 1"),
+    ("case_mix_not_one.yaml", r"case_mix_not_one\.yaml: aftersales: case_mix shares sum to 0\.9; they must sum to 1"),
+    ("table_incomplete.yaml", r"table_incomplete\.yaml: aftersales\.decision_table: incomplete: no row matches kind=return, fault=none, resalable=true; add a row"),
+    ("table_ambiguous.yaml", r"table_ambiguous\.yaml: aftersales\.decision_table\[5\]: ambiguous: kind=return, fault=shop, resalable=false matches 2 rows \(decision_table\[2\], decision_table\[5\]\)"),
+    ("rework_later.yaml", r"rework_later\.yaml: workflows\.plan_review\.steps\[1\]\.rework_to: rework_to 'publish' must name this step or an earlier step"),
+    ("max_rounds_zero.yaml", r"max_rounds_zero\.yaml: workflows\.plan_review\.steps\[1\]\.max_rounds: Input should be greater than or equal to 1 \(got 0\)"),
+    ("invalid_date.yaml", r"invalid_date\.yaml: horizon\.start: Input should be a valid date or datetime, day value is outside expected range \(got '2026-02-30'\)"),
+    ("horizon_reversed.yaml", r"horizon_reversed\.yaml: horizon: end 2026-10-01 is before start 2026-12-31"),
+    ("window_unknown_activity.yaml", r"window_unknown_activity\.yaml: service_windows\.ship_within_deadline_72h\.end\.activity: unknown activity 'pick_and_ship'; did you mean 'pick_pack_ship'\?"),
+    ("target_unknown_window.yaml", r"target_unknown_window\.yaml: targets\.reply_within_1h: unknown service window 'reply_within_1h'"),
+    ("target_above_one.yaml", r"target_above_one\.yaml: targets\.ship_within_deadline_72h: Input should be less than or equal to 1 \(got 95\)"),
+    ("shift_start_after_end.yaml", r"shift_start_after_end\.yaml: calendars\.shifts\.office: start 18:00 must be before end 09:00"),
+    ("override_unknown_role.yaml", r"override_unknown_role\.yaml: calendars\.overrides\[0\]\.role: unknown role 'temp_agent'"),
+    ("year_not_covered.yaml", r"year_not_covered\.yaml: horizon\.start: the horizon reaches 2031, which chinese-calendar \S+ does not cover; .*calendars\.holidays\.years\.2031"),
+    ("meeting_too_many.yaml", r"meeting_too_many\.yaml: workflows\.brainstorm\.steps\[0\]\.roles\.planner: 3 attendees but role 'planner' has only 1 member;"),
+    ("contest_too_many.yaml", r"contest_too_many\.yaml: workflows\.banner_pk\.steps\[0\]\.entrants: 8 entrants but role 'designer' has only 5 members"),
+    ("wait_unknown_party.yaml", r"wait_unknown_party\.yaml: workflows\.supplier_delivery\.steps\[0\]\.party: unknown party 'supplier'; expected one of: courier, customer, manufacturer, platform"),
+    ("unknown_step_kind.yaml", r"unknown_step_kind\.yaml: workflows\.photo_shoot\.steps\[0\]: unknown kind 'task'; expected one of: work, approval"),
+    ("standalone_missing.yaml", r"standalone_missing\.yaml: org: required field is missing"),
+    ("standalone_unknown_department.yaml", r"standalone_unknown_department\.yaml: org\.roles\.clerk\.department: unknown department 'admin'; expected one of: ops"),
+    ("duplicate_step_id.yaml", r"duplicate_step_id\.yaml: workflows\.photo_shoot\.steps\[1\]\.id: duplicate step id 'shoot'"),
+    ("headcount_zero_step.yaml", r"headcount_zero_step\.yaml: workflows\.photo_shoot\.steps\[0\]\.role: role 'photographer' has headcount 0"),
+    ("roster_more_than_headcount.yaml", r"roster_more_than_headcount\.yaml: org\.roles\.customer_service\.headcount: headcount 3 is less than the 4 members"),
+    ("inherited_bad_mid.yaml", r"inherited_bad_mid\.yaml: org\.roles\.designer\.reports_to: unknown role 'art_director'"),
+    ("inherited_bad_child.yaml", r"tests/broken/inherited_bad_mid\.yaml: org\.roles\.designer\.reports_to: unknown role 'art_director'"),
+    ("replaced_list_missing_field.yaml", r"replaced_list_missing_field\.yaml: workflows\.presales_order\.steps\[2\]\.role: required field is missing"),
+]
+
+LINE = re.compile(r"^error: \S+(: [\w.\[\]]+)?: .+$")
+
+
+@pytest.fixture(autouse=True)
+def _at_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def check(path: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["check", path])
+    captured = capsys.readouterr()
+    if code != 0:
+        assert captured.out == "", "a failed check must not print a partial result"
+    return code, captured.err
+
+
+@pytest.mark.parametrize(("name", "pattern"), CASES, ids=[c[0] for c in CASES])
+def test_broken_file_fails_with_a_clear_message(name: str, pattern: str, capsys) -> None:
+    code, err = check(f"tests/broken/{name}", capsys)
+    assert code == 2
+    assert re.search(pattern, err), err
+    assert "Traceback" not in err
+    assert all(LINE.match(line) for line in err.splitlines()), err
+
+
+def test_every_corpus_file_is_in_the_table() -> None:
+    listed = {name for name, _ in CASES} | {"extends_cycle_b.yaml"}
+    assert {p.name for p in BROKEN.glob("*.yaml")} == listed
+    assert len(listed) >= 30
+
+
+def test_a_path_that_does_not_exist(capsys) -> None:
+    code, err = check("tests/broken/no_such_file.yaml", capsys)
+    assert (code, err) == (2, "error: tests/broken/no_such_file.yaml: file not found\n")
+
+
+def test_a_directory_is_not_a_scenario(capsys) -> None:
+    code, err = check("tests/broken", capsys)
+    assert code == 2 and "tests/broken: is a directory, expected a YAML file" in err
+
+
+def test_the_file_that_set_the_bad_value_is_named(capsys) -> None:
+    # The scenario overrides one field of a role defined in rules/org_chart.yaml.
+    code, err = check("tests/broken/headcount_negative.yaml", capsys)
+    assert code == 2 and "rules/org_chart.yaml" not in err
+    # Two levels down the chain, the middle file set it; the child is innocent.
+    code, err = check("tests/broken/inherited_bad_child.yaml", capsys)
+    assert err.startswith("error: tests/broken/inherited_bad_mid.yaml: org.roles.designer.reports_to:")
+    assert "inherited_bad_child" not in err
+
+
+def test_a_replaced_list_forgets_where_its_old_items_came_from(capsys) -> None:
+    code, err = check("tests/broken/replaced_list_missing_field.yaml", capsys)
+    assert code == 2 and "rules/workflows.yaml" not in err
+
+
+def test_a_value_kept_from_the_rules_is_blamed_on_the_rules(tmp_path: Path, capsys) -> None:
+    # The scenario sets a bad shift; the roster that uses it came from the rules.
+    bad = tmp_path / "s.yaml"
+    bad.write_text(f"extends: {ROOT / 'scenarios/baseline.yaml'}\n"
+                   "calendars:\n  rosters:\n    office: [{shift: day_shift}]\n", encoding="utf-8")
+    code, err = check(str(bad), capsys)
+    assert code == 2
+    assert f"error: {bad}: calendars.rosters.office[0].shift: unknown shift 'day_shift'" in err
+
+
+def test_changing_a_distribution_kind_replaces_it_whole(tmp_path: Path, capsys) -> None:
+    ok = tmp_path / "s.yaml"
+    ok.write_text(f"extends: {ROOT / 'scenarios/baseline.yaml'}\n"
+                  "demand:\n  aftersales_lag: {dist: exponential, mean: 2, unit: days}\n", encoding="utf-8")
+    code, _ = check(str(ok), capsys)
+    assert code == 0
+
+
+@pytest.mark.parametrize("name", ["alias_bomb.yaml", "invalid_date.yaml", "not_utf8_gbk.yaml",
+                                  "nested_too_deep.yaml", "extends_cycle_a.yaml"])
+def test_real_process_exits_2_without_traceback(name: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "sim", "check", f"tests/broken/{name}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: ") and proc.stdout == ""
