@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from rules.errors import RulesError
+from rules.errors import Problem, RulesError
 from rules.loader import load_scenario
 from rules.scenario import Scenario
 
@@ -43,7 +43,14 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"check": cmd_check, "show": cmd_show}
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.cli_run import cmd_run as run_command
+
+    return run_command(args)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "check": cmd_check, "show": cmd_show, "run": cmd_run}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO)
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--diagram", metavar="DIR", help="write the org chart and swimlane diagrams (PNG, SVG) here")
+    from sim.cli_run import add_parser as add_run
+
+    add_run(sub, DEFAULT_SCENARIO)
     return parser
 
 

@@ -56,6 +56,14 @@ def find_cjk_font() -> str | None:
     return None
 
 
+def has_bold(family: str) -> bool:
+    return any(f.name == family and _weight(f.weight) >= 600 for f in font_manager.fontManager.ttflist)
+
+
+def _weight(weight: int | str) -> int:
+    return weight if isinstance(weight, int) else font_manager.weight_dict.get(weight, 400)
+
+
 @dataclass(frozen=True)
 class Style:
     """Which labels to draw: Chinese (with a CJK font) or the English ids."""
@@ -64,6 +72,12 @@ class Style:
     @property
     def chinese(self) -> bool:
         return self.font is not None
+
+    @property
+    def bold(self) -> str:
+        """``bold`` where the font has a bold face (asking for a missing one
+        makes matplotlib log a warning), else ``normal``."""
+        return "bold" if self.font is None or has_bold(self.font) else "normal"
 
     def families(self) -> list[str]:
         return [self.font, LATIN_FAMILY] if self.font else [LATIN_FAMILY]
@@ -147,5 +161,5 @@ def write_diagrams(s: Scenario, out_dir: Path, font: str | None | bool = True) -
         result.files += save(draw_org_chart(s, style), out_dir / "org_chart")
         for wid, wf in sorted_workflows(s):
             fig = draw_workflow(s, wid, wf, style)
-            result.files += save(fig, out_dir / f"workflow_{wf.number:02d}_{wid}")
+            result.files += save(fig, out_dir / f"workflow_{wf.number}_{wid}")
     return result
