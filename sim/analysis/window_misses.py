@@ -1,0 +1,179 @@
+"""Why cases missed a window: where their time went between the window's
+start and its end (or the horizon).
+
+Each step of a missed case that overlaps the window's span adds hours to one
+category: ``waiting`` (enabled, no one started it yet) and ``working``
+(started, not finished) by role; ``outside`` (wait steps) by party. Of the
+waiting, the hours when no member of the role was on duty are reported as
+``waiting_off_duty`` (the role's on-duty union from :func:`sim.shifts.role_shifts`).
+``other`` is what no step covers (hand-offs, rounding).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from rules.scenario import Scenario
+from sim.analysis.windows import LogIndex, WindowCases, all_window_cases
+from sim.records import EventLog
+from sim.shifts import merge, role_shifts
+
+STAFF_KINDS = ("work", "approval", "contest", "meeting", "duty")
+OUTSIDE_KINDS = ("wait", "scheduled")
+
+
+def overlap(lo: np.ndarray, hi: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Length of ``[lo, hi) & [a, b)``, elementwise, never negative."""
+    return np.maximum(0.0, np.minimum(hi, b) - np.maximum(lo, a))
+
+
+def on_duty_clock(intervals: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """Breakpoints ``(x, F)`` of F(t) = on-duty hours before t (for np.interp)."""
+    if not intervals:
+        return np.asarray([0.0, 1.0]), np.asarray([0.0, 0.0])
+    x = np.asarray(intervals, dtype=float).ravel()
+    lengths = np.diff(np.asarray(intervals, dtype=float), axis=1).ravel()
+    done = np.concatenate([[0.0], np.cumsum(lengths)])
+    f = np.repeat(done, 2)[1:-1]
+    return x, f
+
+
+def on_duty_between(clock: tuple[np.ndarray, np.ndarray], lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    x, f = clock
+    return np.interp(hi, x, f) - np.interp(lo, x, f)
+
+
+def role_on_duty(s: Scenario, role: str) -> list[tuple[float, float]]:
+    """Hours when at least one member of ``role`` is on duty; a meeting's
+    joined roles (``a+b``) count when anyone of them is."""
+    parts = [r for r in role.split("+") if r in s.org.roles]
+    return merge([iv for r in parts for m in role_shifts(s, r) for iv in m.intervals])
+
+
+def time_budget(s: Scenario, log: EventLog, wc: WindowCases, mask: np.ndarray,
+                keys: np.ndarray, duty: dict | None = None) -> dict:
+    """Hours of each category summed over the selected cases of ``wc``.
+
+    ``mask`` picks cases of ``wc``; ``keys`` are the log's case keys;
+    ``duty`` caches each role's on-duty clock between calls.
+    Returns per-case arrays too (``per_case``), aligned with the selection.
+    """
+    sel_keys = wc.key[mask]
+    lo, hi = wc.start[mask], wc.stop[mask]
+    n = sel_keys.size
+    c = log.columns
+    rows = np.flatnonzero(np.isin(keys, sel_keys))
+    kind = c["kind"][rows]
+    staff = np.isin(kind, STAFF_KINDS)
+    outside = np.isin(kind, OUTSIDE_KINDS)
+    rows, staff, outside = rows[staff | outside], staff[staff | outside], outside[staff | outside]
+    case = np.searchsorted(sel_keys, keys[rows])
+    H = log.horizon_hours
+    enable = c["enable_time"][rows]
+    started = np.nan_to_num(c["start_time"][rows], nan=H)
+    ended = np.nan_to_num(c["end_time"][rows], nan=H)
+    clo, chi = lo[case], hi[case]
+    wait = np.where(staff, overlap(clo, chi, enable, started), 0.0)
+    work = np.where(staff, overlap(clo, chi, started, ended), 0.0)
+    away = np.where(outside, overlap(clo, chi, enable, ended), 0.0)
+    role = c["role"][rows].astype(str)
+    names, code = np.unique(role, return_inverse=True)
+    off = np.zeros(rows.size)
+    duty = {} if duty is None else duty
+    for i, name in enumerate(names):
+        pick = staff & (code == i) & (wait > 0)
+        if not pick.any():
+            continue
+        a = np.maximum(clo[pick], enable[pick])
+        b = np.minimum(chi[pick], started[pick])
+        if name not in duty:
+            duty[name] = on_duty_clock(role_on_duty(s, name))
+        off[pick] = (b - a) - on_duty_between(duty[name], a, b)
+    out: dict = {"cases": n, "waiting": {}, "working": {}, "outside": {}, "waiting_off_duty": {}}
+    per_case = np.zeros((n, 0))
+    labels: list[str] = []
+    for cat, hours, which in (("waiting", wait, staff), ("working", work, staff),
+                              ("outside", away, outside), ("waiting_off_duty", off, staff)):
+        for i, name in enumerate(names):
+            pick = which & (code == i)
+            if not pick.any():
+                continue
+            sums = np.bincount(case[pick], weights=hours[pick], minlength=n)
+            if sums.sum() <= 0:
+                continue
+            out[cat][name] = float(sums.sum())
+            if cat != "waiting_off_duty":
+                per_case = np.column_stack([per_case, sums])
+                labels.append(f"{cat}:{name}")
+    span = hi - lo
+    covered = per_case.sum(axis=1) if labels else np.zeros(n)
+    out["other"] = float(np.maximum(0.0, span - covered).sum())
+    out["total"] = float(span.sum())
+    out["per_case"] = (labels, per_case)
+    return out
+
+
+def _mean(d: dict, n: int) -> dict:
+    return {k: round(v / n, 2) for k, v in sorted(d.items(), key=lambda kv: -kv[1])}
+
+
+def explain_misses(s: Scenario, log: EventLog, wid: str, wc: WindowCases, keys: np.ndarray,
+                   reps: int, examples: int = 10, duty: dict | None = None) -> dict:
+    """Time budget of the missed cases of one window (mean hours per missed case)."""
+    w = s.service_windows[wid]
+    missed = wc.missed
+    n = int(np.count_nonzero(missed))
+    out: dict = {"missed": n, "missed_per_replication": round(n / reps, 2),
+                 "limit_hours": w.limit_hours}
+    if n == 0:
+        return out
+    b = time_budget(s, log, wc, missed, keys, duty)
+    budget = {cat: _mean(b[cat], n) for cat in ("waiting", "working", "outside", "waiting_off_duty")}
+    budget["other"] = round(b["other"] / n, 2)
+    budget["total"] = round(b["total"] / n, 2)
+    out["budget_hours"] = budget
+    if b["waiting"]:
+        role, hours = max(b["waiting"].items(), key=lambda kv: kv[1])
+        out["largest_queue"] = {"role": role, "hours": round(hours / n, 2),
+                                "share_of_limit": round(hours / n / w.limit_hours, 3),
+                                "off_duty_hours": round(b["waiting_off_duty"].get(role, 0.0) / n, 2)}
+    out["examples"] = _examples(log, wc, missed, b["per_case"], examples)
+    return out
+
+
+def _examples(log: EventLog, wc: WindowCases, missed: np.ndarray,
+              per_case: tuple[list[str], np.ndarray], k: int) -> list[dict]:
+    """The ``k`` missed cases that overran most, with their largest category."""
+    labels, table = per_case
+    idx = np.flatnonzero(missed)
+    overrun = wc.stop[idx] - wc.deadline[idx]
+    order = np.argsort(-overrun, kind="stable")[:k]
+    out = []
+    for j in order:
+        i = idx[j]
+        end = wc.end[i]
+        row = table[j] if labels else np.zeros(0)
+        top = labels[int(np.argmax(row))] if row.size and row.max() > 0 else None
+        out.append({
+            "replication": int(wc.replication[i]), "case_id": int(wc.case_id[i]),
+            "workflow": str(wc.workflow[i]),
+            "start": log.timestamp(float(wc.start[i])).isoformat(timespec="minutes"),
+            "deadline": log.timestamp(float(wc.deadline[i])).isoformat(timespec="minutes"),
+            "end": None if np.isnan(end) else log.timestamp(float(end)).isoformat(timespec="minutes"),
+            "hours": round(float(wc.stop[i] - wc.start[i]), 2),
+            "overrun_hours": round(float(overrun[j]), 2),
+            "largest": top,
+            "largest_hours": round(float(row.max()), 2) if top else None,
+        })
+    return out
+
+
+def window_misses(s: Scenario, log: EventLog, cases: dict[str, WindowCases] | None = None,
+                  examples: int = 10) -> dict:
+    """Per window: how many cases missed it and where their time went."""
+    if cases is None:
+        cases, ix = all_window_cases(s, log)
+    else:
+        ix = LogIndex(log)
+    duty: dict = {}
+    return {wid: explain_misses(s, log, wid, wc, ix.keys, ix.replications, examples, duty)
+            for wid, wc in cases.items()}

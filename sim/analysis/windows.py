@@ -1,0 +1,300 @@
+"""Service windows measured on the event log: did each case meet its window,
+how sure are we across replications, and how did compliance move by day.
+
+Everything here reads the :class:`~sim.records.EventLog` and the scenario's
+rules and calendars, never the engine. A window's population is every case
+of its workflows with a start point (and the ``only_if`` activity, and a
+start inside ``active_hours``). A case whose end is missing at the horizon
+is *open*: missed once the horizon is past its deadline, otherwise
+*open_not_due*, which is kept out of the met share but reported.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from rules.calendar import DayKinds
+from rules.scenario import Scenario
+from rules.windows import ServiceWindow
+from sim.analysis.clocks import deadlines, in_active_hours, working_flags
+from sim.records import EventLog
+
+EDGE_COLUMN = {"enabled": "enable_time", "start": "start_time", "end": "end_time"}
+#: z of a two-sided 95% interval (Wilson).
+Z95 = 1.959963984540054
+EPS = 1e-9
+
+
+def case_keys(replication: np.ndarray, case_id: np.ndarray) -> np.ndarray:
+    """One int64 per (replication, case): case ids restart in each replication."""
+    return (np.asarray(replication, dtype=np.int64) << 32) | np.asarray(case_id, dtype=np.int64)
+
+
+class LogIndex:
+    """Masks and keys of one log, computed once and shared by all windows."""
+
+    def __init__(self, log: EventLog) -> None:
+        self.log = log
+        self.keys = case_keys(log.columns["replication"], log.columns["case_id"])
+        self._activity: dict[str, np.ndarray] = {}
+        self._workflows: dict[tuple[str, ...], np.ndarray] = {}
+        reps = np.unique(log.columns["replication"])
+        self.replications = max(int(log.meta.get("replications", 0) or 0), len(reps), 1)
+
+    def activity(self, name: str) -> np.ndarray:
+        if name not in self._activity:
+            self._activity[name] = self.log.columns["activity"] == name
+        return self._activity[name]
+
+    def workflows(self, names: tuple[str, ...]) -> np.ndarray:
+        if names not in self._workflows:
+            col = self.log.columns["workflow"]
+            mask = np.zeros(len(col), dtype=bool)
+            for wf in names:
+                mask |= col == wf
+            self._workflows[names] = mask
+        return self._workflows[names]
+
+
+@dataclass(frozen=True)
+class WindowCases:
+    """The population of one window: one entry per case."""
+    key: np.ndarray
+    workflow: np.ndarray
+    start: np.ndarray
+    end: np.ndarray  # NaN: open at the horizon
+    deadline: np.ndarray
+    horizon: float
+
+    @property
+    def replication(self) -> np.ndarray:
+        return self.key >> 32
+
+    @property
+    def case_id(self) -> np.ndarray:
+        return self.key & 0xFFFFFFFF
+
+    @property
+    def open(self) -> np.ndarray:
+        return np.isnan(self.end)
+
+    @property
+    def met(self) -> np.ndarray:
+        return ~self.open & (self.end <= self.deadline + EPS)
+
+    @property
+    def missed(self) -> np.ndarray:
+        late = ~self.open & (self.end > self.deadline + EPS)
+        return late | (self.open & (self.horizon > self.deadline + EPS))
+
+    @property
+    def open_not_due(self) -> np.ndarray:
+        return self.open & ~(self.horizon > self.deadline + EPS)
+
+    @property
+    def stop(self) -> np.ndarray:
+        """End, or the horizon for open cases."""
+        return np.where(self.open, self.horizon, self.end)
+
+    @property
+    def hours(self) -> np.ndarray:
+        return self.stop - self.start
+
+
+def first_per_case(keys: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted unique keys, the earliest time of each (NaN only if all are)
+    and the position of that earliest entry in the input."""
+    order = np.lexsort((times, keys))
+    k = keys[order]
+    first = np.ones(k.size, dtype=bool)
+    first[1:] = k[1:] != k[:-1]
+    return k[first], times[order][first], order[first]
+
+
+def window_cases(s: Scenario, log: EventLog, wid: str, index: LogIndex | None = None,
+                 working: np.ndarray | None = None) -> WindowCases:
+    """Start, end and deadline of every case in window ``wid``'s population."""
+    w = s.service_windows[wid]
+    ix = index or LogIndex(log)
+    c = log.columns
+    in_wf = ix.workflows(tuple(w.workflows))
+    rows = np.flatnonzero(ix.activity(w.start.activity) & in_wf)
+    keys, start, pos = first_per_case(ix.keys[rows], c[EDGE_COLUMN[w.start.edge]][rows])
+    workflow = c["workflow"][rows][pos]
+    keep = ~np.isnan(start) & in_active_hours(start, w.active_hours)
+    if w.only_if is not None:
+        keep &= np.isin(keys, ix.keys[ix.activity(w.only_if) & in_wf])
+    keys, start, workflow = keys[keep], start[keep], workflow[keep]
+    end = _ends(ix, c, w, in_wf, keys, start)
+    if w.clock == "working_days" and working is None:
+        working = _working_for(s, [w])
+    due = deadlines(w.clock, start, w.limit, working)
+    return WindowCases(keys, workflow, start, end, due, log.horizon_hours)
+
+
+def _ends(ix: LogIndex, c: dict, w: ServiceWindow, in_wf: np.ndarray, keys: np.ndarray,
+          start: np.ndarray) -> np.ndarray:
+    """Earliest end point at or after each case's start; NaN if none."""
+    end = np.full(keys.size, np.nan)
+    rows = np.flatnonzero(ix.activity(w.end.activity) & in_wf)
+    if rows.size == 0 or keys.size == 0:
+        return end
+    k, t = ix.keys[rows], c[EDGE_COLUMN[w.end.edge]][rows]
+    pos = np.clip(np.searchsorted(keys, k), 0, keys.size - 1)
+    ok = (keys[pos] == k) & ~np.isnan(t)
+    ok[ok] &= t[ok] >= start[pos[ok]] - EPS
+    uk, ut, _ = first_per_case(k[ok], t[ok])
+    end[np.searchsorted(keys, uk)] = ut
+    return end
+
+
+def _working_for(s: Scenario, windows: list[ServiceWindow]) -> np.ndarray | None:
+    days = [math.ceil(w.limit) for w in windows if w.clock == "working_days"]
+    if not days:
+        return None
+    flags, _ = working_flags(DayKinds(s.calendars.holidays), s.horizon.start,
+                             s.horizon.days + 2 * max(days) + 40)
+    return flags
+
+
+def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a proportion ``k / n``."""
+    if n <= 0:
+        return (math.nan, math.nan)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def t_interval(shares: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Student-t interval of the mean of per-replication shares (n >= 2)."""
+    from scipy import stats
+
+    x = np.asarray(shares, dtype=float)
+    n = x.size
+    mean = float(x.mean())
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * float(x.std(ddof=1)) / math.sqrt(n)
+    return (max(0.0, mean - half), min(1.0, mean + half))
+
+
+def verdict(ci: tuple[float, float], target: float | None, due: int) -> str:
+    """``met`` when the interval lies at or above the target, ``not met``
+    when it lies below, otherwise ``undecided``."""
+    if due == 0:
+        return "no cases"
+    if target is None:
+        return "no target"
+    if ci[0] >= target - EPS:
+        return "met"
+    if ci[1] < target - EPS:
+        return "not met"
+    return "undecided"
+
+
+def met_interval(wc: WindowCases, reps: int) -> tuple[tuple[float, float], str]:
+    """95% interval of the met share and the method used."""
+    due = ~wc.open_not_due
+    rep = wc.replication[due]
+    met = wc.met[due]
+    ids = np.unique(rep)
+    if len(ids) >= 2 and reps >= 2:
+        shares = np.asarray([met[rep == r].mean() for r in ids])
+        return t_interval(shares), f"t across {len(ids)} replications"
+    note = "wilson (1 replication)" if reps == 1 else f"wilson (only {len(ids)} replication with cases)"
+    return wilson(int(met.sum()), int(met.size)), note
+
+
+def _r(x: float, nd: int = 4) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), nd)
+
+
+def summarize_window(s: Scenario, wid: str, wc: WindowCases, reps: int) -> dict:
+    """The summary of one window (see :func:`evaluate_windows`)."""
+    w = s.service_windows[wid]
+    target = s.targets.get(wid)
+    n = wc.key.size
+    due = int(np.count_nonzero(~wc.open_not_due))
+    n_met = int(np.count_nonzero(wc.met))
+    n_missed = int(np.count_nonzero(wc.missed))
+    ci, method = met_interval(wc, reps) if due else ((math.nan, math.nan), "none")
+    hours = wc.hours
+    out = {
+        "name_zh": w.name_zh,
+        "owner": w.owner,
+        "clock": w.clock,
+        "limit": w.limit,
+        "limit_hours": w.limit_hours,
+        "cases": _r(n / reps, 2),
+        "due": _r(due / reps, 2),
+        "met": _r(n_met / due) if due else None,
+        "met_ci95": [_r(ci[0]), _r(ci[1])] if due else None,
+        "ci_method": method,
+        "p50_hours": _r(np.percentile(hours, 50), 2) if n else None,
+        "p95_hours": _r(np.percentile(hours, 95), 2) if n else None,
+        "max_hours": _r(hours.max(), 2) if n else None,
+        "target": target,
+        "verdict": verdict(ci, target, due),
+        "open": _r(np.count_nonzero(wc.open) / reps, 2),
+        "open_not_due": _r(np.count_nonzero(wc.open_not_due) / reps, 2),
+        "missed": _r(n_missed / reps, 2),
+        "counts_are": "mean per replication",
+    }
+    if w.owner == "platform":
+        out["breaches_per_replication"] = _r(n_missed / reps, 2)
+        out["on_breach"] = w.on_breach
+    return out
+
+
+def all_window_cases(s: Scenario, log: EventLog) -> tuple[dict[str, WindowCases], LogIndex]:
+    """Every window's population, sharing one index of the log."""
+    ix = LogIndex(log)
+    working = _working_for(s, list(s.service_windows.values()))
+    return {wid: window_cases(s, log, wid, ix, working) for wid in s.service_windows}, ix
+
+
+def evaluate_windows(s: Scenario, log: EventLog,
+                     cases: dict[str, WindowCases] | None = None) -> dict:
+    """Per window: cases and open/missed counts (mean per replication), the
+    pooled met share with its 95% interval, hours from start to end (to the
+    horizon when open), the target and the verdict."""
+    if cases is None:
+        cases, ix = all_window_cases(s, log)
+        reps = ix.replications
+    else:
+        reps = LogIndex(log).replications
+    return {wid: summarize_window(s, wid, wc, reps) for wid, wc in cases.items()}
+
+
+def compliance_by_day(s: Scenario, log: EventLog,
+                      cases: dict[str, WindowCases] | None = None) -> dict:
+    """Per window and day of the window's start: cases (mean per replication)
+    and the met share of the cases due (None when none is due yet)."""
+    if cases is None:
+        cases, ix = all_window_cases(s, log)
+        reps = ix.replications
+    else:
+        reps = LogIndex(log).replications
+    out = {}
+    for wid, wc in cases.items():
+        day = np.floor(wc.start / 24.0).astype(np.int64)
+        days = np.unique(day)
+        due = ~wc.open_not_due
+        n = np.bincount(day, minlength=days.max() + 1 if days.size else 0)
+        n_due = np.bincount(day, weights=due, minlength=n.size)
+        n_met = np.bincount(day, weights=wc.met, minlength=n.size)
+        out[wid] = {
+            "dates": [(s.horizon.start + _days(int(d))).isoformat() for d in days],
+            "cases": [round(n[d] / reps, 2) for d in days],
+            "met": [round(n_met[d] / n_due[d], 4) if n_due[d] else None for d in days],
+        }
+    return out
+
+
+def _days(n: int):
+    import datetime as dt
+
+    return dt.timedelta(days=n)
