@@ -49,8 +49,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_command(args)
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.cli_compare import cmd_compare as compare_command
+
+    return compare_command(args)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "check": cmd_check, "show": cmd_show, "run": cmd_run}
+    "check": cmd_check, "show": cmd_show, "run": cmd_run, "compare": cmd_compare}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sim.cli_run import add_parser as add_run
 
     add_run(sub, DEFAULT_SCENARIO)
+    from sim.cli_compare import add_parser as add_compare
+
+    add_compare(sub)
     return parser
 
 

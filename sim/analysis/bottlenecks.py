@@ -1,0 +1,271 @@
+"""Which role holds the center back, when, and what it delays.
+
+Detection follows the active-period method (Roser, Nakano and Tanaka,
+2001-2002): a station's *active period* is a maximal stretch in which it is
+not waiting for work; at any moment the station whose current active
+period is the longest is the momentary bottleneck. Where the active period
+of the bottleneck overlaps the one of the bottleneck before or after it,
+the bottleneck is *shifting* during the overlap, else it is the *sole*
+bottleneck.
+
+For a pool of people: the role is active while work waits in its queue or
+while every on-duty slot is busy. Off-duty hours neither count towards an
+active period's length nor break it when work is waiting through the night
+(a backlog left overnight is still a backlog), so nights cannot make the
+customer-service queue look long.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from rules.scenario import Scenario
+from sim.analysis.kpis import role_reps
+from sim.analysis.staffing import StaffLog
+from sim.records import EventLog
+
+STEP = 0.05  # hours per grid cell of the momentary bottleneck (3 minutes)
+
+
+def active_periods(st: StaffLog, rid: int, rep: int) -> np.ndarray:
+    """``(start, end, active on-duty hours)`` rows of role ``rid`` in replication ``rep``."""
+    H = st.horizon
+    rr = st.role_row[(st.role_id == rid)]
+    rr = rr[st.rep[rr] == rep]
+    members = st.role_members(rid)
+    k = st.concurrency(rid)
+    mrow = st.mem_row[np.isin(st.mem_id, members)] if members else np.zeros(0, np.int64)
+    mrow = mrow[(st.rep[mrow] == rep) & st.started[mrow]]
+    q = rr[st.start[rr] > st.enable[rr]]
+    caps_a = [a for m in members for a in st.members[m].duty.a]
+    caps_b = [b for m in members for b in st.members[m].duty.b]
+    t = np.concatenate([st.enable[q], st.start[q], st.start[mrow], st.end[mrow],
+                        caps_a, caps_b, [0.0, H]])
+    dq = np.concatenate([np.ones(q.size), -np.ones(q.size), np.zeros(2 * mrow.size + 2 * len(caps_a) + 2)])
+    db = np.concatenate([np.zeros(2 * q.size), np.ones(mrow.size), -np.ones(mrow.size),
+                         np.zeros(2 * len(caps_a) + 2)])
+    dc = np.concatenate([np.zeros(2 * q.size + 2 * mrow.size), np.full(len(caps_a), float(k)),
+                         np.full(len(caps_b), -float(k)), [0.0, 0.0]])
+    order = np.argsort(t, kind="stable")
+    t, Q, B, C = t[order], np.cumsum(dq[order]), np.cumsum(db[order]), np.cumsum(dc[order])
+    last = np.flatnonzero(np.r_[t[1:] != t[:-1], True])  # state after all events at a time
+    t, Q, B, C = t[last], Q[last], B[last], C[last]
+    length = np.diff(t)
+    Q, B, C = Q[:-1], B[:-1], C[:-1]
+    active = (Q > 0.5) | ((B > 0.5) & (B >= C - 0.5))
+    counted = (C > 0.5) if st.pauses(rid) else ((C > 0.5) | (B > 0.5))
+    weight = length * counted
+    if not active.any():
+        return np.zeros((0, 3))
+    edge = np.diff(np.r_[0, active.astype(np.int8), 0])
+    first, stop = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
+    cum = np.r_[0.0, np.cumsum(np.where(active, weight, 0.0))]
+    out = np.column_stack([t[first], t[stop], cum[stop] - cum[first]])
+    return out[out[:, 2] > 1e-9]
+
+
+def momentary(st: StaffLog, rep: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per grid cell of ``STEP`` hours: the bottleneck role (-1: none) and
+    whether it is shifting (overlapping the previous or next bottleneck)."""
+    H = st.horizon
+    n = int(round(H / STEP))
+    centers = (np.arange(n) + 0.5) * STEP
+    nr = len(st.roles)
+    dur = np.zeros((nr, n))
+    pid = np.full((nr, n), -1, np.int64)
+    periods: list[np.ndarray] = []
+    for r in range(nr):
+        p = active_periods(st, r, rep)
+        periods.append(p)
+        if p.size == 0:
+            continue
+        i0 = np.searchsorted(centers, p[:, 0])
+        i1 = np.searchsorted(centers, p[:, 1])
+        d = np.zeros(n + 1)
+        ids = np.zeros(n + 1)
+        np.add.at(d, i0, p[:, 2])
+        np.add.at(d, i1, -p[:, 2])
+        np.add.at(ids, i0, np.arange(len(p)) + 1)
+        np.add.at(ids, i1, -(np.arange(len(p)) + 1))
+        dur[r] = np.cumsum(d)[:n]
+        pid[r] = np.rint(np.cumsum(ids)[:n]).astype(np.int64) - 1
+    best = dur.argmax(axis=0)
+    has = dur[best, np.arange(n)] > 1e-9
+    role = np.where(has, best, -1)
+    period = np.where(has, pid[best, np.arange(n)], -1)
+    shifting = np.zeros(n, bool)
+    idx = np.flatnonzero(has)
+    if idx.size > 1:
+        r, p = role[idx], period[idx]
+        change = np.flatnonzero((r[1:] != r[:-1]) | (p[1:] != p[:-1]))
+        for j in change:
+            rx, px, ry, py = r[j], p[j], r[j + 1], p[j + 1]
+            if rx == ry:
+                continue
+            a = max(periods[rx][px, 0], periods[ry][py, 0])
+            b = min(periods[rx][px, 1], periods[ry][py, 1])
+            if b > a:
+                lo, hi = np.searchsorted(centers, a), np.searchsorted(centers, b)
+                seg = slice(lo, hi)
+                shifting[seg] |= (role[seg] == rx) | (role[seg] == ry)
+    return role, shifting
+
+
+def detect(st: StaffLog) -> dict:
+    """Momentary bottlenecks of every replication, summarised per role and day.
+
+    Returns ``{"share": (roles,) sole+shifting share of time,
+    "sole": (roles,), "daily": (days, roles) share of each day}``."""
+    nr, days = len(st.roles), st.days
+    share, sole = np.zeros(nr), np.zeros(nr)
+    daily = np.zeros((days, nr))
+    per_day = int(round(24 / STEP))
+    for rep in range(st.R):
+        role, shifting = momentary(st, rep)
+        n = role.size
+        ok = role >= 0
+        share += np.bincount(role[ok], minlength=nr) / n
+        sole += np.bincount(role[ok & ~shifting], minlength=nr) / n
+        day = np.minimum(np.arange(n) // per_day, days - 1)
+        np.add.at(daily, (day[ok], role[ok]), 1.0 / per_day)
+    return {"share": share / st.R, "sole": sole / st.R, "daily": daily / st.R}
+
+
+def day_runs(st: StaffLog, daily: np.ndarray, epoch: dt.date) -> tuple[list[dict], list[dict]]:
+    """The bottleneck of each day and the runs of days with the same one."""
+    days = []
+    for d in range(daily.shape[0]):
+        r = int(daily[d].argmax())
+        role = st.roles[r] if daily[d, r] > 0 else None
+        days.append({"date": (epoch + dt.timedelta(days=d)).isoformat(), "role": role,
+                     "share_of_day": float(daily[d, r])})
+    runs: list[dict] = []
+    for i, day in enumerate(days):
+        if runs and runs[-1]["role"] == day["role"] and runs[-1]["_last"] == i - 1:
+            runs[-1].update(end=day["date"], days=runs[-1]["days"] + 1, _last=i)
+        else:
+            runs.append({"role": day["role"], "start": day["date"], "end": day["date"], "days": 1, "_last": i})
+    for r in runs:
+        r.pop("_last")
+    return days, [r for r in runs if r["role"] is not None]
+
+
+def workflow_delays(st: StaffLog, rid: int, top: int = 3) -> list[dict]:
+    """The workflows whose steps wait longest in ``rid``'s queue."""
+    rows = st.role_row[st.role_id == rid]
+    wait = np.bincount(st.wf_code[rows], weights=st.wait[rows], minlength=len(st.workflows))
+    total = wait.sum()
+    out = []
+    for i in np.argsort(-wait)[:top]:
+        if wait[i] <= 0:
+            break
+        out.append({"workflow": st.workflows[i], "wait_hours": float(wait[i] / st.R),
+                    "share_of_role_wait": float(wait[i] / total)})
+    return out
+
+
+def window_delays(st: StaffLog, log: EventLog) -> dict[str, np.ndarray]:
+    """Per service window: staff-waiting hours of each role (per replication)
+    that fall inside the window's clock (between its start and end events)."""
+    s, c, H = st.scenario, log.columns, st.horizon
+    out: dict[str, np.ndarray] = {}
+    if not s.service_windows:
+        return out
+    width = int(c["case_id"].max()) + 1
+    act_code, acts = _activity_codes(st, log)
+    wf_all = c["workflow"]
+    key_all = c["replication"].astype(np.int64) * width + c["case_id"]
+    rkey = (st.reps[st.rep] * width + st.case_id)[st.role_row]
+    renable, rstart = st.enable[st.role_row], st.start[st.role_row]
+    edge_col = {"enabled": "enable_time", "start": "start_time", "end": "end_time"}
+    aindex = {a: i for i, a in enumerate(acts)}
+    for wid, w in s.service_windows.items():
+        t0 = _first_time(aindex.get(w.start.activity), act_code, wf_all, w.workflows, key_all,
+                         c[edge_col[w.start.edge]])
+        t1 = _first_time(aindex.get(w.end.activity), act_code, wf_all, w.workflows, key_all,
+                         c[edge_col[w.end.edge]])
+        keys0, times0 = t0
+        if keys0.size == 0:
+            continue
+        pos = np.searchsorted(keys0, rkey)
+        hit = (pos < keys0.size) & (keys0[np.minimum(pos, keys0.size - 1)] == rkey)
+        lo = np.where(hit, times0[np.minimum(pos, keys0.size - 1)], np.inf)
+        keys1, times1 = t1
+        pos1 = np.searchsorted(keys1, rkey)
+        hit1 = (pos1 < keys1.size) & (keys1[np.minimum(pos1, max(keys1.size - 1, 0))] == rkey) \
+            if keys1.size else np.zeros(rkey.size, bool)
+        hi = np.where(hit1, times1[np.minimum(pos1, max(keys1.size - 1, 0))] if keys1.size else H, H)
+        overlap = np.clip(np.minimum(rstart, hi) - np.maximum(renable, lo), 0.0, None)
+        out[wid] = np.bincount(st.role_id, weights=overlap, minlength=len(st.roles)) / st.R
+    return out
+
+
+def _activity_codes(st: StaffLog, log: EventLog):
+    cached = getattr(st, "_activity", None)
+    if cached is None:
+        from sim.analysis.staffing import factorize
+        cached = factorize(log.columns["activity"])
+        st._activity = cached
+    return cached
+
+
+def _first_time(code, act_code, wf_all, workflows, key_all, times):
+    if code is None:
+        return np.zeros(0, np.int64), np.zeros(0)
+    rows = np.flatnonzero(act_code == code)
+    rows = rows[np.isin(wf_all[rows], list(workflows))]
+    t = times[rows]
+    rows, t = rows[~np.isnan(t)], t[~np.isnan(t)]
+    k = key_all[rows]
+    if k.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0)
+    order = np.lexsort((t, k))
+    k, t = k[order], t[order]
+    first = np.r_[True, k[1:] != k[:-1]]
+    return k[first], t[first]
+
+
+def bottlenecks(s: Scenario, log: EventLog, st: StaffLog | None = None,
+                reps: dict | None = None, top: int | None = None) -> dict:
+    """The ``bottlenecks`` section: a ranked list with evidence, and the
+    bottleneck of each day with the runs of days it holds."""
+    st = st or StaffLog(s, log)
+    reps = reps or role_reps(st)
+    found = detect(st)
+    days, runs = day_runs(st, found["daily"], s.horizon.start)
+    waits = np.array([reps[r]["wait_sum"].sum() for r in st.roles])
+    total_wait = waits.sum() or 1.0
+    windows = window_delays(st, log)
+    ranked = []
+    for r in np.argsort(-found["share"]):
+        if found["share"][r] <= 0:
+            break
+        role = st.roles[r]
+        util = reps[role]["utilization"]
+        delayed = []
+        for wid, by_role in windows.items():
+            if by_role[r] > 1e-6:
+                delayed.append({"window": wid, "wait_hours_inside": float(by_role[r]),
+                                "share_of_window_wait": float(by_role[r] / (by_role.sum() or 1.0))})
+        delayed.sort(key=lambda x: -x["wait_hours_inside"])
+        ranked.append({
+            "role": role,
+            "bottleneck_share": float(found["share"][r]),
+            "sole_share": float(found["sole"][r]),
+            "shifting_share": float(found["share"][r] - found["sole"][r]),
+            "days_as_bottleneck": int(sum(1 for d in days if d["role"] == role)),
+            "evidence": {
+                "utilization": float(np.nanmean(util)) if np.isfinite(util).any() else None,
+                "share_of_staff_wait": float(waits[r] / total_wait),
+                "wait_mean_hours": float(np.nanmean(reps[role]["wait_mean"])),
+                "workflows_delayed": workflow_delays(st, r),
+                "windows_delayed": delayed,
+            },
+            "binds": [x for x in runs if x["role"] == role],
+        })
+    if top is not None:
+        ranked = ranked[:top]
+    return {"method": "active period (Roser, Nakano and Tanaka); grid of "
+                      f"{STEP * 60:.0f} min; shares are of all simulated time",
+            "ranked": ranked, "daily": days, "runs": runs}

@@ -1,0 +1,150 @@
+"""Compare scenarios or saved runs on their key KPIs.
+
+The first input is the base; every other is compared with it. Scenario
+files are simulated here with one seed and one number of replications for
+all, so replication i of each shares its random numbers and the
+differences are paired (paired t). Saved runs are paired when their seeds
+and replication counts agree, otherwise compared with Welch's t.
+"""
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from rules.scenario import Scenario
+from sim.analysis.ci import clean, mean_ci, paired_diff, welch_diff
+from sim.analysis.kpis import role_reps, workflow_reps
+from sim.analysis.staffing import StaffLog
+from sim.analysis.whatif import window_reps
+from sim.records import EventLog
+
+#: Smaller is better for these metrics (the rest: larger is better).
+LOWER_IS_BETTER = ("wait", "cycle", "utilisation")
+
+
+@dataclass
+class Side:
+    label: str
+    scenario: Scenario
+    log: EventLog
+    seed: int
+    replications: int
+    source: str  # "run" (a saved run directory) or "scenario" (simulated here)
+
+
+def load_side(path: str, seed: int | None, replications: int | None, jobs: int,
+              simulate: Callable[[Scenario, int, int, int], EventLog] | None = None) -> Side:
+    """A saved run directory, or a scenario file simulated now."""
+    p = Path(path)
+    if p.is_dir() and (p / "summary.json").exists():
+        from sim.runner import load_run
+        s, log, summary = load_run(p)
+        return Side(str(path), s, log, int(summary["run"]["seed"]),
+                    int(summary["run"]["replications"]), "run")
+    from rules.loader import load_scenario
+    from sim.runner import run
+    s = load_scenario(path)
+    seed = s.seed if seed is None else seed
+    n = s.replications if replications is None else replications
+    if simulate is not None:
+        log = simulate(s, seed, n, jobs)
+    else:
+        log, _ = run(s, seed, n, jobs)
+    return Side(str(path), s, log, seed, n, "scenario")
+
+
+def metrics(side: Side) -> dict[str, np.ndarray]:
+    """Per-replication values of the key KPIs, by display name."""
+    st = StaffLog(side.scenario, side.log)
+    out: dict[str, np.ndarray] = {}
+    for wid, v in window_reps(side.scenario, side.log, st.reps).items():
+        out[f"window {wid}: met share"] = v
+    for role, x in role_reps(st).items():
+        if x["tasks"].sum() == 0:
+            continue
+        out[f"role {role}: wait mean (h)"] = x["wait_mean"]
+        out[f"role {role}: utilisation"] = x["utilization"]
+    for wf, x in workflow_reps(st, side.log).items():
+        if "cycle_p50" not in x or not np.isfinite(x["cycle_p50"]).any():
+            continue
+        out[f"workflow {wf}: cycle p50 (h)"] = x["cycle_p50"]
+        out[f"workflow {wf}: cycle p95 (h)"] = x["cycle_p95"]
+    return out
+
+
+def paired(a: Side, b: Side) -> bool:
+    return a.seed == b.seed and a.replications == b.replications
+
+
+def compare(sides: list[Side]) -> dict:
+    """Differences of every other side against the first."""
+    base = sides[0]
+    mb = metrics(base)
+    out = {"base": base.label, "sides": [_describe(s) for s in sides], "comparisons": []}
+    for other in sides[1:]:
+        mo = metrics(other)
+        pair = paired(base, other)
+        rows = []
+        for name in [k for k in mb if k in mo] + [k for k in mo if k not in mb]:
+            a = mb.get(name, np.full(base.replications, np.nan))
+            b = mo.get(name, np.full(other.replications, np.nan))
+            d = paired_diff(a, b) if pair else welch_diff(a, b)
+            rows.append({"metric": name, "base": mean_ci(a)[0], "other": mean_ci(b)[0], **d,
+                         "better": _better(name, d)})
+        out["comparisons"].append({"other": other.label, "paired": pair, "rows": rows})
+    return clean(out)
+
+
+def _describe(s: Side) -> dict:
+    return {"label": s.label, "scenario": s.scenario.name, "seed": s.seed,
+            "replications": s.replications, "source": s.source}
+
+
+def _better(name: str, d: dict) -> str | None:
+    if not d["significant"]:
+        return None
+    lower = any(w in name for w in LOWER_IS_BETTER)
+    return "better" if (d["diff"] < 0) == lower else "worse"
+
+
+def write_json(path: Path, result: dict) -> None:
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def write_html(path: Path, result: dict) -> None:
+    """A self-contained page: one table per comparison."""
+    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>opsim compare</title>",
+             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}"
+             "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child"
+             "{text-align:left}.better{background:#dfd}.worse{background:#fdd}</style></head><body>",
+             "<h1>opsim compare</h1><ul>"]
+    for s in result["sides"]:
+        parts.append(f"<li>{html.escape(s['label'])}: scenario <b>{html.escape(s['scenario'])}</b>, "
+                     f"seed {s['seed']}, {s['replications']} replications ({s['source']})</li>")
+    parts.append("</ul>")
+    for comp in result["comparisons"]:
+        test = "paired t (common random numbers)" if comp["paired"] else "Welch t"
+        parts.append(f"<h2>{html.escape(comp['other'])} vs {html.escape(result['base'])}</h2>"
+                     f"<p>95% intervals of the difference, {test}.</p>")
+        parts.append("<table><tr><th>metric</th><th>base</th><th>other</th><th>difference</th>"
+                     "<th>95% CI</th><th>p</th><th>significant</th></tr>")
+        for r in comp["rows"]:
+            cls = f" class='{r['better']}'" if r["better"] else ""
+            parts.append(f"<tr{cls}><td>{html.escape(r['metric'])}</td><td>{_f(r['base'])}</td>"
+                         f"<td>{_f(r['other'])}</td><td>{_f(r['diff'], True)}</td>"
+                         f"<td>[{_f(r['ci95'][0], True)}, {_f(r['ci95'][1], True)}]</td>"
+                         f"<td>{_f(r['p_value'])}</td><td>{'yes' if r['significant'] else ''}</td></tr>")
+        parts.append("</table>")
+    parts.append("</body></html>")
+    path.write_text("\n".join(parts), encoding="utf-8")
+
+
+def _f(x, sign: bool = False) -> str:
+    if x is None:
+        return "-"
+    return f"{x:+.4g}" if sign else f"{x:.4g}"

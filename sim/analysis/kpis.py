@@ -1,0 +1,285 @@
+"""Role and workflow KPIs from an event log, across replications.
+
+Every statistic is first computed per replication (arrays indexed by
+replication), then summarised as the mean and a 95% t-interval
+(:mod:`sim.analysis.ci`). :func:`role_reps` and :func:`workflow_reps` keep
+the per-replication arrays, which ``opsim compare`` pairs.
+
+Definitions (hours throughout):
+
+- utilisation: busy slot-time inside the member's on-duty intervals over
+  ``concurrency x`` on-duty time, summed over the role's members;
+- wait: ``start - enable`` of the role's staff steps; a step never started
+  waits until the horizon; meetings count in every role they join;
+- queue: steps enabled and not yet started (time-weighted mean, maximum);
+- overtime: person-time busy outside the member's on-duty intervals (for
+  roles that pause at shift end, only meetings and team duties can overrun).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from rules.calendar import hours_of
+from rules.scenario import Scenario
+from sim.analysis.ci import mean_ci
+from sim.analysis.staffing import StaffLog, group_quantile
+from sim.records import EventLog
+
+OUTSIDE_KINDS = ("wait", "scheduled")
+
+
+def role_reps(st: StaffLog) -> dict[str, dict[str, np.ndarray]]:
+    """Per role, per replication: ``tasks``, ``wait_mean``, ``queue_mean``,
+    ``queue_max``, ``utilization``, ``overtime``, ``busy``, ``on_duty``."""
+    R, H, n = st.R, st.horizon, len(st.roles)
+    rows, rid = st.role_row, st.role_id
+    g = rid * R + st.rep[rows]
+    w = st.wait[rows]
+    cnt = np.bincount(g, minlength=n * R).astype(float)
+    wsum = np.bincount(g, weights=w, minlength=n * R)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wait_mean = np.where(cnt > 0, wsum / cnt, np.nan)
+    qmax = queue_max(st.enable[rows], st.start[rows], g, n * R)
+    busy, on_duty, overtime = busy_time(st)
+    k = np.array([st.concurrency(r) for r in range(n)], float)[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        util = np.where(on_duty > 0, busy / (k * on_duty), np.nan)
+    shape = (n, R)
+    out = {}
+    for r, role in enumerate(st.roles):
+        out[role] = {
+            "tasks": cnt.reshape(shape)[r], "wait_mean": wait_mean.reshape(shape)[r],
+            "wait_sum": wsum.reshape(shape)[r], "queue_mean": wsum.reshape(shape)[r] / H,
+            "queue_max": qmax.reshape(shape)[r], "utilization": util[r],
+            "overtime": overtime[r], "busy": busy[r], "on_duty": on_duty[r],
+        }
+    return out
+
+
+def queue_max(enable: np.ndarray, start: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
+    """Largest number waiting at once, per group (+1 at enable, -1 at start;
+    steps started at once never queue)."""
+    out = np.zeros(n)
+    q = start > enable
+    if not q.any():
+        return out
+    g = np.concatenate([groups[q], groups[q]])
+    t = np.concatenate([enable[q], start[q]])
+    d = np.concatenate([np.ones(q.sum()), -np.ones(q.sum())])
+    order = np.lexsort((d, t, g))  # per group, by time, departures first
+    level = np.cumsum(d[order])     # every group nets to zero, so no reset
+    np.maximum.at(out, g[order], level)
+    return out
+
+
+def busy_time(st: StaffLog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(busy slot-hours on duty, on-duty member-hours, overtime person-hours)``,
+    each shaped ``(roles, replications)``."""
+    n, R, H = len(st.roles), st.R, st.horizon
+    busy, on_duty, over = np.zeros((n, R)), np.zeros((n, R)), np.zeros((n, R))
+    row, mid = st.mem_row, st.mem_id
+    keep = st.started[row]
+    row, mid = row[keep], mid[keep]
+    order = np.argsort(mid, kind="stable")
+    row, mid = row[order], mid[order]
+    bounds = np.searchsorted(mid, np.arange(len(st.members) + 1))
+    for i, m in enumerate(st.members):
+        on_duty[m.role] += m.duty.total
+        r = row[bounds[i]:bounds[i + 1]]
+        if r.size == 0:
+            continue
+        a, b, rep = st.start[r], st.end[r], st.rep[r]
+        busy[m.role] += np.bincount(rep, weights=m.duty.F(b) - m.duty.F(a), minlength=R)
+        if st.pauses(m.role):
+            h = st.hold[r]
+            a, b, rep = a[h], b[h], rep[h]
+        if a.size:
+            over[m.role] += _outside(m.duty, a, b, rep, R, H)
+    return busy, on_duty, over
+
+
+def _outside(duty, a: np.ndarray, b: np.ndarray, rep: np.ndarray, R: int, H: float) -> np.ndarray:
+    """Hours of the union of ``[a, b]`` (per replication) outside on-duty time."""
+    span = 2 * H + 1
+    off = rep * span
+    order = np.lexsort((a, rep))
+    a2, b2, rep2 = a[order] + off[order], b[order] + off[order], rep[order]
+    reach = np.maximum.accumulate(b2)
+    new = np.ones(a2.size, bool)
+    new[1:] = a2[1:] > reach[:-1]
+    first = np.flatnonzero(new)
+    last = np.concatenate([first[1:] - 1, [a2.size - 1]])
+    bs, be, br = a2[first] - off[order][first], reach[last] - off[order][first], rep2[first]
+    outside = (be - bs) - (duty.F(be) - duty.F(bs))
+    return np.bincount(br, weights=np.maximum(outside, 0.0), minlength=R)
+
+
+def role_kpis(st: StaffLog, reps: dict | None = None) -> dict[str, dict]:
+    """The ``roles`` section of the summary."""
+    reps = reps or role_reps(st)
+    p95 = group_quantile(st.wait[st.role_row], st.role_id, len(st.roles), 0.95)
+    out = {}
+    for r, role in enumerate(st.roles):
+        x = reps[role]
+        if not x["tasks"].any() and not x["on_duty"].any():
+            continue
+        u, ulo, uhi = mean_ci(x["utilization"])
+        wm, wlo, whi = mean_ci(x["wait_mean"])
+        ot, olo, ohi = mean_ci(x["overtime"])
+        out[role] = {
+            "headcount": st.headcount(r),
+            "members": len(st.role_members(r)),
+            "concurrency": st.concurrency(r),
+            "tasks": float(np.mean(x["tasks"])),
+            "utilization": u, "utilization_ci95": [ulo, uhi],
+            "wait_mean_hours": wm, "wait_mean_hours_ci95": [wlo, whi],
+            "wait_p95_hours": float(p95[r]),
+            "queue_mean": float(np.mean(x["queue_mean"])),
+            "queue_max": float(np.mean(x["queue_max"])),
+            "overtime_hours": ot, "overtime_hours_ci95": [olo, ohi],
+        }
+    return out
+
+
+def _case_table(st: StaffLog, log: EventLog):
+    """Case markers: ``(workflow code array, rep index, start, end or NaN)`` per case."""
+    c = log.columns
+    kind = np.asarray(st.kind_values, dtype=object)
+    case_code = [i for i, k in enumerate(kind) if k == "case"]
+    rows = np.flatnonzero(np.isin(st.kind_codes, case_code))
+    act = c["activity"][rows]
+    is_start = act == "case_start"
+    srows, erows = rows[is_start], rows[~is_start]
+    rep = c["replication"]
+    width = int(c["case_id"].max()) + 1 if len(c["case_id"]) else 1
+    skey = rep[srows].astype(np.int64) * width + c["case_id"][srows]
+    ekey = rep[erows].astype(np.int64) * width + c["case_id"][erows]
+    order = np.argsort(skey)
+    skey, srows = skey[order], srows[order]
+    end = np.full(srows.size, np.nan)
+    pos = np.searchsorted(skey, ekey)
+    ok = (pos < skey.size) & (skey[np.minimum(pos, skey.size - 1)] == ekey)
+    end[pos[ok]] = c["end_time"][erows[ok]]
+    return (c["workflow"][srows], np.searchsorted(st.reps, rep[srows]),
+            c["start_time"][srows], end)
+
+
+def workflow_reps(st: StaffLog, log: EventLog) -> dict[str, dict[str, np.ndarray]]:
+    """Per workflow, per replication: ``started``, ``completed``, ``open``,
+    ``cycle_p50``, ``cycle_p95`` and (planned work) ``deadline_met``."""
+    wf, rep, start, end = _case_table(st, log)
+    R = st.R
+    out: dict[str, dict[str, np.ndarray]] = {}
+    names = sorted(set(wf.tolist()))
+    code = {w: i for i, w in enumerate(names)}
+    wcode = np.fromiter((code[w] for w in wf.tolist()), np.int64, count=wf.size)
+    n = len(names)
+    g = wcode * R + rep
+    done = ~np.isnan(end)
+    started = np.bincount(g, minlength=n * R).reshape(n, R).astype(float)
+    completed = np.bincount(g[done], minlength=n * R).reshape(n, R).astype(float)
+    cyc = (end - start)[done]
+    p50 = group_quantile(cyc, g[done], n * R, 0.5).reshape(n, R)
+    p95 = group_quantile(cyc, g[done], n * R, 0.95).reshape(n, R)
+    for i, w in enumerate(names):
+        out[w] = {"started": started[i], "completed": completed[i],
+                  "open": started[i] - completed[i], "cycle_p50": p50[i], "cycle_p95": p95[i]}
+    for w, met in _deadlines(st.scenario, wf, rep, start, end, R).items():
+        out.setdefault(w, {})["deadline_met"] = met
+    return out
+
+
+def campaign_deadlines(s: Scenario, workflow: str) -> list[tuple[str, float, float]]:
+    """``(campaign, trigger time, campaign start)`` for a workflow triggered
+    ``lead_days`` before each campaign (as :func:`sim.triggers.trigger_times`)."""
+    wf = s.workflows.get(workflow)
+    if wf is None or wf.trigger.kind != "campaign" or s.demand is None:
+        return []
+    out = []
+    for cid, c in s.demand.campaigns.items():
+        begin = (c.start - s.horizon.start).days * 24.0
+        when = begin - wf.trigger.lead_days * 24.0 + hours_of(wf.trigger.at)
+        if 0 <= when < s.horizon.hours:
+            out.append((cid, when, begin))
+    return out
+
+
+def _deadlines(s: Scenario, wf: np.ndarray, rep: np.ndarray, start: np.ndarray,
+               end: np.ndarray, R: int) -> dict[str, np.ndarray]:
+    out = {}
+    for w in s.workflows:
+        marks = campaign_deadlines(s, w)
+        if not marks:
+            continue
+        mine = wf == w
+        trig = np.array([m[1] for m in marks])
+        due = np.array([m[2] for m in marks])
+        st, en, rp = start[mine], end[mine], rep[mine]
+        j = np.abs(st[:, None] - trig[None, :]).argmin(axis=1) if st.size else np.zeros(0, int)
+        matched = np.abs(st - trig[j]) < 1e-6 if st.size else np.zeros(0, bool)
+        met = np.nan_to_num(en, nan=np.inf) <= due[j]
+        n = np.bincount(rp[matched], minlength=R).astype(float)
+        k = np.bincount(rp[matched & met], minlength=R).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[w] = np.where(n > 0, k / n, np.nan)
+    return out
+
+
+def time_shares(st: StaffLog, log: EventLog) -> dict[str, dict[str, float]]:
+    """Per workflow: shares of its cases' summed step time spent waiting for
+    staff, being worked on, and waiting on outside parties or the clock."""
+    c, H = log.columns, st.horizon
+    kind = np.asarray(st.kind_values, dtype=object)
+    outside_codes = [i for i, k in enumerate(kind) if k in OUTSIDE_KINDS]
+    orows = np.flatnonzero(np.isin(st.kind_codes, outside_codes))
+    o_end = np.nan_to_num(c["end_time"][orows], nan=H)
+    o_len = np.minimum(o_end, H) - c["enable_time"][orows]
+    names = list(st.workflows)
+    index = {w: i for i, w in enumerate(names)}
+    o_wf = np.fromiter((index.setdefault(w, len(index)) for w in c["workflow"][orows].tolist()),
+                       np.int64, count=orows.size)
+    names = list(index)
+    n = len(names)
+    staff_wait = np.bincount(st.wf_code, weights=st.wait, minlength=n)
+    work_len = np.where(st.started, st.end - st.start, 0.0)
+    working = np.bincount(st.wf_code, weights=work_len, minlength=n)
+    outside = np.bincount(o_wf, weights=o_len, minlength=n)
+    out = {}
+    for i, w in enumerate(names):
+        total = staff_wait[i] + working[i] + outside[i]
+        if total <= 0:
+            continue
+        out[w] = {"waiting_share": staff_wait[i] / total, "working_share": working[i] / total,
+                  "outside_share": outside[i] / total}
+    return out
+
+
+def workflow_kpis(st: StaffLog, log: EventLog, reps: dict | None = None) -> dict[str, dict]:
+    """The ``workflows`` section of the summary."""
+    reps = reps or workflow_reps(st, log)
+    shares = time_shares(st, log)
+    out = {}
+    for w, x in reps.items():
+        if "started" not in x:
+            continue
+        p50, lo50, hi50 = mean_ci(x["cycle_p50"])
+        p95, lo95, hi95 = mean_ci(x["cycle_p95"])
+        row = {"started": float(x["started"].mean()), "completed": float(x["completed"].mean()),
+               "open_at_end": float(x["open"].mean()),
+               "cycle_p50_hours": p50, "cycle_p50_hours_ci95": [lo50, hi50],
+               "cycle_p95_hours": p95, "cycle_p95_hours_ci95": [lo95, hi95]}
+        row.update(shares.get(w, {"waiting_share": np.nan, "working_share": np.nan,
+                                  "outside_share": np.nan}))
+        if "deadline_met" in x:
+            m, lo, hi = mean_ci(x["deadline_met"])
+            row["deadline_met_share"] = m
+            row["deadline_met_share_ci95"] = [lo, hi]
+            row["deadline"] = "before the campaign start (trigger lead_days ahead)"
+        out[w] = row
+    return out
+
+
+def kpis(s: Scenario, log: EventLog, st: StaffLog | None = None) -> dict:
+    """``{"roles": ..., "workflows": ...}`` for the summary."""
+    st = st or StaffLog(s, log)
+    return {"roles": role_kpis(st), "workflows": workflow_kpis(st, log)}

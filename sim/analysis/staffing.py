@@ -1,0 +1,205 @@
+"""The staff side of an event log, prepared once for every KPI.
+
+:class:`StaffLog` keeps the records staff worked on (kinds ``work``,
+``approval``, ``meeting``, ``contest``, ``duty``) as integer-coded numpy
+arrays, expanded twice: once per role (a meeting's ``planner+designer``
+counts in both queues) and once per member (its ``planner#1+designer#2``
+keeps both people busy). On-duty time comes from :func:`sim.shifts.role_shifts`,
+the same function the engine uses.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from rules.scenario import Scenario
+from sim.records import EventLog
+from sim.shifts import role_shifts
+
+STAFF_KINDS = ("work", "approval", "meeting", "contest", "duty")
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, list]:
+    """Integer codes (first-seen order) and the distinct values."""
+    seen: dict = {}
+    codes = np.fromiter((seen.setdefault(v, len(seen)) for v in values.tolist()),
+                        dtype=np.int64, count=len(values))
+    return codes, list(seen)
+
+
+class OnDuty:
+    """Cumulative on-duty time ``F(t)`` of one member, clipped to the horizon."""
+
+    def __init__(self, intervals, horizon: float) -> None:
+        iv = [(max(0.0, a), min(horizon, b)) for a, b in intervals if b > 0 and a < horizon]
+        self.a = np.array([a for a, _ in iv], dtype=float)
+        self.b = np.array([b for _, b in iv], dtype=float)
+        self.cum = np.concatenate([[0.0], np.cumsum(self.b - self.a)])
+        self.total = float(self.cum[-1])
+
+    def F(self, t: np.ndarray) -> np.ndarray:
+        """On-duty hours in ``[0, t]``."""
+        t = np.asarray(t, dtype=float)
+        if self.a.size == 0:
+            return np.zeros_like(t)
+        i = np.searchsorted(self.a, t, side="right")
+        j = np.maximum(i - 1, 0)
+        part = np.clip(t - self.a[j], 0.0, self.b[j] - self.a[j])
+        return np.where(i > 0, self.cum[j] + part, 0.0)
+
+    def on(self, t: np.ndarray) -> np.ndarray:
+        """Whether the member is on duty at ``t``."""
+        i = np.searchsorted(self.a, t, side="right") - 1
+        ok = i >= 0
+        j = np.maximum(i, 0)
+        return ok & (t < self.b[j]) if self.a.size else np.zeros(np.shape(t), bool)
+
+
+@dataclass
+class Member:
+    name: str
+    role: int
+    duty: OnDuty
+    temporary: bool
+
+
+class StaffLog:
+    """Staff records of a log, coded and expanded (see the module doc)."""
+
+    def __init__(self, s: Scenario, log: EventLog) -> None:
+        c = log.columns
+        self.scenario = s
+        self.horizon = H = float(log.horizon_hours)
+        rep_all = c["replication"]
+        self.reps = np.unique(rep_all) if len(rep_all) else np.zeros(1, np.int64)
+        self.R = len(self.reps)
+        kind_codes, kinds = factorize(c["kind"])
+        self.kind_codes, self.kind_values = kind_codes, kinds
+        wanted = [i for i, k in enumerate(kinds) if k in STAFF_KINDS]
+        rows = np.flatnonzero(np.isin(kind_codes, wanted))
+        self.rows = rows
+        kind = np.asarray(kinds, dtype=object)[kind_codes[rows]] if rows.size else np.empty(0, object)
+        self.kind = kind
+        self.rep = np.searchsorted(self.reps, rep_all[rows])
+        self.enable = c["enable_time"][rows]
+        start = c["start_time"][rows]
+        self.started = ~np.isnan(start)
+        #: Start for queue purposes: never started = still waiting at the horizon.
+        self.start = np.where(self.started, np.minimum(start, H), H)
+        end = c["end_time"][rows]
+        self.end = np.where(np.isnan(end), H, np.minimum(end, H))
+        self.wait = np.maximum(self.start - self.enable, 0.0)
+        self.wf_code, self.workflows = factorize(c["workflow"][rows])
+        self.case_id = c["case_id"][rows]
+        self.activity = c["activity"][rows]
+
+        # Roles: the scenario's first, then any the log names that it lacks.
+        self.roles: list[str] = list(s.org.roles)
+        index = {r: i for i, r in enumerate(self.roles)}
+        role_code, role_values = factorize(c["role"][rows])
+        parts = []
+        for v in role_values:
+            ids = []
+            for r in str(v).split("+"):
+                if r not in index:
+                    index[r] = len(self.roles)
+                    self.roles.append(r)
+                ids.append(index[r])
+            parts.append(ids)
+        self.role_row, self.role_id = _expand(role_code, parts)
+
+        # Members: everyone on the scenario's shifts, then unknown names.
+        self.members: list[Member] = []
+        mindex: dict[str, int] = {}
+        for rid, role in enumerate(self.roles):
+            if role not in s.org.roles:
+                continue
+            for m in role_shifts(s, role):
+                mindex[m.name] = len(self.members)
+                self.members.append(Member(m.name, rid, OnDuty(m.intervals, H), m.temporary))
+        res_code, res_values = factorize(c["resource"][rows])
+        mparts = []
+        for v in res_values:
+            ids = []
+            for name in (str(v).split("+") if v else []):
+                if name not in mindex:
+                    role = name.split("#")[0]
+                    if role not in index:
+                        index[role] = len(self.roles)
+                        self.roles.append(role)
+                    mindex[name] = len(self.members)
+                    self.members.append(Member(name, index[role], OnDuty([], H), False))
+                ids.append(mindex[name])
+            mparts.append(ids)
+        plus = np.array(["+" in str(v) for v in res_values] + [False], bool)
+        self.hold = (kind == "meeting") | ((kind == "duty") & plus[res_code] if rows.size else False)
+        self.mem_row, self.mem_id = _expand(res_code, mparts)
+        self.member_role = np.array([m.role for m in self.members], dtype=np.int64)
+
+    # -- helpers ----------------------------------------------------------
+    def concurrency(self, rid: int) -> int:
+        role = self.roles[rid]
+        r = self.scenario.org.roles.get(role)
+        return r.concurrency if r is not None else 1
+
+    def pauses(self, rid: int) -> bool:
+        r = self.scenario.org.roles.get(self.roles[rid])
+        return r is not None and r.at_shift_end == "pause"
+
+    def headcount(self, rid: int) -> int:
+        role = self.roles[rid]
+        return self.scenario.org.headcount(role) if role in self.scenario.org.roles else 0
+
+    def role_members(self, rid: int) -> list[int]:
+        return [i for i, m in enumerate(self.members) if m.role == rid]
+
+    @property
+    def days(self) -> int:
+        return int(math.ceil(self.horizon / 24.0 - 1e-9))
+
+
+def _expand(codes: np.ndarray, parts: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows repeated once per part: ``(row index, part id)``."""
+    if codes.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    lens = np.array([len(p) for p in parts], dtype=np.int64)
+    n = lens[codes]
+    row = np.repeat(np.arange(codes.size), n)
+    offsets = np.concatenate([[0], np.cumsum(lens)])
+    flat = np.array([x for p in parts for x in p], dtype=np.int64)
+    first = np.repeat(offsets[codes], n)
+    within = np.arange(row.size) - np.repeat(np.cumsum(n) - n, n)
+    return row, flat[first + within] if flat.size else np.zeros(0, np.int64)
+
+
+def group_quantile(values: np.ndarray, groups: np.ndarray, n: int, q: float) -> np.ndarray:
+    """Linear-interpolated ``q`` quantile of ``values`` per group 0..n-1 (NaN if empty)."""
+    out = np.full(n, np.nan)
+    if values.size == 0:
+        return out
+    order = np.lexsort((values, groups))
+    v, g = values[order], groups[order]
+    counts = np.bincount(g, minlength=n)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    has = counts > 0
+    pos = first[has] + (counts[has] - 1) * q
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, first[has] + counts[has] - 1)
+    frac = pos - lo
+    out[has] = v[lo] * (1 - frac) + v[hi] * frac
+    return out
+
+
+_LAST: list = []
+
+
+def staff_log(s: Scenario, log: EventLog) -> StaffLog:
+    """The :class:`StaffLog` of ``log``, reused while the same log object is
+    analysed again (summary, tables and bottlenecks share one)."""
+    if _LAST and _LAST[0] is log and _LAST[1] is s:
+        return _LAST[2]
+    st = StaffLog(s, log)
+    _LAST[:] = [log, s, st]
+    return st
