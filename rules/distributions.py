@@ -34,6 +34,10 @@ class _Spec(BaseModel):
     def sampler(self) -> Sampler:
         raise NotImplementedError
 
+    def block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` draws in hours at once (the engine buffers these)."""
+        raise NotImplementedError
+
 
 class Fixed(_Spec):
     dist: Literal["fixed"]
@@ -46,6 +50,9 @@ class Fixed(_Spec):
         v = self.value * self.scale
         return lambda rng: v
 
+    def block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.full(n, self.value * self.scale)
+
 
 class Exponential(_Spec):
     dist: Literal["exponential"]
@@ -57,6 +64,9 @@ class Exponential(_Spec):
     def sampler(self) -> Sampler:
         m = self.mean * self.scale
         return lambda rng: rng.exponential(m)
+
+    def block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.exponential(self.mean * self.scale, n)
 
 
 class Uniform(_Spec):
@@ -76,6 +86,9 @@ class Uniform(_Spec):
     def sampler(self) -> Sampler:
         lo, hi = self.low * self.scale, self.high * self.scale
         return lambda rng: rng.uniform(lo, hi)
+
+    def block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.uniform(self.low * self.scale, self.high * self.scale, n)
 
 
 class Triangular(_Spec):
@@ -100,6 +113,10 @@ class Triangular(_Spec):
         lo, mo, hi = self.low * s, self.mode * s, self.high * s
         return lambda rng: rng.triangular(lo, mo, hi)
 
+    def block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        s = self.scale
+        return rng.triangular(self.low * s, self.mode * s, self.high * s, n)
+
 
 class Lognormal(_Spec):
     """Parameterised by its own mean and standard deviation, which managers
@@ -111,11 +128,17 @@ class Lognormal(_Spec):
     def mean_hours(self) -> float:
         return self.mean * self.scale
 
+    def _params(self) -> tuple[float, float]:
+        sigma2 = float(np.log1p((self.sd / self.mean) ** 2))
+        return float(np.log(self.mean * self.scale) - sigma2 / 2), float(np.sqrt(sigma2))
+
     def sampler(self) -> Sampler:
-        sigma2 = np.log1p((self.sd / self.mean) ** 2)
-        mu = float(np.log(self.mean * self.scale) - sigma2 / 2)
-        sigma = float(np.sqrt(sigma2))
+        mu, sigma = self._params()
         return lambda rng: rng.lognormal(mu, sigma)
+
+    def block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        mu, sigma = self._params()
+        return rng.lognormal(mu, sigma, n)
 
 
 class Gamma(_Spec):
@@ -131,6 +154,9 @@ class Gamma(_Spec):
     def sampler(self) -> Sampler:
         k, theta = self.shape, self.scale_ * self.scale
         return lambda rng: rng.gamma(k, theta)
+
+    def block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.gamma(self.shape, self.scale_ * self.scale, n)
 
 
 class Empirical(_Spec):
@@ -164,6 +190,10 @@ class Empirical(_Spec):
         v = np.asarray(self.values, dtype=float) * self.scale
         p = self._p()
         return lambda rng: float(v[rng.choice(len(v), p=p)])
+
+    def block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        v = np.asarray(self.values, dtype=float) * self.scale
+        return v[rng.choice(len(v), size=n, p=self._p())]
 
 
 Duration = Annotated[

@@ -13,7 +13,7 @@ import simpy
 
 from rules.aftersales import AfterSales
 from sim.nodes import Node
-from sim.records import Record
+from sim.records import Row
 
 NAN = math.nan
 #: Every request that holds a person while waiting for others (meetings,
@@ -42,7 +42,7 @@ class Context:
         self.replication = replication
         self.aftersales = aftersales
         self.working_day = working_day
-        self.records: list[Record] = []
+        self.records: list[Row] = []
         self.active: dict[int, tuple] = {}
         self.hooks: dict[tuple[str, str], Hook] = {}
         self._token = 0
@@ -57,14 +57,14 @@ class Context:
         self.active[self._token] = entry
         return self._token
 
-    def open_records(self) -> list[Record]:
+    def open_records(self) -> list[Row]:
         """Steps still in progress or waiting at the horizon."""
         out = []
         for case, node, enable, tasks in self.active.values():
             starts = [t.start for t in tasks] if tasks else [enable]
             start = max(starts) if starts and not any(math.isnan(x) for x in starts) else NAN
             names = "+".join(t.member.name for t in tasks if t.member is not None) if tasks else ""
-            out.append(Record(self.replication, case.id, case.workflow, node.id, node.kind, node.role,
+            out.append((self.replication, case.id, case.workflow, node.id, node.kind, node.role,
                               names, enable, start, NAN, "open", node.priority))
         return out
 
@@ -72,11 +72,11 @@ class Context:
 def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
     t0 = ctx.env.now
     append = ctx.records.append
-    append(Record(ctx.replication, case.id, case.workflow, "case_start", "case", "", "",
+    append((ctx.replication, case.id, case.workflow, "case_start", "case", "", "",
                   t0, t0, t0, "done", 0))
     ended = yield from run_nodes(ctx, case, nodes)
     t1 = ctx.env.now
-    append(Record(ctx.replication, case.id, case.workflow, "case_end", "case", "", "",
+    append((ctx.replication, case.id, case.workflow, "case_end", "case", "", "",
                   t1, t1, t1, "ended" if ended else "done", 0))
 
 
@@ -126,7 +126,7 @@ def _work(ctx: Context, case: Case, node: Node, outcome: str) -> Generator:
     token = ctx.open((case, node, enable, (task,)))
     yield task.done
     del ctx.active[token]
-    ctx.records.append(Record(ctx.replication, case.id, case.workflow, node.id, node.kind, node.role,
+    ctx.records.append((ctx.replication, case.id, case.workflow, node.id, node.kind, node.role,
                               task.member.name, enable, task.start, ctx.env.now, outcome,
                               node.priority))
 
@@ -137,13 +137,13 @@ def _wait(ctx: Context, case: Case, node: Node) -> Generator:
     token = ctx.open((case, node, enable, ()))
     yield env.timeout(node.draw())
     del ctx.active[token]
-    ctx.records.append(Record(ctx.replication, case.id, case.workflow, node.id, "wait", node.role,
+    ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "wait", node.role,
                               "", enable, enable, env.now, "done", node.priority))
 
 
 def _milestone(ctx: Context, case: Case, node: Node) -> bool:
     now = ctx.env.now
-    ctx.records.append(Record(ctx.replication, case.id, case.workflow, node.id, "milestone", "",
+    ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "milestone", "",
                               "", now, now, now, "done", node.priority))
     hook = ctx.hooks.get((case.workflow, node.id))
     if hook is not None:
@@ -169,7 +169,7 @@ def _choose(ctx: Context, case: Case, node: Node) -> list[Node]:
             name = str(a[node.attribute])
         sub = node.actions[name]
     now = ctx.env.now
-    ctx.records.append(Record(ctx.replication, case.id, case.workflow, node.id, "branch", "", "",
+    ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "branch", "", "",
                               now, now, now, name, node.priority))
     return sub
 
@@ -191,7 +191,7 @@ def _meeting(ctx: Context, case: Case, node: Node) -> Generator:
     for pool, task in zip(held, tasks):
         pool.release(task)
     names = "+".join(t.member.name for t in tasks)
-    ctx.records.append(Record(ctx.replication, case.id, case.workflow, node.id, "meeting", node.role,
+    ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "meeting", node.role,
                               names, enable, start, env.now, "done", node.priority))
 
 
@@ -203,7 +203,7 @@ def _contest(ctx: Context, case: Case, node: Node) -> Generator:
     yield env.all_of([t.done for t in tasks])
     del ctx.active[token]
     for t in tasks:
-        ctx.records.append(Record(ctx.replication, case.id, case.workflow, node.id, "contest",
+        ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "contest",
                                   node.role, t.member.name, enable, t.start, t.end, "entry",
                                   node.priority))
     judged = env.now
@@ -211,7 +211,7 @@ def _contest(ctx: Context, case: Case, node: Node) -> Generator:
     token = ctx.open((case, node, judged, (task,)))
     yield task.done
     del ctx.active[token]
-    ctx.records.append(Record(ctx.replication, case.id, case.workflow, node.id, "contest",
+    ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "contest",
                               node.judge.role, task.member.name, judged, task.start, env.now,
                               "selected", node.priority))
 
@@ -229,5 +229,5 @@ def _scheduled(ctx: Context, case: Case, node: Node) -> Generator:
     token = ctx.open((case, node, now, ()))
     yield env.timeout(max(0.0, target - now))
     del ctx.active[token]
-    ctx.records.append(Record(ctx.replication, case.id, case.workflow, node.id, "scheduled", "", "",
+    ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "scheduled", "", "",
                               now, now, env.now, "done", node.priority))

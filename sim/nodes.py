@@ -50,7 +50,7 @@ def _compile(s: Scenario, wid: str, st: Step, pools: dict[str, StaffPool], strea
     if isinstance(st, (Work, Approval, Contest)):
         node.role = st.role
         node.pool = pools[st.role]
-        node.draw = streams.durations("dur:" + src, st.duration.sampler())
+        node.draw = streams.durations("dur:" + src, st.duration)
     if isinstance(st, Approval):
         node.reject_p = st.reject_probability
         node.max_rounds = st.max_rounds
@@ -58,17 +58,17 @@ def _compile(s: Scenario, wid: str, st: Step, pools: dict[str, StaffPool], strea
     elif isinstance(st, Contest):
         node.entrants = st.entrants
         node.judge = pools[st.judge]
-        node.judge_draw = streams.durations("judge:" + src, st.judge_duration.sampler())
+        node.judge_draw = streams.durations("judge:" + src, st.judge_duration)
     elif isinstance(st, Meeting):
         # Acquire in one global order (sorted role ids) so that meetings
         # waiting on each other's attendees can never deadlock.
         node.attendees = [(pools[r], s.org.headcount(r) if n == "all" else n)
                           for r, n in sorted(st.roles.items())]
         node.role = "+".join(sorted(st.roles))
-        node.draw = streams.durations("dur:" + src, st.duration.sampler())
+        node.draw = streams.durations("dur:" + src, st.duration)
     elif isinstance(st, Wait):
         node.role = st.party
-        node.draw = streams.durations("wait:" + src, st.duration.sampler())
+        node.draw = streams.durations("wait:" + src, st.duration)
     elif isinstance(st, Scheduled):
         node.at = hours_of(st.at)
         node.working_only = st.days == "working"

@@ -50,6 +50,11 @@ class Record(NamedTuple):
     priority: int
 
 
+#: What the engine appends on its hot path: a plain tuple in ``COLUMNS``
+#: order (a Record without the named-tuple overhead).
+Row = tuple
+
+
 @dataclass
 class EventLog:
     """Column-oriented view of many records, plus the calendar it lives in."""
@@ -59,12 +64,12 @@ class EventLog:
     meta: dict = field(default_factory=dict)
 
     @classmethod
-    def from_records(cls, records: Iterable[Record], epoch: dt.datetime,
+    def from_records(cls, records: Iterable[Row], epoch: dt.datetime,
                      horizon_hours: float, meta: dict | None = None) -> "EventLog":
         rows = list(records)
+        columns = list(zip(*rows)) if rows else [()] * len(COLUMNS)
         cols: dict[str, np.ndarray] = {}
-        for i, name in enumerate(COLUMNS):
-            values = [r[i] for r in rows]
+        for name, values in zip(COLUMNS, columns):
             if name in TIME_COLUMNS:
                 cols[name] = np.asarray(values, dtype=float)
             elif name in ("replication", "case_id", "priority"):

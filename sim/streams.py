@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from rules.distributions import Sampler
+from rules.distributions import Duration
 
 BLOCK = 512
 
@@ -36,10 +36,10 @@ class Streams:
         """A fast U(0,1) draw function for ``source``, buffered in blocks."""
         return _buffered(self.rng(source), lambda g: g.random(BLOCK))
 
-    def durations(self, source: str, sampler: Sampler) -> Callable[[], float]:
-        """A draw function for a duration sampler (hours) on its own stream."""
-        rng = self.rng(source)
-        return lambda: sampler(rng)
+    def durations(self, source: str, spec: Duration) -> Callable[[], float]:
+        """A draw function for a duration spec (hours) on its own stream,
+        drawn in vectorised blocks: same sequence, a fraction of the cost."""
+        return _buffered(self.rng(source), lambda g: spec.block(g, BLOCK))
 
 
 def _buffered(rng: np.random.Generator, block: Callable[[np.random.Generator], np.ndarray]

@@ -1,0 +1,1 @@
+"""Everything computed from an event log, apart from the engine."""
