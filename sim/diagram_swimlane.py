@@ -30,6 +30,7 @@ LANE_FILL = {"role": ("#ffffff", "#f4f7fb"), "party": ("#f7f3ea", "#f2ecdf"), "g
 FLOW = "#333333"
 REWORK = "#c0392b"
 LABEL = "#b03a2e"
+TAG = "#7a3e9d"
 
 
 class _Grid:
@@ -82,7 +83,7 @@ class _Grid:
 
 def _text(ax: Axes, x: float, y: float, s: str, size: float, **kw) -> None:
     ax.text(x, y, s, fontsize=size, ha=kw.pop("ha", "center"), va=kw.pop("va", "center"),
-            zorder=kw.pop("zorder", 5), parse_math=False, linespacing=1.05, **kw)
+            zorder=kw.pop("zorder", 5), parse_math=False, linespacing=kw.pop("linespacing", 1.05), **kw)
 
 
 def _tag(node: Node) -> str:
@@ -107,16 +108,22 @@ def _box_text(ax: Axes, node: Node, x: float, y: float, style: Style, width: flo
     units = width / (6.5 / 72) - 1
     tag_lines = wrap(tag, units, 3 if node.kind == "meeting" else 2) if tag else []
     if zh:
-        lines = [(l, 9.0, "#000000") for l in wrap(zh, width / (9.0 / 72) - 1, 2)]
-        lines += [(l, 6.5, "#555555") for l in wrap(ident, units, 2)]
+        blocks = [(wrap(zh, width / (9.0 / 72) - 1, 2), 9.0, "#000000"), (wrap(ident, units, 2), 6.5, "#555555")]
     else:
-        lines = [(l, 8.5, "#000000") for l in wrap(humanise(ident), width / (8.5 / 72) - 1, 3)]
-    lines += [(l, 6.5, "#7a3e9d") for l in tag_lines]
-    heights = [size / 72 * 1.25 for _, size, _ in lines]
-    top = y + sum(heights) / 2
-    for (line, size, colour), h in zip(lines, heights):
-        _text(ax, x, top - h / 2, line, size, color=colour,
-              style="italic" if colour == "#7a3e9d" else "normal")
+        blocks = [(wrap(humanise(ident), width / (8.5 / 72) - 1, 3), 8.5, "#000000")]
+    if tag_lines:
+        blocks.append((tag_lines, 6.5, TAG))
+    _stack(ax, x, y, blocks, centre=True)
+
+
+def _stack(ax: Axes, x: float, y: float, blocks: list[tuple[list[str], float, str]], centre: bool) -> None:
+    """Blocks of lines (one text object each) stacked downwards, centred on
+    ``y`` or hanging from it."""
+    heights = [len(lines) * size / 72 * 1.25 for lines, size, _ in blocks]
+    top = y + sum(heights) / 2 if centre else y
+    for (lines, size, colour), h in zip(blocks, heights):
+        _text(ax, x, top - h / 2, "\n".join(lines), size, color=colour,
+              style="italic" if colour == TAG else "normal", linespacing=1.25)
         top -= h
 
 
@@ -168,17 +175,13 @@ def _milestone(ax: Axes, node: Node, x: float, y: float, style: Style, width: fl
     ax.add_patch(Circle((x, y), DOT_R, facecolor="#333333" if ends else "#ffffff",
                         edgecolor="#333333", lw=2.2 if ends else 1.4, zorder=3))
     step = node.step
-    lines: list[tuple[str, float, str]] = []
+    blocks: list[tuple[list[str], float, str]] = []
     if style.chinese and step.name_zh:
-        lines += [(l, 8.0, "#000000") for l in wrap(step.name_zh, width / (8.0 / 72), 2)]
-    lines += [(l, 6.5, "#555555") for l in wrap(step.id, width / (6.5 / 72), 2)]
+        blocks.append((wrap(step.name_zh, width / (8.0 / 72), 2), 8.0, "#000000"))
+    blocks.append((wrap(step.id, width / (6.5 / 72), 2), 6.5, "#555555"))
     if ends:
-        lines.append(("case ends", 6.5, REWORK))
-    top = y - DOT_R - 0.04
-    for line, size, colour in lines:
-        h = size / 72 * 1.25
-        _text(ax, x, top - h / 2, line, size, color=colour)
-        top -= h
+        blocks.append((["case ends"], 6.5, REWORK))
+    _stack(ax, x, y - DOT_R - 0.04, blocks, centre=False)
 
 
 # --- edges -------------------------------------------------------------------
@@ -223,13 +226,15 @@ def _polyline(ax: Axes, pts: list[tuple[float, float]], colour: str, dashed: boo
 
 
 def _draw_edges(ax: Axes, g: _Grid, lay: Layout) -> None:
-    reworks = 0
+    reworks: dict[int, int] = {}
     for e in lay.edges:
         if e.rework:
-            pts = _rework_route(g, lay, e, reworks)
-            reworks += 1
+            lane = lay.nodes[e.src].lo
+            pts = _rework_route(g, lay, e, reworks.get(lane, 0))
+            reworks[lane] = reworks.get(lane, 0) + 1
             _polyline(ax, pts, REWORK, dashed=True)
-            _text(ax, pts[1][0] + 0.05, pts[1][1] - 0.02, e.label, 6.5, ha="left", va="top", color=REWORK)
+            _text(ax, pts[1][0] + 0.05, pts[1][1] - 0.03, e.label, 6.5, ha="left", va="top", color=REWORK,
+                  zorder=6, bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none"})
             continue
         pts = _route(g, lay, e)
         _polyline(ax, pts, FLOW, dashed=False)
