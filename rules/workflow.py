@@ -25,10 +25,13 @@ class _Step(Frozen):
 
 
 class Work(_Step):
-    """Work by one member of a role."""
+    """Work by one member of a role. With ``patience``, a customer not
+    served within that time leaves: the step is recorded ``abandoned`` and
+    the case ends there (a chat nobody answered is a lost chat)."""
     kind: Literal["work"]
     role: Id
     duration: Duration
+    patience: Duration | None = None
 
 
 class Approval(_Step):

@@ -87,7 +87,8 @@ def run_nodes(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
         node = nodes[i]
         kind = node.kind
         if kind == "work":
-            yield from _work(ctx, case, node, "done")
+            if not (yield from _work(ctx, case, node, "done")):
+                return True  # the customer left unserved
         elif kind == "approval":
             rounds = rounds if rounds is not None else {}
             done = rounds.get(i, 0)
@@ -121,14 +122,21 @@ def run_nodes(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
 
 
 def _work(ctx: Context, case: Case, node: Node, outcome: str) -> Generator:
+    """One member's work; returns False when the customer abandoned it."""
     enable = ctx.env.now
-    task = node.pool.submit(node.draw(), node.priority)
+    patience = node.patience() if node.patience is not None else None
+    task = node.pool.submit(node.draw(), node.priority, patience)
     token = ctx.open((case, node, enable, (task,)))
     yield task.done
     del ctx.active[token]
+    if task.abandoned:
+        ctx.records.append((ctx.replication, case.id, case.workflow, node.id, node.kind, node.role,
+                            "", enable, NAN, ctx.env.now, "abandoned", node.priority))
+        return False
     ctx.records.append((ctx.replication, case.id, case.workflow, node.id, node.kind, node.role,
                               task.member.name, enable, task.start, ctx.env.now, outcome,
                               node.priority))
+    return True
 
 
 def _wait(ctx: Context, case: Case, node: Node) -> Generator:

@@ -115,6 +115,14 @@ def _start_duties(s: Scenario, env: simpy.Environment, ctx: Context, pools: dict
                           len(members), draw, times))
 
 
+class _DutyNode:
+    """What ``Context.open_records`` needs to report a duty open at the horizon."""
+    __slots__ = ("id", "kind", "role", "priority")
+
+    def __init__(self, did: str, role: str, priority: int) -> None:
+        self.id, self.kind, self.role, self.priority = did, "duty", role, priority
+
+
 def _someone_on(members: list[MemberShifts], t: float) -> bool:
     day = t // 24
     return any(day * 24 <= b and a < day * 24 + 24 for m in members for a, b in m.intervals
@@ -134,11 +142,14 @@ def _duty_instance(env: simpy.Environment, ctx: Context, did: str, role: str, wh
                    priority: int, pool: StaffPool, n: int, draw) -> Generator:
     case = ctx.new_case(DUTY)
     enable = env.now
+    node = _DutyNode(did, role, priority)
     if who == "together":
         tasks = [pool.acquire(HOLD_PRIORITY) for _ in range(n)]
+        token = ctx.open((case, node, enable, tasks))
         yield env.all_of([t.done for t in tasks])
         start = env.now
         yield env.timeout(draw())
+        del ctx.active[token]
         for t in tasks:
             pool.release(t)
         ctx.records.append((ctx.replication, case.id, DUTY, did, "duty", role,
@@ -146,7 +157,9 @@ def _duty_instance(env: simpy.Environment, ctx: Context, did: str, role: str, wh
                                   "done", priority))
         return
     tasks = [pool.submit(draw(), priority) for _ in range(n)]
+    token = ctx.open((case, node, enable, tasks))
     yield env.all_of([t.done for t in tasks])
+    del ctx.active[token]
     for t in tasks:
         ctx.records.append((ctx.replication, case.id, DUTY, did, "duty", role, t.member.name,
                                   enable, t.start, t.end, "done", priority))

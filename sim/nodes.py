@@ -21,7 +21,8 @@ class Node:
     """One executable step. Fields unused by a kind stay ``None``."""
     __slots__ = ("kind", "id", "role", "pool", "draw", "priority", "reject_p", "rework",
                  "max_rounds", "u", "attendees", "entrants", "judge", "judge_draw",
-                 "at", "working_only", "end_case", "by", "attribute", "cases", "actions")
+                 "at", "working_only", "end_case", "by", "attribute", "cases", "actions",
+                 "patience")
 
     def __init__(self, kind: str, step_id: str, priority: int) -> None:
         for name in self.__slots__:
@@ -51,6 +52,8 @@ def _compile(s: Scenario, wid: str, st: Step, pools: dict[str, StaffPool], strea
         node.role = st.role
         node.pool = pools[st.role]
         node.draw = streams.durations("dur:" + src, st.duration)
+    if isinstance(st, Work) and st.patience is not None:
+        node.patience = streams.durations("patience:" + src, st.patience)
     if isinstance(st, Approval):
         node.reject_p = st.reject_probability
         node.max_rounds = st.max_rounds

@@ -72,7 +72,8 @@ class Member:
 class Task:
     """A request for one member: ``work`` hours, or a hold (``work`` None)
     released by the caller (meetings)."""
-    __slots__ = ("work", "priority", "seq", "done", "member", "start", "end", "version", "resumed")
+    __slots__ = ("work", "priority", "seq", "done", "member", "start", "end", "version", "resumed",
+                 "abandoned")
 
     def __init__(self, env: simpy.Environment, work: float | None, priority: int, seq: int) -> None:
         self.work = work
@@ -84,6 +85,7 @@ class Task:
         self.end = math.nan
         self.version = 0
         self.resumed = math.nan
+        self.abandoned = False
 
 
 class StaffPool:
@@ -106,9 +108,20 @@ class StaffPool:
     def __len__(self) -> int:
         return len(self.queue)
 
-    def submit(self, work: float, priority: int) -> Task:
-        """Ask for ``work`` hours of one member's time; ``task.done`` fires at the end."""
-        return self._enqueue(Task(self.env, work, priority, self._next()))
+    def submit(self, work: float, priority: int, patience: float | None = None) -> Task:
+        """Ask for ``work`` hours of one member's time; ``task.done`` fires at
+        the end, or after ``patience`` hours if nobody has started it by then
+        (``task.abandoned`` is then True and ``task.member`` None)."""
+        task = self._enqueue(Task(self.env, work, priority, self._next()))
+        if patience is not None and task.member is None:
+            self.env.timeout(patience).callbacks.append(lambda _ev: self._abandon(task))
+        return task
+
+    def _abandon(self, task: Task) -> None:
+        if task.member is None and not task.abandoned:
+            task.abandoned = True  # left in the heap; _dispatch skips it
+            task.end = self.env.now
+            task.done.succeed(None)
 
     def acquire(self, priority: int) -> Task:
         """Ask for a member to hold; ``task.done`` fires when one is assigned."""
@@ -151,7 +164,8 @@ class StaffPool:
             if member is None:
                 return
             _, _, task = heapq.heappop(self.queue)
-            self._assign(task, member, now)
+            if not task.abandoned:
+                self._assign(task, member, now)
 
     def _assign(self, task: Task, member: Member, now: float) -> None:
         task.member = member
