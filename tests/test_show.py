@@ -62,7 +62,7 @@ def test_reporting_lines(data):
 
 def test_workflows_have_lanes_and_steps(scenario, data):
     flows = data["workflows"]
-    assert len(flows) >= 3            # tightened to 17 once all workflows are in
+    assert len(flows) == 17
     assert len(flows) == len(scenario.workflows)
     assert [f["number"] for f in flows] == sorted(f["number"] for f in flows)
     for f in flows:
