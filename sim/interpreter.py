@@ -61,12 +61,26 @@ class Context:
         """Steps still in progress or waiting at the horizon."""
         out = []
         for case, node, enable, tasks in self.active.values():
+            if node.kind == "contest" and len(tasks) > 1:
+                out.extend(self._open_entrants(case, node, enable, tasks))
+                continue
             starts = [t.start for t in tasks] if tasks else [enable]
             start = max(starts) if starts and not any(math.isnan(x) for x in starts) else NAN
             names = "+".join(t.member.name for t in tasks if t.member is not None) if tasks else ""
             out.append((self.replication, case.id, case.workflow, node.id, node.kind, node.role,
                               names, enable, start, NAN, "open", node.priority))
         return out
+
+
+    def _open_entrants(self, case: Case, node: Node, enable: float, tasks) -> list[Row]:
+        """A contest at the horizon: one record per entrant, as when it ends."""
+        rows = []
+        for t in tasks:
+            done = t.end == t.end  # not NaN: this entrant had finished
+            rows.append((self.replication, case.id, case.workflow, node.id, node.kind, node.role,
+                         t.member.name if t.member is not None else "", enable, t.start,
+                         t.end, "entry" if done else "open", node.priority))
+        return rows
 
 
 def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
@@ -206,7 +220,7 @@ def _meeting(ctx: Context, case: Case, node: Node) -> Generator:
 def _contest(ctx: Context, case: Case, node: Node) -> Generator:
     env = ctx.env
     enable = env.now
-    tasks = [node.pool.submit(node.draw(), node.priority) for _ in range(node.entrants)]
+    tasks = node.pool.submit_distinct([node.draw() for _ in range(node.entrants)], node.priority)
     token = ctx.open((case, node, enable, tuple(tasks)))
     yield env.all_of([t.done for t in tasks])
     del ctx.active[token]

@@ -73,7 +73,7 @@ class Task:
     """A request for one member: ``work`` hours, or a hold (``work`` None)
     released by the caller (meetings)."""
     __slots__ = ("work", "priority", "seq", "done", "member", "start", "end", "version", "resumed",
-                 "abandoned")
+                 "abandoned", "distinct")
 
     def __init__(self, env: simpy.Environment, work: float | None, priority: int, seq: int) -> None:
         self.work = work
@@ -86,6 +86,9 @@ class Task:
         self.version = 0
         self.resumed = math.nan
         self.abandoned = False
+        #: Members already taken by sibling tasks that must go to different
+        #: people (the entrants of a contest), shared among the siblings.
+        self.distinct: set | None = None
 
 
 class StaffPool:
@@ -147,10 +150,22 @@ class StaffPool:
             self._preempt_for(task)
         return task
 
-    def _free_member(self, now: float) -> Member | None:
+    def submit_distinct(self, works: list[float], priority: int) -> list[Task]:
+        """Tasks that must each go to a different member (a contest's entrants)."""
+        taken: set = set()
+        tasks = []
+        for work in works:
+            task = Task(self.env, work, priority, self._next())
+            task.distinct = taken
+            heapq.heappush(self.queue, (priority, task.seq, task))
+            tasks.append(task)
+        self._dispatch()
+        return tasks
+
+    def _free_member(self, now: float, exclude: set | None = None) -> Member | None:
         best, cap = None, self.concurrency
         for m in self.members:
-            if m.busy < cap and m.on_duty(now):
+            if m.busy < cap and m.on_duty(now) and (exclude is None or m not in exclude):
                 if cap == 1:
                     return m
                 if best is None or m.busy < best.busy:
@@ -159,13 +174,25 @@ class StaffPool:
 
     def _dispatch(self) -> None:
         now = self.env.now
-        while self.queue:
+        queue = self.queue
+        skipped = []
+        while queue:
             member = self._free_member(now)
             if member is None:
-                return
-            _, _, task = heapq.heappop(self.queue)
-            if not task.abandoned:
-                self._assign(task, member, now)
+                break
+            item = heapq.heappop(queue)
+            task = item[2]
+            if task.abandoned:
+                continue
+            if task.distinct is not None:
+                member = self._free_member(now, task.distinct)
+                if member is None:
+                    skipped.append(item)  # only its siblings' members are free
+                    continue
+                task.distinct.add(member)
+            self._assign(task, member, now)
+        for item in skipped:
+            heapq.heappush(queue, item)
 
     def _assign(self, task: Task, member: Member, now: float) -> None:
         task.member = member
