@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from rules.distributions import Duration
 
@@ -28,7 +28,7 @@ class Role(Frozen):
     name_zh: str
     department: Id
     #: ``per_project`` follows the source's rule "运营: one per project".
-    headcount: Annotated[int, Field(ge=0)] | Literal["per_project"]
+    headcount: Annotated[StrictInt, Field(ge=0)] | Literal["per_project"]
     headcount_basis: Basis
     reports_to: Id | None = None
     #: Tasks one member works on at once (chats per customer-service agent).
