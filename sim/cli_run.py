@@ -19,6 +19,9 @@ def add_parser(sub, default_scenario: str) -> None:
     p.add_argument("--replications", "-n", type=int, default=None)
     p.add_argument("--out", default=None, help="run directory (default: results/<scenario name>)")
     p.add_argument("--jobs", "-j", type=int, default=0, help="processes (default: up to 4 cores)")
+    from sim.cli_bottlenecks import add_arguments
+
+    add_arguments(p)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -36,6 +39,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         task = bar.add_task(f"{s.name}: replications", total=n)
         log, facts = run(s, seed, n, jobs, lambda done: bar.update(task, completed=done))
     summary = summarize(s, log, facts)
+    from sim.cli_bottlenecks import what_if
+
+    what_if(args, s, log, summary, seed, n, jobs)
     write_run(out, s, log, summary)
     report_run(Console(), summary, out)
     return 0
@@ -50,4 +56,7 @@ def report_run(console: Console, summary: dict, out: Path) -> None:
     for wf, c in summary["cases"].items():
         table.add_row(wf, f"{c['started']:.1f}", f"{c['completed']:.1f}", f"{c['open_at_end']:.1f}")
     console.print(table)
+    from sim.cli_bottlenecks import report_bottlenecks
+
+    report_bottlenecks(console, summary)
     console.print(f"results: {out}")

@@ -107,6 +107,9 @@ def write_run(out: Path, s: Scenario, log: EventLog, summary: dict) -> None:
     log.write_csv(out / "events.csv")
     _write_parquet(out / "events.parquet", log)
     (out / "scenario.json").write_text(s.model_dump_json(by_alias=True, indent=1), encoding="utf-8")
+    from sim.analysis.tables import write_tables  # roles.csv, workflows.csv, daily_roles.csv
+
+    write_tables(out, s, log, summary)
     tmp = out / "summary.json.tmp"
     tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
     tmp.replace(final)

@@ -31,12 +31,11 @@ STEP = 0.05  # hours per grid cell of the momentary bottleneck (3 minutes)
 def active_periods(st: StaffLog, rid: int, rep: int) -> np.ndarray:
     """``(start, end, active on-duty hours)`` rows of role ``rid`` in replication ``rep``."""
     H = st.horizon
-    rr = st.role_row[(st.role_id == rid)]
-    rr = rr[st.rep[rr] == rep]
+    rr = st.grouped("role", rid, rep)
     members = st.role_members(rid)
     k = st.concurrency(rid)
-    mrow = st.mem_row[np.isin(st.mem_id, members)] if members else np.zeros(0, np.int64)
-    mrow = mrow[(st.rep[mrow] == rep) & st.started[mrow]]
+    mrow = st.grouped("member", rid, rep)
+    mrow = mrow[st.started[mrow]]
     q = rr[st.start[rr] > st.enable[rr]]
     caps_a = [a for m in members for a in st.members[m].duty.a]
     caps_b = [b for m in members for b in st.members[m].duty.b]
@@ -176,8 +175,9 @@ def window_delays(st: StaffLog, log: EventLog) -> dict[str, np.ndarray]:
     act_code, acts = _activity_codes(st, log)
     wf_all = c["workflow"]
     key_all = c["replication"].astype(np.int64) * width + c["case_id"]
-    rkey = (st.reps[st.rep] * width + st.case_id)[st.role_row]
-    renable, rstart = st.enable[st.role_row], st.start[st.role_row]
+    rkey_all = (st.reps[st.rep] * width + st.case_id)[st.role_row]
+    wf_rows = st.wf_code[st.role_row]
+    wf_index = {w: i for i, w in enumerate(st.workflows)}
     edge_col = {"enabled": "enable_time", "start": "start_time", "end": "end_time"}
     aindex = {a: i for i, a in enumerate(acts)}
     for wid, w in s.service_windows.items():
@@ -188,6 +188,9 @@ def window_delays(st: StaffLog, log: EventLog) -> dict[str, np.ndarray]:
         keys0, times0 = t0
         if keys0.size == 0:
             continue
+        sel = np.flatnonzero(np.isin(wf_rows, [wf_index[x] for x in w.workflows if x in wf_index]))
+        rkey, rid = rkey_all[sel], st.role_id[sel]
+        renable, rstart = st.enable[st.role_row[sel]], st.start[st.role_row[sel]]
         pos = np.searchsorted(keys0, rkey)
         hit = (pos < keys0.size) & (keys0[np.minimum(pos, keys0.size - 1)] == rkey)
         lo = np.where(hit, times0[np.minimum(pos, keys0.size - 1)], np.inf)
@@ -197,7 +200,7 @@ def window_delays(st: StaffLog, log: EventLog) -> dict[str, np.ndarray]:
             if keys1.size else np.zeros(rkey.size, bool)
         hi = np.where(hit1, times1[np.minimum(pos1, max(keys1.size - 1, 0))] if keys1.size else H, H)
         overlap = np.clip(np.minimum(rstart, hi) - np.maximum(renable, lo), 0.0, None)
-        out[wid] = np.bincount(st.role_id, weights=overlap, minlength=len(st.roles)) / st.R
+        out[wid] = np.bincount(rid, weights=overlap, minlength=len(st.roles)) / st.R
     return out
 
 

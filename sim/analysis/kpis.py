@@ -22,7 +22,7 @@ import numpy as np
 from rules.calendar import hours_of
 from rules.scenario import Scenario
 from sim.analysis.ci import mean_ci
-from sim.analysis.staffing import StaffLog, group_quantile
+from sim.analysis.staffing import StaffLog, factorize, group_quantile
 from sim.records import EventLog
 
 OUTSIDE_KINDS = ("wait", "scheduled")
@@ -172,7 +172,7 @@ def workflow_reps(st: StaffLog, log: EventLog) -> dict[str, dict[str, np.ndarray
     out: dict[str, dict[str, np.ndarray]] = {}
     names = sorted(set(wf.tolist()))
     code = {w: i for i, w in enumerate(names)}
-    wcode = np.fromiter((code[w] for w in wf.tolist()), np.int64, count=wf.size)
+    wcode = np.fromiter(map(code.__getitem__, wf.tolist()), np.int64, count=wf.size)
     n = len(names)
     g = wcode * R + rep
     done = ~np.isnan(end)
@@ -234,10 +234,11 @@ def time_shares(st: StaffLog, log: EventLog) -> dict[str, dict[str, float]]:
     orows = np.flatnonzero(np.isin(st.kind_codes, outside_codes))
     o_end = np.nan_to_num(c["end_time"][orows], nan=H)
     o_len = np.minimum(o_end, H) - c["enable_time"][orows]
-    names = list(st.workflows)
-    index = {w: i for i, w in enumerate(names)}
-    o_wf = np.fromiter((index.setdefault(w, len(index)) for w in c["workflow"][orows].tolist()),
-                       np.int64, count=orows.size)
+    o_code, o_names = factorize(c["workflow"][orows])
+    index = {w: i for i, w in enumerate(st.workflows)}
+    for w in o_names:
+        index.setdefault(w, len(index))
+    o_wf = np.array([index[w] for w in o_names], dtype=np.int64)[o_code] if o_names else o_code
     names = list(index)
     n = len(names)
     staff_wait = np.bincount(st.wf_code, weights=st.wait, minlength=n)

@@ -23,10 +23,11 @@ STAFF_KINDS = ("work", "approval", "meeting", "contest", "duty")
 
 def factorize(values: np.ndarray) -> tuple[np.ndarray, list]:
     """Integer codes (first-seen order) and the distinct values."""
-    seen: dict = {}
-    codes = np.fromiter((seen.setdefault(v, len(seen)) for v in values.tolist()),
-                        dtype=np.int64, count=len(values))
-    return codes, list(seen)
+    items = values.tolist()
+    distinct = list(dict.fromkeys(items))
+    index = {v: i for i, v in enumerate(distinct)}
+    codes = np.fromiter(map(index.__getitem__, items), dtype=np.int64, count=len(items))
+    return codes, distinct
 
 
 class OnDuty:
@@ -154,6 +155,23 @@ class StaffLog:
 
     def role_members(self, rid: int) -> list[int]:
         return [i for i, m in enumerate(self.members) if m.role == rid]
+
+    def grouped(self, which: str, rid: int, rep: int) -> np.ndarray:
+        """Staff-row indices of role ``rid`` in replication ``rep``, from the
+        role expansion (``which="role"``) or the member expansion (``"member"``)."""
+        cache = self.__dict__.setdefault("_groups", {})
+        if which not in cache:
+            if which == "role":
+                row, role = self.role_row, self.role_id
+            else:
+                row, role = self.mem_row, self.member_role[self.mem_id]
+            key = role * self.R + self.rep[row]
+            order = np.argsort(key, kind="stable")
+            bounds = np.searchsorted(key[order], np.arange(len(self.roles) * self.R + 1))
+            cache[which] = (row[order], bounds)
+        rows, bounds = cache[which]
+        g = rid * self.R + rep
+        return rows[bounds[g]:bounds[g + 1]]
 
     @property
     def days(self) -> int:

@@ -1,0 +1,82 @@
+"""What ``opsim run`` prints about bottlenecks, and ``--what-if-plus-one``."""
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+from rich.table import Table
+
+TOP = 3
+WHAT_IF_ROLES = 2
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--what-if-plus-one", action="store_true",
+                   help=f"re-run with one more person in each of the top {WHAT_IF_ROLES} bottleneck "
+                        "roles (same seed) and report what it buys")
+
+
+def what_if(args: argparse.Namespace, s, log, summary: dict, seed: int, n: int, jobs: int) -> None:
+    """Adds ``what_if_plus_one`` to the summary when the flag is set."""
+    if not getattr(args, "what_if_plus_one", False):
+        return
+    from rich.progress import Progress
+
+    from sim.analysis.ci import clean
+    from sim.analysis.whatif import what_if_plus_one
+    from sim.runner import run
+
+    roles = [b["role"] for b in summary.get("bottlenecks", {}).get("ranked", [])[:WHAT_IF_ROLES]]
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("what if +1", total=len(roles))
+
+        def rerun(variant):
+            vlog, _ = run(variant, seed, n, jobs)
+            bar.advance(task)
+            return vlog
+        summary["what_if_plus_one"] = clean(what_if_plus_one(s, log, roles, rerun))
+
+
+def report_bottlenecks(console: Console, summary: dict) -> None:
+    b = summary.get("bottlenecks")
+    if not b or not b.get("ranked"):
+        return
+    table = Table("#", "role", "bottleneck", "utilisation", "share of staff wait", "delays", "binds",
+                  title=f"top {TOP} bottlenecks (active-period method)")
+    for i, x in enumerate(b["ranked"][:TOP], 1):
+        ev = x["evidence"]
+        delays = ", ".join(w["workflow"] for w in ev["workflows_delayed"][:2])
+        windows = ", ".join(w["window"] for w in ev["windows_delayed"][:2])
+        if windows:
+            delays += f"; windows {windows}"
+        runs = sorted(x["binds"], key=lambda r: -r["days"])[:2]
+        binds = "; ".join(f"{r['start']}..{r['end']}" for r in runs) or "-"
+        util = "-" if ev["utilization"] is None else f"{ev['utilization']:.0%}"
+        table.add_row(str(i), x["role"], f"{x['bottleneck_share']:.0%} of time", util,
+                      f"{ev['share_of_staff_wait']:.0%}", delays, binds)
+    console.print(table)
+    runs = [r for r in b.get("runs", []) if r["days"] >= 2]
+    if runs:
+        console.print("bottleneck by day: " + "; ".join(
+            f"{r['role']} {r['start']}..{r['end']}" for r in runs))
+    for entry in summary.get("what_if_plus_one", []):
+        report_what_if(console, entry)
+
+
+def report_what_if(console: Console, e: dict) -> None:
+    hc = e["headcount"]
+    table = Table("measure", "base", f"{hc[1]} people", "change", "95% CI", "",
+                  title=f"what if {e['role']} had {hc[1]} people instead of {hc[0]} (paired, same seed)")
+    rows = [("mean wait (h)", e["wait_mean_hours"]), ("utilisation", e["utilization"])]
+    rows += [(f"window {w}: met share", d) for w, d in e["windows"].items()]
+    for name, d in rows:
+        lo, hi = d["ci95"]
+        table.add_row(name, _f(d["base"]), _f(d["plus_one"]), _f(d["diff"], True),
+                      f"[{_f(lo, True)}, {_f(hi, True)}]", "significant" if d["significant"] else "")
+    console.print(table)
+
+
+def _f(x, sign: bool = False) -> str:
+    if x is None:
+        return "-"
+    return f"{x:+.3g}" if sign else f"{x:.3g}"
