@@ -173,6 +173,8 @@ def test_only_if_keeps_cases_that_reached_the_activity(base):
     recs = pair(0, 1, 10.0, 20.0) + [r for r in pair(0, 2, 30.0, 200.0) if r.activity != "refusal_accepted"]
     got = evaluate_windows(s, log_of(recs, 80 * 24))["h"]
     assert got["cases"] == 1 and got["met"] == 1.0
+    # case 2 has no case_end: it may still reach refusal_accepted
+    assert got["pending_only_if"] == 1
 
 
 def test_active_hours_filter_starts(base):

@@ -49,19 +49,19 @@ def role_on_duty(s: Scenario, role: str) -> list[tuple[float, float]]:
     return merge([iv for r in parts for m in role_shifts(s, r) for iv in m.intervals])
 
 
-def time_budget(s: Scenario, log: EventLog, wc: WindowCases, mask: np.ndarray,
-                keys: np.ndarray, duty: dict | None = None) -> dict:
+def time_budget(s: Scenario, log: EventLog, wid: str, wc: WindowCases, mask: np.ndarray,
+                ix: LogIndex, duty: dict | None = None) -> dict:
     """Hours of each category summed over the selected cases of ``wc``.
 
-    ``mask`` picks cases of ``wc``; ``keys`` are the log's case keys;
-    ``duty`` caches each role's on-duty clock between calls.
+    ``mask`` picks cases of ``wc``, window ``wid``'s population; ``duty`` caches each role's on-duty clock between calls.
     Returns per-case arrays too (``per_case``), aligned with the selection.
     """
     sel_keys = wc.key[mask]
     lo, hi = wc.start[mask], wc.stop[mask]
     n = sel_keys.size
     c = log.columns
-    rows = np.flatnonzero(np.isin(keys, sel_keys))
+    keys = ix.keys
+    rows = ix.rows_of(tuple(s.service_windows[wid].workflows), sel_keys)
     kind = c["kind"][rows]
     staff = np.isin(kind, STAFF_KINDS)
     outside = np.isin(kind, OUTSIDE_KINDS)
@@ -116,17 +116,18 @@ def _mean(d: dict, n: int) -> dict:
     return {k: round(v / n, 2) for k, v in sorted(d.items(), key=lambda kv: -kv[1])}
 
 
-def explain_misses(s: Scenario, log: EventLog, wid: str, wc: WindowCases, keys: np.ndarray,
-                   reps: int, examples: int = 10, duty: dict | None = None) -> dict:
+def explain_misses(s: Scenario, log: EventLog, wid: str, wc: WindowCases, ix: LogIndex,
+                   examples: int = 10, duty: dict | None = None) -> dict:
     """Time budget of the missed cases of one window (mean hours per missed case)."""
     w = s.service_windows[wid]
     missed = wc.missed
+    reps = ix.replications
     n = int(np.count_nonzero(missed))
     out: dict = {"missed": n, "missed_per_replication": round(n / reps, 2),
                  "limit_hours": w.limit_hours}
     if n == 0:
         return out
-    b = time_budget(s, log, wc, missed, keys, duty)
+    b = time_budget(s, log, wid, wc, missed, ix, duty)
     budget = {cat: _mean(b[cat], n) for cat in ("waiting", "working", "outside", "waiting_off_duty")}
     budget["other"] = round(b["other"] / n, 2)
     budget["total"] = round(b["total"] / n, 2)
@@ -168,12 +169,11 @@ def _examples(log: EventLog, wc: WindowCases, missed: np.ndarray,
 
 
 def window_misses(s: Scenario, log: EventLog, cases: dict[str, WindowCases] | None = None,
-                  examples: int = 10) -> dict:
+                  index: LogIndex | None = None, examples: int = 10) -> dict:
     """Per window: how many cases missed it and where their time went."""
     if cases is None:
-        cases, ix = all_window_cases(s, log)
-    else:
-        ix = LogIndex(log)
+        cases, index = all_window_cases(s, log)
+    ix = index or LogIndex(log)
     duty: dict = {}
-    return {wid: explain_misses(s, log, wid, wc, ix.keys, ix.replications, examples, duty)
+    return {wid: explain_misses(s, log, wid, wc, ix, examples, duty)
             for wid, wc in cases.items()}

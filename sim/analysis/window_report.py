@@ -10,9 +10,9 @@ from sim.records import EventLog
 def window_sections(s: Scenario, log: EventLog) -> dict:
     """``service_windows`` (verdicts), ``window_compliance_by_day`` and
     ``window_misses`` (time budgets of the missed cases)."""
-    cases, _ = all_window_cases(s, log)
+    cases, index = all_window_cases(s, log)
     return {
-        "service_windows": evaluate_windows(s, log, cases),
-        "window_compliance_by_day": compliance_by_day(s, log, cases),
-        "window_misses": window_misses(s, log, cases),
+        "service_windows": evaluate_windows(s, log, cases, index),
+        "window_compliance_by_day": compliance_by_day(s, log, cases, index),
+        "window_misses": window_misses(s, log, cases, index),
     }

@@ -40,8 +40,11 @@ class LogIndex:
         self.keys = case_keys(log.columns["replication"], log.columns["case_id"])
         self._activity: dict[str, np.ndarray] = {}
         self._workflows: dict[tuple[str, ...], np.ndarray] = {}
-        reps = np.unique(log.columns["replication"])
-        self.replications = max(int(log.meta.get("replications", 0) or 0), len(reps), 1)
+        self._by_case: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
+        reps = int(log.meta.get("replications", 0) or 0)
+        if reps < 1:
+            reps = len(np.unique(log.columns["replication"]))
+        self.replications = max(reps, 1)
 
     def activity(self, name: str) -> np.ndarray:
         if name not in self._activity:
@@ -57,6 +60,25 @@ class LogIndex:
             self._workflows[names] = mask
         return self._workflows[names]
 
+    def by_case(self, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of these workflows sorted by case key (stable), and their keys."""
+        if names not in self._by_case:
+            rows = np.flatnonzero(self.workflows(names))
+            rows = rows[np.argsort(self.keys[rows], kind="stable")]
+            self._by_case[names] = (rows, self.keys[rows])
+        return self._by_case[names]
+
+    def rows_of(self, names: tuple[str, ...], keys: np.ndarray) -> np.ndarray:
+        """Rows of these workflows whose case key is in ``keys``."""
+        rows, sorted_keys = self.by_case(names)
+        lo = np.searchsorted(sorted_keys, keys, side="left")
+        hi = np.searchsorted(sorted_keys, keys, side="right")
+        n = hi - lo
+        if n.sum() == 0:
+            return rows[:0]
+        offsets = np.repeat(lo - np.concatenate([[0], np.cumsum(n)[:-1]]), n)
+        return rows[offsets + np.arange(n.sum())]
+
 
 @dataclass(frozen=True)
 class WindowCases:
@@ -67,6 +89,9 @@ class WindowCases:
     end: np.ndarray  # NaN: open at the horizon
     deadline: np.ndarray
     horizon: float
+    #: Cases with a start that have not reached ``only_if`` yet and are still
+    #: open: they may still join the population (total over replications).
+    pending_only_if: int = 0
 
     @property
     def replication(self) -> np.ndarray:
@@ -124,14 +149,18 @@ def window_cases(s: Scenario, log: EventLog, wid: str, index: LogIndex | None = 
     keys, start, pos = first_per_case(ix.keys[rows], c[EDGE_COLUMN[w.start.edge]][rows])
     workflow = c["workflow"][rows][pos]
     keep = ~np.isnan(start) & in_active_hours(start, w.active_hours)
+    pending = 0
     if w.only_if is not None:
-        keep &= np.isin(keys, ix.keys[ix.activity(w.only_if) & in_wf])
+        reached = np.isin(keys, ix.keys[ix.activity(w.only_if) & in_wf])
+        ended = np.isin(keys, ix.keys[ix.activity("case_end") & in_wf])
+        pending = int(np.count_nonzero(keep & ~reached & ~ended))
+        keep &= reached
     keys, start, workflow = keys[keep], start[keep], workflow[keep]
     end = _ends(ix, c, w, in_wf, keys, start)
     if w.clock == "working_days" and working is None:
         working = _working_for(s, [w])
     due = deadlines(w.clock, start, w.limit, working)
-    return WindowCases(keys, workflow, start, end, due, log.horizon_hours)
+    return WindowCases(keys, workflow, start, end, due, log.horizon_hours, pending)
 
 
 def _ends(ix: LogIndex, c: dict, w: ServiceWindow, in_wf: np.ndarray, keys: np.ndarray,
@@ -243,6 +272,8 @@ def summarize_window(s: Scenario, wid: str, wc: WindowCases, reps: int) -> dict:
         "missed": _r(n_missed / reps, 2),
         "counts_are": "mean per replication",
     }
+    if w.only_if is not None:
+        out["pending_only_if"] = _r(wc.pending_only_if / reps, 2)
     if w.owner == "platform":
         out["breaches_per_replication"] = _r(n_missed / reps, 2)
         out["on_breach"] = w.on_breach
@@ -256,28 +287,24 @@ def all_window_cases(s: Scenario, log: EventLog) -> tuple[dict[str, WindowCases]
     return {wid: window_cases(s, log, wid, ix, working) for wid in s.service_windows}, ix
 
 
-def evaluate_windows(s: Scenario, log: EventLog,
-                     cases: dict[str, WindowCases] | None = None) -> dict:
+def evaluate_windows(s: Scenario, log: EventLog, cases: dict[str, WindowCases] | None = None,
+                     index: LogIndex | None = None) -> dict:
     """Per window: cases and open/missed counts (mean per replication), the
     pooled met share with its 95% interval, hours from start to end (to the
     horizon when open), the target and the verdict."""
     if cases is None:
-        cases, ix = all_window_cases(s, log)
-        reps = ix.replications
-    else:
-        reps = LogIndex(log).replications
+        cases, index = all_window_cases(s, log)
+    reps = (index or LogIndex(log)).replications
     return {wid: summarize_window(s, wid, wc, reps) for wid, wc in cases.items()}
 
 
-def compliance_by_day(s: Scenario, log: EventLog,
-                      cases: dict[str, WindowCases] | None = None) -> dict:
+def compliance_by_day(s: Scenario, log: EventLog, cases: dict[str, WindowCases] | None = None,
+                      index: LogIndex | None = None) -> dict:
     """Per window and day of the window's start: cases (mean per replication)
     and the met share of the cases due (None when none is due yet)."""
     if cases is None:
-        cases, ix = all_window_cases(s, log)
-        reps = ix.replications
-    else:
-        reps = LogIndex(log).replications
+        cases, index = all_window_cases(s, log)
+    reps = (index or LogIndex(log)).replications
     out = {}
     for wid, wc in cases.items():
         day = np.floor(wc.start / 24.0).astype(np.int64)
@@ -288,8 +315,8 @@ def compliance_by_day(s: Scenario, log: EventLog,
         n_met = np.bincount(day, weights=wc.met, minlength=n.size)
         out[wid] = {
             "dates": [(s.horizon.start + _days(int(d))).isoformat() for d in days],
-            "cases": [round(n[d] / reps, 2) for d in days],
-            "met": [round(n_met[d] / n_due[d], 4) if n_due[d] else None for d in days],
+            "cases": [round(float(n[d]) / reps, 2) for d in days],
+            "met": [round(float(n_met[d] / n_due[d]), 4) if n_due[d] else None for d in days],
         }
     return out
 
