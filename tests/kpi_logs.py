@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+from pathlib import Path
 
 from rules.loader import load_scenario
 from rules.scenario import Horizon, Scenario
@@ -16,7 +17,7 @@ MONDAY = dt.date(2026, 10, 12)  # an ordinary working week
 
 @functools.lru_cache(maxsize=None)
 def baseline() -> Scenario:
-    return load_scenario("scenarios/baseline.yaml")
+    return load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml")
 
 
 def with_headcount(s: Scenario, **headcounts: int) -> Scenario:
