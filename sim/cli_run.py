@@ -52,6 +52,9 @@ def report_run(console: Console, summary: dict, out: Path) -> None:
     facts = summary["run"]
     console.print(f"[bold]{facts['scenario']}[/]: {facts['replications']} replications, "
                   f"seed {facts['seed']}, {facts['records']} records in {facts['wall_seconds']} s")
+    from sim.cli_windows import report_windows
+
+    report_windows(console, summary)
     table = Table("workflow", "started", "completed", "open at end", title="cases per replication")
     for wf, c in summary["cases"].items():
         table.add_row(wf, f"{c['started']:.1f}", f"{c['completed']:.1f}", f"{c['open_at_end']:.1f}")

@@ -247,3 +247,14 @@ def test_time_budget_splits_the_missed_time(base):
     assert b["waiting_off_duty"]["aftersales_service"] == 31.5
     assert m["largest_queue"]["role"] == "aftersales_service"
     assert m["largest_queue"]["share_of_limit"] == pytest.approx(47.5 / 72, abs=1e-3)
+
+
+def test_run_report_table_lists_each_window(base):
+    from sim.cli_windows import windows_table
+
+    assert windows_table({"cases": {}}) is None
+    s = scen(base, {"h": win()}, {"h": 0.95})
+    summary = window_sections(s, log_of(pair(0, 1, 10.0, 20.0), 80 * 24))
+    table = windows_table(summary)
+    assert table.row_count == 1 and [c.header for c in table.columns][-1] == "verdict"
+    assert set(summary) == {"service_windows", "window_compliance_by_day", "window_misses"}

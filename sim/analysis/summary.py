@@ -13,7 +13,16 @@ def summarize(s: Scenario, log: EventLog, facts: dict) -> dict:
         "cases": case_counts(log),
     }
     out.update(_kpis(s, log))
+    out.update(_windows(s, log))
     return out
+
+
+def _windows(s: Scenario, log: EventLog) -> dict:
+    """``service_windows`` (verdicts), ``window_compliance_by_day`` and
+    ``window_misses`` (time budgets), from sim.analysis.window_report."""
+    from sim.analysis.window_report import window_sections
+
+    return window_sections(s, log)
 
 
 def _kpis(s: Scenario, log: EventLog) -> dict:
