@@ -108,6 +108,35 @@ class EventLog:
             cols = [text.get(c, self.columns[c]) for c in COLUMNS]
             w.writerows(zip(*cols))
 
+    def write_npz(self, path: Path) -> None:
+        """Columns in numpy's own format (no pickle): fast to re-analyse."""
+        arrays: dict[str, np.ndarray] = {}
+        for name, values in self.columns.items():
+            if values.dtype == object:  # text: a vocabulary and codes
+                index: dict[str, int] = {}
+                codes = [index.setdefault(v, len(index)) for v in values.tolist()]
+                arrays[name + ".vocab"] = np.asarray(list(index), dtype=str)
+                arrays[name] = np.asarray(codes, dtype=np.int32)
+            else:
+                arrays[name] = values
+        np.savez_compressed(path, **arrays)
+
+    @classmethod
+    def read_npz(cls, path: Path, epoch: dt.datetime, horizon_hours: float,
+                 meta: dict | None = None) -> "EventLog":
+        with np.load(path, allow_pickle=False) as data:
+            missing = set(COLUMNS) - set(data.files)
+            if missing:
+                raise ValueError(f"{path}: missing columns {sorted(missing)}")
+            cols = {}
+            for name in COLUMNS:
+                vocab = name + ".vocab"
+                if vocab in data.files:
+                    cols[name] = data[vocab].astype(object)[data[name]]
+                else:
+                    cols[name] = data[name]
+        return cls(epoch, horizon_hours, cols, dict(meta or {}))
+
     @classmethod
     def read_csv(cls, path: Path, epoch: dt.datetime, horizon_hours: float,
                  meta: dict | None = None) -> "EventLog":

@@ -105,6 +105,7 @@ def write_run(out: Path, s: Scenario, log: EventLog, summary: dict) -> None:
     if final.exists():
         final.unlink()
     log.write_csv(out / "events.csv")
+    log.write_npz(out / "events.npz")
     _write_parquet(out / "events.parquet", log)
     (out / "scenario.json").write_text(s.model_dump_json(by_alias=True, indent=1), encoding="utf-8")
     from sim.analysis.tables import write_tables  # roles.csv, workflows.csv, daily_roles.csv
@@ -134,5 +135,9 @@ def load_run(run_dir: Path) -> tuple[Scenario, EventLog, dict]:
     epoch = dt.datetime.combine(s.horizon.start, dt.time())
     meta = {"scenario": s.name, "seed": summary["run"]["seed"],
             "replications": summary["run"]["replications"]}
-    log = EventLog.read_csv(run_dir / "events.csv", epoch, s.horizon.hours, meta)
+    fast = run_dir / "events.npz"
+    if fast.exists():
+        log = EventLog.read_npz(fast, epoch, s.horizon.hours, meta)
+    else:
+        log = EventLog.read_csv(run_dir / "events.csv", epoch, s.horizon.hours, meta)
     return s, log, summary

@@ -1,0 +1,55 @@
+"""The event log survives a trip through events.csv and events.npz."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import numpy as np
+
+from sim.records import COLUMNS, EventLog
+
+EPOCH = dt.datetime(2026, 10, 1)
+ROWS = [
+    (0, 1, "return", "case_start", "case", "", "", 1.5, 1.5, 1.5, "done", 0),
+    (0, 1, "return", "ask_reason", "work", "customer_service", "customer_service#2",
+     1.5, 8.0, 8.25, "done", 2),
+    (0, 1, "return", "register_case", "work", "aftersales_service", "", 8.25, math.nan,
+     math.nan, "open", 2),
+    (1, 7, "exchange", "售后", "wait", "customer", "", 30.0, 30.0, math.nan, "open", 2),
+]
+
+
+def _same(a: EventLog, b: EventLog) -> None:
+    for name in COLUMNS:
+        x, y = a.columns[name], b.columns[name]
+        if x.dtype.kind == "f":
+            assert np.allclose(x, y, equal_nan=True, atol=1 / 3600), name
+        else:
+            assert x.tolist() == y.tolist(), name
+
+
+def test_csv_round_trip_keeps_open_times_empty(tmp_path: Path) -> None:
+    log = EventLog.from_records(ROWS, EPOCH, 100.0)
+    log.write_csv(tmp_path / "events.csv")
+    text = (tmp_path / "events.csv").read_text(encoding="utf-8").splitlines()
+    assert text[0] == ",".join(COLUMNS)
+    assert "2026-10-01T08:00:00,2026-10-01T08:15:00" in text[2]
+    assert text[3].endswith(",,,open,2") and "2026-10-01T08:15:00" in text[3]
+    _same(log, EventLog.read_csv(tmp_path / "events.csv", EPOCH, 100.0))
+
+
+def test_npz_round_trip_is_exact(tmp_path: Path) -> None:
+    log = EventLog.from_records(ROWS, EPOCH, 100.0)
+    log.write_npz(tmp_path / "events.npz")
+    back = EventLog.read_npz(tmp_path / "events.npz", EPOCH, 100.0)
+    _same(log, back)
+    assert back.records()[3].activity == "售后"
+
+
+def test_empty_log_round_trips(tmp_path: Path) -> None:
+    log = EventLog.from_records([], EPOCH, 10.0)
+    log.write_csv(tmp_path / "e.csv")
+    log.write_npz(tmp_path / "e.npz")
+    assert len(EventLog.read_csv(tmp_path / "e.csv", EPOCH, 10.0)) == 0
+    assert len(EventLog.read_npz(tmp_path / "e.npz", EPOCH, 10.0)) == 0
