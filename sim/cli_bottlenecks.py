@@ -52,13 +52,18 @@ def report_bottlenecks(console: Console, summary: dict) -> None:
         runs = sorted(x["binds"], key=lambda r: -r["days"])[:2]
         binds = "; ".join(f"{r['start']}..{r['end']}" for r in runs) or "-"
         util = "-" if ev["utilization"] is None else f"{ev['utilization']:.0%}"
-        table.add_row(str(i), x["role"], f"{x['bottleneck_share']:.0%} of time", util,
+        share = x["bottleneck_share"]
+        table.add_row(str(i), x["role"], f"{share:.0%} of time" if share >= 0.005 else "<1% of time", util,
                       f"{ev['share_of_staff_wait']:.0%}", delays, binds)
     console.print(table)
     runs = [r for r in b.get("runs", []) if r["days"] >= 2]
     if runs:
         console.print("bottleneck by day: " + "; ".join(
             f"{r['role']} {r['start']}..{r['end']}" for r in runs))
+    nxt = [r for r in b.get("next_runs", []) if r["days"] >= 2]
+    if nxt:
+        console.print("runner-up by day: " + "; ".join(
+            f"{r['role']} {r['start']}..{r['end']}" for r in nxt))
     for entry in summary.get("what_if_plus_one", []):
         report_what_if(console, entry)
 

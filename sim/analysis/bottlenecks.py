@@ -64,9 +64,10 @@ def active_periods(st: StaffLog, rid: int, rep: int) -> np.ndarray:
     return out[out[:, 2] > 1e-9]
 
 
-def momentary(st: StaffLog, rep: int) -> tuple[np.ndarray, np.ndarray]:
+def momentary(st: StaffLog, rep: int, runner_up: bool = False):
     """Per grid cell of ``STEP`` hours: the bottleneck role (-1: none) and
-    whether it is shifting (overlapping the previous or next bottleneck)."""
+    whether it is shifting (overlapping the previous or next bottleneck);
+    with ``runner_up`` also the role with the second-longest active period."""
     H = st.horizon
     n = int(round(H / STEP))
     centers = (np.arange(n) + 0.5) * STEP
@@ -108,46 +109,66 @@ def momentary(st: StaffLog, rep: int) -> tuple[np.ndarray, np.ndarray]:
                 lo, hi = np.searchsorted(centers, a), np.searchsorted(centers, b)
                 seg = slice(lo, hi)
                 shifting[seg] |= (role[seg] == rx) | (role[seg] == ry)
-    return role, shifting
+    if not runner_up:
+        return role, shifting
+    second = dur.copy()
+    second[best, np.arange(n)] = 0.0
+    nxt = second.argmax(axis=0)
+    return role, shifting, np.where(second[nxt, np.arange(n)] > 1e-9, nxt, -1)
 
 
 def detect(st: StaffLog) -> dict:
     """Momentary bottlenecks of every replication, summarised per role and day.
 
     Returns ``{"share": (roles,) sole+shifting share of time,
-    "sole": (roles,), "daily": (days, roles) share of each day}``."""
+    "sole": (roles,), "daily": (days, roles) share of each day, "next":
+    (days, roles) share of each day as the runner-up}``."""
     nr, days = len(st.roles), st.days
     share, sole = np.zeros(nr), np.zeros(nr)
-    daily = np.zeros((days, nr))
+    daily, second = np.zeros((days, nr)), np.zeros((days, nr))
     per_day = int(round(24 / STEP))
     for rep in range(st.R):
-        role, shifting = momentary(st, rep)
+        role, shifting, nxt = momentary(st, rep, runner_up=True)
         n = role.size
         ok = role >= 0
         share += np.bincount(role[ok], minlength=nr) / n
         sole += np.bincount(role[ok & ~shifting], minlength=nr) / n
         day = np.minimum(np.arange(n) // per_day, days - 1)
         np.add.at(daily, (day[ok], role[ok]), 1.0 / per_day)
-    return {"share": share / st.R, "sole": sole / st.R, "daily": daily / st.R}
+        np.add.at(second, (day[nxt >= 0], nxt[nxt >= 0]), 1.0 / per_day)
+    return {"share": share / st.R, "sole": sole / st.R, "daily": daily / st.R, "next": second / st.R}
 
 
-def day_runs(st: StaffLog, daily: np.ndarray, epoch: dt.date) -> tuple[list[dict], list[dict]]:
-    """The bottleneck of each day and the runs of days with the same one."""
+def day_runs(st: StaffLog, daily: np.ndarray, epoch: dt.date,
+             second: np.ndarray | None = None) -> tuple[list[dict], list[dict]]:
+    """The bottleneck of each day (and the runner-up: the role most often
+    second-longest active) and the runs of days with the same bottleneck."""
     days = []
     for d in range(daily.shape[0]):
         r = int(daily[d].argmax())
         role = st.roles[r] if daily[d, r] > 0 else None
-        days.append({"date": (epoch + dt.timedelta(days=d)).isoformat(), "role": role,
-                     "share_of_day": float(daily[d, r])})
+        entry = {"date": (epoch + dt.timedelta(days=d)).isoformat(), "role": role,
+                 "share_of_day": float(daily[d, r])}
+        if second is not None:
+            row = second[d].copy()
+            if role is not None:
+                row[r] = 0.0
+            k = int(row.argmax())
+            entry["next"] = st.roles[k] if row[k] > 0 else None
+        days.append(entry)
+    return days, runs_of(days, "role")
+
+
+def runs_of(days: list[dict], key: str) -> list[dict]:
+    """Maximal runs of consecutive days with the same ``day[key]`` role."""
     runs: list[dict] = []
-    for i, day in enumerate(days):
-        if runs and runs[-1]["role"] == day["role"] and runs[-1]["_last"] == i - 1:
-            runs[-1].update(end=day["date"], days=runs[-1]["days"] + 1, _last=i)
+    for day in days:
+        role = day.get(key)
+        if runs and runs[-1]["role"] == role:
+            runs[-1].update(end=day["date"], days=runs[-1]["days"] + 1)
         else:
-            runs.append({"role": day["role"], "start": day["date"], "end": day["date"], "days": 1, "_last": i})
-    for r in runs:
-        r.pop("_last")
-    return days, [r for r in runs if r["role"] is not None]
+            runs.append({"role": role, "start": day["date"], "end": day["date"], "days": 1})
+    return [r for r in runs if r["role"] is not None]
 
 
 def workflow_delays(st: StaffLog, rid: int, top: int = 3) -> list[dict]:
@@ -236,7 +257,7 @@ def bottlenecks(s: Scenario, log: EventLog, st: StaffLog | None = None,
     st = st or StaffLog(s, log)
     reps = reps or role_reps(st)
     found = detect(st)
-    days, runs = day_runs(st, found["daily"], s.horizon.start)
+    days, runs = day_runs(st, found["daily"], s.horizon.start, found["next"])
     waits = np.array([reps[r]["wait_sum"].sum() for r in st.roles])
     total_wait = waits.sum() or 1.0
     windows = window_delays(st, log)
@@ -271,4 +292,4 @@ def bottlenecks(s: Scenario, log: EventLog, st: StaffLog | None = None,
         ranked = ranked[:top]
     return {"method": "active period (Roser, Nakano and Tanaka); grid of "
                       f"{STEP * 60:.0f} min; shares are of all simulated time",
-            "ranked": ranked, "daily": days, "runs": runs}
+            "ranked": ranked, "daily": days, "runs": runs, "next_runs": runs_of(days, "next")}
