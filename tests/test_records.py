@@ -53,3 +53,16 @@ def test_empty_log_round_trips(tmp_path: Path) -> None:
     log.write_npz(tmp_path / "e.npz")
     assert len(EventLog.read_csv(tmp_path / "e.csv", EPOCH, 10.0)) == 0
     assert len(EventLog.read_npz(tmp_path / "e.npz", EPOCH, 10.0)) == 0
+
+
+def test_parquet_written_where_pyarrow_is_installed(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq  # in the [test] extra, so this runs in CI
+
+    from sim.runner import _write_parquet
+
+    log = EventLog.from_records(ROWS, EPOCH, 100.0)
+    _write_parquet(tmp_path / "events.parquet", log)
+    table = pq.read_table(tmp_path / "events.parquet")
+    assert table.column_names == list(COLUMNS)
+    assert table.column("resource").to_pylist()[1] == "customer_service#2"
+    assert math.isnan(table.column("end_time").to_pylist()[2])
