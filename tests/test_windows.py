@@ -258,3 +258,15 @@ def test_run_report_table_lists_each_window(base):
     table = windows_table(summary)
     assert table.row_count == 1 and [c.header for c in table.columns][-1] == "verdict"
     assert set(summary) == {"service_windows", "window_compliance_by_day", "window_misses"}
+
+
+def test_compliance_by_day_groups_by_the_start_day(base):
+    from sim.analysis.windows import compliance_by_day
+
+    s = scen(base, {"h": win()}, days=20)
+    log = log_of(pair(0, 1, 10.0, 20.0) + pair(0, 2, 11.0, 200.0) + pair(0, 3, 50.0, 60.0)
+                 + pair(0, 4, 20 * 24 - 5, None), 20 * 24.0)
+    got = compliance_by_day(s, log)["h"]
+    assert got["dates"] == ["2026-09-14", "2026-09-16", "2026-10-03"]
+    assert got["cases"] == [2, 1, 1]
+    assert got["met"] == [0.5, 1.0, None]   # the last one is open and not yet due

@@ -10,6 +10,7 @@ is *open*: missed once the horizon is past its deadline, otherwise
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 
@@ -314,14 +315,9 @@ def compliance_by_day(s: Scenario, log: EventLog, cases: dict[str, WindowCases] 
         n_due = np.bincount(day, weights=due, minlength=n.size)
         n_met = np.bincount(day, weights=wc.met, minlength=n.size)
         out[wid] = {
-            "dates": [(s.horizon.start + _days(int(d))).isoformat() for d in days],
+            "dates": [(s.horizon.start + dt.timedelta(days=int(d))).isoformat() for d in days],
             "cases": [round(float(n[d]) / reps, 2) for d in days],
             "met": [round(float(n_met[d] / n_due[d]), 4) if n_due[d] else None for d in days],
         }
     return out
 
-
-def _days(n: int):
-    import datetime as dt
-
-    return dt.timedelta(days=n)
