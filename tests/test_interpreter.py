@@ -1,0 +1,119 @@
+"""Each step kind, executed on a tiny standalone scenario with known timings."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from rules.checks import check_scenario
+from rules.scenario import Scenario
+from sim.model import simulate
+
+ALL_WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def scenario(steps: list, *, headcount: int = 2, start: str = "2026-10-12",
+             trigger: dict | None = None, days: int = 7) -> Scenario:
+    """One role on a 09:00-18:00 shift every day, one workflow started once."""
+    end = f"2026-10-{12 + days - 1}"
+    doc = {
+        "name": "t", "horizon": {"start": start, "end": end}, "seed": 7, "replications": 1,
+        "org": {"projects": 1, "departments": {"d": {"name_zh": "部"}},
+                "roles": {"r": {"name_zh": "员", "department": "d", "headcount": headcount,
+                                "headcount_basis": "assumed"},
+                          "boss": {"name_zh": "主管", "department": "d", "headcount": 1,
+                                   "headcount_basis": "assumed"}},
+                "parties": {"customer": {"name_zh": "顾客"}}},
+        "calendars": {"holidays": {"source": "listed"},
+                      "shifts": {"office": {"start": "09:00", "end": "18:00", "weekdays": ALL_WEEK}},
+                      "rosters": {"office": [{"shift": "office"}]}},
+        "workflows": {"w": {"name_zh": "流程", "number": 1, "lanes": ["r", "boss", "customer"],
+                            "trigger": trigger or {"kind": "every", "every": "year", "month": 10,
+                                                   "day": 12, "at": "10:00"},
+                            "steps": steps}},
+    }
+    s = Scenario.model_validate(doc)
+    assert list(check_scenario(s)) == []
+    return s
+
+
+def fixed(hours: float) -> dict:
+    return {"dist": "fixed", "value": hours, "unit": "hours"}
+
+
+def rows(s: Scenario) -> list:
+    return [r for r in simulate(s).records() if r.workflow == "w"]
+
+
+def test_work_then_wait_then_scheduled_upload() -> None:
+    s = scenario([
+        {"id": "make", "kind": "work", "role": "r", "duration": fixed(2)},
+        {"id": "customer_reads", "kind": "wait", "party": "customer", "duration": fixed(10)},
+        {"id": "upload", "kind": "scheduled", "at": "09:30", "days": "any"},
+    ])
+    by = {r.activity: r for r in rows(s)}
+    assert (by["make"].start_time, by["make"].end_time) == (10.0, 12.0)
+    assert by["customer_reads"].role == "customer" and by["customer_reads"].end_time == 22.0
+    assert by["upload"].end_time == pytest.approx(24 + 9.5)  # next 09:30
+    assert by["case_end"].end_time == pytest.approx(33.5)
+
+
+def test_rejections_rework_until_the_cap_then_pass() -> None:
+    s = scenario([
+        {"id": "draft", "kind": "work", "role": "r", "duration": fixed(1)},
+        {"id": "approve", "kind": "approval", "role": "boss", "duration": fixed(0.5),
+         "reject_probability": 1.0, "rework_to": "draft", "max_rounds": 2},
+    ])
+    outcomes = [(r.activity, r.outcome) for r in rows(s) if r.kind != "case"]
+    assert outcomes == [("draft", "done"), ("approve", "rejected"), ("draft", "done"),
+                        ("approve", "rejected"), ("draft", "done"), ("approve", "forced")]
+
+
+def test_meeting_waits_for_every_attendee() -> None:
+    s = scenario([
+        {"id": "busy", "kind": "work", "role": "boss", "duration": fixed(3)},
+        {"id": "sync", "kind": "meeting", "roles": {"r": "all", "boss": 1}, "duration": fixed(1)},
+    ])
+    sync = next(r for r in rows(s) if r.activity == "sync")
+    assert sync.start_time == 13.0 and sync.end_time == 14.0
+    assert sorted(sync.resource.split("+")) == ["boss#1", "r#1", "r#2"]
+
+
+def test_contest_entrants_work_in_parallel_then_a_judge_picks() -> None:
+    s = scenario([{"id": "pk", "kind": "contest", "role": "r", "entrants": 2,
+                   "duration": fixed(2), "judge": "boss", "judge_duration": fixed(0.5)}])
+    pk = [r for r in rows(s) if r.activity == "pk"]
+    entries = [r for r in pk if r.outcome == "entry"]
+    assert {r.resource for r in entries} == {"r#1", "r#2"}
+    assert all(r.start_time == 10.0 for r in entries)
+    [judge] = [r for r in pk if r.outcome == "selected"]
+    assert (judge.role, judge.start_time, judge.end_time) == ("boss", 12.0, 12.5)
+
+
+def test_probability_branch_and_end_case() -> None:
+    s = scenario([
+        {"id": "fork", "kind": "branch", "by": "probability", "cases": [
+            {"name": "stop", "p": 1.0, "steps": [{"id": "lost", "kind": "milestone", "end_case": True}]},
+            {"name": "go", "p": 0.0, "steps": []}]},
+        {"id": "never", "kind": "work", "role": "r", "duration": fixed(1)},
+    ])
+    got = [(r.activity, r.outcome) for r in rows(s)]
+    assert ("fork", "stop") in got and ("case_end", "ended") in got
+    assert all(a != "never" for a, _ in got)
+
+
+def test_work_open_at_the_horizon_is_reported_not_dropped() -> None:
+    s = scenario([{"id": "long", "kind": "work", "role": "r", "duration": fixed(500)}], days=3)
+    [open_row] = [r for r in rows(s) if r.activity == "long"]
+    assert open_row.outcome == "open" and open_row.start_time == 10.0
+    assert math.isnan(open_row.end_time)
+    assert not any(r.activity == "case_end" for r in rows(s))
+
+
+def test_patience_abandons_unserved_work() -> None:
+    s = scenario([{"id": "chat", "kind": "work", "role": "r", "duration": fixed(1),
+                   "patience": fixed(2)}],
+                 trigger={"kind": "every", "every": "year", "month": 10, "day": 12, "at": "02:00"})
+    by = {r.activity: r for r in rows(s)}
+    assert by["chat"].outcome == "abandoned" and by["chat"].end_time == 4.0
+    assert by["case_end"].outcome == "ended"
