@@ -55,8 +55,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return compare_command(args)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from sim.cli_report import cmd_report as report_command
+
+    return report_command(args)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "check": cmd_check, "show": cmd_show, "run": cmd_run, "compare": cmd_compare}
+    "check": cmd_check, "show": cmd_show, "run": cmd_run, "compare": cmd_compare,
+    "report": cmd_report}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sim.cli_compare import add_parser as add_compare
 
     add_compare(sub)
+    from sim.cli_report import add_parser as add_report
+
+    add_report(sub)
     return parser
 
 

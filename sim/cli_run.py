@@ -44,6 +44,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     what_if(args, s, log, summary, seed, n, jobs)
     write_run(out, s, log, summary)
     report_run(Console(), summary, out)
+    from sim.cli_report import make_report
+
+    make_report(Console(), s, log, summary, out)
     return 0
 
 
