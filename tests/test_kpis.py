@@ -157,3 +157,17 @@ def test_utilization_bounded_under_overload():
     x = role_reps(StaffLog(s, log_of(s, recs)))["warehouse"]
     assert 0 <= x["utilization"][0] <= 1
     assert x["utilization"][0] == pytest.approx(1.0)  # busy 9-18 whole shift (lunch counted off)
+
+
+def test_abandoned_steps_leave_the_queue():
+    """A chat abandoned after 0.2 h waits 0.2 h and then leaves the queue;
+    it neither keeps the queue long to the horizon nor makes anyone busy."""
+    s = small(1, customer_service=1)
+    recs = [rec(0, 1, "presales_order", "chat", "work", "customer_service", "", 10, NAN, 10.2, "abandoned", 1),
+            rec(0, 2, "presales_order", "chat", "work", "customer_service", "customer_service#1", 10, 10, 10.5,
+                prio=1)]
+    x = role_reps(StaffLog(s, log_of(s, recs)))["customer_service"]
+    assert x["abandoned"][0] == 1
+    assert x["wait_mean"][0] == pytest.approx(0.1)
+    assert x["queue_mean"][0] == pytest.approx(0.2 / 24)
+    assert x["busy"][0] == pytest.approx(0.5)

@@ -94,6 +94,9 @@ def compare(sides: list[Side]) -> dict:
             a = mb.get(name, np.full(base.replications, np.nan))
             b = mo.get(name, np.full(other.replications, np.nan))
             d = paired_diff(a, b) if pair else welch_diff(a, b)
+            if pair:  # the means of the replications the difference pairs
+                both = np.isfinite(a) & np.isfinite(b)
+                a, b = (a[both], b[both]) if both.any() else (a, b)
             rows.append({"metric": name, "base": mean_ci(a)[0], "other": mean_ci(b)[0], **d,
                          "better": _better(name, d)})
         out["comparisons"].append({"other": other.label, "paired": pair, "rows": rows})

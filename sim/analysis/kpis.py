@@ -10,7 +10,8 @@ Definitions (hours throughout):
 - utilisation: busy slot-time inside the member's on-duty intervals over
   ``concurrency x`` on-duty time, summed over the role's members;
 - wait: ``start - enable`` of the role's staff steps; a step never started
-  waits until the horizon; meetings count in every role they join;
+  waits until the horizon, one abandoned (a customer who gave up) until it
+  was abandoned; meetings count in every role they join;
 - queue: steps enabled and not yet started (time-weighted mean, maximum);
 - overtime: person-time busy outside the member's on-duty intervals (for
   roles that pause at shift end, only meetings and team duties can overrun).
@@ -40,6 +41,7 @@ def role_reps(st: StaffLog) -> dict[str, dict[str, np.ndarray]]:
     with np.errstate(invalid="ignore", divide="ignore"):
         wait_mean = np.where(cnt > 0, wsum / cnt, np.nan)
     qmax = queue_max(st.enable[rows], st.start[rows], g, n * R)
+    gone = np.bincount(g[st.abandoned[rows]], minlength=n * R).astype(float)
     busy, on_duty, overtime = busy_time(st)
     k = np.array([st.concurrency(r) for r in range(n)], float)[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -48,7 +50,8 @@ def role_reps(st: StaffLog) -> dict[str, dict[str, np.ndarray]]:
     out = {}
     for r, role in enumerate(st.roles):
         out[role] = {
-            "tasks": cnt.reshape(shape)[r], "wait_mean": wait_mean.reshape(shape)[r],
+            "tasks": cnt.reshape(shape)[r], "abandoned": gone.reshape(shape)[r],
+            "wait_mean": wait_mean.reshape(shape)[r],
             "wait_sum": wsum.reshape(shape)[r], "queue_mean": wsum.reshape(shape)[r] / H,
             "queue_max": qmax.reshape(shape)[r], "utilization": util[r],
             "overtime": overtime[r], "busy": busy[r], "on_duty": on_duty[r],
@@ -131,6 +134,7 @@ def role_kpis(st: StaffLog, reps: dict | None = None) -> dict[str, dict]:
             "members": len(st.role_members(r)),
             "concurrency": st.concurrency(r),
             "tasks": float(np.mean(x["tasks"])),
+            "abandoned": float(np.mean(x["abandoned"])),
             "utilization": u, "utilization_ci95": [ulo, uhi],
             "wait_mean_hours": wm, "wait_mean_hours_ci95": [wlo, whi],
             "wait_p95_hours": float(p95[r]),

@@ -87,9 +87,13 @@ class StaffLog:
         self.enable = c["enable_time"][rows]
         start = c["start_time"][rows]
         self.started = ~np.isnan(start)
-        #: Start for queue purposes: never started = still waiting at the horizon.
-        self.start = np.where(self.started, np.minimum(start, H), H)
         end = c["end_time"][rows]
+        #: Never started but ended: the customer gave up waiting (abandoned).
+        self.abandoned = ~self.started & ~np.isnan(end)
+        #: When the step left the queue: started, abandoned, or still waiting
+        #: at the horizon.
+        self.start = np.where(self.started, np.minimum(start, H),
+                              np.where(self.abandoned, np.minimum(end, H), H))
         self.end = np.where(np.isnan(end), H, np.minimum(end, H))
         self.wait = np.maximum(self.start - self.enable, 0.0)
         self.wf_code, self.workflows = factorize(c["workflow"][rows])
