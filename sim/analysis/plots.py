@@ -216,8 +216,7 @@ def plot_utilisation(ctx: Context, daily: dict) -> Figure:
     data = util[keep]
     fig = _new(11, 0.32 * len(keep) + 1.8)
     ax = fig.add_subplot()
-    cmap = matplotlib.colormaps["YlOrRd"].copy()
-    cmap.set_bad("#eeeeee")
+    cmap = matplotlib.colormaps["YlOrRd"].with_extremes(bad="#eeeeee")
     im = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap=cmap, vmin=0, vmax=1,
                    interpolation="nearest", extent=(0, data.shape[1], len(keep) - 0.5, -0.5))
     ax.set_yticks(range(len(keep)))
