@@ -41,29 +41,29 @@ def report_bottlenecks(console: Console, summary: dict) -> None:
     b = summary.get("bottlenecks")
     if not b or not b.get("ranked"):
         return
-    table = Table("#", "role", "bottleneck", "utilisation", "share of staff wait", "delays", "binds",
+    table = Table("#", "role", "bottleneck", "util.", "wait share", "binds (longest run)",
                   title=f"top {TOP} bottlenecks (active-period method)")
+    notes = []
     for i, x in enumerate(b["ranked"][:TOP], 1):
         ev = x["evidence"]
-        delays = ", ".join(w["workflow"] for w in ev["workflows_delayed"][:2])
-        windows = ", ".join(w["window"] for w in ev["windows_delayed"][:2])
-        if windows:
-            delays += f"; windows {windows}"
-        runs = sorted(x["binds"], key=lambda r: -r["days"])[:2]
-        binds = "; ".join(f"{r['start']}..{r['end']}" for r in runs) or "-"
+        runs = sorted(x["binds"], key=lambda r: -r["days"])[:1]
+        binds = "; ".join(_span(r) for r in runs) or "-"
         util = "-" if ev["utilization"] is None else f"{ev['utilization']:.0%}"
         share = x["bottleneck_share"]
-        table.add_row(str(i), x["role"], f"{share:.0%} of time" if share >= 0.005 else "<1% of time", util,
-                      f"{ev['share_of_staff_wait']:.0%}", delays, binds)
+        table.add_row(str(i), x["role"], f"{share:.0%} of time" if share >= 0.005 else "<1% of time",
+                      util, f"{ev['share_of_staff_wait']:.0%}", binds)
+        delays = ", ".join(w["workflow"] for w in ev["workflows_delayed"][:3])
+        windows = ", ".join(w["window"] for w in ev["windows_delayed"][:3])
+        notes.append(f"  {i}. {x['role']} delays {delays or '-'}" + (f"; windows {windows}" if windows else ""))
     console.print(table)
+    for line in notes:
+        console.print(line)
     runs = [r for r in b.get("runs", []) if r["days"] >= 2]
     if runs:
-        console.print("bottleneck by day: " + "; ".join(
-            f"{r['role']} {r['start']}..{r['end']}" for r in runs))
+        console.print("bottleneck by day: " + "; ".join(f"{r['role']} {_span(r)}" for r in runs))
     nxt = [r for r in b.get("next_runs", []) if r["days"] >= 2]
     if nxt:
-        console.print("runner-up by day: " + "; ".join(
-            f"{r['role']} {r['start']}..{r['end']}" for r in nxt))
+        console.print("runner-up by day: " + "; ".join(f"{r['role']} {_span(r)}" for r in nxt))
     for entry in summary.get("what_if_plus_one", []):
         report_what_if(console, entry)
 
@@ -79,6 +79,11 @@ def report_what_if(console: Console, e: dict) -> None:
         table.add_row(name, _f(d["base"]), _f(d["plus_one"]), _f(d["diff"], True),
                       f"[{_f(lo, True)}, {_f(hi, True)}]", "significant" if d["significant"] else "")
     console.print(table)
+
+
+def _span(run: dict) -> str:
+    """``10-19..12-08 (51 d)``: a run of days without the year."""
+    return f"{run['start'][5:]}..{run['end'][5:]} ({run['days']} d)"
 
 
 def _f(x, sign: bool = False) -> str:
