@@ -180,7 +180,7 @@ def workflow_delays(st: StaffLog, rid: int, top: int = 3) -> list[dict]:
     for i in np.argsort(-wait)[:top]:
         if wait[i] <= 0:
             break
-        out.append({"workflow": st.workflows[i], "wait_hours": float(wait[i] / st.R),
+        out.append({"workflow": st.workflows[i], "wait_hours_per_replication": float(wait[i] / st.R),
                     "share_of_role_wait": float(wait[i] / total)})
     return out
 
@@ -270,9 +270,9 @@ def bottlenecks(s: Scenario, log: EventLog, st: StaffLog | None = None,
         delayed = []
         for wid, by_role in windows.items():
             if by_role[r] > 1e-6:
-                delayed.append({"window": wid, "wait_hours_inside": float(by_role[r]),
+                delayed.append({"window": wid, "wait_hours_inside_per_replication": float(by_role[r]),
                                 "share_of_window_wait": float(by_role[r] / (by_role.sum() or 1.0))})
-        delayed.sort(key=lambda x: -x["wait_hours_inside"])
+        delayed.sort(key=lambda x: -x["wait_hours_inside_per_replication"])
         ranked.append({
             "role": role,
             "bottleneck_share": float(found["share"][r]),
