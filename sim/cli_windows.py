@@ -1,6 +1,7 @@
 """The service-window verdicts printed by ``opsim run``."""
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -8,7 +9,7 @@ STYLE = {"met": "green", "not met": "red", "undecided": "yellow"}
 
 
 def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.1f}%"
+    return "-" if x is None else f"{100 * x:.1f}"
 
 
 def windows_table(summary: dict) -> Table | None:
@@ -16,16 +17,18 @@ def windows_table(summary: dict) -> Table | None:
     windows = summary.get("service_windows")
     if not windows:
         return None
-    table = Table("window", "cases", "met", "95% CI", "p95 h", "limit h", "target", "verdict",
-                  title="service windows (cases per replication)")
+    table = Table(title="service windows (cases per replication; shares in %)", box=box.SIMPLE_HEAD)
+    table.add_column("window", overflow="fold")
+    for name in ("cases", "met", "95% CI", "p95 h", "limit h", "target", "verdict"):
+        table.add_column(name, no_wrap=True, justify="left" if name == "verdict" else "right")
     for wid, w in windows.items():
         ci = w.get("met_ci95")
         ci_text = "-" if not ci else f"{_pct(ci[0])}-{_pct(ci[1])}"
         if w.get("ci_method", "").startswith("wilson"):
-            ci_text += " (Wilson)"
+            ci_text += " W"
         verdict = w["verdict"]
         style = STYLE.get(verdict)
-        table.add_row(wid, f"{w['cases']:.1f}", _pct(w.get("met")), ci_text,
+        table.add_row(wid, f"{w['cases']:.0f}" if w["cases"] >= 100 else f"{w['cases']:.1f}", _pct(w.get("met")), ci_text,
                       "-" if w.get("p95_hours") is None else f"{w['p95_hours']:.1f}",
                       f"{w['limit_hours']:g}", _pct(w.get("target")),
                       f"[{style}]{verdict}[/]" if style else verdict)
