@@ -186,12 +186,18 @@ def test_active_hours_filter_starts(base):
     recs = [rec(0, 1, "chat", 3.0, 3.5, 3.7, wf="presales_order", role="customer_service"),   # 03:00: out
             rec(0, 2, "chat", 9.0, 9.01, 9.2, wf="presales_order", role="customer_service"),  # met
             rec(0, 3, "chat", 10.0, 10.5, 10.7, wf="presales_order", role="customer_service"),  # missed
-            rec(0, 4, "chat", 11.0, math.nan, math.nan, wf="presales_order", role="customer_service")]
+            rec(0, 4, "chat", 11.0, math.nan, math.nan, wf="presales_order", role="customer_service"),
+            # abandoned after 1.5 h unanswered: the case ended without a reply
+            rec(0, 5, "chat", 12.0, math.nan, 13.5, wf="presales_order", role="customer_service"),
+            rec(0, 5, "case_end", 13.5, kind="case", role="", wf="presales_order")]
     got = evaluate_windows(s, log_of(recs, 80 * 24))["chat"]
-    assert got["cases"] == 3 and got["missed"] == 2 and got["met"] == pytest.approx(1 / 3, abs=1e-4)
-    assert got["breaches_per_replication"] == 2 and got["on_breach"] == "reply rate"
+    assert got["cases"] == 4 and got["missed"] == 3 and got["met"] == pytest.approx(1 / 4, abs=1e-4)
+    assert got["open"] == 1 and got["unreached"] == 1
+    assert got["breaches_per_replication"] == 3 and got["on_breach"] == "reply rate"
     misses = window_misses(s, log_of(recs, 80 * 24))["chat"]
     assert misses["largest_queue"]["role"] == "customer_service"
+    unreached = [e for e in misses["examples"] if e["case_id"] == 5]
+    assert unreached[0]["status"] == "unreached" and unreached[0]["hours"] == 1.5
 
 
 def test_verdict_logic():

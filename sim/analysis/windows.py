@@ -6,7 +6,9 @@ rules and calendars, never the engine. A window's population is every case
 of its workflows with a start point (and the ``only_if`` activity, and a
 start inside ``active_hours``). A case whose end is missing at the horizon
 is *open*: missed once the horizon is past its deadline, otherwise
-*open_not_due*, which is kept out of the met share but reported.
+*open_not_due*, which is kept out of the met share but reported. A case that
+ended without reaching the end point (a chat the customer abandoned) is
+*unreached* and missed; its time runs to the case's end.
 """
 from __future__ import annotations
 
@@ -90,6 +92,8 @@ class WindowCases:
     end: np.ndarray  # NaN: open at the horizon
     deadline: np.ndarray
     horizon: float
+    #: The case's end (``case_end``); NaN while the case is open.
+    closed: np.ndarray | None = None
     #: Cases with a start that have not reached ``only_if`` yet and are still
     #: open: they may still join the population (total over replications).
     pending_only_if: int = 0
@@ -103,17 +107,27 @@ class WindowCases:
         return self.key & 0xFFFFFFFF
 
     @property
+    def _closed(self) -> np.ndarray:
+        return np.full(self.key.size, np.nan) if self.closed is None else self.closed
+
+    @property
+    def unreached(self) -> np.ndarray:
+        """Ended without reaching the end point."""
+        return np.isnan(self.end) & ~np.isnan(self._closed)
+
+    @property
     def open(self) -> np.ndarray:
-        return np.isnan(self.end)
+        """Neither reached the end point nor ended by the horizon."""
+        return np.isnan(self.end) & np.isnan(self._closed)
 
     @property
     def met(self) -> np.ndarray:
-        return ~self.open & (self.end <= self.deadline + EPS)
+        return ~np.isnan(self.end) & (self.end <= self.deadline + EPS)
 
     @property
     def missed(self) -> np.ndarray:
-        late = ~self.open & (self.end > self.deadline + EPS)
-        return late | (self.open & (self.horizon > self.deadline + EPS))
+        late = ~np.isnan(self.end) & (self.end > self.deadline + EPS)
+        return late | self.unreached | (self.open & (self.horizon > self.deadline + EPS))
 
     @property
     def open_not_due(self) -> np.ndarray:
@@ -121,8 +135,8 @@ class WindowCases:
 
     @property
     def stop(self) -> np.ndarray:
-        """End, or the horizon for open cases."""
-        return np.where(self.open, self.horizon, self.end)
+        """End point; the case's end when unreached; the horizon when open."""
+        return np.where(self.open, self.horizon, np.where(self.unreached, self._closed, self.end))
 
     @property
     def hours(self) -> np.ndarray:
@@ -150,18 +164,18 @@ def window_cases(s: Scenario, log: EventLog, wid: str, index: LogIndex | None = 
     keys, start, pos = first_per_case(ix.keys[rows], c[EDGE_COLUMN[w.start.edge]][rows])
     workflow = c["workflow"][rows][pos]
     keep = ~np.isnan(start) & in_active_hours(start, w.active_hours)
+    closed = _case_ends(ix, c, in_wf, keys)
     pending = 0
     if w.only_if is not None:
         reached = np.isin(keys, ix.keys[ix.activity(w.only_if) & in_wf])
-        ended = np.isin(keys, ix.keys[ix.activity("case_end") & in_wf])
-        pending = int(np.count_nonzero(keep & ~reached & ~ended))
+        pending = int(np.count_nonzero(keep & ~reached & np.isnan(closed)))
         keep &= reached
-    keys, start, workflow = keys[keep], start[keep], workflow[keep]
+    keys, start, workflow, closed = keys[keep], start[keep], workflow[keep], closed[keep]
     end = _ends(ix, c, w, in_wf, keys, start)
     if w.clock == "working_days" and working is None:
         working = _working_for(s, [w])
     due = deadlines(w.clock, start, w.limit, working)
-    return WindowCases(keys, workflow, start, end, due, log.horizon_hours, pending)
+    return WindowCases(keys, workflow, start, end, due, log.horizon_hours, closed, pending)
 
 
 def _ends(ix: LogIndex, c: dict, w: ServiceWindow, in_wf: np.ndarray, keys: np.ndarray,
@@ -178,6 +192,19 @@ def _ends(ix: LogIndex, c: dict, w: ServiceWindow, in_wf: np.ndarray, keys: np.n
     uk, ut, _ = first_per_case(k[ok], t[ok])
     end[np.searchsorted(keys, uk)] = ut
     return end
+
+
+def _case_ends(ix: LogIndex, c: dict, in_wf: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Time of each case's ``case_end`` marker; NaN while open."""
+    out = np.full(keys.size, np.nan)
+    rows = np.flatnonzero(ix.activity("case_end") & in_wf)
+    if rows.size == 0 or keys.size == 0:
+        return out
+    k = ix.keys[rows]
+    pos = np.clip(np.searchsorted(keys, k), 0, keys.size - 1)
+    hit = keys[pos] == k
+    out[pos[hit]] = c["end_time"][rows][hit]
+    return out
 
 
 def _working_for(s: Scenario, windows: list[ServiceWindow]) -> np.ndarray | None:
@@ -269,6 +296,7 @@ def summarize_window(s: Scenario, wid: str, wc: WindowCases, reps: int) -> dict:
         "target": target,
         "verdict": verdict(ci, target, due),
         "open": _r(np.count_nonzero(wc.open) / reps, 2),
+        "unreached": _r(np.count_nonzero(wc.unreached) / reps, 2),
         "open_not_due": _r(np.count_nonzero(wc.open_not_due) / reps, 2),
         "missed": _r(n_missed / reps, 2),
         "counts_are": "mean per replication",
