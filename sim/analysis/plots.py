@@ -28,6 +28,8 @@ from sim.records import EventLog
 DPI = 110
 #: Small multiples: how many roles get a panel.
 TOP_ROLES = 6
+#: Fewest steps (over all replications) a day needs for its p95 wait to be drawn.
+MIN_DAILY_STEPS = 20
 CAMPAIGN_COLOR = "#f6d7a7"
 #: The service windows of the source (section 5), drawn by day of start.
 SOURCE_WINDOWS = ("refused_item_back_72h", "dispute_won_item_back_3d")
@@ -97,12 +99,6 @@ def _empty(title: str, message: str) -> Figure:
     return fig
 
 
-def _top_roles(ctx: Context, key: Callable[[str], float], n: int = TOP_ROLES) -> list[str]:
-    roles = ctx.summary.get("roles") or {}
-    ranked = sorted((r for r in roles if key(r) > 0), key=lambda r: -key(r))
-    return ranked[:n]
-
-
 def _grid(n: int, cols: int = 2) -> tuple[int, int]:
     return max(1, math.ceil(n / cols)), min(cols, max(n, 1))
 
@@ -130,7 +126,8 @@ def plot_queues(ctx: Context) -> Figure:
         ax.set_ylim(bottom=0)
         _date_axis(ax, ctx)
         ax.grid(alpha=0.3)
-    axes[0, 0].legend(loc="upper left", fontsize=8) if pdata.campaign_spans(ctx.s) else None
+    if pdata.campaign_spans(ctx.s):
+        axes[0, 0].legend(loc="upper left", fontsize=8)
     fig.suptitle(title + f" - top {len(ranked)} roles", fontsize=12)
     return fig
 
@@ -178,11 +175,15 @@ def plot_wait_ecdf(ctx: Context) -> Figure:
 
 def plot_wait_p95_daily(ctx: Context, daily: dict) -> Figure:
     """Daily p95 wait of the roles with the longest waits."""
-    p95 = daily["wait_p95_hours"]
     roles = ctx.st.roles
+    # A p95 of a handful of steps is noise: days with fewer than MIN_DAILY_STEPS are left out.
+    p95 = np.where(daily["arrivals"] * ctx.st.R >= MIN_DAILY_STEPS, daily["wait_p95_hours"], np.nan)
     title = "Daily p95 wait for staff (steps enabled that day)"
-    score = {r: np.nanmax(p95[i]) if np.isfinite(p95[i]).any() else 0 for i, r in enumerate(roles)}
-    ranked = [r for r in sorted(score, key=lambda r: -score[r]) if score[r] > 0][:TOP_ROLES]
+    with np.errstate(divide="ignore"):
+        logs = np.log(np.maximum(p95, 1 / 60.0))
+    score = {r: float(np.nanmean(logs[i])) if np.isfinite(p95[i]).any() else -np.inf
+             for i, r in enumerate(roles)}
+    ranked = [r for r in sorted(score, key=lambda r: -score[r]) if score[r] > np.log(1 / 60.0)][:TOP_ROLES]
     if not ranked:
         return _empty(title, "no waits")
     fig = _new(11, 4.2)
@@ -200,8 +201,8 @@ def plot_wait_p95_daily(ctx: Context, daily: dict) -> Figure:
     _date_axis(ax, ctx)
     ax.grid(alpha=0.3, which="major")
     fig.legend(loc="outside right upper", fontsize=8)
-    ax.set_title(title + f" - top {len(ranked)} roles; late days are cut short by the horizon",
-                 fontsize=11)
+    ax.set_title(title + f" - {len(ranked)} slowest roles; days with < {MIN_DAILY_STEPS} steps left out; "
+                 "the last days are cut short by the horizon", fontsize=10)
     return fig
 
 
@@ -272,7 +273,11 @@ def plot_window_compliance(ctx: Context, by_day: dict) -> Figure:
                      fontsize=10)
         _date_axis(ax, ctx)
         ax.grid(alpha=0.3)
-        ax.legend(loc="lower left", fontsize=8, ncols=4)
+    handles = {}
+    for ax in axes:
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, h)
+    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=4, fontsize=8, frameon=False)
     fig.suptitle(title, fontsize=12)
     return fig
 

@@ -9,7 +9,6 @@ replication. Daily utilisation and p95 waits come from
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import numpy as np
@@ -22,10 +21,6 @@ from sim.shifts import all_shifts, merge
 #: Categories of a case's time, in stacking order.
 TIME_PARTS = ("work", "waiting for staff", "outside staff hours",
               "waiting on outside parties", "waiting for a set time")
-
-
-def day_dates(s: Scenario) -> list[dt.date]:
-    return [s.horizon.start + dt.timedelta(days=i) for i in range(s.horizon.days)]
 
 
 def campaign_spans(s: Scenario) -> list[tuple[float, float, str, str]]:

@@ -132,7 +132,8 @@ def verdicts(s: Scenario, summary: dict) -> str:
         cause_txt = (f"waiting for {e(_role(s, cause['role']))} ({hours(cause.get('hours'))} on average)"
                      if cause.get("role") else "–")
         spec = s.service_windows.get(wid)
-        limit = (hours(w.get("limit")) if w.get("clock") == "elapsed_hours"
+        lim = _num(w.get("limit")) or 0.0
+        limit = ((f"{lim:g} h" if lim >= 1 else hours(lim)) if w.get("clock") == "elapsed_hours"
                  else f"{count(w.get('limit'), 0)} {str(w.get('clock', '')).replace('_', ' ')}")
         rows.append([
             f"<b>{e(w.get('name_zh') or '')}</b><br><code>{e(wid)}</code>",
@@ -143,7 +144,8 @@ def verdicts(s: Scenario, summary: dict) -> str:
             ci(w.get("met_ci95")),
             pct(w.get("target"), 0),
             f'<span class="badge {VERDICT_CLASS.get(v, "na")}">{e(v)}</span>',
-            f"{hours(w.get('p50_hours'))} / {hours(w.get('p95_hours'))}",
+            f"<span class='nw'>{hours(w.get('p50_hours'))}</span> / "
+            f"<span class='nw'>{hours(w.get('p95_hours'))}</span>",
             count(w.get("missed")),
             cause_txt + (f"<br><small>{e(spec.on_breach)}</small>" if spec and spec.on_breach else ""),
         ])
@@ -271,7 +273,7 @@ def workflows_table(s: Scenario, summary: dict) -> str:
                      pct(w.get("outside_share"), 0),
                      pct(w.get("deadline_met_share"), 0) if "deadline_met_share" in w else "–"])
     head = ["workflow", "started", "completed", "open at end", "cycle p50", "cycle p95", "working",
-            "waiting for staff", "outside parties / clock", "before campaign"]
+            "waiting for staff", "outside parties / clock", "ready before campaign"]
     return ("<section><h2>Workflows</h2>" + table(head, rows, "num")
             + "<p class='note'>Cycle times of completed cases; shares of the cases' summed step time.</p>"
               "</section>")
@@ -306,7 +308,7 @@ table{border-collapse:collapse;font-size:12.5px;width:100%;margin:6px 0}
 th{background:#eef3f9;text-align:left;padding:5px 6px;border-bottom:1px solid #b8c8dc;vertical-align:bottom}
 td{padding:4px 6px;border-bottom:1px solid #e4e4e4;vertical-align:top}
 table.num td:not(:first-child){text-align:right;white-space:nowrap}
-code{font-size:11px;color:#555}
+code{font-size:11px;color:#555} .nw{white-space:nowrap}
 .badge{padding:2px 8px;border-radius:10px;font-weight:bold;white-space:nowrap}
 .badge.ok{background:#d7f0d7;color:#17612a} .badge.bad{background:#fbd3d0;color:#a01c10}
 .badge.warn{background:#fde9c4;color:#8a5300} .badge.na{background:#eee;color:#666}
