@@ -70,14 +70,14 @@ def report_bottlenecks(console: Console, summary: dict) -> None:
 
 def report_what_if(console: Console, e: dict) -> None:
     hc = e["headcount"]
-    table = Table("measure", "base", f"{hc[1]} people", "change", "95% CI", "",
-                  title=f"what if {e['role']} had {hc[1]} people instead of {hc[0]} (paired, same seed)")
+    table = Table("measure (window: met share)", "base", f"{hc[1]} people", "change", "95% CI", "",
+                  title=f"what if {e['role']} had {hc[1]} people, not {hc[0]} (paired, same seed; * significant)")
     rows = [("mean wait (h)", e["wait_mean_hours"]), ("utilisation", e["utilization"])]
-    rows += [(f"window {w}: met share", d) for w, d in e["windows"].items()]
+    rows += list(e["windows"].items())
     for name, d in rows:
         lo, hi = d["ci95"]
         table.add_row(name, _f(d["base"]), _f(d["plus_one"]), _f(d["diff"], True),
-                      f"[{_f(lo, True)}, {_f(hi, True)}]", "significant" if d["significant"] else "")
+                      f"[{_f(lo, True)}, {_f(hi, True)}]", "*" if d["significant"] else "")
     console.print(table)
 
 
