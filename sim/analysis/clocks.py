@@ -14,6 +14,9 @@ import numpy as np
 
 from rules.calendar import DayKinds
 
+__all__ = ["calendar_day_deadline", "deadlines", "elapsed_deadline", "in_active_hours",
+           "working_day_deadline", "working_flags"]
+
 DAY = 24.0
 
 

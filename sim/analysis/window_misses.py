@@ -17,6 +17,8 @@ from sim.analysis.windows import LogIndex, WindowCases, all_window_cases
 from sim.records import EventLog
 from sim.shifts import merge, role_shifts
 
+__all__ = ["explain_misses", "on_duty_between", "on_duty_clock", "time_budget", "window_misses"]
+
 STAFF_KINDS = ("work", "approval", "contest", "meeting", "duty")
 OUTSIDE_KINDS = ("wait", "scheduled")
 

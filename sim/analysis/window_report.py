@@ -7,6 +7,9 @@ from sim.analysis.windows import all_window_cases, compliance_by_day, evaluate_w
 from sim.records import EventLog
 
 
+__all__ = ["window_sections"]
+
+
 def window_sections(s: Scenario, log: EventLog) -> dict:
     """``service_windows`` (verdicts), ``window_compliance_by_day`` and
     ``window_misses`` (time budgets of the missed cases)."""

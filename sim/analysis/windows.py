@@ -24,6 +24,9 @@ from rules.windows import ServiceWindow
 from sim.analysis.clocks import deadlines, in_active_hours, working_flags
 from sim.records import EventLog
 
+__all__ = ["LogIndex", "WindowCases", "all_window_cases", "compliance_by_day", "evaluate_windows",
+           "t_interval", "verdict", "wilson", "window_cases"]
+
 EDGE_COLUMN = {"enabled": "enable_time", "start": "start_time", "end": "end_time"}
 #: z of a two-sided 95% interval (Wilson).
 Z95 = 1.959963984540054
