@@ -11,7 +11,6 @@ China Standard Time, naive). A step still unfinished at the horizon has
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -92,71 +91,3 @@ class EventLog:
 
     def timestamp(self, hours: float) -> dt.datetime:
         return self.epoch + dt.timedelta(hours=hours)
-
-    def write_csv(self, path: Path) -> None:
-        """ISO timestamps to the second; empty cells for open times."""
-        epoch64 = np.datetime64(self.epoch, "s")
-        text = {}
-        for name in TIME_COLUMNS:
-            hours = self.columns[name]
-            secs = np.round(np.nan_to_num(hours) * 3600).astype("int64")
-            stamps = (epoch64 + secs.astype("timedelta64[s]")).astype(str)
-            text[name] = np.where(np.isnan(hours), "", stamps)
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh, lineterminator="\n")
-            w.writerow(COLUMNS)
-            cols = [text.get(c, self.columns[c]) for c in COLUMNS]
-            w.writerows(zip(*cols))
-
-    def write_npz(self, path: Path) -> None:
-        """Columns in numpy's own format (no pickle): fast to re-analyse."""
-        arrays: dict[str, np.ndarray] = {}
-        for name, values in self.columns.items():
-            if values.dtype == object:  # text: a vocabulary and codes
-                index: dict[str, int] = {}
-                codes = [index.setdefault(v, len(index)) for v in values.tolist()]
-                arrays[name + ".vocab"] = np.asarray(list(index), dtype=str)
-                arrays[name] = np.asarray(codes, dtype=np.int32)
-            else:
-                arrays[name] = values
-        np.savez_compressed(path, **arrays)
-
-    @classmethod
-    def read_npz(cls, path: Path, epoch: dt.datetime, horizon_hours: float,
-                 meta: dict | None = None) -> "EventLog":
-        with np.load(path, allow_pickle=False) as data:
-            missing = set(COLUMNS) - set(data.files)
-            if missing:
-                raise ValueError(f"{path}: missing columns {sorted(missing)}")
-            cols = {}
-            for name in COLUMNS:
-                vocab = name + ".vocab"
-                if vocab in data.files:
-                    cols[name] = data[vocab].astype(object)[data[name]]
-                else:
-                    cols[name] = data[name]
-        return cls(epoch, horizon_hours, cols, dict(meta or {}))
-
-    @classmethod
-    def read_csv(cls, path: Path, epoch: dt.datetime, horizon_hours: float,
-                 meta: dict | None = None) -> "EventLog":
-        with open(path, newline="", encoding="utf-8") as fh:
-            reader = csv.reader(fh)
-            header = next(reader)
-            if tuple(header) != COLUMNS:
-                raise ValueError(f"{path}: columns {header} are not the event log's {list(COLUMNS)}")
-            raw = list(zip(*reader)) or [()] * len(COLUMNS)
-        epoch64 = np.datetime64(epoch, "s")
-        cols: dict[str, np.ndarray] = {}
-        for name, values in zip(COLUMNS, raw):
-            if name in TIME_COLUMNS:
-                arr = np.asarray(values, dtype=object)
-                empty = arr == ""
-                stamps = np.where(empty, str(epoch64), arr).astype("datetime64[s]")
-                hours = (stamps - epoch64).astype("int64") / 3600.0
-                cols[name] = np.where(empty, np.nan, hours)
-            elif name in ("replication", "case_id", "priority"):
-                cols[name] = np.asarray(values, dtype=np.int64)
-            else:
-                cols[name] = np.asarray(values, dtype=object)
-        return cls(epoch, horizon_hours, cols, dict(meta or {}))

@@ -1,11 +1,13 @@
 """Replications of a scenario, and the files a run leaves behind.
 
-A run directory holds ``events.csv`` (every replication's records),
+A run directory holds ``events.csv`` (every replication's records; the same
+in ``events.parquet``, which re-analysis reads),
 ``scenario.json`` (the fully resolved input, so the run can be re-analysed
 without the original files) and ``summary.json``.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -15,8 +17,10 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
+import pyarrow as pa
 
 from rules.scenario import Scenario
+from sim import logfile
 from sim.model import simulate
 from sim.records import COLUMNS, EventLog
 
@@ -32,14 +36,23 @@ def _one(args: tuple[Scenario, int, int]) -> EventLog:
     return simulate(s, rep, seed)
 
 
+def _one_packed(args: tuple[Scenario, int, int]) -> tuple[pa.Table, dict]:
+    """In a worker process: the log as an Arrow table, which crosses the
+    process boundary as buffers instead of millions of pickled strings."""
+    log = _one(args)
+    return logfile.to_arrow(log), log.meta
+
+
 def replications(s: Scenario, seed: int, n: int, jobs: int = 1) -> Iterator[EventLog]:
     """Event logs of replications 0..n-1, in order, on ``jobs`` processes."""
     work = [(s, rep, seed) for rep in range(n)]
     if jobs <= 1 or n == 1:
         yield from map(_one, work)
         return
+    epoch = dt.datetime.combine(s.horizon.start, dt.time())
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(_one, work)
+        for table, meta in pool.map(_one_packed, work):
+            yield logfile.from_arrow(table, epoch, s.horizon.hours, meta)
 
 
 def combine(logs: list[EventLog]) -> EventLog:
@@ -104,9 +117,9 @@ def write_run(out: Path, s: Scenario, log: EventLog, summary: dict) -> None:
     final = out / "summary.json"
     if final.exists():
         final.unlink()
-    log.write_csv(out / "events.csv")
-    log.write_npz(out / "events.npz")
-    _write_parquet(out / "events.parquet", log)
+    table = logfile.to_arrow(log)
+    logfile.write_csv(table, log.epoch, out / "events.csv")
+    logfile.write_parquet(table, out / "events.parquet")
     (out / "scenario.json").write_text(s.model_dump_json(by_alias=True, indent=1), encoding="utf-8")
     from sim.analysis.tables import write_tables  # roles.csv, workflows.csv, daily_roles.csv
 
@@ -114,16 +127,6 @@ def write_run(out: Path, s: Scenario, log: EventLog, summary: dict) -> None:
     tmp = out / "summary.json.tmp"
     tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
     tmp.replace(final)
-
-
-def _write_parquet(path: Path, log: EventLog) -> None:
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        return  # optional: pip install opsim[parquet]
-    table = pa.table({k: (v.astype(str) if v.dtype == object else v) for k, v in log.columns.items()})
-    pq.write_table(table, path)
 
 
 def load_run(run_dir: Path) -> tuple[Scenario, EventLog, dict]:
@@ -135,9 +138,9 @@ def load_run(run_dir: Path) -> tuple[Scenario, EventLog, dict]:
     epoch = dt.datetime.combine(s.horizon.start, dt.time())
     meta = {"scenario": s.name, "seed": summary["run"]["seed"],
             "replications": summary["run"]["replications"]}
-    fast = run_dir / "events.npz"
+    fast = run_dir / "events.parquet"
     if fast.exists():
-        log = EventLog.read_npz(fast, epoch, s.horizon.hours, meta)
+        log = logfile.read_parquet(fast, epoch, s.horizon.hours, meta)
     else:
-        log = EventLog.read_csv(run_dir / "events.csv", epoch, s.horizon.hours, meta)
+        log = logfile.read_csv(run_dir / "events.csv", epoch, s.horizon.hours, meta)
     return s, log, summary

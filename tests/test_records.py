@@ -1,4 +1,4 @@
-"""The event log survives a trip through events.csv and events.npz."""
+"""The event log survives a trip through events.csv and events.parquet."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim import logfile
 from sim.records import COLUMNS, EventLog
 
 EPOCH = dt.datetime(2026, 10, 1)
@@ -31,38 +32,33 @@ def _same(a: EventLog, b: EventLog) -> None:
 
 def test_csv_round_trip_keeps_open_times_empty(tmp_path: Path) -> None:
     log = EventLog.from_records(ROWS, EPOCH, 100.0)
-    log.write_csv(tmp_path / "events.csv")
+    logfile.write_csv(logfile.to_arrow(log), EPOCH, tmp_path / "events.csv")
     text = (tmp_path / "events.csv").read_text(encoding="utf-8").splitlines()
-    assert text[0] == ",".join(COLUMNS)
-    assert "2026-10-01T08:00:00,2026-10-01T08:15:00" in text[2]
-    assert text[3].endswith(",,,open,2") and "2026-10-01T08:15:00" in text[3]
-    _same(log, EventLog.read_csv(tmp_path / "events.csv", EPOCH, 100.0))
+    assert text[0].replace('"', "") == ",".join(COLUMNS)
+    assert '"2026-10-01T08:00:00","2026-10-01T08:15:00"' in text[2]
+    assert text[3].endswith(',,,"open",2') and "2026-10-01T08:15:00" in text[3]
+    _same(log, logfile.read_csv(tmp_path / "events.csv", EPOCH, 100.0))
 
 
-def test_npz_round_trip_is_exact(tmp_path: Path) -> None:
+def test_parquet_round_trip_is_exact(tmp_path: Path) -> None:
     log = EventLog.from_records(ROWS, EPOCH, 100.0)
-    log.write_npz(tmp_path / "events.npz")
-    back = EventLog.read_npz(tmp_path / "events.npz", EPOCH, 100.0)
+    logfile.write_parquet(logfile.to_arrow(log), tmp_path / "events.parquet")
+    back = logfile.read_parquet(tmp_path / "events.parquet", EPOCH, 100.0)
     _same(log, back)
     assert back.records()[3].activity == "售后"
 
 
+def test_replications_concatenate_with_one_vocabulary() -> None:
+    a = logfile.to_arrow(EventLog.from_records(ROWS[:2], EPOCH, 100.0))
+    b = logfile.to_arrow(EventLog.from_records(ROWS[2:], EPOCH, 100.0))
+    back = logfile.from_arrow(logfile.concat([a, b]), EPOCH, 100.0)
+    _same(EventLog.from_records(ROWS, EPOCH, 100.0), back)
+
+
 def test_empty_log_round_trips(tmp_path: Path) -> None:
-    log = EventLog.from_records([], EPOCH, 10.0)
-    log.write_csv(tmp_path / "e.csv")
-    log.write_npz(tmp_path / "e.npz")
-    assert len(EventLog.read_csv(tmp_path / "e.csv", EPOCH, 10.0)) == 0
-    assert len(EventLog.read_npz(tmp_path / "e.npz", EPOCH, 10.0)) == 0
+    table = logfile.to_arrow(EventLog.from_records([], EPOCH, 10.0))
+    logfile.write_csv(table, EPOCH, tmp_path / "e.csv")
+    logfile.write_parquet(table, tmp_path / "e.parquet")
+    assert len(logfile.read_csv(tmp_path / "e.csv", EPOCH, 10.0)) == 0
+    assert len(logfile.read_parquet(tmp_path / "e.parquet", EPOCH, 10.0)) == 0
 
-
-def test_parquet_written_where_pyarrow_is_installed(tmp_path: Path) -> None:
-    import pyarrow.parquet as pq  # in the [test] extra, so this runs in CI
-
-    from sim.runner import _write_parquet
-
-    log = EventLog.from_records(ROWS, EPOCH, 100.0)
-    _write_parquet(tmp_path / "events.parquet", log)
-    table = pq.read_table(tmp_path / "events.parquet")
-    assert table.column_names == list(COLUMNS)
-    assert table.column("resource").to_pylist()[1] == "customer_service#2"
-    assert math.isnan(table.column("end_time").to_pylist()[2])
