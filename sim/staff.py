@@ -11,6 +11,7 @@ back to the head of its priority class with the work it has left.
 """
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from typing import Sequence
@@ -25,10 +26,11 @@ EPS = 1e-9
 
 class Member:
     """One person: shift intervals, a pointer into them, and running tasks."""
-    __slots__ = ("name", "starts", "ends", "k", "busy", "running")
+    __slots__ = ("name", "index", "starts", "ends", "k", "busy", "running")
 
-    def __init__(self, shifts: MemberShifts) -> None:
+    def __init__(self, shifts: MemberShifts, index: int) -> None:
         self.name = shifts.name
+        self.index = index
         self.starts = [a for a, _ in shifts.intervals]
         self.ends = [b for _, b in shifts.intervals]
         self.k = 0
@@ -69,6 +71,10 @@ class Member:
         return total
 
 
+def _by_index(member: Member) -> int:
+    return member.index
+
+
 class Task:
     """A request for one member: ``work`` hours, or a hold (``work`` None)
     released by the caller (meetings)."""
@@ -98,7 +104,10 @@ class StaffPool:
             raise ValueError('"concurrency" must be >= 1.')
         self.env = env
         self.role = role
-        self.members = [Member(m) for m in members]
+        self.members = [Member(m, i) for i, m in enumerate(members)]
+        #: Members with a free slot, in member order: the only ones a
+        #: dispatch needs to look at (when work queues, that is few of them).
+        self.idle: list[Member] = list(self.members)
         self.concurrency = concurrency
         self.pause = pause
         self.preemptive = preemptive
@@ -133,7 +142,7 @@ class StaffPool:
     def release(self, task: Task) -> None:
         member = task.member
         if member is not None:
-            member.busy -= 1
+            self._free_slot(member)
             member.running.remove(task)
             task.end = self.env.now
             if self.queue:
@@ -162,10 +171,15 @@ class StaffPool:
         self._dispatch()
         return tasks
 
+    def _free_slot(self, member: Member) -> None:
+        member.busy -= 1
+        if member.busy == self.concurrency - 1:
+            bisect.insort(self.idle, member, key=_by_index)
+
     def _free_member(self, now: float, exclude: set | None = None) -> Member | None:
         best, cap = None, self.concurrency
-        for m in self.members:
-            if m.busy < cap and m.on_duty(now) and (exclude is None or m not in exclude):
+        for m in self.idle:
+            if m.on_duty(now) and (exclude is None or m not in exclude):
                 if cap == 1:
                     return m
                 if best is None or m.busy < best.busy:
@@ -199,6 +213,8 @@ class StaffPool:
         if task.start != task.start:  # NaN: first start (a resumed task keeps it)
             task.start = now
         member.busy += 1
+        if member.busy == self.concurrency:
+            self.idle.remove(member)
         member.running.append(task)
         if task.work is None:
             task.done.succeed(member)
@@ -214,7 +230,7 @@ class StaffPool:
         if task.version != version:
             return  # preempted meanwhile: this completion is stale
         member = task.member
-        member.busy -= 1
+        self._free_slot(member)
         member.running.remove(task)
         task.end = self.env.now
         task.done.succeed(member)
@@ -236,7 +252,7 @@ class StaffPool:
         victim.version += 1
         member = victim.member
         victim.work = max(0.0, victim.work - member.worked_between(victim.resumed, now, self.pause))
-        member.busy -= 1
+        self._free_slot(member)
         member.running.remove(victim)
         heapq.heappush(self.queue, (victim.priority, victim.seq, victim))
         self._dispatch()
