@@ -80,15 +80,8 @@ def busy_time(st: StaffLog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     each shaped ``(roles, replications)``."""
     n, R, H = len(st.roles), st.R, st.horizon
     busy, on_duty, over = np.zeros((n, R)), np.zeros((n, R)), np.zeros((n, R))
-    row, mid = st.mem_row, st.mem_id
-    keep = st.started[row]
-    row, mid = row[keep], mid[keep]
-    order = np.argsort(mid, kind="stable")
-    row, mid = row[order], mid[order]
-    bounds = np.searchsorted(mid, np.arange(len(st.members) + 1))
-    for i, m in enumerate(st.members):
+    for m, r in zip(st.members, st.started_rows_by_member()):
         on_duty[m.role] += m.duty.total
-        r = row[bounds[i]:bounds[i + 1]]
         if r.size == 0:
             continue
         a, b, rep = st.start[r], st.end[r], st.rep[r]

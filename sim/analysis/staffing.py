@@ -160,6 +160,20 @@ class StaffLog:
     def role_members(self, rid: int) -> list[int]:
         return [i for i, m in enumerate(self.members) if m.role == rid]
 
+    def started_rows_by_member(self) -> list[np.ndarray]:
+        """For each member (in ``self.members`` order), the staff-row indices
+        of the steps it started."""
+        cache = self.__dict__
+        if "_by_member" not in cache:
+            row, mid = self.mem_row, self.mem_id
+            keep = self.started[row]
+            row, mid = row[keep], mid[keep]
+            order = np.argsort(mid, kind="stable")
+            row, mid = row[order], mid[order]
+            bounds = np.searchsorted(mid, np.arange(len(self.members) + 1))
+            cache["_by_member"] = [row[bounds[i]:bounds[i + 1]] for i in range(len(self.members))]
+        return cache["_by_member"]
+
     def grouped(self, which: str, rid: int, rep: int) -> np.ndarray:
         """Staff-row indices of role ``rid`` in replication ``rep``, from the
         role expansion (``which="role"``) or the member expansion (``"member"``)."""

@@ -59,16 +59,9 @@ def _daily_utilization(st: StaffLog) -> np.ndarray:
     nr, R, D = len(st.roles), st.R, st.days
     edges = np.arange(D + 1) * 24.0
     busy, duty = np.zeros((nr, D)), np.zeros((nr, D))
-    row, mid = st.mem_row, st.mem_id
-    keep = st.started[row]
-    row, mid = row[keep], mid[keep]
-    order = np.argsort(mid, kind="stable")
-    row, mid = row[order], mid[order]
-    bounds = np.searchsorted(mid, np.arange(len(st.members) + 1))
-    for i, m in enumerate(st.members):
+    for m, r in zip(st.members, st.started_rows_by_member()):
         fx = m.duty.F(edges)
         duty[m.role] += np.diff(fx) * R
-        r = row[bounds[i]:bounds[i + 1]]
         for p in range(R):
             rp = r[st.rep[r] == p]
             if rp.size == 0:
