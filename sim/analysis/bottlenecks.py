@@ -190,7 +190,7 @@ def window_delays(st: StaffLog, log: EventLog) -> dict[str, np.ndarray]:
     that fall inside the window's clock (between its start and end events)."""
     s, c, H = st.scenario, log.columns, st.horizon
     out: dict[str, np.ndarray] = {}
-    if not s.service_windows:
+    if not s.service_windows or not len(log):
         return out
     width = int(c["case_id"].max()) + 1
     act_code, acts = _activity_codes(st, log)

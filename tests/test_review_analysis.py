@@ -1,0 +1,30 @@
+"""Review of the analysis and CLI code: each test pins a bug found and fixed."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import pytest
+
+from rules.demand import Campaign
+from sim.analysis.bottlenecks import bottlenecks
+from sim.analysis.compare import _better
+from sim.analysis.kpis import role_kpis, role_reps, workflow_kpis, workflow_reps
+from sim.analysis.staffing import StaffLog
+from sim.cli import main
+from kpi_logs import log_of, rec, small, warehouse_log
+
+BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
+
+
+def _with_campaign(s, day: int):
+    camp = Campaign(name_zh="x", start=s.horizon.start + dt.timedelta(days=day),
+                    end=s.horizon.start + dt.timedelta(days=day), order_multiplier=2)
+    return s.model_copy(update={"demand": s.demand.model_copy(update={"campaigns": {"c": camp}})})
+
+
+def test_bottlenecks_of_an_empty_log():
+    s = small(3)
+    out = bottlenecks(s, log_of(s, [], reps=1))
+    assert out["ranked"] == []
