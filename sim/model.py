@@ -111,8 +111,10 @@ def _start_duties(s: Scenario, env: simpy.Environment, ctx: Context, pools: dict
         members = shifts[duty.role]
         times = [t for t in duty_times(duty, s, kinds) if _someone_on(members, t)]
         draw = streams.durations(f"duty:{did}", duty.duration)
+        # "each" and "together" mean the role's own members: temporary staff
+        # (on duty only for their dates) are not among them.
         env.process(_duty(env, ctx, did, duty.role, duty.who, duty.priority, pools[duty.role],
-                          len(members), draw, times))
+                          s.org.headcount(duty.role), draw, times))
 
 
 class _DutyNode:

@@ -1,0 +1,91 @@
+"""Engine review: duties, preemption at shift starts, day boundaries, open
+records at the horizon, and the duty cross-checks."""
+from __future__ import annotations
+
+import math
+
+import simpy
+
+from rules.checks import check_scenario
+from rules.scenario import Scenario
+from sim.model import simulate
+from sim.shifts import MemberShifts
+from sim.staff import StaffPool
+
+ALL_WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def fixed(hours: float) -> dict:
+    return {"dist": "fixed", "value": hours, "unit": "hours"}
+
+
+def scenario(duties: dict, *, days: int = 3, shifts: dict | None = None,
+             roster: list | None = None, overrides: list | None = None,
+             headcount: int = 2) -> Scenario:
+    """Role ``r`` (2 members, 09:00-18:00 every day from Monday 2026-10-12)
+    with the given duties and an idle workflow."""
+    doc = {
+        "name": "t", "horizon": {"start": "2026-10-12", "end": f"2026-10-{11 + days}"},
+        "seed": 7, "replications": 1,
+        "org": {"projects": 1, "departments": {"d": {"name_zh": "部"}},
+                "roles": {"r": {"name_zh": "员", "department": "d", "headcount": headcount,
+                                "headcount_basis": "assumed"}},
+                "parties": {}},
+        "duties": duties,
+        "calendars": {"holidays": {"source": "listed"},
+                      "shifts": shifts or {"office": {"start": "09:00", "end": "18:00",
+                                                      "weekdays": ALL_WEEK}},
+                      "rosters": {"office": roster or [{"shift": "office"}]},
+                      "overrides": overrides or []},
+        "workflows": {"w": {"name_zh": "流程", "number": 1, "lanes": ["r"],
+                            "steps": [{"id": "x", "kind": "work", "role": "r",
+                                       "duration": fixed(1)}]}},
+    }
+    s = Scenario.model_validate(doc)
+    assert list(check_scenario(s)) == []
+    return s
+
+
+def duty_rows(s: Scenario, did: str) -> list:
+    return [r for r in simulate(s).records() if r.activity == did]
+
+
+def test_duties_count_regular_members_not_temporary_staff() -> None:
+    # One temporary member works Monday only; afterwards the role is its two
+    # regular members, so "each" means two tasks and "together" two people.
+    s = scenario({
+        "each": {"role": "r", "every": "day", "at": "09:00", "who": "each",
+                 "duration": fixed(0.5)},
+        "team": {"role": "r", "every": "week", "weekday": "tue", "at": "10:00",
+                 "who": "together", "duration": fixed(1)},
+    }, overrides=[{"role": "r", "start": "2026-10-12", "end": "2026-10-12",
+                   "change": "extra", "members": 1, "shift": "office"}])
+    each = duty_rows(s, "each")
+    for day in (1, 2):
+        assert len([r for r in each if day * 24 <= r.enable_time < day * 24 + 24]) == 2
+    (team,) = duty_rows(s, "team")
+    assert team.outcome == "done" and sorted(team.resource.split("+")) == ["r#1", "r#2"]
+
+
+def run_pool(jobs: list[tuple[float, float, int, float | None]]) -> simpy.Environment:
+    """One preemptive ``pause`` member on shift 00-08 and 24-32."""
+    env = simpy.Environment()
+    pool = StaffPool(env, "r", [MemberShifts("r#1", ((0.0, 8.0), (24.0, 32.0)))],
+                     pause=True, preemptive=True)
+    out: dict = {}
+
+    def job(i: int, at: float, work: float, prio: int, patience: float | None):
+        yield env.timeout(at)
+        task = pool.submit(work, prio, patience)
+        yield task.done
+        out[i] = (task.start, task.end, task.abandoned)
+
+    for i, (at, work, prio, patience) in enumerate(jobs):
+        env.process(job(i, at, work, prio, patience))
+    env.run(until=40)
+    return out
+
+
+def _duty(role: str):
+    from rules.org import Duty
+    return Duty.model_validate({"role": role, "every": "day", "duration": fixed(1)})
