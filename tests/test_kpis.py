@@ -89,7 +89,7 @@ def test_workflow_kpis_by_hand(wh):
 
 
 def test_deadline_share_of_campaign_work():
-    s = small(3)
+    s = small(16)  # the horizon runs past the campaign start, so the open case is due
     camp = Campaign(name_zh="x", start=dt.date(2026, 10, 27), end=dt.date(2026, 10, 27), order_multiplier=2)
     s = s.model_copy(update={"demand": s.demand.model_copy(update={"campaigns": {"c": camp}})})
     trig = 15 * 24 - 14 * 24 + 9.0  # promo_images: 14 days ahead, 09:00 -> day 1 09:00

@@ -28,3 +28,15 @@ def test_bottlenecks_of_an_empty_log():
     s = small(3)
     out = bottlenecks(s, log_of(s, [], reps=1))
     assert out["ranked"] == []
+
+
+def test_campaign_work_open_before_its_deadline_is_not_missed():
+    # promo_images runs 14 days ahead of the campaign; the horizon (3 days)
+    # ends long before the campaign starts, so the open case is not due yet.
+    s = _with_campaign(small(3), 15)
+    trig = 24 + 9.0
+    recs = [rec(0, 1, "promo_images", "case_start", "case", "", "", trig, trig, trig),
+            rec(1, 1, "promo_images", "case_start", "case", "", "", trig, trig, trig)]
+    log = log_of(s, recs, reps=2)
+    x = workflow_reps(StaffLog(s, log), log)["promo_images"]
+    assert all(math.isnan(v) for v in x["deadline_met"])

@@ -181,7 +181,7 @@ def workflow_reps(st: StaffLog, log: EventLog) -> dict[str, dict[str, np.ndarray
     for i, w in enumerate(names):
         out[w] = {"started": started[i], "completed": completed[i],
                   "open": started[i] - completed[i], "cycle_p50": p50[i], "cycle_p95": p95[i]}
-    for w, met in _deadlines(st.scenario, wf, rep, start, end, R).items():
+    for w, met in _deadlines(st.scenario, wf, rep, start, end, R, st.horizon).items():
         out.setdefault(w, {})["deadline_met"] = met
     return out
 
@@ -202,7 +202,9 @@ def campaign_deadlines(s: Scenario, workflow: str) -> list[tuple[str, float, flo
 
 
 def _deadlines(s: Scenario, wf: np.ndarray, rep: np.ndarray, start: np.ndarray,
-               end: np.ndarray, R: int) -> dict[str, np.ndarray]:
+               end: np.ndarray, R: int, horizon: float) -> dict[str, np.ndarray]:
+    """Share of each campaign workflow's cases done by the campaign start, per
+    replication; a case still open before its deadline is not counted yet."""
     out = {}
     for w in s.workflows:
         marks = campaign_deadlines(s, w)
@@ -215,6 +217,7 @@ def _deadlines(s: Scenario, wf: np.ndarray, rep: np.ndarray, start: np.ndarray,
         j = np.abs(st[:, None] - trig[None, :]).argmin(axis=1) if st.size else np.zeros(0, int)
         matched = np.abs(st - trig[j]) < 1e-6 if st.size else np.zeros(0, bool)
         met = np.nan_to_num(en, nan=np.inf) <= due[j]
+        matched &= ~np.isnan(en) | (horizon > due[j] + 1e-9)
         n = np.bincount(rp[matched], minlength=R).astype(float)
         k = np.bincount(rp[matched & met], minlength=R).astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
