@@ -127,7 +127,7 @@ class _DutyNode:
 
 def _someone_on(members: list[MemberShifts], t: float) -> bool:
     day = t // 24
-    return any(day * 24 <= b and a < day * 24 + 24 for m in members for a, b in m.intervals
+    return any(day * 24 < b and a < day * 24 + 24 for m in members for a, b in m.intervals
                if not m.temporary)
 
 

@@ -67,6 +67,15 @@ def test_duties_count_regular_members_not_temporary_staff() -> None:
     assert team.outcome == "done" and sorted(team.resource.split("+")) == ["r#1", "r#2"]
 
 
+def test_daily_duty_is_not_placed_on_a_day_after_a_shift_ending_at_midnight() -> None:
+    # The only shift is Monday 16:00-24:00: nobody works on Tuesday.
+    s = scenario({"d": {"role": "r", "every": "day", "at": "09:00", "who": "one",
+                        "duration": fixed(0.5)}},
+                 days=2, shifts={"late": {"start": "16:00", "end": "24:00", "weekdays": ["mon"]}},
+                 roster=[{"shift": "late"}])
+    assert [r.enable_time for r in duty_rows(s, "d")] == [9.0]
+
+
 def run_pool(jobs: list[tuple[float, float, int, float | None]]) -> simpy.Environment:
     """One preemptive ``pause`` member on shift 00-08 and 24-32."""
     env = simpy.Environment()
