@@ -155,8 +155,8 @@ class StaffPool:
     def _enqueue(self, task: Task) -> Task:
         heapq.heappush(self.queue, (task.priority, task.seq, task))
         self._dispatch()
-        if self.preemptive and self.queue and self.queue[0][2] is task:
-            self._preempt_for(task)
+        if self.preemptive and self.queue:
+            self._preempt_waiting()
         return task
 
     def submit_distinct(self, works: list[float], priority: int) -> list[Task]:
@@ -237,7 +237,20 @@ class StaffPool:
         if self.queue:
             self._dispatch()
 
-    def _preempt_for(self, task: Task) -> None:
+    def _preempt_waiting(self) -> None:
+        """Let the most urgent waiting tasks interrupt less urgent running
+        ones (on arrival, and when members come on duty)."""
+        queue = self.queue
+        while queue:
+            task = queue[0][2]
+            if task.abandoned:
+                heapq.heappop(queue)  # a customer who left must not shield the others
+                continue
+            if task.distinct is not None or not self._preempt_for(task) or (
+                    queue and queue[0][2] is task):
+                return
+
+    def _preempt_for(self, task: Task) -> bool:
         now = self.env.now
         victim = None
         for m in self.members:
@@ -248,7 +261,7 @@ class StaffPool:
                         victim is None or (r.priority, -r.seq) > (victim.priority, -victim.seq)):
                     victim = r
         if victim is None:
-            return
+            return False
         victim.version += 1
         member = victim.member
         victim.work = max(0.0, victim.work - member.worked_between(victim.resumed, now, self.pause))
@@ -256,6 +269,7 @@ class StaffPool:
         member.running.remove(victim)
         heapq.heappush(self.queue, (victim.priority, victim.seq, victim))
         self._dispatch()
+        return True
 
     def _shift_starts(self, starts: list[float]):
         env = self.env
@@ -264,3 +278,5 @@ class StaffPool:
                 yield env.timeout(t - env.now)
             if self.queue:
                 self._dispatch()
+                if self.preemptive and self.queue:
+                    self._preempt_waiting()

@@ -95,6 +95,19 @@ def run_pool(jobs: list[tuple[float, float, int, float | None]]) -> simpy.Enviro
     return out
 
 
+def test_urgent_work_waiting_overnight_preempts_at_the_shift_start() -> None:
+    out = run_pool([(0.0, 10.0, 5, None), (12.0, 1.0, 1, None)])
+    assert out[1][:2] == (24.0, 25.0)  # the urgent task takes the member at 24:00
+    assert out[0][1] == 27.0  # the paused task's last 2 hours after it
+
+
+def test_a_customer_who_left_does_not_block_preemption() -> None:
+    # Job 1 leaves at night (patience 1 h); job 2, as urgent, must still preempt.
+    out = run_pool([(0.0, 10.0, 5, None), (10.0, 1.0, 1, 1.0), (12.0, 1.0, 1, None)])
+    assert out[1][2] is True
+    assert out[2][:2] == (24.0, 25.0)
+
+
 def _duty(role: str):
     from rules.org import Duty
     return Duty.model_validate({"role": role, "every": "day", "duration": fixed(1)})
