@@ -63,6 +63,12 @@ def _cycles(s: Scenario) -> Found:
                     f"reporting lines form a cycle ({chain}); they must form a tree rooted at general_manager")
 
 
+def check_duties(s: Scenario) -> Found:
+    for did, duty in s.duties.items():
+        if duty.role not in s.org.roles:
+            yield ("duties", did, "role"), _unknown("role", duty.role, s.org.roles)
+
+
 def check_calendars(s: Scenario) -> Found:
     cal = s.calendars
     for rid, groups in cal.rosters.items():
@@ -210,7 +216,8 @@ def _extra_activities(wf) -> set[str]:
 
 
 def check_scenario(s: Scenario) -> Found:
-    for check in (check_org, check_calendars, check_workflows, check_aftersales, check_windows):
+    for check in (check_org, check_duties, check_calendars, check_workflows, check_aftersales,
+                  check_windows):
         yield from check(s)
     if s.demand is not None:
         for cid, c in s.demand.campaigns.items():

@@ -108,6 +108,14 @@ def test_a_customer_who_left_does_not_block_preemption() -> None:
     assert out[2][:2] == (24.0, 25.0)
 
 
+def test_a_duty_of_an_unknown_role_is_a_problem_not_a_crash() -> None:
+    s = scenario({})
+    bad = s.model_copy(update={"duties": {"d": s.duties.get("d") or _duty("desiger")}})
+    problems = list(check_scenario(bad))
+    assert [(p, m) for p, m in problems if p[:2] == ("duties", "d")] == [
+        (("duties", "d", "role"), "unknown role 'desiger'; expected one of: r")]
+
+
 def _duty(role: str):
     from rules.org import Duty
     return Duty.model_validate({"role": role, "every": "day", "duration": fixed(1)})
