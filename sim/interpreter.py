@@ -61,7 +61,7 @@ class Context:
         """Steps still in progress or waiting at the horizon."""
         out = []
         for case, node, enable, tasks in self.active.values():
-            if node.kind == "contest" and len(tasks) > 1:
+            if len(tasks) > 1 and tasks[0].work is not None:  # contest entrants, duty "each"
                 out.extend(self._open_entrants(case, node, enable, tasks))
                 continue
             starts = [t.start for t in tasks] if tasks else [enable]
@@ -73,13 +73,15 @@ class Context:
 
 
     def _open_entrants(self, case: Case, node: Node, enable: float, tasks) -> list[Row]:
-        """A contest at the horizon: one record per entrant, as when it ends."""
+        """Separate tasks at the horizon (a contest's entrants, a duty each
+        member does): one record per task, as when the step ends."""
+        finished = "entry" if node.kind == "contest" else "done"
         rows = []
         for t in tasks:
             done = t.end == t.end  # not NaN: this entrant had finished
             rows.append((self.replication, case.id, case.workflow, node.id, node.kind, node.role,
                          t.member.name if t.member is not None else "", enable, t.start,
-                         t.end, "entry" if done else "open", node.priority))
+                         t.end, finished if done else "open", node.priority))
         return rows
 
 

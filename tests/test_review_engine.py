@@ -76,6 +76,20 @@ def test_daily_duty_is_not_placed_on_a_day_after_a_shift_ending_at_midnight() ->
     assert [r.enable_time for r in duty_rows(s, "d")] == [9.0]
 
 
+def test_each_duty_open_at_the_horizon_keeps_its_finished_tasks() -> None:
+    # One member on 09:00-24:00, the other 09:00-12:00: at 22:00 the first
+    # does both tasks, one after the other; the second is open at 24:00.
+    s = scenario({"d": {"role": "r", "every": "day", "at": "22:00", "who": "each",
+                        "duration": fixed(1.5)}},
+                 days=1, shifts={"long": {"start": "09:00", "end": "24:00", "weekdays": ALL_WEEK},
+                                 "short": {"start": "09:00", "end": "12:00", "weekdays": ALL_WEEK}},
+                 roster=[{"shift": "long", "members": 1}, {"shift": "short", "members": 1}])
+    got = sorted((r.resource, r.start_time, r.end_time, r.outcome) for r in duty_rows(s, "d"))
+    assert len(got) == 2
+    assert got[0] == ("r#1", 22.0, 23.5, "done")
+    assert got[1][:2] == ("r#1", 23.5) and math.isnan(got[1][2]) and got[1][3] == "open"
+
+
 def run_pool(jobs: list[tuple[float, float, int, float | None]]) -> simpy.Environment:
     """One preemptive ``pause`` member on shift 00-08 and 24-32."""
     env = simpy.Environment()
