@@ -34,6 +34,12 @@ def mean_ci(x: Sequence[float] | np.ndarray, level: float = LEVEL) -> tuple[floa
     return m, m - half, m + half
 
 
+def share_ci(x: Sequence[float] | np.ndarray, level: float = LEVEL) -> tuple[float, float, float]:
+    """:func:`mean_ci` of shares (values in [0, 1]), the bounds kept in [0, 1]."""
+    m, lo, hi = mean_ci(x, level)
+    return m, lo if math.isnan(lo) else max(0.0, lo), hi if math.isnan(hi) else min(1.0, hi)
+
+
 def paired_diff(a: Sequence[float], b: Sequence[float], level: float = LEVEL) -> dict:
     """``b - a`` replication by replication (common random numbers)."""
     x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)

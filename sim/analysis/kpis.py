@@ -22,7 +22,7 @@ import numpy as np
 
 from rules.calendar import hours_of
 from rules.scenario import Scenario
-from sim.analysis.ci import mean_ci
+from sim.analysis.ci import mean_ci, share_ci
 from sim.analysis.staffing import StaffLog, factorize, group_quantile
 from sim.records import EventLog
 
@@ -119,7 +119,7 @@ def role_kpis(st: StaffLog, reps: dict | None = None) -> dict[str, dict]:
         x = reps[role]
         if not x["tasks"].any() and not x["on_duty"].any():
             continue
-        u, ulo, uhi = mean_ci(x["utilization"])
+        u, ulo, uhi = share_ci(x["utilization"])
         wm, wlo, whi = mean_ci(x["wait_mean"])
         ot, olo, ohi = mean_ci(x["overtime"])
         out[role] = {
@@ -272,7 +272,7 @@ def workflow_kpis(st: StaffLog, log: EventLog, reps: dict | None = None) -> dict
         row.update(shares.get(w, {"waiting_share": np.nan, "working_share": np.nan,
                                   "outside_share": np.nan}))
         if "deadline_met" in x:
-            m, lo, hi = mean_ci(x["deadline_met"])
+            m, lo, hi = share_ci(x["deadline_met"])
             row["deadline_met_share"] = m
             row["deadline_met_share_ci95"] = [lo, hi]
             row["deadline"] = "before the campaign start (trigger lead_days ahead)"
