@@ -40,6 +40,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 seed = s.seed if seed is None else seed
                 n = s.replications if n is None else n
                 break
+    if n is not None and n < 1:
+        raise RulesError([Problem("--replications", "", f"must be >= 1, got {n}")])
     console = Console()
     sides = []
     for path in args.inputs:

@@ -59,3 +59,8 @@ def test_utilisation_interval_stays_within_zero_and_one():
     st = StaffLog(s, warehouse_log(s))
     lo, hi = role_kpis(st, role_reps(st))["warehouse"]["utilization_ci95"]
     assert 0.0 <= lo <= hi <= 1.0
+
+
+def test_compare_refuses_zero_replications(capsys):
+    assert main(["compare", str(BASELINE), str(BASELINE), "-n", "0"]) == 2
+    assert "replications" in capsys.readouterr().err
