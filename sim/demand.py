@@ -68,7 +68,8 @@ def order_arrivals(s: Scenario, streams: Streams, days: list[dt.date]) -> list[A
     n = orders.size
     chat = rng.random(n) < d.chat_share_of_orders
     review = rng.random(n) < d.review_followup_share
-    rate = np.asarray([d.return_rate_on(days[min(int(t // 24), len(days) - 1)]) for t in orders])
+    daily_rate = np.asarray([d.return_rate_on(day) for day in days])
+    rate = daily_rate[np.minimum((orders // 24).astype(np.int64), len(days) - 1)]
     after = rng.random(n) < rate
     exchange = rng.random(n) < d.exchange_share
     arrivals = [Arrival(float(t), {"contact": "chat_order" if c else "direct_order",

@@ -72,7 +72,7 @@ class Context:
         return out
 
 
-    def _open_entrants(self, case: Case, node: Node, enable: float, tasks) -> list[Row]:
+    def _open_entrants(self, case: Case, node: Node, enable: float, tasks: list) -> list[Row]:
         """Separate tasks at the horizon (a contest's entrants, a duty each
         member does): one record per task, as when the step ends."""
         finished = "entry" if node.kind == "contest" else "done"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from typing import Generator, Iterable
+from typing import Callable, Generator, Iterable
 
 import simpy
 
@@ -132,7 +132,8 @@ def _someone_on(members: list[MemberShifts], t: float) -> bool:
 
 
 def _duty(env: simpy.Environment, ctx: Context, did: str, role: str, who: str, priority: int,
-          pool: StaffPool, headcount: int, draw, times: list[float]) -> Generator:
+          pool: StaffPool, headcount: int, draw: Callable[[], float],
+          times: list[float]) -> Generator:
     for t in times:
         if t > env.now:
             yield env.timeout(t - env.now)
@@ -141,7 +142,8 @@ def _duty(env: simpy.Environment, ctx: Context, did: str, role: str, who: str, p
 
 
 def _duty_instance(env: simpy.Environment, ctx: Context, did: str, role: str, who: str,
-                   priority: int, pool: StaffPool, n: int, draw) -> Generator:
+                   priority: int, pool: StaffPool, n: int,
+                   draw: Callable[[], float]) -> Generator:
     case = ctx.new_case(DUTY)
     enable = env.now
     node = _DutyNode(did, role, priority)

@@ -33,9 +33,12 @@ class Node:
         self.role = ""
 
 
-def compile_steps(s: Scenario, wid: str, steps: tuple[Step, ...], pools: dict[str, StaffPool],
+def compile_steps(s: Scenario, scope: str, steps: tuple[Step, ...], pools: dict[str, StaffPool],
                   streams: Streams, prio: int) -> list[Node]:
-    nodes = [_compile(s, wid, st, pools, streams, prio) for st in steps]
+    """``scope`` names the step list in stream names: the workflow id at the
+    top, ``wid/branch.case`` below, so two branches that both have a ``chat``
+    step still draw from streams of their own."""
+    nodes = [_compile(s, scope, st, pools, streams, prio) for st in steps]
     ids = [n.id for n in nodes]
     for node, st in zip(nodes, steps):
         if isinstance(st, Approval):
@@ -43,11 +46,11 @@ def compile_steps(s: Scenario, wid: str, steps: tuple[Step, ...], pools: dict[st
     return nodes
 
 
-def _compile(s: Scenario, wid: str, st: Step, pools: dict[str, StaffPool], streams: Streams,
+def _compile(s: Scenario, scope: str, st: Step, pools: dict[str, StaffPool], streams: Streams,
              prio: int) -> Node:
     p = st.priority if st.priority is not None else prio
     node = Node(st.kind, st.id, p)
-    src = f"{wid}:{st.id}"
+    src = f"{scope}:{st.id}"
     if isinstance(st, (Work, Approval, Contest)):
         node.role = st.role
         node.pool = pools[st.role]
@@ -78,21 +81,22 @@ def _compile(s: Scenario, wid: str, st: Step, pools: dict[str, StaffPool], strea
     elif isinstance(st, Milestone):
         node.end_case = st.end_case
     elif isinstance(st, Branch):
-        _compile_branch(s, wid, st, node, pools, streams, prio)
+        _compile_branch(s, scope, st, node, pools, streams, prio)
     return node
 
 
-def _compile_branch(s: Scenario, wid: str, st: Branch, node: Node, pools: dict[str, StaffPool],
+def _compile_branch(s: Scenario, scope: str, st: Branch, node: Node, pools: dict[str, StaffPool],
                     streams: Streams, prio: int) -> None:
     node.by = st.by
     node.attribute = st.attribute
     if st.by == "probability":
-        node.u = streams.uniforms(f"branch:{wid}:{st.id}")
+        node.u = streams.uniforms(f"branch:{scope}:{st.id}")
         acc, cases = 0.0, []
         for case in st.cases:
             acc += case.p
-            cases.append((acc, case.name, compile_steps(s, wid, case.steps, pools, streams, prio)))
+            sub = compile_steps(s, f"{scope}/{st.id}.{case.name}", case.steps, pools, streams, prio)
+            cases.append((acc, case.name, sub))
         node.cases = cases
     else:
-        node.actions = {name: compile_steps(s, wid, sub, pools, streams, prio)
+        node.actions = {name: compile_steps(s, f"{scope}/{st.id}.{name}", sub, pools, streams, prio)
                         for name, sub in st.actions.items()}

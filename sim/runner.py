@@ -131,8 +131,6 @@ def write_run(out: Path, s: Scenario, log: EventLog, summary: dict) -> None:
 
 def load_run(run_dir: Path) -> tuple[Scenario, EventLog, dict]:
     """Scenario, event log and summary of a saved run."""
-    import datetime as dt
-
     summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
     s = Scenario.model_validate_json((run_dir / "scenario.json").read_text(encoding="utf-8"))
     epoch = dt.datetime.combine(s.horizon.start, dt.time())

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-from typing import Sequence
+from typing import Generator, Sequence
 
 import simpy
 
@@ -271,7 +271,7 @@ class StaffPool:
         self._dispatch()
         return True
 
-    def _shift_starts(self, starts: list[float]):
+    def _shift_starts(self, starts: list[float]) -> Generator:
         env = self.env
         for t in starts:
             if t > env.now:
