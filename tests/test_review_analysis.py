@@ -64,3 +64,10 @@ def test_utilisation_interval_stays_within_zero_and_one():
 def test_compare_refuses_zero_replications(capsys):
     assert main(["compare", str(BASELINE), str(BASELINE), "-n", "0"]) == 2
     assert "replications" in capsys.readouterr().err
+
+
+def test_better_reads_the_measure_not_the_ids():
+    # A window whose id contains "wait" is still a met share: larger is better.
+    d = {"significant": True, "diff": 0.1}
+    assert _better("window reply_wait_3min: met share", d) == "better"
+    assert _better("role planner: wait mean (h)", d) == "worse"

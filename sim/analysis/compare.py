@@ -111,7 +111,8 @@ def _describe(s: Side) -> dict:
 def _better(name: str, d: dict) -> str | None:
     if not d["significant"]:
         return None
-    lower = any(w in name for w in LOWER_IS_BETTER)
+    measure = name.rsplit(": ", 1)[-1]  # not the role, window or workflow id before it
+    lower = any(w in measure for w in LOWER_IS_BETTER)
     return "better" if (d["diff"] < 0) == lower else "worse"
 
 
