@@ -71,3 +71,18 @@ def test_better_reads_the_measure_not_the_ids():
     d = {"significant": True, "diff": 0.1}
     assert _better("window reply_wait_3min: met share", d) == "better"
     assert _better("role planner: wait mean (h)", d) == "worse"
+
+
+def test_window_delays_count_only_the_window_population():
+    # A return whose item was accepted never enters the refused-item window
+    # (only_if refusal_accepted): its later waits delay no such window.
+    from sim.analysis.bottlenecks import window_delays
+    s = small(3)
+    recs = [rec(0, 1, "return", "case_start", "case", "", "", 8, 8, 8),
+            rec(0, 1, "return", "report_inspection", "work", "warehouse", "warehouse#1", 9, 9, 10),
+            rec(0, 1, "return", "refund", "work", "customer_service", "customer_service#1", 20, 30, 31)]
+    log = log_of(s, recs, reps=1)
+    st = StaffLog(s, log)
+    delays = window_delays(st, log)
+    assert "refused_item_back_72h" not in delays or delays["refused_item_back_72h"].sum() == 0.0
+    assert delays["refund_auto_agree_5d"].sum() > 0  # its start is case_start: every return

@@ -21,6 +21,7 @@ import datetime as dt
 import numpy as np
 
 from rules.scenario import Scenario
+from sim.analysis.clocks import in_active_hours
 from sim.analysis.kpis import role_reps
 from sim.analysis.staffing import StaffLog
 from sim.records import EventLog
@@ -187,7 +188,8 @@ def workflow_delays(st: StaffLog, rid: int, top: int = 3) -> list[dict]:
 
 def window_delays(st: StaffLog, log: EventLog) -> dict[str, np.ndarray]:
     """Per service window: staff-waiting hours of each role (per replication)
-    that fall inside the window's clock (between its start and end events)."""
+    that fall inside the window's clock (between its start and end events),
+    over the window's population (``only_if`` reached, start in ``active_hours``)."""
     s, c, H = st.scenario, log.columns, st.horizon
     out: dict[str, np.ndarray] = {}
     if not s.service_windows or not len(log):
@@ -207,6 +209,12 @@ def window_delays(st: StaffLog, log: EventLog) -> dict[str, np.ndarray]:
         t1 = _first_time(aindex.get(w.end.activity), act_code, wf_all, w.workflows, key_all,
                          c[edge_col[w.end.edge]])
         keys0, times0 = t0
+        keep = in_active_hours(times0, w.active_hours)
+        if w.only_if is not None:  # the window's population: cases that reached only_if
+            reached, _ = _first_time(aindex.get(w.only_if), act_code, wf_all, w.workflows, key_all,
+                                     c["enable_time"])
+            keep &= np.isin(keys0, reached)
+        keys0, times0 = keys0[keep], times0[keep]
         if keys0.size == 0:
             continue
         sel = np.flatnonzero(np.isin(wf_rows, [wf_index[x] for x in w.workflows if x in wf_index]))
