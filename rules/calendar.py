@@ -66,11 +66,21 @@ class RosterGroup(Frozen):
     members: int | Literal["all"] = "all"
 
 
-class Override(Frozen):
-    """A change on given dates: temporary staff, overtime, absence."""
-    role: Id
+class DateRange(Frozen):
+    """From ``start`` to ``end``, both dates included."""
     start: dt.date
     end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "DateRange":
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class Override(DateRange):
+    """A change on given dates: temporary staff, overtime, absence."""
+    role: Id
     #: ``extra``: n temporary members work ``shift``; ``overtime``: n regular
     #: members also work ``shift``; ``absent``: n members are away.
     change: Literal["extra", "overtime", "absent"]
@@ -80,8 +90,6 @@ class Override(Frozen):
 
     @model_validator(mode="after")
     def _shape(self) -> "Override":
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
         if self.change in ("extra", "overtime") and self.shift is None:
             raise ValueError(f"a change of kind '{self.change}' needs 'shift'")
         return self

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from rules.calendar import DateRange
 from rules.distributions import Duration
 from rules.org import Frozen, Id
 
@@ -18,34 +19,18 @@ Share = Annotated[float, Field(ge=0, le=1)]
 Positive = Annotated[float, Field(ge=0)]
 
 
-class Campaign(Frozen):
+class Campaign(DateRange):
     name_zh: str = ""
     kind: Literal["presale_deposit", "presale_balance", "peak", "event"] = "event"
-    start: dt.date
-    end: dt.date
     order_multiplier: float = Field(ge=0)
     #: Chats surge less or more than orders; defaults to the order multiplier.
     chat_multiplier: float | None = Field(default=None, ge=0)
     source: str = ""
 
-    @model_validator(mode="after")
-    def _dates(self) -> "Campaign":
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        return self
 
-
-class RatePeriod(Frozen):
+class RatePeriod(DateRange):
     """A value that holds for orders placed between two dates."""
-    start: dt.date
-    end: dt.date
     value: Share
-
-    @model_validator(mode="after")
-    def _dates(self) -> "RatePeriod":
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        return self
 
 
 class Demand(Frozen):

@@ -131,7 +131,11 @@ def _decode(raw: bytes, fail: Callable[[str], RulesError]) -> str:
 
 def _parse(text: str, fail: Callable[[str], RulesError]) -> Any:
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        loader = _Loader(text)  # a SafeLoader that also refuses alias bombs
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
     except _Refused as exc:
         raise fail(str(exc)) from None
     except yaml.MarkedYAMLError as exc:

@@ -1,29 +1,20 @@
 """The whole input of a run: the shop's rules plus a scenario's settings."""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from rules.aftersales import AfterSales
-from rules.calendar import Calendars
+from rules.calendar import Calendars, DateRange
 from rules.demand import Demand
 from rules.org import Duty, Frozen, Id, OrgChart
 from rules.windows import ServiceWindow
 from rules.workflow import Workflow
 
 
-class Horizon(Frozen):
+class Horizon(DateRange):
     """Simulated stretch of calendar time, both dates included."""
-    start: dt.date
-    end: dt.date
-
-    @model_validator(mode="after")
-    def _order(self) -> "Horizon":
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        return self
 
     @property
     def days(self) -> int:

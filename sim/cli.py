@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from rules.errors import Problem, RulesError
+from rules.errors import RulesError
 from rules.loader import load_scenario
 from rules.scenario import Scenario
 

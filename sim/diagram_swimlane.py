@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Polygon, Rectangle
 
 from rules.scenario import Scenario
-from rules.workflow import Approval, Branch, Contest, Meeting, Milestone, Scheduled, Workflow
+from rules.workflow import Approval, Branch, Contest, Meeting, Scheduled, Workflow
 from sim.diagram import Style, humanise, new_figure, wrap
 from sim.diagram_lanes import Edge, Layout, Node, layout_workflow
 from sim.show import lane_kind, lane_name_zh
@@ -255,7 +255,7 @@ def _case_label(ax: Axes, g: _Grid, lay: Layout, e: Edge, pts: list[tuple[float,
     elif alone and dst.kind != "meeting":
         _text(ax, x - hw + 0.03, y + hh + 0.03, e.label, 6.5, ha="left", **kw)
     else:
-        (xa, ya), (xb, _) = pts[-2], pts[-1]
+        (_, ya), (xb, _) = pts[-2], pts[-1]
         _text(ax, xb - 0.03, ya + 0.03, e.label, 6.5, ha="right", **kw,
               bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
 

@@ -9,7 +9,7 @@ import simpy
 
 from rules.calendar import DayKinds
 from rules.scenario import Scenario
-from sim.demand import Arrival, order_arrivals
+from sim.demand import order_arrivals
 from sim.interpreter import HOLD_PRIORITY, Case, Context, run_case
 from sim.nodes import Node, compile_steps
 from sim.records import EventLog

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Iterable, NamedTuple
 
 import numpy as np
