@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
+
 from rules.calendar import DayKinds, Shift
 from rules.scenario import Scenario
 
@@ -46,6 +48,18 @@ def merge(intervals: Intervals) -> Intervals:
         else:
             out.append((a, b))
     return out
+
+
+def duty_clock(intervals: Intervals) -> tuple[np.ndarray, np.ndarray]:
+    """Breakpoints ``(x, F)`` of F(t) = hours inside the union of
+    ``intervals`` before t, for ``np.interp(t, x, F)``."""
+    iv = merge(list(intervals))
+    if not iv:
+        return np.array([0.0, 1.0]), np.array([0.0, 0.0])
+    x = np.asarray(iv, dtype=float).ravel()
+    lengths = np.diff(x)
+    lengths[1::2] = 0.0  # the gaps between intervals add nothing
+    return x, np.concatenate([[0.0], np.cumsum(lengths)])
 
 
 def subtract(intervals: Intervals, lo: float, hi: float) -> Intervals:

@@ -16,7 +16,7 @@ import numpy as np
 from rules.scenario import Scenario
 from sim.analysis.staffing import StaffLog, factorize
 from sim.records import EventLog
-from sim.shifts import all_shifts, merge
+from sim.shifts import all_shifts, duty_clock
 
 #: Categories of a case's time, in stacking order.
 TIME_PARTS = ("work", "waiting for staff", "outside staff hours",
@@ -36,21 +36,9 @@ def campaign_spans(s: Scenario) -> list[tuple[float, float, str, str]]:
     return sorted(out)
 
 
-def coverage(intervals: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
-    """Breakpoints of the cumulative on-duty function of the union of
-    ``intervals``: ``np.interp(t, x, y)`` is the on-duty hours up to ``t``."""
-    iv = merge(list(intervals))
-    if not iv:
-        return np.array([0.0, 1.0]), np.array([0.0, 0.0])
-    x = np.asarray(iv, dtype=float).ravel()
-    lengths = np.diff(x)
-    lengths[1::2] = 0.0  # the gaps between intervals add nothing
-    return x, np.concatenate([[0.0], np.cumsum(lengths)])
-
-
 def role_coverage(s: Scenario) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per role: the hours when at least one member is on duty."""
-    return {role: coverage([iv for m in members for iv in m.intervals])
+    return {role: duty_clock([iv for m in members for iv in m.intervals])
             for role, members in all_shifts(s).items()}
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from rules.scenario import Scenario
 from sim.analysis.windows import LogIndex, WindowCases, all_window_cases
 from sim.records import EventLog
+from sim.shifts import duty_clock as on_duty_clock  # re-exported: F(t) breakpoints
 from sim.shifts import merge, role_shifts
 
 __all__ = ["explain_misses", "on_duty_between", "on_duty_clock", "time_budget", "window_misses"]
@@ -26,17 +27,6 @@ OUTSIDE_KINDS = ("wait", "scheduled")
 def overlap(lo: np.ndarray, hi: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Length of ``[lo, hi) & [a, b)``, elementwise, never negative."""
     return np.maximum(0.0, np.minimum(hi, b) - np.maximum(lo, a))
-
-
-def on_duty_clock(intervals: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
-    """Breakpoints ``(x, F)`` of F(t) = on-duty hours before t (for np.interp)."""
-    if not intervals:
-        return np.asarray([0.0, 1.0]), np.asarray([0.0, 0.0])
-    x = np.asarray(intervals, dtype=float).ravel()
-    lengths = np.diff(np.asarray(intervals, dtype=float), axis=1).ravel()
-    done = np.concatenate([[0.0], np.cumsum(lengths)])
-    f = np.repeat(done, 2)[1:-1]
-    return x, f
 
 
 def on_duty_between(clock: tuple[np.ndarray, np.ndarray], lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

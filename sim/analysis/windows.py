@@ -22,6 +22,7 @@ from rules.calendar import DayKinds
 from rules.scenario import Scenario
 from rules.windows import ServiceWindow
 from sim.analysis.clocks import deadlines, in_active_hours, working_flags
+from sim.analysis.ci import share_ci
 from sim.records import EventLog
 
 __all__ = ["LogIndex", "WindowCases", "all_window_cases", "compliance_by_day", "evaluate_windows",
@@ -231,14 +232,10 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
 
 
 def t_interval(shares: np.ndarray, level: float = 0.95) -> tuple[float, float]:
-    """Student-t interval of the mean of per-replication shares (n >= 2)."""
-    from scipy import stats
-
-    x = np.asarray(shares, dtype=float)
-    n = x.size
-    mean = float(x.mean())
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * float(x.std(ddof=1)) / math.sqrt(n)
-    return (max(0.0, mean - half), min(1.0, mean + half))
+    """Student-t interval of the mean of per-replication shares (n >= 2),
+    kept within [0, 1]."""
+    _, lo, hi = share_ci(shares, level)
+    return lo, hi
 
 
 def verdict(ci: tuple[float, float], target: float | None, due: int) -> str:
