@@ -61,8 +61,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def report(console: Console, result: dict, everything: bool = False) -> None:
     for comp in result["comparisons"]:
         test = "paired t, common random numbers" if comp["paired"] else "Welch t"
-        table = Table("metric", "base", "other", "difference", "95% CI", "", 
-                      title=f"{comp['other']} vs {result['base']} ({test})")
+        table = Table(title=f"{comp['other']} vs {result['base']} ({test})")
+        # Metric names are ids; fold rather than cut them, and keep "role
+        # customer_service:" on one line however narrow the terminal.
+        table.add_column("metric", min_width=24, overflow="fold")
+        for name in ("base", "other", "difference", "95% CI", ""):
+            table.add_column(name)
         hidden = 0
         for r in comp["rows"]:
             if not everything and not r["significant"] and (r["diff"] is None or abs(r["diff"]) < 1e-12):

@@ -26,7 +26,7 @@ EPS = 1e-9
 
 class Member:
     """One person: shift intervals, a pointer into them, and running tasks."""
-    __slots__ = ("name", "index", "starts", "ends", "k", "busy", "running")
+    __slots__ = ("name", "index", "starts", "ends", "k", "busy", "running", "on")
 
     def __init__(self, shifts: MemberShifts, index: int) -> None:
         self.name = shifts.name
@@ -36,6 +36,8 @@ class Member:
         self.k = 0
         self.busy = 0
         self.running: list[Task] = []
+        #: On duty now; kept by the pool's shift-boundary process.
+        self.on = False
 
     def on_duty(self, t: float) -> bool:
         ends, k = self.ends, self.k
@@ -85,7 +87,10 @@ class Task:
         self.work = work
         self.priority = priority
         self.seq = seq
-        self.done = env.event()
+        #: What the caller waits on. For work that starts at once it is the
+        #: completion timer itself (one event instead of two); otherwise an
+        #: event fired at completion (set by the pool after enqueueing).
+        self.done: simpy.Event | None = env.event() if work is None else None
         self.member: Member | None = None
         self.start = math.nan
         self.end = math.nan
@@ -105,17 +110,19 @@ class StaffPool:
         self.env = env
         self.role = role
         self.members = [Member(m, i) for i, m in enumerate(members)]
-        #: Members with a free slot, in member order: the only ones a
-        #: dispatch needs to look at (when work queues, that is few of them).
-        self.idle: list[Member] = list(self.members)
+        #: Members on duty with a free slot, in member order: all that a
+        #: dispatch looks at, kept up to date at shift boundaries and at each
+        #: assignment and completion, so its cost does not grow with headcount.
+        self.idle: list[Member] = []
         self.concurrency = concurrency
         self.pause = pause
         self.preemptive = preemptive
         self.queue: list[tuple[int, int, Task]] = []
         self._seq = 0
-        starts = sorted({a for m in members for a, _ in m.intervals})
-        if starts:
-            env.process(self._shift_starts(starts))
+        boundaries = sorted((t, edge, m.index) for m in self.members
+                            for a, b in zip(m.starts, m.ends) for t, edge in ((a, 1), (b, 0)))
+        if boundaries:
+            env.process(self._shift_boundaries(boundaries))
 
     def __len__(self) -> int:
         return len(self.queue)
@@ -125,6 +132,8 @@ class StaffPool:
         the end, or after ``patience`` hours if nobody has started it by then
         (``task.abandoned`` is then True and ``task.member`` None)."""
         task = self._enqueue(Task(self.env, work, priority, self._next()))
+        if task.done is None:
+            task.done = self.env.event()
         if patience is not None and task.member is None:
             self.env.timeout(patience).callbacks.append(lambda _ev: self._abandon(task))
         return task
@@ -169,21 +178,35 @@ class StaffPool:
             heapq.heappush(self.queue, (priority, task.seq, task))
             tasks.append(task)
         self._dispatch()
+        for task in tasks:
+            if task.done is None:
+                task.done = self.env.event()
         return tasks
 
     def _free_slot(self, member: Member) -> None:
         member.busy -= 1
-        if member.busy == self.concurrency - 1:
+        if member.on and member.busy == self.concurrency - 1:
             bisect.insort(self.idle, member, key=_by_index)
+
+    def _set_on(self, member: Member, on: bool) -> None:
+        member.on = on
+        free = member.busy < self.concurrency
+        if on and free:
+            bisect.insort(self.idle, member, key=_by_index)
+        elif not on and free:
+            self.idle.remove(member)
 
     def _free_member(self, now: float, exclude: set | None = None) -> Member | None:
         best, cap = None, self.concurrency
         for m in self.idle:
-            if m.on_duty(now) and (exclude is None or m not in exclude):
+            if exclude is None or m not in exclude:
                 if cap == 1:
-                    return m
+                    best = m
+                    break
                 if best is None or m.busy < best.busy:
                     best = m
+        if best is not None:
+            best.on_duty(now)  # moves its shift pointer for finish_time
         return best
 
     def _dispatch(self) -> None:
@@ -223,17 +246,20 @@ class StaffPool:
         end = member.finish_time(now, task.work, self.pause)
         if end < INF:
             version = task.version
-            self.env.timeout(end - now).callbacks.append(
-                lambda _ev, t=task, v=version: self._complete(t, v))
+            timer = self.env.timeout(end - now)
+            timer.callbacks.append(lambda ev, t=task, v=version: self._complete(t, v, ev))
+            if task.done is None and not self.preemptive:
+                task.done = timer  # our callback runs first, then the caller's
 
-    def _complete(self, task: Task, version: int) -> None:
+    def _complete(self, task: Task, version: int, timer: simpy.Event) -> None:
         if task.version != version:
             return  # preempted meanwhile: this completion is stale
         member = task.member
         self._free_slot(member)
         member.running.remove(task)
         task.end = self.env.now
-        task.done.succeed(member)
+        if task.done is not timer:
+            task.done.succeed(member)
         if self.queue:
             self._dispatch()
 
@@ -254,7 +280,7 @@ class StaffPool:
         now = self.env.now
         victim = None
         for m in self.members:
-            if not m.on_duty(now):
+            if not m.on:
                 continue
             for r in m.running:
                 if r.work is not None and r.priority > task.priority and (
@@ -271,11 +297,18 @@ class StaffPool:
         self._dispatch()
         return True
 
-    def _shift_starts(self, starts: list[float]) -> Generator:
+    def _shift_boundaries(self, boundaries: list[tuple[float, int, int]]) -> Generator:
+        """Members come on and go off duty; at each moment ends go first."""
         env = self.env
-        for t in starts:
+        i, n = 0, len(boundaries)
+        while i < n:
+            t = boundaries[i][0]
             if t > env.now:
                 yield env.timeout(t - env.now)
+            while i < n and boundaries[i][0] == t:
+                _, edge, index = boundaries[i]
+                self._set_on(self.members[index], bool(edge))
+                i += 1
             if self.queue:
                 self._dispatch()
                 if self.preemptive and self.queue:
