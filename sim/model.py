@@ -54,11 +54,25 @@ def _simulate(s: Scenario, replication: int, seed: int | None) -> EventLog:
     _start_demand(s, env, ctx, flows, streams, days)
     _start_planned(s, env, ctx, flows, streams, kinds)
     _start_duties(s, env, ctx, pools, shifts, streams, kinds)
-    env.run(until=s.horizon.hours)
-    records = ctx.records + ctx.open_records()
     epoch = dt.datetime.combine(s.horizon.start, dt.time())
-    return EventLog.from_records(records, epoch, s.horizon.hours,
-                                 {"scenario": s.name, "seed": seed, "replication": replication})
+    meta = {"scenario": s.name, "seed": seed, "replication": replication}
+    chunks: list[EventLog] = []
+    env.process(_compact(env, ctx, chunks, epoch, s.horizon.hours))
+    env.run(until=s.horizon.hours)
+    chunks.append(EventLog.from_records(ctx.records + ctx.open_records(), epoch, s.horizon.hours))
+    return EventLog.concat(chunks, meta)
+
+
+def _compact(env: simpy.Environment, ctx: Context, chunks: list[EventLog],
+             epoch: dt.datetime, horizon: float) -> Generator:
+    """Once a simulated day, move the day's records into column arrays:
+    a few numbers per record instead of a tuple of boxed floats, which keeps
+    the run's memory (and its cost per event) from growing with its length."""
+    while True:
+        yield env.timeout(24.0)
+        if ctx.records:
+            chunks.append(EventLog.from_records(ctx.records, epoch, horizon))
+            ctx.records.clear()  # the same list: bound ``append``s stay valid
 
 
 def _launch(env: simpy.Environment, ctx: Context, workflow: str, nodes: list[Node],

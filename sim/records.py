@@ -76,6 +76,13 @@ class EventLog:
                 cols[name] = np.asarray(values, dtype=object)
         return cls(epoch, horizon_hours, cols, dict(meta or {}))
 
+    @classmethod
+    def concat(cls, logs: list["EventLog"], meta: dict | None = None) -> "EventLog":
+        """One log of several with the same calendar (chunks, replications)."""
+        first = logs[0]
+        cols = {c: np.concatenate([log.columns[c] for log in logs]) for c in COLUMNS}
+        return cls(first.epoch, first.horizon_hours, cols, dict(first.meta if meta is None else meta))
+
     def __len__(self) -> int:
         return len(self.columns["case_id"])
 

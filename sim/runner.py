@@ -22,7 +22,7 @@ import pyarrow as pa
 from rules.scenario import Scenario
 from sim import logfile
 from sim.model import simulate
-from sim.records import COLUMNS, EventLog
+from sim.records import EventLog
 
 Progress = Callable[[int], None]
 
@@ -57,12 +57,10 @@ def replications(s: Scenario, seed: int, n: int, jobs: int = 1) -> Iterator[Even
 
 def combine(logs: list[EventLog]) -> EventLog:
     """One log holding every replication (the ``replication`` column tells them apart)."""
-    first = logs[0]
-    cols = {c: np.concatenate([log.columns[c] for log in logs]) for c in COLUMNS}
-    meta = dict(first.meta)
+    meta = dict(logs[0].meta)
     meta.pop("replication", None)
     meta["replications"] = len(logs)
-    return EventLog(first.epoch, first.horizon_hours, cols, meta)
+    return EventLog.concat(logs, meta)
 
 
 def default_jobs() -> int:
