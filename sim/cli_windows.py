@@ -12,14 +12,21 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f}"
 
 
+def _target(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:g}"
+
+
 def windows_table(summary: dict) -> Table | None:
     """Window, cases, met share, 95% CI, p95, limit, target and verdict."""
     windows = summary.get("service_windows")
     if not windows:
         return None
-    table = Table(title="service windows (cases per replication; shares in %)", box=box.SIMPLE_HEAD)
-    table.add_column("window", overflow="fold")
-    for name in ("cases", "met", "95% CI", "p95 h", "limit h", "target", "verdict"):
+    table = Table(title="service windows (cases per replication; shares in %; target in parentheses)",
+                  box=box.SIMPLE_HEAD, padding=(0, 1), collapse_padding=True,
+                  show_edge=False)
+    # Ids fold rather than cut; everything fits in 80 columns.
+    table.add_column("window", overflow="fold", min_width=24)
+    for name in ("cases", "met [95% CI]", "p95/limit h", "verdict"):
         table.add_column(name, no_wrap=True, justify="left" if name == "verdict" else "right")
     for wid, w in windows.items():
         ci = w.get("met_ci95")
@@ -28,10 +35,11 @@ def windows_table(summary: dict) -> Table | None:
             ci_text += " W"
         verdict = w["verdict"]
         style = STYLE.get(verdict)
-        table.add_row(wid, f"{w['cases']:.0f}" if w["cases"] >= 100 else f"{w['cases']:.1f}", _pct(w.get("met")), ci_text,
-                      "-" if w.get("p95_hours") is None else f"{w['p95_hours']:.1f}",
-                      f"{w['limit_hours']:g}", _pct(w.get("target")),
-                      f"[{style}]{verdict}[/]" if style else verdict)
+        shown = f"[{style}]{verdict}[/]" if style else verdict
+        p95 = "-" if w.get("p95_hours") is None else f"{w['p95_hours']:.1f}"
+        table.add_row(wid, f"{w['cases']:.0f}" if w["cases"] >= 100 else f"{w['cases']:.1f}",
+                      f"{_pct(w.get('met'))} [{ci_text}]", f"{p95}/{w['limit_hours']:g}",
+                      f"{shown} ({_target(w.get('target'))})")
     return table
 
 
