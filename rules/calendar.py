@@ -43,6 +43,10 @@ class Shift(Frozen):
         for lo, hi in self.breaks:
             if not (hours_of(self.start) <= hours_of(lo) < hours_of(hi) <= hours_of(self.end)):
                 raise ValueError(f"break [{lo}, {hi}] must lie inside the shift {self.start}-{self.end}")
+        ordered = sorted(self.breaks, key=lambda b: hours_of(b[0]))
+        for (_, end), (start, _) in zip(ordered, ordered[1:]):
+            if hours_of(start) < hours_of(end):
+                raise ValueError(f"breaks overlap ({end} is after {start}); give each break once")
         return self
 
     def blocks(self) -> list[tuple[float, float]]:

@@ -14,6 +14,8 @@ from rules.scenario import Scenario
 from rules.workflow import Approval, Branch, Contest, Meeting, Wait, Work, walk
 
 Found = Iterator[tuple[tuple, str]]
+#: Activities the engine records for every case besides its steps.
+CASE_MARKERS = frozenset({"case_start", "case_end"})
 
 
 _unknown = suggest
@@ -198,7 +200,7 @@ def check_windows(s: Scenario) -> Found:
                 yield base + ("workflows", i), _unknown("workflow", w, s.workflows)
                 continue
             activities |= {step.id for _, step, _ in walk(s.workflows[w].steps)}
-            activities |= _extra_activities(s.workflows[w])
+            activities |= CASE_MARKERS
         if not activities:
             continue
         for field, act in (("start", win.start.activity), ("end", win.end.activity), ("only_if", win.only_if)):
@@ -208,11 +210,6 @@ def check_windows(s: Scenario) -> Found:
     for wid in s.targets:
         if wid not in s.service_windows:
             yield ("targets", wid), _unknown("service window", wid, s.service_windows)
-
-
-def _extra_activities(wf) -> set[str]:
-    """Activities the engine records besides steps: the case's own start."""
-    return {"case_start", "case_end"}
 
 
 def check_scenario(s: Scenario) -> Found:

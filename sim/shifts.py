@@ -102,7 +102,9 @@ def role_shifts(s: Scenario, role: str, kinds: DayKinds | None = None) -> list[M
     members = [shift_intervals(cal.shifts[sh], days, kinds, first)
                for sh in _assign_groups(s, role)]
     temps: list[Intervals] = []
-    for o in cal.overrides:
+    # Absences last, so they also cancel overtime on the same dates,
+    # whatever order the scenario lists the overrides in.
+    for o in sorted(cal.overrides, key=lambda o: o.change == "absent"):
         if o.role != role:
             continue
         span = [d for d in days if o.start <= d <= o.end]

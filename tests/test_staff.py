@@ -135,3 +135,25 @@ def test_overrides_add_temporary_staff_and_remove_absent_ones() -> None:
     [after] = role_shifts(s2, "aftersales_service")
     lo = (dt.date(2026, 10, 12) - s.horizon.start).days * 24
     assert not any(lo <= a < lo + 7 * 24 for a, _ in after.intervals)
+
+
+def test_an_absence_also_cancels_overtime_listed_after_it() -> None:
+    from rules.calendar import Override
+
+    s = load_scenario("scenarios/baseline.yaml")
+    day = dt.date(2026, 10, 12)
+    away = Override(role="planner", start=day, end=day, change="absent", members=1)
+    extra = Override(role="planner", start=day, end=day, change="overtime", members=1,
+                     shift="overtime_evening")
+    lo = (day - s.horizon.start).days * 24
+    for order in ((away, extra), (extra, away)):
+        s2 = s.model_copy(update={"calendars": s.calendars.model_copy(update={"overrides": order})})
+        [planner] = role_shifts(s2, "planner")
+        assert not any(lo <= a < lo + 24 for a, _ in planner.intervals), order
+
+
+def test_overlapping_breaks_are_refused() -> None:
+    from rules.calendar import Shift
+
+    with pytest.raises(ValueError, match=r"breaks overlap \(13:00 is after 12:30\)"):
+        Shift(start="09:00", end="18:00", breaks=(("12:00", "13:00"), ("12:30", "14:00")))
