@@ -86,25 +86,57 @@ class Context:
 
 
 def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
-    t0 = ctx.env.now
+    """A case from start to end, as one generator.
+
+    Branches push the step list they leave on an explicit stack instead of
+    recursing, and plain work and waits run inline: every resume of a case
+    then wakes one generator frame, not a chain of them (the hot path).
+    """
+    env = ctx.env
     append = ctx.records.append
-    append((ctx.replication, case.id, case.workflow, "case_start", "case", "", "",
-                  t0, t0, t0, "done", 0))
-    ended = yield from run_nodes(ctx, case, nodes)
-    t1 = ctx.env.now
-    append((ctx.replication, case.id, case.workflow, "case_end", "case", "", "",
-                  t1, t1, t1, "ended" if ended else "done", 0))
-
-
-def run_nodes(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
-    """Execute a step list; returns True when a milestone ended the case."""
-    i, rounds = 0, None
-    while i < len(nodes):
+    rep, cid, wf = ctx.replication, case.id, case.workflow
+    t0 = env.now
+    append((rep, cid, wf, "case_start", "case", "", "", t0, t0, t0, "done", 0))
+    stack: list[tuple[list[Node], int, dict | None]] = []
+    i, rounds, ended = 0, None, False
+    while True:
+        if i >= len(nodes):
+            if not stack:
+                break
+            nodes, i, rounds = stack.pop()
+            i += 1  # past the branch step that was left
+            continue
         node = nodes[i]
         kind = node.kind
         if kind == "work":
-            if not (yield from _work(ctx, case, node, "done")):
-                return True  # the customer left unserved
+            enable = env.now
+            patience = node.patience() if node.patience is not None else None
+            task = node.pool.submit(node.draw(), node.priority, patience)
+            token = ctx.open((case, node, enable, (task,)))
+            yield task.done
+            del ctx.active[token]
+            if task.abandoned:  # the customer left unserved
+                append((rep, cid, wf, node.id, kind, node.role, "", enable, NAN, env.now,
+                        "abandoned", node.priority))
+                ended = True
+                break
+            append((rep, cid, wf, node.id, kind, node.role, task.member.name, enable, task.start,
+                    env.now, "done", node.priority))
+        elif kind == "wait":
+            enable = env.now
+            token = ctx.open((case, node, enable, ()))
+            yield env.timeout(node.draw())
+            del ctx.active[token]
+            append((rep, cid, wf, node.id, kind, node.role, "", enable, enable, env.now, "done",
+                    node.priority))
+        elif kind == "milestone":
+            if _milestone(ctx, case, node):
+                ended = True
+                break
+        elif kind == "branch":
+            stack.append((nodes, i, rounds))
+            nodes, i, rounds = _choose(ctx, case, node), 0, None
+            continue
         elif kind == "approval":
             rounds = rounds if rounds is not None else {}
             done = rounds.get(i, 0)
@@ -118,15 +150,6 @@ def run_nodes(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
                 rounds[i] = done + 1
                 i = node.rework
                 continue
-        elif kind == "wait":
-            yield from _wait(ctx, case, node)
-        elif kind == "milestone":
-            if _milestone(ctx, case, node):
-                return True
-        elif kind == "branch":
-            sub = _choose(ctx, case, node)
-            if (yield from run_nodes(ctx, case, sub)):
-                return True
         elif kind == "meeting":
             yield from _meeting(ctx, case, node)
         elif kind == "contest":
@@ -134,7 +157,8 @@ def run_nodes(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
         elif kind == "scheduled":
             yield from _scheduled(ctx, case, node)
         i += 1
-    return False
+    t1 = env.now
+    append((rep, cid, wf, "case_end", "case", "", "", t1, t1, t1, "ended" if ended else "done", 0))
 
 
 def _work(ctx: Context, case: Case, node: Node, outcome: str) -> Generator:
@@ -153,16 +177,6 @@ def _work(ctx: Context, case: Case, node: Node, outcome: str) -> Generator:
                               task.member.name, enable, task.start, ctx.env.now, outcome,
                               node.priority))
     return True
-
-
-def _wait(ctx: Context, case: Case, node: Node) -> Generator:
-    env = ctx.env
-    enable = env.now
-    token = ctx.open((case, node, enable, ()))
-    yield env.timeout(node.draw())
-    del ctx.active[token]
-    ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "wait", node.role,
-                              "", enable, enable, env.now, "done", node.priority))
 
 
 def _milestone(ctx: Context, case: Case, node: Node) -> bool:
