@@ -25,7 +25,17 @@ class Campaign(DateRange):
     order_multiplier: float = Field(ge=0)
     #: Chats surge less or more than orders; defaults to the order multiplier.
     chat_multiplier: float | None = Field(default=None, ge=0)
+    #: For a pre-sale deposit period: the share of its orders that are
+    #: pre-sale deposits (they ship after the balance is paid). Defaults to
+    #: the surge above a normal day, 1 - 1 / order_multiplier.
+    presale_share: float | None = Field(default=None, ge=0, le=1)
     source: str = ""
+
+    @property
+    def presale(self) -> float:
+        if self.presale_share is not None:
+            return self.presale_share
+        return max(0.0, 1.0 - 1.0 / self.order_multiplier) if self.order_multiplier > 0 else 0.0
 
 
 class RatePeriod(DateRange):

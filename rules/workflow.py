@@ -72,11 +72,20 @@ class Wait(_Step):
 
 
 class Scheduled(_Step):
-    """Waiting until a set moment: "upload at the scheduled time"."""
+    """Waiting until a set moment: "upload at the scheduled time" (the next
+    ``at`` o'clock), or the moment a case attribute holds (``attribute``:
+    the time the demand model drew, e.g. a pre-sale's balance payment)."""
     kind: Literal["scheduled"]
-    at: Clock
-    #: ``any`` day, or only the shop's ``working`` days.
+    at: Clock | None = None
+    attribute: str | None = None
+    #: ``any`` day, or only the shop's ``working`` days (with ``at``).
     days: Literal["any", "working"] = "working"
+
+    @model_validator(mode="after")
+    def _one_moment(self) -> "Scheduled":
+        if (self.at is None) == (self.attribute is None):
+            raise ValueError("give exactly one of 'at' (HH:MM) and 'attribute' (a case attribute)")
+        return self
 
 
 class Milestone(_Step):

@@ -76,6 +76,7 @@ def order_arrivals(s: Scenario, streams: Streams, days: list[dt.date]) -> list[A
                                    "review_followup": "yes" if r else "no"})
                 for t, c, r in zip(orders, chat, review)]
     _attach_aftersales(s, streams, arrivals, after, exchange)
+    _attach_presale(s, streams, arrivals, days)
     arrivals += [Arrival(float(t), {"contact": "chat_only", "review_followup": "no"}) for t in lost]
     arrivals.sort(key=lambda a: a.time)
     return arrivals
@@ -100,3 +101,32 @@ def _attach_aftersales(s: Scenario, streams: Streams, arrivals: list[Arrival],
             "trade_status": "completed" if rng.random() < table.trade_completed_share else "not_completed",
             "lag": lag(rng),
         }
+
+
+def _attach_presale(s: Scenario, streams: Streams, arrivals: list[Arrival],
+                    days: list[dt.date]) -> None:
+    """A share of the orders placed during a pre-sale's deposit period (定金)
+    are paid in full, and ship, only when the customer pays the balance (尾款)
+    during the next balance period: ``presale`` and ``balance_at`` (hours)
+    tell when."""
+    campaigns = list(s.demand.campaigns.values())
+    deposits = [c for c in campaigns if c.kind == "presale_deposit"]
+    balances = sorted((c for c in campaigns if c.kind == "presale_balance"), key=lambda c: c.start)
+    windows = []
+    for dep in deposits:
+        bal = next((b for b in balances if b.start > dep.end), None)
+        if bal is not None:
+            lo = (bal.start - days[0]).days * 24.0
+            hi = min((bal.end - days[0]).days * 24.0 + 24.0, len(days) * 24.0)
+            windows.append((dep.start, dep.end, dep.presale, lo, hi))
+    rng = streams.rng("attributes:presale")
+    for a in arrivals:
+        a.attrs["presale"] = "no"
+        day = days[min(int(a.time // 24), len(days) - 1)]
+        for start, end, share, lo, hi in windows:
+            if start <= day <= end:
+                u, when = rng.random(), float(rng.uniform(lo, hi))  # two draws for every order
+                if u < share:
+                    a.attrs["presale"] = "yes"
+                    a.attrs["balance_at"] = when
+                break

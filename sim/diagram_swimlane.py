@@ -92,6 +92,8 @@ def _tag(node: Node) -> str:
         return (f"judge: {step.judge}" if node.kind == "judge"
                 else f"PK: {step.entrants} entrants")
     if isinstance(step, Scheduled):
+        if step.at is None:
+            return f"until the case's {step.attribute}"
         return f"at {step.at} ({step.days} days)"
     if isinstance(step, Meeting):
         return f"meeting of {len(step.roles)} roles"

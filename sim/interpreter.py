@@ -257,15 +257,22 @@ def _contest(ctx: Context, case: Case, node: Node) -> Generator:
 def _scheduled(ctx: Context, case: Case, node: Node) -> Generator:
     env = ctx.env
     now = env.now
-    day = int(now // 24)
-    target = day * 24 + node.at
-    if target < now - 1e-9:
-        day += 1
-    while node.working_only and not ctx.working_day(day):
-        day += 1
-    target = day * 24 + node.at
+    target = _moment(ctx, case, node, now)
     token = ctx.open((case, node, now, ()))
     yield env.timeout(max(0.0, target - now))
     del ctx.active[token]
     ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "scheduled", "", "",
-                              now, now, env.now, "done", node.priority))
+                        now, now, env.now, "done", node.priority))
+
+
+def _moment(ctx: Context, case: Case, node: Node, now: float) -> float:
+    """The time a scheduled step waits for: the case's own attribute, or the
+    next ``at`` o'clock (on a working day when the step says so)."""
+    if node.attribute is not None:
+        return float(case.attrs.get(node.attribute, now))
+    day = int(now // 24)
+    if day * 24 + node.at < now - 1e-9:
+        day += 1
+    while node.working_only and not ctx.working_day(day):
+        day += 1
+    return day * 24 + node.at

@@ -76,7 +76,8 @@ def _compile(s: Scenario, scope: str, st: Step, pools: dict[str, StaffPool], str
         node.role = st.party
         node.draw = streams.durations("wait:" + src, st.duration)
     elif isinstance(st, Scheduled):
-        node.at = hours_of(st.at)
+        node.at = hours_of(st.at) if st.at is not None else None
+        node.attribute = st.attribute
         node.working_only = st.days == "working"
     elif isinstance(st, Milestone):
         node.end_case = st.end_case

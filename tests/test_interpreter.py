@@ -117,3 +117,31 @@ def test_patience_abandons_unserved_work() -> None:
     by = {r.activity: r for r in rows(s)}
     assert by["chat"].outcome == "abandoned" and by["chat"].end_time == 4.0
     assert by["case_end"].outcome == "ended"
+
+
+def test_scheduled_until_a_case_attribute() -> None:
+    from sim.interpreter import Case, Context, run_case
+    from sim.nodes import compile_steps
+    from sim.streams import Streams
+
+    import simpy
+
+    s = scenario([{"id": "balance", "kind": "scheduled", "attribute": "balance_at"}])
+    env = simpy.Environment()
+    ctx = Context(env, 0, None, lambda day: True)
+    nodes = compile_steps(s, "w", s.workflows["w"].steps, {}, Streams(1, 0), 5)
+    env.process(run_case(ctx, Case(1, "w", {"balance_at": 30.5}), nodes))
+    env.run(until=100)
+    [row] = [r for r in ctx.records if r[3] == "balance"]
+    assert row[7:10] == (0.0, 0.0, 30.5)
+
+
+def test_scheduled_needs_exactly_one_moment() -> None:
+    from pydantic import ValidationError
+
+    from rules.workflow import Scheduled
+
+    with pytest.raises(ValidationError, match="give exactly one of 'at'"):
+        Scheduled(id="x", kind="scheduled")
+    with pytest.raises(ValidationError, match="give exactly one of 'at'"):
+        Scheduled(id="x", kind="scheduled", at="09:00", attribute="t")
