@@ -32,7 +32,8 @@ class _Spec(BaseModel):
         raise NotImplementedError
 
     def sampler(self) -> Sampler:
-        raise NotImplementedError
+        """A scalar draw function (hours); the engine uses :meth:`block`."""
+        return lambda rng: float(self.block(rng, 1)[0])
 
     def block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """``n`` draws in hours at once (the engine buffers these)."""
@@ -46,10 +47,6 @@ class Fixed(_Spec):
     def mean_hours(self) -> float:
         return self.value * self.scale
 
-    def sampler(self) -> Sampler:
-        v = self.value * self.scale
-        return lambda rng: v
-
     def block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value * self.scale)
 
@@ -60,10 +57,6 @@ class Exponential(_Spec):
 
     def mean_hours(self) -> float:
         return self.mean * self.scale
-
-    def sampler(self) -> Sampler:
-        m = self.mean * self.scale
-        return lambda rng: rng.exponential(m)
 
     def block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.exponential(self.mean * self.scale, n)
@@ -82,10 +75,6 @@ class Uniform(_Spec):
 
     def mean_hours(self) -> float:
         return (self.low + self.high) / 2 * self.scale
-
-    def sampler(self) -> Sampler:
-        lo, hi = self.low * self.scale, self.high * self.scale
-        return lambda rng: rng.uniform(lo, hi)
 
     def block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.uniform(self.low * self.scale, self.high * self.scale, n)
@@ -108,11 +97,6 @@ class Triangular(_Spec):
     def mean_hours(self) -> float:
         return (self.low + self.mode + self.high) / 3 * self.scale
 
-    def sampler(self) -> Sampler:
-        s = self.scale
-        lo, mo, hi = self.low * s, self.mode * s, self.high * s
-        return lambda rng: rng.triangular(lo, mo, hi)
-
     def block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         s = self.scale
         return rng.triangular(self.low * s, self.mode * s, self.high * s, n)
@@ -132,10 +116,6 @@ class Lognormal(_Spec):
         sigma2 = float(np.log1p((self.sd / self.mean) ** 2))
         return float(np.log(self.mean * self.scale) - sigma2 / 2), float(np.sqrt(sigma2))
 
-    def sampler(self) -> Sampler:
-        mu, sigma = self._params()
-        return lambda rng: rng.lognormal(mu, sigma)
-
     def block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         mu, sigma = self._params()
         return rng.lognormal(mu, sigma, n)
@@ -150,10 +130,6 @@ class Gamma(_Spec):
 
     def mean_hours(self) -> float:
         return self.shape * self.scale_ * self.scale
-
-    def sampler(self) -> Sampler:
-        k, theta = self.shape, self.scale_ * self.scale
-        return lambda rng: rng.gamma(k, theta)
 
     def block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.gamma(self.shape, self.scale_ * self.scale, n)
@@ -185,11 +161,6 @@ class Empirical(_Spec):
         p = self._p()
         v = np.asarray(self.values) * self.scale
         return float(v.mean() if p is None else (v * p).sum())
-
-    def sampler(self) -> Sampler:
-        v = np.asarray(self.values, dtype=float) * self.scale
-        p = self._p()
-        return lambda rng: float(v[rng.choice(len(v), p=p)])
 
     def block(self, rng: np.random.Generator, n: int) -> np.ndarray:
         v = np.asarray(self.values, dtype=float) * self.scale

@@ -87,19 +87,19 @@ def _attach_aftersales(s: Scenario, streams: Streams, arrivals: list[Arrival],
     """Give the orders that will come back their after-sales request."""
     d, table = s.demand, s.aftersales
     rng = streams.rng("attributes:aftersales")
-    lag = d.aftersales_lag.sampler()
+    back = np.flatnonzero(after[:len(arrivals)])
     mix = table.case_mix
-    p = np.asarray([m.p for m in mix])
-    for a, back, exch in zip(arrivals, after, exchange):
-        if not back:
-            continue
-        m = mix[int(rng.choice(len(mix), p=p))]
-        a.attrs["aftersales"] = {
-            "kind": "exchange" if exch else "return",
+    which = rng.choice(len(mix), size=back.size, p=np.asarray([m.p for m in mix]))
+    completed = rng.random(back.size) < table.trade_completed_share
+    lags = d.aftersales_lag.block(rng, back.size)
+    for i, k, done, lag in zip(back.tolist(), which.tolist(), completed.tolist(), lags.tolist()):
+        m = mix[k]
+        arrivals[i].attrs["aftersales"] = {
+            "kind": "exchange" if exchange[i] else "return",
             "fault": m.fault,
             "resalable": m.resalable,
-            "trade_status": "completed" if rng.random() < table.trade_completed_share else "not_completed",
-            "lag": lag(rng),
+            "trade_status": "completed" if done else "not_completed",
+            "lag": lag,
         }
 
 
