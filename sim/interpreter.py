@@ -145,7 +145,7 @@ def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
                 outcome = "forced"
             else:
                 outcome = "rejected" if rejected else "approved"
-            yield from _work(ctx, case, node, outcome)
+            yield from _approval(ctx, case, node, outcome)
             if outcome == "rejected":
                 rounds[i] = done + 1
                 i = node.rework
@@ -161,22 +161,16 @@ def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
     append((rep, cid, wf, "case_end", "case", "", "", t1, t1, t1, "ended" if ended else "done", 0))
 
 
-def _work(ctx: Context, case: Case, node: Node, outcome: str) -> Generator:
-    """One member's work; returns False when the customer abandoned it."""
+def _approval(ctx: Context, case: Case, node: Node, outcome: str) -> Generator:
+    """The approver's review (no patience: approvals are internal work)."""
     enable = ctx.env.now
-    patience = node.patience() if node.patience is not None else None
-    task = node.pool.submit(node.draw(), node.priority, patience)
+    task = node.pool.submit(node.draw(), node.priority)
     token = ctx.open((case, node, enable, (task,)))
     yield task.done
     del ctx.active[token]
-    if task.abandoned:
-        ctx.records.append((ctx.replication, case.id, case.workflow, node.id, node.kind, node.role,
-                            "", enable, NAN, ctx.env.now, "abandoned", node.priority))
-        return False
     ctx.records.append((ctx.replication, case.id, case.workflow, node.id, node.kind, node.role,
-                              task.member.name, enable, task.start, ctx.env.now, outcome,
-                              node.priority))
-    return True
+                        task.member.name, enable, task.start, ctx.env.now, outcome,
+                        node.priority))
 
 
 def _milestone(ctx: Context, case: Case, node: Node) -> bool:
