@@ -124,9 +124,6 @@ class StaffPool:
         if boundaries:
             env.process(self._shift_boundaries(boundaries))
 
-    def __len__(self) -> int:
-        return len(self.queue)
-
     def submit(self, work: float, priority: int, patience: float | None = None) -> Task:
         """Ask for ``work`` hours of one member's time; ``task.done`` fires at
         the end, or after ``patience`` hours if nobody has started it by then
