@@ -13,6 +13,7 @@ import simpy
 
 from rules.aftersales import AfterSales
 from sim.nodes import Node
+from sim.parking import Parking
 from sim.records import Row
 
 NAN = math.nan
@@ -39,6 +40,8 @@ class Context:
     def __init__(self, env: simpy.Environment, replication: int, aftersales: AfterSales | None,
                  working_day: Callable[[int], bool]) -> None:
         self.env = env
+        #: Outside waits (couriers, platform, customers) go through here.
+        self.parking = Parking(env)
         self.replication = replication
         self.aftersales = aftersales
         self.working_day = working_day
@@ -93,6 +96,7 @@ def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
     then wakes one generator frame, not a chain of them (the hot path).
     """
     env = ctx.env
+    park = ctx.parking.timeout
     append = ctx.records.append
     rep, cid, wf = ctx.replication, case.id, case.workflow
     t0 = env.now
@@ -125,7 +129,7 @@ def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
         elif kind == "wait":
             enable = env.now
             token = ctx.open((case, node, enable, ()))
-            yield env.timeout(node.draw())
+            yield park(node.draw())
             del ctx.active[token]
             append((rep, cid, wf, node.id, kind, node.role, "", enable, enable, env.now, "done",
                     node.priority))
@@ -253,7 +257,7 @@ def _scheduled(ctx: Context, case: Case, node: Node) -> Generator:
     now = env.now
     target = _moment(ctx, case, node, now)
     token = ctx.open((case, node, now, ()))
-    yield env.timeout(max(0.0, target - now))
+    yield ctx.parking.timeout(max(0.0, target - now))
     del ctx.active[token]
     ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "scheduled", "", "",
                         now, now, env.now, "done", node.priority))

@@ -104,7 +104,7 @@ def _start_demand(s: Scenario, env: simpy.Environment, ctx: Context, flows: dict
 
 def _later(env: simpy.Environment, ctx: Context, workflow: str, nodes: list[Node],
            attrs: dict) -> Generator:
-    yield env.timeout(attrs["lag"])
+    yield ctx.parking.timeout(attrs["lag"])
     yield from run_case(ctx, ctx.new_case(workflow, attrs), nodes)
 
 

@@ -12,13 +12,13 @@ back to the head of its priority class with the work it has left.
 from __future__ import annotations
 
 import bisect
-import heapq
 import math
 from typing import Generator, Sequence
 
 import simpy
 
 from sim.shifts import MemberShifts
+from sim.waiting import WaitingLine
 
 INF = math.inf
 EPS = 1e-9
@@ -117,7 +117,7 @@ class StaffPool:
         self.concurrency = concurrency
         self.pause = pause
         self.preemptive = preemptive
-        self.queue: list[tuple[int, int, Task]] = []
+        self.queue = WaitingLine()
         self._seq = 0
         boundaries = sorted((t, edge, m.index) for m in self.members
                             for a, b in zip(m.starts, m.ends) for t, edge in ((a, 1), (b, 0)))
@@ -137,7 +137,7 @@ class StaffPool:
 
     def _abandon(self, task: Task) -> None:
         if task.member is None and not task.abandoned:
-            task.abandoned = True  # left in the heap; _dispatch skips it
+            task.abandoned = True  # left in line; _dispatch skips it
             task.end = self.env.now
             task.done.succeed(None)
 
@@ -151,7 +151,7 @@ class StaffPool:
             self._free_slot(member)
             member.running.remove(task)
             task.end = self.env.now
-            if self.queue:
+            if self.queue.size:
                 self._dispatch()
 
     def _next(self) -> int:
@@ -159,9 +159,9 @@ class StaffPool:
         return self._seq
 
     def _enqueue(self, task: Task) -> Task:
-        heapq.heappush(self.queue, (task.priority, task.seq, task))
+        self.queue.push(task)
         self._dispatch()
-        if self.preemptive and self.queue:
+        if self.preemptive and self.queue.size:
             self._preempt_waiting()
         return task
 
@@ -172,7 +172,7 @@ class StaffPool:
         for work in works:
             task = Task(self.env, work, priority, self._next())
             task.distinct = taken
-            heapq.heappush(self.queue, (priority, task.seq, task))
+            self.queue.push(task)
             tasks.append(task)
         self._dispatch()
         for task in tasks:
@@ -210,23 +210,22 @@ class StaffPool:
         now = self.env.now
         queue = self.queue
         skipped = []
-        while queue:
+        while queue.size:
             member = self._free_member(now)
             if member is None:
                 break
-            item = heapq.heappop(queue)
-            task = item[2]
+            task = queue.pop()
             if task.abandoned:
                 continue
             if task.distinct is not None:
                 member = self._free_member(now, task.distinct)
                 if member is None:
-                    skipped.append(item)  # only its siblings' members are free
+                    skipped.append(task)  # only its siblings' members are free
                     continue
                 task.distinct.add(member)
             self._assign(task, member, now)
-        for item in skipped:
-            heapq.heappush(queue, item)
+        if skipped:
+            queue.put_back(skipped)
 
     def _assign(self, task: Task, member: Member, now: float) -> None:
         task.member = member
@@ -257,20 +256,20 @@ class StaffPool:
         task.end = self.env.now
         if task.done is not timer:
             task.done.succeed(member)
-        if self.queue:
+        if self.queue.size:
             self._dispatch()
 
     def _preempt_waiting(self) -> None:
         """Let the most urgent waiting tasks interrupt less urgent running
         ones (on arrival, and when members come on duty)."""
         queue = self.queue
-        while queue:
-            task = queue[0][2]
+        while queue.size:
+            task = queue.head()
             if task.abandoned:
-                heapq.heappop(queue)  # a customer who left must not shield the others
+                queue.pop()  # a customer who left must not shield the others
                 continue
             if task.distinct is not None or not self._preempt_for(task) or (
-                    queue and queue[0][2] is task):
+                    queue.size and queue.head() is task):
                 return
 
     def _preempt_for(self, task: Task) -> bool:
@@ -290,7 +289,7 @@ class StaffPool:
         victim.work = max(0.0, victim.work - member.worked_between(victim.resumed, now, self.pause))
         self._free_slot(member)
         member.running.remove(victim)
-        heapq.heappush(self.queue, (victim.priority, victim.seq, victim))
+        self.queue.insert(victim)
         self._dispatch()
         return True
 
@@ -306,7 +305,7 @@ class StaffPool:
                 _, edge, index = boundaries[i]
                 self._set_on(self.members[index], bool(edge))
                 i += 1
-            if self.queue:
+            if self.queue.size:
                 self._dispatch()
-                if self.preemptive and self.queue:
+                if self.preemptive and self.queue.size:
                     self._preempt_waiting()
