@@ -1,8 +1,9 @@
 """Runs one case through its compiled steps, appending records as it goes.
 
-Cases are plain generator functions (SimPy processes). Each step in
-progress is registered in ``Context.active`` so that, at the horizon, the
-run reports it as open instead of dropping it.
+Cases are plain generator functions (SimPy processes). A live case is
+registered in ``Context.live`` and carries the step it is in (``node``,
+``enable``, ``tasks``), so that, at the horizon, the run reports that step
+as open instead of dropping it.
 """
 from __future__ import annotations
 
@@ -26,12 +27,17 @@ Hook = Callable[["Case"], None]
 
 
 class Case:
-    __slots__ = ("id", "workflow", "attrs")
+    """A case in flight. ``node`` is the step it is in (None between steps),
+    enabled at ``enable``, with the staff ``tasks`` it waits on."""
+    __slots__ = ("id", "workflow", "attrs", "node", "enable", "tasks")
 
     def __init__(self, case_id: int, workflow: str, attrs: dict) -> None:
         self.id = case_id
         self.workflow = workflow
         self.attrs = attrs
+        self.node = None
+        self.enable = NAN
+        self.tasks: tuple | list = ()
 
 
 class Context:
@@ -46,24 +52,25 @@ class Context:
         self.aftersales = aftersales
         self.working_day = working_day
         self.records: list[Row] = []
-        self.active: dict[int, tuple] = {}
+        #: Cases started and not yet ended, by id. A step in progress lives
+        #: on its case (set and cleared without touching this dict), so the
+        #: hot path pays one insertion and one deletion per case, not per step.
+        self.live: dict[int, Case] = {}
         self.hooks: dict[tuple[str, str], Hook] = {}
-        self._token = 0
         self._case = 0
 
     def new_case(self, workflow: str, attrs: dict | None = None) -> Case:
         self._case += 1
-        return Case(self._case, workflow, attrs or {})
-
-    def open(self, entry: tuple) -> int:
-        self._token += 1
-        self.active[self._token] = entry
-        return self._token
+        case = self.live[self._case] = Case(self._case, workflow, attrs or {})
+        return case
 
     def open_records(self) -> list[Row]:
         """Steps still in progress or waiting at the horizon."""
         out = []
-        for case, node, enable, tasks in self.active.values():
+        for case in self.live.values():
+            node, enable, tasks = case.node, case.enable, case.tasks
+            if node is None:
+                continue
             if len(tasks) > 1 and tasks[0].work is not None:  # contest entrants, duty "each"
                 out.extend(self._open_entrants(case, node, enable, tasks))
                 continue
@@ -116,9 +123,9 @@ def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
             enable = env.now
             patience = node.patience() if node.patience is not None else None
             task = node.pool.submit(node.draw(), node.priority, patience)
-            token = ctx.open((case, node, enable, (task,)))
+            case.node, case.enable, case.tasks = node, enable, (task,)
             yield task.done
-            del ctx.active[token]
+            case.node = None
             if task.abandoned:  # the customer left unserved
                 append((rep, cid, wf, node.id, kind, node.role, "", enable, NAN, env.now,
                         "abandoned", node.priority))
@@ -128,9 +135,9 @@ def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
                     env.now, "done", node.priority))
         elif kind == "wait":
             enable = env.now
-            token = ctx.open((case, node, enable, ()))
+            case.node, case.enable, case.tasks = node, enable, ()
             yield park(node.draw())
-            del ctx.active[token]
+            case.node = None
             append((rep, cid, wf, node.id, kind, node.role, "", enable, enable, env.now, "done",
                     node.priority))
         elif kind == "milestone":
@@ -162,6 +169,7 @@ def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
             yield from _scheduled(ctx, case, node)
         i += 1
     t1 = env.now
+    ctx.live.pop(cid, None)  # None: a case built by hand, never registered
     append((rep, cid, wf, "case_end", "case", "", "", t1, t1, t1, "ended" if ended else "done", 0))
 
 
@@ -169,9 +177,9 @@ def _approval(ctx: Context, case: Case, node: Node, outcome: str) -> Generator:
     """The approver's review (no patience: approvals are internal work)."""
     enable = ctx.env.now
     task = node.pool.submit(node.draw(), node.priority)
-    token = ctx.open((case, node, enable, (task,)))
+    case.node, case.enable, case.tasks = node, enable, (task,)
     yield task.done
-    del ctx.active[token]
+    case.node = None
     ctx.records.append((ctx.replication, case.id, case.workflow, node.id, node.kind, node.role,
                         task.member.name, enable, task.start, ctx.env.now, outcome,
                         node.priority))
@@ -215,7 +223,7 @@ def _meeting(ctx: Context, case: Case, node: Node) -> Generator:
     enable = env.now
     tasks: list = []
     held: list = []
-    token = ctx.open((case, node, enable, tasks))
+    case.node, case.enable, case.tasks = node, enable, tasks
     for pool, n in node.attendees:
         batch = [pool.acquire(HOLD_PRIORITY) for _ in range(n)]
         tasks.extend(batch)
@@ -223,7 +231,7 @@ def _meeting(ctx: Context, case: Case, node: Node) -> Generator:
         yield env.all_of([t.done for t in batch])
     start = env.now
     yield env.timeout(node.draw())
-    del ctx.active[token]
+    case.node = None
     for pool, task in zip(held, tasks):
         pool.release(task)
     names = "+".join(t.member.name for t in tasks)
@@ -235,18 +243,18 @@ def _contest(ctx: Context, case: Case, node: Node) -> Generator:
     env = ctx.env
     enable = env.now
     tasks = node.pool.submit_distinct([node.draw() for _ in range(node.entrants)], node.priority)
-    token = ctx.open((case, node, enable, tuple(tasks)))
+    case.node, case.enable, case.tasks = node, enable, tuple(tasks)
     yield env.all_of([t.done for t in tasks])
-    del ctx.active[token]
+    case.node = None
     for t in tasks:
         ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "contest",
                                   node.role, t.member.name, enable, t.start, t.end, "entry",
                                   node.priority))
     judged = env.now
     task = node.judge.submit(node.judge_draw(), node.priority)
-    token = ctx.open((case, node, judged, (task,)))
+    case.node, case.enable, case.tasks = node, judged, (task,)
     yield task.done
-    del ctx.active[token]
+    case.node = None
     ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "contest",
                               node.judge.role, task.member.name, judged, task.start, env.now,
                               "selected", node.priority))
@@ -256,9 +264,9 @@ def _scheduled(ctx: Context, case: Case, node: Node) -> Generator:
     env = ctx.env
     now = env.now
     target = _moment(ctx, case, node, now)
-    token = ctx.open((case, node, now, ()))
+    case.node, case.enable, case.tasks = node, now, ()
     yield ctx.parking.timeout(max(0.0, target - now))
-    del ctx.active[token]
+    case.node = None
     ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "scheduled", "", "",
                         now, now, env.now, "done", node.priority))
 

@@ -163,21 +163,23 @@ def _duty_instance(env: simpy.Environment, ctx: Context, did: str, role: str, wh
     node = _DutyNode(did, role, priority)
     if who == "together":
         tasks = [pool.acquire(HOLD_PRIORITY) for _ in range(n)]
-        token = ctx.open((case, node, enable, tasks))
+        case.node, case.enable, case.tasks = node, enable, tasks
         yield env.all_of([t.done for t in tasks])
         start = env.now
         yield env.timeout(draw())
-        del ctx.active[token]
+        case.node = None
         for t in tasks:
             pool.release(t)
+        del ctx.live[case.id]
         ctx.records.append((ctx.replication, case.id, DUTY, did, "duty", role,
                                   "+".join(t.member.name for t in tasks), enable, start, env.now,
                                   "done", priority))
         return
     tasks = [pool.submit(draw(), priority) for _ in range(n)]
-    token = ctx.open((case, node, enable, tasks))
+    case.node, case.enable, case.tasks = node, enable, tasks
     yield env.all_of([t.done for t in tasks])
-    del ctx.active[token]
+    case.node = None
+    del ctx.live[case.id]
     for t in tasks:
         ctx.records.append((ctx.replication, case.id, DUTY, did, "duty", role, t.member.name,
                                   enable, t.start, t.end, "done", priority))

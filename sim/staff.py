@@ -80,10 +80,12 @@ def _by_index(member: Member) -> int:
 class Task:
     """A request for one member: ``work`` hours, or a hold (``work`` None)
     released by the caller (meetings)."""
-    __slots__ = ("work", "priority", "seq", "done", "member", "start", "end", "version", "resumed",
-                 "abandoned", "distinct")
+    __slots__ = ("pool", "work", "priority", "seq", "done", "member", "start", "end", "timer",
+                 "resumed", "abandoned", "distinct")
 
-    def __init__(self, env: simpy.Environment, work: float | None, priority: int, seq: int) -> None:
+    def __init__(self, pool: "StaffPool", env: simpy.Environment, work: float | None,
+                 priority: int, seq: int) -> None:
+        self.pool = pool
         self.work = work
         self.priority = priority
         self.seq = seq
@@ -94,12 +96,22 @@ class Task:
         self.member: Member | None = None
         self.start = math.nan
         self.end = math.nan
-        self.version = 0
+        #: The completion timer in force; a preempted task's old timer is
+        #: stale and ignored when it fires.
+        self.timer: simpy.Event | None = None
         self.resumed = math.nan
         self.abandoned = False
         #: Members already taken by sibling tasks that must go to different
         #: people (the entrants of a contest), shared among the siblings.
         self.distinct: set | None = None
+
+    # Bound methods as SimPy callbacks: cheaper than a closure per task.
+    def on_timer(self, timer: simpy.Event) -> None:
+        if self.timer is timer:
+            self.pool._complete(self, timer)
+
+    def on_patience(self, _timer: simpy.Event) -> None:
+        self.pool._abandon(self)
 
 
 class StaffPool:
@@ -128,11 +140,11 @@ class StaffPool:
         """Ask for ``work`` hours of one member's time; ``task.done`` fires at
         the end, or after ``patience`` hours if nobody has started it by then
         (``task.abandoned`` is then True and ``task.member`` None)."""
-        task = self._enqueue(Task(self.env, work, priority, self._next()))
+        task = self._enqueue(Task(self, self.env, work, priority, self._next()))
         if task.done is None:
             task.done = self.env.event()
         if patience is not None and task.member is None:
-            self.env.timeout(patience).callbacks.append(lambda _ev: self._abandon(task))
+            self.env.timeout(patience).callbacks.append(task.on_patience)
         return task
 
     def _abandon(self, task: Task) -> None:
@@ -143,7 +155,7 @@ class StaffPool:
 
     def acquire(self, priority: int) -> Task:
         """Ask for a member to hold; ``task.done`` fires when one is assigned."""
-        return self._enqueue(Task(self.env, None, priority, self._next()))
+        return self._enqueue(Task(self, self.env, None, priority, self._next()))
 
     def release(self, task: Task) -> None:
         member = task.member
@@ -170,7 +182,7 @@ class StaffPool:
         taken: set = set()
         tasks = []
         for work in works:
-            task = Task(self.env, work, priority, self._next())
+            task = Task(self, self.env, work, priority, self._next())
             task.distinct = taken
             self.queue.push(task)
             tasks.append(task)
@@ -241,15 +253,12 @@ class StaffPool:
         task.resumed = now
         end = member.finish_time(now, task.work, self.pause)
         if end < INF:
-            version = task.version
-            timer = self.env.timeout(end - now)
-            timer.callbacks.append(lambda ev, t=task, v=version: self._complete(t, v, ev))
+            timer = task.timer = self.env.timeout(end - now)
+            timer.callbacks.append(task.on_timer)
             if task.done is None and not self.preemptive:
                 task.done = timer  # our callback runs first, then the caller's
 
-    def _complete(self, task: Task, version: int, timer: simpy.Event) -> None:
-        if task.version != version:
-            return  # preempted meanwhile: this completion is stale
+    def _complete(self, task: Task, timer: simpy.Event) -> None:
         member = task.member
         self._free_slot(member)
         member.running.remove(task)
@@ -284,7 +293,7 @@ class StaffPool:
                     victim = r
         if victim is None:
             return False
-        victim.version += 1
+        victim.timer = None  # its completion, already scheduled, no longer counts
         member = victim.member
         victim.work = max(0.0, victim.work - member.worked_between(victim.resumed, now, self.pause))
         self._free_slot(member)
