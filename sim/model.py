@@ -12,7 +12,7 @@ from rules.scenario import Scenario
 from sim.demand import order_arrivals
 from sim.interpreter import HOLD_PRIORITY, Case, Context, run_case
 from sim.nodes import Node, compile_steps
-from sim.records import EventLog
+from sim.records import EventLog, LogBuilder
 from sim.shifts import MemberShifts, all_shifts, days_of
 from sim.staff import StaffPool
 from sim.streams import Streams
@@ -51,20 +51,20 @@ def _simulate(s: Scenario, replication: int, seed: int | None) -> EventLog:
                   lambda i: i >= len(working) or i < 0 or working[i])
     flows = {wid: compile_steps(s, wid, wf.steps, pools, streams, wf.priority)
              for wid, wf in s.workflows.items() if wf.enabled}
-    _start_demand(s, env, ctx, flows, streams, days)
+    arrivals = _start_demand(s, env, ctx, flows, streams, days)
     _start_planned(s, env, ctx, flows, streams, kinds)
     _start_duties(s, env, ctx, pools, shifts, streams, kinds)
     epoch = dt.datetime.combine(s.horizon.start, dt.time())
     meta = {"scenario": s.name, "seed": seed, "replication": replication}
-    chunks: list[EventLog] = []
-    env.process(_compact(env, ctx, chunks, epoch, s.horizon.hours))
+    # About seven records per customer arrival (Double 11: 6.7), plus duties.
+    log = LogBuilder(7 * arrivals + 20_000)
+    env.process(_compact(env, ctx, log))
     env.run(until=s.horizon.hours)
-    chunks.append(EventLog.from_records(ctx.records + ctx.open_records(), epoch, s.horizon.hours))
-    return EventLog.concat(chunks, meta)
+    log.add(ctx.records + ctx.open_records())
+    return log.build(epoch, s.horizon.hours, meta)
 
 
-def _compact(env: simpy.Environment, ctx: Context, chunks: list[EventLog],
-             epoch: dt.datetime, horizon: float) -> Generator:
+def _compact(env: simpy.Environment, ctx: Context, log: LogBuilder) -> Generator:
     """Once a simulated hour, move the hour's records into column arrays:
     a few numbers per record instead of a tuple of boxed floats, which keeps
     the run's memory (and its cost per event) from growing with its length.
@@ -74,7 +74,7 @@ def _compact(env: simpy.Environment, ctx: Context, chunks: list[EventLog],
     while True:
         yield env.timeout(1.0)
         if ctx.records:
-            chunks.append(EventLog.from_records(ctx.records, epoch, horizon))
+            log.add(ctx.records)
             ctx.records.clear()  # the same list: bound ``append``s stay valid
 
 
@@ -87,10 +87,11 @@ def _launch(env: simpy.Environment, ctx: Context, workflow: str, nodes: list[Nod
 
 
 def _start_demand(s: Scenario, env: simpy.Environment, ctx: Context, flows: dict[str, list[Node]],
-                  streams: Streams, days: list[dt.date]) -> None:
+                  streams: Streams, days: list[dt.date]) -> int:
+    """Start the customers' cases; the number of arrivals."""
     d = s.demand
     if d is None or d.order_workflow not in flows:
-        return
+        return 0
     arrivals = order_arrivals(s, streams, days)
     env.process(_launch(env, ctx, d.order_workflow, flows[d.order_workflow],
                         ((a.time, a.attrs) for a in arrivals)))
@@ -103,6 +104,7 @@ def _start_demand(s: Scenario, env: simpy.Environment, ctx: Context, flows: dict
             env.process(_later(env, ctx, wid, flows[wid], req))
 
     ctx.hooks[(d.order_workflow, d.aftersales_from)] = request
+    return len(arrivals)
 
 
 def _later(env: simpy.Environment, ctx: Context, workflow: str, nodes: list[Node],
