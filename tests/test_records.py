@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from sim import logfile
-from sim.records import COLUMNS, EventLog
+import pytest
+
+from sim.records import COLUMNS, EventLog, LogBuilder
 
 EPOCH = dt.datetime(2026, 10, 1)
 ROWS = [
@@ -62,3 +64,23 @@ def test_empty_log_round_trips(tmp_path: Path) -> None:
     assert len(logfile.read_csv(tmp_path / "e.csv", EPOCH, 10.0)) == 0
     assert len(logfile.read_parquet(tmp_path / "e.parquet", EPOCH, 10.0)) == 0
 
+
+
+@pytest.mark.parametrize("expected", [0, 3, 5000, 9000])
+def test_log_builder_equals_one_conversion_of_all_rows(expected: int) -> None:
+    rows = [(r[0], r[1] + 10 * k) + r[2:] for k in range(700) for r in ROWS]  # 2,800 rows
+    builder = LogBuilder(expected)
+    for lo in range(0, len(rows), 333):  # batches, the room grows past 1,024
+        builder.add(rows[lo:lo + 333])
+    builder.add([])
+    log = builder.build(EPOCH, 100.0, {"seed": 1})
+    assert len(log) == len(builder) == 2800 and log.meta == {"seed": 1}
+    _same(EventLog.from_records(rows, EPOCH, 100.0), log)
+    assert log.columns["case_id"].dtype == np.int64 and log.columns["role"].dtype == object
+    # Much unused room: the columns are trimmed copies, not views of it.
+    assert (log.columns["end_time"].base is None) == (expected == 9000)
+
+
+def test_log_builder_refuses_a_negative_size() -> None:
+    with pytest.raises(ValueError, match='"expected" must be >= 0.'):
+        LogBuilder(-1)
