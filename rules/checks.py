@@ -11,7 +11,7 @@ from rules.aftersales import table_problems
 from rules.calendar import library_covers, library_version
 from rules.errors import plural, suggest
 from rules.scenario import Scenario
-from rules.workflow import Approval, Branch, Contest, Meeting, Wait, Work, walk
+from rules.workflow import Approval, Branch, Contest, Meeting, Milestone, Wait, Work, walk
 
 Found = Iterator[tuple[tuple, str]]
 #: Activities the engine records for every case besides its steps.
@@ -123,6 +123,34 @@ def check_workflows(s: Scenario) -> Found:
                 yield path + ("id",), (f"duplicate step id '{step.id}' in one step list of workflow '{wid}'; "
                                        f"ids must be unique within a list (rework targets them)")
             yield from _check_step(s, wf, path, step, siblings, covered)
+    yield from _check_starts(s)
+
+
+def _check_starts(s: Scenario) -> Found:
+    """Milestones that start another workflow: the target exists, and no
+    chain of starts comes back to where it began (it would never end)."""
+    edges: dict[str, list[tuple[str, tuple]]] = {}
+    for wid, wf in s.workflows.items():
+        for path, step, _ in walk(wf.steps, ("workflows", wid, "steps")):
+            if isinstance(step, Milestone) and step.starts is not None:
+                if step.starts not in s.workflows:
+                    yield path + ("starts",), _unknown("workflow", step.starts, s.workflows)
+                else:
+                    edges.setdefault(wid, []).append((step.starts, path + ("starts",)))
+    for first in sorted(edges):
+        seen, stack = {first}, [(first, [first])]
+        while stack:
+            wid, chain = stack.pop()
+            for target, path in edges.get(wid, []):
+                if target == first:
+                    if first == min(chain):  # each cycle once, from its first workflow
+                        yield path, (f"workflows start each other in a cycle "
+                                     f"({' -> '.join(chain + [first])}); a chain of starts must end")
+                    stack.clear()
+                    break
+                if target not in seen:
+                    seen.add(target)
+                    stack.append((target, chain + [target]))
 
 
 def _index(siblings, step) -> int:

@@ -90,9 +90,12 @@ class Scheduled(_Step):
 
 class Milestone(_Step):
     """A zero-duration marker in the event log (windows refer to them).
-    ``end_case`` closes the case there (a chat that ends without an order)."""
+    ``end_case`` closes the case there (a chat that ends without an order);
+    ``starts`` begins a case of another workflow there (the photo shoot
+    hands its photos on to the product template)."""
     kind: Literal["milestone"]
     end_case: bool = False
+    starts: Id | None = None
 
 
 class ProbabilityCase(Frozen):

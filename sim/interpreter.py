@@ -16,6 +16,7 @@ from rules.aftersales import AfterSales
 from sim.nodes import Node
 from sim.parking import Parking
 from sim.records import Row
+from sim.staff import Task
 
 NAN = math.nan
 #: Every request that holds a person while waiting for others (meetings,
@@ -56,6 +57,9 @@ class Context:
         #: on its case (set and cleared without touching this dict), so the
         #: hot path pays one insertion and one deletion per case, not per step.
         self.live: dict[int, Case] = {}
+        #: Compiled step lists of the enabled workflows, for milestones that
+        #: start a case of another workflow.
+        self.flows: dict[str, list[Node]] = {}
         self.hooks: dict[tuple[str, str], Hook] = {}
         self._case = 0
 
@@ -64,35 +68,55 @@ class Context:
         case = self.live[self._case] = Case(self._case, workflow, attrs or {})
         return case
 
+    def start(self, workflow: str, attrs: dict | None = None) -> None:
+        """Begin a case of ``workflow`` now (nothing if it is disabled)."""
+        nodes = self.flows.get(workflow)
+        if nodes is not None:
+            self.env.process(run_case(self, self.new_case(workflow, attrs), nodes))
+
     def open_records(self) -> list[Row]:
         """Steps still in progress or waiting at the horizon."""
-        out = []
+        out: list[Row] = []
+        rep = self.replication
         for case in self.live.values():
             node, enable, tasks = case.node, case.enable, case.tasks
             if node is None:
                 continue
-            if len(tasks) > 1 and tasks[0].work is not None:  # contest entrants, duty "each"
-                out.extend(self._open_entrants(case, node, enable, tasks))
+            if tasks and tasks[0].work is not None:  # staff work: one record per task
+                # Several tasks are a contest's entrants or a duty each member
+                # does: those already finished are reported as when the step ends.
+                finished = ("entry" if node.kind == "contest" else "done") if len(tasks) > 1 else None
+                for t in tasks:
+                    done = finished is not None and t.end == t.end
+                    out.extend(task_rows(rep, case.id, case.workflow, node.id, node.kind,
+                                         t.pool.role, t, enable, t.end if done else NAN,
+                                         finished if done else "open", node.priority))
                 continue
             starts = [t.start for t in tasks] if tasks else [enable]
             start = max(starts) if starts and not any(math.isnan(x) for x in starts) else NAN
             names = "+".join(t.member.name for t in tasks if t.member is not None) if tasks else ""
-            out.append((self.replication, case.id, case.workflow, node.id, node.kind, node.role,
-                              names, enable, start, NAN, "open", node.priority))
+            out.append((rep, case.id, case.workflow, node.id, node.kind, node.role,
+                        names, enable, start, NAN, "open", node.priority))
         return out
 
 
-    def _open_entrants(self, case: Case, node: Node, enable: float, tasks: list) -> list[Row]:
-        """Separate tasks at the horizon (a contest's entrants, a duty each
-        member does): one record per task, as when the step ends."""
-        finished = "entry" if node.kind == "contest" else "done"
-        rows = []
-        for t in tasks:
-            done = t.end == t.end  # not NaN: this entrant had finished
-            rows.append((self.replication, case.id, case.workflow, node.id, node.kind, node.role,
-                         t.member.name if t.member is not None else "", enable, t.start,
-                         t.end, finished if done else "open", node.priority))
-        return rows
+def task_rows(rep: int, cid: int, wf: str, activity: str, kind: str, role: str, task: Task,
+              enable: float, end: float, outcome: str, priority: int) -> list[Row]:
+    """The records of one staff task. A task cut short by preemption leaves
+    one record per stretch of work (outcome ``preempted`` for all but the
+    last), each enabled when the one before was interrupted: busy time, waits
+    and a member's concurrency then add up as they happened."""
+    rows: list[Row] = []
+    start = task.start
+    if task.stretches:
+        for name, a, b in task.stretches:
+            rows.append((rep, cid, wf, activity, kind, role, name, enable, a, b, "preempted",
+                         priority))
+            enable = b
+        start = task.resumed  # NaN while it waits in line again
+    name = task.member.name if task.member is not None and start == start else ""
+    rows.append((rep, cid, wf, activity, kind, role, name, enable, start, end, outcome, priority))
+    return rows
 
 
 def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
@@ -131,8 +155,12 @@ def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
                         "abandoned", node.priority))
                 ended = True
                 break
-            append((rep, cid, wf, node.id, kind, node.role, task.member.name, enable, task.start,
-                    env.now, "done", node.priority))
+            if task.stretches is None:
+                append((rep, cid, wf, node.id, kind, node.role, task.member.name, enable,
+                        task.start, env.now, "done", node.priority))
+            else:
+                ctx.records.extend(task_rows(rep, cid, wf, node.id, kind, node.role, task, enable,
+                                             env.now, "done", node.priority))
         elif kind == "wait":
             enable = env.now
             case.node, case.enable, case.tasks = node, enable, ()
@@ -180,9 +208,8 @@ def _approval(ctx: Context, case: Case, node: Node, outcome: str) -> Generator:
     case.node, case.enable, case.tasks = node, enable, (task,)
     yield task.done
     case.node = None
-    ctx.records.append((ctx.replication, case.id, case.workflow, node.id, node.kind, node.role,
-                        task.member.name, enable, task.start, ctx.env.now, outcome,
-                        node.priority))
+    ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, node.kind,
+                                 node.role, task, enable, ctx.env.now, outcome, node.priority))
 
 
 def _milestone(ctx: Context, case: Case, node: Node) -> bool:
@@ -192,6 +219,8 @@ def _milestone(ctx: Context, case: Case, node: Node) -> bool:
     hook = ctx.hooks.get((case.workflow, node.id))
     if hook is not None:
         hook(case)
+    if node.starts is not None:
+        ctx.start(node.starts)
     return bool(node.end_case)
 
 
@@ -236,7 +265,7 @@ def _meeting(ctx: Context, case: Case, node: Node) -> Generator:
         pool.release(task)
     names = "+".join(t.member.name for t in tasks)
     ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "meeting", node.role,
-                              names, enable, start, env.now, "done", node.priority))
+                        names, enable, start, env.now, "done", node.priority))
 
 
 def _contest(ctx: Context, case: Case, node: Node) -> Generator:
@@ -247,17 +276,16 @@ def _contest(ctx: Context, case: Case, node: Node) -> Generator:
     yield env.all_of([t.done for t in tasks])
     case.node = None
     for t in tasks:
-        ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "contest",
-                                  node.role, t.member.name, enable, t.start, t.end, "entry",
-                                  node.priority))
+        ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, "contest",
+                                     node.role, t, enable, t.end, "entry", node.priority))
     judged = env.now
     task = node.judge.submit(node.judge_draw(), node.priority)
     case.node, case.enable, case.tasks = node, judged, (task,)
     yield task.done
     case.node = None
-    ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "contest",
-                              node.judge.role, task.member.name, judged, task.start, env.now,
-                              "selected", node.priority))
+    ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, "contest",
+                                 node.judge.role, task, judged, env.now, "selected",
+                                 node.priority))
 
 
 def _scheduled(ctx: Context, case: Case, node: Node) -> Generator:

@@ -10,7 +10,7 @@ import simpy
 from rules.calendar import DayKinds
 from rules.scenario import Scenario
 from sim.demand import order_arrivals
-from sim.interpreter import HOLD_PRIORITY, Case, Context, run_case
+from sim.interpreter import HOLD_PRIORITY, Case, Context, run_case, task_rows
 from sim.nodes import Node, compile_steps
 from sim.records import EventLog, LogBuilder
 from sim.shifts import MemberShifts, all_shifts, days_of
@@ -51,6 +51,7 @@ def _simulate(s: Scenario, replication: int, seed: int | None) -> EventLog:
                   lambda i: i >= len(working) or i < 0 or working[i])
     flows = {wid: compile_steps(s, wid, wf.steps, pools, streams, wf.priority)
              for wid, wf in s.workflows.items() if wf.enabled}
+    ctx.flows = flows
     arrivals = _start_demand(s, env, ctx, flows, streams, days)
     _start_planned(s, env, ctx, flows, streams, kinds)
     _start_duties(s, env, ctx, pools, shifts, streams, kinds)
@@ -186,5 +187,5 @@ def _duty_instance(env: simpy.Environment, ctx: Context, did: str, role: str, wh
     case.node = None
     del ctx.live[case.id]
     for t in tasks:
-        ctx.records.append((ctx.replication, case.id, DUTY, did, "duty", role, t.member.name,
-                                  enable, t.start, t.end, "done", priority))
+        ctx.records.extend(task_rows(ctx.replication, case.id, DUTY, did, "duty", role, t, enable,
+                                     t.end, "done", priority))

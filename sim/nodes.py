@@ -21,7 +21,7 @@ class Node:
     """One executable step. Fields unused by a kind stay ``None``."""
     __slots__ = ("kind", "id", "role", "pool", "draw", "priority", "reject_p", "rework",
                  "max_rounds", "u", "attendees", "entrants", "judge", "judge_draw",
-                 "at", "working_only", "end_case", "by", "attribute", "cases", "actions",
+                 "at", "working_only", "end_case", "starts", "by", "attribute", "cases", "actions",
                  "patience")
 
     def __init__(self, kind: str, step_id: str, priority: int) -> None:
@@ -81,6 +81,7 @@ def _compile(s: Scenario, scope: str, st: Step, pools: dict[str, StaffPool], str
         node.working_only = st.days == "working"
     elif isinstance(st, Milestone):
         node.end_case = st.end_case
+        node.starts = st.starts
     elif isinstance(st, Branch):
         _compile_branch(s, scope, st, node, pools, streams, prio)
     return node

@@ -81,7 +81,7 @@ class Task:
     """A request for one member: ``work`` hours, or a hold (``work`` None)
     released by the caller (meetings)."""
     __slots__ = ("pool", "work", "priority", "seq", "done", "member", "start", "end", "timer",
-                 "resumed", "abandoned", "distinct")
+                 "resumed", "abandoned", "distinct", "stretches")
 
     def __init__(self, pool: "StaffPool", env: simpy.Environment, work: float | None,
                  priority: int, seq: int) -> None:
@@ -104,6 +104,9 @@ class Task:
         #: Members already taken by sibling tasks that must go to different
         #: people (the entrants of a contest), shared among the siblings.
         self.distinct: set | None = None
+        #: Stretches of work cut short by preemption: (member name, start,
+        #: end). ``resumed`` is NaN while a preempted task waits in line.
+        self.stretches: list[tuple[str, float, float]] | None = None
 
     # Bound methods as SimPy callbacks: cheaper than a closure per task.
     def on_timer(self, timer: simpy.Event) -> None:
@@ -296,6 +299,10 @@ class StaffPool:
         victim.timer = None  # its completion, already scheduled, no longer counts
         member = victim.member
         victim.work = max(0.0, victim.work - member.worked_between(victim.resumed, now, self.pause))
+        if victim.stretches is None:
+            victim.stretches = []
+        victim.stretches.append((member.name, victim.resumed, now))
+        victim.resumed = math.nan  # back in line
         self._free_slot(member)
         member.running.remove(victim)
         self.queue.insert(victim)

@@ -47,6 +47,8 @@ CASES: list[tuple[str, str]] = [
     ("case_mix_not_one.yaml", r"case_mix_not_one\.yaml: aftersales: case_mix shares sum to 0\.9; they must sum to 1"),
     ("table_incomplete.yaml", r"table_incomplete\.yaml: aftersales\.decision_table: incomplete: no row matches kind=return, fault=none, resalable=true; add a row"),
     ("table_ambiguous.yaml", r"table_ambiguous\.yaml: aftersales\.decision_table\[5\]: ambiguous: kind=return, fault=shop, resalable=false matches 2 rows \(decision_table\[2\], decision_table\[5\]\)"),
+    ("starts_unknown_workflow.yaml", r"starts_unknown_workflow\.yaml: workflows\.plan_review\.steps\[1\]\.starts: unknown workflow 'product_tempate'; did you mean 'product_template'\?"),
+    ("starts_cycle.yaml", r"starts_cycle\.yaml: workflows\.plan_b\.steps\[1\]\.starts: workflows start each other in a cycle \(plan_a -> plan_b -> plan_a\); a chain of starts must end"),
     ("rework_later.yaml", r"rework_later\.yaml: workflows\.plan_review\.steps\[1\]\.rework_to: rework_to 'publish' must name this step or an earlier step"),
     ("max_rounds_zero.yaml", r"max_rounds_zero\.yaml: workflows\.plan_review\.steps\[1\]\.max_rounds: Input should be greater than or equal to 1 \(got 0\)"),
     ("invalid_date.yaml", r"invalid_date\.yaml: horizon\.start: Input should be a valid date or datetime, day value is outside expected range \(got '2026-02-30'\)"),
