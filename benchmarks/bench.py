@@ -260,10 +260,32 @@ def verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
-def report(mmc: dict, d11: dict, mem: dict, scale: list[dict], prof: str) -> str:
+def scale_lines(scale: list[dict]) -> list[str]:
+    """Table rows of the volume scaling: each run, then the spreads."""
     spread = {staffed: max(r["cpu_us_per_order"] for r in scale if r["staffed"] == staffed)
               / min(r["cpu_us_per_order"] for r in scale if r["staffed"] == staffed) - 1
               for staffed in (False, True)}
+    lines = []
+    for r in scale:
+        staff = ", front line x" + f"{r['factor']:g}" if r["staffed"] else ""
+        lines.append(f"| Double 11 at {r['factor']:g}x orders{staff}: {r['orders']:,} orders, {r['cases']:,} cases, "
+                     f"{r['events']:,} events | {r['cpu_s']:.2f} s CPU, {r['cpu_us_per_order']:.0f} us/order, "
+                     f"{r['cpu_s'] / r['events'] * 1e6:.1f} us/event | | |")
+    for staffed, label in ((False, "same staff"), (True, "front line scaled")):
+        lines.append(f"| cost per order, largest / smallest - 1 ({label}) | {spread[staffed]:.0%} | "
+                     f"<= {TARGETS['scale_spread']:.0%} | {verdict(spread[staffed] <= TARGETS['scale_spread'])} |")
+    same = [r for r in scale if not r["staffed"]]
+    per_event = [r["cpu_s"] / r["events"] for r in same]
+    lines.append(f"| cost per SimPy event, largest / smallest - 1 (same staff) | "
+                 f"{max(per_event) / min(per_event) - 1:.0%} | | |")
+    for a, b in zip(same, same[1:]):
+        marginal = (b["cpu_s"] - a["cpu_s"]) / (b["orders"] - a["orders"]) * 1e6
+        lines.append(f"| marginal cost per extra order, {a['factor']:g}x -> {b['factor']:g}x | "
+                     f"{marginal:.0f} us/order | | |")
+    return lines
+
+
+def report(mmc: dict, d11: dict, mem: dict, scale: list[dict], prof: str) -> str:
     peak_mb = mem["rss_peak_mb"]
     lines = [
         f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
@@ -286,22 +308,7 @@ def report(mmc: dict, d11: dict, mem: dict, scale: list[dict], prof: str) -> str
         f"{peak_mb:.0f} MB | < {TARGETS['d11_mb']:.0f} MB | {verdict(peak_mb < TARGETS['d11_mb'])} |",
         f"| tracemalloc peak during the run | {mem['tracemalloc_peak_mb']:.0f} MB | | |",
     ]
-    for r in scale:
-        staff = ", front line x" + f"{r['factor']:g}" if r["staffed"] else ""
-        lines.append(f"| Double 11 at {r['factor']:g}x orders{staff}: {r['orders']:,} orders, {r['cases']:,} cases, "
-                     f"{r['events']:,} events | {r['cpu_s']:.2f} s CPU, {r['cpu_us_per_order']:.0f} us/order, "
-                     f"{r['cpu_s'] / r['events'] * 1e6:.1f} us/event | | |")
-    for staffed, label in ((False, "same staff"), (True, "front line scaled")):
-        lines.append(f"| cost per order, largest / smallest - 1 ({label}) | {spread[staffed]:.0%} | "
-                     f"<= {TARGETS['scale_spread']:.0%} | {verdict(spread[staffed] <= TARGETS['scale_spread'])} |")
-    same = [r for r in scale if not r["staffed"]]
-    per_event = [r["cpu_s"] / r["events"] for r in same]
-    lines.append(f"| cost per SimPy event, largest / smallest - 1 (same staff) | "
-                 f"{max(per_event) / min(per_event) - 1:.0%} | | |")
-    for a, b in zip(same, same[1:]):
-        marginal = (b["cpu_s"] - a["cpu_s"]) / (b["orders"] - a["orders"]) * 1e6
-        lines.append(f"| marginal cost per extra order, {a['factor']:g}x -> {b['factor']:g}x | "
-                     f"{marginal:.0f} us/order | | |")
+    lines += scale_lines(scale)
     lines += ["", "cProfile, Double 11, one replication, top 15 by own time (tottime):", "", "```",
               prof, "```"]
     return "\n".join(lines)
@@ -310,6 +317,8 @@ def report(mmc: dict, d11: dict, mem: dict, scale: list[dict], prof: str) -> str
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="fewer repeats, scale 1x and 4x only")
+    p.add_argument("--scale-only", action="store_true",
+                   help="only the volume scaling (part 3), printed as its table rows")
     p.add_argument("--markdown", type=Path, help="also write the report to this file")
     p.add_argument("--memory-child", choices=("rss", "tracemalloc"), help=argparse.SUPPRESS)
     p.add_argument("--scale-child", nargs=2, help=argparse.SUPPRESS)
@@ -319,6 +328,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.scale_child:
         _scale_child(float(args.scale_child[0]), args.scale_child[1] == "1")
+        return 0
+    if args.scale_only:
+        factors = (1, 4) if args.quick else (1, 4, 10)
+        runs = 1 if args.quick else 3
+        scale = bench_scale(factors, False, runs) + bench_scale(factors, True, runs)
+        print("\n".join(scale_lines(scale)))
         return 0
     repeat = 2 if args.quick else 5
     print("M/M/c ...", file=sys.stderr)
