@@ -145,3 +145,31 @@ def test_scheduled_needs_exactly_one_moment() -> None:
         Scheduled(id="x", kind="scheduled")
     with pytest.raises(ValidationError, match="give exactly one of 'at'"):
         Scheduled(id="x", kind="scheduled", at="09:00", attribute="t")
+
+
+def test_a_milestone_starts_a_case_of_another_workflow() -> None:
+    s = scenario([
+        {"id": "shoot", "kind": "work", "role": "r", "duration": fixed(2)},
+        {"id": "handed_on", "kind": "milestone"},
+        {"id": "tidy_up", "kind": "work", "role": "r", "duration": fixed(1)},
+    ])
+    w = s.workflows["w"]
+    steps = list(w.steps)
+    steps[1] = steps[1].model_copy(update={"starts": "v"})
+    w = w.model_copy(update={"steps": tuple(steps)})
+    v = w.model_copy(update={"trigger": w.trigger.model_copy(update={"kind": "none"}),
+                             "steps": (w.steps[0].model_copy(update={"id": "template"}),)})
+    s = s.model_copy(update={"workflows": {"w": w, "v": v}})
+    assert list(check_scenario(s)) == []
+    log = [r for r in simulate(s).records() if r.workflow in ("w", "v")]
+    started = [r for r in log if r.workflow == "v" and r.activity == "case_start"]
+    assert [r.start_time for r in started] == [12.0]  # at the milestone, 10:00 + 2 h
+    template = next(r for r in log if r.activity == "template")
+    tidy = next(r for r in log if r.activity == "tidy_up")
+    assert template.case_id == started[0].case_id
+    # Both cases go on at once, on the role's two members side by side.
+    assert template.start_time == tidy.start_time == 12.0
+    assert template.resource != tidy.resource
+    # A disabled target starts nothing; the rest of the run is unchanged.
+    off = s.model_copy(update={"workflows": {"w": w, "v": v.model_copy(update={"enabled": False})}})
+    assert not [r for r in simulate(off).records() if r.workflow == "v"]

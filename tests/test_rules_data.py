@@ -257,9 +257,17 @@ def test_triggers(s: Scenario) -> None:
     assert t["monthly_theme_campaign"].every == "month"
     assert t["routine_promotion"].every == "month"
     assert t["ztc_promotion"].every == "week"
-    for wid in ("product_template", "photo_shoot", "product_upload", "image_processing",
-                "event_signup", "interactive_campaign", "sms_copy"):
+    for wid in ("photo_shoot", "image_processing", "event_signup", "interactive_campaign",
+                "sms_copy"):
         assert t[wid].kind == "rate" and t[wid].mean > 0, wid
+    # A new-arrival batch: shoot, then template, then upload, each started by
+    # a milestone of the one before.
+    assert t["product_template"].kind == t["product_upload"].kind == "none"
+    starts = {wid: [st.starts for st in steps_of(wf) if getattr(st, "starts", None)]
+              for wid, wf in s.workflows.items()}
+    assert starts["photo_shoot"] == ["product_template"]
+    assert starts["product_template"] == ["product_upload"]
+    assert sum(len(v) for v in starts.values()) == 2
     assert t["promo_images"].kind == t["storefront_design"].kind == "campaign"
     assert 0 < t["promo_images"].lead_days < t["storefront_design"].lead_days
     for wid in ("presales_order", "exchange", "return"):
