@@ -137,18 +137,17 @@ def _check_starts(s: Scenario) -> Found:
                     yield path + ("starts",), _unknown("workflow", step.starts, s.workflows)
                 else:
                     edges.setdefault(wid, []).append((step.starts, path + ("starts",)))
+    # Each cycle is found once, from its first workflow in sorted order: the
+    # search from ``first`` only passes through workflows that sort after it.
     for first in sorted(edges):
         seen, stack = {first}, [(first, [first])]
         while stack:
             wid, chain = stack.pop()
             for target, path in edges.get(wid, []):
                 if target == first:
-                    if first == min(chain):  # each cycle once, from its first workflow
-                        yield path, (f"workflows start each other in a cycle "
-                                     f"({' -> '.join(chain + [first])}); a chain of starts must end")
-                    stack.clear()
-                    break
-                if target not in seen:
+                    yield path, (f"workflows start each other in a cycle "
+                                 f"({' -> '.join(chain + [first])}); a chain of starts must end")
+                elif target > first and target not in seen:
                     seen.add(target)
                     stack.append((target, chain + [target]))
 

@@ -41,6 +41,11 @@ class Parking:
         env = self.env
         if delay < 0:
             raise ValueError(f"Negative delay {delay}")
+        if self._idle is not None:
+            # Nothing parked and the releaser asleep: catch its hand-over
+            # point up with the clock, so short waits go straight to SimPy
+            # (in the order they are asked for, like plain timeouts).
+            self.released = max(self.released, int(env.now // self.width) + 2)
         t = env.now + delay
         k = int(t // self.width)
         if k < self.released:
@@ -64,9 +69,7 @@ class Parking:
         while True:
             if not buckets:
                 self._idle = env.event()
-                yield self._idle
-                # Every bucket parked meanwhile ends at or after this hour.
-                self.released = int(env.now // width)
+                yield self._idle  # ``released`` was brought up to date by timeout()
             # Bucket k is handed over at the start of bucket k - 1, so by the
             # time any of its events is due the whole bucket is in the heap.
             at = (self.released - 1) * width

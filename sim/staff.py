@@ -286,23 +286,30 @@ class StaffPool:
 
     def _preempt_for(self, task: Task) -> bool:
         now = self.env.now
-        victim = None
+        victim, left = None, 0.0
         for m in self.members:
             if not m.on:
                 continue
             for r in m.running:
                 if r.work is not None and r.priority > task.priority and (
                         victim is None or (r.priority, -r.seq) > (victim.priority, -victim.seq)):
-                    victim = r
+                    rest = r.work - m.worked_between(r.resumed, now, self.pause)
+                    if rest > EPS:  # a task due this very moment is left to finish
+                        victim, left = r, rest
         if victim is None:
             return False
         victim.timer = None  # its completion, already scheduled, no longer counts
         member = victim.member
-        victim.work = max(0.0, victim.work - member.worked_between(victim.resumed, now, self.pause))
-        if victim.stretches is None:
-            victim.stretches = []
-        victim.stretches.append((member.name, victim.resumed, now))
+        victim.work = left
+        if now - victim.resumed > EPS:
+            if victim.stretches is None:
+                victim.stretches = []
+            victim.stretches.append((member.name, victim.resumed, now))
+        elif victim.stretches is None:
+            victim.start = math.nan  # interrupted as it began: it has not started yet
         victim.resumed = math.nan  # back in line
+        if victim.distinct is not None:
+            victim.distinct.discard(member)  # a contest entrant may take any free member again
         self._free_slot(member)
         member.running.remove(victim)
         self.queue.insert(victim)

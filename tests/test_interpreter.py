@@ -173,3 +173,18 @@ def test_a_milestone_starts_a_case_of_another_workflow() -> None:
     # A disabled target starts nothing; the rest of the run is unchanged.
     off = s.model_copy(update={"workflows": {"w": w, "v": v.model_copy(update={"enabled": False})}})
     assert not [r for r in simulate(off).records() if r.workflow == "v"]
+
+
+def test_every_cycle_of_starts_is_reported_once() -> None:
+    s = scenario([{"id": "go", "kind": "milestone"}])
+    w = s.workflows["w"]
+
+    def flow(*targets: str):
+        steps = [w.steps[0].model_copy(update={"id": f"to_{t}", "starts": t}) for t in targets]
+        return w.model_copy(update={"steps": tuple(steps)})
+
+    # a <-> b and b <-> c, with b's starts listed c first.
+    s = s.model_copy(update={"workflows": {"a": flow("b"), "b": flow("c", "a"), "c": flow("b")}})
+    cycles = sorted(m for p, m in check_scenario(s) if p[-1] == "starts")
+    assert cycles == ["workflows start each other in a cycle (a -> b -> a); a chain of starts must end",
+                      "workflows start each other in a cycle (b -> c -> b); a chain of starts must end"]

@@ -11,7 +11,8 @@ Definitions (hours throughout):
   ``concurrency x`` on-duty time, summed over the role's members;
 - wait: ``start - enable`` of the role's staff steps; a step never started
   waits until the horizon, one abandoned (a customer who gave up) until it
-  was abandoned; meetings count in every role they join;
+  was abandoned; meetings count in every role they join; a step interrupted
+  by more urgent work (``preempted`` records) is one task whose waits add up;
 - queue: steps enabled and not yet started (time-weighted mean, maximum);
 - overtime: person-time busy outside the member's on-duty intervals (for
   roles that pause at shift end, only meetings and team duties can overrun).
@@ -36,7 +37,8 @@ def role_reps(st: StaffLog) -> dict[str, dict[str, np.ndarray]]:
     rows, rid = st.role_row, st.role_id
     g = rid * R + st.rep[rows]
     w = st.wait[rows]
-    cnt = np.bincount(g, minlength=n * R).astype(float)
+    # A preempted step counts once (its last record), its waits all count.
+    cnt = np.bincount(g, weights=(~st.preempted[rows]).astype(float), minlength=n * R)
     wsum = np.bincount(g, weights=w, minlength=n * R)
     with np.errstate(invalid="ignore", divide="ignore"):
         wait_mean = np.where(cnt > 0, wsum / cnt, np.nan)

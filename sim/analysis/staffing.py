@@ -88,6 +88,9 @@ class StaffLog:
         start = c["start_time"][rows]
         self.started = ~np.isnan(start)
         end = c["end_time"][rows]
+        #: An earlier stretch of a step that more urgent work interrupted:
+        #: busy time and a wait, but not a task of its own.
+        self.preempted = c["outcome"][rows] == "preempted"
         #: Never started but ended: the customer gave up waiting (abandoned).
         self.abandoned = ~self.started & ~np.isnan(end)
         #: When the step left the queue: started, abandoned, or still waiting

@@ -58,6 +58,19 @@ class LogIndex:
             self._activity[name] = self.log.columns["activity"] == name
         return self._activity[name]
 
+    def edge(self, name: str, edge: str) -> np.ndarray:
+        """Rows of activity ``name`` that can mark its ``edge``. A preempted
+        step's earlier stretches (outcome ``preempted``) end when it was
+        interrupted, not when it was done, so they never mark an ``end``;
+        its first stretch still marks ``enable`` and ``start``."""
+        rows = self.activity(name)
+        if edge != "end":
+            return rows
+        key = f"{name}\x00end"
+        if key not in self._activity:
+            self._activity[key] = rows & (self.log.columns["outcome"] != "preempted")
+        return self._activity[key]
+
     def workflows(self, names: tuple[str, ...]) -> np.ndarray:
         if names not in self._workflows:
             col = self.log.columns["workflow"]
@@ -164,7 +177,7 @@ def window_cases(s: Scenario, log: EventLog, wid: str, index: LogIndex | None = 
     ix = index or LogIndex(log)
     c = log.columns
     in_wf = ix.workflows(tuple(w.workflows))
-    rows = np.flatnonzero(ix.activity(w.start.activity) & in_wf)
+    rows = np.flatnonzero(ix.edge(w.start.activity, w.start.edge) & in_wf)
     keys, start, pos = first_per_case(ix.keys[rows], c[EDGE_COLUMN[w.start.edge]][rows])
     workflow = c["workflow"][rows][pos]
     keep = ~np.isnan(start) & in_active_hours(start, w.active_hours)
@@ -186,7 +199,7 @@ def _ends(ix: LogIndex, c: dict, w: ServiceWindow, in_wf: np.ndarray, keys: np.n
           start: np.ndarray) -> np.ndarray:
     """Earliest end point at or after each case's start; NaN if none."""
     end = np.full(keys.size, np.nan)
-    rows = np.flatnonzero(ix.activity(w.end.activity) & in_wf)
+    rows = np.flatnonzero(ix.edge(w.end.activity, w.end.edge) & in_wf)
     if rows.size == 0 or keys.size == 0:
         return end
     k, t = ix.keys[rows], c[EDGE_COLUMN[w.end.edge]][rows]
