@@ -7,7 +7,10 @@ the member's shift intervals (pausing over nights when the role's policy is
 Priority orders only the tasks waiting at a given moment (smaller first,
 then first come first served); it never reorders time. With ``preemptive``
 a more urgent task may interrupt a less urgent one in progress, which goes
-back to the head of its priority class with the work it has left.
+back in line at its arrival position (ahead of later arrivals of its
+priority) with the work it has left, and keeps the stretch it worked
+(``Task.stretches``) for the event log. Work due at that very moment is
+left to finish.
 """
 from __future__ import annotations
 
