@@ -155,7 +155,7 @@ def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
                         "abandoned", node.priority))
                 ended = True
                 break
-            if task.stretches is None:
+            if task.stretches is None:  # task_rows' common case, inline on the hot path
                 append((rep, cid, wf, node.id, kind, node.role, task.member.name, enable,
                         task.start, env.now, "done", node.priority))
             else:

@@ -79,12 +79,12 @@ def _compact(env: simpy.Environment, ctx: Context, log: LogBuilder) -> Generator
             ctx.records.clear()  # the same list: bound ``append``s stay valid
 
 
-def _launch(env: simpy.Environment, ctx: Context, workflow: str, nodes: list[Node],
+def _launch(env: simpy.Environment, ctx: Context, workflow: str,
             arrivals: Iterable[tuple[float, dict]]) -> Generator:
     for t, attrs in arrivals:
         if t > env.now:
             yield env.timeout(t - env.now)
-        env.process(run_case(ctx, ctx.new_case(workflow, attrs), nodes))
+        ctx.start(workflow, attrs)
 
 
 def _start_demand(s: Scenario, env: simpy.Environment, ctx: Context, flows: dict[str, list[Node]],
@@ -94,8 +94,7 @@ def _start_demand(s: Scenario, env: simpy.Environment, ctx: Context, flows: dict
     if d is None or d.order_workflow not in flows:
         return 0
     arrivals = order_arrivals(s, streams, days)
-    env.process(_launch(env, ctx, d.order_workflow, flows[d.order_workflow],
-                        ((a.time, a.attrs) for a in arrivals)))
+    env.process(_launch(env, ctx, d.order_workflow, ((a.time, a.attrs) for a in arrivals)))
     targets = {"exchange": d.exchange_workflow, "return": d.return_workflow}
 
     def request(case: Case) -> None:
@@ -116,13 +115,13 @@ def _later(env: simpy.Environment, ctx: Context, workflow: str, nodes: list[Node
 
 def _start_planned(s: Scenario, env: simpy.Environment, ctx: Context,
                    flows: dict[str, list[Node]], streams: Streams, kinds: DayKinds) -> None:
-    for wid, nodes in flows.items():
+    for wid in flows:
         trigger = s.workflows[wid].trigger
         if trigger.kind in ("demand", "none"):
             continue
         times = trigger_times(trigger, s, kinds, streams.rng(f"trigger:{wid}"))
         if times:
-            env.process(_launch(env, ctx, wid, nodes, ((t, {}) for t in times)))
+            env.process(_launch(env, ctx, wid, ((t, {}) for t in times)))
 
 
 def _start_duties(s: Scenario, env: simpy.Environment, ctx: Context, pools: dict[str, StaffPool],
@@ -173,7 +172,6 @@ def _duty_instance(env: simpy.Environment, ctx: Context, did: str, role: str, wh
         yield env.all_of([t.done for t in tasks])
         start = env.now
         yield env.timeout(draw())
-        case.node = None
         for t in tasks:
             pool.release(t)
         del ctx.live[case.id]
@@ -184,7 +182,6 @@ def _duty_instance(env: simpy.Environment, ctx: Context, did: str, role: str, wh
     tasks = [pool.submit(draw(), priority) for _ in range(n)]
     case.node, case.enable, case.tasks = node, enable, tasks
     yield env.all_of([t.done for t in tasks])
-    case.node = None
     del ctx.live[case.id]
     for t in tasks:
         ctx.records.extend(task_rows(ctx.replication, case.id, DUTY, did, "duty", role, t, enable,

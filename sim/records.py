@@ -48,6 +48,16 @@ class Record(NamedTuple):
     priority: int
 
 
+_INT_COLUMNS = ("replication", "case_id", "priority")
+
+
+def _dtype(name: str) -> type:
+    """The array type of a column: floats for times, int64, else strings (object)."""
+    if name in TIME_COLUMNS:
+        return float
+    return np.int64 if name in _INT_COLUMNS else object
+
+
 #: What the engine appends on its hot path: a plain tuple in ``COLUMNS``
 #: order (a Record without the named-tuple overhead).
 Row = tuple
@@ -66,14 +76,7 @@ class EventLog:
                      horizon_hours: float, meta: dict | None = None) -> "EventLog":
         rows = list(records)
         columns = list(zip(*rows)) if rows else [()] * len(COLUMNS)
-        cols: dict[str, np.ndarray] = {}
-        for name, values in zip(COLUMNS, columns):
-            if name in TIME_COLUMNS:
-                cols[name] = np.asarray(values, dtype=float)
-            elif name in ("replication", "case_id", "priority"):
-                cols[name] = np.asarray(values, dtype=np.int64)
-            else:
-                cols[name] = np.asarray(values, dtype=object)
+        cols = {name: np.asarray(values, dtype=_dtype(name)) for name, values in zip(COLUMNS, columns)}
         return cls(epoch, horizon_hours, cols, dict(meta or {}))
 
     @classmethod
@@ -98,14 +101,6 @@ class EventLog:
     def timestamp(self, hours: float) -> dt.datetime:
         return self.epoch + dt.timedelta(hours=hours)
 
-
-_INT_COLUMNS = ("replication", "case_id", "priority")
-
-
-def _dtype(name: str) -> type:
-    if name in TIME_COLUMNS:
-        return float
-    return np.int64 if name in _INT_COLUMNS else object
 
 
 class LogBuilder:
