@@ -6,17 +6,26 @@ campaign multiplier of the day. Everything about a case that the customer
 decides (chat or not, return or not, what inspection will find) is drawn here
 from the demand streams, before any staff act, so staffing changes never
 change the demand (common random numbers).
+
+The draws are kept as arrays; each arrival's attributes become a dict only
+when it is iterated, just before its case starts. Built up front, 800,000
+orders (10x Double 11) were 300 MB of dicts written once and read weeks of
+simulated time later, each read a cache miss.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
 from rules.demand import Demand
 from rules.scenario import Scenario
 from sim.streams import Streams
+
+#: Arrivals turned into Python values at a time (bounded memory, hot caches).
+CHUNK = 4096
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,57 @@ def nhpp(rng: np.random.Generator, rates: np.ndarray) -> np.ndarray:
     return np.sort(base + rng.random(base.size))
 
 
-def order_arrivals(s: Scenario, streams: Streams, days: list[dt.date]) -> list[Arrival]:
+class Arrivals:
+    """The customers of one replication in time order: orders (with their
+    attributes) and chats that end without an order."""
+
+    def __init__(self, times: np.ndarray, lost: np.ndarray, chat: np.ndarray, review: np.ndarray,
+                 aftersales: "_Requests", presale: np.ndarray,
+                 balance_at: np.ndarray) -> None:
+        n = times.size
+        both = np.concatenate([times, lost])
+        #: Arrival index in time order; indices >= n are lost chats (a stable
+        #: sort: an order before a chat at the same instant).
+        self.order = np.argsort(both, kind="stable")
+        self.times = both[self.order]
+        self.n = n
+        self.chat, self.review, self.aftersales = chat, review, aftersales
+        self.presale, self.balance_at = presale, balance_at
+
+    def __len__(self) -> int:
+        return self.times.size
+
+    def __iter__(self) -> Iterator[Arrival]:
+        for t, attrs in self.pairs():
+            yield Arrival(t, attrs)
+
+    def pairs(self) -> Iterator[tuple[float, dict]]:
+        """(time, attributes) of each arrival, in time order."""
+        n = self.n
+        for start in range(0, self.times.size, CHUNK):
+            idx = self.order[start:start + CHUNK]
+            j = np.minimum(idx, n - 1)  # lost chats read order 0's values, unused
+            rows = zip(self.times[start:start + CHUNK].tolist(), idx.tolist(),
+                       self.chat[j].tolist(), self.review[j].tolist(),
+                       self.aftersales.mix[j].tolist(), self.presale[j].tolist(),
+                       self.balance_at[j].tolist())
+            for t, i, chat, review, mix, presale, balance_at in rows:
+                if i >= n:
+                    yield t, {"contact": "chat_only", "review_followup": "no"}
+                    continue
+                a = {"contact": "chat_order" if chat else "direct_order",
+                     "review_followup": "yes" if review else "no"}
+                if mix >= 0:
+                    a["aftersales"] = self.aftersales.request(i)
+                if presale:
+                    a["presale"] = "yes"
+                    a["balance_at"] = balance_at
+                else:
+                    a["presale"] = "no"
+                yield t, a
+
+
+def order_arrivals(s: Scenario, streams: Streams, days: list[dt.date]) -> Arrivals:
     d = s.demand
     order_mult, chat_mult = day_multipliers(d, days)
     orders = nhpp(streams.rng("arrivals:orders"), hourly_rates(d, days, d.orders_per_day, order_mult))
@@ -69,64 +128,79 @@ def order_arrivals(s: Scenario, streams: Streams, days: list[dt.date]) -> list[A
     chat = rng.random(n) < d.chat_share_of_orders
     review = rng.random(n) < d.review_followup_share
     daily_rate = np.asarray([d.return_rate_on(day) for day in days])
-    rate = daily_rate[np.minimum((orders // 24).astype(np.int64), len(days) - 1)]
-    after = rng.random(n) < rate
+    day = np.minimum((orders // 24).astype(np.int64), len(days) - 1)
+    after = rng.random(n) < daily_rate[day]
     exchange = rng.random(n) < d.exchange_share
-    arrivals = [Arrival(float(t), {"contact": "chat_order" if c else "direct_order",
-                                   "review_followup": "yes" if r else "no"})
-                for t, c, r in zip(orders, chat, review)]
-    _attach_aftersales(s, streams, arrivals, after, exchange)
-    _attach_presale(s, streams, arrivals, days)
-    arrivals += [Arrival(float(t), {"contact": "chat_only", "review_followup": "no"}) for t in lost]
-    arrivals.sort(key=lambda a: a.time)
-    return arrivals
+    aftersales = _Requests(s, streams, after, exchange)
+    presale, balance_at = _presale(s, streams, day, days)
+    return Arrivals(orders, lost, chat, review, aftersales, presale, balance_at)
 
 
-def _attach_aftersales(s: Scenario, streams: Streams, arrivals: list[Arrival],
-                       after: np.ndarray, exchange: np.ndarray) -> None:
-    """Give the orders that will come back their after-sales request."""
-    d, table = s.demand, s.aftersales
-    rng = streams.rng("attributes:aftersales")
-    back = np.flatnonzero(after[:len(arrivals)])
-    mix = table.case_mix
-    which = rng.choice(len(mix), size=back.size, p=np.asarray([m.p for m in mix]))
-    completed = rng.random(back.size) < table.trade_completed_share
-    lags = d.aftersales_lag.block(rng, back.size)
-    for i, k, done, lag in zip(back.tolist(), which.tolist(), completed.tolist(), lags.tolist()):
-        m = mix[k]
-        arrivals[i].attrs["aftersales"] = {
-            "kind": "exchange" if exchange[i] else "return",
+class _Requests:
+    """The after-sales request each order will make, as arrays: ``mix`` is
+    the case-mix row (-1: the order is kept)."""
+
+    def __init__(self, s: Scenario, streams: Streams, after: np.ndarray,
+                 exchange: np.ndarray) -> None:
+        d, table = s.demand, s.aftersales
+        rng = streams.rng("attributes:aftersales")
+        back = np.flatnonzero(after)
+        self.rows = table.case_mix
+        which = rng.choice(len(self.rows), size=back.size, p=np.asarray([m.p for m in self.rows]))
+        completed = rng.random(back.size) < table.trade_completed_share
+        lags = d.aftersales_lag.block(rng, back.size)
+        self.mix = np.full(after.size, -1)
+        self.mix[back] = which
+        self.exchange = exchange
+        self.completed = np.zeros(after.size, dtype=bool)
+        self.completed[back] = completed
+        self.lag = np.zeros(after.size)
+        self.lag[back] = lags
+
+    def request(self, i: int) -> dict | None:
+        k = self.mix[i]
+        if k < 0:
+            return None
+        m = self.rows[k]
+        return {
+            "kind": "exchange" if self.exchange[i] else "return",
             "fault": m.fault,
             "resalable": m.resalable,
-            "trade_status": "completed" if done else "not_completed",
-            "lag": lag,
+            "trade_status": "completed" if self.completed[i] else "not_completed",
+            "lag": float(self.lag[i]),
         }
 
 
-def _attach_presale(s: Scenario, streams: Streams, arrivals: list[Arrival],
-                    days: list[dt.date]) -> None:
+def _presale(s: Scenario, streams: Streams, day: np.ndarray,
+             days: list[dt.date]) -> tuple[np.ndarray, np.ndarray]:
     """A share of the orders placed during a pre-sale's deposit period (定金)
     are paid in full, and ship, only when the customer pays the balance (尾款)
-    during the next balance period: ``presale`` and ``balance_at`` (hours)
-    tell when."""
+    during the next balance period: whether (``presale``) and when
+    (``balance_at``, hours), per order. ``day`` is each order's day index."""
     campaigns = list(s.demand.campaigns.values())
     deposits = [c for c in campaigns if c.kind == "presale_deposit"]
     balances = sorted((c for c in campaigns if c.kind == "presale_balance"), key=lambda c: c.start)
-    windows = []
+    n = day.size
+    window = np.full(n, -1)  # the first deposit window the order's day falls in
+    params = []
     for dep in deposits:
         bal = next((b for b in balances if b.start > dep.end), None)
-        if bal is not None:
-            lo = (bal.start - days[0]).days * 24.0
-            hi = min((bal.end - days[0]).days * 24.0 + 24.0, len(days) * 24.0)
-            windows.append((dep.start, dep.end, dep.presale, lo, hi))
-    rng = streams.rng("attributes:presale")
-    for a in arrivals:
-        a.attrs["presale"] = "no"
-        day = days[min(int(a.time // 24), len(days) - 1)]
-        for start, end, share, lo, hi in windows:
-            if start <= day <= end:
-                u, when = rng.random(), float(rng.uniform(lo, hi))  # two draws for every order
-                if u < share:
-                    a.attrs["presale"] = "yes"
-                    a.attrs["balance_at"] = when
-                break
+        if bal is None:
+            continue
+        lo = (bal.start - days[0]).days * 24.0
+        hi = min((bal.end - days[0]).days * 24.0 + 24.0, len(days) * 24.0)
+        first, last = (dep.start - days[0]).days, (dep.end - days[0]).days
+        inside = (window < 0) & (day >= first) & (day <= last)
+        window[inside] = len(params)
+        params.append((dep.presale, lo, hi))
+    presale = np.zeros(n, dtype=bool)
+    balance_at = np.zeros(n)
+    drawn = np.flatnonzero(window >= 0)
+    # Two draws for every order in a deposit window, in time order: whether,
+    # then when (the uniform as ``lo + (hi - lo) * u``).
+    r = streams.rng("attributes:presale").random(2 * drawn.size)
+    for k, (share, lo, hi) in enumerate(params):
+        mine = window[drawn] == k
+        presale[drawn[mine]] = r[0::2][mine] < share
+        balance_at[drawn[mine]] = lo + (hi - lo) * r[1::2][mine]
+    return presale, balance_at

@@ -1,13 +1,18 @@
 """Runs one case through its compiled steps, appending records as it goes.
 
-Cases are plain generator functions (SimPy processes). A live case is
-registered in ``Context.live`` and carries the step it is in (``node``,
-``enable``, ``tasks``), so that, at the horizon, the run reports that step
-as open instead of dropping it.
+A case is a plain generator function, driven without a SimPy ``Process``:
+each wait registers the generator's own ``send`` as the callback of the
+signal it waits on, then yields. SimPy's event loop then resumes the case
+directly, with no process object, no start and end events and no bound
+method per wait (at Double 11 volumes those were most of what a waiting
+case held in memory). A live case is registered in ``Context.live`` and
+carries the step it is in (``node``, ``enable``, ``tasks``), so that, at the
+horizon, the run reports that step as open instead of dropping it.
 """
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Callable, Generator
 
 import simpy
@@ -16,6 +21,7 @@ from rules.aftersales import AfterSales
 from sim.nodes import Node
 from sim.parking import Parking
 from sim.records import Row
+from sim.signals import drive, timeout
 from sim.staff import Task
 
 NAN = math.nan
@@ -72,7 +78,15 @@ class Context:
         """Begin a case of ``workflow`` now (nothing if it is disabled)."""
         nodes = self.flows.get(workflow)
         if nodes is not None:
-            self.env.process(run_case(self, self.new_case(workflow, attrs), nodes))
+            start_case(self, self.new_case(workflow, attrs), nodes)
+
+    def start_after(self, delay: float, workflow: str, attrs: dict | None = None) -> None:
+        """Begin a case of ``workflow`` ``delay`` hours from now (a parked
+        wait: the case, and its id, exist only from then on)."""
+        self.parking.timeout(delay).callbacks.append(partial(self._start_now, workflow, attrs))
+
+    def _start_now(self, workflow: str, attrs: dict | None, _signal: object) -> None:
+        self.start(workflow, attrs)
 
     def open_records(self) -> list[Row]:
         """Steps still in progress or waiting at the horizon."""
@@ -119,13 +133,19 @@ def task_rows(rep: int, cid: int, wf: str, activity: str, kind: str, role: str, 
     return rows
 
 
+def start_case(ctx: Context, case: Case, nodes: list[Node]) -> None:
+    """Run ``case`` now, up to its first wait."""
+    drive(run_case(ctx, case, nodes))
+
+
 def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
-    """A case from start to end, as one generator.
+    """A case from start to end, as one generator driven by ``signals.drive``.
 
     Branches push the step list they leave on an explicit stack instead of
     recursing, and plain work and waits run inline: every resume of a case
     then wakes one generator frame, not a chain of them (the hot path).
     """
+    resume = yield  # the generator's own ``send``: the callback of each wait
     env = ctx.env
     park = ctx.parking.timeout
     append = ctx.records.append
@@ -148,7 +168,8 @@ def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
             patience = node.patience() if node.patience is not None else None
             task = node.pool.submit(node.draw(), node.priority, patience)
             case.node, case.enable, case.tasks = node, enable, (task,)
-            yield task.done
+            task.done.callbacks.append(resume)
+            yield
             case.node = None
             if task.abandoned:  # the customer left unserved
                 append((rep, cid, wf, node.id, kind, node.role, "", enable, NAN, env.now,
@@ -164,7 +185,8 @@ def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
         elif kind == "wait":
             enable = env.now
             case.node, case.enable, case.tasks = node, enable, ()
-            yield park(node.draw())
+            park(node.draw()).callbacks.append(resume)
+            yield
             case.node = None
             append((rep, cid, wf, node.id, kind, node.role, "", enable, enable, env.now, "done",
                     node.priority))
@@ -184,29 +206,32 @@ def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
                 outcome = "forced"
             else:
                 outcome = "rejected" if rejected else "approved"
-            yield from _approval(ctx, case, node, outcome)
+            yield from _approval(ctx, case, node, outcome, resume)
             if outcome == "rejected":
                 rounds[i] = done + 1
                 i = node.rework
                 continue
         elif kind == "meeting":
-            yield from _meeting(ctx, case, node)
+            yield from _meeting(ctx, case, node, resume)
         elif kind == "contest":
-            yield from _contest(ctx, case, node)
+            yield from _contest(ctx, case, node, resume)
         elif kind == "scheduled":
-            yield from _scheduled(ctx, case, node)
+            yield from _scheduled(ctx, case, node, resume)
         i += 1
     t1 = env.now
     ctx.live.pop(cid, None)  # None: a case built by hand, never registered
     append((rep, cid, wf, "case_end", "case", "", "", t1, t1, t1, "ended" if ended else "done", 0))
+    del resume  # see ``signals.drive``: never return
+    yield
 
 
-def _approval(ctx: Context, case: Case, node: Node, outcome: str) -> Generator:
+def _approval(ctx: Context, case: Case, node: Node, outcome: str, resume: Callable) -> Generator:
     """The approver's review (no patience: approvals are internal work)."""
     enable = ctx.env.now
     task = node.pool.submit(node.draw(), node.priority)
     case.node, case.enable, case.tasks = node, enable, (task,)
-    yield task.done
+    task.done.callbacks.append(resume)
+    yield
     case.node = None
     ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, node.kind,
                                  node.role, task, enable, ctx.env.now, outcome, node.priority))
@@ -247,7 +272,7 @@ def _choose(ctx: Context, case: Case, node: Node) -> list[Node]:
     return sub
 
 
-def _meeting(ctx: Context, case: Case, node: Node) -> Generator:
+def _meeting(ctx: Context, case: Case, node: Node, resume: Callable) -> Generator:
     env = ctx.env
     enable = env.now
     tasks: list = []
@@ -257,9 +282,11 @@ def _meeting(ctx: Context, case: Case, node: Node) -> Generator:
         batch = [pool.acquire(HOLD_PRIORITY) for _ in range(n)]
         tasks.extend(batch)
         held.extend([pool] * n)
-        yield env.all_of([t.done for t in batch])
+        env.all_of([t.done for t in batch]).callbacks.append(resume)
+        yield
     start = env.now
-    yield env.timeout(node.draw())
+    timeout(env, node.draw()).callbacks.append(resume)
+    yield
     case.node = None
     for pool, task in zip(held, tasks):
         pool.release(task)
@@ -268,12 +295,13 @@ def _meeting(ctx: Context, case: Case, node: Node) -> Generator:
                         names, enable, start, env.now, "done", node.priority))
 
 
-def _contest(ctx: Context, case: Case, node: Node) -> Generator:
+def _contest(ctx: Context, case: Case, node: Node, resume: Callable) -> Generator:
     env = ctx.env
     enable = env.now
     tasks = node.pool.submit_distinct([node.draw() for _ in range(node.entrants)], node.priority)
     case.node, case.enable, case.tasks = node, enable, tuple(tasks)
-    yield env.all_of([t.done for t in tasks])
+    env.all_of([t.done for t in tasks]).callbacks.append(resume)
+    yield
     case.node = None
     for t in tasks:
         ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, "contest",
@@ -281,19 +309,21 @@ def _contest(ctx: Context, case: Case, node: Node) -> Generator:
     judged = env.now
     task = node.judge.submit(node.judge_draw(), node.priority)
     case.node, case.enable, case.tasks = node, judged, (task,)
-    yield task.done
+    task.done.callbacks.append(resume)
+    yield
     case.node = None
     ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, "contest",
                                  node.judge.role, task, judged, env.now, "selected",
                                  node.priority))
 
 
-def _scheduled(ctx: Context, case: Case, node: Node) -> Generator:
+def _scheduled(ctx: Context, case: Case, node: Node, resume: Callable) -> Generator:
     env = ctx.env
     now = env.now
     target = _moment(ctx, case, node, now)
     case.node, case.enable, case.tasks = node, now, ()
-    yield ctx.parking.timeout(max(0.0, target - now))
+    ctx.parking.timeout(max(0.0, target - now)).callbacks.append(resume)
+    yield
     case.node = None
     ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "scheduled", "", "",
                         now, now, env.now, "done", node.priority))

@@ -10,10 +10,11 @@ import simpy
 from rules.calendar import DayKinds
 from rules.scenario import Scenario
 from sim.demand import order_arrivals
-from sim.interpreter import HOLD_PRIORITY, Case, Context, run_case, task_rows
+from sim.interpreter import HOLD_PRIORITY, Case, Context, task_rows
 from sim.nodes import Node, compile_steps
 from sim.records import EventLog, LogBuilder
 from sim.shifts import MemberShifts, all_shifts, days_of
+from sim.signals import drive, timeout
 from sim.staff import StaffPool
 from sim.streams import Streams
 from sim.triggers import duty_times, trigger_times
@@ -81,10 +82,15 @@ def _compact(env: simpy.Environment, ctx: Context, log: LogBuilder) -> Generator
 
 def _launch(env: simpy.Environment, ctx: Context, workflow: str,
             arrivals: Iterable[tuple[float, dict]]) -> Generator:
+    """Start a case at each arrival (driven by ``signals.drive``)."""
+    resume = yield
     for t, attrs in arrivals:
         if t > env.now:
-            yield env.timeout(t - env.now)
+            timeout(env, t - env.now).callbacks.append(resume)
+            yield
         ctx.start(workflow, attrs)
+    del resume
+    yield
 
 
 def _start_demand(s: Scenario, env: simpy.Environment, ctx: Context, flows: dict[str, list[Node]],
@@ -94,23 +100,16 @@ def _start_demand(s: Scenario, env: simpy.Environment, ctx: Context, flows: dict
     if d is None or d.order_workflow not in flows:
         return 0
     arrivals = order_arrivals(s, streams, days)
-    env.process(_launch(env, ctx, d.order_workflow, ((a.time, a.attrs) for a in arrivals)))
+    drive(_launch(env, ctx, d.order_workflow, arrivals.pairs()))
     targets = {"exchange": d.exchange_workflow, "return": d.return_workflow}
 
     def request(case: Case) -> None:
         req = case.attrs.get("aftersales")
         if req is not None and targets[req["kind"]] in flows:
-            wid = targets[req["kind"]]
-            env.process(_later(env, ctx, wid, flows[wid], req))
+            ctx.start_after(req["lag"], targets[req["kind"]], req)
 
     ctx.hooks[(d.order_workflow, d.aftersales_from)] = request
     return len(arrivals)
-
-
-def _later(env: simpy.Environment, ctx: Context, workflow: str, nodes: list[Node],
-           attrs: dict) -> Generator:
-    yield ctx.parking.timeout(attrs["lag"])
-    yield from run_case(ctx, ctx.new_case(workflow, attrs), nodes)
 
 
 def _start_planned(s: Scenario, env: simpy.Environment, ctx: Context,
@@ -121,7 +120,7 @@ def _start_planned(s: Scenario, env: simpy.Environment, ctx: Context,
             continue
         times = trigger_times(trigger, s, kinds, streams.rng(f"trigger:{wid}"))
         if times:
-            env.process(_launch(env, ctx, wid, ((t, {}) for t in times)))
+            drive(_launch(env, ctx, wid, ((t, {}) for t in times)))
 
 
 def _start_duties(s: Scenario, env: simpy.Environment, ctx: Context, pools: dict[str, StaffPool],

@@ -19,6 +19,8 @@ from typing import Generator
 import simpy
 from simpy.core import NORMAL
 
+from sim.signals import Signal, timeout
+
 
 class Parking:
     """Timeouts for one environment, long ones bucketed by ``width`` hours."""
@@ -30,13 +32,15 @@ class Parking:
         self.width = width
         #: Buckets with a smaller index are already in SimPy's heap.
         self.released = 2
-        self.buckets: dict[int, list[tuple[float, simpy.Event]]] = {}
+        #: Per hour: due time, signal, due time, signal, ... (a flat list:
+        #: no tuple per wait).
+        self.buckets: dict[int, list] = {}
         #: Set while nothing is parked: the releaser sleeps on it instead of
         #: waking every hour (a run that parks nothing pays nothing).
         self._idle: simpy.Event | None = None
         env.process(self._release())
 
-    def timeout(self, delay: float) -> simpy.Event:
+    def timeout(self, delay: float) -> Signal:
         """An event that fires ``delay`` hours from now (like ``env.timeout``)."""
         env = self.env
         if delay < 0:
@@ -49,12 +53,13 @@ class Parking:
         t = env.now + delay
         k = int(t // self.width)
         if k < self.released:
-            return env.timeout(delay)
-        event = simpy.Event(env)
+            return timeout(env, delay)
+        event = Signal(env)
         bucket = self.buckets.get(k)
         if bucket is None:
             self.buckets[k] = bucket = []
-        bucket.append((t, event))
+        bucket.append(t)
+        bucket.append(event)
         if self._idle is not None:
             self._idle.succeed()
             self._idle = None
@@ -62,7 +67,7 @@ class Parking:
 
     def pending(self) -> int:
         """Parked waits not yet handed to SimPy."""
-        return sum(len(b) for b in self.buckets.values())
+        return sum(len(b) for b in self.buckets.values()) // 2
 
     def _release(self) -> Generator:
         env, width, buckets = self.env, self.width, self.buckets
@@ -80,8 +85,8 @@ class Parking:
             if bucket is None:
                 continue
             now = env.now
-            for t, event in bucket:
-                # What Timeout.__init__ does: a successful event due later.
-                event._ok = True
+            pairs = iter(bucket)
+            for t, event in zip(pairs, pairs):
+                # What a timeout is: a successful signal due later.
                 event._value = None
                 env.schedule(event, NORMAL, t - now)

@@ -21,6 +21,7 @@ from typing import Generator, Sequence
 import simpy
 
 from sim.shifts import MemberShifts
+from sim.signals import Signal, timeout
 from sim.waiting import WaitingLine
 
 INF = math.inf
@@ -95,13 +96,13 @@ class Task:
         #: What the caller waits on. For work that starts at once it is the
         #: completion timer itself (one event instead of two); otherwise an
         #: event fired at completion (set by the pool after enqueueing).
-        self.done: simpy.Event | None = env.event() if work is None else None
+        self.done: Signal | None = Signal(env) if work is None else None
         self.member: Member | None = None
         self.start = math.nan
         self.end = math.nan
         #: The completion timer in force; a preempted task's old timer is
         #: stale and ignored when it fires.
-        self.timer: simpy.Event | None = None
+        self.timer: Signal | None = None
         self.resumed = math.nan
         self.abandoned = False
         #: Members already taken by sibling tasks that must go to different
@@ -112,11 +113,11 @@ class Task:
         self.stretches: list[tuple[str, float, float]] | None = None
 
     # Bound methods as SimPy callbacks: cheaper than a closure per task.
-    def on_timer(self, timer: simpy.Event) -> None:
+    def on_timer(self, timer: Signal) -> None:
         if self.timer is timer:
             self.pool._complete(self, timer)
 
-    def on_patience(self, _timer: simpy.Event) -> None:
+    def on_patience(self, _timer: Signal) -> None:
         self.pool._abandon(self)
 
 
@@ -148,9 +149,9 @@ class StaffPool:
         (``task.abandoned`` is then True and ``task.member`` None)."""
         task = self._enqueue(Task(self, self.env, work, priority, self._next()))
         if task.done is None:
-            task.done = self.env.event()
+            task.done = Signal(self.env)
         if patience is not None and task.member is None:
-            self.env.timeout(patience).callbacks.append(task.on_patience)
+            timeout(self.env, patience).callbacks.append(task.on_patience)
         return task
 
     def _abandon(self, task: Task) -> None:
@@ -195,7 +196,7 @@ class StaffPool:
         self._dispatch()
         for task in tasks:
             if task.done is None:
-                task.done = self.env.event()
+                task.done = Signal(self.env)
         return tasks
 
     def _free_slot(self, member: Member) -> None:
@@ -259,12 +260,12 @@ class StaffPool:
         task.resumed = now
         end = member.finish_time(now, task.work, self.pause)
         if end < INF:
-            timer = task.timer = self.env.timeout(end - now)
+            timer = task.timer = timeout(self.env, end - now)
             timer.callbacks.append(task.on_timer)
             if task.done is None and not self.preemptive:
                 task.done = timer  # our callback runs first, then the caller's
 
-    def _complete(self, task: Task, timer: simpy.Event) -> None:
+    def _complete(self, task: Task, timer: Signal) -> None:
         member = task.member
         self._free_slot(member)
         member.running.remove(task)

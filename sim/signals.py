@@ -1,0 +1,82 @@
+"""Lean SimPy events for the engine's hot path.
+
+SimPy's ``Event`` keeps its attributes in a per-instance dict (in CPython
+3.11 a second allocation beside the object), and a case run as a SimPy
+``Process`` costs a process object, an ``Initialize`` event, a termination
+event and a bound method per wait. At Double 11 volumes those objects are
+most of what a case holds while it waits for hours or days, and every one
+is a cache miss when it wakes. A ``Signal`` is the same event in one
+slotted object: SimPy's environment, processes and conditions use it as
+they use their own events (they read only ``env``, ``callbacks``, ``_ok``
+and ``_value``).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Generator
+
+import simpy
+from simpy.core import NORMAL
+from simpy.events import PENDING
+
+
+class Signal:
+    """An event: pending until ``succeed``, processed when SimPy has run its
+    ``callbacks`` (each called with the signal)."""
+    __slots__ = ("env", "callbacks", "_ok", "_value")
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.callbacks: list[Callable[[Any], None]] | None = []
+        self._ok = True
+        self._value: Any = PENDING
+
+    @property
+    def triggered(self) -> bool:
+        return self._value is not PENDING
+
+    @property
+    def processed(self) -> bool:
+        return self.callbacks is None
+
+    @property
+    def ok(self) -> bool:
+        return self._ok
+
+    @property
+    def value(self) -> Any:
+        if self._value is PENDING:
+            raise AttributeError(f"Value of {self} is not yet available")
+        return self._value
+
+    def succeed(self, value: Any = None) -> "Signal":
+        if self._value is not PENDING:
+            raise RuntimeError(f"{self} has already been triggered")
+        self._value = value
+        self.env.schedule(self)
+        return self
+
+    def __repr__(self) -> str:
+        return f"<Signal at {id(self):#x}>"
+
+
+def timeout(env: simpy.Environment, delay: float) -> Signal:
+    """A signal that fires ``delay`` hours from now (``env.timeout``'s twin)."""
+    if delay < 0:
+        raise ValueError(f"Negative delay {delay}")
+    signal = Signal(env)
+    signal._value = None
+    env.schedule(signal, NORMAL, delay)
+    return signal
+
+
+def drive(gen: Generator) -> None:
+    """Run a generator that waits on signals without a SimPy ``Process``.
+
+    The generator's first ``yield`` receives its own ``send``; from then on
+    it waits by appending that to a signal's callbacks and yielding, so SimPy
+    resumes it directly. It must never return (the ``StopIteration`` would
+    surface in SimPy's event loop): it ends on a final bare ``yield`` after
+    dropping its ``send``, and is freed once nothing waits on it.
+    """
+    next(gen)
+    gen.send(gen.send)
