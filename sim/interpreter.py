@@ -35,7 +35,8 @@ Hook = Callable[["Case"], None]
 
 class Case:
     """A case in flight. ``node`` is the step it is in (None between steps),
-    enabled at ``enable``, with the staff ``tasks`` it waits on."""
+    enabled at ``enable``, with the staff ``tasks`` it waits on (one Task
+    for a work step: no tuple held while it waits in line)."""
     __slots__ = ("id", "workflow", "attrs", "node", "enable", "tasks")
 
     def __init__(self, case_id: int, workflow: str, attrs: dict) -> None:
@@ -44,7 +45,7 @@ class Case:
         self.attrs = attrs
         self.node = None
         self.enable = NAN
-        self.tasks: tuple | list = ()
+        self.tasks: Task | tuple | list = ()
 
 
 class Context:
@@ -59,6 +60,10 @@ class Context:
         self.aftersales = aftersales
         self.working_day = working_day
         self.records: list[Row] = []
+        # Bound once and shared: a case that keeps them in its frame then
+        # holds no bound-method objects of its own while it waits.
+        self.park = self.parking.timeout
+        self.append = self.records.append
         #: Cases started and not yet ended, by id. A step in progress lives
         #: on its case (set and cleared without touching this dict), so the
         #: hot path pays one insertion and one deletion per case, not per step.
@@ -96,6 +101,8 @@ class Context:
             node, enable, tasks = case.node, case.enable, case.tasks
             if node is None:
                 continue
+            if isinstance(tasks, Task):
+                tasks = (tasks,)
             if tasks and tasks[0].work is not None:  # staff work: one record per task
                 # Several tasks are a contest's entrants or a duty each member
                 # does: those already finished are reported as when the step ends.
@@ -147,18 +154,20 @@ def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
     """
     resume = yield  # the generator's own ``send``: the callback of each wait
     env = ctx.env
-    park = ctx.parking.timeout
-    append = ctx.records.append
+    park = ctx.park
+    append = ctx.append
     rep, cid, wf = ctx.replication, case.id, case.workflow
     t0 = env.now
     append((rep, cid, wf, "case_start", "case", "", "", t0, t0, t0, "done", 0))
-    stack: list[tuple[list[Node], int, dict | None]] = []
+    # The step lists left for a branch, as linked tuples (nodes, i, rounds,
+    # outer): nothing is allocated for it while the case waits outside one.
+    stack: tuple | None = None
     i, rounds, ended = 0, None, False
     while True:
         if i >= len(nodes):
-            if not stack:
+            if stack is None:
                 break
-            nodes, i, rounds = stack.pop()
+            nodes, i, rounds, stack = stack
             i += 1  # past the branch step that was left
             continue
         node = nodes[i]
@@ -167,7 +176,7 @@ def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
             enable = env.now
             patience = node.patience() if node.patience is not None else None
             task = node.pool.submit(node.draw(), node.priority, patience)
-            case.node, case.enable, case.tasks = node, enable, (task,)
+            case.node, case.enable, case.tasks = node, enable, task
             task.done.callbacks.append(resume)
             yield
             case.node = None
@@ -195,7 +204,7 @@ def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
                 ended = True
                 break
         elif kind == "branch":
-            stack.append((nodes, i, rounds))
+            stack = (nodes, i, rounds, stack)
             nodes, i, rounds = _choose(ctx, case, node), 0, None
             continue
         elif kind == "approval":
@@ -229,7 +238,7 @@ def _approval(ctx: Context, case: Case, node: Node, outcome: str, resume: Callab
     """The approver's review (no patience: approvals are internal work)."""
     enable = ctx.env.now
     task = node.pool.submit(node.draw(), node.priority)
-    case.node, case.enable, case.tasks = node, enable, (task,)
+    case.node, case.enable, case.tasks = node, enable, task
     task.done.callbacks.append(resume)
     yield
     case.node = None
@@ -308,7 +317,7 @@ def _contest(ctx: Context, case: Case, node: Node, resume: Callable) -> Generato
                                      node.role, t, enable, t.end, "entry", node.priority))
     judged = env.now
     task = node.judge.submit(node.judge_draw(), node.priority)
-    case.node, case.enable, case.tasks = node, judged, (task,)
+    case.node, case.enable, case.tasks = node, judged, task
     task.done.callbacks.append(resume)
     yield
     case.node = None

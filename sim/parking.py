@@ -14,6 +14,7 @@ Events that end at the same moment keep the order in which they were parked.
 """
 from __future__ import annotations
 
+from array import array
 from typing import Generator
 
 import simpy
@@ -32,9 +33,9 @@ class Parking:
         self.width = width
         #: Buckets with a smaller index are already in SimPy's heap.
         self.released = 2
-        #: Per hour: due time, signal, due time, signal, ... (a flat list:
-        #: no tuple per wait).
-        self.buckets: dict[int, list] = {}
+        #: Per hour: the due times (raw doubles) and the signals, in the
+        #: order parked; no tuple or float object per wait.
+        self.buckets: dict[int, tuple[array, list[Signal]]] = {}
         #: Set while nothing is parked: the releaser sleeps on it instead of
         #: waking every hour (a run that parks nothing pays nothing).
         self._idle: simpy.Event | None = None
@@ -57,9 +58,9 @@ class Parking:
         event = Signal(env)
         bucket = self.buckets.get(k)
         if bucket is None:
-            self.buckets[k] = bucket = []
-        bucket.append(t)
-        bucket.append(event)
+            self.buckets[k] = bucket = (array("d"), [])
+        bucket[0].append(t)
+        bucket[1].append(event)
         if self._idle is not None:
             self._idle.succeed()
             self._idle = None
@@ -67,7 +68,7 @@ class Parking:
 
     def pending(self) -> int:
         """Parked waits not yet handed to SimPy."""
-        return sum(len(b) for b in self.buckets.values()) // 2
+        return sum(len(b[1]) for b in self.buckets.values())
 
     def _release(self) -> Generator:
         env, width, buckets = self.env, self.width, self.buckets
@@ -85,8 +86,7 @@ class Parking:
             if bucket is None:
                 continue
             now = env.now
-            pairs = iter(bucket)
-            for t, event in zip(pairs, pairs):
+            for t, event in zip(*bucket):
                 # What a timeout is: a successful signal due later.
                 event._value = None
                 env.schedule(event, NORMAL, t - now)
