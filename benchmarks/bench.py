@@ -320,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scale-only", action="store_true",
                    help="only the volume scaling (part 3), printed as its table rows")
     p.add_argument("--markdown", type=Path, help="also write the report to this file")
+    p.add_argument("--rounds", type=int, default=5,
+                   help="fresh runs per volume in the scaling part, best taken (default 5)")
     p.add_argument("--memory-child", choices=("rss", "tracemalloc"), help=argparse.SUPPRESS)
     p.add_argument("--scale-child", nargs=2, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -331,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.scale_only:
         factors = (1, 4) if args.quick else (1, 4, 10)
-        runs = 1 if args.quick else 3
+        runs = 1 if args.quick else args.rounds
         scale = bench_scale(factors, False, runs) + bench_scale(factors, True, runs)
         print("\n".join(scale_lines(scale)))
         return 0
@@ -345,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     mem = memory()
     print("scaling ...", file=sys.stderr)
     factors = (1, 4) if args.quick else (1, 4, 10)
-    runs = 1 if args.quick else 3
+    runs = 1 if args.quick else args.rounds
     scale = bench_scale(factors, False, runs) + bench_scale(factors, True, runs)
     print("profile ...", file=sys.stderr)
     prof = profile(s)
