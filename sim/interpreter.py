@@ -88,7 +88,7 @@ class Context:
     def start_after(self, delay: float, workflow: str, attrs: dict | None = None) -> None:
         """Begin a case of ``workflow`` ``delay`` hours from now (a parked
         wait: the case, and its id, exist only from then on)."""
-        self.parking.timeout(delay).callbacks.append(partial(self._start_now, workflow, attrs))
+        self.parking.timeout(delay, partial(self._start_now, workflow, attrs))
 
     def _start_now(self, workflow: str, attrs: dict | None, _signal: object) -> None:
         self.start(workflow, attrs)
@@ -175,9 +175,8 @@ def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
         if kind == "work":
             enable = env.now
             patience = node.patience() if node.patience is not None else None
-            task = node.pool.submit(node.draw(), node.priority, patience)
+            task = node.pool.submit(node.draw(), node.priority, patience, resume)
             case.node, case.enable, case.tasks = node, enable, task
-            task.done.callbacks.append(resume)
             yield
             case.node = None
             if task.abandoned:  # the customer left unserved
@@ -194,7 +193,7 @@ def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
         elif kind == "wait":
             enable = env.now
             case.node, case.enable, case.tasks = node, enable, ()
-            park(node.draw()).callbacks.append(resume)
+            park(node.draw(), resume)
             yield
             case.node = None
             append((rep, cid, wf, node.id, kind, node.role, "", enable, enable, env.now, "done",
@@ -237,9 +236,8 @@ def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
 def _approval(ctx: Context, case: Case, node: Node, outcome: str, resume: Callable) -> Generator:
     """The approver's review (no patience: approvals are internal work)."""
     enable = ctx.env.now
-    task = node.pool.submit(node.draw(), node.priority)
+    task = node.pool.submit(node.draw(), node.priority, None, resume)
     case.node, case.enable, case.tasks = node, enable, task
-    task.done.callbacks.append(resume)
     yield
     case.node = None
     ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, node.kind,
@@ -294,7 +292,7 @@ def _meeting(ctx: Context, case: Case, node: Node, resume: Callable) -> Generato
         env.all_of([t.done for t in batch]).callbacks.append(resume)
         yield
     start = env.now
-    timeout(env, node.draw()).callbacks.append(resume)
+    timeout(env, node.draw(), resume)
     yield
     case.node = None
     for pool, task in zip(held, tasks):
@@ -316,9 +314,8 @@ def _contest(ctx: Context, case: Case, node: Node, resume: Callable) -> Generato
         ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, "contest",
                                      node.role, t, enable, t.end, "entry", node.priority))
     judged = env.now
-    task = node.judge.submit(node.judge_draw(), node.priority)
+    task = node.judge.submit(node.judge_draw(), node.priority, None, resume)
     case.node, case.enable, case.tasks = node, judged, task
-    task.done.callbacks.append(resume)
     yield
     case.node = None
     ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, "contest",
@@ -331,7 +328,7 @@ def _scheduled(ctx: Context, case: Case, node: Node, resume: Callable) -> Genera
     now = env.now
     target = _moment(ctx, case, node, now)
     case.node, case.enable, case.tasks = node, now, ()
-    ctx.parking.timeout(max(0.0, target - now)).callbacks.append(resume)
+    ctx.parking.timeout(max(0.0, target - now), resume)
     yield
     case.node = None
     ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "scheduled", "", "",

@@ -92,7 +92,7 @@ def _launch(env: simpy.Environment, ctx: Context, workflow: str,
     resume = yield
     for t, attrs in arrivals:
         if t > env.now:
-            timeout(env, t - env.now).callbacks.append(resume)
+            timeout(env, t - env.now, resume)
             yield
         ctx.start(workflow, attrs)
     del resume

@@ -15,7 +15,7 @@ Events that end at the same moment keep the order in which they were parked.
 from __future__ import annotations
 
 from array import array
-from typing import Generator
+from typing import Any, Callable, Generator
 
 import simpy
 from simpy.core import NORMAL
@@ -41,8 +41,9 @@ class Parking:
         self._idle: simpy.Event | None = None
         env.process(self._release())
 
-    def timeout(self, delay: float) -> Signal:
-        """An event that fires ``delay`` hours from now (like ``env.timeout``)."""
+    def timeout(self, delay: float, callback: Callable[[Any], object] | None = None) -> Signal:
+        """An event that fires ``delay`` hours from now (like ``env.timeout``),
+        with its one ``callback`` if given (see ``signals.timeout``)."""
         env = self.env
         if delay < 0:
             raise ValueError(f"Negative delay {delay}")
@@ -54,8 +55,10 @@ class Parking:
         t = env.now + delay
         k = int(t // self.width)
         if k < self.released:
-            return timeout(env, delay)
+            return timeout(env, delay, callback)
         event = Signal(env)
+        if callback is not None:
+            event.callbacks = (callback,)
         bucket = self.buckets.get(k)
         if bucket is None:
             self.buckets[k] = bucket = (array("d"), [])

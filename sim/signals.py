@@ -26,7 +26,7 @@ class Signal:
 
     def __init__(self, env: simpy.Environment) -> None:
         self.env = env
-        self.callbacks: list[Callable[[Any], None]] | None = []
+        self.callbacks: list | tuple | None = []
         self._ok = True
         self._value: Any = PENDING
 
@@ -59,11 +59,17 @@ class Signal:
         return f"<Signal at {id(self):#x}>"
 
 
-def timeout(env: simpy.Environment, delay: float) -> Signal:
-    """A signal that fires ``delay`` hours from now (``env.timeout``'s twin)."""
+def timeout(env: simpy.Environment, delay: float,
+            callback: Callable[[Any], object] | None = None) -> Signal:
+    """A signal that fires ``delay`` hours from now (``env.timeout``'s twin).
+
+    Given its one ``callback`` up front, its callbacks are a tuple, not a
+    list: one small object less per wait, and nothing can be added."""
     if delay < 0:
         raise ValueError(f"Negative delay {delay}")
     signal = Signal(env)
+    if callback is not None:
+        signal.callbacks = (callback,)
     signal._value = None
     env.schedule(signal, NORMAL, delay)
     return signal

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from typing import Generator, Sequence
+from typing import Callable, Generator, Sequence
 
 import simpy
 
@@ -84,8 +84,8 @@ def _by_index(member: Member) -> int:
 class Task:
     """A request for one member: ``work`` hours, or a hold (``work`` None)
     released by the caller (meetings)."""
-    __slots__ = ("pool", "work", "priority", "seq", "done", "member", "start", "end", "timer",
-                 "resumed", "abandoned", "distinct", "stretches")
+    __slots__ = ("pool", "work", "priority", "seq", "done", "waiter", "member", "start", "end",
+                 "timer", "resumed", "abandoned", "distinct", "stretches")
 
     def __init__(self, pool: "StaffPool", env: simpy.Environment, work: float | None,
                  priority: int, seq: int) -> None:
@@ -97,6 +97,9 @@ class Task:
         #: completion timer itself (one event instead of two); otherwise an
         #: event fired at completion (set by the pool after enqueueing).
         self.done: Signal | None = Signal(env) if work is None else None
+        #: Called with the task when it is done or abandoned, in place of
+        #: ``done`` (a case's own resume: no event of its own, see submit).
+        self.waiter: Callable[[Task], object] | None = None
         self.member: Member | None = None
         self.start = math.nan
         self.end = math.nan
@@ -143,22 +146,33 @@ class StaffPool:
         if boundaries:
             env.process(self._shift_boundaries(boundaries))
 
-    def submit(self, work: float, priority: int, patience: float | None = None) -> Task:
+    def submit(self, work: float, priority: int, patience: float | None = None,
+               waiter: Callable[[Task], object] | None = None) -> Task:
         """Ask for ``work`` hours of one member's time; ``task.done`` fires at
         the end, or after ``patience`` hours if nobody has started it by then
-        (``task.abandoned`` is then True and ``task.member`` None)."""
-        task = self._enqueue(Task(self, self.env, work, priority, self._next()))
-        if task.done is None:
+        (``task.abandoned`` is then True and ``task.member`` None).
+
+        With a ``waiter``, there is no ``done``: the pool calls
+        ``waiter(task)`` at that moment instead, once its own bookkeeping
+        (and the hand-over of the freed member) is over. That saves an event
+        per task that had to wait in line."""
+        task = Task(self, self.env, work, priority, self._next())
+        task.waiter = waiter
+        self._enqueue(task)
+        if task.done is None and waiter is None:
             task.done = Signal(self.env)
         if patience is not None and task.member is None:
-            timeout(self.env, patience).callbacks.append(task.on_patience)
+            timeout(self.env, patience, task.on_patience)
         return task
 
     def _abandon(self, task: Task) -> None:
         if task.member is None and not task.abandoned:
             task.abandoned = True  # left in line; _dispatch skips it
             task.end = self.env.now
-            task.done.succeed(None)
+            if task.waiter is None:
+                task.done.succeed(None)
+            else:
+                self._wake(task)
 
     def acquire(self, priority: int) -> Task:
         """Ask for a member to hold; ``task.done`` fires when one is assigned."""
@@ -260,9 +274,9 @@ class StaffPool:
         task.resumed = now
         end = member.finish_time(now, task.work, self.pause)
         if end < INF:
-            timer = task.timer = timeout(self.env, end - now)
-            timer.callbacks.append(task.on_timer)
-            if task.done is None and not self.preemptive:
+            timer = task.timer = timeout(self.env, end - now, task.on_timer)
+            if task.done is None and task.waiter is None and not self.preemptive:
+                timer.callbacks = [task.on_timer]  # the caller appends its own
                 task.done = timer  # our callback runs first, then the caller's
 
     def _complete(self, task: Task, timer: Signal) -> None:
@@ -270,10 +284,20 @@ class StaffPool:
         self._free_slot(member)
         member.running.remove(task)
         task.end = self.env.now
-        if task.done is not timer:
+        if task.waiter is None and task.done is not timer:
             task.done.succeed(member)
         if self.queue.size:
             self._dispatch()
+        if task.waiter is not None:
+            self._wake(task)
+
+    @staticmethod
+    def _wake(task: Task) -> None:
+        # Dropped before the call: a task kept by its case's frame must not
+        # keep that case's generator alive (a cycle the run's paused GC
+        # would not collect).
+        waiter, task.waiter = task.waiter, None
+        waiter(task)
 
     def _preempt_waiting(self) -> None:
         """Let the most urgent waiting tasks interrupt less urgent running

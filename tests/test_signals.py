@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from types import GeneratorType
 
 import pytest
 import simpy
@@ -129,3 +130,35 @@ def test_arrivals_are_built_lazily_and_the_same_each_time() -> None:
     back = [a["aftersales"] for _, a in first if "aftersales" in a]
     assert len(back) == int((arrivals.aftersales.mix >= 0).sum()) > 0
     assert all(set(r) == {"kind", "fault", "resalable", "trade_status", "lag"} for r in back)
+
+
+def test_a_run_leaves_no_case_generator_behind_but_the_open_ones() -> None:
+    """Cases wait without processes, in cycles of their own (a generator that
+    holds its own ``send``) that the run's paused collector never sees: every
+    generator of a finished case must be freed by reference counting."""
+    import datetime as dt
+
+    from rules.loader import load_scenario
+    from rules.scenario import Horizon
+    from sim.model import simulate
+    from sim.staff import Task
+
+    s = load_scenario("scenarios/double11.yaml")
+    s = s.model_copy(update={"horizon": Horizon(start=dt.date(2026, 11, 8),
+                                                end=dt.date(2026, 11, 14))})
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        gc.collect()
+        log = simulate(s, 0)
+        objects = gc.get_objects()
+        gens = sum(1 for o in objects if type(o) is GeneratorType and o.__name__ == "run_case")
+        waiting = sum(1 for o in objects if type(o) is Task and o.waiter is not None)
+    finally:
+        if was:
+            gc.enable()
+    c = log.columns
+    open_cases = set(c["case_id"][(c["outcome"] == "open") & (c["workflow"] != "duty")].tolist())
+    assert len(open_cases) > 100
+    assert gens == len(open_cases)
+    assert waiting <= len(open_cases)
