@@ -96,8 +96,13 @@ class Arrivals:
         n = self.n
         for start in range(0, self.times.size, CHUNK):
             idx = self.order[start:start + CHUNK]
+            times = self.times[start:start + CHUNK].tolist()
+            if not n:  # no orders at all: every arrival is a lost chat
+                for t in times:
+                    yield t, {"contact": "chat_only", "review_followup": "no"}
+                continue
             j = np.minimum(idx, n - 1)  # lost chats read order 0's values, unused
-            rows = zip(self.times[start:start + CHUNK].tolist(), idx.tolist(),
+            rows = zip(times, idx.tolist(),
                        self.chat[j].tolist(), self.review[j].tolist(),
                        self.aftersales.mix[j].tolist(), self.presale[j].tolist(),
                        self.balance_at[j].tolist())

@@ -1,8 +1,8 @@
 """Runs one case through its compiled steps, appending records as it goes.
 
 A case is a plain generator function, driven without a SimPy ``Process``:
-each wait registers the generator's own ``send`` as the callback of the
-signal it waits on, then yields. SimPy's event loop then resumes the case
+each wait hands the generator's own ``send`` on as the callback of the
+signal it waits on (or as its staff task's ``waiter``), then yields. SimPy's event loop then resumes the case
 directly, with no process object, no start and end events and no bound
 method per wait (at Double 11 volumes those were most of what a waiting
 case held in memory). A live case is registered in ``Context.live`` and
@@ -21,7 +21,7 @@ from rules.aftersales import AfterSales
 from sim.nodes import Node
 from sim.parking import Parking
 from sim.records import Row
-from sim.signals import drive, timeout
+from sim.signals import drive, soon, timeout
 from sim.staff import Task
 
 NAN = math.nan
@@ -80,7 +80,8 @@ class Context:
         return case
 
     def start(self, workflow: str, attrs: dict | None = None) -> None:
-        """Begin a case of ``workflow`` now (nothing if it is disabled)."""
+        """Begin a case of ``workflow`` now, running it up to its first wait
+        before returning (nothing if the workflow is disabled)."""
         nodes = self.flows.get(workflow)
         if nodes is not None:
             start_case(self, self.new_case(workflow, attrs), nodes)
@@ -89,6 +90,13 @@ class Context:
         """Begin a case of ``workflow`` ``delay`` hours from now (a parked
         wait: the case, and its id, exist only from then on)."""
         self.parking.timeout(delay, partial(self._start_now, workflow, attrs))
+
+    def start_soon(self, workflow: str, attrs: dict | None = None) -> None:
+        """Begin a case of ``workflow`` at this moment, once the case that
+        asks has gone on to its next wait (as a SimPy process would start):
+        a case started by a milestone then queues behind its parent's next
+        task at the same instant, not ahead of it."""
+        soon(self.env, partial(self._start_now, workflow, attrs))
 
     def _start_now(self, workflow: str, attrs: dict | None, _signal: object) -> None:
         self.start(workflow, attrs)
@@ -252,7 +260,7 @@ def _milestone(ctx: Context, case: Case, node: Node) -> bool:
     if hook is not None:
         hook(case)
     if node.starts is not None:
-        ctx.start(node.starts)
+        ctx.start_soon(node.starts)
     return bool(node.end_case)
 
 

@@ -14,7 +14,7 @@ from sim.interpreter import HOLD_PRIORITY, Case, Context, task_rows
 from sim.nodes import Node, compile_steps
 from sim.records import EventLog, LogBuilder
 from sim.shifts import MemberShifts, all_shifts, days_of
-from sim.signals import drive, timeout
+from sim.signals import drive, soon, timeout
 from sim.staff import StaffPool
 from sim.streams import Streams
 from sim.triggers import duty_times, trigger_times
@@ -90,6 +90,10 @@ def _launch(env: simpy.Environment, ctx: Context, workflow: str,
             arrivals: Iterable[tuple[float, dict]]) -> Generator:
     """Start a case at each arrival (driven by ``signals.drive``)."""
     resume = yield
+    # Begin inside the run, as a SimPy process would (after the set-up:
+    # pools on duty, hooks in place), even for an arrival at time 0.
+    soon(env, resume)
+    yield
     for t, attrs in arrivals:
         if t > env.now:
             timeout(env, t - env.now, resume)

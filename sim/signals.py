@@ -8,14 +8,16 @@ most of what a case holds while it waits for hours or days, and every one
 is a cache miss when it wakes. A ``Signal`` is the same event in one
 slotted object: SimPy's environment, processes and conditions use it as
 they use their own events (they read only ``env``, ``callbacks``, ``_ok``
-and ``_value``).
+and ``_value``). It can only succeed (no ``fail``, ``trigger`` or ``&``/``|``).
+A signal made with its one callback (``timeout(..., callback)``, ``soon``)
+keeps it in a tuple: nothing else may wait on it, a Process included.
 """
 from __future__ import annotations
 
 from typing import Any, Callable, Generator
 
 import simpy
-from simpy.core import NORMAL
+from simpy.core import NORMAL, URGENT
 from simpy.events import PENDING
 
 
@@ -75,12 +77,22 @@ def timeout(env: simpy.Environment, delay: float,
     return signal
 
 
+def soon(env: simpy.Environment, callback: Callable[[Any], object]) -> Signal:
+    """A signal that fires at this moment, ahead of the moment's ordinary
+    events, as SimPy starts a new process (its ``Initialize``)."""
+    signal = Signal(env)
+    signal.callbacks = (callback,)
+    signal._value = None
+    env.schedule(signal, URGENT)
+    return signal
+
+
 def drive(gen: Generator) -> None:
     """Run a generator that waits on signals without a SimPy ``Process``.
 
     The generator's first ``yield`` receives its own ``send``; from then on
-    it waits by appending that to a signal's callbacks and yielding, so SimPy
-    resumes it directly. It must never return (the ``StopIteration`` would
+    it waits by handing that on as the callback of a signal (or as a staff
+    task's ``waiter``) and yielding, so SimPy resumes it directly. It must never return (the ``StopIteration`` would
     surface in SimPy's event loop): it ends on a final bare ``yield`` after
     dropping its ``send``, and is freed once nothing waits on it.
     """

@@ -93,9 +93,10 @@ class Task:
         self.work = work
         self.priority = priority
         self.seq = seq
-        #: What the caller waits on. For work that starts at once it is the
-        #: completion timer itself (one event instead of two); otherwise an
-        #: event fired at completion (set by the pool after enqueueing).
+        #: What the caller waits on, unless it gave a ``waiter`` (then None
+        #: for good). For work that starts at once it is the completion
+        #: timer itself (one event instead of two); otherwise an event fired
+        #: at completion (set by the pool after enqueueing).
         self.done: Signal | None = Signal(env) if work is None else None
         #: Called with the task when it is done or abandoned, in place of
         #: ``done`` (a case's own resume: no event of its own, see submit).

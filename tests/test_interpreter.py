@@ -175,6 +175,28 @@ def test_a_milestone_starts_a_case_of_another_workflow() -> None:
     assert not [r for r in simulate(off).records() if r.workflow == "v"]
 
 
+def test_a_started_case_queues_behind_its_parents_next_step() -> None:
+    """A case started at a milestone begins once its parent has gone on to
+    its next wait (as a new SimPy process would): with one member, the
+    parent's next task, asked for at the same instant, is served first."""
+    s = scenario([
+        {"id": "shoot", "kind": "work", "role": "r", "duration": fixed(2)},
+        {"id": "handed_on", "kind": "milestone"},
+        {"id": "tidy_up", "kind": "work", "role": "r", "duration": fixed(1)},
+    ], headcount=1)
+    w = s.workflows["w"]
+    steps = list(w.steps)
+    steps[1] = steps[1].model_copy(update={"starts": "v"})
+    w = w.model_copy(update={"steps": tuple(steps)})
+    v = w.model_copy(update={"trigger": w.trigger.model_copy(update={"kind": "none"}),
+                             "steps": (w.steps[0].model_copy(update={"id": "template"}),)})
+    s = s.model_copy(update={"workflows": {"w": w, "v": v}})
+    assert list(check_scenario(s)) == []
+    log = {r.activity: r for r in simulate(s).records() if r.workflow in ("w", "v")}
+    assert (log["tidy_up"].start_time, log["tidy_up"].end_time) == (12.0, 13.0)
+    assert (log["template"].enable_time, log["template"].start_time) == (12.0, 13.0)
+
+
 def test_every_cycle_of_starts_is_reported_once() -> None:
     s = scenario([{"id": "go", "kind": "milestone"}])
     w = s.workflows["w"]

@@ -162,3 +162,28 @@ def test_a_run_leaves_no_case_generator_behind_but_the_open_ones() -> None:
     assert len(open_cases) > 100
     assert gens == len(open_cases)
     assert waiting <= len(open_cases)
+
+
+def test_a_day_without_orders_still_has_its_lost_chats() -> None:
+    import datetime as dt
+
+    from rules.loader import load_scenario
+    from rules.scenario import Horizon
+    from sim.demand import order_arrivals
+    from sim.model import simulate
+    from sim.shifts import days_of
+    from sim.streams import Streams
+
+    s = load_scenario("scenarios/baseline.yaml")
+    day = dt.date(2026, 10, 5)
+    campaign = type(next(iter(load_scenario("scenarios/double11.yaml").demand.campaigns.values())))
+    closed = campaign(name_zh="x", kind="event", start=day, end=day, order_multiplier=0,
+                      chat_multiplier=1)
+    s = s.model_copy(update={"horizon": Horizon(start=day, end=day),
+                             "demand": s.demand.model_copy(update={"campaigns": {"closed": closed}})})
+    arrivals = order_arrivals(s, Streams(s.seed, 0), days_of(s))
+    got = list(arrivals.pairs())
+    assert arrivals.n == 0 and len(got) == len(arrivals) > 50
+    assert all(a == {"contact": "chat_only", "review_followup": "no"} for _, a in got)
+    c = simulate(s, 0).columns
+    assert (c["activity"] == "chat").sum() == len(got)
