@@ -19,9 +19,10 @@ import math
 from typing import Callable, Generator, Sequence
 
 import simpy
+from simpy.core import NORMAL
 
 from sim.shifts import MemberShifts
-from sim.signals import Signal, timeout
+from sim.signals import Signal
 from sim.waiting import WaitingLine
 
 INF = math.inf
@@ -116,13 +117,38 @@ class Task:
         #: end). ``resumed`` is NaN while a preempted task waits in line.
         self.stretches: list[tuple[str, float, float]] | None = None
 
-    # Bound methods as SimPy callbacks: cheaper than a closure per task.
-    def on_timer(self, timer: Signal) -> None:
-        if self.timer is timer:
-            self.pool._complete(self, timer)
 
-    def on_patience(self, _timer: Signal) -> None:
-        self.pool._abandon(self)
+
+class TaskTimer(Signal):
+    """A timer that knows its task: its callbacks are one shared tuple, so a
+    timer is one object, not a signal, a tuple and a bound method."""
+    __slots__ = ("task",)
+
+
+def _completion_due(timer: TaskTimer) -> None:
+    task, timer.task = timer.task, None  # no task <-> timer cycle left behind
+    if task.timer is timer:  # not a stale timer of a preempted stretch
+        task.timer = None
+        task.pool._complete(task, timer)
+
+
+def _patience_over(timer: TaskTimer) -> None:
+    task, timer.task = timer.task, None
+    task.pool._abandon(task)
+
+
+COMPLETION = (_completion_due,)
+PATIENCE = (_patience_over,)
+
+
+def task_timer(env: simpy.Environment, task: Task, delay: float,
+               callbacks: tuple | list) -> TaskTimer:
+    timer = TaskTimer(env)
+    timer.task = task
+    timer.callbacks = callbacks
+    timer._value = None
+    env.schedule(timer, NORMAL, delay)
+    return timer
 
 
 class StaffPool:
@@ -163,7 +189,7 @@ class StaffPool:
         if task.done is None and waiter is None:
             task.done = Signal(self.env)
         if patience is not None and task.member is None:
-            timeout(self.env, patience, task.on_patience)
+            task_timer(self.env, task, patience, PATIENCE)
         return task
 
     def _abandon(self, task: Task) -> None:
@@ -275,10 +301,11 @@ class StaffPool:
         task.resumed = now
         end = member.finish_time(now, task.work, self.pause)
         if end < INF:
-            timer = task.timer = timeout(self.env, end - now, task.on_timer)
             if task.done is None and task.waiter is None and not self.preemptive:
-                timer.callbacks = [task.on_timer]  # the caller appends its own
-                task.done = timer  # our callback runs first, then the caller's
+                # The caller appends its own callback: ours runs first.
+                task.done = task.timer = task_timer(self.env, task, end - now, [_completion_due])
+            else:
+                task.timer = task_timer(self.env, task, end - now, COMPLETION)
 
     def _complete(self, task: Task, timer: Signal) -> None:
         member = task.member
