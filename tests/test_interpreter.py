@@ -147,12 +147,14 @@ def test_scheduled_needs_exactly_one_moment() -> None:
         Scheduled(id="x", kind="scheduled", at="09:00", attribute="t")
 
 
-def test_a_milestone_starts_a_case_of_another_workflow() -> None:
+def chained(headcount: int = 2) -> Scenario:
+    """Workflow w (shoot 2 h, a milestone that starts v, tidy up 1 h) and v
+    (a 2 h template, started only by w), on role r."""
     s = scenario([
         {"id": "shoot", "kind": "work", "role": "r", "duration": fixed(2)},
         {"id": "handed_on", "kind": "milestone"},
         {"id": "tidy_up", "kind": "work", "role": "r", "duration": fixed(1)},
-    ])
+    ], headcount=headcount)
     w = s.workflows["w"]
     steps = list(w.steps)
     steps[1] = steps[1].model_copy(update={"starts": "v"})
@@ -161,6 +163,12 @@ def test_a_milestone_starts_a_case_of_another_workflow() -> None:
                              "steps": (w.steps[0].model_copy(update={"id": "template"}),)})
     s = s.model_copy(update={"workflows": {"w": w, "v": v}})
     assert list(check_scenario(s)) == []
+    return s
+
+
+def test_a_milestone_starts_a_case_of_another_workflow() -> None:
+    s = chained()
+    w, v = s.workflows["w"], s.workflows["v"]
     log = [r for r in simulate(s).records() if r.workflow in ("w", "v")]
     started = [r for r in log if r.workflow == "v" and r.activity == "case_start"]
     assert [r.start_time for r in started] == [12.0]  # at the milestone, 10:00 + 2 h
@@ -179,20 +187,8 @@ def test_a_started_case_queues_behind_its_parents_next_step() -> None:
     """A case started at a milestone begins once its parent has gone on to
     its next wait (as a new SimPy process would): with one member, the
     parent's next task, asked for at the same instant, is served first."""
-    s = scenario([
-        {"id": "shoot", "kind": "work", "role": "r", "duration": fixed(2)},
-        {"id": "handed_on", "kind": "milestone"},
-        {"id": "tidy_up", "kind": "work", "role": "r", "duration": fixed(1)},
-    ], headcount=1)
-    w = s.workflows["w"]
-    steps = list(w.steps)
-    steps[1] = steps[1].model_copy(update={"starts": "v"})
-    w = w.model_copy(update={"steps": tuple(steps)})
-    v = w.model_copy(update={"trigger": w.trigger.model_copy(update={"kind": "none"}),
-                             "steps": (w.steps[0].model_copy(update={"id": "template"}),)})
-    s = s.model_copy(update={"workflows": {"w": w, "v": v}})
-    assert list(check_scenario(s)) == []
-    log = {r.activity: r for r in simulate(s).records() if r.workflow in ("w", "v")}
+    log = {r.activity: r for r in simulate(chained(headcount=1)).records()
+           if r.workflow in ("w", "v")}
     assert (log["tidy_up"].start_time, log["tidy_up"].end_time) == (12.0, 13.0)
     assert (log["template"].enable_time, log["template"].start_time) == (12.0, 13.0)
 
