@@ -92,9 +92,10 @@ def drive(gen: Generator) -> None:
 
     The generator's first ``yield`` receives its own ``send``; from then on
     it waits by handing that on as the callback of a signal (or as a staff
-    task's ``waiter``) and yielding, so SimPy resumes it directly. It must never return (the ``StopIteration`` would
-    surface in SimPy's event loop): it ends on a final bare ``yield`` after
-    dropping its ``send``, and is freed once nothing waits on it.
+    task's ``waiter``) and yielding, so SimPy resumes it directly. It must
+    never return (the ``StopIteration`` would surface in SimPy's event
+    loop): it ends on a final bare ``yield`` after dropping its ``send``,
+    and is freed once nothing waits on it.
     """
     next(gen)
     gen.send(gen.send)

@@ -118,7 +118,6 @@ class Task:
         self.stretches: list[tuple[str, float, float]] | None = None
 
 
-
 class TaskTimer(Signal):
     """A timer that knows its task: its callbacks are one shared tuple, so a
     timer is one object, not a signal, a tuple and a bound method."""
@@ -137,11 +136,11 @@ def _patience_over(timer: TaskTimer) -> None:
     task.pool._abandon(task)
 
 
-COMPLETION = (_completion_due,)
-PATIENCE = (_patience_over,)
+_COMPLETION = (_completion_due,)
+_PATIENCE = (_patience_over,)
 
 
-def task_timer(env: simpy.Environment, task: Task, delay: float,
+def _task_timer(env: simpy.Environment, task: Task, delay: float,
                callbacks: tuple | list) -> TaskTimer:
     timer = TaskTimer(env)
     timer.task = task
@@ -189,7 +188,7 @@ class StaffPool:
         if task.done is None and waiter is None:
             task.done = Signal(self.env)
         if patience is not None and task.member is None:
-            task_timer(self.env, task, patience, PATIENCE)
+            _task_timer(self.env, task, patience, _PATIENCE)
         return task
 
     def _abandon(self, task: Task) -> None:
@@ -303,9 +302,10 @@ class StaffPool:
         if end < INF:
             if task.done is None and task.waiter is None and not self.preemptive:
                 # The caller appends its own callback: ours runs first.
-                task.done = task.timer = task_timer(self.env, task, end - now, [_completion_due])
+                task.done = task.timer = _task_timer(self.env, task, end - now,
+                                                    [_completion_due])
             else:
-                task.timer = task_timer(self.env, task, end - now, COMPLETION)
+                task.timer = _task_timer(self.env, task, end - now, _COMPLETION)
 
     def _complete(self, task: Task, timer: Signal) -> None:
         member = task.member
