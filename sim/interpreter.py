@@ -2,10 +2,10 @@
 
 A case is a plain generator function, driven without a SimPy ``Process``:
 each wait hands the generator's own ``send`` on as the callback of the
-signal it waits on (or as its staff task's ``waiter``), then yields. SimPy's event loop then resumes the case
-directly, with no process object, no start and end events and no bound
-method per wait (at Double 11 volumes those were most of what a waiting
-case held in memory). A live case is registered in ``Context.live`` and
+signal it waits on (or as its staff task's ``waiter``), then yields. SimPy's
+event loop then resumes the case directly, with no process object, no start
+and end events and no bound method per wait (at Double 11 volumes those
+were most of what a waiting case held in memory). A live case is registered in ``Context.live`` and
 carries the step it is in (``node``, ``enable``, ``tasks``), so that, at the
 horizon, the run reports that step as open instead of dropping it.
 """
