@@ -18,9 +18,8 @@ from array import array
 from typing import Any, Callable, Generator
 
 import simpy
-from simpy.core import NORMAL
 
-from sim.signals import Signal, timeout
+from sim.signals import Signal, fire_in, timeout
 
 
 class Parking:
@@ -90,6 +89,4 @@ class Parking:
                 continue
             now = env.now
             for t, event in zip(*bucket):
-                # What a timeout is: a successful signal due later.
-                event._value = None
-                env.schedule(event, NORMAL, t - now)
+                fire_in(event, t - now)

@@ -102,7 +102,6 @@ class EventLog:
         return self.epoch + dt.timedelta(hours=hours)
 
 
-
 class LogBuilder:
     """Column arrays filled batch by batch while a run goes on.
 

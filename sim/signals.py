@@ -61,6 +61,17 @@ class Signal:
         return f"<Signal at {id(self):#x}>"
 
 
+def fire_in(signal: Signal, delay: float, callbacks: list | tuple | None = None,
+            priority: int = NORMAL) -> Signal:
+    """Make ``signal`` a timeout: successful, due ``delay`` hours from now,
+    with ``callbacks`` if given (a shared tuple costs no object per signal)."""
+    if callbacks is not None:
+        signal.callbacks = callbacks
+    signal._value = None
+    signal.env.schedule(signal, priority, delay)
+    return signal
+
+
 def timeout(env: simpy.Environment, delay: float,
             callback: Callable[[Any], object] | None = None) -> Signal:
     """A signal that fires ``delay`` hours from now (``env.timeout``'s twin).
@@ -69,22 +80,13 @@ def timeout(env: simpy.Environment, delay: float,
     list: one small object less per wait, and nothing can be added."""
     if delay < 0:
         raise ValueError(f"Negative delay {delay}")
-    signal = Signal(env)
-    if callback is not None:
-        signal.callbacks = (callback,)
-    signal._value = None
-    env.schedule(signal, NORMAL, delay)
-    return signal
+    return fire_in(Signal(env), delay, (callback,) if callback is not None else None)
 
 
 def soon(env: simpy.Environment, callback: Callable[[Any], object]) -> Signal:
     """A signal that fires at this moment, ahead of the moment's ordinary
     events, as SimPy starts a new process (its ``Initialize``)."""
-    signal = Signal(env)
-    signal.callbacks = (callback,)
-    signal._value = None
-    env.schedule(signal, URGENT)
-    return signal
+    return fire_in(Signal(env), 0.0, (callback,), URGENT)
 
 
 def drive(gen: Generator) -> None:

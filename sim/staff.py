@@ -19,10 +19,9 @@ import math
 from typing import Callable, Generator, Sequence
 
 import simpy
-from simpy.core import NORMAL
 
 from sim.shifts import MemberShifts
-from sim.signals import Signal
+from sim.signals import Signal, fire_in
 from sim.waiting import WaitingLine
 
 INF = math.inf
@@ -144,10 +143,7 @@ def _task_timer(env: simpy.Environment, task: Task, delay: float,
                callbacks: tuple | list) -> TaskTimer:
     timer = TaskTimer(env)
     timer.task = task
-    timer.callbacks = callbacks
-    timer._value = None
-    env.schedule(timer, NORMAL, delay)
-    return timer
+    return fire_in(timer, delay, callbacks)
 
 
 class StaffPool:
