@@ -192,3 +192,20 @@ def test_a_day_without_orders_still_has_its_lost_chats() -> None:
     assert all(a == {"contact": "chat_only", "review_followup": "no"} for _, a in got)
     c = simulate(s, 0).columns
     assert (c["activity"] == "chat").sum() == len(got)
+
+
+def test_a_launcher_starts_its_first_case_inside_the_run_even_at_time_zero() -> None:
+    """Set-up (pools on duty, hooks) comes first: nothing starts while the
+    replication is still being built, even an arrival at 00:00 of day one."""
+    from sim.interpreter import Context
+    from sim.model import _launch
+
+    env = simpy.Environment()
+    ctx = Context(env, 0, None, lambda day: True)
+    ctx.flows["w"] = []
+    drive(_launch(env, ctx, "w", [(0.0, {}), (2.0, {})]))
+    assert ctx._case == 0  # nothing yet
+    env.run(until=1.0)
+    assert ctx._case == 1
+    env.run(until=3.0)
+    assert ctx._case == 2
