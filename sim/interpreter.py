@@ -1,13 +1,17 @@
-"""Runs one case through its compiled steps, appending records as it goes.
+"""Runs cases through their compiled steps, appending records as they go.
 
-A case is a plain generator function, driven without a SimPy ``Process``:
-each wait hands the generator's own ``send`` on as the callback of the
-signal it waits on (or as its staff task's ``waiter``), then yields. SimPy's
-event loop then resumes the case directly, with no process object, no start
-and end events and no bound method per wait (at Double 11 volumes those
-were most of what a waiting case held in memory). A live case is registered in ``Context.live`` and
-carries the step it is in (``node``, ``enable``, ``tasks``), so that, at the
-horizon, the run reports that step as open instead of dropping it.
+A case is a small object that knows where it is in its workflow
+(:class:`Case`), not a generator: ``_run`` takes it from its current step
+to its next wait, and the wait's end calls it back. An outside wait makes
+the case its own SimPy event (no event object per wait); staff work names
+the case as its task's ``waiter``. At Double 11 volumes tens of thousands
+of cases wait at once, and what each holds is what a wake reads back from
+memory (see ``Case``). Meetings and contests, with several waits in one
+step and rare, run as generators driven by ``signals.drive``.
+
+A live case is registered in ``Context.live`` and carries the step it is in
+(``node``, ``enable``, ``tasks``), so that, at the horizon, the run reports
+that step as open instead of dropping it.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from rules.aftersales import AfterSales
 from sim.nodes import Node
 from sim.parking import Parking
 from sim.records import Row
-from sim.signals import drive, soon, timeout
+from sim.signals import Signal, drive, soon, timeout
 from sim.staff import Task
 
 NAN = math.nan
@@ -33,19 +37,80 @@ HOLD_PRIORITY = 3
 Hook = Callable[["Case"], None]
 
 
-class Case:
-    """A case in flight. ``node`` is the step it is in (None between steps),
-    enabled at ``enable``, with the staff ``tasks`` it waits on (one Task
-    for a work step: no tuple held while it waits in line)."""
-    __slots__ = ("id", "workflow", "attrs", "node", "enable", "tasks")
+class Case(Signal):
+    """A case in flight, and the signal it waits on when it waits alone.
 
-    def __init__(self, case_id: int, workflow: str, attrs: dict) -> None:
+    ``node`` is the step it is in (None between steps), enabled at
+    ``enable``, with the staff ``tasks`` it waits on (one Task for a work
+    step). Where it is in its workflow lives here too: the step list
+    ``nodes`` and the index ``i`` in it, the ``stack`` of step lists left for
+    a branch (linked tuples ``(nodes, i, rounds, outer)``), the approval
+    ``rounds`` of the current list and the ``outcome`` an approval in
+    progress will record.
+
+    A case is not a generator: a suspended generator carries a frame of
+    every local and its stack (about 480 bytes for a case), and every wake
+    after hours in line touches most of it. Here a case is one object of
+    about 150 bytes, which waits as its own SimPy event (outside waits:
+    callbacks ``(_resumed,)``) or as its staff task's ``waiter`` (the pool
+    calls the case). At 10x Double 11 about 80,000 cases wait at once, far
+    more than the CPU's cache holds; each wake then costs fewer misses.
+    """
+    __slots__ = ("ctx", "id", "workflow", "attrs", "node", "enable", "tasks",
+                 "nodes", "i", "stack", "rounds", "outcome")
+
+    def __init__(self, ctx: "Context", case_id: int, workflow: str, attrs: dict) -> None:
+        self.env = ctx.env
+        self.callbacks = None
+        self._ok = True
+        self._value = None
+        self.ctx = ctx
         self.id = case_id
         self.workflow = workflow
         self.attrs = attrs
-        self.node = None
+        self.node: Node | None = None
         self.enable = NAN
         self.tasks: Task | tuple | list = ()
+        self.nodes: list[Node] = []
+        self.i = 0
+        self.stack: tuple | None = None
+        self.rounds: dict[int, int] | None = None
+        self.outcome = ""
+
+    def __call__(self, task: Task) -> None:
+        """The pool's call: the staff task of a work or approval step is
+        done (or abandoned, the customer gone)."""
+        node = self.node
+        self.node = None
+        ctx = self.ctx
+        now = ctx.env.now
+        if node.kind == "work":
+            if task.abandoned:  # the customer left unserved
+                ctx.append((ctx.replication, self.id, self.workflow, node.id, "work", node.role,
+                            "", self.enable, NAN, now, "abandoned", node.priority))
+                _end(self, True)
+                return
+            if task.stretches is None:  # task_rows' common case, inline on the hot path
+                ctx.append((ctx.replication, self.id, self.workflow, node.id, "work", node.role,
+                            task.member.name, self.enable, task.start, now, "done",
+                            node.priority))
+            else:
+                ctx.records.extend(task_rows(ctx.replication, self.id, self.workflow, node.id,
+                                             "work", node.role, task, self.enable, now, "done",
+                                             node.priority))
+            self.i += 1
+        else:  # an approval
+            outcome = self.outcome
+            ctx.records.extend(task_rows(ctx.replication, self.id, self.workflow, node.id,
+                                         node.kind, node.role, task, self.enable, now, outcome,
+                                         node.priority))
+            if outcome == "rejected":
+                rounds, i = self.rounds, self.i
+                rounds[i] = rounds.get(i, 0) + 1
+                self.i = node.rework
+            else:
+                self.i += 1
+        _run(self)
 
 
 class Context:
@@ -76,7 +141,7 @@ class Context:
 
     def new_case(self, workflow: str, attrs: dict | None = None) -> Case:
         self._case += 1
-        case = self.live[self._case] = Case(self._case, workflow, attrs or {})
+        case = self.live[self._case] = Case(self, self._case, workflow, attrs or {})
         return case
 
     def start(self, workflow: str, attrs: dict | None = None) -> None:
@@ -149,107 +214,113 @@ def task_rows(rep: int, cid: int, wf: str, activity: str, kind: str, role: str, 
 
 
 def start_case(ctx: Context, case: Case, nodes: list[Node]) -> None:
-    """Run ``case`` now, up to its first wait."""
-    drive(run_case(ctx, case, nodes))
+    """Run ``case`` now, through ``nodes``, up to its first wait."""
+    t0 = ctx.env.now
+    ctx.append((ctx.replication, case.id, case.workflow, "case_start", "case", "", "", t0, t0, t0,
+                "done", 0))
+    case.nodes, case.i = nodes, 0
+    _run(case)
 
 
-def run_case(ctx: Context, case: Case, nodes: list[Node]) -> Generator:
-    """A case from start to end, as one generator driven by ``signals.drive``.
+def _run(case: Case) -> None:
+    """Run ``case`` from its step ``i`` up to its next wait, or to its end.
 
-    Branches push the step list they leave on an explicit stack instead of
-    recursing, and plain work and waits run inline: every resume of a case
-    then wakes one generator frame, not a chain of them (the hot path).
+    Plain work and waits are inline (the hot path). A branch pushes the
+    step list it leaves on the case's stack instead of recursing. Before
+    each wait the position is stored on the case; the wait's end calls
+    back (``Case.__call__`` for staff work, ``_resumed`` for outside waits),
+    which records the step and comes back here.
     """
-    resume = yield  # the generator's own ``send``: the callback of each wait
+    ctx = case.ctx
     env = ctx.env
-    park = ctx.park
-    append = ctx.append
-    rep, cid, wf = ctx.replication, case.id, case.workflow
-    t0 = env.now
-    append((rep, cid, wf, "case_start", "case", "", "", t0, t0, t0, "done", 0))
-    # The step lists left for a branch, as linked tuples (nodes, i, rounds,
-    # outer): nothing is allocated for it while the case waits outside one.
-    stack: tuple | None = None
-    i, rounds, ended = 0, None, False
+    nodes, i, rounds, stack = case.nodes, case.i, case.rounds, case.stack
     while True:
         if i >= len(nodes):
             if stack is None:
-                break
+                _end(case, False)
+                return
             nodes, i, rounds, stack = stack
             i += 1  # past the branch step that was left
             continue
         node = nodes[i]
         kind = node.kind
-        if kind == "work":
-            enable = env.now
-            patience = node.patience() if node.patience is not None else None
-            task = node.pool.submit(node.draw(), node.priority, patience, resume)
-            case.node, case.enable, case.tasks = node, enable, task
-            yield
-            case.node = None
-            if task.abandoned:  # the customer left unserved
-                append((rep, cid, wf, node.id, kind, node.role, "", enable, NAN, env.now,
-                        "abandoned", node.priority))
-                ended = True
-                break
-            if task.stretches is None:  # task_rows' common case, inline on the hot path
-                append((rep, cid, wf, node.id, kind, node.role, task.member.name, enable,
-                        task.start, env.now, "done", node.priority))
-            else:
-                ctx.records.extend(task_rows(rep, cid, wf, node.id, kind, node.role, task, enable,
-                                             env.now, "done", node.priority))
-        elif kind == "wait":
-            enable = env.now
-            case.node, case.enable, case.tasks = node, enable, ()
-            park(node.draw(), resume)
-            yield
-            case.node = None
-            append((rep, cid, wf, node.id, kind, node.role, "", enable, enable, env.now, "done",
-                    node.priority))
-        elif kind == "milestone":
+        if kind == "milestone":
             if _milestone(ctx, case, node):
-                ended = True
-                break
-        elif kind == "branch":
+                _end(case, True)
+                return
+            i += 1
+            continue
+        if kind == "branch":
             stack = (nodes, i, rounds, stack)
             nodes, i, rounds = _choose(ctx, case, node), 0, None
             continue
+        case.nodes = nodes
+        case.i = i
+        case.rounds = rounds
+        case.stack = stack
+        if kind == "work":
+            enable = env.now
+            patience = node.patience() if node.patience is not None else None
+            task = node.pool.submit(node.draw(), node.priority, patience, case)
+            case.node, case.enable, case.tasks = node, enable, task
+        elif kind == "wait":
+            case.node, case.enable, case.tasks = node, env.now, ()
+            case.callbacks = _RESUMED
+            ctx.parking.put(case, node.draw())
         elif kind == "approval":
-            rounds = rounds if rounds is not None else {}
+            case.rounds = rounds = rounds if rounds is not None else {}
             done = rounds.get(i, 0)
             rejected = node.u() < node.reject_p
             if rejected and done >= node.max_rounds:
-                outcome = "forced"
+                case.outcome = "forced"
             else:
-                outcome = "rejected" if rejected else "approved"
-            yield from _approval(ctx, case, node, outcome, resume)
-            if outcome == "rejected":
-                rounds[i] = done + 1
-                i = node.rework
-                continue
-        elif kind == "meeting":
-            yield from _meeting(ctx, case, node, resume)
-        elif kind == "contest":
-            yield from _contest(ctx, case, node, resume)
+                case.outcome = "rejected" if rejected else "approved"
+            enable = env.now
+            task = node.pool.submit(node.draw(), node.priority, None, case)
+            case.node, case.enable, case.tasks = node, enable, task
         elif kind == "scheduled":
-            yield from _scheduled(ctx, case, node, resume)
-        i += 1
-    t1 = env.now
-    ctx.live.pop(cid, None)  # None: a case built by hand, never registered
-    append((rep, cid, wf, "case_end", "case", "", "", t1, t1, t1, "ended" if ended else "done", 0))
-    del resume  # see ``signals.drive``: never return
-    yield
+            now = env.now
+            target = _moment(ctx, case, node, now)
+            case.node, case.enable, case.tasks = node, now, ()
+            case.callbacks = _RESUMED
+            ctx.parking.put(case, max(0.0, target - now))
+        elif kind == "meeting":
+            drive(_meeting(ctx, case, node))
+        elif kind == "contest":
+            drive(_contest(ctx, case, node))
+        else:
+            raise ValueError(f"Unknown step kind {kind!r}")
+        return
 
 
-def _approval(ctx: Context, case: Case, node: Node, outcome: str, resume: Callable) -> Generator:
-    """The approver's review (no patience: approvals are internal work)."""
-    enable = ctx.env.now
-    task = node.pool.submit(node.draw(), node.priority, None, resume)
-    case.node, case.enable, case.tasks = node, enable, task
-    yield
+def _resumed(case: Case) -> None:
+    """SimPy's call: the outside wait or scheduled moment of ``case`` is over."""
+    node = case.node
     case.node = None
-    ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, node.kind,
-                                 node.role, task, enable, ctx.env.now, outcome, node.priority))
+    ctx = case.ctx
+    enable = case.enable
+    ctx.append((ctx.replication, case.id, case.workflow, node.id, node.kind, node.role, "",
+                enable, enable, ctx.env.now, "done", node.priority))
+    case.i += 1
+    _run(case)
+
+
+#: The callbacks of a case waiting as its own signal: one tuple for all.
+_RESUMED = (_resumed,)
+
+
+def _next(case: Case) -> None:
+    """Go on past the step just done."""
+    case.i += 1
+    _run(case)
+
+
+def _end(case: Case, ended: bool) -> None:
+    ctx = case.ctx
+    t1 = ctx.env.now
+    ctx.live.pop(case.id, None)  # None: a case built by hand, never registered
+    ctx.append((ctx.replication, case.id, case.workflow, "case_end", "case", "", "", t1, t1, t1,
+                "ended" if ended else "done", 0))
 
 
 def _milestone(ctx: Context, case: Case, node: Node) -> bool:
@@ -287,7 +358,10 @@ def _choose(ctx: Context, case: Case, node: Node) -> list[Node]:
     return sub
 
 
-def _meeting(ctx: Context, case: Case, node: Node, resume: Callable) -> Generator:
+def _meeting(ctx: Context, case: Case, node: Node) -> Generator:
+    """A meeting: hold every attendee, role by role, then meet (driven by
+    ``signals.drive``; several waits, so a generator of its own)."""
+    resume = yield
     env = ctx.env
     enable = env.now
     tasks: list = []
@@ -302,15 +376,21 @@ def _meeting(ctx: Context, case: Case, node: Node, resume: Callable) -> Generato
     start = env.now
     timeout(env, node.draw(), resume)
     yield
+    del resume  # see ``signals.drive``: never return
     case.node = None
     for pool, task in zip(held, tasks):
         pool.release(task)
     names = "+".join(t.member.name for t in tasks)
     ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "meeting", node.role,
                         names, enable, start, env.now, "done", node.priority))
+    _next(case)
+    yield
 
 
-def _contest(ctx: Context, case: Case, node: Node, resume: Callable) -> Generator:
+def _contest(ctx: Context, case: Case, node: Node) -> Generator:
+    """Entrants work at once on different members, then the judge picks
+    (driven by ``signals.drive``)."""
+    resume = yield
     env = ctx.env
     enable = env.now
     tasks = node.pool.submit_distinct([node.draw() for _ in range(node.entrants)], node.priority)
@@ -325,22 +405,13 @@ def _contest(ctx: Context, case: Case, node: Node, resume: Callable) -> Generato
     task = node.judge.submit(node.judge_draw(), node.priority, None, resume)
     case.node, case.enable, case.tasks = node, judged, task
     yield
+    del resume
     case.node = None
     ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, "contest",
                                  node.judge.role, task, judged, env.now, "selected",
                                  node.priority))
-
-
-def _scheduled(ctx: Context, case: Case, node: Node, resume: Callable) -> Generator:
-    env = ctx.env
-    now = env.now
-    target = _moment(ctx, case, node, now)
-    case.node, case.enable, case.tasks = node, now, ()
-    ctx.parking.timeout(max(0.0, target - now), resume)
+    _next(case)
     yield
-    case.node = None
-    ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "scheduled", "", "",
-                        now, now, env.now, "done", node.priority))
 
 
 def _moment(ctx: Context, case: Case, node: Node, now: float) -> float:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Generator
 
 import simpy
 
-from sim.signals import Signal, fire_in, timeout
+from sim.signals import Signal, fire_in
 
 
 class Parking:
@@ -43,6 +43,15 @@ class Parking:
     def timeout(self, delay: float, callback: Callable[[Any], object] | None = None) -> Signal:
         """An event that fires ``delay`` hours from now (like ``env.timeout``),
         with its one ``callback`` if given (see ``signals.timeout``)."""
+        event = Signal(self.env)
+        if callback is not None:
+            event.callbacks = (callback,)
+        return self.put(event, delay)
+
+    def put(self, event: Signal, delay: float) -> Signal:
+        """Make ``event`` (a signal not in SimPy's heap, its callbacks set) a
+        timeout ``delay`` hours from now. A case waits this way as its own
+        signal, with no object made for the wait."""
         env = self.env
         if delay < 0:
             raise ValueError(f"Negative delay {delay}")
@@ -54,10 +63,7 @@ class Parking:
         t = env.now + delay
         k = int(t // self.width)
         if k < self.released:
-            return timeout(env, delay, callback)
-        event = Signal(env)
-        if callback is not None:
-            event.callbacks = (callback,)
+            return fire_in(event, delay)
         bucket = self.buckets.get(k)
         if bucket is None:
             self.buckets[k] = bucket = (array("d"), [])

@@ -130,7 +130,7 @@ def test_scheduled_until_a_case_attribute() -> None:
     env = simpy.Environment()
     ctx = Context(env, 0, None, lambda day: True)
     nodes = compile_steps(s, "w", s.workflows["w"].steps, {}, Streams(1, 0), 5)
-    start_case(ctx, Case(1, "w", {"balance_at": 30.5}), nodes)
+    start_case(ctx, Case(ctx, 1, "w", {"balance_at": 30.5}), nodes)
     env.run(until=100)
     [row] = [r for r in ctx.records if r[3] == "balance"]
     assert row[7:10] == (0.0, 0.0, 30.5)
