@@ -22,6 +22,7 @@ from typing import Callable, Generator
 import simpy
 
 from rules.aftersales import AfterSales
+from sim.choices import choose, milestone, moment
 from sim.nodes import Node
 from sim.parking import Parking
 from sim.records import Row
@@ -245,14 +246,14 @@ def _run(case: Case) -> None:
         node = nodes[i]
         kind = node.kind
         if kind == "milestone":
-            if _milestone(ctx, case, node):
+            if milestone(ctx, case, node):
                 _end(case, True)
                 return
             i += 1
             continue
         if kind == "branch":
             stack = (nodes, i, rounds, stack)
-            nodes, i, rounds = _choose(ctx, case, node), 0, None
+            nodes, i, rounds = choose(ctx, case, node), 0, None
             continue
         case.nodes = nodes
         case.i = i
@@ -280,7 +281,7 @@ def _run(case: Case) -> None:
             case.node, case.enable, case.tasks = node, enable, task
         elif kind == "scheduled":
             now = env.now
-            target = _moment(ctx, case, node, now)
+            target = moment(ctx, case, node, now)
             case.node, case.enable, case.tasks = node, now, ()
             case.callbacks = _RESUMED
             ctx.parking.put(case, max(0.0, target - now))
@@ -321,41 +322,6 @@ def _end(case: Case, ended: bool) -> None:
     ctx.live.pop(case.id, None)  # None: a case built by hand, never registered
     ctx.append((ctx.replication, case.id, case.workflow, "case_end", "case", "", "", t1, t1, t1,
                 "ended" if ended else "done", 0))
-
-
-def _milestone(ctx: Context, case: Case, node: Node) -> bool:
-    now = ctx.env.now
-    ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "milestone", "",
-                              "", now, now, now, "done", node.priority))
-    hook = ctx.hooks.get((case.workflow, node.id))
-    if hook is not None:
-        hook(case)
-    if node.starts is not None:
-        ctx.start_soon(node.starts)
-    return bool(node.end_case)
-
-
-def _choose(ctx: Context, case: Case, node: Node) -> list[Node]:
-    if node.by == "probability":
-        u = node.u()
-        name, sub = node.cases[-1][1], node.cases[-1][2]
-        for acc, case_name, steps in node.cases:
-            if u < acc:
-                name, sub = case_name, steps
-                break
-    else:
-        a = case.attrs
-        if node.by == "aftersales_table":
-            name = ctx.aftersales.decide(a["kind"], a["fault"], a["resalable"])
-        elif node.by == "refund_table":
-            name = ctx.aftersales.refund_action(a["trade_status"])
-        else:
-            name = str(a[node.attribute])
-        sub = node.actions[name]
-    now = ctx.env.now
-    ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "branch", "", "",
-                              now, now, now, name, node.priority))
-    return sub
 
 
 def _meeting(ctx: Context, case: Case, node: Node) -> Generator:
@@ -412,16 +378,3 @@ def _contest(ctx: Context, case: Case, node: Node) -> Generator:
                                  node.priority))
     _next(case)
     yield
-
-
-def _moment(ctx: Context, case: Case, node: Node, now: float) -> float:
-    """The time a scheduled step waits for: the case's own attribute, or the
-    next ``at`` o'clock (on a working day when the step says so)."""
-    if node.attribute is not None:
-        return float(case.attrs.get(node.attribute, now))
-    day = int(now // 24)
-    if day * 24 + node.at < now - 1e-9:
-        day += 1
-    while node.working_only and not ctx.working_day(day):
-        day += 1
-    return day * 24 + node.at

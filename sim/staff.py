@@ -99,7 +99,7 @@ class Task:
         #: at completion (set by the pool after enqueueing).
         self.done: Signal | None = Signal(env) if work is None else None
         #: Called with the task when it is done or abandoned, in place of
-        #: ``done`` (a case's own resume: no event of its own, see submit).
+        #: ``done`` (the waiting case itself: no event of its own, see submit).
         self.waiter: Callable[[Task], object] | None = None
         self.member: Member | None = None
         self.start = math.nan
@@ -317,9 +317,9 @@ class StaffPool:
 
     @staticmethod
     def _wake(task: Task) -> None:
-        # Dropped before the call: a task kept by its case's frame must not
-        # keep that case's generator alive (a cycle the run's paused GC
-        # would not collect).
+        # Dropped before the call: a case keeps its last task, which must
+        # not keep the case alive (a cycle the run's paused GC would not
+        # collect).
         waiter, task.waiter = task.waiter, None
         waiter(task)
 
