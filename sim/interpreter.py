@@ -52,7 +52,7 @@ class Case(Signal):
     A case is not a generator: a suspended generator carries a frame of
     every local and its stack (about 480 bytes for a case), and every wake
     after hours in line touches most of it. Here a case is one object of
-    about 150 bytes, which waits as its own SimPy event (outside waits:
+    160 bytes, which waits as its own SimPy event (outside waits:
     callbacks ``(_resumed,)``) or as its staff task's ``waiter`` (the pool
     calls the case). At 10x Double 11 about 80,000 cases wait at once, far
     more than the CPU's cache holds; each wake then costs fewer misses.
@@ -126,9 +126,7 @@ class Context:
         self.aftersales = aftersales
         self.working_day = working_day
         self.records: list[Row] = []
-        # Bound once and shared: a case that keeps them in its frame then
-        # holds no bound-method objects of its own while it waits.
-        self.park = self.parking.timeout
+        #: Bound once: the hot path's way to record.
         self.append = self.records.append
         #: Cases started and not yet ended, by id. A step in progress lives
         #: on its case (set and cleared without touching this dict), so the
