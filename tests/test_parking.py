@@ -104,6 +104,33 @@ def test_a_run_that_parks_nothing_schedules_no_release_events() -> None:
     assert next(env._eid) <= 3
 
 
+def test_a_signal_put_in_parking_fires_again_and_again_with_its_own_callbacks() -> None:
+    """How a case waits outside: the same object, parked (or, for a short
+    wait, scheduled) once per wait, each time fired at its exact time."""
+    from sim.signals import Signal
+
+    env = simpy.Environment()
+    parking = Parking(env)
+    fired: list[float] = []
+    delays = iter([30.25, 0.5, 5.0])
+
+    def again(signal: Signal) -> None:
+        fired.append(env.now)
+        delay = next(delays, None)
+        if delay is not None:
+            signal.callbacks = callbacks
+            assert parking.put(signal, delay) is signal
+
+    callbacks = (again,)
+    signal = Signal(env)
+    signal.callbacks = callbacks
+    parking.put(signal, 10.0)
+    env.run()
+    assert fired == [10.0, 40.25, 40.75, 45.75]
+    with pytest.raises(ValueError, match="Negative delay -2"):
+        parking.put(Signal(env), -2)
+
+
 def test_bad_arguments_are_refused() -> None:
     env = simpy.Environment()
     with pytest.raises(ValueError, match='"width" must be > 0.'):
