@@ -9,7 +9,7 @@ of cases wait at once, and what each holds is what a wake reads back from
 memory (see ``Case``). Meetings and contests, with several waits in one
 step and rare, run as generators driven by ``signals.drive``.
 
-A live case is registered in its ``Context`` (``live()``) and carries the step it is in
+A live case is registered in ``Context.live`` and carries the step it is in
 (``node``, ``enable``, ``tasks``), so that, at the horizon, the run reports
 that step as open instead of dropping it.
 """
@@ -128,13 +128,10 @@ class Context:
         self.records: list[Row] = []
         #: Bound once: the hot path's way to record.
         self.append = self.records.append
-        #: Every case started, at the index of its id; None once it has
-        #: ended. A list, not a dict by id: ending a case is one write to
-        #: one slot (a dict's pop reads a cold index and entry, and the dict
-        #: is rebuilt again and again as its deleted entries pile up). A step
-        #: in progress lives on its case, so this is touched once at each
-        #: end of a case, not per step. 8 bytes per case of the run.
-        self._cases: list[Case | None] = [None]
+        #: Cases started and not yet ended, by id. A step in progress lives
+        #: on its case (set and cleared without touching this dict), so the
+        #: hot path pays one insertion and one deletion per case, not per step.
+        self.live: dict[int, Case] = {}
         #: Compiled step lists of the enabled workflows, for milestones that
         #: start a case of another workflow.
         self.flows: dict[str, list[Node]] = {}
@@ -143,19 +140,8 @@ class Context:
 
     def new_case(self, workflow: str, attrs: dict | None = None) -> Case:
         self._case += 1
-        case = Case(self, self._case, workflow, attrs or {})
-        self._cases.append(case)
+        case = self.live[self._case] = Case(self, self._case, workflow, attrs or {})
         return case
-
-    def close(self, case: Case) -> None:
-        """``case`` has ended (a case built by hand, never registered, is let be)."""
-        cases, i = self._cases, case.id
-        if i < len(cases) and cases[i] is case:
-            cases[i] = None
-
-    def live(self) -> list[Case]:
-        """The cases started and not yet ended, oldest first."""
-        return [case for case in self._cases if case is not None]
 
     def start(self, workflow: str, attrs: dict | None = None) -> None:
         """Begin a case of ``workflow`` now, running it up to its first wait
@@ -183,7 +169,7 @@ class Context:
         """Steps still in progress or waiting at the horizon."""
         out: list[Row] = []
         rep = self.replication
-        for case in self.live():
+        for case in self.live.values():
             node, enable, tasks = case.node, case.enable, case.tasks
             if node is None:
                 continue
@@ -331,7 +317,7 @@ def _next(case: Case) -> None:
 def _end(case: Case, ended: bool) -> None:
     ctx = case.ctx
     t1 = ctx.env.now
-    ctx.close(case)
+    ctx.live.pop(case.id, None)  # None: a case built by hand, never registered
     ctx.append((ctx.replication, case.id, case.workflow, "case_end", "case", "", "", t1, t1, t1,
                 "ended" if ended else "done", 0))
 

@@ -193,7 +193,7 @@ def _duty_instance(env: simpy.Environment, ctx: Context, did: str, role: str, wh
         yield env.timeout(draw())
         for t in tasks:
             pool.release(t)
-        ctx.close(case)
+        del ctx.live[case.id]
         ctx.records.append((ctx.replication, case.id, DUTY, did, "duty", role,
                                   "+".join(t.member.name for t in tasks), enable, start, env.now,
                                   "done", priority))
@@ -201,7 +201,7 @@ def _duty_instance(env: simpy.Environment, ctx: Context, did: str, role: str, wh
     tasks = [pool.submit(draw(), priority) for _ in range(n)]
     case.node, case.enable, case.tasks = node, enable, tasks
     yield env.all_of([t.done for t in tasks])
-    ctx.close(case)
+    del ctx.live[case.id]
     for t in tasks:
         ctx.records.extend(task_rows(ctx.replication, case.id, DUTY, did, "duty", role, t, enable,
                                      t.end, "done", priority))
