@@ -25,7 +25,7 @@ from rules.aftersales import AfterSales
 from sim.choices import choose, milestone, moment
 from sim.nodes import Node
 from sim.parking import Parking
-from sim.records import Row
+from sim.records import Row, task_rows
 from sim.signals import Signal, drive, soon, timeout
 from sim.staff import Task
 
@@ -56,12 +56,18 @@ class Case(Signal):
     callbacks ``(_resumed,)``) or as its staff task's ``waiter`` (the pool
     calls the case). At 10x Double 11 about 80,000 cases wait at once, far
     more than the CPU's cache holds; each wake then costs fewer misses.
+
+    Only the engine schedules a case, one wait at a time: a case must never
+    be yielded by a process or combined with other events (between waits
+    it reads as already processed).
     """
     __slots__ = ("ctx", "id", "workflow", "attrs", "node", "enable", "tasks",
                  "nodes", "i", "stack", "rounds", "outcome")
 
     def __init__(self, ctx: "Context", case_id: int, workflow: str, attrs: dict) -> None:
         self.env = ctx.env
+        # Not waiting yet: each wait sets the callbacks and the value
+        # (``fire_in``), and SimPy clears the callbacks when it fires.
         self.callbacks = None
         self._ok = True
         self._value = None
@@ -100,7 +106,7 @@ class Case(Signal):
                                              "work", node.role, task, self.enable, now, "done",
                                              node.priority))
             self.i += 1
-        else:  # an approval
+        elif node.kind == "approval":
             outcome = self.outcome
             ctx.records.extend(task_rows(ctx.replication, self.id, self.workflow, node.id,
                                          node.kind, node.role, task, self.enable, now, outcome,
@@ -111,7 +117,13 @@ class Case(Signal):
                 self.i = node.rework
             else:
                 self.i += 1
+        else:
+            raise ValueError(f"A {node.kind!r} step does not wait on a staff task")
         _run(self)
+
+    def __repr__(self) -> str:
+        step = self.node.id if self.node is not None else None
+        return f"<Case {self.id} of {self.workflow!r} at step {step!r}>"
 
 
 class Context:
@@ -191,25 +203,6 @@ class Context:
             out.append((rep, case.id, case.workflow, node.id, node.kind, node.role,
                         names, enable, start, NAN, "open", node.priority))
         return out
-
-
-def task_rows(rep: int, cid: int, wf: str, activity: str, kind: str, role: str, task: Task,
-              enable: float, end: float, outcome: str, priority: int) -> list[Row]:
-    """The records of one staff task. A task cut short by preemption leaves
-    one record per stretch of work (outcome ``preempted`` for all but the
-    last), each enabled when the one before was interrupted: busy time, waits
-    and a member's concurrency then add up as they happened."""
-    rows: list[Row] = []
-    start = task.start
-    if task.stretches:
-        for name, a, b in task.stretches:
-            rows.append((rep, cid, wf, activity, kind, role, name, enable, a, b, "preempted",
-                         priority))
-            enable = b
-        start = task.resumed  # NaN while it waits in line again
-    name = task.member.name if task.member is not None and start == start else ""
-    rows.append((rep, cid, wf, activity, kind, role, name, enable, start, end, outcome, priority))
-    return rows
 
 
 def start_case(ctx: Context, case: Case, nodes: list[Node]) -> None:

@@ -14,9 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Iterable, NamedTuple
+from typing import TYPE_CHECKING, Iterable, NamedTuple
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sim.staff import Task
 
 NAN = math.nan
 
@@ -61,6 +64,25 @@ def _dtype(name: str) -> type:
 #: What the engine appends on its hot path: a plain tuple in ``COLUMNS``
 #: order (a Record without the named-tuple overhead).
 Row = tuple
+
+
+def task_rows(rep: int, cid: int, wf: str, activity: str, kind: str, role: str, task: Task,
+              enable: float, end: float, outcome: str, priority: int) -> list[Row]:
+    """The records of one staff task. A task cut short by preemption leaves
+    one record per stretch of work (outcome ``preempted`` for all but the
+    last), each enabled when the one before was interrupted: busy time, waits
+    and a member's concurrency then add up as they happened."""
+    rows: list[Row] = []
+    start = task.start
+    if task.stretches:
+        for name, a, b in task.stretches:
+            rows.append((rep, cid, wf, activity, kind, role, name, enable, a, b, "preempted",
+                         priority))
+            enable = b
+        start = task.resumed  # NaN while it waits in line again
+    name = task.member.name if task.member is not None and start == start else ""
+    rows.append((rep, cid, wf, activity, kind, role, name, enable, start, end, outcome, priority))
+    return rows
 
 
 @dataclass

@@ -99,7 +99,8 @@ class Task:
         #: at completion (set by the pool after enqueueing).
         self.done: Signal | None = Signal(env) if work is None else None
         #: Called with the task when it is done or abandoned, in place of
-        #: ``done`` (the waiting case itself: no event of its own, see submit).
+        #: ``done`` (the waiting case, or a driven generator's ``send``: no
+        #: event of its own, see submit).
         self.waiter: Callable[[Task], object] | None = None
         self.member: Member | None = None
         self.start = math.nan

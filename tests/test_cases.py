@@ -1,0 +1,128 @@
+"""Cases as objects (``sim.interpreter.Case``), on a workflow with every step
+kind: approvals with rework inside nested branches, a milestone that ends the
+case inside a branch and one that starts another case, patience, a meeting
+and a contest, on preemptive roles. Nothing but the open cases outlives the
+run, with the cyclic collector off as in ``simulate``."""
+from __future__ import annotations
+
+import gc
+from collections import Counter
+from types import GeneratorType
+
+import numpy as np
+import pytest
+
+from rules.checks import check_scenario
+from rules.scenario import Scenario
+from sim.interpreter import Case
+from sim.model import simulate
+from sim.staff import Task
+
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
+
+
+def _fixed(hours: float) -> dict:
+    return {"dist": "fixed", "value": hours, "unit": "hours"}
+
+
+def _tri(low: float, mode: float, high: float) -> dict:
+    return {"dist": "triangular", "low": low, "mode": mode, "high": high, "unit": "hours"}
+
+
+def _approval(step_id: str, role: str, p: float, back_to: str, rounds: int = 2) -> dict:
+    return {"id": step_id, "kind": "approval", "role": role, "duration": _tri(0.2, 0.5, 1),
+            "reject_probability": p, "rework_to": back_to, "max_rounds": rounds}
+
+
+INNER = [
+    {"id": "iw", "kind": "work", "role": "r", "duration": _tri(0.1, 0.5, 2), "priority": 4},
+    _approval("ia", "boss", 0.5, "iw"),
+    {"id": "ib", "kind": "branch", "by": "probability", "cases": [
+        {"name": "deep", "p": 0.5, "steps": [
+            {"id": "dw", "kind": "work", "role": "r", "duration": _tri(0.1, 1, 3)},
+            _approval("da", "boss", 0.6, "dw", 3),
+            {"id": "dm", "kind": "milestone", "end_case": True}]},
+        {"name": "shallow", "p": 0.5, "steps": [_approval("sa", "boss", 0.3, "sa", 1)]}]},
+    {"id": "ms", "kind": "milestone", "starts": "side"},
+]
+STEPS = [
+    {"id": "chat", "kind": "work", "role": "r", "duration": _tri(0.05, 0.2, 1),
+     "patience": _tri(0.1, 0.5, 2), "priority": 1},
+    {"id": "w0", "kind": "wait", "party": "customer", "duration": _tri(0.1, 3, 30)},
+    {"id": "a0", "kind": "work", "role": "r", "duration": _tri(0.5, 1, 4), "priority": 6},
+    _approval("oa", "boss", 0.4, "a0"),
+    {"id": "ob", "kind": "branch", "by": "probability", "cases": [
+        {"name": "x", "p": 0.6, "steps": INNER},
+        {"name": "y", "p": 0.4, "steps": [
+            {"id": "sc", "kind": "scheduled", "at": "09:30", "days": "working"}]}]},
+    _approval("oa2", "boss", 0.5, "ob", 2),
+    {"id": "mt", "kind": "meeting", "roles": {"r": 1, "boss": 1}, "duration": _fixed(0.5)},
+    {"id": "pk", "kind": "contest", "role": "r", "entrants": 2, "duration": _tri(0.5, 1, 2),
+     "judge": "boss", "judge_duration": _fixed(0.25)},
+    {"id": "end", "kind": "milestone"},
+]
+SIDE = [{"id": "s1", "kind": "work", "role": "boss", "duration": _tri(0.1, 0.3, 1), "priority": 2},
+        {"id": "s2", "kind": "wait", "party": "customer", "duration": _fixed(0.5)}]
+
+
+def every_kind(preemptive: bool, headcount: int = 3, seed: int = 7) -> Scenario:
+    role = {"department": "d", "headcount_basis": "assumed", "preemptive": preemptive}
+    doc = {
+        "name": "t", "horizon": {"start": "2026-10-12", "end": "2026-10-25"}, "seed": seed,
+        "replications": 1,
+        "org": {"projects": 1, "departments": {"d": {"name_zh": "部"}},
+                "roles": {"r": {"name_zh": "员", "headcount": headcount, "concurrency": 2, **role},
+                          "boss": {"name_zh": "主管", "headcount": 2, **role}},
+                "parties": {"customer": {"name_zh": "顾客"}}},
+        "calendars": {"holidays": {"source": "listed"},
+                      "shifts": {"office": {"start": "09:00", "end": "18:00", "weekdays": WEEKDAYS}},
+                      "rosters": {"office": [{"shift": "office"}]}},
+        "workflows": {
+            "w": {"name_zh": "流程", "number": 1, "lanes": ["r", "boss", "customer"],
+                  "trigger": {"kind": "rate", "mean": 3, "per": "hour"}, "steps": STEPS},
+            "side": {"name_zh": "侧", "number": 2, "lanes": ["boss", "customer"],
+                     "trigger": {"kind": "none"}, "steps": SIDE, "priority": 3}},
+    }
+    s = Scenario.model_validate(doc)
+    assert list(check_scenario(s)) == []
+    return s
+
+
+@pytest.mark.parametrize("preemptive", [False, True])
+def test_only_the_open_cases_outlive_a_run_of_every_step_kind(preemptive: bool) -> None:
+    was = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        log = simulate(every_kind(preemptive))
+        objects = gc.get_objects()
+        cases = sum(1 for o in objects if type(o) is Case and o.workflow != "duty")
+        gens = sum(1 for o in objects if type(o) is GeneratorType
+                   and o.__name__ in ("_meeting", "_contest"))
+        tasks = sum(1 for o in objects if type(o) is Task)
+        del objects
+    finally:
+        gc.collect()
+        if was:
+            gc.enable()
+    c = log.columns
+    is_open = c["outcome"] == "open"
+    open_cases = set(c["case_id"][is_open].tolist())
+    gathering = set(c["case_id"][is_open & np.isin(c["kind"], ["meeting", "contest"])].tolist())
+    outcomes = Counter(c["outcome"].tolist())
+    # Every path was taken, so the count below means something.
+    assert {"abandoned", "rejected", "forced", "entry", "selected", "ended"} <= set(outcomes)
+    assert (outcomes["preempted"] > 0) == preemptive
+    assert len(gathering) > 0
+    assert cases == len(open_cases)
+    assert gens == len(gathering)
+    assert tasks <= 2 * int(is_open.sum()) + 50  # open steps and unfired patience timers
+
+
+def test_every_started_case_ends_or_is_open_at_the_horizon() -> None:
+    c = simulate(every_kind(True)).columns
+    started = set(c["case_id"][c["activity"] == "case_start"].tolist())
+    ended = set(c["case_id"][c["activity"] == "case_end"].tolist())
+    still = set(c["case_id"][c["outcome"] == "open"].tolist())
+    assert started == ended | still and not ended & still
+    assert (c["workflow"] == "side").any()  # the milestone started its cases
