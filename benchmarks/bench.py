@@ -240,7 +240,7 @@ def bench_scale(factors: tuple[float, ...], staffed: bool, repeat: int,
     single: dict[float, float] = {}
     for _ in range(repeat):
         for f in factors:
-            n = max(1, round(max(factors) / f)) if matched else 1
+            n = max(1, math.ceil(max(factors) / f - 1e-9)) if matched else 1
             runs = [fresh_run(f, staffed) for _ in range(n)]
             cpu, orders = sum(r["cpu_s"] for r in runs), sum(r["orders"] for r in runs)
             single[f] = min([single.get(f, math.inf)] + [r["cpu_s"] / r["orders"] for r in runs])
