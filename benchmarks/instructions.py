@@ -33,9 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-#: Last-level cache to simulate: the 32 MB, 16-way L3 of this machine's CPU
-#: (cachegrind's own guess from cpuid is a 256 MB direct-mapped cache).
-LL = "--LL=33554432,16,64"
+#: Last-level cache to simulate, in MB: the 32 MB, 16-way L3 of this
+#: machine's CPU (cachegrind's own guess from cpuid is a 256 MB direct-mapped
+#: cache). ``--ll-mb 8`` models a last level shared with busy neighbours.
+LL_MB = 32
 COUNTS = {"instructions": r"I\s+refs:\s+([\d,]+)", "data_refs": r"D\s+refs:\s+([\d,]+)",
           "ll_misses": r"LL misses:\s+([\d,]+)"}
 
@@ -76,10 +77,11 @@ def parse(text: str) -> dict[str, int]:
     return out
 
 
-def measure(factor: float, staffed: bool, simulate_it: bool = True) -> dict:
+def measure(factor: float, staffed: bool, simulate_it: bool = True, ll_mb: int = LL_MB) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         done = subprocess.run(
-            ["valgrind", "--tool=cachegrind", LL, f"--cachegrind-out-file={tmp}/cg.out",
+            ["valgrind", "--tool=cachegrind", f"--LL={ll_mb << 20},16,64",
+             f"--cachegrind-out-file={tmp}/cg.out",
              sys.executable, __file__, "--child", str(factor), "1" if staffed else "0",
              "1" if simulate_it else "0"],
             check=True, capture_output=True, text=True, cwd=ROOT)
@@ -92,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--factors", type=float, nargs="+", default=[1, 4, 10])
     p.add_argument("--same-staff", action="store_true", help="do not scale the front line")
+    p.add_argument("--ll-mb", type=int, default=LL_MB, help="last-level cache to simulate, MB")
     p.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
@@ -101,13 +104,13 @@ def main(argv: list[str] | None = None) -> int:
         print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
         return 2
     staffed = not args.same_staff
-    base = measure(1, staffed, simulate_it=False)
+    base = measure(1, staffed, simulate_it=False, ll_mb=args.ll_mb)
     print("| volume | orders | instructions per order | data refs per order | "
           "last-level misses per order |")
     print("|---|---|---|---|---|")
     rows = []
     for f in args.factors:
-        r = measure(f, staffed)
+        r = measure(f, staffed, ll_mb=args.ll_mb)
         per = {k: (r[k] - base[k]) / r["orders"] for k in COUNTS}
         rows.append(per)
         print(f"| {f:g}x | {r['orders']:,} | {per['instructions']:,.0f} | "
