@@ -126,3 +126,82 @@ def test_every_started_case_ends_or_is_open_at_the_horizon() -> None:
     still = set(c["case_id"][c["outcome"] == "open"].tolist())
     assert started == ended | still and not ended & still
     assert (c["workflow"] == "side").any()  # the milestone started its cases
+
+
+def _compacting(records: list | None = None):
+    """An environment, a context and a log that records its batches, with
+    ``_compact`` running on them."""
+    import simpy
+
+    from sim.interpreter import Context
+    from sim.model import _compact
+    from sim.records import LogBuilder
+
+    env = simpy.Environment()
+    ctx = Context(env, 0, None, lambda day: True)
+    if records is not None:
+        ctx.records = records
+
+    class Recording(LogBuilder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.batches: list[tuple[float, int]] = []
+
+        def add(self, rows: list) -> None:
+            self.batches.append((env.now, len(rows)))
+            super().add(rows)
+
+    log = Recording()
+    env.process(_compact(env, ctx, log))
+    return env, ctx, log
+
+
+def test_log_batches_follow_the_rate_of_records() -> None:
+    """At a peak rate the log takes batches of about ``BATCH`` rows, not a
+    quarter hour's worth (after the first check, which knows no rate yet)."""
+    from sim.model import BATCH
+
+    env, ctx, log = _compacting()
+    row = (0, 1, "w", "a", "work", "r", "", 0.0, 0.0, 0.0, "done", 0)
+
+    def source(per_hour: float, hours: float):
+        for _ in range(int(per_hour * hours)):
+            yield env.timeout(1 / per_hour)
+            ctx.records.append(row)
+
+    env.process(source(40_000, 2))  # 10,000 rows a quarter hour
+    env.run(until=2.01)
+    first, *later = [n for _, n in log.batches]
+    assert first == 10_000
+    assert len(later) >= 30 and max(later) < 1.5 * BATCH
+
+
+def test_log_batches_are_checked_at_least_every_quarter_hour_when_quiet() -> None:
+    from sim.model import CHECK_MAX
+
+    seen: list[float] = []
+
+    class Counting(list):
+        def __len__(self) -> int:
+            seen.append(env.now)
+            return super().__len__()
+
+    env, ctx, log = _compacting(Counting())
+    env.run(until=3)
+    checks = sorted(set(seen))
+    assert len(checks) >= 12
+    assert all(b - a <= CHECK_MAX + 1e-9 for a, b in zip(checks, checks[1:]))
+
+
+def test_a_case_called_back_at_a_step_without_a_task_says_so() -> None:
+    import simpy
+
+    from sim.interpreter import Context
+    from sim.nodes import Node
+
+    ctx = Context(simpy.Environment(), 0, None, lambda day: True)
+    case = Case(ctx, 1, "w", {})
+    case.node = Node("wait", "courier", 5)
+    with pytest.raises(ValueError, match="A 'wait' step does not wait on a staff task"):
+        case(None)
+    assert repr(case) == "<Case 1 of 'w' at step None>"
