@@ -3,8 +3,8 @@
 A case is a small object that knows where it is in its workflow
 (:class:`Case`), not a generator: ``_run`` takes it from its current step
 to its next wait, and the wait's end calls it back. An outside wait makes
-the case its own SimPy event (no event object per wait); staff work names
-the case as its task's ``waiter``. At Double 11 volumes tens of thousands
+the case its own SimPy event (no event object per wait); for staff work the
+case is its own task (``sim.tasks``). At Double 11 volumes tens of thousands
 of cases wait at once, and what each holds is what a wake reads back from
 memory (see ``Case``). Meetings and contests, with several waits in one
 step and rare, run as generators driven by ``signals.drive``.
@@ -27,7 +27,7 @@ from sim.nodes import Node
 from sim.parking import Parking
 from sim.records import Row, task_rows
 from sim.signals import Signal, drive, soon, timeout
-from sim.staff import Task
+from sim.tasks import TASK_FIELDS, Task
 
 NAN = math.nan
 #: Every request that holds a person while waiting for others (meetings,
@@ -39,30 +39,39 @@ Hook = Callable[["Case"], None]
 
 
 class Case(Signal):
-    """A case in flight, and the signal it waits on when it waits alone.
+    """A case in flight, the signal it waits on when it waits alone, and its
+    own staff task when it waits on staff.
 
     ``node`` is the step it is in (None between steps), enabled at
-    ``enable``, with the staff ``tasks`` it waits on (one Task for a work
-    step). Where it is in its workflow lives here too: the step list
-    ``nodes`` and the index ``i`` in it, the ``stack`` of step lists left for
-    a branch (linked tuples ``(nodes, i, rounds, outer)``), the approval
-    ``rounds`` of the current list and the ``outcome`` an approval in
-    progress will record.
+    ``enable``, with the staff ``tasks`` it waits on (None when the case is
+    its own task: a work or approval step). Where it is in its workflow
+    lives here too: the step list ``nodes`` and the index ``i`` in it, the
+    ``stack`` of step lists left for a branch (linked tuples ``(nodes, i,
+    rounds, outer)``), the approval ``rounds`` of the current list and the
+    ``outcome`` an approval in progress will record. The task fields
+    (``sim.tasks.TASK_FIELDS``) describe its current work or approval step.
 
     A case is not a generator: a suspended generator carries a frame of
     every local and its stack (about 480 bytes for a case), and every wake
-    after hours in line touches most of it. Here a case is one object of
-    160 bytes, which waits as its own SimPy event (outside waits:
-    callbacks ``(_resumed,)``) or as its staff task's ``waiter`` (the pool
-    calls the case). At 10x Double 11 about 80,000 cases wait at once, far
-    more than the CPU's cache holds; each wake then costs fewer misses.
+    after hours in line touches most of it. Nor does it make a task object
+    per step and a timer per task: at 10x Double 11 about 80,000 cases wait
+    at once, most of them in the pools' lines, far more than the CPU's cache
+    holds, and a case is then one object of 256 bytes that the line brings
+    into the cache when it is served. It waits as its own SimPy event for
+    outside waits (callbacks ``(_resumed,)``) and, in pools without
+    preemption, for the end of its work; its ``waiter`` is ``_staff_done``.
 
     Only the engine schedules a case, one wait at a time: a case must never
     be yielded by a process or combined with other events (between waits
     it reads as already processed).
     """
     __slots__ = ("ctx", "id", "workflow", "attrs", "node", "enable", "tasks",
-                 "nodes", "i", "stack", "rounds", "outcome")
+                 "nodes", "i", "stack", "rounds", "outcome") + TASK_FIELDS
+    #: Task fields that are always None for a case.
+    done = None
+    distinct = None
+    #: Timed by itself in pools without preemption (``sim.tasks``).
+    own_timer = True
 
     def __init__(self, ctx: "Context", case_id: int, workflow: str, attrs: dict) -> None:
         self.env = ctx.env
@@ -77,53 +86,57 @@ class Case(Signal):
         self.attrs = attrs
         self.node: Node | None = None
         self.enable = NAN
-        self.tasks: Task | tuple | list = ()
+        self.tasks: Task | tuple | list | None = ()
         self.nodes: list[Node] = []
         self.i = 0
         self.stack: tuple | None = None
         self.rounds: dict[int, int] | None = None
         self.outcome = ""
-
-    def __call__(self, task: Task) -> None:
-        """The pool's call: the staff task of a work or approval step is
-        done (or abandoned, the customer gone)."""
-        node = self.node
-        self.node = None
-        ctx = self.ctx
-        now = ctx.env.now
-        if node.kind == "work":
-            if task.abandoned:  # the customer left unserved
-                ctx.append((ctx.replication, self.id, self.workflow, node.id, "work", node.role,
-                            "", self.enable, NAN, now, "abandoned", node.priority))
-                _end(self, True)
-                return
-            if task.stretches is None:  # task_rows' common case, inline on the hot path
-                ctx.append((ctx.replication, self.id, self.workflow, node.id, "work", node.role,
-                            task.member.name, self.enable, task.start, now, "done",
-                            node.priority))
-            else:
-                ctx.records.extend(task_rows(ctx.replication, self.id, self.workflow, node.id,
-                                             "work", node.role, task, self.enable, now, "done",
-                                             node.priority))
-            self.i += 1
-        elif node.kind == "approval":
-            outcome = self.outcome
-            ctx.records.extend(task_rows(ctx.replication, self.id, self.workflow, node.id,
-                                         node.kind, node.role, task, self.enable, now, outcome,
-                                         node.priority))
-            if outcome == "rejected":
-                rounds, i = self.rounds, self.i
-                rounds[i] = rounds.get(i, 0) + 1
-                self.i = node.rework
-            else:
-                self.i += 1
-        else:
-            raise ValueError(f"A {node.kind!r} step does not wait on a staff task")
-        _run(self)
+        # The task fields are set by ``StaffPool.take`` at each staff step;
+        # until then a case has none (``open_records`` reads them only
+        # when ``tasks`` is None).
 
     def __repr__(self) -> str:
         step = self.node.id if self.node is not None else None
         return f"<Case {self.id} of {self.workflow!r} at step {step!r}>"
+
+
+def _staff_done(case: Case) -> None:
+    """The pool's call: the work or approval ``case`` waited on as its own
+    task is done (or abandoned, the customer gone)."""
+    node = case.node
+    case.node = None
+    ctx = case.ctx
+    now = ctx.env.now
+    if node.kind == "work":
+        if case.abandoned:  # the customer left unserved (the case ends)
+            ctx.append((ctx.replication, case.id, case.workflow, node.id, "work", node.role,
+                        "", case.enable, NAN, now, "abandoned", node.priority))
+            _end(case, True)
+            return
+        if case.stretches is None:  # task_rows' common case, inline on the hot path
+            ctx.append((ctx.replication, case.id, case.workflow, node.id, "work", node.role,
+                        case.member.name, case.enable, case.start, now, "done",
+                        node.priority))
+        else:
+            ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id,
+                                         "work", node.role, case, case.enable, now, "done",
+                                         node.priority))
+        case.i += 1
+    elif node.kind == "approval":
+        outcome = case.outcome
+        ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id,
+                                     node.kind, node.role, case, case.enable, now, outcome,
+                                     node.priority))
+        if outcome == "rejected":
+            rounds, i = case.rounds, case.i
+            rounds[i] = rounds.get(i, 0) + 1
+            case.i = node.rework
+        else:
+            case.i += 1
+    else:
+        raise ValueError(f"A {node.kind!r} step does not wait on a staff task")
+    _run(case)
 
 
 class Context:
@@ -185,7 +198,9 @@ class Context:
             node, enable, tasks = case.node, case.enable, case.tasks
             if node is None:
                 continue
-            if isinstance(tasks, Task):
+            if tasks is None:  # a work or approval step: the case is its own task
+                tasks = (case,)
+            elif isinstance(tasks, Task):
                 tasks = (tasks,)
             if tasks and tasks[0].work is not None:  # staff work: one record per task
                 # Several tasks are a contest's entrants or a duty each member
@@ -220,7 +235,7 @@ def _run(case: Case) -> None:
     Plain work and waits are inline (the hot path). A branch pushes the
     step list it leaves on the case's stack instead of recursing. Before
     each wait the position is stored on the case; the wait's end calls
-    back (``Case.__call__`` for staff work, ``_resumed`` for outside waits),
+    back (``_staff_done`` for staff work, ``_resumed`` for outside waits),
     which records the step and comes back here.
     """
     ctx = case.ctx
@@ -251,10 +266,9 @@ def _run(case: Case) -> None:
         case.rounds = rounds
         case.stack = stack
         if kind == "work":
-            enable = env.now
+            case.node, case.enable, case.tasks = node, env.now, None
             patience = node.patience() if node.patience is not None else None
-            task = node.pool.submit(node.draw(), node.priority, patience, case)
-            case.node, case.enable, case.tasks = node, enable, task
+            node.pool.take(case, node.draw(), node.priority, patience, _staff_done)
         elif kind == "wait":
             case.node, case.enable, case.tasks = node, env.now, ()
             case.callbacks = _RESUMED
@@ -267,9 +281,8 @@ def _run(case: Case) -> None:
                 case.outcome = "forced"
             else:
                 case.outcome = "rejected" if rejected else "approved"
-            enable = env.now
-            task = node.pool.submit(node.draw(), node.priority, None, case)
-            case.node, case.enable, case.tasks = node, enable, task
+            case.node, case.enable, case.tasks = node, env.now, None
+            node.pool.take(case, node.draw(), node.priority, None, _staff_done)
         elif kind == "scheduled":
             now = env.now
             target = moment(ctx, case, node, now)

@@ -22,6 +22,8 @@ import simpy
 
 from sim.shifts import MemberShifts
 from sim.signals import Signal, fire_in
+from sim.tasks import (COMPLETION, OWN_COMPLETION, PATIENCE, Task, _completion_due,
+                       detach_patience, reset, task_timer)
 from sim.waiting import WaitingLine
 
 INF = math.inf
@@ -81,72 +83,6 @@ def _by_index(member: Member) -> int:
     return member.index
 
 
-class Task:
-    """A request for one member: ``work`` hours, or a hold (``work`` None)
-    released by the caller (meetings)."""
-    __slots__ = ("pool", "work", "priority", "seq", "done", "waiter", "member", "start", "end",
-                 "timer", "resumed", "abandoned", "distinct", "stretches")
-
-    def __init__(self, pool: "StaffPool", env: simpy.Environment, work: float | None,
-                 priority: int, seq: int) -> None:
-        self.pool = pool
-        self.work = work
-        self.priority = priority
-        self.seq = seq
-        #: What the caller waits on, unless it gave a ``waiter`` (then None
-        #: for good). For work that starts at once it is the completion
-        #: timer itself (one event instead of two); otherwise an event fired
-        #: at completion (set by the pool after enqueueing).
-        self.done: Signal | None = Signal(env) if work is None else None
-        #: Called with the task when it is done or abandoned, in place of
-        #: ``done`` (the waiting case, or a driven generator's ``send``: no
-        #: event of its own, see submit).
-        self.waiter: Callable[[Task], object] | None = None
-        self.member: Member | None = None
-        self.start = math.nan
-        self.end = math.nan
-        #: The completion timer in force; a preempted task's old timer is
-        #: stale and ignored when it fires.
-        self.timer: Signal | None = None
-        self.resumed = math.nan
-        self.abandoned = False
-        #: Members already taken by sibling tasks that must go to different
-        #: people (the entrants of a contest), shared among the siblings.
-        self.distinct: set | None = None
-        #: Stretches of work cut short by preemption: (member name, start,
-        #: end). ``resumed`` is NaN while a preempted task waits in line.
-        self.stretches: list[tuple[str, float, float]] | None = None
-
-
-class TaskTimer(Signal):
-    """A timer that knows its task: its callbacks are one shared tuple, so a
-    timer is one object, not a signal, a tuple and a bound method."""
-    __slots__ = ("task",)
-
-
-def _completion_due(timer: TaskTimer) -> None:
-    task, timer.task = timer.task, None  # no task <-> timer cycle left behind
-    if task.timer is timer:  # not a stale timer of a preempted stretch
-        task.timer = None
-        task.pool._complete(task, timer)
-
-
-def _patience_over(timer: TaskTimer) -> None:
-    task, timer.task = timer.task, None
-    task.pool._abandon(task)
-
-
-_COMPLETION = (_completion_due,)
-_PATIENCE = (_patience_over,)
-
-
-def _task_timer(env: simpy.Environment, task: Task, delay: float,
-               callbacks: tuple | list) -> TaskTimer:
-    timer = TaskTimer(env)
-    timer.task = task
-    return fire_in(timer, delay, callbacks)
-
-
 class StaffPool:
     def __init__(self, env: simpy.Environment, role: str, members: Sequence[MemberShifts],
                  concurrency: int = 1, pause: bool = False, preemptive: bool = False) -> None:
@@ -185,12 +121,22 @@ class StaffPool:
         if task.done is None and waiter is None:
             task.done = Signal(self.env)
         if patience is not None and task.member is None:
-            _task_timer(self.env, task, patience, _PATIENCE)
+            task.timer = task_timer(self.env, task, patience, PATIENCE)
         return task
+
+    def take(self, task: object, work: float, priority: int, patience: float | None,
+             waiter: Callable[[object], object]) -> None:
+        """``submit`` for a case that is its own task (``sim.tasks``): the
+        pool calls ``waiter(task)`` when the work is done or abandoned."""
+        reset(task, self, work, priority, self._next(), waiter)
+        self._enqueue(task)
+        if patience is not None and task.member is None:
+            task.timer = task_timer(self.env, task, patience, PATIENCE)
 
     def _abandon(self, task: Task) -> None:
         if task.member is None and not task.abandoned:
             task.abandoned = True  # left in line; _dispatch skips it
+            task.timer = None  # the patience timer, which has just fired
             task.end = self.env.now
             if task.waiter is None:
                 task.done.succeed(None)
@@ -296,13 +242,19 @@ class StaffPool:
             return
         task.resumed = now
         end = member.finish_time(now, task.work, self.pause)
+        if task.timer is not None:
+            detach_patience(task)
         if end < INF:
-            if task.done is None and task.waiter is None and not self.preemptive:
+            if self.preemptive:
+                task.timer = task_timer(self.env, task, end - now, COMPLETION)
+            elif task.own_timer:  # a case: its own event until the work is done
+                task.timer = fire_in(task, end - now, OWN_COMPLETION)
+            elif task.done is None and task.waiter is None:
                 # The caller appends its own callback: ours runs first.
-                task.done = task.timer = _task_timer(self.env, task, end - now,
+                task.done = task.timer = task_timer(self.env, task, end - now,
                                                     [_completion_due])
             else:
-                task.timer = _task_timer(self.env, task, end - now, _COMPLETION)
+                task.timer = task_timer(self.env, task, end - now, COMPLETION)
 
     def _complete(self, task: Task, timer: Signal) -> None:
         member = task.member

@@ -96,7 +96,8 @@ def test_only_the_open_cases_outlive_a_run_of_every_step_kind(preemptive: bool) 
     try:
         log = simulate(every_kind(preemptive))
         objects = gc.get_objects()
-        cases = sum(1 for o in objects if type(o) is Case and o.workflow != "duty")
+        cases = [(o.id, getattr(o, "abandoned", False)) for o in objects
+                 if type(o) is Case and o.workflow != "duty"]
         gens = sum(1 for o in objects if type(o) is GeneratorType
                    and o.__name__ in ("_meeting", "_contest"))
         tasks = sum(1 for o in objects if type(o) is Task)
@@ -114,9 +115,44 @@ def test_only_the_open_cases_outlive_a_run_of_every_step_kind(preemptive: bool) 
     assert {"abandoned", "rejected", "forced", "entry", "selected", "ended"} <= set(outcomes)
     assert (outcomes["preempted"] > 0) == preemptive
     assert len(gathering) > 0
-    assert cases == len(open_cases)
+    alive = {cid for cid, _ in cases}
+    assert len(alive) == len(cases) and open_cases <= alive
+    # Besides the open cases, only customers who left while in line: a
+    # case is its own task, and stays in the pool's line until the line
+    # reaches it and skips it.
+    gone = [cid for cid, abandoned in cases if cid not in open_cases]
+    assert all(abandoned for cid, abandoned in cases if cid not in open_cases)
+    assert len(gone) < outcomes["abandoned"]
     assert gens == len(gathering)
-    assert tasks <= 2 * int(is_open.sum()) + 50  # open steps and unfired patience timers
+    # Tasks (meetings, contests) of open steps only: a served task's
+    # patience timer lets go of it (``tasks.detach_patience``).
+    assert tasks <= 2 * int(is_open.sum())
+
+
+def test_a_patience_timer_never_reaches_the_next_step_of_its_case() -> None:
+    """A case is its own task step after step: the patience of its chat,
+    still running after the chat was served, must not make the customer
+    leave the next step's line (where patience does not apply)."""
+    steps = [{"id": "chat", "kind": "work", "role": "r", "duration": _fixed(0.15),
+              "patience": _fixed(0.5), "priority": 1},
+             {"id": "slow", "kind": "work", "role": "r", "duration": _fixed(0.15),
+              "priority": 9}]
+    doc = every_kind(False).model_dump(mode="json")
+    doc["workflows"] = {"w": {**doc["workflows"]["w"], "steps": steps}}
+    doc["org"]["roles"]["r"]["headcount"] = 1
+    doc["org"]["roles"]["r"]["concurrency"] = 1
+    c = simulate(Scenario.model_validate(doc)).columns
+    slow = c["activity"] == "slow"
+    chat = c["activity"] == "chat"
+    assert (c["outcome"][chat] == "abandoned").any()  # patience is at work
+    assert not (c["outcome"][slow] == "abandoned").any()
+    # ... and would have struck: slow steps still in line when their chat's
+    # patience ran out (enabled 0.5 h before that moment at most).
+    patience_end = {cid: t + 0.5 for cid, t in zip(c["case_id"][chat], c["enable_time"][chat])}
+    waited = [cid for cid, e, st in zip(c["case_id"][slow], c["enable_time"][slow],
+                                       c["start_time"][slow])
+              if e < patience_end[cid] < st]
+    assert len(waited) > 10
 
 
 def test_every_started_case_ends_or_is_open_at_the_horizon() -> None:
@@ -196,12 +232,12 @@ def test_log_batches_are_checked_at_least_every_quarter_hour_when_quiet() -> Non
 def test_a_case_called_back_at_a_step_without_a_task_says_so() -> None:
     import simpy
 
-    from sim.interpreter import Context
+    from sim.interpreter import Context, _staff_done
     from sim.nodes import Node
 
     ctx = Context(simpy.Environment(), 0, None, lambda day: True)
     case = Case(ctx, 1, "w", {})
     case.node = Node("wait", "courier", 5)
     with pytest.raises(ValueError, match="A 'wait' step does not wait on a staff task"):
-        case(None)
+        _staff_done(case)
     assert repr(case) == "<Case 1 of 'w' at step None>"
