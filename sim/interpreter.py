@@ -178,7 +178,10 @@ class Context:
     def start_after(self, delay: float, workflow: str, attrs: dict | None = None) -> None:
         """Begin a case of ``workflow`` ``delay`` hours from now (a parked
         wait: the case, and its id, exist only from then on)."""
-        self.parking.timeout(delay, partial(self._start_now, workflow, attrs))
+        start = _Start(self.env)
+        start.ctx, start.workflow, start.attrs = self, workflow, attrs
+        start.callbacks = _BEGIN
+        self.parking.put(start, delay)
 
     def start_soon(self, workflow: str, attrs: dict | None = None) -> None:
         """Begin a case of ``workflow`` at this moment, once the case that
@@ -218,6 +221,20 @@ class Context:
             out.append((rep, case.id, case.workflow, node.id, node.kind, node.role,
                         names, enable, start, NAN, "open", node.priority))
         return out
+
+
+class _Start(Signal):
+    """A case to begin later (an after-sales request days after delivery):
+    one parked object, not a signal, its callbacks tuple, a partial and the
+    partial's arguments, each of which the release would read back cold."""
+    __slots__ = ("ctx", "workflow", "attrs")
+
+
+def _begin(start: _Start) -> None:
+    start.ctx.start(start.workflow, start.attrs)
+
+
+_BEGIN = (_begin,)
 
 
 def start_case(ctx: Context, case: Case, nodes: list[Node]) -> None:
