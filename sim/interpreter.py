@@ -66,7 +66,7 @@ class Case(Signal):
     it reads as already processed).
     """
     __slots__ = ("ctx", "id", "workflow", "attrs", "node", "enable", "tasks",
-                 "nodes", "i", "stack", "rounds", "outcome") + TASK_FIELDS
+                 "nodes", "i", "stack", "rounds", "outcome", "deadline") + TASK_FIELDS
     #: Task fields that are always None for a case.
     done = None
     distinct = None
@@ -110,9 +110,7 @@ def _staff_done(case: Case) -> None:
     now = ctx.env.now
     if node.kind == "work":
         if case.abandoned:  # the customer left unserved (the case ends)
-            ctx.append((ctx.replication, case.id, case.workflow, node.id, "work", node.role,
-                        "", case.enable, NAN, now, "abandoned", node.priority))
-            _end(case, True)
+            _leave(case, node)
             return
         if case.stretches is None:  # task_rows' common case, inline on the hot path
             ctx.append((ctx.replication, case.id, case.workflow, node.id, "work", node.role,
@@ -202,6 +200,15 @@ class Context:
             if node is None:
                 continue
             if tasks is None:  # a work or approval step: the case is its own task
+                if case.member is None and case.deadline < self.env.now:
+                    # The customer left before the horizon; the line had
+                    # not reached the case yet (``StaffPool.take``).
+                    out.append((rep, case.id, case.workflow, node.id, "work", node.role, "",
+                                enable, NAN, case.deadline, "abandoned", node.priority))
+                    t1 = case.deadline
+                    out.append((rep, case.id, case.workflow, "case_end", "case", "", "",
+                                t1, t1, t1, "ended", 0))
+                    continue
                 tasks = (case,)
             elif isinstance(tasks, Task):
                 tasks = (tasks,)
@@ -337,9 +344,19 @@ def _next(case: Case) -> None:
     _run(case)
 
 
-def _end(case: Case, ended: bool) -> None:
+def _leave(case: Case, node: Node) -> None:
+    """The customer left the line of a work step at ``case.end`` (which
+    may be before now: see ``StaffPool.take``); the case ends then."""
     ctx = case.ctx
-    t1 = ctx.env.now
+    ctx.append((ctx.replication, case.id, case.workflow, node.id, "work", node.role,
+                "", case.enable, NAN, case.end, "abandoned", node.priority))
+    _end(case, True, case.end)
+
+
+def _end(case: Case, ended: bool, t1: float | None = None) -> None:
+    ctx = case.ctx
+    if t1 is None:
+        t1 = ctx.env.now
     ctx.live.pop(case.id, None)  # None: a case built by hand, never registered
     ctx.append((ctx.replication, case.id, case.workflow, "case_end", "case", "", "", t1, t1, t1,
                 "ended" if ended else "done", 0))

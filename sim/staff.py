@@ -127,11 +127,25 @@ class StaffPool:
     def take(self, task: object, work: float, priority: int, patience: float | None,
              waiter: Callable[[object], object]) -> None:
         """``submit`` for a case that is its own task (``sim.tasks``): the
-        pool calls ``waiter(task)`` when the work is done or abandoned."""
+        pool calls ``waiter(task)`` when the work is done or abandoned.
+
+        Patience costs no timer here: the case carries its ``deadline``, and
+        a customer whose deadline has passed is let go when the line reaches
+        them (``_gone``), the record dated at the deadline. A member is given
+        to the same customers either way (a dispatch skips exactly those who
+        left before it), but nothing is scheduled for the chats served in
+        time, the great majority, whose timers would otherwise fill half of
+        SimPy's heap and each come back cold hours later."""
         reset(task, self, work, priority, self._next(), waiter)
+        task.deadline = self.env.now + patience if patience is not None else INF
         self._enqueue(task)
-        if patience is not None and task.member is None:
-            task.timer = task_timer(self.env, task, patience, PATIENCE)
+
+    def _gone(self, task: object) -> None:
+        """A case whose customer left the line at its ``deadline`` (before
+        now): it ends as if its patience timer had fired then."""
+        task.abandoned = True
+        task.end = task.deadline
+        self._wake(task)
 
     def _abandon(self, task: Task) -> None:
         if task.member is None and not task.abandoned:
@@ -219,6 +233,9 @@ class StaffPool:
             task = queue.pop()
             if task.abandoned:
                 continue
+            if task.deadline < now and task.member is None:
+                self._gone(task)  # left before now: does not take the member
+                continue
             if task.distinct is not None:
                 member = self._free_member(now, task.distinct)
                 if member is None:
@@ -284,6 +301,10 @@ class StaffPool:
             task = queue.head()
             if task.abandoned:
                 queue.pop()  # a customer who left must not shield the others
+                continue
+            if task.deadline < self.env.now and task.member is None:
+                queue.pop()
+                self._gone(task)
                 continue
             if task.distinct is not None or not self._preempt_for(task) or (
                     queue.size and queue.head() is task):

@@ -11,7 +11,8 @@ task that the case then has to follow.
 A task that names no completion object of its own is timed by a
 :class:`TaskTimer`. A case in a pool without preemption is its own timer
 (``own_timer``): it waits as its own SimPy event, as it does for outside
-waits, and no object is made for the completion.
+waits, and no object is made for the completion. A case's patience is its
+``deadline`` (see ``StaffPool.take``); a Task's is a timer.
 """
 from __future__ import annotations
 
@@ -35,8 +36,9 @@ class Task:
     """A request for one member: ``work`` hours, or a hold (``work`` None)
     released by the caller (meetings)."""
     __slots__ = TASK_FIELDS + ("done", "distinct")
-    #: A task made per request is timed by a TaskTimer.
+    #: A task made per request is timed by a TaskTimer, and its patience too.
     own_timer = False
+    deadline = math.inf
 
     def __init__(self, pool: StaffPool, env: simpy.Environment, work: float | None,
                  priority: int, seq: int) -> None:

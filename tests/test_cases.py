@@ -96,8 +96,7 @@ def test_only_the_open_cases_outlive_a_run_of_every_step_kind(preemptive: bool) 
     try:
         log = simulate(every_kind(preemptive))
         objects = gc.get_objects()
-        cases = [(o.id, getattr(o, "abandoned", False)) for o in objects
-                 if type(o) is Case and o.workflow != "duty"]
+        cases = [o.id for o in objects if type(o) is Case and o.workflow != "duty"]
         gens = sum(1 for o in objects if type(o) is GeneratorType
                    and o.__name__ in ("_meeting", "_contest"))
         tasks = sum(1 for o in objects if type(o) is Task)
@@ -115,14 +114,14 @@ def test_only_the_open_cases_outlive_a_run_of_every_step_kind(preemptive: bool) 
     assert {"abandoned", "rejected", "forced", "entry", "selected", "ended"} <= set(outcomes)
     assert (outcomes["preempted"] > 0) == preemptive
     assert len(gathering) > 0
-    alive = {cid for cid, _ in cases}
+    alive = set(cases)
     assert len(alive) == len(cases) and open_cases <= alive
     # Besides the open cases, only customers who left while in line: a
     # case is its own task, and stays in the pool's line until the line
-    # reaches it and skips it.
-    gone = [cid for cid, abandoned in cases if cid not in open_cases]
-    assert all(abandoned for cid, abandoned in cases if cid not in open_cases)
-    assert len(gone) < outcomes["abandoned"]
+    # reaches it (and lets it go, recorded as abandoned at its deadline).
+    left = set(c["case_id"][c["outcome"] == "abandoned"].tolist())
+    gone = alive - open_cases
+    assert gone <= left and len(gone) < len(left)
     assert gens == len(gathering)
     # Tasks (meetings, contests) of open steps only: a served task's
     # patience timer lets go of it (``tasks.detach_patience``).
@@ -153,6 +152,33 @@ def test_a_patience_timer_never_reaches_the_next_step_of_its_case() -> None:
                                        c["start_time"][slow])
               if e < patience_end[cid] < st]
     assert len(waited) > 10
+
+
+def test_a_customer_leaves_at_the_deadline_also_when_the_line_reaches_them_later() -> None:
+    """A case's patience is a deadline checked when the line reaches it:
+    the customer still leaves at the deadline in the log (at night, at the
+    weekend, at the horizon), and the case ends then."""
+    doc = every_kind(False).model_dump(mode="json")
+    doc["workflows"] = {"w": {**doc["workflows"]["w"], "steps": [
+        {"id": "chat", "kind": "work", "role": "r", "duration": _fixed(0.4),
+         "patience": _fixed(0.5)}]}}
+    s = Scenario.model_validate(doc)
+    c = simulate(s).columns
+    chat = c["activity"] == "chat"
+    gone = chat & (c["outcome"] == "abandoned")
+    still = chat & (c["outcome"] == "open")
+    assert gone.sum() > 100 and still.sum() > 0
+    assert np.allclose(c["end_time"][gone] - c["enable_time"][gone], 0.5)
+    ends = dict(zip(c["case_id"][c["activity"] == "case_end"].tolist(),
+                    c["end_time"][c["activity"] == "case_end"].tolist()))
+    assert all(ends[cid] == t for cid, t in zip(c["case_id"][gone].tolist(),
+                                                c["end_time"][gone].tolist()))
+    # Those who left over the last weekend, before the horizon, are reported
+    # as having left, not as open; those still within their patience are open.
+    horizon = s.horizon.hours
+    assert (c["end_time"][gone] > horizon - 24).any()
+    waiting = c["start_time"][still] != c["start_time"][still]
+    assert (c["enable_time"][still][waiting] > horizon - 0.5).all()
 
 
 def test_every_started_case_ends_or_is_open_at_the_horizon() -> None:
