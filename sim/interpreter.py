@@ -49,14 +49,16 @@ class Case(Signal):
     ``stack`` of step lists left for a branch (linked tuples ``(nodes, i,
     rounds, outer)``), the approval ``rounds`` of the current list and the
     ``outcome`` an approval in progress will record. The task fields
-    (``sim.tasks.TASK_FIELDS``) describe its current work or approval step.
+    (``sim.tasks.TASK_FIELDS``) describe its current work or approval step,
+    and ``deadline`` when its customer leaves that step's line (patience:
+    see ``StaffPool.take``).
 
     A case is not a generator: a suspended generator carries a frame of
     every local and its stack (about 480 bytes for a case), and every wake
     after hours in line touches most of it. Nor does it make a task object
     per step and a timer per task: at 10x Double 11 about 80,000 cases wait
     at once, most of them in the pools' lines, far more than the CPU's cache
-    holds, and a case is then one object of 256 bytes that the line brings
+    holds, and a case is then one object of 264 bytes that the line brings
     into the cache when it is served. It waits as its own SimPy event for
     outside waits (callbacks ``(_resumed,)``) and, in pools without
     preemption, for the end of its work; its ``waiter`` is ``_staff_done``.
