@@ -7,7 +7,8 @@ the case its own SimPy event (no event object per wait); for staff work the
 case is its own task (``sim.tasks``). At Double 11 volumes tens of thousands
 of cases wait at once, and what each holds is what a wake reads back from
 memory (see ``Case``). Meetings and contests, with several waits in one
-step and rare, run as generators driven by ``signals.drive``.
+step and rare, run as generators driven by ``signals.drive``
+(``sim.gatherings``).
 
 A live case is registered in ``Context.live`` and carries the step it is in
 (``node``, ``enable``, ``tasks``), so that, at the horizon, the run reports
@@ -17,24 +18,20 @@ from __future__ import annotations
 
 import math
 from functools import partial
-from typing import Callable, Generator
+from typing import Callable
 
 import simpy
 
 from rules.aftersales import AfterSales
 from sim.choices import choose, milestone, moment
+from sim.gatherings import contest, meeting
 from sim.nodes import Node
 from sim.parking import Parking
 from sim.records import Row, task_rows
-from sim.signals import Signal, drive, soon, timeout
+from sim.signals import Signal, drive, soon
 from sim.tasks import TASK_FIELDS, Task
 
 NAN = math.nan
-#: Every request that holds a person while waiting for others (meetings,
-#: team duties) uses one priority, so such requests are served first come
-#: first served within a pool; with roles acquired in sorted order this rules
-#: out deadlock between meetings.
-HOLD_PRIORITY = 3
 Hook = Callable[["Case"], None]
 
 
@@ -316,9 +313,9 @@ def _run(case: Case) -> None:
             case.callbacks = _RESUMED
             ctx.parking.put(case, max(0.0, target - now))
         elif kind == "meeting":
-            drive(_meeting(ctx, case, node))
+            drive(meeting(ctx, case, node, _next))
         elif kind == "contest":
-            drive(_contest(ctx, case, node))
+            drive(contest(ctx, case, node, _next))
         else:
             raise ValueError(f"Unknown step kind {kind!r}")
         return
@@ -362,59 +359,3 @@ def _end(case: Case, ended: bool, t1: float | None = None) -> None:
     ctx.live.pop(case.id, None)  # None: a case built by hand, never registered
     ctx.append((ctx.replication, case.id, case.workflow, "case_end", "case", "", "", t1, t1, t1,
                 "ended" if ended else "done", 0))
-
-
-def _meeting(ctx: Context, case: Case, node: Node) -> Generator:
-    """A meeting: hold every attendee, role by role, then meet (driven by
-    ``signals.drive``; several waits, so a generator of its own)."""
-    resume = yield
-    env = ctx.env
-    enable = env.now
-    tasks: list = []
-    held: list = []
-    case.node, case.enable, case.tasks = node, enable, tasks
-    for pool, n in node.attendees:
-        batch = [pool.acquire(HOLD_PRIORITY) for _ in range(n)]
-        tasks.extend(batch)
-        held.extend([pool] * n)
-        env.all_of([t.done for t in batch]).callbacks.append(resume)
-        yield
-    start = env.now
-    timeout(env, node.draw(), resume)
-    yield
-    del resume  # see ``signals.drive``: never return
-    case.node = None
-    for pool, task in zip(held, tasks):
-        pool.release(task)
-    names = "+".join(t.member.name for t in tasks)
-    ctx.records.append((ctx.replication, case.id, case.workflow, node.id, "meeting", node.role,
-                        names, enable, start, env.now, "done", node.priority))
-    _next(case)
-    yield
-
-
-def _contest(ctx: Context, case: Case, node: Node) -> Generator:
-    """Entrants work at once on different members, then the judge picks
-    (driven by ``signals.drive``)."""
-    resume = yield
-    env = ctx.env
-    enable = env.now
-    tasks = node.pool.submit_distinct([node.draw() for _ in range(node.entrants)], node.priority)
-    case.node, case.enable, case.tasks = node, enable, tuple(tasks)
-    env.all_of([t.done for t in tasks]).callbacks.append(resume)
-    yield
-    case.node = None
-    for t in tasks:
-        ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, "contest",
-                                     node.role, t, enable, t.end, "entry", node.priority))
-    judged = env.now
-    task = node.judge.submit(node.judge_draw(), node.priority, None, resume)
-    case.node, case.enable, case.tasks = node, judged, task
-    yield
-    del resume
-    case.node = None
-    ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, "contest",
-                                 node.judge.role, task, judged, env.now, "selected",
-                                 node.priority))
-    _next(case)
-    yield

@@ -10,7 +10,8 @@ import simpy
 from rules.calendar import DayKinds
 from rules.scenario import Scenario
 from sim.demand import order_arrivals
-from sim.interpreter import HOLD_PRIORITY, Case, Context
+from sim.gatherings import HOLD_PRIORITY
+from sim.interpreter import Case, Context
 from sim.nodes import Node, compile_steps
 from sim.records import EventLog, LogBuilder, task_rows
 from sim.shifts import MemberShifts, all_shifts, days_of

@@ -132,10 +132,11 @@ class StaffPool:
         Patience costs no timer here: the case carries its ``deadline``, and
         a customer whose deadline has passed is let go when the line reaches
         them (``_gone``), the record dated at the deadline. A member is given
-        to the same customers either way (a dispatch skips exactly those who
-        left before it), but nothing is scheduled for the chats served in
-        time, the great majority, whose timers would otherwise fill half of
-        SimPy's heap and each come back cold hours later."""
+        to the same customers either way (a dispatch skips those who left
+        before it; a deadline at this very moment is served), but nothing
+        is scheduled for the chats served in time, the great majority, whose
+        timers would otherwise fill half of SimPy's heap and each come back
+        cold hours later."""
         reset(task, self, work, priority, self._next(), waiter)
         task.deadline = self.env.now + patience if patience is not None else INF
         self._enqueue(task)
@@ -234,7 +235,9 @@ class StaffPool:
             if task.abandoned:
                 continue
             if task.deadline < now and task.member is None:
-                self._gone(task)  # left before now: does not take the member
+                # Left before now: does not take the member. A deadline at
+                # this very moment is served (a tie, with fixed durations).
+                self._gone(task)
                 continue
             if task.distinct is not None:
                 member = self._free_member(now, task.distinct)
@@ -287,9 +290,9 @@ class StaffPool:
 
     @staticmethod
     def _wake(task: Task) -> None:
-        # Dropped before the call: a case keeps its last task, which must
-        # not keep the case alive (a cycle the run's paused GC would not
-        # collect).
+        # Dropped before the call: a Task's waiter may be a driven
+        # generator's ``send`` that holds the task (a cycle the run's paused
+        # GC would not collect). A case's is ``_staff_done``.
         waiter, task.waiter = task.waiter, None
         waiter(task)
 
@@ -324,7 +327,10 @@ class StaffPool:
                         victim, left = r, rest
         if victim is None:
             return False
-        victim.timer = None  # its completion, already scheduled, no longer counts
+        stale = victim.timer  # its completion, already scheduled, no longer counts:
+        if stale is not None:  # it must not keep the task (a case) alive until then
+            stale.task = None
+        victim.timer = None
         member = victim.member
         victim.work = left
         if now - victim.resumed > EPS:

@@ -52,8 +52,9 @@ class Task:
         #: at completion (set by the pool after enqueueing).
         self.done: Signal | None = Signal(env) if work is None else None
         #: Called with the task when it is done or abandoned, in place of
-        #: ``done`` (the waiting case, or a driven generator's ``send``: no
-        #: event of its own, see ``StaffPool.submit``).
+        #: ``done`` (a driven generator's ``send``: no event of its own, see
+        #: ``StaffPool.submit``; a case that is its own task has
+        #: ``interpreter._staff_done``).
         self.waiter: Callable[[Task], object] | None = None
         self.member: Member | None = None
         self.start = math.nan
@@ -94,7 +95,8 @@ class TaskTimer(Signal):
 
 def _completion_due(timer: TaskTimer) -> None:
     task, timer.task = timer.task, None  # no task <-> timer cycle left behind
-    if task.timer is timer:  # not a stale timer of a preempted stretch
+    # None or another timer: the stale timer of a preempted stretch.
+    if task is not None and task.timer is timer:
         task.timer = None
         task.pool._complete(task, timer)
 
@@ -125,9 +127,9 @@ def task_timer(env: simpy.Environment, task: object, delay: float,
 
 def detach_patience(task: object) -> None:
     """A task leaves the line for good (served or abandoned): its patience
-    timer, if any, no longer points to it. A case is its own task step after
-    step, so a patience timer still pending must not reach its next step;
-    nor should it keep a served task, or its case, alive for hours."""
+    timer, if any, no longer points to it, so that the timer, due hours
+    later, does not keep a served task (and what it holds) alive until then.
+    Cases have no patience timer (``StaffPool.take``)."""
     timer = task.timer
     if timer is not None:
         timer.task = None

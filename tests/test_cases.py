@@ -98,7 +98,7 @@ def test_only_the_open_cases_outlive_a_run_of_every_step_kind(preemptive: bool) 
         objects = gc.get_objects()
         cases = [o.id for o in objects if type(o) is Case and o.workflow != "duty"]
         gens = sum(1 for o in objects if type(o) is GeneratorType
-                   and o.__name__ in ("_meeting", "_contest"))
+                   and o.__name__ in ("meeting", "contest"))
         tasks = sum(1 for o in objects if type(o) is Task)
         del objects
     finally:
@@ -129,9 +129,9 @@ def test_only_the_open_cases_outlive_a_run_of_every_step_kind(preemptive: bool) 
 
 
 def test_a_patience_timer_never_reaches_the_next_step_of_its_case() -> None:
-    """A case is its own task step after step: the patience of its chat,
-    still running after the chat was served, must not make the customer
-    leave the next step's line (where patience does not apply)."""
+    """A case is its own task step after step: the patience of its chat
+    (its deadline) must not make the customer leave the next step's line,
+    where patience does not apply."""
     steps = [{"id": "chat", "kind": "work", "role": "r", "duration": _fixed(0.15),
               "patience": _fixed(0.5), "priority": 1},
              {"id": "slow", "kind": "work", "role": "r", "duration": _fixed(0.15),
@@ -179,6 +179,26 @@ def test_a_customer_leaves_at_the_deadline_also_when_the_line_reaches_them_later
     assert (c["end_time"][gone] > horizon - 24).any()
     waiting = c["start_time"][still] != c["start_time"][still]
     assert (c["enable_time"][still][waiting] > horizon - 0.5).all()
+
+
+def test_a_patience_ending_as_a_member_frees_up_is_served() -> None:
+    """The rule at a tie (fixed durations only): a customer whose patience
+    ends at the very moment a member is free is served."""
+    doc = every_kind(False).model_dump(mode="json")
+    doc["org"]["roles"]["r"].update(headcount=1, concurrency=1)
+    w, side = doc["workflows"]["w"], doc["workflows"]["side"]
+    doc["workflows"] = {
+        "w": {**w, "trigger": {"kind": "every", "every": "day", "at": "08:00"},
+              "steps": [{"id": "first", "kind": "work", "role": "r", "duration": _fixed(1)}]},
+        "side": {**side, "trigger": {"kind": "every", "every": "day", "at": "08:30"},
+                 "steps": [{"id": "chat", "kind": "work", "role": "r", "duration": _fixed(1),
+                            "patience": _fixed(1.5), "priority": 9}]}}
+    c = simulate(Scenario.model_validate(doc)).columns
+    chat = c["activity"] == "chat"
+    assert chat.sum() >= 9
+    # The 09:00 task ends at 10:00, when the 08:30 chat's patience ends.
+    assert (c["outcome"][chat] == "done").all()
+    assert np.allclose(c["start_time"][chat], c["enable_time"][chat] + 1.5)
 
 
 def test_every_started_case_ends_or_is_open_at_the_horizon() -> None:
@@ -267,3 +287,45 @@ def test_a_case_called_back_at_a_step_without_a_task_says_so() -> None:
     with pytest.raises(ValueError, match="A 'wait' step does not wait on a staff task"):
         _staff_done(case)
     assert repr(case) == "<Case 1 of 'w' at step None>"
+
+
+def test_a_preempted_case_is_not_kept_alive_by_its_stale_timer() -> None:
+    """A preempted case's old completion timer stays in SimPy's heap until
+    it is due (here after the horizon: its member's next shift is days
+    away), but must let go of the case, which finished on another member."""
+    import simpy
+
+    from sim.interpreter import Context, start_case
+    from sim.nodes import Node
+    from sim.shifts import MemberShifts
+    from sim.signals import timeout
+    from sim.staff import StaffPool
+
+    was = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        env = simpy.Environment()
+        members = [MemberShifts("A", ((0.0, 1.0), (50.0, 60.0))),
+                   MemberShifts("B", ((0.5, 100.0),))]
+        pool = StaffPool(env, "r", members, 1, pause=True, preemptive=True)
+        ctx = Context(env, 0, None, lambda day: True)
+
+        def work(step: str, hours: float, priority: int) -> Node:
+            node = Node("work", step, priority)
+            node.role, node.pool, node.draw = "r", pool, lambda: hours
+            return node
+
+        flows = {"x": [work("x", 2.0, 5)], "y": [work("y", 0.3, 1)]}
+        for t, wf in ((0.0, "x"), (0.2, "y")):
+            timeout(env, t, lambda _s, wf=wf: start_case(ctx, ctx.new_case(wf), flows[wf]))
+        env.run(until=10)
+        rows = ctx.records + ctx.open_records()
+        alive = [o for o in gc.get_objects() if type(o) is Case]
+    finally:
+        gc.collect()
+        if was:
+            gc.enable()
+    done = [(r[3], r[6], r[10]) for r in rows if r[3] in ("x", "y")]
+    assert done == [("y", "A", "done"), ("x", "A", "preempted"), ("x", "B", "done")]
+    assert alive == []

@@ -135,7 +135,7 @@ def test_arrivals_are_built_lazily_and_the_same_each_time() -> None:
 
 def test_a_run_leaves_no_case_behind_but_the_open_ones() -> None:
     """Cases wait without processes, as their own events or as their own
-    staff tasks (in a pool's line, with a patience timer), which the run's
+    staff tasks (in a pool's line), which the run's
     paused collector never sees: every finished case must be freed by
     reference counting, with the tasks and generators of its meetings. The
     one exception: a customer who left while in line stays there until the
@@ -159,7 +159,7 @@ def test_a_run_leaves_no_case_behind_but_the_open_ones() -> None:
         objects = gc.get_objects()
         cases = [o.id for o in objects if type(o) is Case and o.workflow != "duty"]
         gens = sum(1 for o in objects if type(o) is GeneratorType
-                   and o.__name__ in ("_meeting", "_contest"))
+                   and o.__name__ in ("meeting", "contest"))
         waiting = sum(1 for o in objects if type(o) is Task and o.waiter is not None)
         tasks = sum(1 for o in objects if type(o) is Task)
     finally:
