@@ -88,6 +88,18 @@ def check_cases_accounted(log: EventLog) -> None:
         raise AssertionError(f"case_end without case_start: {sorted(stray)[:5]}")
 
 
+def check_survivors(alive: list[int], columns: dict, open_cases: set[int]) -> None:
+    """The ids of the cases still alive after a run (collector off) are the
+    open cases and, besides them, only customers who left a line that had
+    not reached them yet (a case is its own staff task and stays in the
+    line until then; it is recorded as abandoned at its deadline)."""
+    survivors = set(alive)
+    assert len(survivors) == len(alive) and open_cases <= survivors
+    left = set(columns["case_id"][columns["outcome"] == "abandoned"].tolist())
+    gone = survivors - open_cases
+    assert gone <= left and len(gone) < len(left)
+
+
 def member_intervals(log: EventLog) -> dict[str, list[tuple[float, float]]]:
     """Busy intervals of each member (open records run to the horizon)."""
     c = log.columns

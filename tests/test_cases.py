@@ -17,6 +17,7 @@ from rules.scenario import Scenario
 from sim.interpreter import Case
 from sim.model import simulate
 from sim.staff import Task
+from invariants import check_survivors
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 
@@ -114,14 +115,7 @@ def test_only_the_open_cases_outlive_a_run_of_every_step_kind(preemptive: bool) 
     assert {"abandoned", "rejected", "forced", "entry", "selected", "ended"} <= set(outcomes)
     assert (outcomes["preempted"] > 0) == preemptive
     assert len(gathering) > 0
-    alive = set(cases)
-    assert len(alive) == len(cases) and open_cases <= alive
-    # Besides the open cases, only customers who left while in line: a
-    # case is its own task, and stays in the pool's line until the line
-    # reaches it (and lets it go, recorded as abandoned at its deadline).
-    left = set(c["case_id"][c["outcome"] == "abandoned"].tolist())
-    gone = alive - open_cases
-    assert gone <= left and len(gone) < len(left)
+    check_survivors(cases, c, open_cases)
     assert gens == len(gathering)
     # Tasks (meetings, contests) of open steps only: a served task's
     # patience timer lets go of it (``tasks.detach_patience``).

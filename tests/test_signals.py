@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import simpy
 
+from invariants import check_survivors
 from sim.signals import Signal, drive, timeout
 
 
@@ -169,11 +170,7 @@ def test_a_run_leaves_no_case_behind_but_the_open_ones() -> None:
     is_open = (c["outcome"] == "open") & (c["workflow"] != "duty")
     open_cases = set(c["case_id"][is_open].tolist())
     assert len(open_cases) > 100
-    alive = set(cases)
-    assert len(alive) == len(cases) and open_cases <= alive
-    left = set(c["case_id"][c["outcome"] == "abandoned"].tolist())
-    gone = alive - open_cases
-    assert gone <= left and len(gone) < len(left)
+    check_survivors(cases, c, open_cases)
     gathering = set(c["case_id"][is_open & np.isin(c["kind"], ["meeting", "contest"])].tolist())
     assert gens == len(gathering)
     assert waiting <= len(open_cases)
