@@ -65,7 +65,7 @@ class Case(Signal):
     it reads as already processed).
     """
     __slots__ = ("ctx", "id", "workflow", "attrs", "node", "enable", "tasks",
-                 "nodes", "i", "stack", "rounds", "outcome", "deadline") + TASK_FIELDS
+                 "nodes", "i", "stack", "rounds", "outcome") + TASK_FIELDS
     #: Task fields that are always None for a case.
     done = None
     distinct = None
@@ -201,12 +201,8 @@ class Context:
             if tasks is None:  # a work or approval step: the case is its own task
                 if case.member is None and case.deadline < self.env.now:
                     # The customer left before the horizon; the line had
-                    # not reached the case yet (``StaffPool.take``).
-                    out.append((rep, case.id, case.workflow, node.id, "work", node.role, "",
-                                enable, NAN, case.deadline, "abandoned", node.priority))
-                    t1 = case.deadline
-                    out.append((rep, case.id, case.workflow, "case_end", "case", "", "",
-                                t1, t1, t1, "ended", 0))
+                    # not reached the case yet (``StaffPool._gone``).
+                    out.extend(_left_rows(case, node))
                     continue
                 tasks = (case,)
             elif isinstance(tasks, Task):
@@ -344,18 +340,23 @@ def _next(case: Case) -> None:
 
 
 def _leave(case: Case, node: Node) -> None:
-    """The customer left the line of a work step at ``case.end`` (which
-    may be before now: see ``StaffPool.take``); the case ends then."""
+    """The customer left the line of a work step (at its deadline, which
+    may be before now: see ``StaffPool._gone``); the case ends then."""
     ctx = case.ctx
-    ctx.append((ctx.replication, case.id, case.workflow, node.id, "work", node.role,
-                "", case.enable, NAN, case.end, "abandoned", node.priority))
-    _end(case, True, case.end)
+    ctx.live.pop(case.id, None)
+    ctx.records.extend(_left_rows(case, node))
 
 
-def _end(case: Case, ended: bool, t1: float | None = None) -> None:
+def _left_rows(case: Case, node: Node) -> tuple[Row, Row]:
+    rep, t = case.ctx.replication, case.deadline
+    return ((rep, case.id, case.workflow, node.id, "work", node.role, "", case.enable, NAN, t,
+             "abandoned", node.priority),
+            (rep, case.id, case.workflow, "case_end", "case", "", "", t, t, t, "ended", 0))
+
+
+def _end(case: Case, ended: bool) -> None:
     ctx = case.ctx
-    if t1 is None:
-        t1 = ctx.env.now
+    t1 = ctx.env.now
     ctx.live.pop(case.id, None)  # None: a case built by hand, never registered
     ctx.append((ctx.replication, case.id, case.workflow, "case_end", "case", "", "", t1, t1, t1,
                 "ended" if ended else "done", 0))

@@ -22,8 +22,7 @@ import simpy
 
 from sim.shifts import MemberShifts
 from sim.signals import Signal, fire_in
-from sim.tasks import (COMPLETION, OWN_COMPLETION, PATIENCE, Task, _completion_due,
-                       detach_patience, reset, task_timer)
+from sim.tasks import COMPLETION, OWN_COMPLETION, Task, _completion_due, reset, task_timer
 from sim.waiting import WaitingLine
 
 INF = math.inf
@@ -108,8 +107,10 @@ class StaffPool:
     def submit(self, work: float, priority: int, patience: float | None = None,
                waiter: Callable[[Task], object] | None = None) -> Task:
         """Ask for ``work`` hours of one member's time; ``task.done`` fires at
-        the end, or after ``patience`` hours if nobody has started it by then
-        (``task.abandoned`` is then True and ``task.member`` None).
+        the end. With ``patience``, a customer nobody has started to serve
+        within that many hours leaves (``task.abandoned`` True, ``task.end``
+        the deadline, ``task.member`` None); ``done`` then fires when the
+        line reaches them (``_gone``).
 
         With a ``waiter``, there is no ``done``: the pool calls
         ``waiter(task)`` at that moment instead, once its own bookkeeping
@@ -117,46 +118,35 @@ class StaffPool:
         per task that had to wait in line."""
         task = Task(self, self.env, work, priority, self._next())
         task.waiter = waiter
+        if patience is not None:
+            task.deadline = self.env.now + patience
         self._enqueue(task)
         if task.done is None and waiter is None:
             task.done = Signal(self.env)
-        if patience is not None and task.member is None:
-            task.timer = task_timer(self.env, task, patience, PATIENCE)
         return task
 
     def take(self, task: object, work: float, priority: int, patience: float | None,
              waiter: Callable[[object], object]) -> None:
         """``submit`` for a case that is its own task (``sim.tasks``): the
-        pool calls ``waiter(task)`` when the work is done or abandoned.
-
-        Patience costs no timer here: the case carries its ``deadline``, and
-        a customer whose deadline has passed is let go when the line reaches
-        them (``_gone``), the record dated at the deadline. A member is given
-        to the same customers either way (a dispatch skips those who left
-        before it; a deadline at this very moment is served), but nothing
-        is scheduled for the chats served in time, the great majority, whose
-        timers would otherwise fill half of SimPy's heap and each come back
-        cold hours later."""
+        pool calls ``waiter(task)`` when the work is done or abandoned."""
         reset(task, self, work, priority, self._next(), waiter)
         task.deadline = self.env.now + patience if patience is not None else INF
         self._enqueue(task)
 
-    def _gone(self, task: object) -> None:
-        """A case whose customer left the line at its ``deadline`` (before
-        now): it ends as if its patience timer had fired then."""
+    def _gone(self, task: Task) -> None:
+        """Patience costs no timer: a customer whose deadline has passed is
+        let go when the line reaches them, the record dated at the deadline.
+        A member is given to the same customers as with a timer per task (a
+        dispatch skips those who left before it; a deadline at this very
+        moment is served), but nothing is scheduled for the chats served in
+        time, the great majority, whose timers would otherwise fill half of
+        SimPy's heap and each come back cold hours later."""
         task.abandoned = True
         task.end = task.deadline
-        self._wake(task)
-
-    def _abandon(self, task: Task) -> None:
-        if task.member is None and not task.abandoned:
-            task.abandoned = True  # left in line; _dispatch skips it
-            task.timer = None  # the patience timer, which has just fired
-            task.end = self.env.now
-            if task.waiter is None:
-                task.done.succeed(None)
-            else:
-                self._wake(task)
+        if task.waiter is None:
+            task.done.succeed(None)
+        else:
+            self._wake(task)
 
     def acquire(self, priority: int) -> Task:
         """Ask for a member to hold; ``task.done`` fires when one is assigned."""
@@ -232,8 +222,6 @@ class StaffPool:
             if member is None:
                 break
             task = queue.pop()
-            if task.abandoned:
-                continue
             if task.deadline < now and task.member is None:
                 # Left before now: does not take the member. A deadline at
                 # this very moment is served (a tie, with fixed durations).
@@ -262,8 +250,6 @@ class StaffPool:
             return
         task.resumed = now
         end = member.finish_time(now, task.work, self.pause)
-        if task.timer is not None:
-            detach_patience(task)
         if end < INF:
             if self.preemptive:
                 task.timer = task_timer(self.env, task, end - now, COMPLETION)
@@ -302,11 +288,8 @@ class StaffPool:
         queue = self.queue
         while queue.size:
             task = queue.head()
-            if task.abandoned:
-                queue.pop()  # a customer who left must not shield the others
-                continue
             if task.deadline < self.env.now and task.member is None:
-                queue.pop()
+                queue.pop()  # a customer who left must not shield the others
                 self._gone(task)
                 continue
             if task.distinct is not None or not self._preempt_for(task) or (

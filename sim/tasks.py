@@ -11,8 +11,8 @@ task that the case then has to follow.
 A task that names no completion object of its own is timed by a
 :class:`TaskTimer`. A case in a pool without preemption is its own timer
 (``own_timer``): it waits as its own SimPy event, as it does for outside
-waits, and no object is made for the completion. A case's patience is its
-``deadline`` (see ``StaffPool.take``); a Task's is a timer.
+waits, and no object is made for the completion. Patience is a task's
+``deadline``, checked when the line reaches it (``StaffPool.submit``).
 """
 from __future__ import annotations
 
@@ -29,16 +29,15 @@ if TYPE_CHECKING:
 #: What a pool reads and writes on a task, besides ``done`` and ``distinct``
 #: (class attributes of a case: always None there).
 TASK_FIELDS = ("pool", "work", "priority", "seq", "waiter", "member", "start", "end", "timer",
-               "resumed", "abandoned", "stretches")
+               "resumed", "abandoned", "stretches", "deadline")
 
 
 class Task:
     """A request for one member: ``work`` hours, or a hold (``work`` None)
     released by the caller (meetings)."""
     __slots__ = TASK_FIELDS + ("done", "distinct")
-    #: A task made per request is timed by a TaskTimer, and its patience too.
+    #: A task made per request is timed by a TaskTimer.
     own_timer = False
-    deadline = math.inf
 
     def __init__(self, pool: StaffPool, env: simpy.Environment, work: float | None,
                  priority: int, seq: int) -> None:
@@ -59,9 +58,8 @@ class Task:
         self.member: Member | None = None
         self.start = math.nan
         self.end = math.nan
-        #: While in line for the first time, the patience timer (if any);
-        #: once assigned, the completion timer in force. A preempted task's
-        #: old timer is stale and ignored when it fires.
+        #: The completion timer in force; a preempted task's old timer is
+        #: stale and ignored when it fires.
         self.timer: Signal | None = None
         self.resumed = math.nan
         self.abandoned = False
@@ -71,6 +69,9 @@ class Task:
         #: Stretches of work cut short by preemption: (member name, start,
         #: end). ``resumed`` is NaN while a preempted task waits in line.
         self.stretches: list[tuple[str, float, float]] | None = None
+        #: When the customer leaves the line if nobody has started the task
+        #: by then (patience; ``StaffPool.submit``).
+        self.deadline = math.inf
 
 
 def reset(task: object, pool: StaffPool, work: float, priority: int, seq: int,
@@ -107,15 +108,8 @@ def _own_completion_due(task: Signal) -> None:
     task.pool._complete(task, task)
 
 
-def _patience_over(timer: TaskTimer) -> None:
-    task, timer.task = timer.task, None
-    if task is not None:  # None: served in time (``detach_patience``)
-        task.pool._abandon(task)
-
-
 COMPLETION = (_completion_due,)
 OWN_COMPLETION = (_own_completion_due,)
-PATIENCE = (_patience_over,)
 
 
 def task_timer(env: simpy.Environment, task: object, delay: float,
@@ -124,13 +118,3 @@ def task_timer(env: simpy.Environment, task: object, delay: float,
     timer.task = task
     return fire_in(timer, delay, callbacks)
 
-
-def detach_patience(task: object) -> None:
-    """A task leaves the line for good (served or abandoned): its patience
-    timer, if any, no longer points to it, so that the timer, due hours
-    later, does not keep a served task (and what it holds) alive until then.
-    Cases have no patience timer (``StaffPool.take``)."""
-    timer = task.timer
-    if timer is not None:
-        timer.task = None
-        task.timer = None

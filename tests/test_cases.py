@@ -117,8 +117,7 @@ def test_only_the_open_cases_outlive_a_run_of_every_step_kind(preemptive: bool) 
     assert len(gathering) > 0
     check_survivors(cases, c, open_cases)
     assert gens == len(gathering)
-    # Tasks (meetings, contests) of open steps only: a served task's
-    # patience timer lets go of it (``tasks.detach_patience``).
+    # Tasks (meetings, contests) of open steps only.
     assert tasks <= 2 * int(is_open.sum())
 
 

@@ -175,8 +175,7 @@ def test_a_run_leaves_no_case_behind_but_the_open_ones() -> None:
     assert gens == len(gathering)
     assert waiting <= len(open_cases)
     # Tasks still alive: those of open meetings, contests and duties; not
-    # every task of the run, nor those whose patience timer has not yet
-    # fired (a served task's timer lets go of it).
+    # every task of the run.
     open_rows = int(((c["outcome"] == "open")).sum())
     assert open_rows < len(log) // 20 and tasks <= 2 * open_rows
 
