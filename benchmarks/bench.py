@@ -37,8 +37,8 @@ import simpy  # noqa: E402
 
 from rules.loader import load_scenario  # noqa: E402
 from rules.scenario import Scenario  # noqa: E402
-from sim import model  # noqa: E402
-from sim.model import simulate  # noqa: E402
+from sim.runs import replication as model  # noqa: E402
+from sim.runs.replication import simulate  # noqa: E402
 
 MMC = ROOT / "scenarios" / "validation" / "mmc.yaml"
 DOUBLE11 = ROOT / "scenarios" / "double11.yaml"

@@ -42,11 +42,11 @@ COUNTS = {"instructions": r"I\s+refs:\s+([\d,]+)", "data_refs": r"D\s+refs:\s+([
 
 
 def _child(factor: float, staffed: bool, simulate_it: bool) -> None:
+    import bench
     import numpy as np
 
-    import bench
     from rules.loader import load_scenario
-    from sim.model import simulate
+    from sim.runs.replication import simulate
 
     s = bench.scaled(load_scenario(bench.DOUBLE11), factor, staffed)
     if not simulate_it:

@@ -11,7 +11,16 @@ from rules.aftersales import table_problems
 from rules.calendar import library_covers, library_version
 from rules.errors import plural, suggest
 from rules.scenario import Scenario
-from rules.workflow import Approval, Branch, Contest, Meeting, Milestone, Wait, Work, walk
+from rules.workflow import (
+    Approval,
+    Branch,
+    Contest,
+    Meeting,
+    Milestone,
+    Wait,
+    Work,
+    walk,
+)
 
 Found = Iterator[tuple[tuple, str]]
 #: Activities the engine records for every case besides its steps.

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from sim.records import EventLog
+from sim.log.records import EventLog
 
 EPS = 1e-6
 #: Record kinds during which a member is held (counted against concurrency).

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rules.loader import load_scenario
 from rules.scenario import Horizon, Scenario
-from sim.records import EventLog, Record
+from sim.log.records import EventLog, Record
 
 NAN = math.nan
 MONDAY = dt.date(2026, 10, 12)  # an ordinary working week

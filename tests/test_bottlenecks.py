@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from kpi_logs import log_of, rec, small, warehouse_log, with_headcount
-from sim.analysis.bottlenecks import STEP, active_periods, bottlenecks, detect, momentary
+
+from sim.analysis.bottlenecks import (
+    STEP,
+    active_periods,
+    bottlenecks,
+    detect,
+    momentary,
+)
 from sim.analysis.kpis import role_reps
 from sim.analysis.staffing import StaffLog
 from sim.analysis.whatif import plus_one
-from sim.model import simulate
+from sim.runs.replication import simulate
 
 
 def test_active_periods_by_hand():

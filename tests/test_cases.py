@@ -1,4 +1,4 @@
-"""Cases as objects (``sim.interpreter.Case``), on a workflow with every step
+"""Cases as objects (``sim.cases.interpreter.Case``), on a workflow with every step
 kind: approvals with rework inside nested branches, a milestone that ends the
 case inside a branch and one that starts another case, patience, a meeting
 and a contest, on preemptive roles. Nothing but the open cases outlives the
@@ -11,13 +11,13 @@ from types import GeneratorType
 
 import numpy as np
 import pytest
+from invariants import check_survivors
 
 from rules.checks import check_scenario
 from rules.scenario import Scenario
-from sim.interpreter import Case
-from sim.model import simulate
-from sim.staff import Task
-from invariants import check_survivors
+from sim.cases.interpreter import Case
+from sim.runs.replication import simulate
+from sim.staff.pool import Task
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 
@@ -208,9 +208,9 @@ def _compacting(records: list | None = None):
     ``_compact`` running on them."""
     import simpy
 
-    from sim.interpreter import Context
-    from sim.model import _compact
-    from sim.records import LogBuilder
+    from sim.cases.interpreter import Context
+    from sim.log.records import LogBuilder
+    from sim.runs.replication import _compact
 
     env = simpy.Environment()
     ctx = Context(env, 0, None, lambda day: True)
@@ -234,7 +234,7 @@ def _compacting(records: list | None = None):
 def test_log_batches_follow_the_rate_of_records() -> None:
     """At a peak rate the log takes batches of about ``BATCH`` rows, not a
     quarter hour's worth (after the first check, which knows no rate yet)."""
-    from sim.model import BATCH
+    from sim.runs.replication import BATCH
 
     env, ctx, log = _compacting()
     row = (0, 1, "w", "a", "work", "r", "", 0.0, 0.0, 0.0, "done", 0)
@@ -252,7 +252,7 @@ def test_log_batches_follow_the_rate_of_records() -> None:
 
 
 def test_log_batches_are_checked_at_least_every_quarter_hour_when_quiet() -> None:
-    from sim.model import CHECK_MAX
+    from sim.runs.replication import CHECK_MAX
 
     seen: list[float] = []
 
@@ -271,8 +271,8 @@ def test_log_batches_are_checked_at_least_every_quarter_hour_when_quiet() -> Non
 def test_a_case_called_back_at_a_step_without_a_task_says_so() -> None:
     import simpy
 
-    from sim.interpreter import Context, _staff_done
-    from sim.nodes import Node
+    from sim.cases.interpreter import Context, _staff_done
+    from sim.cases.steps import Node
 
     ctx = Context(simpy.Environment(), 0, None, lambda day: True)
     case = Case(ctx, 1, "w", {})
@@ -288,11 +288,11 @@ def test_a_preempted_case_is_not_kept_alive_by_its_stale_timer() -> None:
     away), but must let go of the case, which finished on another member."""
     import simpy
 
-    from sim.interpreter import Context, start_case
-    from sim.nodes import Node
-    from sim.shifts import MemberShifts
-    from sim.signals import timeout
-    from sim.staff import StaffPool
+    from rules.shifts import MemberShifts
+    from sim.cases.interpreter import Context, start_case
+    from sim.cases.steps import Node
+    from sim.kernel.events import timeout
+    from sim.staff.pool import StaffPool
 
     was = gc.isenabled()
     gc.collect()

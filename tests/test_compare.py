@@ -5,12 +5,12 @@ import json
 
 import numpy as np
 import pytest
-
 from kpi_logs import small
+
+from sim import run, write_run
 from sim.analysis.compare import Side, compare, metrics, write_html
 from sim.analysis.kpis import kpis
 from sim.cli import main
-from sim.runner import run, write_run
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 
 from rules.checks import check_scenario
 from rules.scenario import Scenario
-from sim.model import simulate
+from sim.runs.replication import simulate
 
 ALL_WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -120,11 +120,11 @@ def test_patience_abandons_unserved_work() -> None:
 
 
 def test_scheduled_until_a_case_attribute() -> None:
-    from sim.interpreter import Case, Context, start_case
-    from sim.nodes import compile_steps
-    from sim.streams import Streams
-
     import simpy
+
+    from sim.cases.interpreter import Case, Context, start_case
+    from sim.cases.steps import compile_steps
+    from sim.inputs.streams import Streams
 
     s = scenario([{"id": "balance", "kind": "scheduled", "attribute": "balance_at"}])
     env = simpy.Environment()

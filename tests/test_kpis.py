@@ -7,14 +7,14 @@ import math
 
 import numpy as np
 import pytest
+from kpi_logs import NAN, log_of, rec, small, warehouse_log
 from scipy import stats
 
 from rules.demand import Campaign
 from sim.analysis.ci import clean, mean_ci, paired_diff, welch_diff
 from sim.analysis.kpis import role_kpis, role_reps, workflow_kpis, workflow_reps
 from sim.analysis.staffing import StaffLog, factorize, group_quantile
-from sim.analysis.tables import daily_roles, write_tables
-from kpi_logs import NAN, log_of, rec, small, warehouse_log
+from sim.report.tables import daily_roles, write_tables
 
 T_975_1 = 12.706204736174698  # Student t, 97.5%, 1 degree of freedom
 

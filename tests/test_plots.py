@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from sim.analysis import plots_data as pdata
-from sim.analysis.plots import write_plots
-from sim.analysis.report import render_html
-from sim.analysis.staffing import StaffLog
 from kpi_logs import small, warehouse_log
+
+from sim.analysis import plot_data as pdata
+from sim.analysis.staffing import StaffLog
+from sim.report.html import render_html
+from sim.report.plots import write_plots
 
 PLOTS = ("queues", "wait_ecdf", "wait_p95_daily", "utilisation", "window_compliance", "time_breakdown")
 
@@ -71,7 +71,7 @@ def test_report_escapes_text(tiny, tmp_path) -> None:
                        "input_hash": "abc"},
                "service_windows": {"w<i>": {"name_zh": "<img src=x>", "verdict": "not met", "met": 0.5,
                                             "met_ci95": [0.4, 0.6], "target": 0.9}}}
-    from sim.analysis.plots import PlotResult
+    from sim.report.plots import PlotResult
     page = render_html(s, summary, PlotResult())
     assert "<script>" not in page and "<img src=x>" not in page and "<b>x</b>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page

@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 
 import pytest
+from invariants import check_concurrency, check_times
+from test_interpreter import fixed, scenario
 
 from rules.scenario import Scenario
 from sim.analysis.kpis import role_reps
 from sim.analysis.staffing import StaffLog
-from sim.model import simulate
-from invariants import check_concurrency, check_times
-from test_interpreter import fixed, scenario
+from sim.runs.replication import simulate
 
 
 def _preemptive(urgent_at: str, low_hours: float, days: int = 7, low: dict | None = None,

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from rules.loader import load_scenario
-from sim.demand import order_arrivals
-from sim.model import simulate
-from sim.shifts import days_of
-from sim.streams import Streams
+from rules.shifts import days_of
+from sim.inputs.demand import order_arrivals
+from sim.inputs.streams import Streams
+from sim.runs.replication import simulate
 
 
 @pytest.fixture(scope="module")

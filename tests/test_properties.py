@@ -12,11 +12,11 @@ import datetime as dt
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from invariants import check_cases_accounted, check_concurrency, check_times
+
 from rules.checks import check_scenario
 from rules.scenario import Scenario
-from sim.model import simulate
+from sim.runs.replication import simulate
 
 KINDS = ("work", "approval", "meeting", "contest", "wait", "scheduled", "milestone", "branch")
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

@@ -15,13 +15,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from invariants import (
+    busy_hours,
+    check_cases_accounted,
+    check_concurrency,
+    check_times,
+    erlang_c_wq,
+    littles_law,
+    member_intervals,
+    sojourns,
+    t_interval,
+)
 
-from invariants import (busy_hours, check_cases_accounted, check_concurrency, check_times,
-                        erlang_c_wq, littles_law, member_intervals, sojourns, t_interval)
 from rules.loader import load_scenario
 from rules.scenario import Horizon, Scenario
-from sim.model import simulate
-from sim.records import EventLog
+from sim.log.records import EventLog
+from sim.runs.replication import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 VALIDATION = ROOT / "scenarios" / "validation"
@@ -179,14 +188,14 @@ def test_double11_utilisation_within_bounds(double11: tuple[Scenario, EventLog])
 def test_same_seed_same_events_csv(tmp_path: Path) -> None:
     """Two runs of one seed write byte-identical events.csv, also from a fresh
     interpreter with another hash seed."""
-    from sim.runner import run, write_run
+    from sim import run, write_run
 
     scenario = ROOT / "scenarios" / "baseline.yaml"
     script = (
         "import sys; from pathlib import Path\n"
         "from rules.loader import load_scenario\n"
         "from rules.scenario import Horizon\n"
-        "from sim.runner import run, write_run\n"
+        "from sim import run, write_run\n"
         "import datetime as dt\n"
         "s = load_scenario(sys.argv[1])\n"
         "s = s.model_copy(update={'horizon': Horizon(start=s.horizon.start, "

@@ -6,11 +6,10 @@ import math
 from pathlib import Path
 
 import numpy as np
-
-from sim import logfile
 import pytest
 
-from sim.records import COLUMNS, EventLog, LogBuilder
+from sim.log import files as logfile
+from sim.log.records import COLUMNS, EventLog, LogBuilder
 
 EPOCH = dt.datetime(2026, 10, 1)
 ROWS = [

@@ -15,11 +15,11 @@ import pytest
 
 from rules.loader import load_scenario
 from rules.scenario import Horizon
-from sim.analysis.plots import PlotResult
-from sim.analysis.report import PLOT_TITLES
+from sim import run, write_run
 from sim.analysis.summary import summarize
 from sim.cli import main
-from sim.runner import run, write_run
+from sim.report.html import PLOT_TITLES
+from sim.report.plots import PlotResult
 
 INSTALL = "apt-get update && apt-get install -y chromium"
 #: Sets data-images on <body> once the page has loaded: "ok" when every image
@@ -97,7 +97,7 @@ def test_report_command_refuses_a_non_run(tmp_path: Path, capsys: pytest.Capture
 
 
 def test_empty_plots_still_render(tmp_path: Path) -> None:
-    from sim.analysis.report import render_html
+    from sim.report.html import render_html
     s = load_scenario("scenarios/baseline.yaml")
     page = render_html(s, {"run": {"scenario": "x"}}, PlotResult())
     assert "not available" in page and "<img" not in page

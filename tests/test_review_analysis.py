@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
+from kpi_logs import log_of, rec, small, warehouse_log
 
 from rules.demand import Campaign
 from sim.analysis.bottlenecks import bottlenecks
@@ -13,7 +14,6 @@ from sim.analysis.compare import _better
 from sim.analysis.kpis import role_kpis, role_reps, workflow_kpis, workflow_reps
 from sim.analysis.staffing import StaffLog
 from sim.cli import main
-from kpi_logs import log_of, rec, small, warehouse_log
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
 

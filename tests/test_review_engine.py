@@ -8,9 +8,9 @@ import simpy
 
 from rules.checks import check_scenario
 from rules.scenario import Scenario
-from sim.model import simulate
-from sim.shifts import MemberShifts
-from sim.staff import StaffPool
+from rules.shifts import MemberShifts
+from sim.runs.replication import simulate
+from sim.staff.pool import StaffPool
 
 ALL_WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 

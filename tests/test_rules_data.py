@@ -13,8 +13,18 @@ import pytest
 
 from rules.loader import load_scenario
 from rules.scenario import Scenario
-from rules.workflow import (Approval, Branch, Contest, Meeting, Milestone, Scheduled, Wait,
-                            Work, Workflow, walk)
+from rules.workflow import (
+    Approval,
+    Branch,
+    Contest,
+    Meeting,
+    Milestone,
+    Scheduled,
+    Wait,
+    Work,
+    Workflow,
+    walk,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

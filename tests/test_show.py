@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from rules.loader import load_scenario
-from sim import diagram
 from sim.cli import main
-from sim.diagram import write_diagrams
-from sim.diagram_lanes import layout_workflow
-from sim.show import show_data, show_text
+from sim.views import diagrams as diagram
+from sim.views import style
+from sim.views.diagrams import write_diagrams
+from sim.views.show import show_data, show_text
+from sim.views.swimlane_layout import layout_workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -164,5 +165,5 @@ def test_fallback_notice_reaches_stderr(tmp_path, monkeypatch, capsys):
 
 
 def test_wrap_keeps_words_and_breaks_chinese():
-    assert diagram.wrap("finance_refund_after_dispute", 9) == ["finance_refund_", "after_dispute"]
-    assert diagram.wrap("收集支付宝账号姓名金额", 6) == ["收集支付宝账", "号姓名金额"]
+    assert style.wrap("finance_refund_after_dispute", 9) == ["finance_refund_", "after_dispute"]
+    assert style.wrap("收集支付宝账号姓名金额", 6) == ["收集支付宝账", "号姓名金额"]

@@ -1,4 +1,4 @@
-"""Lean events (``sim.signals``): SimPy takes them as its own, and a generator
+"""Lean events (``sim.kernel.events``): SimPy takes them as its own, and a generator
 driven without a Process runs as a process would and is freed when done."""
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from types import GeneratorType
 import numpy as np
 import pytest
 import simpy
-
 from invariants import check_survivors
-from sim.signals import Signal, drive, timeout
+
+from sim.kernel.events import Signal, drive, timeout
 
 
 def test_a_simpy_process_waits_on_signals_and_timeouts() -> None:
@@ -117,9 +117,9 @@ def test_a_driven_generator_is_freed_when_it_ends_without_the_cyclic_collector()
 
 def test_arrivals_are_built_lazily_and_the_same_each_time() -> None:
     from rules.loader import load_scenario
-    from sim.demand import order_arrivals
-    from sim.shifts import days_of
-    from sim.streams import Streams
+    from rules.shifts import days_of
+    from sim.inputs.demand import order_arrivals
+    from sim.inputs.streams import Streams
 
     s = load_scenario("scenarios/baseline.yaml")
     arrivals = order_arrivals(s, Streams(s.seed, 0), days_of(s))
@@ -145,9 +145,9 @@ def test_a_run_leaves_no_case_behind_but_the_open_ones() -> None:
 
     from rules.loader import load_scenario
     from rules.scenario import Horizon
-    from sim.interpreter import Case
-    from sim.model import simulate
-    from sim.staff import Task
+    from sim.cases.interpreter import Case
+    from sim.runs.replication import simulate
+    from sim.staff.pool import Task
 
     s = load_scenario("scenarios/double11.yaml")
     s = s.model_copy(update={"horizon": Horizon(start=dt.date(2026, 11, 8),
@@ -185,10 +185,10 @@ def test_a_day_without_orders_still_has_its_lost_chats() -> None:
 
     from rules.loader import load_scenario
     from rules.scenario import Horizon
-    from sim.demand import order_arrivals
-    from sim.model import simulate
-    from sim.shifts import days_of
-    from sim.streams import Streams
+    from rules.shifts import days_of
+    from sim.inputs.demand import order_arrivals
+    from sim.inputs.streams import Streams
+    from sim.runs.replication import simulate
 
     s = load_scenario("scenarios/baseline.yaml")
     day = dt.date(2026, 10, 5)
@@ -208,8 +208,8 @@ def test_a_day_without_orders_still_has_its_lost_chats() -> None:
 def test_a_launcher_starts_its_first_case_inside_the_run_even_at_time_zero() -> None:
     """Set-up (pools on duty, hooks) comes first: nothing starts while the
     replication is still being built, even an arrival at 00:00 of day one."""
-    from sim.interpreter import Context
-    from sim.model import _launch
+    from sim.cases.interpreter import Context
+    from sim.runs.replication import _launch
 
     env = simpy.Environment()
     ctx = Context(env, 0, None, lambda day: True)

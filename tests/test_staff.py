@@ -7,8 +7,8 @@ import pytest
 import simpy
 
 from rules.loader import load_scenario
-from sim.shifts import MemberShifts, merge, role_shifts, subtract
-from sim.staff import StaffPool
+from rules.shifts import MemberShifts, merge, role_shifts, subtract
+from sim.staff.pool import StaffPool
 
 OFFICE = tuple((d * 24 + 9.0, d * 24 + 18.0) for d in range(10))
 

@@ -13,12 +13,17 @@ from rules.calendar import DayKinds, Holidays
 from rules.loader import load_scenario
 from rules.scenario import Horizon
 from rules.windows import ServiceWindow
-from sim.analysis.clocks import (calendar_day_deadline, elapsed_deadline, in_active_hours,
-                                 working_day_deadline, working_flags)
+from sim.analysis.clocks import (
+    calendar_day_deadline,
+    elapsed_deadline,
+    in_active_hours,
+    working_day_deadline,
+    working_flags,
+)
 from sim.analysis.window_misses import on_duty_between, on_duty_clock, window_misses
 from sim.analysis.window_report import window_sections
 from sim.analysis.windows import evaluate_windows, verdict, wilson, window_cases
-from sim.records import EventLog, Record
+from sim.log.records import EventLog, Record
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST = dt.date(2026, 9, 14)  # a Monday
@@ -256,7 +261,7 @@ def test_time_budget_splits_the_missed_time(base):
 
 
 def test_run_report_table_lists_each_window(base):
-    from sim.cli_windows import windows_table
+    from sim.cli.tables import windows_table
 
     assert windows_table({"cases": {}}) is None
     s = scen(base, {"h": win()}, {"h": 0.95})

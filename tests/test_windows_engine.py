@@ -15,9 +15,9 @@ from rules.loader import load_scenario
 from rules.scenario import Horizon, Scenario
 from rules.workflow import walk
 from sim.analysis.windows import evaluate_windows
-from sim.model import simulate
-from sim.runner import combine
-from sim.records import EventLog
+from sim.log.records import EventLog
+from sim.runs.replication import simulate
+from sim.runs.runner import combine
 
 ROOT = Path(__file__).resolve().parents[1]
 AFTERSALES = ("presales_order", "exchange", "return")

@@ -23,8 +23,8 @@ import numpy as np
 from rules.scenario import Scenario
 from sim.analysis.clocks import in_active_hours
 from sim.analysis.kpis import role_reps
-from sim.analysis.staffing import StaffLog
-from sim.records import EventLog
+from sim.analysis.staffing import StaffLog, factorize
+from sim.log.records import EventLog
 
 STEP = 0.05  # hours per grid cell of the momentary bottleneck (3 minutes)
 
@@ -236,7 +236,6 @@ def window_delays(st: StaffLog, log: EventLog) -> dict[str, np.ndarray]:
 def _activity_codes(st: StaffLog, log: EventLog):
     cached = getattr(st, "_activity", None)
     if cached is None:
-        from sim.analysis.staffing import factorize
         cached = factorize(log.columns["activity"])
         st._activity = cached
     return cached

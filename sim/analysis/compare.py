@@ -16,12 +16,15 @@ from typing import Callable
 
 import numpy as np
 
+from rules.loader import load_scenario
 from rules.scenario import Scenario
 from sim.analysis.ci import clean, mean_ci, paired_diff, welch_diff
 from sim.analysis.kpis import role_reps, workflow_reps
 from sim.analysis.staffing import StaffLog
 from sim.analysis.whatif import window_reps
-from sim.records import EventLog
+from sim.log.records import EventLog
+from sim.log.run_dir import load_run
+from sim.runs.runner import run
 
 #: Smaller is better for these metrics (the rest: larger is better).
 LOWER_IS_BETTER = ("wait", "cycle", "utilisation")
@@ -42,12 +45,9 @@ def load_side(path: str, seed: int | None, replications: int | None, jobs: int,
     """A saved run directory, or a scenario file simulated now."""
     p = Path(path)
     if p.is_dir() and (p / "summary.json").exists():
-        from sim.runner import load_run
         s, log, summary = load_run(p)
         return Side(str(path), s, log, int(summary["run"]["seed"]),
                     int(summary["run"]["replications"]), "run")
-    from rules.loader import load_scenario
-    from sim.runner import run
     s = load_scenario(path)
     seed = s.seed if seed is None else seed
     n = s.replications if replications is None else replications

@@ -25,7 +25,7 @@ from rules.calendar import hours_of
 from rules.scenario import Scenario
 from sim.analysis.ci import mean_ci, share_ci
 from sim.analysis.staffing import StaffLog, factorize, group_quantile
-from sim.records import EventLog
+from sim.log.records import EventLog
 
 OUTSIDE_KINDS = ("wait", "scheduled")
 
@@ -190,7 +190,7 @@ def workflow_reps(st: StaffLog, log: EventLog) -> dict[str, dict[str, np.ndarray
 
 def campaign_deadlines(s: Scenario, workflow: str) -> list[tuple[str, float, float]]:
     """``(campaign, trigger time, campaign start)`` for a workflow triggered
-    ``lead_days`` before each campaign (as :func:`sim.triggers.trigger_times`)."""
+    ``lead_days`` before each campaign (as :func:`sim.inputs.planned.trigger_times`)."""
     wf = s.workflows.get(workflow)
     if wf is None or wf.trigger.kind != "campaign" or s.demand is None:
         return []

@@ -4,7 +4,7 @@
 ``approval``, ``meeting``, ``contest``, ``duty``) as integer-coded numpy
 arrays, expanded twice: once per role (a meeting's ``planner+designer``
 counts in both queues) and once per member (its ``planner#1+designer#2``
-keeps both people busy). On-duty time comes from :func:`sim.shifts.role_shifts`,
+keeps both people busy). On-duty time comes from :func:`rules.shifts.role_shifts`,
 the same function the engine uses.
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from rules.scenario import Scenario
-from sim.records import EventLog
-from sim.shifts import role_shifts
+from rules.shifts import role_shifts
+from sim.log.records import EventLog
 
 STAFF_KINDS = ("work", "approval", "meeting", "contest", "duty")
 

@@ -14,7 +14,8 @@ from rules.scenario import Scenario
 from sim.analysis.ci import paired_diff
 from sim.analysis.kpis import role_reps
 from sim.analysis.staffing import StaffLog
-from sim.records import EventLog
+from sim.analysis.windows import all_window_cases
+from sim.log.records import EventLog
 
 
 def plus_one(s: Scenario, role: str) -> Scenario:
@@ -28,11 +29,7 @@ def plus_one(s: Scenario, role: str) -> Scenario:
 
 def window_reps(s: Scenario, log: EventLog, reps: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Met share of each service window per replication (cases not yet due
-    at the horizon left out); empty without the windows module."""
-    try:
-        from sim.analysis.windows import all_window_cases
-    except ImportError:
-        return {}
+    at the horizon left out)."""
     reps = np.unique(log.columns["replication"]) if reps is None else reps
     cases, _ = all_window_cases(s, log)
     out = {}

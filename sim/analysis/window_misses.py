@@ -5,7 +5,7 @@ Each step of a missed case that overlaps the window's span adds hours to one
 category: ``waiting`` (enabled, no one started it yet) and ``working``
 (started, not finished) by role; ``outside`` (wait steps) by party. Of the
 waiting, the hours when no member of the role was on duty are reported as
-``waiting_off_duty`` (the role's on-duty union from :func:`sim.shifts.role_shifts`).
+``waiting_off_duty`` (the role's on-duty union from :func:`rules.shifts.role_shifts`).
 ``other`` is what no step covers (hand-offs, rounding).
 """
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from rules.scenario import Scenario
+from rules.shifts import duty_clock as on_duty_clock  # re-exported: F(t) breakpoints
+from rules.shifts import merge, role_shifts
 from sim.analysis.windows import LogIndex, WindowCases, all_window_cases
-from sim.records import EventLog
-from sim.shifts import duty_clock as on_duty_clock  # re-exported: F(t) breakpoints
-from sim.shifts import merge, role_shifts
+from sim.log.records import EventLog
 
 __all__ = ["explain_misses", "on_duty_between", "on_duty_clock", "time_budget", "window_misses"]
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 from rules.scenario import Scenario
 from sim.analysis.window_misses import window_misses
 from sim.analysis.windows import all_window_cases, compliance_by_day, evaluate_windows
-from sim.records import EventLog
-
+from sim.log.records import EventLog
 
 __all__ = ["window_sections"]
 

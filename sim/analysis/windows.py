@@ -1,7 +1,7 @@
 """Service windows measured on the event log: did each case meet its window,
 how sure are we across replications, and how did compliance move by day.
 
-Everything here reads the :class:`~sim.records.EventLog` and the scenario's
+Everything here reads the :class:`~sim.log.records.EventLog` and the scenario's
 rules and calendars, never the engine. A window's population is every case
 of its workflows with a start point (and the ``only_if`` activity, and a
 start inside ``active_hours``). A case whose end is missing at the horizon
@@ -21,9 +21,9 @@ import numpy as np
 from rules.calendar import DayKinds
 from rules.scenario import Scenario
 from rules.windows import ServiceWindow
-from sim.analysis.clocks import deadlines, in_active_hours, working_flags
 from sim.analysis.ci import share_ci
-from sim.records import EventLog
+from sim.analysis.clocks import deadlines, in_active_hours, working_flags
+from sim.log.records import EventLog
 
 __all__ = ["LogIndex", "WindowCases", "all_window_cases", "compliance_by_day", "evaluate_windows",
            "t_interval", "verdict", "wilson", "window_cases"]

@@ -1,0 +1,120 @@
+"""The numbers behind the plots that no other analysis module computes.
+
+Staff steps come from :class:`sim.analysis.staffing.StaffLog` (a meeting
+counts in every role that joins it; a step never started waits until the
+horizon; open steps run to the horizon). Counts and durations are means per
+replication. Daily utilisation and p95 waits come from
+:func:`sim.report.tables.daily_roles`, window compliance from
+:mod:`sim.analysis.windows`.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from rules.scenario import Scenario
+from rules.shifts import all_shifts, duty_clock
+from sim.analysis.staffing import StaffLog, factorize
+from sim.log.records import EventLog
+
+#: Categories of a case's time, in stacking order.
+TIME_PARTS = ("work", "waiting for staff", "outside staff hours",
+              "waiting on outside parties", "waiting for a set time")
+
+
+def campaign_spans(s: Scenario) -> list[tuple[float, float, str, str]]:
+    """``(start_hour, end_hour, id, name_zh)`` of every campaign inside the horizon."""
+    if s.demand is None:
+        return []
+    out = []
+    for cid, c in s.demand.campaigns.items():
+        lo = max((c.start - s.horizon.start).days, 0) * 24.0
+        hi = min((c.end - s.horizon.start).days + 1, s.horizon.days) * 24.0
+        if hi > lo:
+            out.append((lo, hi, cid, c.name_zh))
+    return sorted(out)
+
+
+def role_coverage(s: Scenario) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per role: the hours when at least one member is on duty."""
+    return {role: duty_clock([iv for m in members for iv in m.intervals])
+            for role, members in all_shifts(s).items()}
+
+
+def queue_hourly(st: StaffLog) -> dict[str, np.ndarray]:
+    """Steps waiting for staff at each full hour before the horizon, per role
+    (mean per replication); roles that never queue are left out."""
+    n = int(math.ceil(st.horizon))
+    rows, rid = st.role_row, st.role_id
+    a = np.clip(np.ceil(st.enable[rows]).astype(np.int64), 0, n + 1)
+    b = np.clip(np.ceil(st.start[rows]).astype(np.int64), 0, n + 1)
+    width = n + 2
+    diff = (np.bincount(rid * width + a, minlength=len(st.roles) * width)
+            - np.bincount(rid * width + b, minlength=len(st.roles) * width))
+    level = np.cumsum(diff.reshape(len(st.roles), width), axis=1)[:, :n] / st.R
+    return {role: level[r] for r, role in enumerate(st.roles) if level[r].any()}
+
+
+def waits_by_role(st: StaffLog) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per role with steps: the waits in hours and whether each step started
+    (a never-started step's wait runs to the horizon, a lower bound)."""
+    rows, rid = st.role_row, st.role_id
+    order = np.argsort(rid, kind="stable")
+    cuts = np.searchsorted(rid[order], np.arange(len(st.roles) + 1))
+    out = {}
+    for r, role in enumerate(st.roles):
+        mine = rows[order[cuts[r]:cuts[r + 1]]]
+        if mine.size:
+            out[role] = (st.wait[mine], st.started[mine])
+    return out
+
+
+def time_breakdown(s: Scenario, log: EventLog, st: StaffLog) -> dict[str, dict[str, float]]:
+    """Per workflow: mean hours per case in each of :data:`TIME_PARTS`.
+
+    A staff step's queue and work split into on-duty time (waiting for staff,
+    work) and the hours when nobody of the role is on duty (outside staff
+    hours). ``wait`` steps are outside parties; ``scheduled`` steps wait for
+    a clock time. Step-hours, so parallel branches of a case add up."""
+    c = log.columns
+    cover = role_coverage(s)
+    rows, rid = st.role_row, st.role_id
+    first = np.ones(rows.size, dtype=bool)  # a meeting counts once per case
+    first[1:] = rows[1:] != rows[:-1]
+    rows, rid = rows[first], rid[first]
+    e, a, b = st.enable[rows], st.start[rows], np.where(st.started[rows], st.end[rows], st.start[rows])
+    work, queue = b - a, a - e
+    for r, role in enumerate(st.roles):
+        mine = rid == r
+        if role not in cover or not mine.any():
+            continue
+        ge, ga, gb = (np.interp(t[mine], *cover[role]) for t in (e, a, b))
+        work[mine], queue[mine] = gb - ga, ga - ge
+    off = np.maximum((b - e) - work - queue, 0.0)
+
+    code, names = factorize(c["workflow"])
+    n = len(names)
+    cases = np.bincount(code[c["activity"] == "case_start"], minlength=n)
+    index = {w: i for i, w in enumerate(names)}
+    wf_of_code = np.array([index.get(w, -1) for w in st.workflows], dtype=np.int64)
+    step_wf = wf_of_code[st.wf_code[rows]]
+    ok = step_wf >= 0
+    sums = [np.bincount(step_wf[ok], weights=v[ok], minlength=n) for v in (work, queue, off)]
+    ends = np.where(np.isnan(c["end_time"]), log.horizon_hours, c["end_time"])
+    span = np.maximum(ends - c["enable_time"], 0.0)
+    for kind in ("wait", "scheduled"):
+        m = c["kind"] == kind
+        sums.append(np.bincount(code[m], weights=span[m], minlength=n))
+    return {str(names[i]): {k: float(v[i]) / cases[i] for k, v in zip(TIME_PARTS, sums)}
+            for i in range(n) if cases[i] > 0}
+
+
+def rolling_share(met: np.ndarray, cases: np.ndarray, days: int = 7) -> np.ndarray:
+    """Case-weighted share met over a trailing window of ``days`` entries
+    (NaN where no case is due)."""
+    has = ~np.isnan(met)
+    k = np.convolve(np.where(has, met * cases, 0.0), np.ones(days))[: met.size]
+    n = np.convolve(np.where(has, cases, 0.0), np.ones(days))[: met.size]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, k / n, np.nan)

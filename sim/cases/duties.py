@@ -1,0 +1,66 @@
+"""Recurring duties (daily stand-ups, weekly reviews...) run as cases of the
+``duty`` workflow.
+
+A duty done by ``one`` member or by ``each`` is a staff task per member; one
+done ``together`` holds every member (at the hold priority of meetings) and
+then takes its time. They are ordinary SimPy processes: a few a day, not on
+the hot path.
+"""
+from __future__ import annotations
+
+from typing import Callable, Generator
+
+import simpy
+
+from sim.cases.interpreter import Context
+from sim.cases.meetings import HOLD_PRIORITY
+from sim.cases.rows import staffed, task_rows
+from sim.staff.pool import StaffPool
+
+DUTY = "duty"
+
+
+class _DutyNode:
+    """What ``Context.open_records`` needs to report a duty open at the horizon."""
+    __slots__ = ("id", "kind", "role", "priority")
+
+    def __init__(self, did: str, role: str, priority: int) -> None:
+        self.id, self.kind, self.role, self.priority = did, "duty", role, priority
+
+
+def run_duty(env: simpy.Environment, ctx: Context, did: str, role: str, who: str, priority: int,
+          pool: StaffPool, headcount: int, draw: Callable[[], float],
+          times: list[float]) -> Generator:
+    for t in times:
+        if t > env.now:
+            yield env.timeout(t - env.now)
+        n = 1 if who == "one" else headcount
+        env.process(_duty_instance(env, ctx, did, role, who, priority, pool, n, draw))
+
+
+def _duty_instance(env: simpy.Environment, ctx: Context, did: str, role: str, who: str,
+                   priority: int, pool: StaffPool, n: int,
+                   draw: Callable[[], float]) -> Generator:
+    case = ctx.new_case(DUTY)
+    enable = env.now
+    node = _DutyNode(did, role, priority)
+    if who == "together":
+        tasks = [pool.acquire(HOLD_PRIORITY) for _ in range(n)]
+        case.node, case.enable, case.tasks = node, enable, tasks
+        yield env.all_of([t.done for t in tasks])
+        start = env.now
+        yield env.timeout(draw())
+        for t in tasks:
+            pool.release(t)
+        del ctx.live[case.id]
+        ctx.records.append(staffed(ctx.replication, case.id, DUTY, did, "duty", role,
+                                   "+".join(t.member.name for t in tasks), enable, start,
+                                   env.now, "done", priority))
+        return
+    tasks = [pool.submit(draw(), priority) for _ in range(n)]
+    case.node, case.enable, case.tasks = node, enable, tasks
+    yield env.all_of([t.done for t in tasks])
+    del ctx.live[case.id]
+    for t in tasks:
+        ctx.records.extend(task_rows(ctx.replication, case.id, DUTY, did, "duty", role, t, enable,
+                                     t.end, "done", priority))

@@ -1,0 +1,358 @@
+"""Runs cases through their compiled steps, appending records as they go.
+
+A case is a small object that knows where it is in its workflow
+(:class:`Case`), not a generator: ``_run`` takes it from its current step
+to its next wait, and the wait's end calls it back. An outside wait makes
+the case its own SimPy event (no event object per wait); for staff work the
+case is its own task (``sim.staff.task``). At Double 11 volumes tens of thousands
+of cases wait at once, and what each holds is what a wake reads back from
+memory (see ``Case``). Meetings and contests, with several waits in one
+step and rare, run as generators driven by ``signals.drive``
+(``sim.cases.meetings``).
+
+A live case is registered in ``Context.live`` and carries the step it is in
+(``node``, ``enable``, ``tasks``), so that, at the horizon, the run reports
+that step as open instead of dropping it.
+"""
+from __future__ import annotations
+
+import math
+from functools import partial
+from typing import Callable
+
+import simpy
+
+from rules.aftersales import AfterSales
+from sim.cases import rows
+from sim.cases.meetings import contest, meeting
+from sim.cases.routing import choose, milestone, moment
+from sim.cases.steps import Node
+from sim.kernel.events import Signal, at_rest, drive, soon
+from sim.kernel.long_waits import LongWaits
+from sim.log.records import Row
+from sim.staff.task import TASK_FIELDS, Task
+
+NAN = math.nan
+Hook = Callable[["Case"], None]
+
+
+class Case(Signal):
+    """A case in flight, the signal it waits on when it waits alone, and its
+    own staff task when it waits on staff.
+
+    ``node`` is the step it is in (None between steps), enabled at
+    ``enable``, with the staff ``tasks`` it waits on (None when the case is
+    its own task: a work or approval step). Where it is in its workflow
+    lives here too: the step list ``nodes`` and the index ``i`` in it, the
+    ``stack`` of step lists left for a branch (linked tuples ``(nodes, i,
+    rounds, outer)``), the approval ``rounds`` of the current list and the
+    ``outcome`` an approval in progress will record. The task fields
+    (``sim.staff.task.TASK_FIELDS``) describe its current work or approval step,
+    and ``deadline`` when its customer leaves that step's line (patience:
+    see ``StaffPool.take``).
+
+    A case is not a generator: a suspended generator carries a frame of
+    every local and its stack (about 480 bytes for a case), and every wake
+    after hours in line touches most of it. Nor does it make a task object
+    per step and a timer per task: at 10x Double 11 about 80,000 cases wait
+    at once, most of them in the pools' lines, far more than the CPU's cache
+    holds, and a case is then one object of 264 bytes that the line brings
+    into the cache when it is served. It waits as its own SimPy event for
+    outside waits (callbacks ``(_resumed,)``) and, in pools without
+    preemption, for the end of its work; its ``waiter`` is ``_staff_done``.
+
+    Only the engine schedules a case, one wait at a time: a case must never
+    be yielded by a process or combined with other events (between waits
+    it reads as already processed).
+    """
+    __slots__ = ("ctx", "id", "workflow", "attrs", "node", "enable", "tasks",
+                 "nodes", "i", "stack", "rounds", "outcome") + TASK_FIELDS
+    #: Task fields that are always None for a case.
+    done = None
+    distinct = None
+    #: Timed by itself in pools without preemption (``sim.staff.task``).
+    own_timer = True
+
+    def __init__(self, ctx: "Context", case_id: int, workflow: str, attrs: dict) -> None:
+        # Not waiting yet: each wait sets the callbacks and the value
+        # (``fire_in``), and SimPy clears the callbacks when it fires.
+        at_rest(self, ctx.env)
+        self.ctx = ctx
+        self.id = case_id
+        self.workflow = workflow
+        self.attrs = attrs
+        self.node: Node | None = None
+        self.enable = NAN
+        self.tasks: Task | tuple | list | None = ()
+        self.nodes: list[Node] = []
+        self.i = 0
+        self.stack: tuple | None = None
+        self.rounds: dict[int, int] | None = None
+        self.outcome = ""
+        # The task fields are set by ``StaffPool.take`` at each staff step;
+        # until then a case has none (``open_records`` reads them only
+        # when ``tasks`` is None).
+
+    def __repr__(self) -> str:
+        step = self.node.id if self.node is not None else None
+        return f"<Case {self.id} of {self.workflow!r} at step {step!r}>"
+
+
+def _staff_done(case: Case) -> None:
+    """The pool's call: the work or approval ``case`` waited on as its own
+    task is done (or abandoned, the customer gone)."""
+    node = case.node
+    case.node = None
+    ctx = case.ctx
+    now = ctx.env.now
+    if node.kind == "work":
+        if case.abandoned:  # the customer left unserved (the case ends)
+            _leave(case, node)
+            return
+        if case.stretches is None:  # task_rows' common case, on the hot path
+            ctx.append(rows.staffed(ctx.replication, case.id, case.workflow, node.id, "work",
+                                    node.role, case.member.name, case.enable, case.start, now,
+                                    "done", node.priority))
+        else:
+            ctx.records.extend(rows.task_rows(ctx.replication, case.id, case.workflow, node.id,
+                                              "work", node.role, case, case.enable, now, "done",
+                                              node.priority))
+        case.i += 1
+    elif node.kind == "approval":
+        outcome = case.outcome
+        ctx.records.extend(rows.task_rows(ctx.replication, case.id, case.workflow, node.id,
+                                          node.kind, node.role, case, case.enable, now, outcome,
+                                          node.priority))
+        if outcome == "rejected":
+            rounds, i = case.rounds, case.i
+            rounds[i] = rounds.get(i, 0) + 1
+            case.i = node.rework
+        else:
+            case.i += 1
+    else:
+        raise ValueError(f"A {node.kind!r} step does not wait on a staff task")
+    _run(case)
+
+
+class Context:
+    """What every case of one replication shares."""
+
+    def __init__(self, env: simpy.Environment, replication: int, aftersales: AfterSales | None,
+                 working_day: Callable[[int], bool]) -> None:
+        self.env = env
+        #: Outside waits (couriers, platform, customers) go through here.
+        self.long_waits = LongWaits(env)
+        self.replication = replication
+        self.aftersales = aftersales
+        self.working_day = working_day
+        self.records: list[Row] = []
+        #: Bound once: the hot path's way to record.
+        self.append = self.records.append
+        #: Cases started and not yet ended, by id. A step in progress lives
+        #: on its case (set and cleared without touching this dict), so the
+        #: hot path pays one insertion and one deletion per case, not per step.
+        self.live: dict[int, Case] = {}
+        #: Compiled step lists of the enabled workflows, for milestones that
+        #: start a case of another workflow.
+        self.flows: dict[str, list[Node]] = {}
+        self.hooks: dict[tuple[str, str], Hook] = {}
+        self._case = 0
+
+    def new_case(self, workflow: str, attrs: dict | None = None) -> Case:
+        self._case += 1
+        case = self.live[self._case] = Case(self, self._case, workflow, attrs or {})
+        return case
+
+    def start(self, workflow: str, attrs: dict | None = None) -> None:
+        """Begin a case of ``workflow`` now, running it up to its first wait
+        before returning (nothing if the workflow is disabled)."""
+        nodes = self.flows.get(workflow)
+        if nodes is not None:
+            start_case(self, self.new_case(workflow, attrs), nodes)
+
+    def start_after(self, delay: float, workflow: str, attrs: dict | None = None) -> None:
+        """Begin a case of ``workflow`` ``delay`` hours from now (a parked
+        wait: the case, and its id, exist only from then on)."""
+        start = _Start(self.env)
+        start.ctx, start.workflow, start.attrs = self, workflow, attrs
+        start.callbacks = _BEGIN
+        self.long_waits.put(start, delay)
+
+    def start_soon(self, workflow: str, attrs: dict | None = None) -> None:
+        """Begin a case of ``workflow`` at this moment, once the case that
+        asks has gone on to its next wait (as a SimPy process would start):
+        a case started by a milestone then queues behind its parent's next
+        task at the same instant, not ahead of it."""
+        soon(self.env, partial(self._start_now, workflow, attrs))
+
+    def _start_now(self, workflow: str, attrs: dict | None, _signal: object) -> None:
+        self.start(workflow, attrs)
+
+    def open_records(self) -> list[Row]:
+        """Steps still in progress or waiting at the horizon."""
+        out: list[Row] = []
+        rep = self.replication
+        for case in self.live.values():
+            node, enable, tasks = case.node, case.enable, case.tasks
+            if node is None:
+                continue
+            if tasks is None:  # a work or approval step: the case is its own task
+                if case.member is None and case.deadline < self.env.now:
+                    # The customer left before the horizon; the line had
+                    # not reached the case yet (``StaffPool._gone``).
+                    out.extend(_left_rows(case, node))
+                    continue
+                tasks = (case,)
+            elif isinstance(tasks, Task):
+                tasks = (tasks,)
+            if tasks and tasks[0].work is not None:  # staff work: one record per task
+                # Several tasks are a contest's entrants or a duty each member
+                # does: those already finished are reported as when the step ends.
+                finished = ("entry" if node.kind == "contest" else "done") if len(tasks) > 1 else None
+                for t in tasks:
+                    done = finished is not None and t.end == t.end
+                    out.extend(rows.task_rows(rep, case.id, case.workflow, node.id, node.kind,
+                                         t.pool.role, t, enable, t.end if done else NAN,
+                                         finished if done else "open", node.priority))
+                continue
+            starts = [t.start for t in tasks] if tasks else [enable]
+            start = max(starts) if starts and not any(math.isnan(x) for x in starts) else NAN
+            names = "+".join(t.member.name for t in tasks if t.member is not None) if tasks else ""
+            out.append(rows.staffed(rep, case.id, case.workflow, node.id, node.kind, node.role,
+                                    names, enable, start, NAN, "open", node.priority))
+        return out
+
+
+class _Start(Signal):
+    """A case to begin later (an after-sales request days after delivery):
+    one parked object, not a signal, its callbacks tuple, a partial and the
+    partial's arguments, each of which the release would read back cold."""
+    __slots__ = ("ctx", "workflow", "attrs")
+
+
+def _begin(start: _Start) -> None:
+    start.ctx.start(start.workflow, start.attrs)
+
+
+_BEGIN = (_begin,)
+
+
+def start_case(ctx: Context, case: Case, nodes: list[Node]) -> None:
+    """Run ``case`` now, through ``nodes``, up to its first wait."""
+    t0 = ctx.env.now
+    ctx.append(rows.marker(ctx.replication, case.id, case.workflow, "case_start", t0, "done"))
+    case.nodes, case.i = nodes, 0
+    _run(case)
+
+
+def _run(case: Case) -> None:
+    """Run ``case`` from its step ``i`` up to its next wait, or to its end.
+
+    Plain work and waits are inline (the hot path). A branch pushes the
+    step list it leaves on the case's stack instead of recursing. Before
+    each wait the position is stored on the case; the wait's end calls
+    back (``_staff_done`` for staff work, ``_resumed`` for outside waits),
+    which records the step and comes back here.
+    """
+    ctx = case.ctx
+    env = ctx.env
+    nodes, i, rounds, stack = case.nodes, case.i, case.rounds, case.stack
+    while True:
+        if i >= len(nodes):
+            if stack is None:
+                _end(case, False)
+                return
+            nodes, i, rounds, stack = stack
+            i += 1  # past the branch step that was left
+            continue
+        node = nodes[i]
+        kind = node.kind
+        if kind == "milestone":
+            if milestone(ctx, case, node):
+                _end(case, True)
+                return
+            i += 1
+            continue
+        if kind == "branch":
+            stack = (nodes, i, rounds, stack)
+            nodes, i, rounds = choose(ctx, case, node), 0, None
+            continue
+        case.nodes = nodes
+        case.i = i
+        case.rounds = rounds
+        case.stack = stack
+        if kind == "work":
+            case.node, case.enable, case.tasks = node, env.now, None
+            patience = node.patience() if node.patience is not None else None
+            node.pool.take(case, node.draw(), node.priority, patience, _staff_done)
+        elif kind == "wait":
+            case.node, case.enable, case.tasks = node, env.now, ()
+            case.callbacks = _RESUMED
+            ctx.long_waits.put(case, node.draw())
+        elif kind == "approval":
+            case.rounds = rounds = rounds if rounds is not None else {}
+            done = rounds.get(i, 0)
+            rejected = node.u() < node.reject_p
+            if rejected and done >= node.max_rounds:
+                case.outcome = "forced"
+            else:
+                case.outcome = "rejected" if rejected else "approved"
+            case.node, case.enable, case.tasks = node, env.now, None
+            node.pool.take(case, node.draw(), node.priority, None, _staff_done)
+        elif kind == "scheduled":
+            now = env.now
+            target = moment(ctx, case, node, now)
+            case.node, case.enable, case.tasks = node, now, ()
+            case.callbacks = _RESUMED
+            ctx.long_waits.put(case, max(0.0, target - now))
+        elif kind == "meeting":
+            drive(meeting(ctx, case, node, _next))
+        elif kind == "contest":
+            drive(contest(ctx, case, node, _next))
+        else:
+            raise ValueError(f"Unknown step kind {kind!r}")
+        return
+
+
+def _resumed(case: Case) -> None:
+    """SimPy's call: the outside wait or scheduled moment of ``case`` is over."""
+    node = case.node
+    case.node = None
+    ctx = case.ctx
+    enable = case.enable
+    ctx.append(rows.outside(ctx.replication, case.id, case.workflow, node.id, node.kind,
+                            node.role, enable, ctx.env.now, node.priority))
+    case.i += 1
+    _run(case)
+
+
+#: The callbacks of a case waiting as its own signal: one tuple for all.
+_RESUMED = (_resumed,)
+
+
+def _next(case: Case) -> None:
+    """Go on past the step just done."""
+    case.i += 1
+    _run(case)
+
+
+def _leave(case: Case, node: Node) -> None:
+    """The customer left the line of a work step (at its deadline, which
+    may be before now: see ``StaffPool._gone``); the case ends then."""
+    ctx = case.ctx
+    ctx.live.pop(case.id, None)
+    ctx.records.extend(_left_rows(case, node))
+
+
+def _left_rows(case: Case, node: Node) -> tuple[Row, Row]:
+    rep, t = case.ctx.replication, case.deadline
+    return rows.abandoned(rep, case.id, case.workflow, node.id, node.role, case.enable, t,
+                          node.priority)
+
+
+def _end(case: Case, ended: bool) -> None:
+    ctx = case.ctx
+    t1 = ctx.env.now
+    ctx.live.pop(case.id, None)  # None: a case built by hand, never registered
+    ctx.append(rows.marker(ctx.replication, case.id, case.workflow, "case_end", t1,
+                           "ended" if ended else "done"))

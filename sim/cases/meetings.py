@@ -1,0 +1,81 @@
+"""Steps that gather several people: meetings and contests ("PK").
+
+Each waits more than once (every attendee, then the meeting; every entrant,
+then the judge), so each runs as a generator driven by ``signals.drive``
+rather than as a state of its case (``interpreter.Case``). They are rare
+next to plain work. A gathering ends by handing its case to ``then`` (the
+interpreter's next step) and never returns (see ``signals.drive``).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Generator
+
+from sim.cases.rows import staffed, task_rows
+from sim.cases.steps import Node
+from sim.kernel.events import timeout
+
+if TYPE_CHECKING:
+    from sim.cases.interpreter import Case, Context
+
+#: Every request that holds a person while waiting for others (meetings,
+#: team duties) uses one priority, so such requests are served first come
+#: first served within a pool; with roles acquired in sorted order this rules
+#: out deadlock between meetings.
+HOLD_PRIORITY = 3
+Hook = Callable[["Case"], None]
+
+
+def meeting(ctx: Context, case: Case, node: Node, then: Hook) -> Generator:
+    """A meeting: hold every attendee, role by role, then meet (driven by
+    ``signals.drive``; several waits, so a generator of its own)."""
+    resume = yield
+    env = ctx.env
+    enable = env.now
+    tasks: list = []
+    held: list = []
+    case.node, case.enable, case.tasks = node, enable, tasks
+    for pool, n in node.attendees:
+        batch = [pool.acquire(HOLD_PRIORITY) for _ in range(n)]
+        tasks.extend(batch)
+        held.extend([pool] * n)
+        env.all_of([t.done for t in batch]).callbacks.append(resume)
+        yield
+    start = env.now
+    timeout(env, node.draw(), resume)
+    yield
+    del resume  # see ``signals.drive``: never return
+    case.node = None
+    for pool, task in zip(held, tasks):
+        pool.release(task)
+    names = "+".join(t.member.name for t in tasks)
+    ctx.records.append(staffed(ctx.replication, case.id, case.workflow, node.id, "meeting",
+                               node.role, names, enable, start, env.now, "done", node.priority))
+    then(case)
+    yield
+
+
+def contest(ctx: Context, case: Case, node: Node, then: Hook) -> Generator:
+    """Entrants work at once on different members, then the judge picks
+    (driven by ``signals.drive``)."""
+    resume = yield
+    env = ctx.env
+    enable = env.now
+    tasks = node.pool.submit_distinct([node.draw() for _ in range(node.entrants)], node.priority)
+    case.node, case.enable, case.tasks = node, enable, tuple(tasks)
+    env.all_of([t.done for t in tasks]).callbacks.append(resume)
+    yield
+    case.node = None
+    for t in tasks:
+        ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, "contest",
+                                     node.role, t, enable, t.end, "entry", node.priority))
+    judged = env.now
+    task = node.judge.submit(node.judge_draw(), node.priority, None, resume)
+    case.node, case.enable, case.tasks = node, judged, task
+    yield
+    del resume
+    case.node = None
+    ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, "contest",
+                                 node.judge.role, task, judged, env.now, "selected",
+                                 node.priority))
+    then(case)
+    yield

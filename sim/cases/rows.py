@@ -1,0 +1,83 @@
+"""The records a case writes, built in one place.
+
+Every row the engine appends is made here, in the order of
+:class:`sim.log.records.Record` (a plain tuple: the hot path appends
+millions, and a named tuple costs a call per row). ``tests/test_rows.py``
+checks each builder against ``Record`` built by field name, so the order is
+typed out once, in :func:`row`.
+"""
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from sim.log.records import Row
+
+if TYPE_CHECKING:
+    from sim.staff.task import Task
+
+NAN = math.nan
+
+
+def row(replication: int, case_id: int, workflow: str, activity: str, kind: str, role: str,
+        resource: str, enable_time: float, start_time: float, end_time: float, outcome: str,
+        priority: int) -> Row:
+    """One record, fields in ``Record`` order (the builders below name them)."""
+    return (replication, case_id, workflow, activity, kind, role, resource, enable_time,
+            start_time, end_time, outcome, priority)
+
+
+def marker(replication: int, case_id: int, workflow: str, activity: str, t: float,
+           outcome: str) -> Row:
+    """``case_start`` or ``case_end`` at ``t`` (kind ``case``, no role)."""
+    return row(replication, case_id, workflow, activity, "case", "", "", t, t, t, outcome, 0)
+
+
+def instant(replication: int, case_id: int, workflow: str, activity: str, kind: str, t: float,
+            outcome: str, priority: int) -> Row:
+    """A step that takes no time and no one: a milestone, a branch's decision."""
+    return row(replication, case_id, workflow, activity, kind, "", "", t, t, t, outcome, priority)
+
+
+def outside(replication: int, case_id: int, workflow: str, activity: str, kind: str, party: str,
+            enable: float, end: float, priority: int) -> Row:
+    """A wait on an outside party or a scheduled moment: it starts as it is enabled."""
+    return row(replication, case_id, workflow, activity, kind, party, "", enable, enable, end,
+               "done", priority)
+
+
+def staffed(replication: int, case_id: int, workflow: str, activity: str, kind: str, role: str,
+            resource: str, enable: float, start: float, end: float, outcome: str,
+            priority: int) -> Row:
+    """A step done by staff: work, an approval, a meeting, a duty, or one still open."""
+    return row(replication, case_id, workflow, activity, kind, role, resource, enable, start, end,
+               outcome, priority)
+
+
+def abandoned(replication: int, case_id: int, workflow: str, activity: str, role: str,
+              enable: float, left: float, priority: int) -> tuple[Row, Row]:
+    """A customer who left a work step's line unserved at ``left``, and the
+    end of the case then."""
+    return (row(replication, case_id, workflow, activity, "work", role, "", enable, NAN, left,
+                "abandoned", priority),
+            marker(replication, case_id, workflow, "case_end", left, "ended"))
+
+
+def task_rows(rep: int, cid: int, wf: str, activity: str, kind: str, role: str, task: Task,
+              enable: float, end: float, outcome: str, priority: int) -> list[Row]:
+    """The records of one staff task. A task cut short by preemption leaves
+    one record per stretch of work (outcome ``preempted`` for all but the
+    last), each enabled when the one before was interrupted: busy time, waits
+    and a member's concurrency then add up as they happened."""
+    rows: list[Row] = []
+    start = task.start
+    if task.stretches:
+        for name, a, b in task.stretches:
+            rows.append(staffed(rep, cid, wf, activity, kind, role, name, enable, a, b,
+                                "preempted", priority))
+            enable = b
+        start = task.resumed  # NaN while it waits in line again
+    name = task.member.name if task.member is not None and start == start else ""
+    rows.append(staffed(rep, cid, wf, activity, kind, role, name, enable, start, end, outcome,
+                        priority))
+    return rows

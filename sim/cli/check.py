@@ -1,0 +1,24 @@
+"""``opsim check [SCENARIO]``: validate a scenario and the shop's rules."""
+from __future__ import annotations
+
+import argparse
+
+from rules.loader import load_scenario
+
+
+def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
+    p = sub.add_parser("check", help="validate a scenario and the shop's rules")
+    p.add_argument("scenario", nargs="?", default=default_scenario)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    s = load_scenario(args.scenario)
+    windows = ", ".join(s.service_windows) or "none"
+    print(f"{args.scenario}: valid scenario '{s.name}'")
+    print(f"  roles: {len(s.org.roles)} (total headcount {s.total_headcount})")
+    print(f"  workflows: {len(s.workflows)}; duties: {len(s.duties)}")
+    print(f"  service windows: {windows}")
+    if s.aftersales is not None:
+        print(f"  after-sales decision table: {len(s.aftersales.decision_table)} rows, complete and unambiguous")
+    print(f"  horizon: {s.horizon.start} .. {s.horizon.end} ({s.horizon.days} days)")
+    return 0

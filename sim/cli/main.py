@@ -1,0 +1,48 @@
+"""The ``opsim`` command: parse, dispatch to a command module, and turn bad
+input into one line per problem and exit status 2 (never a traceback)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, Sequence
+
+from rules.errors import RulesError
+from sim.cli import check, compare, report, run, show
+
+DEFAULT_SCENARIO = "scenarios/baseline.yaml"
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "check": check.cmd_check, "show": show.cmd_show, "run": run.cmd_run,
+    "compare": compare.cmd_compare, "report": report.cmd_report}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="opsim", description="Operations-center simulator")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check.add_parser(sub, DEFAULT_SCENARIO)
+    show.add_parser(sub, DEFAULT_SCENARIO)
+    run.add_parser(sub, DEFAULT_SCENARIO)
+    compare.add_parser(sub)
+    report.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except RulesError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``opsim show | head``): not an error of ours.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -1,0 +1,113 @@
+"""The terminal tables of ``opsim run``: window verdicts, cases, bottlenecks,
+what-ifs (rich tables; the summary's numbers, nothing computed here)."""
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+TOP = 3
+STYLE = {"met": "green", "not met": "red", "undecided": "yellow"}
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}"
+
+
+def _target(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:g}"
+
+
+def windows_table(summary: dict) -> Table | None:
+    """Window, cases, met share, 95% CI, p95, limit, target and verdict."""
+    windows = summary.get("service_windows")
+    if not windows:
+        return None
+    table = Table(title="service windows (cases per replication; shares in %; target in parentheses)",
+                  box=box.SIMPLE_HEAD, padding=(0, 1), collapse_padding=True,
+                  show_edge=False)
+    # Ids fold rather than cut; everything fits in 80 columns.
+    table.add_column("window", overflow="fold", min_width=24)
+    for name in ("cases", "met [95% CI]", "p95/limit h", "verdict"):
+        table.add_column(name, no_wrap=True, justify="left" if name == "verdict" else "right")
+    for wid, w in windows.items():
+        ci = w.get("met_ci95")
+        ci_text = "-" if not ci else f"{_pct(ci[0])}-{_pct(ci[1])}"
+        if w.get("ci_method", "").startswith("wilson"):
+            ci_text += " W"
+        verdict = w["verdict"]
+        style = STYLE.get(verdict)
+        shown = f"[{style}]{verdict}[/]" if style else verdict
+        p95 = "-" if w.get("p95_hours") is None else f"{w['p95_hours']:.1f}"
+        table.add_row(wid, f"{w['cases']:.0f}" if w["cases"] >= 100 else f"{w['cases']:.1f}",
+                      f"{_pct(w.get('met'))} [{ci_text}]", f"{p95}/{w['limit_hours']:g}",
+                      f"{shown} ({_target(w.get('target'))})")
+    return table
+
+
+def report_windows(console: Console, summary: dict) -> None:
+    table = windows_table(summary)
+    if table is not None:
+        console.print(table)
+
+
+def report_cases(console: Console, summary: dict) -> None:
+    table = Table("workflow", "started", "completed", "open at end", title="cases per replication")
+    for wf, c in summary["cases"].items():
+        table.add_row(wf, f"{c['started']:.1f}", f"{c['completed']:.1f}", f"{c['open_at_end']:.1f}")
+    console.print(table)
+
+
+def report_bottlenecks(console: Console, summary: dict) -> None:
+    b = summary.get("bottlenecks")
+    if not b or not b.get("ranked"):
+        return
+    table = Table("#", "role", "bottleneck", "util.", "wait share", "binds (longest run)",
+                  title=f"top {TOP} bottlenecks (active-period method)")
+    notes = []
+    for i, x in enumerate(b["ranked"][:TOP], 1):
+        ev = x["evidence"]
+        runs = sorted(x["binds"], key=lambda r: -r["days"])[:1]
+        binds = "; ".join(_span(r) for r in runs) or "-"
+        util = "-" if ev["utilization"] is None else f"{ev['utilization']:.0%}"
+        share = x["bottleneck_share"]
+        table.add_row(str(i), x["role"], f"{share:.0%} of time" if share >= 0.005 else "<1% of time",
+                      util, f"{ev['share_of_staff_wait']:.0%}", binds)
+        delays = ", ".join(w["workflow"] for w in ev["workflows_delayed"][:3])
+        windows = ", ".join(w["window"] for w in ev["windows_delayed"][:3])
+        notes.append(f"  {i}. {x['role']} delays {delays or '-'}" + (f"; windows {windows}" if windows else ""))
+    console.print(table)
+    for line in notes:
+        console.print(line)
+    runs = [r for r in b.get("runs", []) if r["days"] >= 2]
+    if runs:
+        console.print("bottleneck by day: " + "; ".join(f"{r['role']} {_span(r)}" for r in runs))
+    nxt = [r for r in b.get("next_runs", []) if r["days"] >= 2]
+    if nxt:
+        console.print("runner-up by day: " + "; ".join(f"{r['role']} {_span(r)}" for r in nxt))
+    for entry in summary.get("what_if_plus_one", []):
+        report_what_if(console, entry)
+
+
+def report_what_if(console: Console, e: dict) -> None:
+    hc = e["headcount"]
+    table = Table("measure (window: met share)", "base", f"{hc[1]} people", "change", "95% CI", "",
+                  title=f"what if {e['role']} had {hc[1]} people, not {hc[0]} (paired, same seed; * significant)")
+    rows = [("mean wait (h)", e["wait_mean_hours"]), ("utilisation", e["utilization"])]
+    rows += list(e["windows"].items())
+    for name, d in rows:
+        lo, hi = d["ci95"]
+        table.add_row(name, _f(d["base"]), _f(d["plus_one"]), _f(d["diff"], True),
+                      f"[{_f(lo, True)}, {_f(hi, True)}]", "*" if d["significant"] else "")
+    console.print(table)
+
+
+def _span(run: dict) -> str:
+    """``10-19..12-08 (51 d)``: a run of days without the year."""
+    return f"{run['start'][5:]}..{run['end'][5:]} ({run['days']} d)"
+
+
+def _f(x, sign: bool = False) -> str:
+    if x is None:
+        return "-"
+    return f"{x:+.3g}" if sign else f"{x:.3g}"

@@ -1,0 +1,33 @@
+"""The run directory: everything ``opsim run`` leaves behind.
+
+``events.csv`` and ``events.parquet`` (the event log), ``scenario.json``
+(the resolved input), the CSV tables (``sim.report.tables``) and
+``summary.json``, written last so that a directory with a summary is
+complete. ``sim.log.run_dir.load_run`` reads it back.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rules.scenario import Scenario
+from sim.log import files as logfile
+from sim.log.records import EventLog
+from sim.report.tables import write_tables
+
+
+def write_run(out: Path, s: Scenario, log: EventLog, summary: dict) -> None:
+    """Write the run's files; the summary goes last, so a directory with a
+    summary.json is complete."""
+    out.mkdir(parents=True, exist_ok=True)
+    final = out / "summary.json"
+    if final.exists():
+        final.unlink()
+    table = logfile.to_arrow(log)
+    logfile.write_csv(table, log.epoch, out / "events.csv")
+    logfile.write_parquet(table, out / "events.parquet")
+    (out / "scenario.json").write_text(s.model_dump_json(by_alias=True, indent=1), encoding="utf-8")
+    write_tables(out, s, log, summary)
+    tmp = out / "summary.json.tmp"
+    tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    tmp.replace(final)

@@ -1,0 +1,384 @@
+"""Plots of a run: queues, waits, utilisation, window compliance, and where
+the cases' time goes. Each is written as PNG and SVG into ``DIR/plots/``.
+
+Matplotlib ``Figure`` objects on the Agg canvas (never pyplot, so no global
+state). Chinese labels use the CJK font that :func:`sim.views.style.find_cjk_font`
+finds; without one the English ids are used. This module never prints.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullLocator, PercentFormatter
+
+from rules.scenario import Scenario
+from sim.analysis import plot_data as pdata
+from sim.analysis.staffing import StaffLog, staff_log
+from sim.analysis.windows import compliance_by_day
+from sim.log.records import EventLog
+from sim.report.tables import daily_roles
+from sim.views.style import CJK_FONT_INSTALL, Style, find_cjk_font
+
+DPI = 110
+#: Small multiples: how many roles get a panel.
+TOP_ROLES = 6
+#: Fewest steps (over all replications) a day needs for its p95 wait to be drawn.
+MIN_DAILY_STEPS = 20
+CAMPAIGN_COLOR = "#f6d7a7"
+#: The service windows of the source (section 5), drawn by day of start.
+SOURCE_WINDOWS = ("refused_item_back_72h", "dispute_won_item_back_3d")
+PART_COLORS = ("#2b8cbe", "#e34a33", "#bdbdbd", "#fdae6b", "#9e9ac8")
+
+
+@dataclass
+class PlotResult:
+    #: Plot name -> PNG path (the SVG sits beside it).
+    files: dict[str, Path] = field(default_factory=dict)
+    #: Plot name -> one-line caption for the report.
+    captions: dict[str, str] = field(default_factory=dict)
+    notice: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every plot needs: the scenario, the log, its staff view, labels."""
+    s: Scenario
+    log: EventLog
+    st: StaffLog
+    summary: dict
+    style: Style
+
+    def role(self, rid: str) -> str:
+        spec = self.s.org.roles.get(rid)
+        return self.style.title(spec.name_zh if spec else "", rid)
+
+    def workflow(self, wid: str) -> str:
+        wf = self.s.workflows.get(wid)
+        return self.style.title(wf.name_zh if wf else "", wid)
+
+
+# -- axes helpers -----------------------------------------------------------
+
+def _date_axis(ax, ctx: Context, unit: float = 24.0) -> None:
+    """x in ``unit`` hours since the epoch, labelled as MM-DD."""
+    start = ctx.s.horizon.start
+    days = ctx.s.horizon.days
+
+    def fmt(x: float, _pos: int) -> str:
+        d = start + dt.timedelta(days=int(round(x * unit / 24.0)))
+        return d.strftime("%m-%d")
+    step = max(1, int(math.ceil(days / 12 / 7)) * 7) if days > 21 else max(1, days // 7)
+    ax.set_xticks(np.arange(0, days + 1, step) * 24.0 / unit)
+    ax.xaxis.set_major_formatter(FuncFormatter(fmt))
+    ax.set_xlim(0, days * 24.0 / unit)
+
+
+def _shade_campaigns(ax, ctx: Context, unit: float = 24.0, label: bool = True) -> None:
+    for i, (lo, hi, cid, zh) in enumerate(pdata.campaign_spans(ctx.s)):
+        ax.axvspan(lo / unit, hi / unit, color=CAMPAIGN_COLOR, alpha=0.6, lw=0, zorder=0,
+                   label="campaign days" if (label and i == 0) else None)
+
+
+def _new(width: float, height: float) -> Figure:
+    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+
+
+def _empty(title: str, message: str) -> Figure:
+    fig = _new(7, 2.2)
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    ax.set_title(title)
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="#555")
+    return fig
+
+
+def _grid(n: int, cols: int = 2) -> tuple[int, int]:
+    return max(1, math.ceil(n / cols)), min(cols, max(n, 1))
+
+
+# -- the plots --------------------------------------------------------------
+
+def plot_queues(ctx: Context) -> Figure:
+    """Hourly queue length of the roles with the longest mean queue."""
+    series = pdata.queue_hourly(ctx.st)
+    ranked = sorted(series, key=lambda r: -series[r].mean())[:TOP_ROLES]
+    title = "Queue length over time (steps waiting for staff, hourly, mean per replication)"
+    if not ranked:
+        return _empty(title, "no step waited for staff")
+    rows, cols = _grid(len(ranked))
+    fig = _new(11, 2.3 * rows + 0.8)
+    axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
+    for ax in axes.ravel()[len(ranked):]:
+        ax.set_axis_off()
+    for ax, role in zip(axes.ravel(), ranked):
+        y = series[role]
+        _shade_campaigns(ax, ctx, unit=24.0)
+        ax.plot(np.arange(y.size) / 24.0, y, color="#08519c", lw=0.8)
+        ax.set_title(f"{ctx.role(role)}: mean {y.mean():,.1f}, max {y.max():,.0f}", fontsize=10)
+        ax.set_ylabel("steps waiting")
+        ax.set_ylim(bottom=0)
+        _date_axis(ax, ctx)
+        ax.grid(alpha=0.3)
+    if pdata.campaign_spans(ctx.s):
+        axes[0, 0].legend(loc="upper left", fontsize=8)
+    fig.suptitle(title + f" - top {len(ranked)} roles", fontsize=12)
+    return fig
+
+
+def plot_wait_ecdf(ctx: Context) -> Figure:
+    """ECDF of staff waits per role, with p50 and p95 marked."""
+    waits = pdata.waits_by_role(ctx.st)
+    ranked = sorted((r for r in waits if waits[r][0].size >= 5), key=lambda r: -np.percentile(waits[r][0], 95))
+    ranked = ranked[:TOP_ROLES]
+    title = "How long steps wait for staff (ECDF, log scale)"
+    if not ranked:
+        return _empty(title, "too few staff steps")
+    rows, cols = _grid(len(ranked))
+    fig = _new(11, 2.4 * rows + 0.8)
+    axes = fig.subplots(rows, cols, squeeze=False)
+    for ax in axes.ravel()[len(ranked):]:
+        ax.set_axis_off()
+    floor = 1 / 60.0  # waits below a minute are drawn at one minute
+    for ax, role in zip(axes.ravel(), ranked):
+        w, started = waits[role]
+        y = np.linspace(0, 1, min(w.size, 400))
+        x = np.maximum(np.quantile(w, y), floor)
+        ax.plot(x, y, color="#08519c", lw=1.2, drawstyle="steps-post")
+        p50, p95 = np.percentile(w, [50, 95])
+        for q, val, color in (("p50", p50, "#31a354"), ("p95", p95, "#de2d26")):
+            ax.axvline(max(val, floor), color=color, ls="--", lw=1,
+                       label=f"{q} {_hours(val)}")
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.set_xlim(floor, max(x.max(), 1.0) * 1.5)
+        ax.set_ylim(0, 1.02)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_xticks([1 / 60, 0.25, 1, 8, 24, 168, 720])
+        ax.set_xticklabels(["1 min", "15 min", "1 h", "8 h", "1 d", "1 wk", "30 d"], fontsize=8)
+        never = 1 - started.mean()
+        extra = f"; {never:.0%} still waiting at the end" if never > 0.0005 else ""
+        ax.set_title(f"{ctx.role(role)} ({w.size / ctx.st.R:,.0f} steps/rep{extra})", fontsize=10)
+        ax.set_xlabel("wait (enabled -> started)", fontsize=8)
+        ax.set_ylabel("share of steps", fontsize=8)
+        ax.legend(loc="lower right", fontsize=8)
+        ax.grid(alpha=0.3, which="both")
+    fig.suptitle(title + f" - {len(ranked)} roles with the longest p95", fontsize=12)
+    return fig
+
+
+def plot_wait_p95_daily(ctx: Context, daily: dict) -> Figure:
+    """Daily p95 wait of the roles with the longest waits."""
+    roles = ctx.st.roles
+    # A p95 of a handful of steps is noise: days with fewer than MIN_DAILY_STEPS are left out.
+    p95 = np.where(daily["arrivals"] * ctx.st.R >= MIN_DAILY_STEPS, daily["wait_p95_hours"], np.nan)
+    title = "Daily p95 wait for staff (steps enabled that day)"
+    with np.errstate(divide="ignore"):
+        logs = np.log(np.maximum(p95, 1 / 60.0))
+    score = {r: float(np.nanmean(logs[i])) if np.isfinite(p95[i]).any() else -np.inf
+             for i, r in enumerate(roles)}
+    ranked = [r for r in sorted(score, key=lambda r: -score[r]) if score[r] > np.log(1 / 60.0)][:TOP_ROLES]
+    if not ranked:
+        return _empty(title, "no waits")
+    fig = _new(11, 4.2)
+    ax = fig.add_subplot()
+    _shade_campaigns(ax, ctx)
+    x = np.arange(p95.shape[1]) + 0.5
+    for role in ranked:
+        y = np.maximum(p95[roles.index(role)], 1 / 60.0)
+        ax.plot(x, y, marker="o", ms=2.5, lw=1.2, label=ctx.role(role))
+    ax.set_yscale("log")
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.set_yticks([1 / 60, 0.25, 1, 8, 24, 168, 720])
+    ax.set_yticklabels(["1 min", "15 min", "1 h", "8 h", "1 d", "1 wk", "30 d"])
+    ax.set_ylabel("p95 wait")
+    _date_axis(ax, ctx)
+    ax.grid(alpha=0.3, which="major")
+    fig.legend(loc="outside right upper", fontsize=8)
+    ax.set_title(title + f" - {len(ranked)} slowest roles; days with < {MIN_DAILY_STEPS} steps left out; "
+                 "the last days are cut short by the horizon", fontsize=10)
+    return fig
+
+
+def plot_utilisation(ctx: Context, daily: dict) -> Figure:
+    """Heatmap role x day of on-duty utilisation."""
+    util = daily["utilization"]
+    roles = ctx.st.roles
+    keep = [i for i, r in enumerate(roles) if r in ctx.s.org.roles and np.isfinite(util[i]).any()]
+    title = "Utilisation by role and day (busy share of on-duty capacity)"
+    if not keep:
+        return _empty(title, "nobody was on duty")
+    data = util[keep]
+    fig = _new(11, 0.32 * len(keep) + 1.8)
+    ax = fig.add_subplot()
+    cmap = matplotlib.colormaps["YlOrRd"].with_extremes(bad="#eeeeee")
+    im = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap=cmap, vmin=0, vmax=1,
+                   interpolation="nearest", extent=(0, data.shape[1], len(keep) - 0.5, -0.5))
+    ax.set_yticks(range(len(keep)))
+    ax.set_yticklabels([ctx.role(roles[i]) for i in keep], fontsize=8)
+    _date_axis(ax, ctx)
+    for lo, hi, cid, zh in pdata.campaign_spans(ctx.s):
+        ax.annotate("", xy=(hi / 24, -0.5), xytext=(lo / 24, -0.5), annotation_clip=False,
+                    arrowprops=dict(arrowstyle="-", color="#d95f0e", lw=4))
+    bar = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01)
+    bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    bar.set_label("utilisation (grey: nobody on duty)")
+    ax.set_title(title + "; orange bar on top: campaign days", fontsize=11)
+    return fig
+
+
+def plot_window_compliance(ctx: Context, by_day: dict) -> Figure:
+    """Met share by day of start for the source's windows, with the target."""
+    wids = [w for w in SOURCE_WINDOWS if w in ctx.s.service_windows]
+    title = "Service-window compliance by day of start"
+    if not wids:
+        return _empty(title, "the scenario has neither of the source's windows")
+    fig = _new(11, 2.8 * len(wids) + 0.6)
+    axes = fig.subplots(len(wids), 1, squeeze=False, sharex=True)[:, 0]
+    start = ctx.s.horizon.start
+    for ax, wid in zip(axes, wids):
+        w = ctx.s.service_windows[wid]
+        series = by_day.get(wid) or {"dates": [], "cases": [], "met": []}
+        _shade_campaigns(ax, ctx)
+        days = np.array([(_date(d) - start).days for d in series["dates"]], dtype=float)
+        cases = np.asarray(series["cases"], dtype=float)
+        met = np.array([np.nan if m is None else m for m in series["met"]], dtype=float)
+        ok = np.isfinite(met)
+        if ok.any():
+            sizes = 12 + 60 * cases[ok] / max(cases[ok].max(), 1e-9)
+            ax.scatter(days[ok] + 0.5, met[ok], s=sizes, color="#3182bd", alpha=0.7,
+                       label="met share of the day's cases (size: cases)")
+            full = np.full(ctx.s.horizon.days, np.nan)
+            n = np.zeros(ctx.s.horizon.days)
+            full[days.astype(int)] = met
+            n[days.astype(int)] = cases
+            roll = pdata.rolling_share(full, n)
+            ax.plot(np.arange(full.size) + 0.5, roll, color="#08306b", lw=1.5, label="trailing 7 days")
+        else:
+            ax.text(0.5, 0.5, "no case due in this run", transform=ax.transAxes, ha="center", color="#555")
+        target = ctx.s.targets.get(wid)
+        if target is not None:
+            ax.axhline(target, color="#de2d26", ls="--", lw=1.2, label=f"target {target:.0%}")
+        ax.set_ylim(-0.03, 1.05)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_ylabel("met")
+        total = cases.sum()
+        ax.set_title(f"{ctx.style.title(w.name_zh, wid)} (limit {_limit(w)}; {total:,.1f} cases/rep)",
+                     fontsize=10)
+        _date_axis(ax, ctx)
+        ax.grid(alpha=0.3)
+    handles = {}
+    for ax in axes:
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, h)
+    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=4, fontsize=8, frameon=False)
+    fig.suptitle(title, fontsize=12)
+    return fig
+
+
+def plot_time_breakdown(ctx: Context) -> Figure:
+    """Stacked bars per workflow: where the cases' time goes."""
+    parts = pdata.time_breakdown(ctx.s, ctx.log, ctx.st)
+    title = "Where the time goes: mean step-hours per case, by workflow"
+    if not parts:
+        return _empty(title, "no cases")
+    order = sorted(parts, key=lambda w: sum(parts[w].values()))
+    used = [p for p in pdata.TIME_PARTS if any(parts[w][p] > 0 for w in order)]
+    fig = _new(11, 0.34 * len(order) + 1.9)
+    ax = fig.add_subplot()
+    y = np.arange(len(order))
+    totals = np.array([sum(parts[w].values()) for w in order])
+    left = np.zeros(len(order))
+    for p in used:
+        share = np.array([parts[w][p] for w in order]) / np.where(totals > 0, totals, 1)
+        ax.barh(y, share, left=left, color=PART_COLORS[pdata.TIME_PARTS.index(p)], label=p,
+                edgecolor="white", lw=0.5)
+        left += share
+    for yi, tot in zip(y, totals):
+        ax.text(1.01, yi, _hours(tot), va="center", fontsize=8)
+    ax.set_yticks(y)
+    ax.set_yticklabels([ctx.workflow(w) for w in order], fontsize=8)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("share of the case's step-hours (right: total per case; open cases counted to the horizon)")
+    fig.legend(loc="outside lower center", ncols=len(used), fontsize=8, frameon=False)
+    ax.set_title(title, fontsize=12)
+    return fig
+
+
+# -- files ------------------------------------------------------------------
+
+def _hours(h: float) -> str:
+    if not np.isfinite(h):
+        return "n/a"
+    if h < 1:
+        return f"{h * 60:.0f} min"
+    if h < 48:
+        return f"{h:.1f} h"
+    return f"{h / 24:.1f} d"
+
+
+def _limit(w) -> str:
+    unit = {"elapsed_hours": "h", "calendar_days": "calendar days", "working_days": "working days"}
+    return f"{w.limit:g} {unit[w.clock]}"
+
+
+def _date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+CAPTIONS = {
+    "queues": "Steps enabled but not yet started, sampled every hour; shaded: campaign days.",
+    "wait_ecdf": "Share of steps that waited at most x for staff; dashed: median (p50) and p95.",
+    "wait_p95_daily": "The 95th percentile of the wait of steps enabled each day.",
+    "utilisation": "Busy share of on-duty capacity (members x concurrency) per role and day.",
+    "window_compliance": "Share of cases that met the source's own service windows, by day the clock started.",
+    "time_breakdown": "Mean step-hours per case: staff working, queued while staff are on duty, "
+                      "queued or paused while nobody of the role is on duty, and waiting on customers, "
+                      "couriers, the platform or a set time.",
+}
+
+
+def write_plots(s: Scenario, log: EventLog, summary: dict, out_dir: Path,
+                font: str | None | bool = True) -> PlotResult:
+    """Draw every plot into ``out_dir`` (PNG and SVG). ``font``: ``True``
+    finds a CJK font, a family name uses it, ``None`` uses English ids."""
+    chosen = find_cjk_font() if font is True else font
+    style = Style(font=chosen if isinstance(chosen, str) else None)
+    result = PlotResult(captions=dict(CAPTIONS))
+    if not style.chinese:
+        result.notice = f"no CJK font found, so the plots use English ids; install one: {CJK_FONT_INSTALL}"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    st = staff_log(s, log)
+    ctx = Context(s, log, st, summary, style)
+    daily = daily_roles(st)
+    by_day = summary.get("window_compliance_by_day")
+    if by_day is None:
+        by_day = compliance_by_day(s, log)
+    makers: dict[str, Callable[[], Figure]] = {
+        "queues": lambda: plot_queues(ctx),
+        "wait_ecdf": lambda: plot_wait_ecdf(ctx),
+        "wait_p95_daily": lambda: plot_wait_p95_daily(ctx, daily),
+        "utilisation": lambda: plot_utilisation(ctx, daily),
+        "window_compliance": lambda: plot_window_compliance(ctx, by_day),
+        "time_breakdown": lambda: plot_time_breakdown(ctx),
+    }
+    rc = {"font.family": style.families(), "svg.fonttype": "path", "axes.titlelocation": "left"}
+    with matplotlib.rc_context(rc):
+        for name, make in makers.items():
+            t0 = time.perf_counter()
+            fig = make()
+            png = out_dir / f"{name}.png"
+            fig.savefig(png, dpi=DPI, facecolor="white")
+            fig.savefig(png.with_suffix(".svg"), facecolor="white")
+            result.files[name] = png
+            result.seconds[name] = round(time.perf_counter() - t0, 2)
+    return result

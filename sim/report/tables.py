@@ -1,0 +1,137 @@
+"""KPI tables written into the run directory: ``roles.csv``,
+``workflows.csv`` and ``daily_roles.csv`` (one row per day and role)."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+
+from rules.scenario import Scenario
+from sim.analysis.staffing import StaffLog, group_quantile, staff_log
+from sim.log.records import EventLog
+
+DAILY_COLUMNS = ("date", "role", "arrivals", "queue_mean", "queue_max", "wait_p95_hours",
+                 "utilization")
+
+
+def daily_roles(st: StaffLog) -> dict[str, np.ndarray]:
+    """Arrays shaped ``(roles, days)``: arrivals (per replication), the queue
+    sampled at each full hour and averaged over the day, the day's largest
+    queue (mean over replications), the p95 wait of steps enabled that day
+    and the day's utilisation."""
+    nr, R, D, H = len(st.roles), st.R, st.days, st.horizon
+    rows, rid = st.role_row, st.role_id
+    enable, start, rep = st.enable[rows], st.start[rows], st.rep[rows]
+    day = np.minimum((enable // 24).astype(np.int64), D - 1)
+    arrivals = np.bincount(rid * D + day, minlength=nr * D).reshape(nr, D) / R
+    p95 = group_quantile(st.wait[rows], rid * D + day, nr * D, 0.95).reshape(nr, D)
+
+    g = rid * R + rep
+    q = start > enable
+    span = 2 * H + 1
+    ke = np.sort(g[q] * span + enable[q])
+    ks = np.sort(g[q] * span + start[q])
+    hours = np.arange(D * 24, dtype=float)
+    x = (np.arange(nr * R)[:, None] * span + hours[None, :]).ravel()
+    sample = (np.searchsorted(ke, x, side="right") - np.searchsorted(ks, x, side="right"))
+    sample = sample.reshape(nr, R, D, 24)
+    queue_mean = sample.mean(axis=(1, 3))
+    qmax = sample.max(axis=3).astype(float)  # (roles, reps, days)
+    if q.any():
+        gg = np.concatenate([g[q], g[q]])
+        t = np.concatenate([enable[q], start[q]])
+        d = np.concatenate([np.ones(q.sum()), -np.ones(q.sum())])
+        order = np.lexsort((d, t, gg))
+        level = np.cumsum(d[order])
+        dd = np.minimum((t[order] // 24).astype(np.int64), D - 1)
+        flat = qmax.reshape(nr * R, D)
+        np.maximum.at(flat, (gg[order], dd), level)
+        qmax = flat.reshape(nr, R, D)
+    queue_max = qmax.mean(axis=1)
+    util = _daily_utilization(st)
+    return {"arrivals": arrivals, "queue_mean": queue_mean, "queue_max": queue_max,
+            "wait_p95_hours": p95, "utilization": util}
+
+
+def _daily_utilization(st: StaffLog) -> np.ndarray:
+    nr, R, D = len(st.roles), st.R, st.days
+    edges = np.arange(D + 1) * 24.0
+    busy, duty = np.zeros((nr, D)), np.zeros((nr, D))
+    for m, r in zip(st.members, st.started_rows_by_member()):
+        fx = m.duty.F(edges)
+        duty[m.role] += np.diff(fx) * R
+        for p in range(R):
+            rp = r[st.rep[r] == p]
+            if rp.size == 0:
+                continue
+            cum = _covered(m.duty.F(st.start[rp]), m.duty.F(st.end[rp]), st.start[rp], st.end[rp],
+                           edges, fx)
+            busy[m.role] += np.diff(cum)
+    k = np.array([st.concurrency(r) for r in range(nr)], float)[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(duty > 0, busy / (k * duty), np.nan)
+
+
+def _covered(fa: np.ndarray, fb: np.ndarray, a: np.ndarray, b: np.ndarray,
+             x: np.ndarray, fx: np.ndarray) -> np.ndarray:
+    """``sum_i F(min(b_i, x)) - F(min(a_i, x))`` at each ``x``: busy on-duty
+    time in ``[0, x]`` (``fa, fb, fx`` are F at ``a, b, x``)."""
+    def part(t, ft):
+        o = np.argsort(t)
+        t, ft = t[o], ft[o]
+        csum = np.r_[0.0, np.cumsum(ft)]
+        k = np.searchsorted(t, x, side="left")
+        return csum[k] + (t.size - k) * fx
+    return part(b, fb) - part(a, fa)
+
+
+def write_tables(out: Path, s: Scenario, log: EventLog, summary: dict) -> list[Path]:
+    """Write the three CSV tables; returns their paths."""
+    st = staff_log(s, log)
+    paths = [out / "roles.csv", out / "workflows.csv", out / "daily_roles.csv"]
+    _dict_csv(paths[0], "role", summary.get("roles", {}))
+    _dict_csv(paths[1], "workflow", summary.get("workflows", {}))
+    daily = daily_roles(st)
+    with open(paths[2], "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(DAILY_COLUMNS)
+        for d in range(st.days):
+            date = (s.horizon.start + dt.timedelta(days=d)).isoformat()
+            for r, role in enumerate(st.roles):
+                if daily["arrivals"][r].sum() == 0 and not np.isfinite(daily["utilization"][r]).any():
+                    continue
+                w.writerow([date, role] + [_fmt(daily[c][r, d]) for c in DAILY_COLUMNS[2:]])
+    return paths
+
+
+def _dict_csv(path: Path, key: str, table: dict[str, dict]) -> None:
+    cols: list[str] = []
+    for row in table.values():
+        for c, v in row.items():
+            if c not in cols:
+                cols.append(c)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        header = [key]
+        for c in cols:
+            header += [f"{c}_low", f"{c}_high"] if c.endswith("_ci95") else [c]
+        w.writerow(header)
+        for name, row in table.items():
+            line = [name]
+            for c in cols:
+                v = row.get(c)
+                if c.endswith("_ci95"):
+                    line += [_fmt(x) for x in (v or [None, None])]
+                else:
+                    line.append(_fmt(v))
+            w.writerow(line)
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, (float, np.floating)):
+        return "" if not np.isfinite(v) else f"{float(v):.6g}"
+    return str(v)

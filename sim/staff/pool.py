@@ -1,0 +1,356 @@
+"""Staffed pools: the members of a role, on shift, taking tasks by priority.
+
+A pool is SimPy-driven but computes a task's completion time in one go from
+the member's shift intervals (pausing over nights when the role's policy is
+``pause``), so a task costs one scheduled event however many shifts it spans.
+
+Priority orders only the tasks waiting at a given moment (smaller first,
+then first come first served); it never reorders time. With ``preemptive``
+a more urgent task may interrupt a less urgent one in progress, which goes
+back in line at its arrival position (ahead of later arrivals of its
+priority) with the work it has left, and keeps the stretch it worked
+(``Task.stretches``) for the event log. Work due at that very moment is
+left to finish.
+"""
+from __future__ import annotations
+
+import bisect
+import math
+from typing import Callable, Generator, Sequence
+
+import simpy
+
+from rules.shifts import MemberShifts
+from sim.kernel.events import Signal, fire_in
+from sim.staff.line import WaitingLine
+from sim.staff.task import (
+    COMPLETION,
+    OWN_COMPLETION,
+    Task,
+    _completion_due,
+    reset,
+    task_timer,
+)
+
+INF = math.inf
+EPS = 1e-9
+
+
+class Member:
+    """One person: shift intervals, a pointer into them, and running tasks."""
+    __slots__ = ("name", "index", "starts", "ends", "k", "busy", "running", "on")
+
+    def __init__(self, shifts: MemberShifts, index: int) -> None:
+        self.name = shifts.name
+        self.index = index
+        self.starts = [a for a, _ in shifts.intervals]
+        self.ends = [b for _, b in shifts.intervals]
+        self.k = 0
+        self.busy = 0
+        self.running: list[Task] = []
+        #: On duty now; kept by the pool's shift-boundary process.
+        self.on = False
+
+    def on_duty(self, t: float) -> bool:
+        ends, k = self.ends, self.k
+        while k < len(ends) and ends[k] <= t + EPS:
+            k += 1
+        self.k = k
+        return k < len(ends) and self.starts[k] <= t + EPS
+
+    def finish_time(self, t: float, work: float, pause: bool) -> float:
+        """When ``work`` hours started at ``t`` are done."""
+        if not pause:
+            return t + work
+        k, starts, ends = self.k, self.starts, self.ends
+        while k < len(ends):
+            a = max(t, starts[k])
+            room = ends[k] - a
+            if work <= room + EPS:
+                return a + work
+            work -= room
+            k += 1
+        return INF
+
+    def worked_between(self, t0: float, t1: float, pause: bool) -> float:
+        if not pause:
+            return t1 - t0
+        total = 0.0
+        for a, b in zip(self.starts, self.ends):
+            if b <= t0:
+                continue
+            if a >= t1:
+                break
+            total += min(b, t1) - max(a, t0)
+        return total
+
+
+def _by_index(member: Member) -> int:
+    return member.index
+
+
+class StaffPool:
+    def __init__(self, env: simpy.Environment, role: str, members: Sequence[MemberShifts],
+                 concurrency: int = 1, pause: bool = False, preemptive: bool = False) -> None:
+        if concurrency < 1:
+            raise ValueError('"concurrency" must be >= 1.')
+        self.env = env
+        self.role = role
+        self.members = [Member(m, i) for i, m in enumerate(members)]
+        #: Members on duty with a free slot, in member order: all that a
+        #: dispatch looks at, kept up to date at shift boundaries and at each
+        #: assignment and completion, so its cost does not grow with headcount.
+        self.idle: list[Member] = []
+        self.concurrency = concurrency
+        self.pause = pause
+        self.preemptive = preemptive
+        self.queue = WaitingLine()
+        self._seq = 0
+        boundaries = sorted((t, edge, m.index) for m in self.members
+                            for a, b in zip(m.starts, m.ends) for t, edge in ((a, 1), (b, 0)))
+        if boundaries:
+            env.process(self._shift_boundaries(boundaries))
+
+    def submit(self, work: float, priority: int, patience: float | None = None,
+               waiter: Callable[[Task], object] | None = None) -> Task:
+        """Ask for ``work`` hours of one member's time; ``task.done`` fires at
+        the end. With ``patience``, a customer nobody has started to serve
+        within that many hours leaves (``task.abandoned`` True, ``task.end``
+        the deadline, ``task.member`` None); ``done`` then fires when the
+        line reaches them (``_gone``).
+
+        With a ``waiter``, there is no ``done``: the pool calls
+        ``waiter(task)`` at that moment instead, once its own bookkeeping
+        (and the hand-over of the freed member) is over. That saves an event
+        per task that had to wait in line."""
+        task = Task(self, self.env, work, priority, self._next())
+        task.waiter = waiter
+        if patience is not None:
+            task.deadline = self.env.now + patience
+        self._enqueue(task)
+        if task.done is None and waiter is None:
+            task.done = Signal(self.env)
+        return task
+
+    def take(self, task: object, work: float, priority: int, patience: float | None,
+             waiter: Callable[[object], object]) -> None:
+        """``submit`` for a case that is its own task (``sim.staff.task``): the
+        pool calls ``waiter(task)`` when the work is done or abandoned."""
+        reset(task, self, work, priority, self._next(), waiter)
+        task.deadline = self.env.now + patience if patience is not None else INF
+        self._enqueue(task)
+
+    def _gone(self, task: Task) -> None:
+        """Patience costs no timer: a customer whose deadline has passed is
+        let go when the line reaches them, the record dated at the deadline.
+        A member is given to the same customers as with a timer per task (a
+        dispatch skips those who left before it; a deadline at this very
+        moment is served), but nothing is scheduled for the chats served in
+        time, the great majority, whose timers would otherwise fill half of
+        SimPy's heap and each come back cold hours later."""
+        task.abandoned = True
+        task.end = task.deadline
+        if task.waiter is None:
+            task.done.succeed(None)
+        else:
+            self._wake(task)
+
+    def acquire(self, priority: int) -> Task:
+        """Ask for a member to hold; ``task.done`` fires when one is assigned."""
+        return self._enqueue(Task(self, self.env, None, priority, self._next()))
+
+    def release(self, task: Task) -> None:
+        member = task.member
+        if member is not None:
+            self._free_slot(member)
+            member.running.remove(task)
+            task.end = self.env.now
+            if self.queue.size:
+                self._dispatch()
+
+    def _next(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _enqueue(self, task: Task) -> Task:
+        self.queue.push(task)
+        self._dispatch()
+        if self.preemptive and self.queue.size:
+            self._preempt_waiting()
+        return task
+
+    def submit_distinct(self, works: list[float], priority: int) -> list[Task]:
+        """Tasks that must each go to a different member (a contest's entrants)."""
+        taken: set = set()
+        tasks = []
+        for work in works:
+            task = Task(self, self.env, work, priority, self._next())
+            task.distinct = taken
+            self.queue.push(task)
+            tasks.append(task)
+        self._dispatch()
+        for task in tasks:
+            if task.done is None:
+                task.done = Signal(self.env)
+        return tasks
+
+    def _free_slot(self, member: Member) -> None:
+        member.busy -= 1
+        if member.on and member.busy == self.concurrency - 1:
+            bisect.insort(self.idle, member, key=_by_index)
+
+    def _set_on(self, member: Member, on: bool) -> None:
+        member.on = on
+        free = member.busy < self.concurrency
+        if on and free:
+            bisect.insort(self.idle, member, key=_by_index)
+        elif not on and free:
+            self.idle.remove(member)
+
+    def _free_member(self, now: float, exclude: set | None = None) -> Member | None:
+        best, cap = None, self.concurrency
+        for m in self.idle:
+            if exclude is None or m not in exclude:
+                if cap == 1:
+                    best = m
+                    break
+                if best is None or m.busy < best.busy:
+                    best = m
+        if best is not None:
+            best.on_duty(now)  # moves its shift pointer for finish_time
+        return best
+
+    def _dispatch(self) -> None:
+        now = self.env.now
+        queue = self.queue
+        skipped = []
+        while queue.size:
+            member = self._free_member(now)
+            if member is None:
+                break
+            task = queue.pop()
+            if task.deadline < now and task.member is None:
+                # Left before now: does not take the member. A deadline at
+                # this very moment is served (a tie, with fixed durations).
+                self._gone(task)
+                continue
+            if task.distinct is not None:
+                member = self._free_member(now, task.distinct)
+                if member is None:
+                    skipped.append(task)  # only its siblings' members are free
+                    continue
+                task.distinct.add(member)
+            self._assign(task, member, now)
+        if skipped:
+            queue.put_back(skipped)
+
+    def _assign(self, task: Task, member: Member, now: float) -> None:
+        task.member = member
+        if task.start != task.start:  # NaN: first start (a resumed task keeps it)
+            task.start = now
+        member.busy += 1
+        if member.busy == self.concurrency:
+            self.idle.remove(member)
+        member.running.append(task)
+        if task.work is None:
+            task.done.succeed(member)
+            return
+        task.resumed = now
+        end = member.finish_time(now, task.work, self.pause)
+        if end < INF:
+            if self.preemptive:
+                task.timer = task_timer(self.env, task, end - now, COMPLETION)
+            elif task.own_timer:  # a case: its own event until the work is done
+                task.timer = fire_in(task, end - now, OWN_COMPLETION)
+            elif task.done is None and task.waiter is None:
+                # The caller appends its own callback: ours runs first.
+                task.done = task.timer = task_timer(self.env, task, end - now,
+                                                    [_completion_due])
+            else:
+                task.timer = task_timer(self.env, task, end - now, COMPLETION)
+
+    def _complete(self, task: Task, timer: Signal) -> None:
+        member = task.member
+        self._free_slot(member)
+        member.running.remove(task)
+        task.end = self.env.now
+        if task.waiter is None and task.done is not timer:
+            task.done.succeed(member)
+        if self.queue.size:
+            self._dispatch()
+        if task.waiter is not None:
+            self._wake(task)
+
+    @staticmethod
+    def _wake(task: Task) -> None:
+        # Dropped before the call: a Task's waiter may be a driven
+        # generator's ``send`` that holds the task (a cycle the run's paused
+        # GC would not collect). A case's is ``_staff_done``.
+        waiter, task.waiter = task.waiter, None
+        waiter(task)
+
+    def _preempt_waiting(self) -> None:
+        """Let the most urgent waiting tasks interrupt less urgent running
+        ones (on arrival, and when members come on duty)."""
+        queue = self.queue
+        while queue.size:
+            task = queue.head()
+            if task.deadline < self.env.now and task.member is None:
+                queue.pop()  # a customer who left must not shield the others
+                self._gone(task)
+                continue
+            if task.distinct is not None or not self._preempt_for(task) or (
+                    queue.size and queue.head() is task):
+                return
+
+    def _preempt_for(self, task: Task) -> bool:
+        now = self.env.now
+        victim, left = None, 0.0
+        for m in self.members:
+            if not m.on:
+                continue
+            for r in m.running:
+                if r.work is not None and r.priority > task.priority and (
+                        victim is None or (r.priority, -r.seq) > (victim.priority, -victim.seq)):
+                    rest = r.work - m.worked_between(r.resumed, now, self.pause)
+                    if rest > EPS:  # a task due this very moment is left to finish
+                        victim, left = r, rest
+        if victim is None:
+            return False
+        stale = victim.timer  # its completion, already scheduled, no longer counts:
+        if stale is not None:  # it must not keep the task (a case) alive until then
+            stale.task = None
+        victim.timer = None
+        member = victim.member
+        victim.work = left
+        if now - victim.resumed > EPS:
+            if victim.stretches is None:
+                victim.stretches = []
+            victim.stretches.append((member.name, victim.resumed, now))
+        elif victim.stretches is None:
+            victim.start = math.nan  # interrupted as it began: it has not started yet
+        victim.resumed = math.nan  # back in line
+        if victim.distinct is not None:
+            victim.distinct.discard(member)  # a contest entrant may take any free member again
+        self._free_slot(member)
+        member.running.remove(victim)
+        self.queue.insert(victim)
+        self._dispatch()
+        return True
+
+    def _shift_boundaries(self, boundaries: list[tuple[float, int, int]]) -> Generator:
+        """Members come on and go off duty; at each moment ends go first."""
+        env = self.env
+        i, n = 0, len(boundaries)
+        while i < n:
+            t = boundaries[i][0]
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            while i < n and boundaries[i][0] == t:
+                _, edge, index = boundaries[i]
+                self._set_on(self.members[index], bool(edge))
+                i += 1
+            if self.queue.size:
+                self._dispatch()
+                if self.preemptive and self.queue.size:
+                    self._preempt_waiting()

@@ -1,0 +1,7 @@
+"""Views of the rules: the org chart and the workflows as text, JSON and diagrams.
+
+``show`` prints them; ``diagrams`` draws the org chart (``org_chart``) and a
+swimlane per workflow (``swimlane``, laid out by ``swimlane_layout``);
+``style`` holds the figures' look and the CJK font, shared with the run
+report's plots. It may import ``rules`` only.
+"""
