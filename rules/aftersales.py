@@ -55,7 +55,7 @@ class AfterSales(Frozen):
     source: str = ""
 
     @model_validator(mode="after")
-    def _mix_sums(self) -> "AfterSales":
+    def _mix_sums(self) -> AfterSales:
         total = sum(m.p for m in self.case_mix)
         if abs(total - 1.0) > 1e-9:
             raise ValueError(f"case_mix shares sum to {total:g}; they must sum to 1")

@@ -8,6 +8,7 @@ scenario (``calendars.holidays.years``), and the loader says so otherwise.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from functools import lru_cache
 from typing import Literal
 
@@ -37,14 +38,15 @@ class Shift(Frozen):
     makeup_days_on: bool = True
 
     @model_validator(mode="after")
-    def _times(self) -> "Shift":
+    def _times(self) -> Shift:
         if hours_of(self.start) >= hours_of(self.end):
-            raise ValueError(f"start {self.start} must be before end {self.end} (shifts do not cross midnight)")
+            raise ValueError(f"start {self.start} must be before end {self.end} "
+                             f"(shifts do not cross midnight)")
         for lo, hi in self.breaks:
             if not (hours_of(self.start) <= hours_of(lo) < hours_of(hi) <= hours_of(self.end)):
                 raise ValueError(f"break [{lo}, {hi}] must lie inside the shift {self.start}-{self.end}")
         ordered = sorted(self.breaks, key=lambda b: hours_of(b[0]))
-        for (_, end), (start, _) in zip(ordered, ordered[1:]):
+        for (_, end), (start, _) in itertools.pairwise(ordered):
             if hours_of(start) < hours_of(end):
                 raise ValueError(f"breaks overlap ({end} is after {start}); give each break once")
         return self
@@ -76,7 +78,7 @@ class DateRange(Frozen):
     end: dt.date
 
     @model_validator(mode="after")
-    def _ordered(self) -> "DateRange":
+    def _ordered(self) -> DateRange:
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         return self
@@ -93,7 +95,7 @@ class Override(DateRange):
     note: str = ""
 
     @model_validator(mode="after")
-    def _shape(self) -> "Override":
+    def _shape(self) -> Override:
         if self.change in ("extra", "overtime") and self.shift is None:
             raise ValueError(f"a change of kind '{self.change}' needs 'shift'")
         return self

@@ -5,7 +5,7 @@ file that set it. Messages say what is wrong and what would be right.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from rules.aftersales import table_problems
 from rules.calendar import library_covers, library_version
@@ -34,7 +34,8 @@ def check_org(s: Scenario) -> Found:
     org = s.org
     for rid, role in org.roles.items():
         if role.department not in org.departments:
-            yield ("org", "roles", rid, "department"), _unknown("department", role.department, org.departments)
+            yield (("org", "roles", rid, "department"),
+                   _unknown("department", role.department, org.departments))
         if role.reports_to is not None and role.reports_to not in org.roles:
             yield ("org", "roles", rid, "reports_to"), _unknown("role", role.reports_to, org.roles)
         if role.roster not in s.calendars.rosters:
@@ -71,7 +72,8 @@ def _cycles(s: Scenario) -> Found:
                 reported.add(key)
                 chain = " -> ".join(loop + [node])
                 yield ("org", "roles", node, "reports_to"), (
-                    f"reporting lines form a cycle ({chain}); they must form a tree rooted at general_manager")
+                    f"reporting lines form a cycle ({chain}); "
+                    f"they must form a tree rooted at general_manager")
 
 
 def check_duties(s: Scenario) -> Found:
@@ -126,7 +128,8 @@ def check_workflows(s: Scenario) -> Found:
             if lane in org.groups:
                 covered |= set(org.groups[lane].members)
         if wf.trigger.kind in ("demand", "campaign") and s.demand is None:
-            yield base + ("trigger", "kind"), f"trigger '{wf.trigger.kind}' needs a 'demand' section in the scenario"
+            yield (base + ("trigger", "kind"),
+                   f"trigger '{wf.trigger.kind}' needs a 'demand' section in the scenario")
         for path, step, siblings in walk(wf.steps, base + ("steps",)):
             if step.id in [x.id for x in siblings[: _index(siblings, step)]]:
                 yield path + ("id",), (f"duplicate step id '{step.id}' in one step list of workflow '{wid}'; "
@@ -188,8 +191,9 @@ def _check_step(s: Scenario, wf, path: tuple, step, siblings, covered: set[str])
         for role, n in step.roles.items():
             yield from _need_role(s, path + ("roles",), role, role, covered)
             if role in s.org.roles and n != "all" and n > s.org.headcount(role):
-                yield path + ("roles", role), (f"{plural(n, 'attendee')} but role '{role}' has only "
-                                               f"{plural(s.org.headcount(role), 'member')}; use at most that or 'all'")
+                yield path + ("roles", role), (
+                    f"{plural(n, 'attendee')} but role '{role}' has only "
+                    f"{plural(s.org.headcount(role), 'member')}; use at most that or 'all'")
     if isinstance(step, Wait) and step.party not in s.org.parties:
         yield path + ("party",), _unknown("party", step.party, s.org.parties)
     if isinstance(step, Approval):
@@ -209,7 +213,8 @@ def _check_table_branch(s: Scenario, wf, path: tuple, step: Branch) -> Found:
     if step.by == "aftersales_table":
         kind = wf.aftersales_kind
         if kind is None:
-            yield path + ("by",), "a branch by aftersales_table needs the workflow's 'aftersales_kind' (exchange or return)"
+            yield path + ("by",), ("a branch by aftersales_table needs the workflow's "
+                                   "'aftersales_kind' (exchange or return)")
             return
         expected = s.aftersales.actions_for(kind)
     else:
@@ -218,7 +223,8 @@ def _check_table_branch(s: Scenario, wf, path: tuple, step: Branch) -> Found:
     for missing in sorted(expected - got):
         yield path + ("actions",), f"missing action '{missing}', which the table can choose; add steps for it"
     for extra in sorted(got - expected):
-        yield path + ("actions", extra), f"action '{extra}' is never chosen by the table; expected {sorted(expected)}"
+        yield path + ("actions", extra), (f"action '{extra}' is never chosen by the table; "
+                                          f"expected {sorted(expected)}")
 
 
 def check_aftersales(s: Scenario) -> Found:
@@ -239,7 +245,8 @@ def check_windows(s: Scenario) -> Found:
             activities |= CASE_MARKERS
         if not activities:
             continue
-        for field, act in (("start", win.start.activity), ("end", win.end.activity), ("only_if", win.only_if)):
+        named = (("start", win.start.activity), ("end", win.end.activity), ("only_if", win.only_if))
+        for field, act in named:
             if act is not None and act not in activities:
                 sub = (field, "activity") if field != "only_if" else (field,)
                 yield base + sub, _unknown("activity", act, activities)
@@ -256,4 +263,5 @@ def check_scenario(s: Scenario) -> Found:
         for cid, c in s.demand.campaigns.items():
             if c.end < s.horizon.start or c.start > s.horizon.end:
                 yield ("demand", "campaigns", cid), (
-                    f"campaign {c.start}..{c.end} lies outside the horizon {s.horizon.start}..{s.horizon.end}")
+                    f"campaign {c.start}..{c.end} lies outside the horizon "
+                    f"{s.horizon.start}..{s.horizon.end}")

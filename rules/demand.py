@@ -72,7 +72,7 @@ class Demand(Frozen):
     source: str = ""
 
     @model_validator(mode="after")
-    def _profile(self) -> "Demand":
+    def _profile(self) -> Demand:
         if sum(self.hour_profile) <= 0:
             raise ValueError("hour_profile must not be all zeros")
         return self

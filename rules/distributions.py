@@ -6,7 +6,8 @@ validated when it is loaded and compiled once into a sampler that returns
 """
 from __future__ import annotations
 
-from typing import Annotated, Callable, Literal, Union
+from collections.abc import Callable
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -68,7 +69,7 @@ class Uniform(_Spec):
     high: float = Field(ge=0)
 
     @model_validator(mode="after")
-    def _order(self) -> "Uniform":
+    def _order(self) -> Uniform:
         if self.low > self.high:
             raise ValueError(f"low ({self.low}) must be <= high ({self.high})")
         return self
@@ -87,7 +88,7 @@ class Triangular(_Spec):
     high: float = Field(ge=0)
 
     @model_validator(mode="after")
-    def _order(self) -> "Triangular":
+    def _order(self) -> Triangular:
         if not (self.low <= self.mode <= self.high) or self.low == self.high:
             raise ValueError(
                 f"need low <= mode <= high and low < high, got "
@@ -141,7 +142,7 @@ class Empirical(_Spec):
     weights: list[Annotated[float, Field(ge=0)]] | None = None
 
     @model_validator(mode="after")
-    def _weights(self) -> "Empirical":
+    def _weights(self) -> Empirical:
         if self.weights is not None:
             if len(self.weights) != len(self.values):
                 raise ValueError(
@@ -168,7 +169,7 @@ class Empirical(_Spec):
 
 
 Duration = Annotated[
-    Union[Fixed, Exponential, Uniform, Triangular, Lognormal, Gamma, Empirical],
+    Fixed | Exponential | Uniform | Triangular | Lognormal | Gamma | Empirical,
     Field(discriminator="dist"),
 ]
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from types import UnionType
-from typing import Annotated, Any, Callable, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -333,7 +334,7 @@ def _strip_tags(loc: tuple, doc: Any) -> tuple:
     out: list = []
     node = doc
     for part in loc:
-        if isinstance(node, dict) and part in node or isinstance(node, list) and _index_in(part, node):
+        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and _index_in(part, node)):
             out.append(part)
             node = node[part]
         elif not (isinstance(part, str) and _TAG.match(part)):

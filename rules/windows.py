@@ -40,7 +40,7 @@ class ServiceWindow(Frozen):
     source: str = ""
 
     @model_validator(mode="after")
-    def _hours(self) -> "ServiceWindow":
+    def _hours(self) -> ServiceWindow:
         if self.active_hours is not None:
             lo, hi = self.active_hours
             if not (0 <= lo < hi <= 24):

@@ -6,7 +6,7 @@ can loop forever, and the loader can prove it by looking at the data.
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -82,7 +82,7 @@ class Scheduled(_Step):
     days: Literal["any", "working"] = "working"
 
     @model_validator(mode="after")
-    def _one_moment(self) -> "Scheduled":
+    def _one_moment(self) -> Scheduled:
         if (self.at is None) == (self.attribute is None):
             raise ValueError("give exactly one of 'at' (HH:MM) and 'attribute' (a case attribute)")
         return self
@@ -101,7 +101,7 @@ class Milestone(_Step):
 class ProbabilityCase(Frozen):
     name: StepId
     p: float = Field(ge=0, le=1)
-    steps: tuple["Step", ...] = ()
+    steps: tuple[Step, ...] = ()
 
 
 class Branch(_Step):
@@ -114,10 +114,10 @@ class Branch(_Step):
     #: For ``by: probability``: the cases, whose p sum to 1.
     cases: tuple[ProbabilityCase, ...] = ()
     #: For a table: action -> steps.
-    actions: dict[StepId, tuple["Step", ...]] = {}
+    actions: dict[StepId, tuple[Step, ...]] = {}
 
     @model_validator(mode="after")
-    def _shape(self) -> "Branch":
+    def _shape(self) -> Branch:
         if self.by == "probability":
             if not self.cases:
                 raise ValueError("a probability branch needs 'cases'")
@@ -137,7 +137,7 @@ class Branch(_Step):
 
 
 Step = Annotated[
-    Union[Work, Approval, Meeting, Contest, Wait, Scheduled, Milestone, Branch],
+    Work | Approval | Meeting | Contest | Wait | Scheduled | Milestone | Branch,
     Field(discriminator="kind"),
 ]
 ProbabilityCase.model_rebuild()
@@ -164,7 +164,7 @@ class Trigger(Frozen):
     lead_days: float = Field(default=0, ge=0)
 
     @model_validator(mode="after")
-    def _shape(self) -> "Trigger":
+    def _shape(self) -> Trigger:
         if self.kind == "every" and self.every is None:
             raise ValueError("a trigger of kind 'every' needs 'every' (day, week, month, quarter or year)")
         if self.kind == "rate" and self.mean <= 0:

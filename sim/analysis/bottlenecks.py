@@ -70,7 +70,7 @@ def momentary(st: StaffLog, rep: int, runner_up: bool = False):
     whether it is shifting (overlapping the previous or next bottleneck);
     with ``runner_up`` also the role with the second-longest active period."""
     H = st.horizon
-    n = int(round(H / STEP))
+    n = round(H / STEP)
     centers = (np.arange(n) + 0.5) * STEP
     nr = len(st.roles)
     dur = np.zeros((nr, n))
@@ -127,7 +127,7 @@ def detect(st: StaffLog) -> dict:
     nr, days = len(st.roles), st.days
     share, sole = np.zeros(nr), np.zeros(nr)
     daily, second = np.zeros((days, nr)), np.zeros((days, nr))
-    per_day = int(round(24 / STEP))
+    per_day = round(24 / STEP)
     for rep in range(st.R):
         role, shifting, nxt = momentary(st, rep, runner_up=True)
         n = role.size

@@ -8,7 +8,7 @@ replication index), Welch's otherwise.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import stats
@@ -51,8 +51,8 @@ def paired_diff(a: Sequence[float], b: Sequence[float], level: float = LEVEL) ->
     p = math.nan
     if d.size >= 2:
         sd = d.std(ddof=1)
-        p = 1.0 if sd == 0 and m == 0 else (0.0 if sd == 0 else
-                                             float(2 * stats.t.sf(abs(m) / (sd / math.sqrt(d.size)), d.size - 1)))
+        p = 1.0 if sd == 0 and m == 0 else (
+            0.0 if sd == 0 else float(2 * stats.t.sf(abs(m) / (sd / math.sqrt(d.size)), d.size - 1)))
     return _verdict(m, lo, hi, p, "paired t", int(d.size))
 
 

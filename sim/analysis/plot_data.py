@@ -45,7 +45,7 @@ def role_coverage(s: Scenario) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 def queue_hourly(st: StaffLog) -> dict[str, np.ndarray]:
     """Steps waiting for staff at each full hour before the horizon, per role
     (mean per replication); roles that never queue are left out."""
-    n = int(math.ceil(st.horizon))
+    n = math.ceil(st.horizon)
     rows, rid = st.role_row, st.role_id
     a = np.clip(np.ceil(st.enable[rows]).astype(np.int64), 0, n + 1)
     b = np.clip(np.ceil(st.start[rows]).astype(np.int64), 0, n + 1)

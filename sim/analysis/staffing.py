@@ -196,7 +196,7 @@ class StaffLog:
 
     @property
     def days(self) -> int:
-        return int(math.ceil(self.horizon / 24.0 - 1e-9))
+        return math.ceil(self.horizon / 24.0 - 1e-9)
 
 
 def _expand(codes: np.ndarray, parts: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:

@@ -6,7 +6,7 @@ and the paired differences isolate the effect of the extra person.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

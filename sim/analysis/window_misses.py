@@ -45,7 +45,8 @@ def time_budget(s: Scenario, log: EventLog, wid: str, wc: WindowCases, mask: np.
                 ix: LogIndex, duty: dict | None = None) -> dict:
     """Hours of each category summed over the selected cases of ``wc``.
 
-    ``mask`` picks cases of ``wc``, window ``wid``'s population; ``duty`` caches each role's on-duty clock between calls.
+    ``mask`` picks cases of ``wc``, window ``wid``'s population; ``duty`` caches each
+    role's on-duty clock between calls.
     Returns per-case arrays too (``per_case``), aligned with the selection.
     """
     sel_keys = wc.key[mask]

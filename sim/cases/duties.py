@@ -8,7 +8,7 @@ the hot path.
 """
 from __future__ import annotations
 
-from typing import Callable, Generator
+from collections.abc import Callable, Generator
 
 import simpy
 

@@ -17,8 +17,8 @@ that step as open instead of dropping it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 import simpy
 
@@ -73,7 +73,7 @@ class Case(Signal):
     #: Timed by itself in pools without preemption (``sim.staff.task``).
     own_timer = True
 
-    def __init__(self, ctx: "Context", case_id: int, workflow: str, attrs: dict) -> None:
+    def __init__(self, ctx: Context, case_id: int, workflow: str, attrs: dict) -> None:
         # Not waiting yet: each wait sets the callbacks and the value
         # (``fire_in``), and SimPy clears the callbacks when it fires.
         at_rest(self, ctx.env)

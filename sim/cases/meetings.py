@@ -8,7 +8,8 @@ interpreter's next step) and never returns (see ``signals.drive``).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Generator
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING
 
 from sim.cases.rows import staffed, task_rows
 from sim.cases.steps import Node

@@ -5,7 +5,7 @@ interpreter's hot path does no lookups by name and no validation.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from rules.calendar import hours_of
 from rules.scenario import Scenario

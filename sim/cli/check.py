@@ -19,6 +19,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"  workflows: {len(s.workflows)}; duties: {len(s.duties)}")
     print(f"  service windows: {windows}")
     if s.aftersales is not None:
-        print(f"  after-sales decision table: {len(s.aftersales.decision_table)} rows, complete and unambiguous")
+        print(f"  after-sales decision table: {len(s.aftersales.decision_table)} rows, "
+              f"complete and unambiguous")
     print(f"  horizon: {s.horizon.start} .. {s.horizon.end} ({s.horizon.days} days)")
     return 0

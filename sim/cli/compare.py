@@ -15,7 +15,8 @@ from sim.runs.runner import default_jobs
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("compare", help="compare scenarios or saved run directories (differences with 95%% CIs)")
+    p = sub.add_parser("compare",
+                       help="compare scenarios or saved run directories (differences with 95%% CIs)")
     p.add_argument("inputs", nargs="+", metavar="SCENARIO_OR_RUN",
                    help="scenario files or run directories; the first is the base")
     p.add_argument("--seed", type=int, default=None,

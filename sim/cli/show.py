@@ -14,7 +14,8 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
     p = sub.add_parser("show", help="print the org chart and the workflows; draw them with --diagram")
     p.add_argument("scenario", nargs="?", default=default_scenario)
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--diagram", metavar="DIR", help="write the org chart and swimlane diagrams (PNG, SVG) here")
+    p.add_argument("--diagram", metavar="DIR",
+                   help="write the org chart and swimlane diagrams (PNG, SVG) here")
 
 
 def cmd_show(args: argparse.Namespace) -> int:

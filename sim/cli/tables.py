@@ -75,7 +75,8 @@ def report_bottlenecks(console: Console, summary: dict) -> None:
                       util, f"{ev['share_of_staff_wait']:.0%}", binds)
         delays = ", ".join(w["workflow"] for w in ev["workflows_delayed"][:3])
         windows = ", ".join(w["window"] for w in ev["windows_delayed"][:3])
-        notes.append(f"  {i}. {x['role']} delays {delays or '-'}" + (f"; windows {windows}" if windows else ""))
+        notes.append(f"  {i}. {x['role']} delays {delays or '-'}"
+                     + (f"; windows {windows}" if windows else ""))
     console.print(table)
     for line in notes:
         console.print(line)
@@ -92,7 +93,8 @@ def report_bottlenecks(console: Console, summary: dict) -> None:
 def report_what_if(console: Console, e: dict) -> None:
     hc = e["headcount"]
     table = Table("measure (window: met share)", "base", f"{hc[1]} people", "change", "95% CI", "",
-                  title=f"what if {e['role']} had {hc[1]} people, not {hc[0]} (paired, same seed; * significant)")
+                  title=f"what if {e['role']} had {hc[1]} people, not {hc[0]} "
+                        f"(paired, same seed; * significant)")
     rows = [("mean wait (h)", e["wait_mean_hours"]), ("utilisation", e["utilization"])]
     rows += list(e["windows"].items())
     for name, d in rows:

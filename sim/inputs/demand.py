@@ -15,8 +15,8 @@ simulated time later, each read a cache miss.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 
@@ -72,7 +72,7 @@ class Arrivals:
     attributes) and chats that end without an order."""
 
     def __init__(self, times: np.ndarray, lost: np.ndarray, chat: np.ndarray, review: np.ndarray,
-                 aftersales: "_Requests", presale: np.ndarray,
+                 aftersales: _Requests, presale: np.ndarray,
                  balance_at: np.ndarray) -> None:
         n = times.size
         both = np.concatenate([times, lost])

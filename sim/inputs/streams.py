@@ -8,7 +8,7 @@ workflow does not disturb the others.
 from __future__ import annotations
 
 import zlib
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

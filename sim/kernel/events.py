@@ -14,7 +14,8 @@ keeps it in a tuple: nothing else may wait on it, a Process included.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Generator
+from collections.abc import Callable, Generator
+from typing import Any
 
 import simpy
 from simpy.core import NORMAL, URGENT
@@ -50,7 +51,7 @@ class Signal:
             raise AttributeError(f"Value of {self} is not yet available")
         return self._value
 
-    def succeed(self, value: Any = None) -> "Signal":
+    def succeed(self, value: Any = None) -> Signal:
         if self._value is not PENDING:
             raise RuntimeError(f"{self} has already been triggered")
         self._value = value

@@ -15,7 +15,8 @@ Events that end at the same moment keep the order in which they were parked.
 from __future__ import annotations
 
 from array import array
-from typing import Any, Callable, Generator
+from collections.abc import Callable, Generator
+from typing import Any
 
 import simpy
 

@@ -57,7 +57,7 @@ def write_csv(table: pa.Table, epoch: dt.datetime, path: Path) -> None:
     """ISO timestamps to the second, empty cells for times still open."""
     out = {}
     base = int(dt.datetime.combine(epoch.date(), epoch.time()).replace(
-        tzinfo=dt.timezone.utc).timestamp())
+        tzinfo=dt.UTC).timestamp())
     for name in COLUMNS:
         column = table.column(name)
         if name in TIME_COLUMNS:

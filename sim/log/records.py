@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -102,14 +103,14 @@ class EventLog:
 
     @classmethod
     def from_records(cls, records: Iterable[Row], epoch: dt.datetime,
-                     horizon_hours: float, meta: dict | None = None) -> "EventLog":
+                     horizon_hours: float, meta: dict | None = None) -> EventLog:
         rows = list(records)
         columns = list(zip(*rows)) if rows else [()] * len(COLUMNS)
         cols = {name: np.asarray(values, dtype=_dtype(name)) for name, values in zip(COLUMNS, columns)}
         return cls(epoch, horizon_hours, cols, dict(meta or {}))
 
     @classmethod
-    def concat(cls, logs: list["EventLog"], meta: dict | None = None) -> "EventLog":
+    def concat(cls, logs: list[EventLog], meta: dict | None = None) -> EventLog:
         """One log of several with the same calendar (chunks, replications)."""
         first = logs[0]
         cols = {c: np.concatenate([log.columns[c] for log in logs]) for c in COLUMNS}
@@ -118,7 +119,7 @@ class EventLog:
     def __len__(self) -> int:
         return len(self.columns["case_id"])
 
-    def where(self, mask: np.ndarray) -> "EventLog":
+    def where(self, mask: np.ndarray) -> EventLog:
         return EventLog(self.epoch, self.horizon_hours,
                         {k: v[mask] for k, v in self.columns.items()}, self.meta)
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import base64
 import html
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from rules.scenario import Scenario
 from sim.analysis.summary import summarize
@@ -222,8 +222,8 @@ def glance(s: Scenario, summary: dict) -> str:
                       for w, x in wfs.items()), key=lambda t: -t[1])
     backlog = [b for b in backlog if b[1] >= 1][:3]
     if backlog:
-        items.append("Still open at the end of the horizon: " + ", ".join(
-            f"{count(n, 0)} of {count(tot, 0)} {e(_wf(s, w))}" for w, n, tot in backlog) + " (per replication).")
+        open_ = ", ".join(f"{count(n, 0)} of {count(tot, 0)} {e(_wf(s, w))}" for w, n, tot in backlog)
+        items.append("Still open at the end of the horizon: " + open_ + " (per replication).")
     if not items:
         return ""
     return "<section class='glance'><h2>At a glance</h2><ul>" + "".join(f"<li>{i}</li>" for i in items) + \
@@ -253,7 +253,8 @@ def roles_table(s: Scenario, summary: dict) -> str:
         rows.append([e(_role(s, rid)), e(r.get("headcount")), e(r.get("concurrency")), count(r.get("tasks")),
                      f'<span class="{cls}">{pct(u)}</span>', ci(_floor0(r.get("utilization_ci95"))),
                      hours(r.get("wait_mean_hours")), hours(r.get("wait_p95_hours")),
-                     count(r.get("queue_mean")), count(r.get("queue_max"), 0), hours(r.get("overtime_hours"))])
+                     count(r.get("queue_mean")), count(r.get("queue_max"), 0),
+                     hours(r.get("overtime_hours"))])
     head = ["role", "headcount", "concurrency", "steps", "utilisation", "95% interval", "mean wait",
             "p95 wait", "mean queue", "max queue", "overtime"]
     return "<section><h2>Roles</h2>" + table(head, rows, "num") + "</section>"
@@ -347,7 +348,7 @@ def complete_summary(s: Scenario, log: EventLog, summary: dict) -> dict:
 
 
 def write_report(s: Scenario, log: EventLog, summary: dict, run_dir: Path,
-                 font: str | None | bool = True) -> ReportResult:
+                 font: str | bool | None = True) -> ReportResult:
     """Plots into ``run_dir/plots`` and the page into ``run_dir/report.html``."""
     summary = complete_summary(s, log, summary)
     plots = write_plots(s, log, summary, run_dir / "plots", font)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import matplotlib
 import numpy as np
@@ -74,16 +74,16 @@ def _date_axis(ax, ctx: Context, unit: float = 24.0) -> None:
     days = ctx.s.horizon.days
 
     def fmt(x: float, _pos: int) -> str:
-        d = start + dt.timedelta(days=int(round(x * unit / 24.0)))
+        d = start + dt.timedelta(days=round(x * unit / 24.0))
         return d.strftime("%m-%d")
-    step = max(1, int(math.ceil(days / 12 / 7)) * 7) if days > 21 else max(1, days // 7)
+    step = max(1, math.ceil(days / 12 / 7) * 7) if days > 21 else max(1, days // 7)
     ax.set_xticks(np.arange(0, days + 1, step) * 24.0 / unit)
     ax.xaxis.set_major_formatter(FuncFormatter(fmt))
     ax.set_xlim(0, days * 24.0 / unit)
 
 
 def _shade_campaigns(ax, ctx: Context, unit: float = 24.0, label: bool = True) -> None:
-    for i, (lo, hi, cid, zh) in enumerate(pdata.campaign_spans(ctx.s)):
+    for i, (lo, hi, _cid, _zh) in enumerate(pdata.campaign_spans(ctx.s)):
         ax.axvspan(lo / unit, hi / unit, color=CAMPAIGN_COLOR, alpha=0.6, lw=0, zorder=0,
                    label="campaign days" if (label and i == 0) else None)
 
@@ -137,7 +137,8 @@ def plot_queues(ctx: Context) -> Figure:
 def plot_wait_ecdf(ctx: Context) -> Figure:
     """ECDF of staff waits per role, with p50 and p95 marked."""
     waits = pdata.waits_by_role(ctx.st)
-    ranked = sorted((r for r in waits if waits[r][0].size >= 5), key=lambda r: -np.percentile(waits[r][0], 95))
+    ranked = sorted((r for r in waits if waits[r][0].size >= 5),
+                    key=lambda r: -np.percentile(waits[r][0], 95))
     ranked = ranked[:TOP_ROLES]
     title = "How long steps wait for staff (ECDF, log scale)"
     if not ranked:
@@ -225,7 +226,7 @@ def plot_utilisation(ctx: Context, daily: dict) -> Figure:
     ax.set_yticks(range(len(keep)))
     ax.set_yticklabels([ctx.role(roles[i]) for i in keep], fontsize=8)
     _date_axis(ax, ctx)
-    for lo, hi, cid, zh in pdata.campaign_spans(ctx.s):
+    for lo, hi, _cid, _zh in pdata.campaign_spans(ctx.s):
         ax.annotate("", xy=(hi / 24, -0.5), xytext=(lo / 24, -0.5), annotation_clip=False,
                     arrowprops=dict(arrowstyle="-", color="#d95f0e", lw=4))
     bar = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01)
@@ -279,7 +280,8 @@ def plot_window_compliance(ctx: Context, by_day: dict) -> Figure:
     for ax in axes:
         for h, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, h)
-    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=4, fontsize=8, frameon=False)
+    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=4, fontsize=8,
+               frameon=False)
     fig.suptitle(title, fontsize=12)
     return fig
 
@@ -340,7 +342,8 @@ CAPTIONS = {
     "wait_ecdf": "Share of steps that waited at most x for staff; dashed: median (p50) and p95.",
     "wait_p95_daily": "The 95th percentile of the wait of steps enabled each day.",
     "utilisation": "Busy share of on-duty capacity (members x concurrency) per role and day.",
-    "window_compliance": "Share of cases that met the source's own service windows, by day the clock started.",
+    "window_compliance": "Share of cases that met the source's own service windows, "
+                         "by day the clock started.",
     "time_breakdown": "Mean step-hours per case: staff working, queued while staff are on duty, "
                       "queued or paused while nobody of the role is on duty, and waiting on customers, "
                       "couriers, the platform or a set time.",
@@ -348,7 +351,7 @@ CAPTIONS = {
 
 
 def write_plots(s: Scenario, log: EventLog, summary: dict, out_dir: Path,
-                font: str | None | bool = True) -> PlotResult:
+                font: str | bool | None = True) -> PlotResult:
     """Draw every plot into ``out_dir`` (PNG and SVG). ``font``: ``True``
     finds a CJK font, a family name uses it, ``None`` uses English ids."""
     chosen = find_cjk_font() if font is True else font

@@ -109,7 +109,7 @@ def write_tables(out: Path, s: Scenario, log: EventLog, summary: dict) -> list[P
 def _dict_csv(path: Path, key: str, table: dict[str, dict]) -> None:
     cols: list[str] = []
     for row in table.values():
-        for c, v in row.items():
+        for c in row:
             if c not in cols:
                 cols.append(c)
     with open(path, "w", newline="", encoding="utf-8") as fh:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from typing import Callable, Generator, Iterable
+from collections.abc import Generator, Iterable
 
 import simpy
 

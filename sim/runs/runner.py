@@ -10,8 +10,8 @@ import datetime as dt
 import hashlib
 import os
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Iterator
 
 import pyarrow as pa
 

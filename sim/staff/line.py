@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import bisect
 from collections import deque
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 class WaitingLine:
@@ -74,11 +75,6 @@ class WaitingLine:
         """A task that waited before (a preempted one): back in its level at
         its arrival position. Rare, so a linear scan is fine."""
         level = self._level(task.priority)
-        i = 0
-        for i, other in enumerate(level):
-            if other.seq > task.seq:
-                break
-        else:
-            i = len(level)
+        i = next((j for j, other in enumerate(level) if other.seq > task.seq), len(level))
         level.insert(i, task)
         self.size += 1

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from typing import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 
 import simpy
 

@@ -17,7 +17,8 @@ waits, and no object is made for the completion. Patience is a task's
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import simpy
 

@@ -25,7 +25,7 @@ class DiagramResult:
     notice: str | None = None
 
 
-def write_diagrams(s: Scenario, out_dir: Path, font: str | None | bool = True) -> DiagramResult:
+def write_diagrams(s: Scenario, out_dir: Path, font: str | bool | None = True) -> DiagramResult:
     """Draw the org chart and every workflow's swimlane into ``out_dir``.
 
     ``font``: ``True`` finds a CJK font; a family name uses that one; ``None``

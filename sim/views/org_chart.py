@@ -89,11 +89,13 @@ def _box(ax: Axes, s: Scenario, rid: str, g: _Geometry, style: Style, fill: str)
     x, y = g.centre(rid)
     w = g.width(rid)
     assumed = role.headcount_basis == "assumed"
-    ax.add_patch(FancyBboxPatch((x - w / 2, y - BOX_H / 2), w, BOX_H, boxstyle="round,pad=0,rounding_size=0.08",
+    ax.add_patch(FancyBboxPatch((x - w / 2, y - BOX_H / 2), w, BOX_H,
+                                boxstyle="round,pad=0,rounding_size=0.08",
                                 facecolor=fill, edgecolor="#9a5b00" if assumed else "#333333",
                                 linestyle=(0, (4, 2)) if assumed else "-", linewidth=1.2, zorder=3))
     n = s.org.headcount(rid)
-    count = f"× {n}" + (" (per project)" if role.headcount == "per_project" else "") + (" (assumed)" if assumed else "")
+    count = (f"× {n}" + (" (per project)" if role.headcount == "per_project" else "")
+             + (" (assumed)" if assumed else ""))
     if style.chinese:
         ax.text(x, y + 0.2, role.name_zh, ha="center", va="center", fontsize=11, weight=style.bold, zorder=4)
         ax.text(x, y - 0.02, "\n".join(wrap(rid, 26, 1)), ha="center", va="center", fontsize=7.5,

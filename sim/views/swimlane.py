@@ -46,7 +46,8 @@ class _Grid:
         widths = [BOX_W] * lay.columns
         for c in range(lay.columns):
             kinds = {n.kind for n in lay.nodes if n.col == c}
-            widths[c] = NARROW if kinds <= {"milestone"} else DIAMOND_W if kinds & {"approval", "branch"} else BOX_W
+            widths[c] = (NARROW if kinds <= {"milestone"}
+                         else DIAMOND_W if kinds & {"approval", "branch"} else BOX_W)
         self.left: list[float] = []
         x = MARGIN + HEADER_W + GAP / 2
         for w in widths:
@@ -116,7 +117,8 @@ def _box_text(ax: Axes, node: Node, x: float, y: float, style: Style, width: flo
     units = width / (6.5 / 72) - 1
     tag_lines = wrap(tag, units, 3 if node.kind == "meeting" else 2) if tag else []
     if zh:
-        blocks = [(wrap(zh, width / (9.0 / 72) - 1, 2), 9.0, "#000000"), (wrap(ident, units, 2), 6.5, "#555555")]
+        blocks = [(wrap(zh, width / (9.0 / 72) - 1, 2), 9.0, "#000000"),
+                  (wrap(ident, units, 2), 6.5, "#555555")]
     else:
         blocks = [(wrap(humanise(ident), width / (8.5 / 72) - 1, 3), 8.5, "#000000")]
     if tag_lines:
@@ -166,7 +168,8 @@ def _draw_node(ax: Axes, g: _Grid, node: Node, style: Style) -> None:
         n = min(node.step.entrants, 4) - 1
         for k in range(n, 0, -1):
             d = 0.05 * k
-            ax.add_patch(FancyBboxPatch((x - hw + d, y - hh + d), 2 * hw, 2 * hh, boxstyle="round,pad=0,rounding_size=0.06",
+            ax.add_patch(FancyBboxPatch((x - hw + d, y - hh + d), 2 * hw, 2 * hh,
+                                        boxstyle="round,pad=0,rounding_size=0.06",
                                         facecolor=FILL["contest"], edgecolor="#7a3e9d", lw=0.8, zorder=2.5))
     dashed = node.kind in ("wait", "scheduled")
     ax.add_patch(FancyBboxPatch((x - hw, y - hh), 2 * hw, 2 * hh, boxstyle="round,pad=0,rounding_size=0.06",
@@ -201,8 +204,10 @@ def _route(g: _Grid, lay: Layout, e: Edge) -> list[tuple[float, float]]:
     x1, x2 = g.x(a) + g.half(a)[0], g.x(b) - g.half(b)[0]
     xs = g.left[a.col] + g.widths[a.col] + GAP / 2
     xd = g.left[b.col] - GAP / 2
-    src_lane = a.lo if a.kind != "meeting" else min(range(a.lo, a.hi + 1), key=lambda l: abs(g.lane_y(l) - ys))
-    dst_lane = b.lo if b.kind != "meeting" else min(range(b.lo, b.hi + 1), key=lambda l: abs(g.lane_y(l) - yd))
+    src_lane = (a.lo if a.kind != "meeting"
+                else min(range(a.lo, a.hi + 1), key=lambda ln: abs(g.lane_y(ln) - ys)))
+    dst_lane = (b.lo if b.kind != "meeting"
+                else min(range(b.lo, b.hi + 1), key=lambda ln: abs(g.lane_y(ln) - yd)))
     if lay.busy_between(src_lane, a.col, b.col) == 0:
         return [(x1, ys), (xd, ys), (xd, yd), (x2, yd)]
     if lay.busy_between(dst_lane, a.col, b.col) == 0:
@@ -216,7 +221,8 @@ def _rework_route(g: _Grid, lay: Layout, e: Edge, k: int) -> list[tuple[float, f
     x, y = g.x(a), g.y(a)
     top = g.lane_top(a.lo) - 0.08 - 0.06 * k
     if a.key == b.key:
-        return [(x + 0.15, y + DIAMOND_H / 2 - 0.15), (x + 0.15, top), (x - 0.15, top), (x - 0.15, y + DIAMOND_H / 2 - 0.15)]
+        return [(x + 0.15, y + DIAMOND_H / 2 - 0.15), (x + 0.15, top), (x - 0.15, top),
+                (x - 0.15, y + DIAMOND_H / 2 - 0.15)]
     if b.lo == a.lo and b.kind != "meeting":
         return [(x, y + DIAMOND_H / 2), (x, top), (g.x(b), top), (g.x(b), g.y(b) + g.half(b)[1])]
     xd = g.left[b.col] - GAP / 2 + 0.06
@@ -285,7 +291,8 @@ def _lanes(ax: Axes, s: Scenario, lay: Layout, g: _Grid, style: Style) -> None:
         sub = english + ("" if kind == "role" else f"\n({kind})")
         if zh:
             _text(ax, cx, g.lane_y(i) + 0.17, "\n".join(wrap(zh, 8, 2)), 11, weight=style.bold)
-            _text(ax, cx, g.lane_y(i) - 0.17, sub, 7.5, va="top" if sub.count("\n") else "center", color="#333333")
+            _text(ax, cx, g.lane_y(i) - 0.17, sub, 7.5, va="top" if sub.count("\n") else "center",
+                  color="#333333")
         else:
             _text(ax, cx, g.lane_y(i), sub, 9, weight=style.bold)
 
@@ -304,7 +311,8 @@ def draw_workflow(s: Scenario, wid: str, wf: Workflow, style: Style) -> Figure:
     fig, ax = new_figure(width, height)
     g = _Grid(lay, height)
     title = style.title(wf.name_zh, humanise(wid))
-    _text(ax, MARGIN, height - TITLE_H / 2, f"{wf.number}. {title}   [{wid}]", 14, ha="left", weight=style.bold)
+    _text(ax, MARGIN, height - TITLE_H / 2, f"{wf.number}. {title}   [{wid}]", 14, ha="left",
+          weight=style.bold)
     _lanes(ax, s, lay, g, style)
     _draw_edges(ax, g, lay)
     for node in lay.nodes:

@@ -116,7 +116,8 @@ class _Builder:
             self.out.edges.append(Edge(src, node.key, label))
 
     # --- steps -------------------------------------------------------------
-    def sequence(self, steps: tuple[Step, ...], col: int, tails: Tails, hint: int | None) -> tuple[Tails, int, int]:
+    def sequence(self, steps: tuple[Step, ...], col: int, tails: Tails,
+                 hint: int | None) -> tuple[Tails, int, int]:
         """Place ``steps`` from column ``col``; return the open tails, the
         next free column and the lane of the last step."""
         local: dict[str, Node] = {}
