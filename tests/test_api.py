@@ -22,6 +22,27 @@ def test_sim_api() -> None:
     assert all(hasattr(sim, name) for name in sim.__all__)
 
 
+def test_analysis_api() -> None:
+    import sim.analysis
+
+    assert sim.analysis.__all__ == ["summarize"]
+    assert sim.analysis.summarize is sim.summarize
+
+
+def test_the_public_names_do_not_move(tmp_path) -> None:
+    """The documented path from a scenario file to a summary, through the
+    public names only (the layout inside the packages may change)."""
+    s = rules.load_scenario("scenarios/validation/mmc.yaml")
+    log = sim.simulate(s, 0, 1)
+    assert len(log) > 0 and set(sim.COLUMNS) == set(log.columns)
+    both, facts = sim.run(s, 1, 2)
+    summary = sim.summarize(s, both, facts)
+    assert summary["run"]["replications"] == 2 and "roles" in summary
+    sim.write_run(tmp_path, s, both, summary)
+    s2, log2, summary2 = sim.load_run(tmp_path)
+    assert s2 == s and len(log2) == len(both) and summary2["run"]["seed"] == 1
+
+
 @pytest.mark.parametrize("command", [[], ["check"], ["show"], ["run"], ["report"], ["compare"]])
 def test_every_help_page_renders(command: list[str], capsys: pytest.CaptureFixture) -> None:
     with pytest.raises(SystemExit) as exc:

@@ -10,8 +10,6 @@ from rich.table import Table
 
 from rules.errors import Problem, RulesError
 from rules.loader import load_scenario
-from sim.analysis.compare import compare, load_side, write_html, write_json
-from sim.runs.runner import default_jobs
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +28,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.analysis.compare import compare, load_side, write_html, write_json  # on use: see run
+    from sim.runs.runner import default_jobs
+
     if len(args.inputs) < 2:
         raise RulesError([Problem("compare", "", "needs at least two scenarios or runs")])
     jobs = args.jobs if args.jobs else default_jobs()

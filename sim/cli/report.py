@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from rules.errors import Problem, RulesError
 from rules.scenario import Scenario
-from sim.log.records import EventLog
-from sim.log.run_dir import load_run
+
+if TYPE_CHECKING:
+    from sim.log.records import EventLog
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +36,8 @@ def make_report(console: Console, s: Scenario, log: EventLog, summary: dict, out
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from sim.log.run_dir import load_run  # on use: see sim.cli.run
+
     run_dir = Path(args.run_dir)
     missing = [n for n in ("summary.json", "scenario.json", "events.csv") if not (run_dir / n).is_file()]
     if missing:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import Progress
@@ -10,14 +11,10 @@ from rich.progress import Progress
 from rules.errors import Problem, RulesError
 from rules.loader import load_scenario
 from rules.scenario import Scenario
-from sim.analysis.ci import clean
-from sim.analysis.summary import summarize
-from sim.analysis.whatif import what_if_plus_one
-from sim.cli.report import make_report
 from sim.cli.tables import report_bottlenecks, report_cases, report_windows
-from sim.log.records import EventLog
-from sim.report.output import write_run
-from sim.runs.runner import default_jobs, run
+
+if TYPE_CHECKING:
+    from sim.log.records import EventLog
 
 #: How many of the top bottleneck roles ``--what-if-plus-one`` re-runs.
 WHAT_IF_ROLES = 2
@@ -36,6 +33,13 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    # Imported on use, here and in every command: the engine, scipy and
+    # pyarrow take about 0.6 s to load, which ``opsim check`` need not pay.
+    from sim.analysis.summary import summarize
+    from sim.cli.report import make_report
+    from sim.report.output import write_run
+    from sim.runs.runner import default_jobs, run
+
     s = load_scenario(args.scenario)
     seed = s.seed if args.seed is None else args.seed
     n = s.replications if args.replications is None else args.replications
@@ -57,6 +61,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def what_if(s: Scenario, log: EventLog, summary: dict, seed: int, n: int, jobs: int) -> None:
     """Adds ``what_if_plus_one`` to the summary: the top bottleneck roles, one more person each."""
+    from sim.analysis.ci import clean
+    from sim.analysis.whatif import what_if_plus_one
+    from sim.runs.runner import run
+
     roles = [b["role"] for b in summary.get("bottlenecks", {}).get("ranked", [])[:WHAT_IF_ROLES]]
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("what if +1", total=len(roles))
