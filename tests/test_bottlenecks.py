@@ -1,5 +1,5 @@
-"""Active-period bottleneck detection on logs where the answer is known,
-and the monotonicity of waits in staff on a short engine run."""
+"""Active-period bottleneck detection and window delays on logs where the
+answer is known, and the monotonicity of waits in staff on a short engine run."""
 from __future__ import annotations
 
 import numpy as np
@@ -95,3 +95,24 @@ def test_more_staff_means_shorter_waits(role, few, many):
     assert out[1]["wait_mean"][0] < out[0]["wait_mean"][0]
     assert out[1]["utilization"][0] < out[0]["utilization"][0]
     assert all(0 <= x["utilization"][0] <= 1 for x in out)
+
+
+def test_bottlenecks_of_an_empty_log():
+    s = small(3)
+    out = bottlenecks(s, log_of(s, [], reps=1))
+    assert out["ranked"] == []
+
+
+def test_window_delays_count_only_the_window_population():
+    # A return whose item was accepted never enters the refused-item window
+    # (only_if refusal_accepted): its later waits delay no such window.
+    from sim.analysis.bottlenecks import window_delays
+    s = small(3)
+    recs = [rec(0, 1, "return", "case_start", "case", "", "", 8, 8, 8),
+            rec(0, 1, "return", "report_inspection", "work", "warehouse", "warehouse#1", 9, 9, 10),
+            rec(0, 1, "return", "refund", "work", "customer_service", "customer_service#1", 20, 30, 31)]
+    log = log_of(s, recs, reps=1)
+    st = StaffLog(s, log)
+    delays = window_delays(st, log)
+    assert "refused_item_back_72h" not in delays or delays["refused_item_back_72h"].sum() == 0.0
+    assert delays["refund_auto_agree_5d"].sum() > 0  # its start is case_start: every return

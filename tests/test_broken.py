@@ -147,6 +147,7 @@ def test_changing_a_distribution_kind_replaces_it_whole(tmp_path: Path, capsys) 
     assert code == 0
 
 
+@pytest.mark.slow  # a fresh interpreter per file
 @pytest.mark.parametrize("name", ["alias_bomb.yaml", "invalid_date.yaml", "not_utf8_gbk.yaml",
                                   "nested_too_deep.yaml", "extends_cycle_a.yaml"])
 def test_real_process_exits_2_without_traceback(name: str) -> None:

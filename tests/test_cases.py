@@ -322,3 +322,46 @@ def test_a_preempted_case_is_not_kept_alive_by_its_stale_timer() -> None:
     done = [(r[3], r[6], r[10]) for r in rows if r[3] in ("x", "y")]
     assert done == [("y", "A", "done"), ("x", "A", "preempted"), ("x", "B", "done")]
     assert alive == []
+
+
+def test_a_run_leaves_no_case_behind_but_the_open_ones() -> None:
+    """Cases wait without processes, as their own events or as their own
+    staff tasks (in a pool's line), which the run's
+    paused collector never sees: every finished case must be freed by
+    reference counting, with the tasks and generators of its meetings. The
+    one exception: a customer who left while in line stays there until the
+    line reaches and skips the case."""
+    import datetime as dt
+
+    from rules.loader import load_scenario
+    from rules.scenario import Horizon
+
+    s = load_scenario("scenarios/double11.yaml")
+    s = s.model_copy(update={"horizon": Horizon(start=dt.date(2026, 11, 8),
+                                                end=dt.date(2026, 11, 14))})
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        gc.collect()
+        log = simulate(s, 0)
+        objects = gc.get_objects()
+        cases = [o.id for o in objects if type(o) is Case and o.workflow != "duty"]
+        gens = sum(1 for o in objects if type(o) is GeneratorType
+                   and o.__name__ in ("meeting", "contest"))
+        waiting = sum(1 for o in objects if type(o) is Task and o.waiter is not None)
+        tasks = sum(1 for o in objects if type(o) is Task)
+    finally:
+        if was:
+            gc.enable()
+    c = log.columns
+    is_open = (c["outcome"] == "open") & (c["workflow"] != "duty")
+    open_cases = set(c["case_id"][is_open].tolist())
+    assert len(open_cases) > 100
+    check_survivors(cases, c, open_cases)
+    gathering = set(c["case_id"][is_open & np.isin(c["kind"], ["meeting", "contest"])].tolist())
+    assert gens == len(gathering)
+    assert waiting <= len(open_cases)
+    # Tasks still alive: those of open meetings, contests and duties; not
+    # every task of the run.
+    open_rows = int(((c["outcome"] == "open")).sum())
+    assert open_rows < len(log) // 20 and tasks <= 2 * open_rows

@@ -1,16 +1,20 @@
-"""``opsim compare`` on two short runs: pairing, differences, outputs."""
+"""``opsim compare`` on two short runs: pairing, differences, outputs, which
+way is better, and refused arguments."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 from kpi_logs import small
 
 from sim import run, write_run
-from sim.analysis.compare import Side, compare, metrics, write_html
+from sim.analysis.compare import Side, _better, compare, metrics, write_html
 from sim.analysis.kpis import kpis
 from sim.cli import main
+
+BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +72,15 @@ def test_html_escapes(tmp_path):
                                         "source": "run"}], "comparisons": []}
     write_html(tmp_path / "p.html", result)
     assert "&lt;a&gt;" in (tmp_path / "p.html").read_text()
+
+
+def test_compare_refuses_zero_replications(capsys):
+    assert main(["compare", str(BASELINE), str(BASELINE), "-n", "0"]) == 2
+    assert "replications" in capsys.readouterr().err
+
+
+def test_better_reads_the_measure_not_the_ids():
+    # A window whose id contains "wait" is still a met share: larger is better.
+    d = {"significant": True, "diff": 0.1}
+    assert _better("window reply_wait_3min: met share", d) == "better"
+    assert _better("role planner: wait mean (h)", d) == "worse"

@@ -171,3 +171,40 @@ def test_abandoned_steps_leave_the_queue():
     assert x["wait_mean"][0] == pytest.approx(0.1)
     assert x["queue_mean"][0] == pytest.approx(0.2 / 24)
     assert x["busy"][0] == pytest.approx(0.5)
+
+
+def _with_campaign(s, day: int):
+    camp = Campaign(name_zh="x", start=s.horizon.start + dt.timedelta(days=day),
+                    end=s.horizon.start + dt.timedelta(days=day), order_multiplier=2)
+    return s.model_copy(update={"demand": s.demand.model_copy(update={"campaigns": {"c": camp}})})
+
+
+def test_campaign_work_open_before_its_deadline_is_not_missed():
+    # promo_images runs 14 days ahead of the campaign; the horizon (3 days)
+    # ends long before the campaign starts, so the open case is not due yet.
+    s = _with_campaign(small(3), 15)
+    trig = 24 + 9.0
+    recs = [rec(0, 1, "promo_images", "case_start", "case", "", "", trig, trig, trig),
+            rec(1, 1, "promo_images", "case_start", "case", "", "", trig, trig, trig)]
+    log = log_of(s, recs, reps=2)
+    x = workflow_reps(StaffLog(s, log), log)["promo_images"]
+    assert all(math.isnan(v) for v in x["deadline_met"])
+
+
+def test_deadline_share_interval_stays_within_zero_and_one():
+    s = _with_campaign(small(16), 15)
+    trig, due = 24 + 9.0, 15 * 24.0
+    recs = [rec(0, 1, "promo_images", "case_start", "case", "", "", trig, trig, trig),
+            rec(0, 1, "promo_images", "case_end", "case", "", "", due - 1, due - 1, due - 1),
+            rec(1, 1, "promo_images", "case_start", "case", "", "", trig, trig, trig)]  # open, past due
+    log = log_of(s, recs, reps=2)
+    row = workflow_kpis(StaffLog(s, log), log)["promo_images"]
+    assert row["deadline_met_share"] == pytest.approx(0.5)
+    assert row["deadline_met_share_ci95"] == [0.0, 1.0]
+
+
+def test_utilisation_interval_stays_within_zero_and_one():
+    s = small(2, warehouse=2, designer=2)
+    st = StaffLog(s, warehouse_log(s))
+    lo, hi = role_kpis(st, role_reps(st))["warehouse"]["utilization_ci95"]
+    assert 0.0 <= lo <= hi <= 1.0

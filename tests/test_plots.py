@@ -52,6 +52,7 @@ def test_rolling_share_weights_by_cases() -> None:
     assert pdata.rolling_share(met, cases, days=7).tolist() == pytest.approx([1.0, 1.0, 0.25])
 
 
+@pytest.mark.slow  # renders every plot to a file
 @pytest.mark.parametrize("font", [None, True])
 def test_write_plots_files(tiny, tmp_path, font) -> None:
     s, log = tiny

@@ -21,17 +21,21 @@ def test_a_third_of_deposit_period_orders_are_presales_paid_in_the_balance_perio
     days = days_of(s)
     arrivals = [a for a in order_arrivals(s, Streams(s.seed, 0), days) if a.attrs["contact"] != "chat_only"]
     dep, bal = s.demand.campaigns["presale_deposit"], s.demand.campaigns["presale_balance"]
-    in_deposit = [a for a in arrivals if dep.start <= days[int(a.time // 24)] <= dep.end]
+    # One pass splits the orders (``a not in in_deposit`` on a list compared
+    # every order with every deposit-period order: ~20 s of a 22 s test).
+    during = [dep.start <= days[int(a.time // 24)] <= dep.end for a in arrivals]
+    in_deposit = [a for a, d in zip(arrivals, during) if d]
+    outside = [a for a, d in zip(arrivals, during) if not d]
     pre = [a for a in in_deposit if a.attrs["presale"] == "yes"]
     assert dep.presale == pytest.approx(1 - 1 / 1.5)
     assert len(pre) / len(in_deposit) == pytest.approx(dep.presale, abs=0.02)
     lo = (bal.start - s.horizon.start).days * 24
     hi = (bal.end - s.horizon.start).days * 24 + 24
     assert all(lo <= a.attrs["balance_at"] < hi for a in pre)
-    outside = [a for a in arrivals if a not in in_deposit]
     assert all(a.attrs["presale"] == "no" for a in outside)
 
 
+@pytest.mark.slow  # a full Double 11 run
 def test_presale_orders_are_paid_and_shipped_after_the_balance(double11) -> None:
     log = simulate(double11, 0)
     c = log.columns

@@ -92,6 +92,8 @@ def test_scenarios_are_the_intended_queue(mmc: Scenario, mmc09: Scenario) -> Non
         assert wf.steps[0].duration.mean_hours() == 1 / MU
     assert mmc.workflows["service"].trigger.mean / (C * MU) == pytest.approx(0.8)
     assert mmc09.workflows["service"].trigger.mean / (C * MU) == pytest.approx(0.9)
+    # Independent confirmations: each queue draws its own random numbers.
+    assert mmc.seed != mmc09.seed
 
 
 def test_erlang_c_formula() -> None:
@@ -102,6 +104,13 @@ def test_erlang_c_formula() -> None:
         erlang_c_wq(3.0, 1.0, 3)
 
 
+# The two Erlang C checks below are independent: mmc.yaml and mmc_rho09.yaml
+# carry different seeds (test_scenarios_are_the_intended_queue pins it). The
+# tolerance is the plain 95% t-interval over the files' 10 replications,
+# not widened or narrowed for any seed; the seed of mmc_rho09.yaml
+# (20260109) was fixed before its result was seen. Measured coverage of that
+# interval, seeds 1000-1059: 57/60 at rho 0.8 and 57/60 at rho 0.9, as a 95%
+# interval should (each check can fail at about 1 seed in 20).
 def test_mean_wait_matches_erlang_c_at_rho_08(mmc_logs: list[EventLog]) -> None:
     means = np.asarray([waits(log).mean() for log in mmc_logs])
     lo, hi = t_interval(means)
@@ -156,6 +165,7 @@ def test_more_servers_never_raise_the_wait(mmc09: Scenario) -> None:
             assert (more <= fewer + 1e-9).all()
 
 
+@pytest.mark.slow  # the double11 fixture: a full Double 11 run
 def test_littles_law_on_double11(double11: tuple[Scenario, EventLog]) -> None:
     s, log = double11
     L, lam_w = littles_law(log)
@@ -163,6 +173,7 @@ def test_littles_law_on_double11(double11: tuple[Scenario, EventLog]) -> None:
     assert L == pytest.approx(lam_w, rel=0.03)
 
 
+@pytest.mark.slow  # a full Double 11 run
 def test_double11_every_case_accounted_for(double11: tuple[Scenario, EventLog]) -> None:
     _, log = double11
     check_times(log)
@@ -172,6 +183,7 @@ def test_double11_every_case_accounted_for(double11: tuple[Scenario, EventLog]) 
     assert (depart[~np.isnan(depart)] >= arrive[~np.isnan(depart)]).all()
 
 
+@pytest.mark.slow  # a full Double 11 run
 def test_double11_utilisation_within_bounds(double11: tuple[Scenario, EventLog]) -> None:
     s, log = double11
     h = log.horizon_hours
@@ -185,6 +197,7 @@ def test_double11_utilisation_within_bounds(double11: tuple[Scenario, EventLog])
         assert 0.0 <= util <= 1.0, f"{rid}: utilisation {util:.3f}"
 
 
+@pytest.mark.slow  # two fresh interpreters and three week-long runs
 def test_same_seed_same_events_csv(tmp_path: Path) -> None:
     """Two runs of one seed write byte-identical events.csv, also from a fresh
     interpreter with another hash seed."""

@@ -55,6 +55,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow  # its run directory: a short run, summary, plots and report (~4 s)
 def test_report_files(run_dir: Path) -> None:
     page = (run_dir / "report.html").read_text(encoding="utf-8")
     for name in PLOT_TITLES:
@@ -67,6 +68,7 @@ def test_report_files(run_dir: Path) -> None:
     assert "baseline" in page and "input hash" in page
 
 
+@pytest.mark.slow  # headless Chromium
 def test_report_renders_in_chromium(run_dir: Path, tmp_path: Path) -> None:
     browser = chromium()
     page = (run_dir / "report.html").read_text(encoding="utf-8").replace("</body>", PROBE + "</body>")

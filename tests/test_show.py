@@ -120,6 +120,7 @@ def _glyph_warnings(caught) -> list[str]:
     return [str(w.message) for w in caught if "missing from" in str(w.message) or "Glyph" in str(w.message)]
 
 
+@pytest.mark.slow  # draws every workflow's diagram, PNG and SVG
 def test_diagram_cli_writes_png_and_svg_per_workflow(scenario, tmp_path, capsys):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -157,6 +157,7 @@ def refused_72h(s: Scenario, reps: int = 3) -> dict:
     return evaluate_windows(small, log)["refused_item_back_72h"]
 
 
+@pytest.mark.slow  # three scenarios, three four-week replications each
 def test_absent_staff_miss_the_72_hour_window():
     """The what-if takes the after-sales agent, who explains refusals inside
     the 72-hour window, away for a week: the window is missed. Taking away

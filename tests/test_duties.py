@@ -1,16 +1,13 @@
-"""Engine review: duties, preemption at shift starts, day boundaries, open
-records at the horizon, and the duty cross-checks."""
+"""Recurring duties (``sim.cases.duties``): who counts as a member, day
+boundaries, duties open at the horizon, and the duty cross-check of
+``rules.checks``."""
 from __future__ import annotations
 
 import math
 
-import simpy
-
 from rules.checks import check_scenario
 from rules.scenario import Scenario
-from rules.shifts import MemberShifts
 from sim.runs.replication import simulate
-from sim.staff.pool import StaffPool
 
 ALL_WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -88,38 +85,6 @@ def test_each_duty_open_at_the_horizon_keeps_its_finished_tasks() -> None:
     assert len(got) == 2
     assert got[0] == ("r#1", 22.0, 23.5, "done")
     assert got[1][:2] == ("r#1", 23.5) and math.isnan(got[1][2]) and got[1][3] == "open"
-
-
-def run_pool(jobs: list[tuple[float, float, int, float | None]]) -> simpy.Environment:
-    """One preemptive ``pause`` member on shift 00-08 and 24-32."""
-    env = simpy.Environment()
-    pool = StaffPool(env, "r", [MemberShifts("r#1", ((0.0, 8.0), (24.0, 32.0)))],
-                     pause=True, preemptive=True)
-    out: dict = {}
-
-    def job(i: int, at: float, work: float, prio: int, patience: float | None):
-        yield env.timeout(at)
-        task = pool.submit(work, prio, patience)
-        yield task.done
-        out[i] = (task.start, task.end, task.abandoned)
-
-    for i, (at, work, prio, patience) in enumerate(jobs):
-        env.process(job(i, at, work, prio, patience))
-    env.run(until=40)
-    return out
-
-
-def test_urgent_work_waiting_overnight_preempts_at_the_shift_start() -> None:
-    out = run_pool([(0.0, 10.0, 5, None), (12.0, 1.0, 1, None)])
-    assert out[1][:2] == (24.0, 25.0)  # the urgent task takes the member at 24:00
-    assert out[0][1] == 27.0  # the paused task's last 2 hours after it
-
-
-def test_a_customer_who_left_does_not_block_preemption() -> None:
-    # Job 1 leaves at night (patience 1 h); job 2, as urgent, must still preempt.
-    out = run_pool([(0.0, 10.0, 5, None), (10.0, 1.0, 1, 1.0), (12.0, 1.0, 1, None)])
-    assert out[1][2] is True
-    assert out[2][:2] == (24.0, 25.0)
 
 
 def test_a_duty_of_an_unknown_role_is_a_problem_not_a_crash() -> None:

@@ -1,0 +1,121 @@
+"""Staffed pools (``sim.staff.pool``): shift policies, priorities, preemption
+(also at a shift start) and concurrency, against hand-worked timelines."""
+from __future__ import annotations
+
+import pytest
+import simpy
+
+from rules.shifts import MemberShifts
+from sim.staff.pool import StaffPool
+
+OFFICE = tuple((d * 24 + 9.0, d * 24 + 18.0) for d in range(10))
+
+
+def pool(env: simpy.Environment, n: int = 1, **kw) -> StaffPool:
+    return StaffPool(env, "r", [MemberShifts(f"r#{i + 1}", OFFICE) for i in range(n)], **kw)
+
+
+def run_tasks(p: StaffPool, env: simpy.Environment, jobs: list[tuple[float, float, int]]) -> list:
+    """Submit (time, work, priority) jobs; return their tasks after the run."""
+    tasks: list = []
+
+    def submitter(t: float, work: float, prio: int):
+        yield env.timeout(t)
+        tasks.append(p.submit(work, prio))
+
+    for job in jobs:
+        env.process(submitter(*job))
+    env.run(until=24 * 10)
+    return tasks
+
+
+def test_pause_policy_resumes_next_shift() -> None:
+    env = simpy.Environment()
+    [task] = run_tasks(pool(env, pause=True), env, [(17.0, 3.0, 5)])
+    assert task.start == 17.0
+    assert task.end == pytest.approx(24 + 11.0)  # 1 h today, 2 h from 09:00 tomorrow
+
+
+def test_finish_policy_works_past_the_shift_end() -> None:
+    env = simpy.Environment()
+    [task] = run_tasks(pool(env, pause=False), env, [(17.0, 3.0, 5)])
+    assert task.end == pytest.approx(20.0)
+
+
+def test_work_arriving_at_night_waits_for_the_shift() -> None:
+    env = simpy.Environment()
+    [task] = run_tasks(pool(env), env, [(2.0, 1.0, 5)])
+    assert (task.start, task.end) == (pytest.approx(9.0), pytest.approx(10.0))
+
+
+def test_priority_orders_only_waiting_tasks_then_fifo() -> None:
+    env = simpy.Environment()
+    tasks = run_tasks(pool(env), env, [(9.0, 2.0, 5), (9.5, 1.0, 5), (9.6, 1.0, 1), (9.7, 1.0, 5)])
+    first, low_a, urgent, low_b = tasks
+    assert first.start == 9.0  # running first: priority never interrupts without preemption
+    assert urgent.start == pytest.approx(11.0)
+    assert low_a.start == pytest.approx(12.0)
+    assert low_b.start == pytest.approx(13.0)
+
+
+def test_preemption_interrupts_less_urgent_work_which_resumes() -> None:
+    env = simpy.Environment()
+    low, urgent = run_tasks(pool(env, preemptive=True), env, [(9.0, 3.0, 5), (10.0, 1.0, 1)])
+    assert urgent.start == pytest.approx(10.0) and urgent.end == pytest.approx(11.0)
+    assert low.start == 9.0  # first start kept
+    assert low.end == pytest.approx(13.0)  # 1 h done, 2 h left after the interruption
+
+
+def test_concurrency_gives_each_member_several_slots() -> None:
+    env = simpy.Environment()
+    tasks = run_tasks(pool(env, concurrency=2), env, [(9.0, 1.0, 5)] * 3)
+    assert sorted(t.start for t in tasks) == [9.0, 9.0, pytest.approx(10.0)]
+
+
+def test_concurrency_must_be_positive() -> None:
+    with pytest.raises(ValueError, match='"concurrency" must be >= 1.'):
+        pool(simpy.Environment(), concurrency=0)
+
+
+def test_hold_is_released_by_the_caller() -> None:
+    env = simpy.Environment()
+    p = pool(env)
+    held = p.acquire(3)
+    queued = p.submit(1.0, 5)
+    env.run(until=12)
+    assert held.done.triggered and not queued.done.triggered
+    p.release(held)
+    env.run(until=14)
+    assert queued.start == pytest.approx(12.0) and queued.end == pytest.approx(13.0)
+
+
+def run_pool(jobs: list[tuple[float, float, int, float | None]]) -> simpy.Environment:
+    """One preemptive ``pause`` member on shift 00-08 and 24-32."""
+    env = simpy.Environment()
+    pool = StaffPool(env, "r", [MemberShifts("r#1", ((0.0, 8.0), (24.0, 32.0)))],
+                     pause=True, preemptive=True)
+    out: dict = {}
+
+    def job(i: int, at: float, work: float, prio: int, patience: float | None):
+        yield env.timeout(at)
+        task = pool.submit(work, prio, patience)
+        yield task.done
+        out[i] = (task.start, task.end, task.abandoned)
+
+    for i, (at, work, prio, patience) in enumerate(jobs):
+        env.process(job(i, at, work, prio, patience))
+    env.run(until=40)
+    return out
+
+
+def test_urgent_work_waiting_overnight_preempts_at_the_shift_start() -> None:
+    out = run_pool([(0.0, 10.0, 5, None), (12.0, 1.0, 1, None)])
+    assert out[1][:2] == (24.0, 25.0)  # the urgent task takes the member at 24:00
+    assert out[0][1] == 27.0  # the paused task's last 2 hours after it
+
+
+def test_a_customer_who_left_does_not_block_preemption() -> None:
+    # Job 1 leaves at night (patience 1 h); job 2, as urgent, must still preempt.
+    out = run_pool([(0.0, 10.0, 5, None), (10.0, 1.0, 1, 1.0), (12.0, 1.0, 1, None)])
+    assert out[1][2] is True
+    assert out[2][:2] == (24.0, 25.0)
