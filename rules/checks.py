@@ -5,7 +5,7 @@ file that set it. Messages say what is wrong and what would be right.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from rules.aftersales import table_problems
 from rules.calendar import library_covers, library_version
@@ -17,8 +17,10 @@ from rules.workflow import (
     Contest,
     Meeting,
     Milestone,
+    Step,
     Wait,
     Work,
+    Workflow,
     walk,
 )
 
@@ -58,7 +60,7 @@ def check_org(s: Scenario) -> Found:
 
 def _cycles(s: Scenario) -> Found:
     roles = s.org.roles
-    reported: set[str] = set()
+    reported: set[frozenset[str]] = set()
     for start in roles:
         seen: list[str] = []
         node: str | None = start
@@ -164,7 +166,7 @@ def _check_starts(s: Scenario) -> Found:
                     stack.append((target, chain + [target]))
 
 
-def _index(siblings, step) -> int:
+def _index(siblings: Sequence[Step], step: Step) -> int:
     return next(i for i, x in enumerate(siblings) if x is step)
 
 
@@ -178,7 +180,8 @@ def _need_role(s: Scenario, path: tuple, field: str, role: str, covered: set[str
         yield path + (field,), f"role '{role}' has headcount 0, so this step could never be done"
 
 
-def _check_step(s: Scenario, wf, path: tuple, step, siblings, covered: set[str]) -> Found:
+def _check_step(s: Scenario, wf: Workflow, path: tuple, step: Step, siblings: Sequence[Step],
+                covered: set[str]) -> Found:
     if isinstance(step, (Work, Approval, Contest)):
         yield from _need_role(s, path, "role", step.role, covered)
     if isinstance(step, Contest):
@@ -206,7 +209,7 @@ def _check_step(s: Scenario, wf, path: tuple, step, siblings, covered: set[str])
         yield from _check_table_branch(s, wf, path, step)
 
 
-def _check_table_branch(s: Scenario, wf, path: tuple, step: Branch) -> Found:
+def _check_table_branch(s: Scenario, wf: Workflow, path: tuple, step: Branch) -> Found:
     if s.aftersales is None:
         yield path + ("by",), f"branch by {step.by} needs an 'aftersales' section"
         return

@@ -1,7 +1,12 @@
 """One error type for everything wrong with a rules or scenario file."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 
 @dataclass(frozen=True)
@@ -34,16 +39,16 @@ def format_path(parts: tuple) -> str:
     return out
 
 
-def suggest(kind: str, name: str, known) -> str:
+def suggest(kind: str, name: str | int, known: Iterable[object]) -> str:
     """``unknown role 'desiger'; did you mean 'designer'?`` (or the known names)."""
     import difflib
 
-    known = sorted(str(k) for k in known)
-    close = difflib.get_close_matches(str(name), known, n=1)
+    names = sorted(str(k) for k in known)
+    close = difflib.get_close_matches(str(name), names, n=1)
     if close:
         hint = f"did you mean '{close[0]}'?"
-    elif known:
-        hint = f"expected one of: {', '.join(known)}"
+    elif names:
+        hint = f"expected one of: {', '.join(names)}"
     else:
         hint = "nothing may be set here"
     return f"unknown {kind} '{name}'; {hint}"
@@ -56,7 +61,7 @@ def plural(n: int, word: str) -> str:
 _SHORT = ("int_parsing", "float_parsing", "bool_parsing")
 
 
-def explain(errors: list[dict], fields: tuple[str, ...] = ()) -> str:
+def explain(errors: Sequence[ErrorDetails], fields: tuple[str, ...] = ()) -> str:
     """One message for pydantic's errors about one value. Several errors at
     one place come from the members of a union ("a number or 'per_project'").
     ``fields`` are the known field names there, to suggest a spelling."""
@@ -79,7 +84,7 @@ def explain(errors: list[dict], fields: tuple[str, ...] = ()) -> str:
     return text + _got(first)
 
 
-def _want(err: dict) -> str:
+def _want(err: ErrorDetails) -> str:
     msg = err["msg"]
     if msg.startswith("Value error, "):
         return msg[len("Value error, "):]
@@ -88,7 +93,7 @@ def _want(err: dict) -> str:
     return msg
 
 
-def _got(err: dict) -> str:
+def _got(err: ErrorDetails) -> str:
     value = err.get("input")
     if err["msg"].startswith("Value error, ") or isinstance(value, (dict, list, tuple)):
         return ""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -20,6 +20,9 @@ from pydantic import BaseModel, ValidationError
 from rules.checks import check_scenario
 from rules.errors import Problem, RulesError, explain, format_path
 from rules.scenario import Scenario
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 RULES_DIR = Path(__file__).resolve().parent
 #: The shop's rules, one section per file, merged in this order.
@@ -273,7 +276,7 @@ def load_document(path: str | Path) -> tuple[dict, Provenance]:
 def _pydantic_problems(exc: ValidationError, doc: dict, prov: Provenance, top: str) -> list[Problem]:
     """One problem per field: union members' complaints about one value are
     joined, and a list's "too short" caused by a bad item is dropped."""
-    grouped: dict[tuple, list[dict]] = {}
+    grouped: dict[tuple, list[ErrorDetails]] = {}
     for err in _without_knock_on(exc.errors()):
         grouped.setdefault(_strip_tags(err["loc"], doc), []).append(err)
     return [Problem(file_of(prov, loc, top), format_path(loc), explain(errs, _fields_at(errs[0]["loc"][:-1])))
@@ -321,8 +324,8 @@ def _tags(member: Any) -> tuple:
     return tuple(t for key in ("kind", "dist") if key in fields for t in get_args(fields[key].annotation))
 
 
-def _without_knock_on(errors: list[dict]) -> list[dict]:
-    def caused_below(err: dict) -> bool:
+def _without_knock_on(errors: list[ErrorDetails]) -> list[ErrorDetails]:
+    def caused_below(err: ErrorDetails) -> bool:
         n = len(err["loc"])
         return any(len(o["loc"]) > n and o["loc"][:n] == err["loc"] for o in errors)
     return [e for e in errors if not (e["type"] == "too_short" and caused_below(e))]

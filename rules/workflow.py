@@ -6,6 +6,7 @@ can loop forever, and the loader can prove it by looking at the data.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -186,7 +187,7 @@ class Workflow(Frozen):
     source: str = ""
 
 
-def walk(steps: tuple[Step, ...], path: tuple = ()):
+def walk(steps: tuple[Step, ...], path: tuple = ()) -> Iterator[tuple[tuple, Step, tuple[Step, ...]]]:
     """Yield ``(path, step, siblings)`` for every step, depth first.
 
     ``path`` is the field path below the workflow, e.g.

@@ -17,6 +17,7 @@ customer-service queue look long.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 
@@ -65,7 +66,7 @@ def active_periods(st: StaffLog, rid: int, rep: int) -> np.ndarray:
     return out[out[:, 2] > 1e-9]
 
 
-def momentary(st: StaffLog, rep: int, runner_up: bool = False):
+def momentary(st: StaffLog, rep: int, runner_up: bool = False) -> tuple[np.ndarray, ...]:
     """Per grid cell of ``STEP`` hours: the bottleneck role (-1: none) and
     whether it is shifting (overlapping the previous or next bottleneck);
     with ``runner_up`` also the role with the second-longest active period."""
@@ -98,10 +99,10 @@ def momentary(st: StaffLog, rep: int, runner_up: bool = False):
     shifting = np.zeros(n, bool)
     idx = np.flatnonzero(has)
     if idx.size > 1:
-        r, p = role[idx], period[idx]
-        change = np.flatnonzero((r[1:] != r[:-1]) | (p[1:] != p[:-1]))
+        rs, ps = role[idx], period[idx]
+        change = np.flatnonzero((rs[1:] != rs[:-1]) | (ps[1:] != ps[:-1]))
         for j in change:
-            rx, px, ry, py = r[j], p[j], r[j + 1], p[j + 1]
+            rx, px, ry, py = rs[j], ps[j], rs[j + 1], ps[j + 1]
             if rx == ry:
                 continue
             a = max(periods[rx][px, 0], periods[ry][py, 0])
@@ -233,7 +234,7 @@ def window_delays(st: StaffLog, log: EventLog) -> dict[str, np.ndarray]:
     return out
 
 
-def _activity_codes(st: StaffLog, log: EventLog):
+def _activity_codes(st: StaffLog, log: EventLog) -> tuple[np.ndarray, list]:
     cached = getattr(st, "_activity", None)
     if cached is None:
         cached = factorize(log.columns["activity"])
@@ -274,7 +275,7 @@ def bottlenecks(s: Scenario, log: EventLog, st: StaffLog | None = None,
             break
         role = st.roles[r]
         util = reps[role]["utilization"]
-        delayed = []
+        delayed: list[dict[str, Any]] = []
         for wid, by_role in windows.items():
             if by_role[r] > 1e-6:
                 delayed.append({"window": wid, "wait_hours_inside_per_replication": float(by_role[r]),

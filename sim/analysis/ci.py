@@ -40,7 +40,8 @@ def share_ci(x: Sequence[float] | np.ndarray, level: float = LEVEL) -> tuple[flo
     return m, lo if math.isnan(lo) else max(0.0, lo), hi if math.isnan(hi) else min(1.0, hi)
 
 
-def paired_diff(a: Sequence[float], b: Sequence[float], level: float = LEVEL) -> dict:
+def paired_diff(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray,
+                level: float = LEVEL) -> dict:
     """``b - a`` replication by replication (common random numbers)."""
     x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if x.shape != y.shape:
@@ -56,7 +57,8 @@ def paired_diff(a: Sequence[float], b: Sequence[float], level: float = LEVEL) ->
     return _verdict(m, lo, hi, p, "paired t", int(d.size))
 
 
-def welch_diff(a: Sequence[float], b: Sequence[float], level: float = LEVEL) -> dict:
+def welch_diff(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray,
+               level: float = LEVEL) -> dict:
     """``mean(b) - mean(a)`` for independent samples (Welch's t)."""
     x, y = _finite(a), _finite(b)
     if x.size == 0 or y.size == 0:

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -85,7 +86,7 @@ def compare(sides: list[Side]) -> dict:
     """Differences of every other side against the first."""
     base = sides[0]
     mb = metrics(base)
-    out = {"base": base.label, "sides": [_describe(s) for s in sides], "comparisons": []}
+    out: dict[str, Any] = {"base": base.label, "sides": [_describe(s) for s in sides], "comparisons": []}
     for other in sides[1:]:
         mo = metrics(other)
         pair = paired(base, other)
@@ -148,7 +149,7 @@ def write_html(path: Path, result: dict) -> None:
     path.write_text("\n".join(parts), encoding="utf-8")
 
 
-def _f(x, sign: bool = False) -> str:
+def _f(x: float | None, sign: bool = False) -> str:
     if x is None:
         return "-"
     return f"{x:+.4g}" if sign else f"{x:.4g}"

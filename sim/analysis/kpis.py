@@ -24,7 +24,7 @@ import numpy as np
 from rules.calendar import hours_of
 from rules.scenario import Scenario
 from sim.analysis.ci import mean_ci, share_ci
-from sim.analysis.staffing import StaffLog, factorize, group_quantile
+from sim.analysis.staffing import OnDuty, StaffLog, factorize, group_quantile
 from sim.log.records import EventLog
 
 OUTSIDE_KINDS = ("wait", "scheduled")
@@ -96,7 +96,7 @@ def busy_time(st: StaffLog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return busy, on_duty, over
 
 
-def _outside(duty, a: np.ndarray, b: np.ndarray, rep: np.ndarray, R: int, H: float) -> np.ndarray:
+def _outside(duty: OnDuty, a: np.ndarray, b: np.ndarray, rep: np.ndarray, R: int, H: float) -> np.ndarray:
     """Hours of the union of ``[a, b]`` (per replication) outside on-duty time."""
     span = 2 * H + 1
     off = rep * span
@@ -140,7 +140,7 @@ def role_kpis(st: StaffLog, reps: dict | None = None) -> dict[str, dict]:
     return out
 
 
-def _case_table(st: StaffLog, log: EventLog):
+def _case_table(st: StaffLog, log: EventLog) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Case markers: ``(workflow code array, rep index, start, end or NaN)`` per case."""
     c = log.columns
     kind = np.asarray(st.kind_values, dtype=object)

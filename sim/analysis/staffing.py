@@ -10,6 +10,7 @@ the same function the engine uses.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +34,7 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, list]:
 class OnDuty:
     """Cumulative on-duty time ``F(t)`` of one member, clipped to the horizon."""
 
-    def __init__(self, intervals, horizon: float) -> None:
+    def __init__(self, intervals: Iterable[tuple[float, float]], horizon: float) -> None:
         iv = [(max(0.0, a), min(horizon, b)) for a, b in intervals if b > 0 and a < horizon]
         self.a = np.array([a for a, _ in iv], dtype=float)
         self.b = np.array([b for _, b in iv], dtype=float)
@@ -68,6 +69,8 @@ class Member:
 
 class StaffLog:
     """Staff records of a log, coded and expanded (see the module doc)."""
+    #: The log's activity column factorized, cached by ``bottlenecks``.
+    _activity: tuple[np.ndarray, list] | None = None
 
     def __init__(self, s: Scenario, log: EventLog) -> None:
         c = log.columns

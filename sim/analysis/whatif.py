@@ -7,6 +7,7 @@ and the paired differences isolate the effect of the extra person.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -60,7 +61,7 @@ def what_if_plus_one(s: Scenario, log: EventLog, roles: list[str], rerun: Runner
         st = StaffLog(v, vlog)
         waits = role_reps(st)
         windows = window_reps(v, vlog, st.reps)
-        entry = {
+        entry: dict[str, Any] = {
             "role": role,
             "headcount": [s.org.headcount(role), v.org.headcount(role)],
             "wait_mean_hours": {"base": float(np.nanmean(base_waits[role]["wait_mean"])),

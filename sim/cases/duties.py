@@ -47,19 +47,21 @@ def _duty_instance(env: simpy.Environment, ctx: Context, did: str, role: str, wh
     if who == "together":
         tasks = [pool.acquire(HOLD_PRIORITY) for _ in range(n)]
         case.node, case.enable, case.tasks = node, enable, tasks
-        yield env.all_of([t.done for t in tasks])
+        # SimPy types its events as Event; a Signal is one to it (and a hold's done is set).
+        yield env.all_of([t.done for t in tasks])  # type: ignore[misc]
         start = env.now
         yield env.timeout(draw())
         for t in tasks:
             pool.release(t)
         del ctx.live[case.id]
         ctx.records.append(staffed(ctx.replication, case.id, DUTY, did, "duty", role,
-                                   "+".join(t.member.name for t in tasks), enable, start,
+                                   "+".join(t.member.name for t in tasks),  # type: ignore[union-attr]  # held
+                                   enable, start,
                                    env.now, "done", priority))
         return
     tasks = [pool.submit(draw(), priority) for _ in range(n)]
     case.node, case.enable, case.tasks = node, enable, tasks
-    yield env.all_of([t.done for t in tasks])
+    yield env.all_of([t.done for t in tasks])  # type: ignore[misc]  # as above
     del ctx.live[case.id]
     for t in tasks:
         ctx.records.extend(task_rows(ctx.replication, case.id, DUTY, did, "duty", role, t, enable,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
@@ -26,11 +27,14 @@ from rules.aftersales import AfterSales
 from sim.cases import rows
 from sim.cases.meetings import contest, meeting
 from sim.cases.routing import choose, milestone, moment
-from sim.cases.steps import Node
+from sim.cases.steps import Node, StepRef
 from sim.kernel.events import Signal, at_rest, drive, soon
 from sim.kernel.long_waits import LongWaits
 from sim.log.records import Row
 from sim.staff.task import TASK_FIELDS, Task
+
+if TYPE_CHECKING:
+    from sim.staff.pool import Member, StaffPool
 
 NAN = math.nan
 Hook = Callable[["Case"], None]
@@ -67,9 +71,24 @@ class Case(Signal):
     """
     __slots__ = ("ctx", "id", "workflow", "attrs", "node", "enable", "tasks",
                  "nodes", "i", "stack", "rounds", "outcome") + TASK_FIELDS
+    # The task fields, typed as ``sim.staff.task.StaffTask`` has them (a case
+    # is one): slots set by ``StaffPool.take``, so declared here, not in __init__.
+    pool: StaffPool
+    work: float | None
+    priority: int
+    seq: int
+    waiter: Callable[[Any], object] | None
+    member: Member | None
+    start: float
+    end: float
+    timer: Signal | None
+    resumed: float
+    abandoned: bool
+    stretches: list[tuple[str, float, float]] | None
+    deadline: float
     #: Task fields that are always None for a case.
-    done = None
-    distinct = None
+    done: Signal | None = None
+    distinct: set[Member] | None = None
     #: Timed by itself in pools without preemption (``sim.staff.task``).
     own_timer = True
 
@@ -81,7 +100,7 @@ class Case(Signal):
         self.id = case_id
         self.workflow = workflow
         self.attrs = attrs
-        self.node: Node | None = None
+        self.node: StepRef | None = None
         self.enable = NAN
         self.tasks: Task | tuple | list | None = ()
         self.nodes: list[Node] = []
@@ -101,7 +120,7 @@ class Case(Signal):
 def _staff_done(case: Case) -> None:
     """The pool's call: the work or approval ``case`` waited on as its own
     task is done (or abandoned, the customer gone)."""
-    node = case.node
+    node: Node = case.node  # type: ignore[assignment]  # the pool calls a case back in its step
     case.node = None
     ctx = case.ctx
     now = ctx.env.now
@@ -111,7 +130,8 @@ def _staff_done(case: Case) -> None:
             return
         if case.stretches is None:  # task_rows' common case, on the hot path
             ctx.append(rows.staffed(ctx.replication, case.id, case.workflow, node.id, "work",
-                                    node.role, case.member.name, case.enable, case.start, now,
+                                    node.role, case.member.name,  # type: ignore[union-attr]  # done
+                                    case.enable, case.start, now,
                                     "done", node.priority))
         else:
             ctx.records.extend(rows.task_rows(ctx.replication, case.id, case.workflow, node.id,
@@ -124,7 +144,8 @@ def _staff_done(case: Case) -> None:
                                           node.kind, node.role, case, case.enable, now, outcome,
                                           node.priority))
         if outcome == "rejected":
-            rounds, i = case.rounds, case.i
+            rounds: dict[int, int]  # an approval's step list has its rounds (``_run``)
+            rounds, i = case.rounds, case.i  # type: ignore[assignment]
             rounds[i] = rounds.get(i, 0) + 1
             case.i = node.rework
         else:
@@ -210,10 +231,12 @@ class Context:
                 # does: those already finished are reported as when the step ends.
                 finished = ("entry" if node.kind == "contest" else "done") if len(tasks) > 1 else None
                 for t in tasks:
-                    done = finished is not None and t.end == t.end
+                    if finished is not None and t.end == t.end:
+                        end, outcome = t.end, finished
+                    else:
+                        end, outcome = NAN, "open"
                     out.extend(rows.task_rows(rep, case.id, case.workflow, node.id, node.kind,
-                                         t.pool.role, t, enable, t.end if done else NAN,
-                                         finished if done else "open", node.priority))
+                                              t.pool.role, t, enable, end, outcome, node.priority))
                 continue
             starts = [t.start for t in tasks] if tasks else [enable]
             start = max(starts) if starts and not any(math.isnan(x) for x in starts) else NAN
@@ -228,6 +251,9 @@ class _Start(Signal):
     one parked object, not a signal, its callbacks tuple, a partial and the
     partial's arguments, each of which the release would read back cold."""
     __slots__ = ("ctx", "workflow", "attrs")
+    ctx: Context
+    workflow: str
+    attrs: dict | None
 
 
 def _begin(start: _Start) -> None:
@@ -316,7 +342,7 @@ def _run(case: Case) -> None:
 
 def _resumed(case: Case) -> None:
     """SimPy's call: the outside wait or scheduled moment of ``case`` is over."""
-    node = case.node
+    node: Node = case.node  # type: ignore[assignment]  # SimPy calls a case back in its step
     case.node = None
     ctx = case.ctx
     enable = case.enable
@@ -344,7 +370,7 @@ def _leave(case: Case, node: Node) -> None:
     ctx.records.extend(_left_rows(case, node))
 
 
-def _left_rows(case: Case, node: Node) -> tuple[Row, Row]:
+def _left_rows(case: Case, node: StepRef) -> tuple[Row, Row]:
     rep, t = case.ctx.replication, case.deadline
     return rows.abandoned(rep, case.id, case.workflow, node.id, node.role, case.enable, t,
                           node.priority)

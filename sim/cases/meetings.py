@@ -8,12 +8,12 @@ interpreter's next step) and never returns (see ``signals.drive``).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sim.cases.rows import staffed, task_rows
 from sim.cases.steps import Node
-from sim.kernel.events import timeout
+from sim.kernel.events import Driven, timeout
 
 if TYPE_CHECKING:
     from sim.cases.interpreter import Case, Context
@@ -26,7 +26,7 @@ HOLD_PRIORITY = 3
 Hook = Callable[["Case"], None]
 
 
-def meeting(ctx: Context, case: Case, node: Node, then: Hook) -> Generator:
+def meeting(ctx: Context, case: Case, node: Node, then: Hook) -> Driven:
     """A meeting: hold every attendee, role by role, then meet (driven by
     ``signals.drive``; several waits, so a generator of its own)."""
     resume = yield
@@ -39,7 +39,8 @@ def meeting(ctx: Context, case: Case, node: Node, then: Hook) -> Generator:
         batch = [pool.acquire(HOLD_PRIORITY) for _ in range(n)]
         tasks.extend(batch)
         held.extend([pool] * n)
-        env.all_of([t.done for t in batch]).callbacks.append(resume)
+        # SimPy types its events as Event; a Signal is one to it (and a hold's done is set).
+        env.all_of([t.done for t in batch]).callbacks.append(resume)  # type: ignore[misc]
         yield
     start = env.now
     timeout(env, node.draw(), resume)
@@ -55,7 +56,7 @@ def meeting(ctx: Context, case: Case, node: Node, then: Hook) -> Generator:
     yield
 
 
-def contest(ctx: Context, case: Case, node: Node, then: Hook) -> Generator:
+def contest(ctx: Context, case: Case, node: Node, then: Hook) -> Driven:
     """Entrants work at once on different members, then the judge picks
     (driven by ``signals.drive``)."""
     resume = yield
@@ -63,7 +64,7 @@ def contest(ctx: Context, case: Case, node: Node, then: Hook) -> Generator:
     enable = env.now
     tasks = node.pool.submit_distinct([node.draw() for _ in range(node.entrants)], node.priority)
     case.node, case.enable, case.tasks = node, enable, tuple(tasks)
-    env.all_of([t.done for t in tasks]).callbacks.append(resume)
+    env.all_of([t.done for t in tasks]).callbacks.append(resume)  # type: ignore[misc]  # as above
     yield
     case.node = None
     for t in tasks:

@@ -40,10 +40,11 @@ def choose(ctx: Context, case: Case, node: Node) -> list[Node]:
                 break
     else:
         a = case.attrs
+        # A table branch is only valid with after-sales rules (``rules.checks``).
         if node.by == "aftersales_table":
-            name = ctx.aftersales.decide(a["kind"], a["fault"], a["resalable"])
+            name = ctx.aftersales.decide(a["kind"], a["fault"], a["resalable"])  # type: ignore[union-attr]
         elif node.by == "refund_table":
-            name = ctx.aftersales.refund_action(a["trade_status"])
+            name = ctx.aftersales.refund_action(a["trade_status"])  # type: ignore[union-attr]
         else:
             name = str(a[node.attribute])
         sub = node.actions[name]
@@ -58,9 +59,10 @@ def moment(ctx: Context, case: Case, node: Node, now: float) -> float:
     next ``at`` o'clock (on a working day when the step says so)."""
     if node.attribute is not None:
         return float(case.attrs.get(node.attribute, now))
+    at: float = node.at  # type: ignore[assignment]  # no attribute: the rules require ``at``
     day = int(now // 24)
-    if day * 24 + node.at < now - 1e-9:
+    if day * 24 + at < now - 1e-9:
         day += 1
     while node.working_only and not ctx.working_day(day):
         day += 1
-    return day * 24 + node.at
+    return day * 24 + at

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sim.log.records import Row
 
 if TYPE_CHECKING:
-    from sim.staff.task import Task
+    from sim.staff.task import StaffTask
 
 NAN = math.nan
 
@@ -63,7 +63,7 @@ def abandoned(replication: int, case_id: int, workflow: str, activity: str, role
             marker(replication, case_id, workflow, "case_end", left, "ended"))
 
 
-def task_rows(rep: int, cid: int, wf: str, activity: str, kind: str, role: str, task: Task,
+def task_rows(rep: int, cid: int, wf: str, activity: str, kind: str, role: str, task: StaffTask,
               enable: float, end: float, outcome: str, priority: int) -> list[Row]:
     """The records of one staff task. A task cut short by preemption leaves
     one record per stretch of work (outcome ``preempted`` for all but the

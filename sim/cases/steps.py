@@ -6,6 +6,7 @@ interpreter's hot path does no lookups by name and no validation.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from rules.calendar import hours_of
 from rules.scenario import Scenario
@@ -26,12 +27,60 @@ from sim.staff.pool import StaffPool
 Draw = Callable[[], float]
 
 
+class StepRef(Protocol):
+    """The step a case is in, as its records name it: a :class:`Node`, or a
+    duty's stand-in (``sim.cases.duties``)."""
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def priority(self) -> int: ...
+
+
 class Node:
-    """One executable step. Fields unused by a kind stay ``None``."""
+    """One executable step. Fields unused by a kind stay ``None``; each is
+    typed as the kinds that use it hold it (the interpreter reads a field
+    only for a node of such a kind), so the hot path needs no narrowing."""
     __slots__ = ("kind", "id", "role", "pool", "draw", "priority", "reject_p", "rework",
                  "max_rounds", "u", "attendees", "entrants", "judge", "judge_draw",
                  "at", "working_only", "end_case", "starts", "by", "attribute", "cases", "actions",
                  "patience")
+    kind: str
+    id: str
+    role: str
+    priority: int
+    #: work, approval, contest (entrants)
+    pool: StaffPool
+    #: work, approval, contest, meeting, wait
+    draw: Draw
+    #: approval
+    reject_p: float
+    rework: int
+    max_rounds: int
+    #: approval, branch by probability
+    u: Draw
+    #: meeting: (pool, people) per role, in acquiring order
+    attendees: list[tuple[StaffPool, int]]
+    #: contest
+    entrants: int
+    judge: StaffPool
+    judge_draw: Draw
+    #: scheduled: ``at`` (hours) or ``attribute``, exactly one of them set
+    at: float | None
+    working_only: bool
+    #: milestone
+    end_case: bool
+    starts: str | None
+    #: branch (``attribute`` for ``by: attribute``)
+    by: str
+    attribute: str | None
+    cases: list[tuple[float, str, list[Node]]]
+    actions: dict[str, list[Node]]
+    #: work with patience
+    patience: Draw | None
 
     def __init__(self, kind: str, step_id: str, priority: int) -> None:
         for name in self.__slots__:

@@ -83,7 +83,7 @@ def report(console: Console, result: dict, everything: bool = False) -> None:
             console.print(f"({hidden} metrics identical in both; --all shows them)")
 
 
-def _f(x, sign: bool = False) -> str:
+def _f(x: float | None, sign: bool = False) -> str:
     if x is None:
         return "-"
     return f"{x:+.3g}" if sign else f"{x:.3g}"

@@ -109,7 +109,7 @@ def _span(run: dict) -> str:
     return f"{run['start'][5:]}..{run['end'][5:]} ({run['days']} d)"
 
 
-def _f(x, sign: bool = False) -> str:
+def _f(x: float | None, sign: bool = False) -> str:
     if x is None:
         return "-"
     return f"{x:+.3g}" if sign else f"{x:.3g}"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -110,7 +111,7 @@ class Arrivals:
                 if i >= n:
                     yield t, {"contact": "chat_only", "review_followup": "no"}
                     continue
-                a = {"contact": "chat_order" if chat else "direct_order",
+                a: dict[str, Any] = {"contact": "chat_order" if chat else "direct_order",
                      "review_followup": "yes" if review else "no"}
                 if mix >= 0:
                     a["aftersales"] = self.aftersales.request(i)
@@ -124,6 +125,7 @@ class Arrivals:
 
 def order_arrivals(s: Scenario, streams: Streams, days: list[dt.date]) -> Arrivals:
     d = s.demand
+    assert d is not None  # the caller starts orders only for a scenario with demand
     order_mult, chat_mult = day_multipliers(d, days)
     orders = nhpp(streams.rng("arrivals:orders"), hourly_rates(d, days, d.orders_per_day, order_mult))
     lost_per_day = d.orders_per_day * d.chat_share_of_orders * (1 / d.chat_conversion - 1)
@@ -148,6 +150,9 @@ class _Requests:
     def __init__(self, s: Scenario, streams: Streams, after: np.ndarray,
                  exchange: np.ndarray) -> None:
         d, table = s.demand, s.aftersales
+        # Made only with demand; the request mix needs after-sales rules (the
+        # rules do not require them: without, this failed before too, on None).
+        assert d is not None and table is not None
         rng = streams.rng("attributes:aftersales")
         back = np.flatnonzero(after)
         self.rows = table.case_mix
@@ -182,12 +187,13 @@ def _presale(s: Scenario, streams: Streams, day: np.ndarray,
     are paid in full, and ship, only when the customer pays the balance (尾款)
     during the next balance period: whether (``presale``) and when
     (``balance_at``, hours), per order. ``day`` is each order's day index."""
+    assert s.demand is not None  # as in ``order_arrivals``, its caller
     campaigns = list(s.demand.campaigns.values())
     deposits = [c for c in campaigns if c.kind == "presale_deposit"]
     balances = sorted((c for c in campaigns if c.kind == "presale_balance"), key=lambda c: c.start)
     n = day.size
     window = np.full(n, -1)  # the first deposit window the order's day falls in
-    params = []
+    params: list[tuple[float, float, float]] = []
     for dep in deposits:
         bal = next((b for b in balances if b.start > dep.end), None)
         if bal is None:

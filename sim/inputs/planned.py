@@ -48,15 +48,17 @@ def calendar_times(every: str, at: str, weekday: str, day: int, month: int,
     out: set[float] = set()
     for d in _due_dates(every, weekday, day, month, days):
         if working_only:
-            d = _next_working(d, kinds, days[-1])
-            if d is None:
+            working = _next_working(d, kinds, days[-1])
+            if working is None:
                 continue
+            d = working
         out.add((d - first).days * 24.0 + hours_of(at))
     return sorted(out)
 
 
 def trigger_times(t: Trigger, s: Scenario, kinds: DayKinds, rng: np.random.Generator) -> list[float]:
     if t.kind == "every":
+        assert t.every is not None  # Trigger._shape: kind 'every' names it
         return calendar_times(t.every, t.at, t.weekday, t.day, t.month, s, kinds)
     if t.kind == "rate":
         horizon = s.horizon.hours

@@ -15,11 +15,15 @@ keeps it in a tuple: nothing else may wait on it, a Process included.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, TypeVar
 
 import simpy
 from simpy.core import NORMAL, URGENT
-from simpy.events import PENDING
+from simpy.events import PENDING, EventPriority
+
+S = TypeVar("S", bound="Signal")
+#: A generator run by ``drive``: it yields nothing and is sent its callbacks' values.
+Driven = Generator[None, Any, None]
 
 
 class Signal:
@@ -55,7 +59,8 @@ class Signal:
         if self._value is not PENDING:
             raise RuntimeError(f"{self} has already been triggered")
         self._value = value
-        self.env.schedule(self)
+        # SimPy types the event as its Event; a Signal is one to SimPy's loop.
+        self.env.schedule(self)  # type: ignore[arg-type]
         return self
 
     def __repr__(self) -> str:
@@ -73,14 +78,14 @@ def at_rest(signal: Signal, env: simpy.Environment) -> None:
     signal._value = None
 
 
-def fire_in(signal: Signal, delay: float, callbacks: list | tuple | None = None,
-            priority: int = NORMAL) -> Signal:
+def fire_in(signal: S, delay: float, callbacks: list | tuple | None = None,
+            priority: EventPriority = NORMAL) -> S:
     """Make ``signal`` a timeout: successful, due ``delay`` hours from now,
     with ``callbacks`` if given (a shared tuple costs no object per signal)."""
     if callbacks is not None:
         signal.callbacks = callbacks
     signal._value = None
-    signal.env.schedule(signal, priority, delay)
+    signal.env.schedule(signal, priority, delay)  # type: ignore[arg-type]  # as in ``succeed``
     return signal
 
 
@@ -101,7 +106,7 @@ def soon(env: simpy.Environment, callback: Callable[[Any], object]) -> Signal:
     return fire_in(Signal(env), 0.0, (callback,), URGENT)
 
 
-def drive(gen: Generator) -> None:
+def drive(gen: Driven) -> None:
     """Run a generator that waits on signals without a SimPy ``Process``.
 
     The generator's first ``yield`` receives its own ``send``; from then on

@@ -106,7 +106,8 @@ class EventLog:
                      horizon_hours: float, meta: dict | None = None) -> EventLog:
         rows = list(records)
         columns = list(zip(*rows)) if rows else [()] * len(COLUMNS)
-        cols = {name: np.asarray(values, dtype=_dtype(name)) for name, values in zip(COLUMNS, columns)}
+        cols: dict[str, np.ndarray] = {name: np.asarray(values, dtype=_dtype(name))
+                                       for name, values in zip(COLUMNS, columns)}
         return cls(epoch, horizon_hours, cols, dict(meta or {}))
 
     @classmethod
@@ -146,7 +147,8 @@ class LogBuilder:
         if expected < 0:
             raise ValueError('"expected" must be >= 0.')
         self.size = 0
-        self.columns = {c: np.empty(max(expected, 1024), dtype=_dtype(c)) for c in COLUMNS}
+        self.columns: dict[str, np.ndarray] = {c: np.empty(max(expected, 1024), dtype=_dtype(c))
+                                               for c in COLUMNS}
 
     def __len__(self) -> int:
         return self.size

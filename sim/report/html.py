@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rules.scenario import Scenario
 from sim.analysis.summary import summarize
@@ -43,7 +44,7 @@ def e(x: object) -> str:
     return html.escape("" if x is None else str(x), quote=True)
 
 
-def _num(x: object) -> float | None:
+def _num(x: Any) -> float | None:  # Any: whatever a summary holds; float() may refuse it
     if x is None:
         return None
     try:
@@ -110,8 +111,9 @@ def _ci_bar(met: object, pair: object, target: object) -> str:
     m, t = _num(met), _num(target)
     if m is None:
         return ""
-    lo, hi = (pair if isinstance(pair, (list, tuple)) and len(pair) == 2 else (m, m))
-    lo, hi = _num(lo) if _num(lo) is not None else m, _num(hi) if _num(hi) is not None else m
+    lo_got, hi_got = (pair if isinstance(pair, (list, tuple)) and len(pair) == 2 else (m, m))
+    lo_n, hi_n = _num(lo_got), _num(hi_got)
+    lo, hi = lo_n if lo_n is not None else m, hi_n if hi_n is not None else m
     parts = [f'<span class="ci" style="left:{lo * 100:.1f}%;width:{max(hi - lo, 0.004) * 100:.1f}%"></span>',
              f'<span class="est" style="left:{m * 100:.1f}%"></span>']
     if t is not None:

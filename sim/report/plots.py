@@ -16,10 +16,13 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullLocator, PercentFormatter
 
 from rules.scenario import Scenario
+from rules.windows import ServiceWindow
 from sim.analysis import plot_data as pdata
 from sim.analysis.staffing import StaffLog, staff_log
 from sim.analysis.windows import compliance_by_day
@@ -68,7 +71,7 @@ class Context:
 
 # -- axes helpers -----------------------------------------------------------
 
-def _date_axis(ax, ctx: Context, unit: float = 24.0) -> None:
+def _date_axis(ax: Axes, ctx: Context, unit: float = 24.0) -> None:
     """x in ``unit`` hours since the epoch, labelled as MM-DD."""
     start = ctx.s.horizon.start
     days = ctx.s.horizon.days
@@ -82,7 +85,7 @@ def _date_axis(ax, ctx: Context, unit: float = 24.0) -> None:
     ax.set_xlim(0, days * 24.0 / unit)
 
 
-def _shade_campaigns(ax, ctx: Context, unit: float = 24.0, label: bool = True) -> None:
+def _shade_campaigns(ax: Axes, ctx: Context, unit: float = 24.0, label: bool = True) -> None:
     for i, (lo, hi, _cid, _zh) in enumerate(pdata.campaign_spans(ctx.s)):
         ax.axvspan(lo / unit, hi / unit, color=CAMPAIGN_COLOR, alpha=0.6, lw=0, zorder=0,
                    label="campaign days" if (label and i == 0) else None)
@@ -276,7 +279,7 @@ def plot_window_compliance(ctx: Context, by_day: dict) -> Figure:
                      fontsize=10)
         _date_axis(ax, ctx)
         ax.grid(alpha=0.3)
-    handles = {}
+    handles: dict[str, Artist] = {}
     for ax in axes:
         for h, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, h)
@@ -305,7 +308,7 @@ def plot_time_breakdown(ctx: Context) -> Figure:
                 edgecolor="white", lw=0.5)
         left += share
     for yi, tot in zip(y, totals):
-        ax.text(1.01, yi, _hours(tot), va="center", fontsize=8)
+        ax.text(1.01, float(yi), _hours(tot), va="center", fontsize=8)
     ax.set_yticks(y)
     ax.set_yticklabels([ctx.workflow(w) for w in order], fontsize=8)
     ax.set_xlim(0, 1)
@@ -328,7 +331,7 @@ def _hours(h: float) -> str:
     return f"{h / 24:.1f} d"
 
 
-def _limit(w) -> str:
+def _limit(w: ServiceWindow) -> str:
     unit = {"elapsed_hours": "h", "calendar_days": "calendar days", "working_days": "working days"}
     return f"{w.limit:g} {unit[w.clock]}"
 
@@ -374,8 +377,8 @@ def write_plots(s: Scenario, log: EventLog, summary: dict, out_dir: Path,
         "window_compliance": lambda: plot_window_compliance(ctx, by_day),
         "time_breakdown": lambda: plot_time_breakdown(ctx),
     }
-    rc = {"font.family": style.families(), "svg.fonttype": "path", "axes.titlelocation": "left"}
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context({"font.family": style.families(), "svg.fonttype": "path",
+                                "axes.titlelocation": "left"}):
         for name, make in makers.items():
             t0 = time.perf_counter()
             fig = make()

@@ -129,7 +129,7 @@ def _dict_csv(path: Path, key: str, table: dict[str, dict]) -> None:
             w.writerow(line)
 
 
-def _fmt(v) -> str:
+def _fmt(v: object) -> str:
     if v is None:
         return ""
     if isinstance(v, (float, np.floating)):

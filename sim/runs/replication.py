@@ -16,7 +16,7 @@ from sim.cases.steps import Node, compile_steps
 from sim.inputs.demand import order_arrivals
 from sim.inputs.planned import duty_times, trigger_times
 from sim.inputs.streams import Streams
-from sim.kernel.events import drive, soon, timeout
+from sim.kernel.events import Driven, drive, soon, timeout
 from sim.log.records import EventLog, LogBuilder
 from sim.staff.pool import StaffPool
 
@@ -97,7 +97,7 @@ def _compact(env: simpy.Environment, ctx: Context, log: LogBuilder) -> Generator
 
 
 def _launch(env: simpy.Environment, ctx: Context, workflow: str,
-            arrivals: Iterable[tuple[float, dict]]) -> Generator:
+            arrivals: Iterable[tuple[float, dict]]) -> Driven:
     """Start a case at each arrival (driven by ``signals.drive``)."""
     resume = yield
     # Begin inside the run, as a SimPy process would (after the set-up:

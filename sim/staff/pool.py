@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Callable, Generator, Sequence
+from typing import Any, TypeVar
 
 import simpy
 
@@ -26,6 +27,7 @@ from sim.staff.line import WaitingLine
 from sim.staff.task import (
     COMPLETION,
     OWN_COMPLETION,
+    StaffTask,
     Task,
     _completion_due,
     reset,
@@ -34,6 +36,7 @@ from sim.staff.task import (
 
 INF = math.inf
 EPS = 1e-9
+T = TypeVar("T", bound=StaffTask)
 
 
 class Member:
@@ -47,7 +50,7 @@ class Member:
         self.ends = [b for _, b in shifts.intervals]
         self.k = 0
         self.busy = 0
-        self.running: list[Task] = []
+        self.running: list[StaffTask] = []
         #: On duty now; kept by the pool's shift-boundary process.
         self.on = False
 
@@ -132,15 +135,15 @@ class StaffPool:
             task.done = Signal(self.env)
         return task
 
-    def take(self, task: object, work: float, priority: int, patience: float | None,
-             waiter: Callable[[object], object]) -> None:
+    def take(self, task: StaffTask, work: float, priority: int, patience: float | None,
+             waiter: Callable[[Any], object]) -> None:
         """``submit`` for a case that is its own task (``sim.staff.task``): the
         pool calls ``waiter(task)`` when the work is done or abandoned."""
         reset(task, self, work, priority, self._next(), waiter)
         task.deadline = self.env.now + patience if patience is not None else INF
         self._enqueue(task)
 
-    def _gone(self, task: Task) -> None:
+    def _gone(self, task: StaffTask) -> None:
         """Patience costs no timer: a customer whose deadline has passed is
         let go when the line reaches them, the record dated at the deadline.
         A member is given to the same customers as with a timer per task (a
@@ -151,7 +154,7 @@ class StaffPool:
         task.abandoned = True
         task.end = task.deadline
         if task.waiter is None:
-            task.done.succeed(None)
+            task.done.succeed(None)  # type: ignore[union-attr]  # no waiter: the caller waits on done
         else:
             self._wake(task)
 
@@ -159,7 +162,7 @@ class StaffPool:
         """Ask for a member to hold; ``task.done`` fires when one is assigned."""
         return self._enqueue(Task(self, self.env, None, priority, self._next()))
 
-    def release(self, task: Task) -> None:
+    def release(self, task: StaffTask) -> None:
         member = task.member
         if member is not None:
             self._free_slot(member)
@@ -172,7 +175,7 @@ class StaffPool:
         self._seq += 1
         return self._seq
 
-    def _enqueue(self, task: Task) -> Task:
+    def _enqueue(self, task: T) -> T:
         self.queue.push(task)
         self._dispatch()
         if self.preemptive and self.queue.size:
@@ -181,7 +184,7 @@ class StaffPool:
 
     def submit_distinct(self, works: list[float], priority: int) -> list[Task]:
         """Tasks that must each go to a different member (a contest's entrants)."""
-        taken: set = set()
+        taken: set[Member] = set()
         tasks = []
         for work in works:
             task = Task(self, self.env, work, priority, self._next())
@@ -207,7 +210,7 @@ class StaffPool:
         elif not on and free:
             self.idle.remove(member)
 
-    def _free_member(self, now: float, exclude: set | None = None) -> Member | None:
+    def _free_member(self, now: float, exclude: set[Member] | None = None) -> Member | None:
         best, cap = None, self.concurrency
         for m in self.idle:
             if exclude is None or m not in exclude:
@@ -223,7 +226,7 @@ class StaffPool:
     def _dispatch(self) -> None:
         now = self.env.now
         queue = self.queue
-        skipped = []
+        skipped: list[StaffTask] = []
         while queue.size:
             member = self._free_member(now)
             if member is None:
@@ -244,7 +247,7 @@ class StaffPool:
         if skipped:
             queue.put_back(skipped)
 
-    def _assign(self, task: Task, member: Member, now: float) -> None:
+    def _assign(self, task: StaffTask, member: Member, now: float) -> None:
         task.member = member
         if task.start != task.start:  # NaN: first start (a resumed task keeps it)
             task.start = now
@@ -253,7 +256,7 @@ class StaffPool:
             self.idle.remove(member)
         member.running.append(task)
         if task.work is None:
-            task.done.succeed(member)
+            task.done.succeed(member)  # type: ignore[union-attr]  # a hold's done is made with it
             return
         task.resumed = now
         end = member.finish_time(now, task.work, self.pause)
@@ -261,7 +264,8 @@ class StaffPool:
             if self.preemptive:
                 task.timer = task_timer(self.env, task, end - now, COMPLETION)
             elif task.own_timer:  # a case: its own event until the work is done
-                task.timer = fire_in(task, end - now, OWN_COMPLETION)
+                # own_timer: a case, which is a Signal (StaffTask does not say so)
+                task.timer = fire_in(task, end - now, OWN_COMPLETION)  # type: ignore[type-var,assignment]
             elif task.done is None and task.waiter is None:
                 # The caller appends its own callback: ours runs first.
                 task.done = task.timer = task_timer(self.env, task, end - now,
@@ -269,25 +273,25 @@ class StaffPool:
             else:
                 task.timer = task_timer(self.env, task, end - now, COMPLETION)
 
-    def _complete(self, task: Task, timer: Signal) -> None:
-        member = task.member
+    def _complete(self, task: StaffTask, timer: object) -> None:
+        member: Member = task.member  # type: ignore[assignment]  # a task done has its member
         self._free_slot(member)
         member.running.remove(task)
         task.end = self.env.now
         if task.waiter is None and task.done is not timer:
-            task.done.succeed(member)
+            task.done.succeed(member)  # type: ignore[union-attr]  # no waiter: the caller waits on done
         if self.queue.size:
             self._dispatch()
         if task.waiter is not None:
             self._wake(task)
 
     @staticmethod
-    def _wake(task: Task) -> None:
+    def _wake(task: StaffTask) -> None:
         # Dropped before the call: a Task's waiter may be a driven
         # generator's ``send`` that holds the task (a cycle the run's paused
         # GC would not collect). A case's is ``_staff_done``.
         waiter, task.waiter = task.waiter, None
-        waiter(task)
+        waiter(task)  # type: ignore[misc]  # only a task with a waiter is woken
 
     def _preempt_waiting(self) -> None:
         """Let the most urgent waiting tasks interrupt less urgent running
@@ -303,7 +307,7 @@ class StaffPool:
                     queue.size and queue.head() is task):
                 return
 
-    def _preempt_for(self, task: Task) -> bool:
+    def _preempt_for(self, task: StaffTask) -> bool:
         now = self.env.now
         victim, left = None, 0.0
         for m in self.members:
@@ -319,9 +323,9 @@ class StaffPool:
             return False
         stale = victim.timer  # its completion, already scheduled, no longer counts:
         if stale is not None:  # it must not keep the task (a case) alive until then
-            stale.task = None
+            stale.task = None  # type: ignore[attr-defined]  # a preemptive pool's timers are TaskTimers
         victim.timer = None
-        member = victim.member
+        member: Member = victim.member  # type: ignore[assignment]  # a running task has its member
         victim.work = left
         if now - victim.resumed > EPS:
             if victim.stretches is None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import simpy
 
@@ -31,6 +31,30 @@ if TYPE_CHECKING:
 #: (class attributes of a case: always None there).
 TASK_FIELDS = ("pool", "work", "priority", "seq", "waiter", "member", "start", "end", "timer",
                "resumed", "abandoned", "stretches", "deadline")
+
+
+class StaffTask(Protocol):
+    """What a pool reads and writes on a task: the ``TASK_FIELDS``, ``done``,
+    ``distinct`` and ``own_timer``. A :class:`Task` and a case that is its own
+    task (``interpreter.Case``) both have them; the types say what each field
+    holds while the task is in a pool (see ``Task.__init__``)."""
+    pool: StaffPool
+    work: float | None
+    priority: int
+    seq: int
+    #: Called with the task itself (``Any``: a case's waiter takes a case).
+    waiter: Callable[[Any], object] | None
+    member: Member | None
+    start: float
+    end: float
+    timer: Signal | None
+    resumed: float
+    abandoned: bool
+    stretches: list[tuple[str, float, float]] | None
+    deadline: float
+    done: Signal | None
+    distinct: set[Member] | None
+    own_timer: bool
 
 
 class Task:
@@ -55,7 +79,7 @@ class Task:
         #: ``done`` (a driven generator's ``send``: no event of its own, see
         #: ``StaffPool.submit``; a case that is its own task has
         #: ``interpreter._staff_done``).
-        self.waiter: Callable[[Task], object] | None = None
+        self.waiter: Callable[[Any], object] | None = None
         self.member: Member | None = None
         self.start = math.nan
         self.end = math.nan
@@ -66,7 +90,7 @@ class Task:
         self.abandoned = False
         #: Members already taken by sibling tasks that must go to different
         #: people (the entrants of a contest), shared among the siblings.
-        self.distinct: set | None = None
+        self.distinct: set[Member] | None = None
         #: Stretches of work cut short by preemption: (member name, start,
         #: end). ``resumed`` is NaN while a preempted task waits in line.
         self.stretches: list[tuple[str, float, float]] | None = None
@@ -75,8 +99,8 @@ class Task:
         self.deadline = math.inf
 
 
-def reset(task: object, pool: StaffPool, work: float, priority: int, seq: int,
-          waiter: Callable[[object], object]) -> None:
+def reset(task: StaffTask, pool: StaffPool, work: float, priority: int, seq: int,
+          waiter: Callable[[Any], object]) -> None:
     """Make ``task`` (a case that is its own task) a fresh request, as
     ``Task.__init__`` would, with its ``waiter``."""
     task.pool = pool
@@ -93,6 +117,7 @@ class TaskTimer(Signal):
     """A timer that knows its task: its callbacks are one shared tuple, so a
     timer is one object, not a signal, a tuple and a bound method."""
     __slots__ = ("task",)
+    task: StaffTask | None
 
 
 def _completion_due(timer: TaskTimer) -> None:
@@ -103,7 +128,7 @@ def _completion_due(timer: TaskTimer) -> None:
         task.pool._complete(task, timer)
 
 
-def _own_completion_due(task: Signal) -> None:
+def _own_completion_due(task: StaffTask) -> None:
     # A case timed by itself: only in pools without preemption, so never stale.
     task.timer = None
     task.pool._complete(task, task)
@@ -113,7 +138,7 @@ COMPLETION = (_completion_due,)
 OWN_COMPLETION = (_own_completion_due,)
 
 
-def task_timer(env: simpy.Environment, task: object, delay: float,
+def task_timer(env: simpy.Environment, task: StaffTask, delay: float,
                callbacks: tuple | list) -> TaskTimer:
     timer = TaskTimer(env)
     timer.task = task

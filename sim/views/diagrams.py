@@ -37,8 +37,8 @@ def write_diagrams(s: Scenario, out_dir: Path, font: str | bool | None = True) -
     if not style.chinese:
         result.notice = (f"no CJK font found, so the diagrams use English labels (ids); "
                          f"for Chinese labels install one: {CJK_FONT_INSTALL}")
-    rc = {"font.family": style.families(), "svg.fonttype": "path", "text.usetex": False}
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context({"font.family": style.families(), "svg.fonttype": "path",
+                                "text.usetex": False}):
         result.files += save(draw_org_chart(s, style), out_dir / "org_chart")
         for wid, wf in sorted_workflows(s):
             fig = draw_workflow(s, wid, wf, style)

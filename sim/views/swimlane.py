@@ -4,6 +4,8 @@ branches (dashed red arrow back to the rework target), stacked boxes for
 contests, spanning boxes for meetings, dots for milestones."""
 from __future__ import annotations
 
+from typing import Any
+
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import (
@@ -88,7 +90,7 @@ class _Grid:
 
 # --- text --------------------------------------------------------------------
 
-def _text(ax: Axes, x: float, y: float, s: str, size: float, **kw) -> None:
+def _text(ax: Axes, x: float, y: float, s: str, size: float, **kw: Any) -> None:
     ax.text(x, y, s, fontsize=size, ha=kw.pop("ha", "center"), va=kw.pop("va", "center"),
             zorder=kw.pop("zorder", 5), parse_math=False, linespacing=kw.pop("linespacing", 1.05), **kw)
 
@@ -165,6 +167,7 @@ def _draw_node(ax: Axes, g: _Grid, node: Node, style: Style) -> None:
         _milestone(ax, node, x, y, style, g.widths[node.col])
         return
     if node.kind == "contest":
+        assert isinstance(node.step, Contest)  # the kind says so
         n = min(node.step.entrants, 4) - 1
         for k in range(n, 0, -1):
             d = 0.05 * k

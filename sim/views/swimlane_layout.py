@@ -10,6 +10,7 @@ take the first free cells; the step after the branch comes after them all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from rules.scenario import Scenario
 from rules.workflow import (
@@ -102,7 +103,7 @@ class _Builder:
         return None
 
     # --- cells -------------------------------------------------------------
-    def put(self, kind: str, step: Step, col: int, lanes: tuple[int, ...], **extra) -> Node:
+    def put(self, kind: str, step: Step, col: int, lanes: tuple[int, ...], **extra: Any) -> Node:
         lo, hi = min(lanes), max(lanes)
         while any((col, lane) in self.out.taken for lane in range(lo, hi + 1)):
             col += 1
