@@ -1,0 +1,311 @@
+"""Staff pools of the reference engine (``tests/reference_engine.py``).
+
+Written for clarity, not speed: the line is one list kept in (priority,
+arrival) order, members are scanned in full, a task's completion is a plain
+``env.timeout`` whose callback completes it, and the customer who asked
+waits on the task's ``done`` event. It implements the fast engine's rules
+(``sim/staff/pool.py``) without its data structures, so that a test can hold
+the two against each other:
+
+- members on duty with a free slot take waiting tasks by priority (smaller
+  first), then first come first served; with several slots per member the
+  least busy member is chosen, the first in member order at a tie;
+- ``pause``: work stops at a shift end and resumes at the member's next
+  shift (the completion time is computed from the shift intervals);
+- ``preemptive``: a more urgent task interrupts the least urgent running
+  task (earliest arrival among equals), which goes back in line at its
+  arrival position with the work it has left and keeps the stretch it did;
+  work due at that very moment is left to finish;
+- patience: a customer not started by the deadline leaves the line (a timer,
+  then a zero delay, so that a member freed at that very moment still
+  serves them: the fast engine's tie rule);
+- holds (meetings, team duties) take a slot until released;
+- at each boundary moment, shift ends go before starts, then the line is
+  dispatched (and preemption tried).
+"""
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Generator, Sequence
+
+import simpy
+
+from rules.shifts import MemberShifts
+
+INF = math.inf
+NAN = math.nan
+#: The fast engine's tolerance for "at this very moment" (shift edges, work left).
+EPS = 1e-9
+
+
+class Task:
+    """One request for one member: ``work`` hours, or a hold (``work`` None).
+
+    Its fields are the ones ``sim.cases.rows.task_rows`` reads (``member``,
+    ``start``, ``resumed``, ``stretches``) plus the pool's bookkeeping."""
+
+    def __init__(self, pool: Pool, work: float | None, priority: int, seq: int) -> None:
+        self.pool = pool
+        self.work = work
+        self.priority = priority
+        self.seq = seq
+        #: Succeeds when the work is done, the hold taken, or the customer gone.
+        self.done = pool.env.event()
+        self.member: Member | None = None
+        self.start = NAN
+        self.end = NAN
+        self.resumed = NAN
+        self.stretches: list[tuple[str, float, float]] = []
+        self.abandoned = False
+        self.deadline = INF
+        #: Members taken by sibling tasks that must go to different people.
+        self.distinct: set[Member] | None = None
+        #: The completion timer in force (a preempted stretch's timer is not).
+        self.timer: simpy.Event | None = None
+
+    def key(self) -> tuple[int, int]:
+        """Place in line: priority, then arrival in the pool."""
+        return (self.priority, self.seq)
+
+
+class Member:
+    """One person: on-duty intervals, slots in use and running tasks."""
+
+    def __init__(self, shifts: MemberShifts, index: int) -> None:
+        self.name = shifts.name
+        self.index = index
+        self.intervals = list(shifts.intervals)
+        self.busy = 0
+        self.running: list[Task] = []
+        self.on = False
+
+    def finish_time(self, t: float, work: float, pause: bool) -> float:
+        """When ``work`` hours begun at ``t`` are done (INF: not within the
+        member's shifts). With ``pause`` the work is spread over the shifts."""
+        if not pause:
+            return t + work
+        for a, b in self.intervals:
+            if b <= t + EPS:  # already over
+                continue
+            a = max(t, a)
+            room = b - a
+            if work <= room + EPS:
+                return a + work
+            work -= room
+        return INF
+
+    def worked_between(self, t0: float, t1: float, pause: bool) -> float:
+        """Hours of work done between ``t0`` and ``t1``."""
+        if not pause:
+            return t1 - t0
+        total = 0.0
+        for a, b in self.intervals:
+            if b <= t0:
+                continue
+            if a >= t1:
+                break
+            total += min(b, t1) - max(a, t0)
+        return total
+
+
+class Pool:
+    """The members of one role and the line of tasks waiting for them."""
+
+    def __init__(self, env: simpy.Environment, role: str, members: Sequence[MemberShifts],
+                 concurrency: int, pause: bool, preemptive: bool) -> None:
+        if concurrency < 1:
+            raise ValueError('"concurrency" must be >= 1.')
+        self.env = env
+        self.role = role
+        self.members = [Member(m, i) for i, m in enumerate(members)]
+        self.concurrency = concurrency
+        self.pause = pause
+        self.preemptive = preemptive
+        self.line: list[Task] = []
+        self._seq = 0
+        if any(m.intervals for m in self.members):
+            env.process(self._shifts())
+
+    # -- requests ---------------------------------------------------------
+
+    def request(self, work: float, priority: int, patience: float | None = None) -> Task:
+        """Ask for ``work`` hours of one member; with ``patience`` the
+        customer leaves if nobody has started by then."""
+        task = self._new(work, priority)
+        if patience is not None:
+            task.deadline = self.env.now + patience
+            self.env.process(self._patience(task, patience))
+        self._enqueue(task)
+        return task
+
+    def hold(self, priority: int) -> Task:
+        """Ask for a member to hold until ``release``."""
+        task = self._new(None, priority)
+        self._enqueue(task)
+        return task
+
+    def request_distinct(self, works: list[float], priority: int) -> list[Task]:
+        """Tasks that must each go to a different member (a contest)."""
+        taken: set[Member] = set()
+        tasks = [self._new(work, priority) for work in works]
+        for task in tasks:
+            task.distinct = taken
+            self._insert(task)
+        self._dispatch()
+        return tasks
+
+    def release(self, task: Task) -> None:
+        """A hold is over: its member's slot is free again."""
+        member = task.member
+        if member is None:
+            return
+        self._free_slot(member)
+        member.running.remove(task)
+        task.end = self.env.now
+        self._dispatch()
+
+    def _new(self, work: float | None, priority: int) -> Task:
+        self._seq += 1
+        return Task(self, work, priority, self._seq)
+
+    def _insert(self, task: Task) -> None:
+        bisect.insort(self.line, task, key=Task.key)
+
+    def _enqueue(self, task: Task) -> None:
+        self._insert(task)
+        self._dispatch()
+        if self.preemptive:
+            self._preempt_waiting()
+
+    def _patience(self, task: Task, patience: float) -> Generator:
+        """The customer's patience: at the deadline, after whatever else
+        happens at that moment (a member freed then still serves them),
+        they leave unless someone has started."""
+        yield self.env.timeout(patience)
+        yield self.env.timeout(0)
+        if task.member is None:
+            self.line.remove(task)
+            task.abandoned = True
+            task.end = task.deadline
+            task.done.succeed()
+
+    # -- members ------------------------------------------------------------
+
+    def _free(self, exclude: set[Member] | None = None) -> Member | None:
+        """The member to take the next task: on duty with a free slot; the
+        first such for one slot, else the least busy (first at a tie)."""
+        best = None
+        for m in self.members:
+            if not m.on or m.busy >= self.concurrency or (exclude and m in exclude):
+                continue
+            if self.concurrency == 1:
+                return m
+            if best is None or m.busy < best.busy:
+                best = m
+        return best
+
+    def _free_slot(self, member: Member) -> None:
+        member.busy -= 1
+
+    def _dispatch(self) -> None:
+        """Give free members to the line, in line order."""
+        for task in list(self.line):
+            member = self._free()
+            if member is None:
+                return
+            if task.distinct is not None:
+                member = self._free(task.distinct)
+                if member is None:
+                    continue  # only its siblings' members are free
+                task.distinct.add(member)
+            self.line.remove(task)
+            self._assign(task, member)
+
+    def _assign(self, task: Task, member: Member) -> None:
+        now = self.env.now
+        task.member = member
+        if math.isnan(task.start):
+            task.start = now
+        member.busy += 1
+        member.running.append(task)
+        if task.work is None:
+            task.done.succeed(member)
+            return
+        task.resumed = now
+        end = member.finish_time(now, task.work, self.pause)
+        if end < INF:
+            timer = self.env.timeout(end - now)
+            task.timer = timer
+            timer.callbacks.append(lambda event, task=task: self._due(task, event))
+
+    def _due(self, task: Task, timer: simpy.Event) -> None:
+        if task.timer is not timer:
+            return  # a stretch cut short by preemption
+        task.timer = None
+        member = task.member
+        self._free_slot(member)
+        member.running.remove(task)
+        task.end = self.env.now
+        task.done.succeed(member)
+        self._dispatch()
+
+    # -- preemption --------------------------------------------------------------
+
+    def _preempt_waiting(self) -> None:
+        """Let the most urgent waiting tasks interrupt less urgent work."""
+        while self.line:
+            head = self.line[0]
+            if head.distinct is not None or not self._preempt_for(head) or (
+                    self.line and self.line[0] is head):
+                return
+
+    def _preempt_for(self, task: Task) -> bool:
+        now = self.env.now
+        victim, left = None, 0.0
+        for m in self.members:
+            if not m.on:
+                continue
+            for r in m.running:
+                if r.work is not None and r.priority > task.priority and (
+                        victim is None or (r.priority, -r.seq) > (victim.priority, -victim.seq)):
+                    rest = r.work - m.worked_between(r.resumed, now, self.pause)
+                    if rest > EPS:
+                        victim, left = r, rest
+        if victim is None:
+            return False
+        member = victim.member
+        victim.timer = None
+        victim.work = left
+        if now - victim.resumed > EPS:
+            victim.stretches.append((member.name, victim.resumed, now))
+        elif not victim.stretches:
+            victim.start = NAN  # interrupted as it began: not started yet
+        victim.resumed = NAN
+        if victim.distinct is not None:
+            victim.distinct.discard(member)
+        self._free_slot(member)
+        member.running.remove(victim)
+        self._insert(victim)
+        self._dispatch()
+        return True
+
+    # -- shifts ---------------------------------------------------------------
+
+    def _shifts(self) -> Generator:
+        """Members come on and go off duty; at one moment ends go first."""
+        env = self.env
+        edges = sorted((t, edge, m.index) for m in self.members
+                       for a, b in m.intervals for t, edge in ((a, 1), (b, 0)))
+        i = 0
+        while i < len(edges):
+            t = edges[i][0]
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            while i < len(edges) and edges[i][0] == t:
+                self.members[edges[i][2]].on = bool(edges[i][1])
+                i += 1
+            if self.line:
+                self._dispatch()
+                if self.preemptive and self.line:
+                    self._preempt_waiting()
