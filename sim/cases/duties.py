@@ -55,7 +55,7 @@ def _duty_instance(env: simpy.Environment, ctx: Context, did: str, role: str, wh
             pool.release(t)
         del ctx.live[case.id]
         ctx.records.append(staffed(ctx.replication, case.id, DUTY, did, "duty", role,
-                                   "+".join(t.member.name for t in tasks),  # type: ignore[union-attr]  # held
+                                   "+".join(t.member.name for t in tasks),  # type: ignore[union-attr]  # all held
                                    enable, start,
                                    env.now, "done", priority))
         return

@@ -130,7 +130,7 @@ def _staff_done(case: Case) -> None:
             return
         if case.stretches is None:  # task_rows' common case, on the hot path
             ctx.append(rows.staffed(ctx.replication, case.id, case.workflow, node.id, "work",
-                                    node.role, case.member.name,  # type: ignore[union-attr]  # done
+                                    node.role, case.member.name,  # type: ignore[union-attr]  # served: the pool set it
                                     case.enable, case.start, now,
                                     "done", node.priority))
         else:
