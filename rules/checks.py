@@ -231,6 +231,12 @@ def _check_table_branch(s: Scenario, wf: Workflow, path: tuple, step: Branch) ->
 
 
 def check_aftersales(s: Scenario) -> Found:
+    if s.aftersales is None and s.demand is not None:
+        # The demand model draws each order's after-sales request (kind,
+        # fault, resalable) from this section's case mix.
+        yield ("aftersales",), ("the demand section needs an 'aftersales' section (its case_mix "
+                                "draws each order's after-sales request); 'rules: default' brings "
+                                "the shop's")
     if s.aftersales is not None:
         for path, message in table_problems(s.aftersales):
             yield ("aftersales",) + path, message

@@ -206,3 +206,13 @@ def test_lognormal_sd_is_the_samples_sd() -> None:
 def test_invalid_parameters_are_refused(spec, message) -> None:
     with pytest.raises(ValueError, match=message):
         SPEC.validate_python(spec)
+
+
+def test_demand_without_aftersales_rules_is_refused(baseline) -> None:
+    """The demand model draws every order's after-sales request from the
+    after-sales case mix: without that section the run could not start."""
+    from rules.checks import check_scenario
+
+    problems = list(check_scenario(baseline.model_copy(update={"aftersales": None})))
+    assert (("aftersales",), "the demand section needs an 'aftersales' section (its case_mix "
+            "draws each order's after-sales request); 'rules: default' brings the shop's") in problems

@@ -150,8 +150,7 @@ class _Requests:
     def __init__(self, s: Scenario, streams: Streams, after: np.ndarray,
                  exchange: np.ndarray) -> None:
         d, table = s.demand, s.aftersales
-        # Made only with demand; the request mix needs after-sales rules (the
-        # rules do not require them: without, this failed before too, on None).
+        # Made only with demand, which rules/checks.py refuses without after-sales rules.
         assert d is not None and table is not None
         rng = streams.rng("attributes:aftersales")
         back = np.flatnonzero(after)
