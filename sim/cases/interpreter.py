@@ -7,7 +7,7 @@ the case its own SimPy event (no event object per wait); for staff work the
 case is its own task (``sim.staff.task``). At Double 11 volumes tens of thousands
 of cases wait at once, and what each holds is what a wake reads back from
 memory (see ``Case``). Meetings and contests, with several waits in one
-step and rare, run as generators driven by ``signals.drive``
+step and rare, run as generators driven by ``kernel.events.drive``
 (``sim.cases.meetings``).
 
 A live case is registered in ``Context.live`` and carries the step it is in

@@ -1,10 +1,10 @@
 """Steps that gather several people: meetings and contests ("PK").
 
 Each waits more than once (every attendee, then the meeting; every entrant,
-then the judge), so each runs as a generator driven by ``signals.drive``
+then the judge), so each runs as a generator driven by ``kernel.events.drive``
 rather than as a state of its case (``interpreter.Case``). They are rare
 next to plain work. A gathering ends by handing its case to ``then`` (the
-interpreter's next step) and never returns (see ``signals.drive``).
+interpreter's next step) and never returns (see ``kernel.events.drive``).
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ Hook = Callable[["Case"], None]
 
 def meeting(ctx: Context, case: Case, node: Node, then: Hook) -> Driven:
     """A meeting: hold every attendee, role by role, then meet (driven by
-    ``signals.drive``; several waits, so a generator of its own)."""
+    ``kernel.events.drive``; several waits, so a generator of its own)."""
     resume = yield
     env = ctx.env
     enable = env.now
@@ -45,7 +45,7 @@ def meeting(ctx: Context, case: Case, node: Node, then: Hook) -> Driven:
     start = env.now
     timeout(env, node.draw(), resume)
     yield
-    del resume  # see ``signals.drive``: never return
+    del resume  # see ``kernel.events.drive``: never return
     case.node = None
     for pool, task in zip(held, tasks):
         pool.release(task)
@@ -58,7 +58,7 @@ def meeting(ctx: Context, case: Case, node: Node, then: Hook) -> Driven:
 
 def contest(ctx: Context, case: Case, node: Node, then: Hook) -> Driven:
     """Entrants work at once on different members, then the judge picks
-    (driven by ``signals.drive``)."""
+    (driven by ``kernel.events.drive``)."""
     resume = yield
     env = ctx.env
     enable = env.now

@@ -6,6 +6,6 @@ driven without a ``Process``) and long waits parked outside SimPy's heap
 (``long_waits``). This is the only package that may read or write SimPy's
 private fields (``_value``, ``_ok``, ``Environment.schedule``, ``simpy.core``,
 ``simpy.events``); ``tests/test_layout.py`` fails if any other module does.
-It imports nothing from ``sim`` or ``rules``. SimPy is pinned to ``>=4.1,<5``
-in ``pyproject.toml`` because of it.
+It imports nothing from ``rules`` or from the rest of ``sim``. SimPy is
+pinned to ``>=4.1,<5`` in ``pyproject.toml`` because of it.
 """

@@ -43,7 +43,7 @@ class LongWaits:
 
     def timeout(self, delay: float, callback: Callable[[Any], object] | None = None) -> Signal:
         """An event that fires ``delay`` hours from now (like ``env.timeout``),
-        with its one ``callback`` if given (see ``signals.timeout``)."""
+        with its one ``callback`` if given (see ``events.timeout``)."""
         event = Signal(self.env)
         if callback is not None:
             event.callbacks = (callback,)

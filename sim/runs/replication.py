@@ -98,7 +98,7 @@ def _compact(env: simpy.Environment, ctx: Context, log: LogBuilder) -> Generator
 
 def _launch(env: simpy.Environment, ctx: Context, workflow: str,
             arrivals: Iterable[tuple[float, dict]]) -> Driven:
-    """Start a case at each arrival (driven by ``signals.drive``)."""
+    """Start a case at each arrival (driven by ``kernel.events.drive``)."""
     resume = yield
     # Begin inside the run, as a SimPy process would (after the set-up:
     # pools on duty, hooks in place), even for an arrival at time 0.
