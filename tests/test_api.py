@@ -56,3 +56,28 @@ def test_python_dash_m_sim_works() -> None:
                          timeout=60)
     assert out.returncode == 0, out.stderr
     assert "valid scenario 'baseline'" in out.stdout
+
+
+def test_an_unwritable_output_is_one_line_and_exit_2(tmp_path, capsys) -> None:
+    taken = tmp_path / "a_file"
+    taken.write_text("not a directory")
+    code = main(["run", "scenarios/validation/mmc.yaml", "-n", "1", "--out", str(taken)])
+    err = capsys.readouterr().err.strip()  # the progress bar leaves a blank line
+    assert code == 2
+    assert err.startswith("error: ") and str(taken) in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_every_package_is_shipped() -> None:
+    """A wheel holds every sub-package (an explicit list once shipped only
+    ``sim/__init__.py``): setuptools finds ``sim*`` and ``rules*``."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    find = config["tool"]["setuptools"]["packages"]["find"]
+    assert find["include"] == ["sim*", "rules*"]
+    packages = {p.parent.relative_to(root).as_posix().replace("/", ".")
+                for p in root.glob("sim/**/__init__.py")}
+    assert {"sim.kernel", "sim.cli", "sim.report"} <= packages

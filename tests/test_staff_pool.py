@@ -119,3 +119,15 @@ def test_a_customer_who_left_does_not_block_preemption() -> None:
     out = run_pool([(0.0, 10.0, 5, None), (10.0, 1.0, 1, 1.0), (12.0, 1.0, 1, None)])
     assert out[1][2] is True
     assert out[2][:2] == (24.0, 25.0)
+
+
+def test_a_case_declares_the_task_fields_as_the_protocol_does() -> None:
+    """A case is its own staff task: its slots and types for the task fields
+    are the protocol's, named once in ``sim.staff.task``."""
+    from sim.cases.interpreter import Case
+    from sim.staff.task import TASK_FIELDS, StaffTask, Task
+
+    assert set(TASK_FIELDS) <= set(Case.__slots__) and set(TASK_FIELDS) <= set(Task.__slots__)
+    protocol = {k: v for k, v in StaffTask.__annotations__.items() if k != "own_timer"}
+    assert {k: v for k, v in Case.__annotations__.items() if k in protocol} == protocol
+    assert Case.own_timer is True and Task.own_timer is False

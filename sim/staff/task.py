@@ -27,10 +27,6 @@ from sim.kernel.events import Signal, fire_in
 if TYPE_CHECKING:
     from sim.staff.pool import Member, StaffPool
 
-#: What a pool reads and writes on a task, besides ``done`` and ``distinct``
-#: (class attributes of a case: always None there).
-TASK_FIELDS = ("pool", "work", "priority", "seq", "waiter", "member", "start", "end", "timer",
-               "resumed", "abandoned", "stretches", "deadline")
 
 
 class StaffTask(Protocol):
@@ -55,6 +51,13 @@ class StaffTask(Protocol):
     done: Signal | None
     distinct: set[Member] | None
     own_timer: bool
+
+
+#: What a pool reads and writes on a task, besides ``done``, ``distinct`` and
+#: ``own_timer`` (class attributes of a case): the slots a task and a case
+#: share, named once, by the protocol.
+TASK_FIELDS: tuple[str, ...] = tuple(
+    name for name in StaffTask.__annotations__ if name not in ("done", "distinct", "own_timer"))
 
 
 class Task:
