@@ -116,7 +116,8 @@ def role_shifts(s: Scenario, role: str, kinds: DayKinds | None = None) -> list[M
             continue
         # Overrides name extra working days: a temporary or overtime block
         # is worked on every day of the span, weekends and holidays included.
-        assert o.shift is not None  # Override._shape: extra and overtime name a shift
+        if o.shift is None:  # Override._shape refuses this when loading
+            raise ValueError(f"an '{o.change}' override needs a 'shift'")
         blocks = [((d - first).days * 24.0 + a, (d - first).days * 24.0 + b)
                   for d in span for a, b in cal.shifts[o.shift].blocks()]
         if o.change == "overtime":

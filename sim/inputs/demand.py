@@ -125,7 +125,8 @@ class Arrivals:
 
 def order_arrivals(s: Scenario, streams: Streams, days: list[dt.date]) -> Arrivals:
     d = s.demand
-    assert d is not None  # the caller starts orders only for a scenario with demand
+    if d is None:  # the caller starts orders only for a scenario with demand
+        raise ValueError("the scenario has no demand section")
     order_mult, chat_mult = day_multipliers(d, days)
     orders = nhpp(streams.rng("arrivals:orders"), hourly_rates(d, days, d.orders_per_day, order_mult))
     lost_per_day = d.orders_per_day * d.chat_share_of_orders * (1 / d.chat_conversion - 1)
@@ -151,7 +152,8 @@ class _Requests:
                  exchange: np.ndarray) -> None:
         d, table = s.demand, s.aftersales
         # Made only with demand, which rules/checks.py refuses without after-sales rules.
-        assert d is not None and table is not None
+        if d is None or table is None:
+            raise ValueError("after-sales requests need a demand and an aftersales section")
         rng = streams.rng("attributes:aftersales")
         back = np.flatnonzero(after)
         self.rows = table.case_mix
@@ -186,7 +188,8 @@ def _presale(s: Scenario, streams: Streams, day: np.ndarray,
     are paid in full, and ship, only when the customer pays the balance (尾款)
     during the next balance period: whether (``presale``) and when
     (``balance_at``, hours), per order. ``day`` is each order's day index."""
-    assert s.demand is not None  # as in ``order_arrivals``, its caller
+    if s.demand is None:  # as in ``order_arrivals``, its caller
+        raise ValueError("the scenario has no demand section")
     campaigns = list(s.demand.campaigns.values())
     deposits = [c for c in campaigns if c.kind == "presale_deposit"]
     balances = sorted((c for c in campaigns if c.kind == "presale_balance"), key=lambda c: c.start)

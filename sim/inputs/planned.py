@@ -58,7 +58,8 @@ def calendar_times(every: str, at: str, weekday: str, day: int, month: int,
 
 def trigger_times(t: Trigger, s: Scenario, kinds: DayKinds, rng: np.random.Generator) -> list[float]:
     if t.kind == "every":
-        assert t.every is not None  # Trigger._shape: kind 'every' names it
+        if t.every is None:  # Trigger._shape refuses this when loading
+            raise ValueError("a trigger of kind 'every' needs 'every'")
         return calendar_times(t.every, t.at, t.weekday, t.day, t.month, s, kinds)
     if t.kind == "rate":
         horizon = s.horizon.hours

@@ -167,7 +167,8 @@ def _draw_node(ax: Axes, g: _Grid, node: Node, style: Style) -> None:
         _milestone(ax, node, x, y, style, g.widths[node.col])
         return
     if node.kind == "contest":
-        assert isinstance(node.step, Contest)  # the kind says so
+        if not isinstance(node.step, Contest):  # the kind says so
+            raise ValueError(f"step {node.step.id!r} of kind 'contest' is not a Contest")
         n = min(node.step.entrants, 4) - 1
         for k in range(n, 0, -1):
             d = 0.05 * k
