@@ -1,6 +1,6 @@
 """``opsim report DIR``: rebuild the plots and ``report.html`` of a saved run
-from its files, without simulating again; ``opsim run`` calls
-:func:`make_report` after writing the summary."""
+from its files, without simulating again (``opsim run`` draws them as its
+last phase)."""
 from __future__ import annotations
 
 import argparse

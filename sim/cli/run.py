@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import Progress
 
 from rules.errors import Problem, RulesError
 from rules.loader import load_scenario
 from rules.scenario import Scenario
+from sim.cli.progress import RunProgress
 from sim.cli.tables import report_bottlenecks, report_cases, report_windows
 
 if TYPE_CHECKING:
@@ -36,7 +36,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Imported on use, here and in every command: the engine, scipy and
     # pyarrow take about 0.6 s to load, which ``opsim check`` need not pay.
     from sim.analysis.summary import summarize
-    from sim.cli.report import make_report
     from sim.report.output import write_run
     from sim.runs.runner import default_jobs, run
 
@@ -47,15 +46,26 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise RulesError([Problem("--replications", "", f"must be >= 1, got {n}")])
     out = Path(args.out) if args.out else Path("results") / s.name
     jobs = args.jobs if args.jobs else default_jobs()
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(f"{s.name}: replications", total=n)
-        log, facts = run(s, seed, n, jobs, lambda done: bar.update(task, completed=done))
-    summary = summarize(s, log, facts)
-    if args.what_if_plus_one:
-        what_if(s, log, summary, seed, n, jobs)
-    write_run(out, s, log, summary)
-    report_run(Console(), summary, out)
-    make_report(Console(), s, log, summary, out)
+    phases = ("summary", *(("what if +1",) if args.what_if_plus_one else ()), "files", "report")
+    with RunProgress(s.name, n, phases) as progress:
+        log, facts = run(s, seed, n, jobs, progress.replication_done)
+        with progress.phase("summary"):
+            summary = summarize(s, log, facts)
+        if args.what_if_plus_one:
+            with progress.phase("what if +1"):
+                what_if(s, log, summary, seed, n, jobs)
+        with progress.phase("files"):
+            write_run(out, s, log, summary)
+        with progress.phase("report"):
+            # Imported on use: matplotlib adds about half a second to every command.
+            from sim.report.html import write_report
+
+            report = write_report(s, log, summary, out)
+    console = Console()
+    report_run(console, summary, out)
+    if report.notice:
+        Console(stderr=True).print(f"notice: {report.notice}", markup=False, highlight=False)
+    console.print(f"report: {report.path}", markup=False, highlight=False)
     return 0
 
 
@@ -66,14 +76,11 @@ def what_if(s: Scenario, log: EventLog, summary: dict, seed: int, n: int, jobs: 
     from sim.runs.runner import run
 
     roles = [b["role"] for b in summary.get("bottlenecks", {}).get("ranked", [])[:WHAT_IF_ROLES]]
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("what if +1", total=len(roles))
 
-        def rerun(variant: Scenario) -> EventLog:
-            vlog, _ = run(variant, seed, n, jobs)
-            bar.advance(task)
-            return vlog
-        summary["what_if_plus_one"] = clean(what_if_plus_one(s, log, roles, rerun))
+    def rerun(variant: Scenario) -> EventLog:
+        vlog, _ = run(variant, seed, n, jobs)
+        return vlog
+    summary["what_if_plus_one"] = clean(what_if_plus_one(s, log, roles, rerun))
 
 
 def report_run(console: Console, summary: dict, out: Path) -> None:
