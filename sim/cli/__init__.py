@@ -3,7 +3,8 @@
 ``main`` parses the arguments and turns a :class:`rules.RulesError` into one
 line per problem and exit status 2; ``check``, ``show``, ``run``,
 ``compare`` and ``report`` are the commands; ``tables`` holds the terminal
-tables ``opsim run`` prints. It may import every other package.
+tables ``opsim run`` prints and ``progress`` what it shows while it works.
+It may import every other package.
 """
 from sim.cli.main import main
 
