@@ -262,18 +262,15 @@ class Pool:
 
     def _preempt_for(self, task: Task) -> bool:
         now = self.env.now
-        victim, left = None, 0.0
-        for m in self.members:
-            if not m.on:
-                continue
-            for r in m.running:
-                if r.work is not None and r.priority > task.priority and (
-                        victim is None or (r.priority, -r.seq) > (victim.priority, -victim.seq)):
-                    rest = r.work - m.worked_between(r.resumed, now, self.pause)
-                    if rest > EPS:
-                        victim, left = r, rest
-        if victim is None:
+        # Running work less urgent than ``task`` with work left (work due at
+        # this very moment is left to finish), and what each has left.
+        candidates = [(r, rest) for m in self.members if m.on for r in m.running
+                      if r.work is not None and r.priority > task.priority
+                      and (rest := r.work - m.worked_between(r.resumed, now, self.pause)) > EPS]
+        if not candidates:
             return False
+        # The least urgent of them, and among equals the latest to arrive.
+        victim, left = max(candidates, key=lambda c: (c[0].priority, -c[0].seq))
         member = victim.member
         victim.timer = None
         victim.work = left

@@ -14,7 +14,7 @@ import simpy
 
 from sim.cases.interpreter import Context
 from sim.cases.meetings import HOLD_PRIORITY
-from sim.cases.rows import staffed, task_rows
+from sim.cases.rows import row, task_rows
 from sim.staff.pool import StaffPool
 
 DUTY = "duty"
@@ -54,10 +54,10 @@ def _duty_instance(env: simpy.Environment, ctx: Context, did: str, role: str, wh
         for t in tasks:
             pool.release(t)
         del ctx.live[case.id]
-        ctx.records.append(staffed(ctx.replication, case.id, DUTY, did, "duty", role,
-                                   "+".join(t.member.name for t in tasks),  # type: ignore[union-attr]  # all held
-                                   enable, start,
-                                   env.now, "done", priority))
+        ctx.records.append(row(ctx.replication, case.id, DUTY, did, "duty", role,
+                               "+".join(t.member.name for t in tasks),  # type: ignore[union-attr]  # all held
+                               enable, start,
+                               env.now, "done", priority))
         return
     tasks = [pool.submit(draw(), priority) for _ in range(n)]
     case.node, case.enable, case.tasks = node, enable, tasks

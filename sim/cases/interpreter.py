@@ -129,10 +129,10 @@ def _staff_done(case: Case) -> None:
             _leave(case, node)
             return
         if case.stretches is None:  # task_rows' common case, on the hot path
-            ctx.append(rows.staffed(ctx.replication, case.id, case.workflow, node.id, "work",
-                                    node.role, case.member.name,  # type: ignore[union-attr]  # served: the pool set it
-                                    case.enable, case.start, now,
-                                    "done", node.priority))
+            ctx.append(rows.row(ctx.replication, case.id, case.workflow, node.id, "work",
+                                node.role, case.member.name,  # type: ignore[union-attr]  # served: the pool set it
+                                case.enable, case.start, now,
+                                "done", node.priority))
         else:
             ctx.records.extend(rows.task_rows(ctx.replication, case.id, case.workflow, node.id,
                                               "work", node.role, case, case.enable, now, "done",
@@ -241,8 +241,8 @@ class Context:
             starts = [t.start for t in tasks] if tasks else [enable]
             start = max(starts) if starts and not any(math.isnan(x) for x in starts) else NAN
             names = "+".join(t.member.name for t in tasks if t.member is not None) if tasks else ""
-            out.append(rows.staffed(rep, case.id, case.workflow, node.id, node.kind, node.role,
-                                    names, enable, start, NAN, "open", node.priority))
+            out.append(rows.row(rep, case.id, case.workflow, node.id, node.kind, node.role,
+                                names, enable, start, NAN, "open", node.priority))
         return out
 
 

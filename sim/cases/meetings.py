@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sim.cases.rows import staffed, task_rows
+from sim.cases.rows import row, task_rows
 from sim.cases.steps import Node
 from sim.kernel.events import Driven, timeout
 
@@ -50,8 +50,8 @@ def meeting(ctx: Context, case: Case, node: Node, then: Hook) -> Driven:
     for pool, task in zip(held, tasks):
         pool.release(task)
     names = "+".join(t.member.name for t in tasks)
-    ctx.records.append(staffed(ctx.replication, case.id, case.workflow, node.id, "meeting",
-                               node.role, names, enable, start, env.now, "done", node.priority))
+    ctx.records.append(row(ctx.replication, case.id, case.workflow, node.id, "meeting",
+                           node.role, names, enable, start, env.now, "done", node.priority))
     then(case)
     yield
 

@@ -4,7 +4,7 @@ Every row the engine appends is made here, in the order of
 :class:`sim.log.records.Record` (a plain tuple: the hot path appends
 millions, and a named tuple costs a call per row). ``tests/test_rows.py``
 checks each builder against ``Record`` built by field name, so the order is
-typed out once, in :func:`row`.
+typed out in this file only.
 """
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ NAN = math.nan
 def row(replication: int, case_id: int, workflow: str, activity: str, kind: str, role: str,
         resource: str, enable_time: float, start_time: float, end_time: float, outcome: str,
         priority: int) -> Row:
-    """One record, fields in ``Record`` order (the builders below name them)."""
+    """One record, fields in ``Record`` order: a step done by staff (work, an
+    approval, a meeting, a duty) or one still open; the other builders fill
+    in the fields their kind of row fixes."""
     return (replication, case_id, workflow, activity, kind, role, resource, enable_time,
             start_time, end_time, outcome, priority)
 
@@ -30,28 +32,20 @@ def row(replication: int, case_id: int, workflow: str, activity: str, kind: str,
 def marker(replication: int, case_id: int, workflow: str, activity: str, t: float,
            outcome: str) -> Row:
     """``case_start`` or ``case_end`` at ``t`` (kind ``case``, no role)."""
-    return row(replication, case_id, workflow, activity, "case", "", "", t, t, t, outcome, 0)
+    return (replication, case_id, workflow, activity, "case", "", "", t, t, t, outcome, 0)
 
 
 def instant(replication: int, case_id: int, workflow: str, activity: str, kind: str, t: float,
             outcome: str, priority: int) -> Row:
     """A step that takes no time and no one: a milestone, a branch's decision."""
-    return row(replication, case_id, workflow, activity, kind, "", "", t, t, t, outcome, priority)
+    return (replication, case_id, workflow, activity, kind, "", "", t, t, t, outcome, priority)
 
 
 def outside(replication: int, case_id: int, workflow: str, activity: str, kind: str, party: str,
             enable: float, end: float, priority: int) -> Row:
     """A wait on an outside party or a scheduled moment: it starts as it is enabled."""
-    return row(replication, case_id, workflow, activity, kind, party, "", enable, enable, end,
-               "done", priority)
-
-
-def staffed(replication: int, case_id: int, workflow: str, activity: str, kind: str, role: str,
-            resource: str, enable: float, start: float, end: float, outcome: str,
-            priority: int) -> Row:
-    """A step done by staff: work, an approval, a meeting, a duty, or one still open."""
-    return row(replication, case_id, workflow, activity, kind, role, resource, enable, start, end,
-               outcome, priority)
+    return (replication, case_id, workflow, activity, kind, party, "", enable, enable, end,
+            "done", priority)
 
 
 def abandoned(replication: int, case_id: int, workflow: str, activity: str, role: str,
@@ -60,7 +54,7 @@ def abandoned(replication: int, case_id: int, workflow: str, activity: str, role
     end of the case then."""
     return (row(replication, case_id, workflow, activity, "work", role, "", enable, NAN, left,
                 "abandoned", priority),
-            marker(replication, case_id, workflow, "case_end", left, "ended"))
+                marker(replication, case_id, workflow, "case_end", left, "ended"))
 
 
 def task_rows(rep: int, cid: int, wf: str, activity: str, kind: str, role: str, task: StaffTask,
@@ -73,11 +67,11 @@ def task_rows(rep: int, cid: int, wf: str, activity: str, kind: str, role: str, 
     start = task.start
     if task.stretches:
         for name, a, b in task.stretches:
-            rows.append(staffed(rep, cid, wf, activity, kind, role, name, enable, a, b,
-                                "preempted", priority))
+            rows.append(row(rep, cid, wf, activity, kind, role, name, enable, a, b,
+                            "preempted", priority))
             enable = b
         start = task.resumed  # NaN while it waits in line again
     name = task.member.name if task.member is not None and start == start else ""
-    rows.append(staffed(rep, cid, wf, activity, kind, role, name, enable, start, end, outcome,
-                        priority))
+    rows.append(row(rep, cid, wf, activity, kind, role, name, enable, start, end, outcome,
+                    priority))
     return rows
