@@ -300,9 +300,9 @@ class Engine:
         for t in holds:
             t.pool.release(t)
         names = "+".join(t.member.name for t in holds)
-        self._row(rows.staffed(self.replication, case.id, case.workflow, node.id, "meeting",
-                               node.role, names, enable, start, self.env.now, "done",
-                               node.priority))
+        self._row(rows.row(self.replication, case.id, case.workflow, node.id, "meeting",
+                           node.role, names, enable, start, self.env.now, "done",
+                           node.priority))
 
     def _contest(self, case: Case, node: Node) -> Generator:
         """Entrants on different members at once, then the judge."""
@@ -354,9 +354,9 @@ class Engine:
             for t in holds:
                 pool.release(t)
             del self.live[case.id]
-            self._row(rows.staffed(self.replication, case.id, DUTY, node.id, DUTY, node.role,
-                                   "+".join(t.member.name for t in holds), enable, start,
-                                   self.env.now, "done", node.priority))
+            self._row(rows.row(self.replication, case.id, DUTY, node.id, DUTY, node.role,
+                               "+".join(t.member.name for t in holds), enable, start,
+                               self.env.now, "done", node.priority))
             return
         tasks = [pool.request(draw(), node.priority) for _ in range(n)]
         case.at(node, enable, tasks)
@@ -388,7 +388,7 @@ class Engine:
             starts = [t.start for t in tasks] if tasks else [enable]
             start = NAN if any(math.isnan(x) for x in starts) else max(starts)
             names = "+".join(t.member.name for t in tasks if t.member is not None)
-            out.append(rows.staffed(rep, case.id, case.workflow, node.id, node.kind, node.role,
+            out.append(rows.row(rep, case.id, case.workflow, node.id, node.kind, node.role,
                                     names, enable, start, NAN, "open", node.priority))
         return out
 
