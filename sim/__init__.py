@@ -2,7 +2,8 @@
 
 The public API (pinned by ``tests/test_api.py``): :func:`simulate` runs one
 replication, :func:`run` several; :func:`summarize` turns a log into the
-summary (``summary.json``); :func:`write_run` and :func:`load_run` write and
+summary (``summary.json``); :func:`evaluate` gives a scenario's windows,
+roles and cases without a log or files (for searches); :func:`write_run` and :func:`load_run` write and
 read a run directory; :class:`Record`, ``COLUMNS`` and ``FIELDS`` are the
 event log's schema, :class:`EventLog` the log itself. Moves inside the
 packages do not change these names.
@@ -22,6 +23,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sim.analysis.evaluation import evaluate
     from sim.analysis.summary import summarize
     from sim.log.records import COLUMNS, FIELDS, EventLog, Record
     from sim.log.run_dir import load_run
@@ -29,15 +31,15 @@ if TYPE_CHECKING:
     from sim.runs.replication import simulate
     from sim.runs.runner import run
 
-__all__ = ["COLUMNS", "FIELDS", "EventLog", "Record", "load_run", "run", "simulate", "summarize",
-           "write_run"]
+__all__ = ["COLUMNS", "FIELDS", "EventLog", "Record", "evaluate", "load_run", "run", "simulate",
+           "summarize", "write_run"]
 
 #: Where each public name lives.
 _HOMES = {
     "COLUMNS": "sim.log.records", "FIELDS": "sim.log.records", "EventLog": "sim.log.records",
-    "Record": "sim.log.records", "load_run": "sim.log.run_dir", "run": "sim.runs.runner",
-    "simulate": "sim.runs.replication", "summarize": "sim.analysis.summary",
-    "write_run": "sim.report.output",
+    "Record": "sim.log.records", "evaluate": "sim.analysis.evaluation",
+    "load_run": "sim.log.run_dir", "run": "sim.runs.runner",
+    "simulate": "sim.runs.replication", "summarize": "sim.analysis.summary", "write_run": "sim.report.output",
 }
 
 

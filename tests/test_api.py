@@ -17,8 +17,8 @@ def test_rules_api() -> None:
 
 
 def test_sim_api() -> None:
-    assert sim.__all__ == ["COLUMNS", "FIELDS", "EventLog", "Record", "load_run", "run",
-                           "simulate", "summarize", "write_run"]
+    assert sim.__all__ == ["COLUMNS", "FIELDS", "EventLog", "Record", "evaluate", "load_run",
+                           "run", "simulate", "summarize", "write_run"]
     assert all(hasattr(sim, name) for name in sim.__all__)
 
 

@@ -19,6 +19,8 @@ Definitions (hours throughout):
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from rules.calendar import hours_of
@@ -112,27 +114,52 @@ def _outside(duty: OnDuty, a: np.ndarray, b: np.ndarray, rep: np.ndarray, R: int
     return np.bincount(br, weights=np.maximum(outside, 0.0), minlength=R)
 
 
+@dataclass(frozen=True)
+class RoleInfo:
+    """What the ``roles`` section says of a role besides its numbers."""
+    headcount: int
+    members: int
+    concurrency: int
+
+
+def role_info(st: StaffLog) -> dict[str, RoleInfo]:
+    return {role: RoleInfo(st.headcount(r), len(st.role_members(r)), st.concurrency(r))
+            for r, role in enumerate(st.roles)}
+
+
 def role_kpis(st: StaffLog, reps: dict | None = None) -> dict[str, dict]:
     """The ``roles`` section of the summary."""
     reps = reps or role_reps(st)
     p95 = group_quantile(st.wait[st.role_row], st.role_id, len(st.roles), 0.95)
+    return role_rows(reps, role_info(st), {role: float(p95[r]) for r, role in enumerate(st.roles)})
+
+
+def role_waits(st: StaffLog) -> dict[str, np.ndarray]:
+    """Every wait of each role (hours), for quantiles pooled over replications."""
+    waits = st.wait[st.role_row]
+    return {role: waits[st.role_id == r] for r, role in enumerate(st.roles)}
+
+
+def role_rows(reps: dict[str, dict[str, np.ndarray]], info: dict[str, RoleInfo],
+              wait_p95: dict[str, float]) -> dict[str, dict]:
+    """The ``roles`` section from per-replication values (``role_reps``) and
+    each role's 95th percentile of waits, pooled over replications."""
     out = {}
-    for r, role in enumerate(st.roles):
-        x = reps[role]
+    for role, x in reps.items():
         if not x["tasks"].any() and not x["on_duty"].any():
             continue
         u, ulo, uhi = share_ci(x["utilization"])
         wm, wlo, whi = mean_ci(x["wait_mean"])
         ot, olo, ohi = mean_ci(x["overtime"])
         out[role] = {
-            "headcount": st.headcount(r),
-            "members": len(st.role_members(r)),
-            "concurrency": st.concurrency(r),
+            "headcount": info[role].headcount,
+            "members": info[role].members,
+            "concurrency": info[role].concurrency,
             "tasks": float(np.mean(x["tasks"])),
             "abandoned": float(np.mean(x["abandoned"])),
             "utilization": u, "utilization_ci95": [ulo, uhi],
             "wait_mean_hours": wm, "wait_mean_hours_ci95": [wlo, whi],
-            "wait_p95_hours": float(p95[r]),
+            "wait_p95_hours": wait_p95[role],
             "queue_mean": float(np.mean(x["queue_mean"])),
             "queue_max": float(np.mean(x["queue_max"])),
             "overtime_hours": ot, "overtime_hours_ci95": [olo, ohi],

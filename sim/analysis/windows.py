@@ -160,6 +160,20 @@ class WindowCases:
         return self.stop - self.start
 
 
+def concat_cases(parts: list[WindowCases]) -> WindowCases:
+    """One population of several (replications reduced one by one: their
+    keys carry the replication, so they never collide)."""
+    return WindowCases(
+        key=np.concatenate([p.key for p in parts]),
+        workflow=np.concatenate([p.workflow for p in parts]),
+        start=np.concatenate([p.start for p in parts]),
+        end=np.concatenate([p.end for p in parts]),
+        deadline=np.concatenate([p.deadline for p in parts]),
+        horizon=parts[0].horizon,
+        closed=np.concatenate([p._closed for p in parts]),
+        pending_only_if=sum(p.pending_only_if for p in parts))
+
+
 def first_per_case(keys: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sorted unique keys, the earliest time of each (NaN only if all are)
     and the position of that earliest entry in the input."""
@@ -336,7 +350,12 @@ def evaluate_windows(s: Scenario, log: EventLog, cases: dict[str, WindowCases] |
     horizon when open), the target and the verdict."""
     if cases is None:
         cases, index = all_window_cases(s, log)
-    reps = (index or LogIndex(log)).replications
+    return windows_of_cases(s, cases, (index or LogIndex(log)).replications)
+
+
+def windows_of_cases(s: Scenario, cases: dict[str, WindowCases], reps: int) -> dict:
+    """:func:`evaluate_windows` from the windows' populations alone (for
+    populations gathered replication by replication, without a log)."""
     return {wid: summarize_window(s, wid, wc, reps) for wid, wc in cases.items()}
 
 
@@ -346,7 +365,11 @@ def compliance_by_day(s: Scenario, log: EventLog, cases: dict[str, WindowCases] 
     and the met share of the cases due (None when none is due yet)."""
     if cases is None:
         cases, index = all_window_cases(s, log)
-    reps = (index or LogIndex(log)).replications
+    return compliance_of_cases(s, cases, (index or LogIndex(log)).replications)
+
+
+def compliance_of_cases(s: Scenario, cases: dict[str, WindowCases], reps: int) -> dict:
+    """:func:`compliance_by_day` from the windows' populations alone."""
     out = {}
     for wid, wc in cases.items():
         day = np.floor(wc.start / 24.0).astype(np.int64)

@@ -1,0 +1,133 @@
+"""A scenario's numbers for a search: simulate and reduce, replication by replication.
+
+:func:`evaluate` is what sweeps, comparisons and the planner call hundreds
+of times. Each replication is simulated and, where it ran (a worker process
+with ``jobs > 1``), reduced to what the numbers need: every window's cases
+(one entry per case, not per step), each role's per-replication values and
+its waits, the cases per workflow. The log is dropped there; the parent
+never holds more than one replication's log, nor writes a file or draws a
+plot. The windows, the roles and the cases come out as in ``summarize``
+(the same functions turn the same populations into the same numbers;
+``tests/test_evaluation.py`` compares them); confidence intervals still come
+from per-replication values.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from rules.scenario import Scenario
+from sim.analysis.ci import clean
+from sim.analysis.kpis import RoleInfo, role_info, role_reps, role_rows, role_waits
+from sim.analysis.staffing import StaffLog, group_quantile
+from sim.analysis.windows import (
+    WindowCases,
+    all_window_cases,
+    compliance_of_cases,
+    concat_cases,
+    windows_of_cases,
+)
+from sim.log.records import EventLog
+from sim.runs.replication import simulate
+from sim.runs.runner import input_hash
+
+
+@dataclass(frozen=True)
+class Reduced:
+    """One replication, reduced to what :func:`evaluate` needs."""
+    replication: int
+    windows: dict[str, WindowCases]
+    #: ``kpis.role_reps`` of this replication (arrays of length 1).
+    roles: dict[str, dict[str, np.ndarray]]
+    waits: dict[str, np.ndarray]
+    info: dict[str, RoleInfo]
+    #: Per workflow: cases started and completed.
+    cases: dict[str, tuple[int, int]]
+    records: int
+    #: Seconds spent simulating and reducing (for ``benchmarks/``).
+    simulate_seconds: float = 0.0
+    reduce_seconds: float = 0.0
+
+
+def reduce(s: Scenario, log: EventLog, replication: int) -> Reduced:
+    """The reduction of one replication's log."""
+    windows, _ = all_window_cases(s, log)
+    st = StaffLog(s, log)
+    c = log.columns
+    starts, ends = c["activity"] == "case_start", c["activity"] == "case_end"
+    cases = {wf: (int(np.count_nonzero(starts & (c["workflow"] == wf))),
+                  int(np.count_nonzero(ends & (c["workflow"] == wf))))
+             for wf in sorted(set(c["workflow"][starts].tolist()))}
+    return Reduced(replication, windows, role_reps(st), role_waits(st), role_info(st), cases,
+                   len(log))
+
+
+def _one(args: tuple[Scenario, int, int]) -> Reduced:
+    s, rep, seed = args
+    t0 = time.perf_counter()
+    log = simulate(s, rep, seed)
+    t1 = time.perf_counter()
+    part = reduce(s, log, rep)
+    return replace(part, simulate_seconds=t1 - t0, reduce_seconds=time.perf_counter() - t1)
+
+
+def reductions(s: Scenario, seed: int, n: int, jobs: int = 1) -> Iterator[Reduced]:
+    """Replications 0..n-1, reduced, in order, on ``jobs`` processes."""
+    work = [(s, rep, seed) for rep in range(n)]
+    if jobs <= 1 or n == 1:
+        yield from map(_one, work)
+        return
+    with ProcessPoolExecutor(max_workers=min(jobs, n)) as pool:
+        yield from pool.map(_one, work)
+
+
+def evaluate(s: Scenario, replications: int | None = None, seed: int | None = None,
+             jobs: int = 1) -> dict:
+    """The summary's numbers for ``s`` (``run``, ``cases``, ``service_windows``,
+    ``window_compliance_by_day``, ``roles``) without an event log, a file or
+    a plot; memory stays flat in the number of replications. The same
+    ``seed`` gives every scenario the same random numbers (common random
+    numbers), so two evaluations can be compared replication by replication."""
+    seed = s.seed if seed is None else seed
+    n = s.replications if replications is None else replications
+    if n < 1:
+        raise ValueError(f'"replications" must be >= 1, got {n}.')
+    t0 = time.perf_counter()
+    parts = list(reductions(s, seed, n, jobs))
+    facts = {"scenario": s.name, "seed": seed, "replications": n, "input_hash": input_hash(s),
+             "wall_seconds": round(time.perf_counter() - t0, 3),
+             "records": sum(p.records for p in parts),
+             "simulate_seconds": round(sum(p.simulate_seconds for p in parts), 3),
+             "reduce_seconds": round(sum(p.reduce_seconds for p in parts), 3)}
+    windows = {wid: concat_cases([p.windows[wid] for p in parts]) for wid in s.service_windows}
+    return clean({
+        "run": facts,
+        "cases": _cases(parts, n),
+        "service_windows": windows_of_cases(s, windows, n),
+        "window_compliance_by_day": compliance_of_cases(s, windows, n),
+        "roles": _roles(parts),
+    })
+
+
+def _cases(parts: list[Reduced], n: int) -> dict:
+    out: dict[str, dict] = {}
+    for wf in sorted({wf for p in parts for wf in p.cases}):
+        started = sum(p.cases.get(wf, (0, 0))[0] for p in parts)
+        done = sum(p.cases.get(wf, (0, 0))[1] for p in parts)
+        out[wf] = {"started": started / n, "completed": done / n, "open_at_end": (started - done) / n}
+    return out
+
+
+def _roles(parts: list[Reduced]) -> dict:
+    reps = {role: {k: np.concatenate([p.roles[role][k] for p in parts]) for k in x}
+            for role, x in parts[0].roles.items()}
+    p95 = {}
+    for role in reps:
+        waits = np.concatenate([p.waits[role] for p in parts])
+        p95[role] = float(group_quantile(waits, np.zeros(waits.size, np.int64), 1, 0.95)[0])
+    return role_rows(reps, parts[0].info, p95)
+

@@ -1,0 +1,72 @@
+"""``sim.evaluate``: a scenario's numbers without a log, the same as the summary's."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import sim
+from rules import load_scenario
+from sim.analysis.evaluation import reductions
+
+
+def _json(x: object) -> object:
+    return json.loads(json.dumps(x, default=str))
+
+
+def _close(a: object, b: object) -> bool:
+    """Equal, floats up to rounding in their last digits (sums taken per
+    replication and then together, not over all records at once)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, rel=1e-9, abs=1e-9)
+    return a == b
+
+
+@pytest.fixture(scope="module")
+def both():
+    s = load_scenario("tests/scenarios/stress.yaml")
+    log, facts = sim.run(s, 5, 3)
+    return s, sim.summarize(s, log, facts), sim.evaluate(s, 3, 5)
+
+
+@pytest.mark.parametrize("section", ["cases", "service_windows", "window_compliance_by_day",
+                                     "roles"])
+def test_evaluate_gives_the_summarys_numbers(both, section: str) -> None:
+    _, summary, numbers = both
+    assert numbers[section], section
+    assert _close(_json(numbers[section]), _json(summary[section]))
+
+
+def test_evaluate_says_what_it_ran(both) -> None:
+    s, summary, numbers = both
+    assert numbers["run"]["replications"] == 3 and numbers["run"]["seed"] == 5
+    assert numbers["run"]["records"] == summary["run"]["records"]
+    assert numbers["run"]["input_hash"] == summary["run"]["input_hash"]
+
+
+def test_workers_give_the_same_numbers_as_one_process() -> None:
+    s = load_scenario("scenarios/validation/mmc.yaml")
+    one = sim.evaluate(s, 2, 7, jobs=1)
+    two = sim.evaluate(s, 2, 7, jobs=2)
+    for d in (one, two):
+        d["run"].pop("wall_seconds")
+    assert one == two
+
+
+def test_a_reduction_holds_no_log() -> None:
+    """What crosses from a worker is per case and per role, not per step."""
+    s = load_scenario("scenarios/validation/mmc.yaml")
+    (part,) = reductions(s, 7, 1)
+    held = sum(wc.key.size for wc in part.windows.values()) + sum(
+        w.size for w in part.waits.values())
+    assert part.records > 2 * held
+
+
+def test_replications_must_be_positive() -> None:
+    s = load_scenario("scenarios/validation/mmc.yaml")
+    with pytest.raises(ValueError, match='"replications" must be >= 1, got 0'):
+        sim.evaluate(s, 0)
