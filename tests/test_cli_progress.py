@@ -47,3 +47,33 @@ def test_a_logged_run_shows_it_is_alive(tmp_path, capsys) -> None:
     for what in ("replication 1/2 done", "replication 2/2 done", "summary done", "files done",
                  "report done"):
         assert f"opsim: mmc: {what} (" in err
+
+
+def test_events_csv_only_when_asked_and_no_report_draws_nothing(tmp_path, capsys) -> None:
+    out = tmp_path / "run"
+    assert main(["run", "scenarios/validation/mmc.yaml", "-n", "1", "--out", str(out), "--csv"]) == 0
+    assert (out / "events.csv").is_file() and (out / "report.html").is_file()
+    assert main(["run", "scenarios/validation/mmc.yaml", "-n", "1", "--out", str(out),
+                 "--no-report"]) == 0
+    # The earlier run's CSV, report and plots would not match this run: gone.
+    assert not (out / "events.csv").exists() and not (out / "report.html").exists()
+    assert not (out / "plots").exists() and (out / "events.parquet").is_file()
+    assert f"opsim report {out}" in capsys.readouterr().out.replace("\n", "")
+    assert main(["report", str(out)]) == 0
+    assert (out / "report.html").is_file()
+
+
+def test_a_search_and_a_run_without_report_load_no_plotting() -> None:
+    """``sim.evaluate`` and ``opsim run --no-report`` do not pay for matplotlib."""
+    import subprocess
+    import sys
+
+    code = ("import sys, tempfile\n"
+            "import sim\nfrom rules import load_scenario\nfrom sim.cli import main\n"
+            "sim.evaluate(load_scenario('scenarios/validation/mmc.yaml'), 1)\n"
+            "main(['run', 'scenarios/validation/mmc.yaml', '-n', '1', '-j', '1', '--no-report',"
+            " '--out', tempfile.mkdtemp()])\n"
+            "print(sorted(m for m in sys.modules if m.startswith('matplotlib'))[:3])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

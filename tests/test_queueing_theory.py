@@ -214,7 +214,7 @@ def test_same_seed_same_events_csv(tmp_path: Path) -> None:
         "s = s.model_copy(update={'horizon': Horizon(start=s.horizon.start, "
         "end=s.horizon.start + dt.timedelta(days=6))})\n"
         "log, facts = run(s, 7, 2)\n"
-        "write_run(Path(sys.argv[2]), s, log, {'run': facts})\n"
+        "write_run(Path(sys.argv[2]), s, log, {'run': facts}, csv=True)\n"
     )
     outs = []
     for i, hash_seed in enumerate(("0", "12345", None)):
@@ -222,7 +222,7 @@ def test_same_seed_same_events_csv(tmp_path: Path) -> None:
         if hash_seed is None:  # in this process
             s = with_days(load_scenario(scenario), 7)
             log, facts = run(s, 7, 2)
-            write_run(out, s, log, {"run": facts})
+            write_run(out, s, log, {"run": facts}, csv=True)
         else:
             env = dict(os.environ, PYTHONHASHSEED=hash_seed)
             subprocess.run([sys.executable, "-c", script, str(scenario), str(out)],

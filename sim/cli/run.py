@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,11 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
     p.add_argument("--replications", "-n", type=int, default=None)
     p.add_argument("--out", default=None, help="run directory (default: results/<scenario name>)")
     p.add_argument("--jobs", "-j", type=int, default=0, help="processes (default: up to 4 cores)")
+    p.add_argument("--csv", action="store_true",
+                   help="also write events.csv for process-mining tools (the log is always in "
+                        "events.parquet)")
+    p.add_argument("--no-report", action="store_true",
+                   help="skip the plots and report.html (opsim report DIR draws them later)")
     p.add_argument("--what-if-plus-one", action="store_true",
                    help=f"re-run with one more person in each of the top {WHAT_IF_ROLES} bottleneck "
                         "roles (same seed) and report what it buys")
@@ -46,7 +52,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise RulesError([Problem("--replications", "", f"must be >= 1, got {n}")])
     out = Path(args.out) if args.out else Path("results") / s.name
     jobs = args.jobs if args.jobs else default_jobs()
-    phases = ("summary", *(("what if +1",) if args.what_if_plus_one else ()), "files", "report")
+    phases = ("summary", *(("what if +1",) if args.what_if_plus_one else ()), "files",
+              *(() if args.no_report else ("report",)))
+    report = None
     with RunProgress(s.name, n, phases) as progress:
         log, facts = run(s, seed, n, jobs, progress.replication_done)
         with progress.phase("summary"):
@@ -55,18 +63,32 @@ def cmd_run(args: argparse.Namespace) -> int:
             with progress.phase("what if +1"):
                 what_if(s, log, summary, seed, n, jobs)
         with progress.phase("files"):
-            write_run(out, s, log, summary)
-        with progress.phase("report"):
-            # Imported on use: matplotlib adds about half a second to every command.
-            from sim.report.html import write_report
+            write_run(out, s, log, summary, csv=args.csv)
+        if args.no_report:
+            _drop_old_report(out)
+        else:
+            with progress.phase("report"):
+                # Imported on use: matplotlib adds about half a second to every command.
+                from sim.report.html import write_report
 
-            report = write_report(s, log, summary, out)
+                report = write_report(s, log, summary, out)
     console = Console()
     report_run(console, summary, out)
+    if report is None:
+        console.print(f"report: not drawn (--no-report); draw it with: opsim report {out}",
+                      markup=False, highlight=False)
+        return 0
     if report.notice:
         Console(stderr=True).print(f"notice: {report.notice}", markup=False, highlight=False)
     console.print(f"report: {report.path}", markup=False, highlight=False)
     return 0
+
+
+def _drop_old_report(out: Path) -> None:
+    """An earlier run's report and plots would describe another run."""
+    (out / "report.html").unlink(missing_ok=True)
+    if (out / "plots").is_dir():
+        shutil.rmtree(out / "plots")
 
 
 def what_if(s: Scenario, log: EventLog, summary: dict, seed: int, n: int, jobs: int) -> None:

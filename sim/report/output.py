@@ -1,6 +1,7 @@
 """The run directory: everything ``opsim run`` leaves behind.
 
-``events.csv`` and ``events.parquet`` (the event log), ``scenario.json``
+``events.parquet`` (the event log; ``events.csv`` too when asked, for
+process-mining tools: it is seven times larger and slower to write), ``scenario.json``
 (the resolved input), the CSV tables (``sim.report.tables``) and
 ``summary.json``, written last so that a directory with a summary is
 complete. ``sim.log.run_dir.load_run`` reads it back.
@@ -16,16 +17,20 @@ from sim.log.records import EventLog
 from sim.report.tables import write_tables
 
 
-def write_run(out: Path, s: Scenario, log: EventLog, summary: dict) -> None:
-    """Write the run's files; the summary goes last, so a directory with a
-    summary.json is complete."""
+def write_run(out: Path, s: Scenario, log: EventLog, summary: dict, csv: bool = False) -> None:
+    """Write the run's files, ``events.csv`` only with ``csv``; the summary
+    goes last, so a directory with a summary.json is complete."""
     out.mkdir(parents=True, exist_ok=True)
     final = out / "summary.json"
     if final.exists():
         final.unlink()
     table = logfile.to_arrow(log)
-    logfile.write_csv(table, log.epoch, out / "events.csv")
     logfile.write_parquet(table, out / "events.parquet")
+    text = out / "events.csv"
+    if csv:
+        logfile.write_csv(table, log.epoch, text)
+    elif text.exists():
+        text.unlink()  # an earlier run's: it would not match this one
     (out / "scenario.json").write_text(s.model_dump_json(by_alias=True, indent=1), encoding="utf-8")
     write_tables(out, s, log, summary)
     tmp = out / "summary.json.tmp"
