@@ -208,3 +208,19 @@ def test_utilisation_interval_stays_within_zero_and_one():
     st = StaffLog(s, warehouse_log(s))
     lo, hi = role_kpis(st, role_reps(st))["warehouse"]["utilization_ci95"]
     assert 0.0 <= lo <= hi <= 1.0
+
+
+def test_t_quantiles_are_scipy_stats_own() -> None:
+    """``ci`` takes Student's t from scipy.special (no scipy.stats import): the
+    same function scipy.stats.t calls, so the same intervals to the last bit."""
+    from scipy import stats
+
+    from sim.analysis import ci
+
+    for df in (1, 2, 4, 9, 19, 3.7, 120.5):
+        assert ci._t_ppf(0.975, df) == stats.t.ppf(0.975, df)
+        assert ci._t_sf(2.1, df) == stats.t.sf(2.1, df)
+    x = [0.8, 0.9, 0.85, 0.95, 0.7]
+    m, lo, hi = ci.mean_ci(x)
+    half = stats.t.ppf(0.975, 4) * np.std(x, ddof=1) / np.sqrt(5)
+    assert (lo, hi) == pytest.approx((m - half, m + half), abs=1e-15)

@@ -11,9 +11,20 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 LEVEL = 0.95
+
+
+# Student's t from scipy.special, which is what scipy.stats.t calls (ppf is
+# stdtrit, sf is stdtr at -x): the same numbers, without importing
+# scipy.stats (0.7-1.3 s, a tenth of a one-replication run).
+def _t_ppf(q: float, df: float) -> float:
+    return float(special.stdtrit(df, q))
+
+
+def _t_sf(x: float, df: float) -> float:
+    return float(special.stdtr(df, -x))
 
 
 def _finite(x: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -30,7 +41,7 @@ def mean_ci(x: Sequence[float] | np.ndarray, level: float = LEVEL) -> tuple[floa
     m = float(a.mean())
     if a.size < 2:
         return m, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + level / 2, a.size - 1) * a.std(ddof=1) / math.sqrt(a.size))
+    half = float(_t_ppf(0.5 + level / 2, a.size - 1) * a.std(ddof=1) / math.sqrt(a.size))
     return m, m - half, m + half
 
 
@@ -53,7 +64,7 @@ def paired_diff(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray
     if d.size >= 2:
         sd = d.std(ddof=1)
         p = 1.0 if sd == 0 and m == 0 else (
-            0.0 if sd == 0 else float(2 * stats.t.sf(abs(m) / (sd / math.sqrt(d.size)), d.size - 1)))
+            0.0 if sd == 0 else float(2 * _t_sf(abs(m) / (sd / math.sqrt(d.size)), d.size - 1)))
     return _verdict(m, lo, hi, p, "paired t", int(d.size))
 
 
@@ -71,8 +82,8 @@ def welch_diff(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray,
     if se == 0:
         return _verdict(m, m, m, 1.0 if m == 0 else 0.0, "welch t", int(min(x.size, y.size)))
     df = (vx + vy) ** 2 / (vx ** 2 / (x.size - 1) + vy ** 2 / (y.size - 1))
-    half = float(stats.t.ppf(0.5 + level / 2, df) * se)
-    p = float(2 * stats.t.sf(abs(m) / se, df))
+    half = float(_t_ppf(0.5 + level / 2, df) * se)
+    p = float(2 * _t_sf(abs(m) / se, df))
     return _verdict(m, m - half, m + half, p, "welch t", int(min(x.size, y.size)))
 
 

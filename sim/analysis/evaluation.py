@@ -24,6 +24,7 @@ from rules.scenario import Scenario
 from sim.analysis.ci import clean
 from sim.analysis.kpis import RoleInfo, role_info, role_reps, role_rows, role_waits
 from sim.analysis.staffing import StaffLog, group_quantile
+from sim.analysis.summary import case_totals
 from sim.analysis.windows import (
     WindowCases,
     all_window_cases,
@@ -57,13 +58,8 @@ def reduce(s: Scenario, log: EventLog, replication: int) -> Reduced:
     """The reduction of one replication's log."""
     windows, _ = all_window_cases(s, log)
     st = StaffLog(s, log)
-    c = log.columns
-    starts, ends = c["activity"] == "case_start", c["activity"] == "case_end"
-    cases = {wf: (int(np.count_nonzero(starts & (c["workflow"] == wf))),
-                  int(np.count_nonzero(ends & (c["workflow"] == wf))))
-             for wf in sorted(set(c["workflow"][starts].tolist()))}
-    return Reduced(replication, windows, role_reps(st), role_waits(st), role_info(st), cases,
-                   len(log))
+    return Reduced(replication, windows, role_reps(st), role_waits(st), role_info(st),
+                   case_totals(log), len(log))
 
 
 def _one(args: tuple[Scenario, int, int]) -> Reduced:

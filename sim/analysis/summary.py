@@ -7,7 +7,7 @@ from rules.scenario import Scenario
 from sim.analysis.bottlenecks import bottlenecks
 from sim.analysis.ci import clean
 from sim.analysis.kpis import role_kpis, role_reps, workflow_kpis
-from sim.analysis.staffing import staff_log
+from sim.analysis.staffing import factorize, staff_log
 from sim.analysis.window_report import window_sections
 from sim.log.records import EventLog
 
@@ -41,15 +41,22 @@ def _kpis(s: Scenario, log: EventLog) -> dict:
 def case_counts(log: EventLog) -> dict:
     """Cases started, completed and still open at the horizon, per workflow
     (mean per replication)."""
-    c = log.columns
     reps = max(1, int(log.meta.get("replications", 1)))
-    out: dict[str, dict] = {}
-    starts = c["activity"] == "case_start"
-    ends = c["activity"] == "case_end"
-    for wf in sorted(set(c["workflow"][starts].tolist())):
-        mine = c["workflow"] == wf
-        started = int(np.count_nonzero(starts & mine))
-        done = int(np.count_nonzero(ends & mine))
-        out[wf] = {"started": started / reps, "completed": done / reps,
-                   "open_at_end": (started - done) / reps}
-    return out
+    return {wf: {"started": started / reps, "completed": done / reps,
+                 "open_at_end": (started - done) / reps}
+            for wf, (started, done) in case_totals(log).items()}
+
+
+def case_totals(log: EventLog) -> dict[str, tuple[int, int]]:
+    """Per workflow with cases (sorted): cases started and completed, over
+    all replications. One pass over the case markers (a comparison of the
+    whole text column per workflow took 2.3 s at 10 replications)."""
+    c = log.columns
+    activity = c["activity"]
+    marks = np.flatnonzero((activity == "case_start") | (activity == "case_end"))
+    codes, names = factorize(c["workflow"][marks])
+    starts = activity[marks] == "case_start"
+    started = np.bincount(codes[starts], minlength=len(names))
+    ended = np.bincount(codes[~starts], minlength=len(names))
+    return {wf: (int(started[i]), int(ended[i]))
+            for wf, i in sorted((wf, i) for i, wf in enumerate(names)) if started[i]}
