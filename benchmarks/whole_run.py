@@ -11,6 +11,10 @@ shared machine, and reported as the median with its spread over the rounds:
 - with ``--full``: peak resident memory (``/usr/bin/time``'s maximum RSS) and
   bytes written of ``opsim run SCENARIO -n 10`` (one run: about a minute).
   Targets: <= 500 MB, <= 100 MB.
+- with ``--evaluate``: ``sim.evaluate(SCENARIO, 10, jobs=2)``: wall time, the
+  time its replications spent simulating and reducing (the reduction's
+  overhead is (simulate + reduce) / simulate; target <= 1.1), and the peak
+  RSS of the parent and of the largest worker.
 
 Usage (from the repository root):
 
@@ -95,12 +99,35 @@ def full_run(scenario: str, seed: int, n: int) -> dict[str, float]:
         return {"wall s": wall, "peak RSS MB": rss / 1024, "written MB": _bytes_under(out) / 2**20}
 
 
+EVALUATE = """
+import resource, sys, time
+from rules import load_scenario
+import sim
+s = load_scenario(sys.argv[1])
+t0 = time.perf_counter()
+r = sim.evaluate(s, int(sys.argv[3]), int(sys.argv[2]), jobs=2)["run"]
+wall = time.perf_counter() - t0
+mb = lambda who: resource.getrusage(who).ru_maxrss / 1024
+print(wall, r["simulate_seconds"], r["reduce_seconds"], mb(resource.RUSAGE_SELF),
+      mb(resource.RUSAGE_CHILDREN))
+"""
+
+
+def evaluation(scenario: str, seed: int, n: int) -> dict[str, float]:
+    _, _, text = _timed([PY, "-c", EVALUATE, scenario, str(seed), str(n)])
+    wall, simulate, reduce, parent, worker = map(float, text.split())
+    return {"wall s": wall, "simulate s (sum)": simulate, "reduce s (sum)": reduce,
+            "(simulate+reduce)/simulate": (simulate + reduce) / simulate,
+            "parent peak RSS MB": parent, "worker peak RSS MB": worker}
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--scenario", default="scenarios/double11.yaml")
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--full", action="store_true", help="also the -n 10 run's memory and bytes")
+    p.add_argument("--evaluate", action="store_true", help="also sim.evaluate's figures")
     p.add_argument("--replications", type=int, default=10)
     args = p.parse_args()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
@@ -113,6 +140,9 @@ def main() -> int:
     if args.full:
         for name, x in full_run(args.scenario, args.seed, args.replications).items():
             sys.stdout.write(f"-n {args.replications} {name:>12}: {x:.1f}\n")
+    if args.evaluate:
+        for name, x in evaluation(args.scenario, args.seed, args.replications).items():
+            sys.stdout.write(f"evaluate -n {args.replications} {name}: {x:.2f}\n")
     return 0
 
 

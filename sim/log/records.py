@@ -165,6 +165,18 @@ class LogBuilder:
             self.columns[name][lo:hi] = values
         self.size = hi
 
+    def add_log(self, log: EventLog) -> None:
+        """Append every record of ``log`` (a replication's log, as it comes
+        in: the caller can then drop it, so a run never holds its
+        replications twice, once apart and once together)."""
+        n = len(log)
+        lo, hi = self.size, self.size + n
+        if hi > len(self.columns["case_id"]):
+            self._grow(hi)
+        for name in COLUMNS:
+            self.columns[name][lo:hi] = log.columns[name]
+        self.size = hi
+
     def _grow(self, need: int) -> None:
         room = max(need, len(self.columns["case_id"]) * 3 // 2)
         for name, col in self.columns.items():

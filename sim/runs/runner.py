@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from rules.scenario import Scenario
 from sim.log import files as logfile
-from sim.log.records import EventLog
+from sim.log.records import EventLog, LogBuilder
 from sim.runs.replication import simulate
 
 Progress = Callable[[int], None]
@@ -53,10 +53,14 @@ def replications(s: Scenario, seed: int, n: int, jobs: int = 1) -> Iterator[Even
 
 def combine(logs: list[EventLog]) -> EventLog:
     """One log holding every replication (the ``replication`` column tells them apart)."""
-    meta = dict(logs[0].meta)
-    meta.pop("replication", None)
-    meta["replications"] = len(logs)
-    return EventLog.concat(logs, meta)
+    return EventLog.concat(logs, _combined_meta(logs[0].meta, len(logs)))
+
+
+def _combined_meta(meta: dict, n: int) -> dict:
+    out = dict(meta)
+    out.pop("replication", None)
+    out["replications"] = n
+    return out
 
 
 def default_jobs() -> int:
@@ -66,12 +70,19 @@ def default_jobs() -> int:
 def run(s: Scenario, seed: int, n: int, jobs: int = 1,
         progress: Progress | None = None) -> tuple[EventLog, dict]:
     """Simulate ``n`` replications; returns the combined log and run facts."""
+    if n < 1:
+        raise ValueError(f'"n" must be >= 1, got {n}.')
     t0 = time.perf_counter()
-    logs = []
-    for log in replications(s, seed, n, jobs):
-        logs.append(log)
+    builder = LogBuilder(0)
+    meta: dict = {}
+    for done, log in enumerate(replications(s, seed, n, jobs), 1):
+        if done == 1:
+            # Room for n replications about as long as the first.
+            builder, meta = LogBuilder(len(log) * n + len(log) // 4), log.meta
+        builder.add_log(log)
+        del log  # only the combined columns stay
         if progress is not None:
-            progress(len(logs))
+            progress(done)
     wall = time.perf_counter() - t0
     facts = {
         "scenario": s.name,
@@ -82,6 +93,7 @@ def run(s: Scenario, seed: int, n: int, jobs: int = 1,
         "horizon": {"start": s.horizon.start.isoformat(), "end": s.horizon.end.isoformat(),
                     "hours": s.horizon.hours},
         "wall_seconds": round(wall, 3),
-        "records": int(sum(len(log) for log in logs)),
+        "records": len(builder),
     }
-    return combine(logs), facts
+    epoch = dt.datetime.combine(s.horizon.start, dt.time())
+    return builder.build(epoch, s.horizon.hours, _combined_meta(meta, n)), facts
