@@ -54,8 +54,8 @@ def test_events_csv_only_when_asked_and_no_report_draws_nothing(tmp_path, capsys
     assert main(["run", "scenarios/validation/mmc.yaml", "-n", "1", "--out", str(out), "--csv"]) == 0
     assert (out / "events.csv").is_file() and (out / "report.html").is_file()
     assert main(["run", "scenarios/validation/mmc.yaml", "-n", "1", "--out", str(out),
-                 "--no-report"]) == 0
-    # The earlier run's CSV, report and plots would not match this run: gone.
+                 "--no-report", "--force"]) == 0
+    # The earlier run is replaced whole: its CSV, report and plots are gone.
     assert not (out / "events.csv").exists() and not (out / "report.html").exists()
     assert not (out / "plots").exists() and (out / "events.parquet").is_file()
     assert f"opsim report {out}" in capsys.readouterr().out.replace("\n", "")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,14 +42,16 @@ class Side:
 
 
 def load_side(path: str, seed: int | None, replications: int | None, jobs: int,
-              simulate: Callable[[Scenario, int, int, int], EventLog] | None = None) -> Side:
-    """A saved run directory, or a scenario file simulated now."""
+              simulate: Callable[[Scenario, int, int, int], EventLog] | None = None,
+              sets: Sequence[str] = (), temps: Sequence[str] = ()) -> Side:
+    """A saved run directory, or a scenario file simulated now (with the
+    what-ifs ``sets`` and ``temps``; a saved run is as it was run)."""
     p = Path(path)
     if p.is_dir() and (p / "summary.json").exists():
         s, log, summary = load_run(p)
         return Side(str(path), s, log, int(summary["run"]["seed"]),
                     int(summary["run"]["replications"]), "run")
-    s = load_scenario(path)
+    s = load_scenario(path, sets, temps)
     seed = s.seed if seed is None else seed
     n = s.replications if replications is None else replications
     if simulate is not None:

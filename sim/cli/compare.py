@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rules.errors import Problem, RulesError
-from rules.loader import load_scenario
+from sim.cli.options import add_what_ifs, load
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -25,6 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", metavar="FILE", default=None, help="write the comparison as JSON")
     p.add_argument("--html", metavar="FILE", default=None, help="write the comparison as an HTML page")
     p.add_argument("--all", action="store_true", help="show every metric, not only the ones that differ")
+    add_what_ifs(p)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -38,7 +39,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if seed is None or n is None:
         for path in args.inputs:  # the first scenario file sets what is not given
             if not Path(path).is_dir():
-                s = load_scenario(path)
+                s = load(path, args)
                 seed = s.seed if seed is None else seed
                 n = s.replications if n is None else n
                 break
@@ -48,7 +49,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     sides = []
     for path in args.inputs:
         with console.status(f"{path} ..."):
-            sides.append(load_side(path, seed, n, jobs))
+            sides.append(load_side(path, seed, n, jobs, sets=args.sets, temps=args.temps))
     result = compare(sides)
     report(console, result, args.all)
     if args.json:

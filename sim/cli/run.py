@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from rules.errors import Problem, RulesError
-from rules.loader import load_scenario
 from rules.scenario import Scenario
+from sim.cli.options import add_what_ifs, load, what_ifs
 from sim.cli.progress import RunProgress
 from sim.cli.tables import report_bottlenecks, report_cases, report_windows
 
@@ -33,6 +33,9 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
                         "events.parquet)")
     p.add_argument("--no-report", action="store_true",
                    help="skip the plots and report.html (opsim report DIR draws them later)")
+    p.add_argument("--force", action="store_true",
+                   help="replace the run directory if it exists (it is replaced whole)")
+    add_what_ifs(p)
     p.add_argument("--what-if-plus-one", action="store_true",
                    help=f"re-run with one more person in each of the top {WHAT_IF_ROLES} bottleneck "
                         "roles (same seed) and report what it buys")
@@ -45,28 +48,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.report.output import write_run
     from sim.runs.runner import default_jobs, run
 
-    s = load_scenario(args.scenario)
+    s = load(args.scenario, args)
     seed = s.seed if args.seed is None else args.seed
     n = s.replications if args.replications is None else args.replications
     if n < 1:
         raise RulesError([Problem("--replications", "", f"must be >= 1, got {n}")])
     out = Path(args.out) if args.out else Path("results") / s.name
     jobs = args.jobs if args.jobs else default_jobs()
+    _claim(out, args.force)
     phases = ("summary", *(("what if +1",) if args.what_if_plus_one else ()), "files",
               *(() if args.no_report else ("report",)))
     report = None
     with RunProgress(s.name, n, phases) as progress:
         log, facts = run(s, seed, n, jobs, progress.replication_done)
         with progress.phase("summary"):
+            facts["what_ifs"] = what_ifs(args)
             summary = summarize(s, log, facts)
         if args.what_if_plus_one:
             with progress.phase("what if +1"):
                 what_if(s, log, summary, seed, n, jobs)
         with progress.phase("files"):
             write_run(out, s, log, summary, csv=args.csv)
-        if args.no_report:
-            _drop_old_report(out)
-        else:
+        if not args.no_report:
             with progress.phase("report"):
                 # Imported on use: matplotlib adds about half a second to every command.
                 from sim.report.html import write_report
@@ -84,11 +87,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _drop_old_report(out: Path) -> None:
-    """An earlier run's report and plots would describe another run."""
-    (out / "report.html").unlink(missing_ok=True)
-    if (out / "plots").is_dir():
-        shutil.rmtree(out / "plots")
+#: What a run directory holds; ``--force`` replaces only such a directory.
+RUN_FILES = ("summary.json", "scenario.json", "events.parquet", "events.csv")
+
+
+def _claim(out: Path, force: bool) -> None:
+    """Make ``out`` this run's: refuse an existing directory unless
+    ``force``, and then replace it whole, never a directory that is not a
+    run's (``--out ~`` with ``--force`` must not empty a home)."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise RulesError([Problem("--out", "", f"{out} is a file, not a run directory")])
+    if not any(out.iterdir()):
+        return
+    if not any((out / name).is_file() for name in RUN_FILES):
+        raise RulesError([Problem("--out", "", f"{out} is not empty and holds no run; "
+                                  "choose another directory")])
+    if not force:
+        raise RulesError([Problem("--out", "", f"{out} holds an earlier run; replace it with "
+                                  "--force or choose another --out")])
+    shutil.rmtree(out)
 
 
 def what_if(s: Scenario, log: EventLog, summary: dict, seed: int, n: int, jobs: int) -> None:

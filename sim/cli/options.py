@@ -1,0 +1,27 @@
+"""Options several commands share: the what-ifs ``--set`` and ``--temp``."""
+from __future__ import annotations
+
+import argparse
+
+from rules.loader import load_scenario
+from rules.scenario import Scenario
+
+
+def add_what_ifs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE",
+                   help="change one scenario value by its field path, e.g. "
+                        "org.roles.customer_service.headcount=6 (repeatable; checked like a file)")
+    p.add_argument("--temp", dest="temps", action="append", default=[],
+                   metavar="ROLE+N@START..END[:SHIFT]",
+                   help="N temporary people of ROLE from START to END, e.g. "
+                        "customer_service+2@2026-10-20..2026-11-25:cs_early (repeatable)")
+
+
+def load(path: str, args: argparse.Namespace) -> Scenario:
+    """The scenario at ``path`` with the command's what-ifs applied."""
+    return load_scenario(path, getattr(args, "sets", ()), getattr(args, "temps", ()))
+
+
+def what_ifs(args: argparse.Namespace) -> dict:
+    """The what-ifs as the run records them (``summary.json``'s ``run``)."""
+    return {"set": list(getattr(args, "sets", [])), "temp": list(getattr(args, "temps", []))}
