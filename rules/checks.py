@@ -268,6 +268,10 @@ def check_scenario(s: Scenario) -> Found:
     for check in (check_org, check_duties, check_calendars, check_workflows, check_aftersales,
                   check_windows):
         yield from check(s)
+    for name, period in s.periods.items():
+        if period.start < s.horizon.start or period.end > s.horizon.end:
+            yield ("periods", name), (f"period {period.start}..{period.end} does not lie within "
+                                      f"the horizon {s.horizon.start}..{s.horizon.end}")
     if s.demand is not None:
         for cid, c in s.demand.campaigns.items():
             if c.end < s.horizon.start or c.start > s.horizon.end:

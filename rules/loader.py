@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from rules.checks import check_scenario
 from rules.errors import Problem, RulesError, explain, format_path
-from rules.overrides import apply_sets, apply_temps
+from rules.overrides import apply_periods, apply_sets, apply_temps
 from rules.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -356,13 +356,16 @@ _TAG = re.compile(r"^(work|approval|meeting|contest|wait|scheduled|milestone|bra
                   r"literal\[.*\]|function-\w+\[.*\])$")
 
 
-def load_scenario(path: str | Path, sets: Sequence[str] = (), temps: Sequence[str] = ()) -> Scenario:
+def load_scenario(path: str | Path, sets: Sequence[str] = (), temps: Sequence[str] = (),
+                  periods: Sequence[str] = ()) -> Scenario:
     """Load, validate and freeze a scenario (raises :class:`RulesError`);
-    ``sets`` (``PATH=VALUE``) and ``temps`` (``ROLE+N@START..END[:SHIFT]``)
-    are what-ifs applied on top of the files (``rules.overrides``)."""
+    ``sets`` (``PATH=VALUE``), ``temps`` (``ROLE+N@START..END[:SHIFT]``) and
+    ``periods`` (``[NAME=]START..END``) are applied on top of the files
+    (``rules.overrides``)."""
     doc, prov = load_document(path)
     doc = apply_sets(doc, prov, sets, _parse, merge)
     doc = apply_temps(doc, prov, temps)
+    doc = apply_periods(doc, prov, periods)
     top = str(path)
     try:
         scenario = Scenario.model_validate(doc)

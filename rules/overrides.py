@@ -9,6 +9,8 @@ the option itself (``--set org.roles.designer.headcount=six``).
   (``org.roles.customer_service.headcount``, ``workflows.return.steps[2].role``);
   VALUE is YAML (``6``, ``true``, ``2026-10-20``, ``{dist: fixed, value: 2}``).
   A mapping merges into the value there, anything else replaces it.
+- ``--period [NAME=]START..END``: one more period with verdicts of its own
+  (named by its dates unless NAME is given), beside the scenario's ``periods``.
 - ``--temp ROLE+N@START..END[:SHIFT]``: N temporary people of ROLE on every
   day from START to END (dates included), working SHIFT (by default the
   shift of the role's first roster group): an ``extra`` entry appended to
@@ -130,6 +132,22 @@ def _default_shift(doc: dict, role: str) -> str | None:
     groups = (doc.get("calendars") or {}).get("rosters", {}).get(role) or []
     first = groups[0] if groups else None
     return first.get("shift") if isinstance(first, dict) else None
+
+
+def apply_periods(doc: dict, prov: Provenance, periods: Sequence[str]) -> dict:
+    """``doc`` with one entry in ``periods`` per ``--period`` (the schema
+    checks the dates)."""
+    if not periods:
+        return doc
+    out = copy.deepcopy(doc)
+    named = dict(out.get("periods") or {})
+    for text in periods:
+        name, sep, span = text.partition("=")
+        name, span = (name.strip(), span.strip()) if sep else (text.strip(), text.strip())
+        named[name] = span
+        prov[("periods", name)] = f"--period {text}"
+    out["periods"] = named
+    return out
 
 
 def apply_temps(doc: dict, prov: Provenance, temps: Sequence[str]) -> dict:

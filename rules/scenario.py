@@ -1,9 +1,9 @@
 """The whole input of a run: the shop's rules plus a scenario's settings."""
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from rules.aftersales import AfterSales
 from rules.calendar import Calendars, DateRange
@@ -11,6 +11,22 @@ from rules.demand import Demand
 from rules.org import Duty, Frozen, Id, OrgChart
 from rules.windows import ServiceWindow
 from rules.workflow import Workflow
+
+
+class Period(DateRange):
+    """Days that get verdicts of their own (cases counted by their start),
+    both dates included; written ``START..END`` or ``{start, end}``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            start, sep, end = value.partition("..")
+            if not sep:
+                raise ValueError(f"expected START..END, for example 2026-11-01..2026-11-20 "
+                                 f"(got {value!r})")
+            return {"start": start.strip(), "end": end.strip()}
+        return value
 
 
 class Horizon(DateRange):
@@ -42,6 +58,9 @@ class Scenario(Frozen):
     #: Window id -> share of cases that must meet it (e.g. 0.95).
     targets: dict[Id, Annotated[float, Field(ge=0, le=1)]] = {}
     demand: Demand | None = None
+    #: Named stretches of days (pre-sale, peak, return wave...): every
+    #: service window gets a verdict per period as well as overall.
+    periods: dict[str, Period] = {}
 
     def headcount(self, role: Id) -> int:
         return self.org.headcount(role)

@@ -43,7 +43,8 @@ class Side:
 
 def load_side(path: str, seed: int | None, replications: int | None, jobs: int,
               simulate: Callable[[Scenario, int, int, int], EventLog] | None = None,
-              sets: Sequence[str] = (), temps: Sequence[str] = ()) -> Side:
+              sets: Sequence[str] = (), temps: Sequence[str] = (),
+              periods: Sequence[str] = ()) -> Side:
     """A saved run directory, or a scenario file simulated now (with the
     what-ifs ``sets`` and ``temps``; a saved run is as it was run)."""
     p = Path(path)
@@ -51,7 +52,7 @@ def load_side(path: str, seed: int | None, replications: int | None, jobs: int,
         s, log, summary = load_run(p)
         return Side(str(path), s, log, int(summary["run"]["seed"]),
                     int(summary["run"]["replications"]), "run")
-    s = load_scenario(path, sets, temps)
+    s = load_scenario(path, sets, temps, periods)
     seed = s.seed if seed is None else seed
     n = s.replications if replications is None else replications
     if simulate is not None:

@@ -25,13 +25,7 @@ from sim.analysis.ci import clean
 from sim.analysis.kpis import RoleInfo, role_info, role_reps, role_rows, role_waits
 from sim.analysis.staffing import StaffLog, group_quantile
 from sim.analysis.summary import case_totals
-from sim.analysis.windows import (
-    WindowCases,
-    all_window_cases,
-    compliance_of_cases,
-    concat_cases,
-    windows_of_cases,
-)
+from sim.analysis.windows import WindowCases, all_window_cases, compliance_of_cases, windows_of_cases
 from sim.log.records import EventLog
 from sim.runs.replication import simulate
 from sim.runs.runner import input_hash
@@ -127,3 +121,16 @@ def _roles(parts: list[Reduced]) -> dict:
         p95[role] = float(group_quantile(waits, np.zeros(waits.size, np.int64), 1, 0.95)[0])
     return role_rows(reps, parts[0].info, p95)
 
+
+def concat_cases(parts: list[WindowCases]) -> WindowCases:
+    """One population of several (replications reduced one by one: their
+    keys carry the replication, so they never collide)."""
+    return WindowCases(
+        key=np.concatenate([p.key for p in parts]),
+        workflow=np.concatenate([p.workflow for p in parts]),
+        start=np.concatenate([p.start for p in parts]),
+        end=np.concatenate([p.end for p in parts]),
+        deadline=np.concatenate([p.deadline for p in parts]),
+        horizon=parts[0].horizon,
+        closed=np.concatenate([p._closed for p in parts]),
+        pending_only_if=sum(p.pending_only_if for p in parts))

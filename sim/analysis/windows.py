@@ -115,6 +115,12 @@ class WindowCases:
     #: open: they may still join the population (total over replications).
     pending_only_if: int = 0
 
+    def where(self, mask: np.ndarray) -> WindowCases:
+        """The cases ``mask`` selects (cases still waiting for ``only_if``
+        are not told apart, so none are kept)."""
+        return WindowCases(self.key[mask], self.workflow[mask], self.start[mask], self.end[mask],
+                           self.deadline[mask], self.horizon, self._closed[mask], 0)
+
     @property
     def replication(self) -> np.ndarray:
         return self.key >> 32
@@ -158,20 +164,6 @@ class WindowCases:
     @property
     def hours(self) -> np.ndarray:
         return self.stop - self.start
-
-
-def concat_cases(parts: list[WindowCases]) -> WindowCases:
-    """One population of several (replications reduced one by one: their
-    keys carry the replication, so they never collide)."""
-    return WindowCases(
-        key=np.concatenate([p.key for p in parts]),
-        workflow=np.concatenate([p.workflow for p in parts]),
-        start=np.concatenate([p.start for p in parts]),
-        end=np.concatenate([p.end for p in parts]),
-        deadline=np.concatenate([p.deadline for p in parts]),
-        horizon=parts[0].horizon,
-        closed=np.concatenate([p._closed for p in parts]),
-        pending_only_if=sum(p.pending_only_if for p in parts))
 
 
 def first_per_case(keys: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -330,10 +322,30 @@ def summarize_window(s: Scenario, wid: str, wc: WindowCases, reps: int) -> dict:
     }
     if w.only_if is not None:
         out["pending_only_if"] = _r(wc.pending_only_if / reps, 2)
+    if s.periods:
+        out["periods"] = {name: _period(s, wc, reps, target, p.start, p.end)
+                          for name, p in s.periods.items()}
     if w.owner == "platform":
         out["breaches_per_replication"] = _r(n_missed / reps, 2)
         out["on_breach"] = w.on_breach
     return out
+
+
+def _period(s: Scenario, wc: WindowCases, reps: int, target: float | None, first: dt.date,
+            last: dt.date) -> dict:
+    """The verdict on the cases that started from ``first`` to ``last``."""
+    lo = (first - s.horizon.start).days * 24.0
+    hi = (last - s.horizon.start).days * 24.0 + 24.0
+    mine = wc.where((wc.start >= lo) & (wc.start < hi))
+    due = int(np.count_nonzero(~mine.open_not_due))
+    ci, method = met_interval(mine, reps) if due else ((math.nan, math.nan), "none")
+    return {
+        "start": first.isoformat(), "end": last.isoformat(),
+        "cases": _r(mine.key.size / reps, 2), "due": _r(due / reps, 2),
+        "met": _r(np.count_nonzero(mine.met) / due) if due else None,
+        "met_ci95": [_r(ci[0]), _r(ci[1])] if due else None,
+        "ci_method": method, "verdict": verdict(ci, target, due),
+    }
 
 
 def all_window_cases(s: Scenario, log: EventLog) -> tuple[dict[str, WindowCases], LogIndex]:

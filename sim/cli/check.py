@@ -23,6 +23,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"  after-sales decision table: {len(s.aftersales.decision_table)} rows, "
               f"complete and unambiguous")
     print(f"  horizon: {s.horizon.start} .. {s.horizon.end} ({s.horizon.days} days)")
+    if s.periods:
+        print("  periods: " + ", ".join(f"{name} {p.start}..{p.end}" for name, p in s.periods.items()))
     for item in args.sets:
         print(f"  what-if: --set {item}")
     for item in args.temps:

@@ -49,7 +49,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     sides = []
     for path in args.inputs:
         with console.status(f"{path} ..."):
-            sides.append(load_side(path, seed, n, jobs, sets=args.sets, temps=args.temps))
+            sides.append(load_side(path, seed, n, jobs, sets=args.sets, temps=args.temps,
+                                   periods=args.periods))
     result = compare(sides)
     report(console, result, args.all)
     if args.json:

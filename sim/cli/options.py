@@ -15,13 +15,19 @@ def add_what_ifs(p: argparse.ArgumentParser) -> None:
                    metavar="ROLE+N@START..END[:SHIFT]",
                    help="N temporary people of ROLE from START to END, e.g. "
                         "customer_service+2@2026-10-20..2026-11-25:cs_early (repeatable)")
+    p.add_argument("--period", dest="periods", action="append", default=[],
+                   metavar="[NAME=]START..END",
+                   help="also give every window a verdict for the cases started in these days "
+                        "(repeatable; beside the scenario's own periods)")
 
 
 def load(path: str, args: argparse.Namespace) -> Scenario:
     """The scenario at ``path`` with the command's what-ifs applied."""
-    return load_scenario(path, getattr(args, "sets", ()), getattr(args, "temps", ()))
+    return load_scenario(path, getattr(args, "sets", ()), getattr(args, "temps", ()),
+                         getattr(args, "periods", ()))
 
 
 def what_ifs(args: argparse.Namespace) -> dict:
     """The what-ifs as the run records them (``summary.json``'s ``run``)."""
-    return {"set": list(getattr(args, "sets", [])), "temp": list(getattr(args, "temps", []))}
+    return {"set": list(getattr(args, "sets", [])), "temp": list(getattr(args, "temps", [])),
+            "period": list(getattr(args, "periods", []))}

@@ -49,6 +49,29 @@ def report_windows(console: Console, summary: dict) -> None:
     table = windows_table(summary)
     if table is not None:
         console.print(table)
+    for line in period_lines(summary):
+        console.print(line)
+
+
+def period_lines(summary: dict) -> list[str]:
+    """Per window with periods: its verdict in each, and a headline when a
+    window met overall is not met in some period (the failing days would
+    otherwise hide in a 92-day average)."""
+    out = []
+    for wid, w in (summary.get("service_windows") or {}).items():
+        periods = w.get("periods") or {}
+        if not periods:
+            continue
+        parts = []
+        for name, p in periods.items():
+            style = STYLE.get(p["verdict"])
+            verdict = f"[{style}]{p['verdict']}[/]" if style else p["verdict"]
+            parts.append(f"{name} {_pct(p.get('met'))}% {verdict}")
+        failing = [name for name, p in periods.items() if p["verdict"] == "not met"]
+        if w["verdict"] == "met" and failing:
+            out.append(f"[bold red]{wid}: met overall but NOT MET in {', '.join(failing)}[/]")
+        out.append(f"  {wid} by period: " + "; ".join(parts))
+    return out
 
 
 def report_cases(console: Console, summary: dict) -> None:
