@@ -43,7 +43,8 @@ def test_the_public_names_do_not_move(tmp_path) -> None:
     assert s2 == s and len(log2) == len(both) and summary2["run"]["seed"] == 1
 
 
-@pytest.mark.parametrize("command", [[], ["check"], ["show"], ["run"], ["report"], ["compare"]])
+@pytest.mark.parametrize("command", [[], ["check"], ["show"], ["run"], ["report"], ["compare"],
+                                     ["sweep"]])
 def test_every_help_page_renders(command: list[str], capsys: pytest.CaptureFixture) -> None:
     with pytest.raises(SystemExit) as exc:
         main([*command, "--help"])

@@ -92,7 +92,7 @@ def test_a_run_never_overwrites_silently(tmp_path, capsys) -> None:
     assert main(args) == 0
     (out / "mine.txt").write_text("a file of the user's, in the run directory")
     assert main(args) == 2
-    assert "holds an earlier run; replace it with --force" in capsys.readouterr().err
+    assert "holds an earlier result; replace it with --force" in capsys.readouterr().err
     assert (out / "mine.txt").exists()
     assert main([*args, "--force"]) == 0
     assert not (out / "mine.txt").exists()  # replaced whole
@@ -101,5 +101,5 @@ def test_a_run_never_overwrites_silently(tmp_path, capsys) -> None:
 def test_force_never_empties_a_directory_that_is_not_a_run(tmp_path, capsys) -> None:
     (tmp_path / "notes.txt").write_text("not a run")
     assert main(["run", MMC, "-n", "1", "--no-report", "--out", str(tmp_path), "--force"]) == 2
-    assert "is not empty and holds no run" in capsys.readouterr().err
+    assert "is not empty and holds no earlier result" in capsys.readouterr().err
     assert (tmp_path / "notes.txt").exists()

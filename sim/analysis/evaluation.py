@@ -14,7 +14,7 @@ from per-replication values.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -67,12 +67,20 @@ def _one(args: tuple[Scenario, int, int]) -> Reduced:
 
 def reductions(s: Scenario, seed: int, n: int, jobs: int = 1) -> Iterator[Reduced]:
     """Replications 0..n-1, reduced, in order, on ``jobs`` processes."""
-    work = [(s, rep, seed) for rep in range(n)]
-    if jobs <= 1 or n == 1:
-        yield from map(_one, work)
-        return
-    with ProcessPoolExecutor(max_workers=min(jobs, n)) as pool:
-        yield from pool.map(_one, work)
+    for parts in _reduce_all([s], seed, n, jobs):
+        yield from parts
+
+
+def _reduce_all(scenarios: Sequence[Scenario], seed: int, n: int, jobs: int) -> list[list[Reduced]]:
+    """Every replication of every scenario, on one pool of ``jobs`` processes
+    (a sweep keeps both cores busy, not only while a point has replications left)."""
+    work = [(s, rep, seed) for s in scenarios for rep in range(n)]
+    if jobs <= 1 or len(work) == 1:
+        done = list(map(_one, work))
+    else:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
+            done = list(pool.map(_one, work))
+    return [done[i * n:(i + 1) * n] for i in range(len(scenarios))]
 
 
 def evaluate(s: Scenario, replications: int | None = None, seed: int | None = None,
@@ -84,12 +92,24 @@ def evaluate(s: Scenario, replications: int | None = None, seed: int | None = No
     numbers), so two evaluations can be compared replication by replication."""
     seed = s.seed if seed is None else seed
     n = s.replications if replications is None else replications
-    if n < 1:
-        raise ValueError(f'"replications" must be >= 1, got {n}.')
+    return evaluate_all([s], n, seed, jobs)[0]
+
+
+def evaluate_all(scenarios: Sequence[Scenario], replications: int, seed: int,
+                 jobs: int = 1) -> list[dict]:
+    """:func:`evaluate` of several scenarios with the same seed and
+    replications (common random numbers), sharing one pool of processes."""
+    if replications < 1:
+        raise ValueError(f'"replications" must be >= 1, got {replications}.')
     t0 = time.perf_counter()
-    parts = list(reductions(s, seed, n, jobs))
+    results = _reduce_all(scenarios, seed, replications, jobs)
+    wall = round(time.perf_counter() - t0, 3)
+    return [_merge(s, parts, seed, replications, wall) for s, parts in zip(scenarios, results)]
+
+
+def _merge(s: Scenario, parts: list[Reduced], seed: int, n: int, wall: float) -> dict:
     facts = {"scenario": s.name, "seed": seed, "replications": n, "input_hash": input_hash(s),
-             "wall_seconds": round(time.perf_counter() - t0, 3),
+             "wall_seconds": wall,
              "records": sum(p.records for p in parts),
              "simulate_seconds": round(sum(p.simulate_seconds for p in parts), 3),
              "reduce_seconds": round(sum(p.reduce_seconds for p in parts), 3)}

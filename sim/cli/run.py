@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,7 +9,7 @@ from rich.console import Console
 
 from rules.errors import Problem, RulesError
 from rules.scenario import Scenario
-from sim.cli.options import add_what_ifs, load, what_ifs
+from sim.cli.options import RUN_FILES, add_what_ifs, claim, load, what_ifs
 from sim.cli.progress import RunProgress
 from sim.cli.tables import report_bottlenecks, report_cases, report_windows
 
@@ -55,7 +54,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise RulesError([Problem("--replications", "", f"must be >= 1, got {n}")])
     out = Path(args.out) if args.out else Path("results") / s.name
     jobs = args.jobs if args.jobs else default_jobs()
-    _claim(out, args.force)
+    claim(out, args.force, RUN_FILES)
     phases = ("summary", *(("what if +1",) if args.what_if_plus_one else ()), "files",
               *(() if args.no_report else ("report",)))
     report = None
@@ -85,29 +84,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         Console(stderr=True).print(f"notice: {report.notice}", markup=False, highlight=False)
     console.print(f"report: {report.path}", markup=False, highlight=False)
     return 0
-
-
-#: What a run directory holds; ``--force`` replaces only such a directory.
-RUN_FILES = ("summary.json", "scenario.json", "events.parquet", "events.csv")
-
-
-def _claim(out: Path, force: bool) -> None:
-    """Make ``out`` this run's: refuse an existing directory unless
-    ``force``, and then replace it whole, never a directory that is not a
-    run's (``--out ~`` with ``--force`` must not empty a home)."""
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise RulesError([Problem("--out", "", f"{out} is a file, not a run directory")])
-    if not any(out.iterdir()):
-        return
-    if not any((out / name).is_file() for name in RUN_FILES):
-        raise RulesError([Problem("--out", "", f"{out} is not empty and holds no run; "
-                                  "choose another directory")])
-    if not force:
-        raise RulesError([Problem("--out", "", f"{out} holds an earlier run; replace it with "
-                                  "--force or choose another --out")])
-    shutil.rmtree(out)
 
 
 def what_if(s: Scenario, log: EventLog, summary: dict, seed: int, n: int, jobs: int) -> None:
