@@ -268,6 +268,12 @@ def check_scenario(s: Scenario) -> Found:
     for check in (check_org, check_duties, check_calendars, check_workflows, check_aftersales,
                   check_windows):
         yield from check(s)
+    for field, prices in (("regular_daily", s.costs.regular_daily),
+                          ("temporary_daily", s.costs.temporary_daily),
+                          ("overtime_hourly", s.costs.overtime_hourly)):
+        for role in prices:
+            if role != "default" and role not in s.org.roles:
+                yield ("costs", field, role), suggest("role", role, s.org.roles)
     for name, period in s.periods.items():
         if period.start < s.horizon.start or period.end > s.horizon.end:
             yield ("periods", name), (f"period {period.start}..{period.end} does not lie within "

@@ -29,7 +29,7 @@ RULES_DIR = Path(__file__).resolve().parent
 #: The shop's rules, one section per file, merged in this order.
 RULE_FILES: tuple[str, ...] = (
     "org_chart.yaml", "duties.yaml", "calendars.yaml", "workflows.yaml",
-    "aftersales.yaml", "service_windows.yaml",
+    "aftersales.yaml", "service_windows.yaml", "costs.yaml",
 )
 MAX_BYTES = 2_000_000
 #: Values a document may hold once its aliases are expanded.

@@ -7,6 +7,7 @@ from pydantic import Field, model_validator
 
 from rules.aftersales import AfterSales
 from rules.calendar import Calendars, DateRange
+from rules.costs import Costs
 from rules.demand import Demand
 from rules.org import Duty, Frozen, Id, OrgChart
 from rules.windows import ServiceWindow
@@ -61,6 +62,7 @@ class Scenario(Frozen):
     #: Named stretches of days (pre-sale, peak, return wave...): every
     #: service window gets a verdict per period as well as overall.
     periods: dict[str, Period] = {}
+    costs: Costs = Costs()
 
     def headcount(self, role: Id) -> int:
         return self.org.headcount(role)

@@ -23,6 +23,7 @@ import numpy as np
 from rules.scenario import Scenario
 from sim.analysis.ci import clean
 from sim.analysis.kpis import RoleInfo, role_info, role_reps, role_rows, role_waits
+from sim.analysis.payroll import staffing
 from sim.analysis.staffing import StaffLog, group_quantile
 from sim.analysis.summary import case_totals
 from sim.analysis.windows import WindowCases, all_window_cases, compliance_of_cases, windows_of_cases
@@ -120,6 +121,7 @@ def _merge(s: Scenario, parts: list[Reduced], seed: int, n: int, wall: float) ->
         "service_windows": windows_of_cases(s, windows, n),
         "window_compliance_by_day": compliance_of_cases(s, windows, n),
         "roles": _roles(parts),
+        **staffing(s),
     })
 
 

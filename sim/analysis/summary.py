@@ -7,6 +7,7 @@ from rules.scenario import Scenario
 from sim.analysis.bottlenecks import bottlenecks
 from sim.analysis.ci import clean
 from sim.analysis.kpis import role_kpis, role_reps, workflow_kpis
+from sim.analysis.payroll import staffing
 from sim.analysis.staffing import factorize, staff_log
 from sim.analysis.window_report import window_sections
 from sim.log.records import EventLog
@@ -20,6 +21,7 @@ def summarize(s: Scenario, log: EventLog, facts: dict) -> dict:
     }
     out.update(_kpis(s, log))
     out.update(_windows(s, log))
+    out.update(staffing(s))
     return out
 
 

@@ -87,6 +87,7 @@ def sweep(path: str, varies: Sequence[Vary], replications: int, seed: int, jobs:
         "varied": [v.field for v in varies], "one_at_a_time": one_at_a_time,
         "what_ifs": {"set": list(sets), "temp": list(temps), "period": list(periods)},
         "points": [{"values": point, "service_windows": r["service_windows"],
+                    "cost_cny_total": r["cost_cny_total"],
                     "roles": {role: {k: x[k] for k in ("headcount", "utilization",
                                                        "utilization_ci95", "wait_mean_hours")}
                               for role, x in r["roles"].items()}}

@@ -11,7 +11,7 @@ from rules.errors import Problem, RulesError
 from rules.scenario import Scenario
 from sim.cli.options import RUN_FILES, add_what_ifs, claim, load, what_ifs
 from sim.cli.progress import RunProgress
-from sim.cli.tables import report_bottlenecks, report_cases, report_windows
+from sim.cli.tables import report_bottlenecks, report_cases, report_staffing, report_windows
 
 if TYPE_CHECKING:
     from sim.log.records import EventLog
@@ -106,6 +106,7 @@ def report_run(console: Console, summary: dict, out: Path) -> None:
     console.print(f"[bold]{facts['scenario']}[/]: {facts['replications']} replications, "
                   f"seed {facts['seed']}, {facts['records']} records in {facts['wall_seconds']} s")
     report_windows(console, summary)
+    report_staffing(console, summary)
     report_cases(console, summary)
     report_bottlenecks(console, summary)
     console.print(f"results: {out}")

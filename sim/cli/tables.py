@@ -74,6 +74,20 @@ def period_lines(summary: dict) -> list[str]:
     return out
 
 
+def report_staffing(console: Console, summary: dict) -> None:
+    """Person-days and cost, with the roles that had temporary staff or overtime."""
+    roles = summary.get("staffing") or {}
+    if not roles:
+        return
+    days = sum(r["person_days"] for r in roles.values())
+    extra = [f"{role} +{r['temporary_person_days']} temp days" for role, r in roles.items()
+             if r["temporary_person_days"]]
+    extra += [f"{role} {r['overtime_hours']:g} h overtime" for role, r in roles.items()
+              if r["overtime_hours"]]
+    console.print(f"staffing: {days:,} person-days on duty, cost {summary['cost_cny_total']:,.0f} CNY"
+                  + (f" ({'; '.join(extra)})" if extra else ""), markup=False, highlight=False)
+
+
 def report_cases(console: Console, summary: dict) -> None:
     table = Table("workflow", "started", "completed", "open at end", title="cases per replication")
     for wf, c in summary["cases"].items():

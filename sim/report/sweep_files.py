@@ -21,7 +21,8 @@ from matplotlib.figure import Figure
 from sim.views.style import Style, find_cjk_font
 
 DPI = 110
-COLUMNS = ("window", "period", "met", "met_lo", "met_hi", "verdict", "target", "cases", "due")
+COLUMNS = ("window", "period", "met", "met_lo", "met_hi", "verdict", "target", "cases", "due",
+           "cost_cny_total")
 
 
 def write_sweep(out: Path, result: dict) -> list[Path]:
@@ -45,7 +46,8 @@ def rows(result: dict) -> list[dict]:
                 out.append({**point["values"], "window": wid, "period": period,
                             "met": p.get("met"), "met_lo": ci[0], "met_hi": ci[1],
                             "verdict": p["verdict"], "target": w.get("target"),
-                            "cases": p.get("cases"), "due": p.get("due")})
+                            "cases": p.get("cases"), "due": p.get("due"),
+                            "cost_cny_total": point.get("cost_cny_total")})
     return out
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from rules.scenario import Scenario
+from sim.analysis.payroll import daily_staffing
 from sim.analysis.staffing import StaffLog, group_quantile, staff_log
 from sim.log.records import EventLog
 
@@ -88,9 +89,9 @@ def _covered(fa: np.ndarray, fb: np.ndarray, a: np.ndarray, b: np.ndarray,
 
 
 def write_tables(out: Path, s: Scenario, log: EventLog, summary: dict) -> list[Path]:
-    """Write the three CSV tables; returns their paths."""
+    """Write the CSV tables; returns their paths."""
     st = staff_log(s, log)
-    paths = [out / "roles.csv", out / "workflows.csv", out / "daily_roles.csv"]
+    paths = [out / "roles.csv", out / "workflows.csv", out / "daily_roles.csv", out / "staffing.csv"]
     _dict_csv(paths[0], "role", summary.get("roles", {}))
     _dict_csv(paths[1], "workflow", summary.get("workflows", {}))
     daily = daily_roles(st)
@@ -103,7 +104,24 @@ def write_tables(out: Path, s: Scenario, log: EventLog, summary: dict) -> list[P
                 if daily["arrivals"][r].sum() == 0 and not np.isfinite(daily["utilization"][r]).any():
                     continue
                 w.writerow([date, role] + [_fmt(daily[c][r, d]) for c in DAILY_COLUMNS[2:]])
+    write_staffing(paths[3], s)
     return paths
+
+
+def write_staffing(path: Path, s: Scenario) -> None:
+    """People on duty per role and day as simulated (regular, temporary),
+    their hours and the regular members' overtime."""
+    daily = daily_staffing(s)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(("date", "role", "regular_on_duty", "temporary_on_duty", "hours_on_duty",
+                    "overtime_hours"))
+        for d in range(s.horizon.days):
+            date = (s.horizon.start + dt.timedelta(days=d)).isoformat()
+            for role, x in daily.items():
+                if x["hours"][d] > 0:
+                    w.writerow((date, role, int(x["regular"][d]), int(x["temporary"][d]),
+                                _fmt(x["hours"][d]), _fmt(x["overtime_hours"][d])))
 
 
 def _dict_csv(path: Path, key: str, table: dict[str, dict]) -> None:
