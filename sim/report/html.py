@@ -1,7 +1,8 @@
 """``report.html``: one self-contained page a manager can open or mail.
 
 Order: what was run, the service-window verdicts (with 95% intervals against
-the targets), the bottlenecks, the role and workflow tables, then the plots
+the targets), the verdicts per period, the staffing and its cost, the
+bottlenecks, the role and workflow tables, then the plots
 (embedded as base64 PNG). All text is escaped; the page has no script and
 loads nothing from elsewhere. Sections missing from an older ``summary.json``
 are computed from the log when their module is there, else marked "not
@@ -10,19 +11,26 @@ available". This module never prints.
 from __future__ import annotations
 
 import base64
-import html
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rules.scenario import Scenario
 from sim.analysis.summary import summarize
 from sim.log.records import EventLog
+from sim.report.html_parts import (
+    VERDICT_CLASS,
+    _num,
+    ci,
+    count,
+    e,
+    hours,
+    not_available,
+    pct,
+    table,
+)
+from sim.report.html_sections import periods_section, staffing_section
 from sim.report.plots import PlotResult, write_plots
 
-VERDICT_CLASS = {"met": "ok", "not met": "bad", "undecided": "warn", "no cases": "na", "no target": "na"}
 PLOT_TITLES = {
     "window_compliance": "Service-window compliance by day",
     "queues": "Queues over time",
@@ -38,56 +46,6 @@ class ReportResult:
     path: Path
     plots: PlotResult
     notice: str | None = None
-
-
-def e(x: object) -> str:
-    return html.escape("" if x is None else str(x), quote=True)
-
-
-def _num(x: Any) -> float | None:  # Any: whatever a summary holds; float() may refuse it
-    if x is None:
-        return None
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
-def pct(x: object, nd: int = 1) -> str:
-    v = _num(x)
-    return "–" if v is None else f"{v * 100:.{nd}f}%"
-
-
-def hours(x: object) -> str:
-    v = _num(x)
-    if v is None:
-        return "–"
-    if v < 1:
-        return f"{v * 60:.0f} min"
-    return f"{v:,.1f} h" if v < 48 else f"{v / 24:,.1f} d"
-
-
-def count(x: object, nd: int = 1) -> str:
-    v = _num(x)
-    return "–" if v is None else f"{v:,.{nd}f}"
-
-
-def ci(pair: object, fmt: Callable[[object], str] = pct) -> str:
-    if not isinstance(pair, (list, tuple)) or len(pair) != 2 or _num(pair[0]) is None:
-        return "–"
-    return f"{fmt(pair[0])} – {fmt(pair[1])}"
-
-
-def table(head: list[str], rows: list[list[str]], cls: str = "") -> str:
-    """``rows`` hold HTML already escaped by the caller."""
-    th = "".join(f"<th>{e(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f'<table class="{e(cls)}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def not_available(what: str) -> str:
-    return f'<p class="na">{e(what)}: not available for this run.</p>'
 
 
 # -- sections ---------------------------------------------------------------
@@ -213,6 +171,12 @@ def glance(s: Scenario, summary: dict) -> str:
             txt += ": " + "; ".join(f"{e(x.get('name_zh') or w)} met {pct(x.get('met'), 0)} "
                                     f"(target {pct(x.get('target'), 0)})" for w, x in bad[:3])
         items.append(txt + ".")
+        hidden = [(w, n, p) for w, x in windows.items() if x.get("verdict") == "met"
+                  for n, p in (x.get("periods") or {}).items() if p.get("verdict") == "not met"]
+        if hidden:
+            items.append("<b>But by period:</b> " + "; ".join(
+                f"{e(x_name)} met only {pct(p.get('met'), 0)} in {e(n)}" for x_name, n, p in hidden[:4])
+                + ".")
     ranked = (summary.get("bottlenecks") or {}).get("ranked") or []
     if ranked:
         r = ranked[0]
@@ -331,7 +295,8 @@ figcaption{font-size:12px;color:#555}
 
 def render_html(s: Scenario, summary: dict, plots: PlotResult) -> str:
     title = f"{summary.get('run', {}).get('scenario', s.name)} — opsim report"
-    body = "".join([header(s, summary), glance(s, summary), verdicts(s, summary), bottlenecks(s, summary),
+    body = "".join([header(s, summary), glance(s, summary), verdicts(s, summary),
+                    periods_section(s, summary), staffing_section(s, summary), bottlenecks(s, summary),
                     roles_table(s, summary), workflows_table(s, summary), plots_section(plots)])
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'>"

@@ -1,0 +1,59 @@
+"""The report's sections on periods and staffing (the rest is in ``html``)."""
+from __future__ import annotations
+
+from rules.scenario import Scenario
+from sim.report.html_parts import VERDICT_CLASS, ci, count, e, pct, table
+
+
+def _badge(verdict: str) -> str:
+    return f'<span class="badge {VERDICT_CLASS.get(verdict, "na")}">{e(verdict)}</span>'
+
+
+def periods_section(s: Scenario, summary: dict) -> str:
+    """Each window's verdict per period: a window met over the horizon can
+    fail where it matters (the headline names those)."""
+    windows = summary.get("service_windows") or {}
+    names = list(s.periods)
+    if not names or not windows:
+        return ""
+    rows, hidden = [], []
+    for wid, w in windows.items():
+        periods = w.get("periods") or {}
+        failing = [n for n, p in periods.items() if p.get("verdict") == "not met"]
+        if w.get("verdict") == "met" and failing:
+            hidden.append(f"<b>{e(wid)}</b> is met overall but not in {e(', '.join(failing))}")
+        cells = []
+        for n in names:
+            p = periods.get(n)
+            cells.append("–" if p is None else
+                         f"{pct(p.get('met'))}<br><small>{ci(p.get('met_ci95'))}</small><br>"
+                         + _badge(p.get("verdict", "")))
+        rows.append([f"<code>{e(wid)}</code>", _badge(w.get("verdict", "")), *cells])
+    spans = [f"{e(n)}<br><small>{p.start}..{p.end}</small>" for n, p in s.periods.items()]
+    head_html = ("<tr><th>window</th><th>overall</th>"
+                 + "".join(f"<th>{x}</th>" for x in spans) + "</tr>")
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    lead = ("<p class='lead'>" + "; ".join(hidden) + ".</p>") if hidden else ""
+    return (f"<section><h2>Service windows by period</h2>{lead}<table class='verdicts'>"
+            f"<thead>{head_html}</thead><tbody>{body}</tbody></table>"
+            "<p class='note'>Cases counted in the period they started in; 95% intervals "
+            "across replications.</p></section>")
+
+
+def staffing_section(s: Scenario, summary: dict) -> str:
+    """Person-days on duty and cost per role, as simulated."""
+    roles = summary.get("staffing") or {}
+    if not roles:
+        return ""
+    rows = [[f"<code>{e(role)}</code>", count(r["headcount"], 0), count(r["person_days"], 0),
+             count(r["temporary_person_days"], 0), count(r["overtime_hours"], 0),
+             count(r["cost_cny"], 0)]
+            for role, r in roles.items()]
+    head = ["role", "headcount", "person-days on duty", "temporary person-days", "overtime h",
+            f"cost ({s.costs.currency})"]
+    total = count(summary.get("cost_cny_total"), 0)
+    return (f"<section><h2>Staffing and cost</h2><p class='lead'>Total cost of the staffing "
+            f"simulated: <b>{total} {e(s.costs.currency)}</b> over {s.horizon.days} days.</p>"
+            + table(head, rows, "num")
+            + f"<p class='note'>Prices: {e(s.costs.source or 'rules/costs.yaml')}. People on "
+              "duty per day are in staffing.csv.</p></section>")

@@ -1,0 +1,34 @@
+"""The report's sections on periods and staffing, from a summary."""
+from __future__ import annotations
+
+from rules import load_scenario
+from sim.report.html import glance
+from sim.report.html_sections import periods_section, staffing_section
+
+SUMMARY = {
+    "service_windows": {"chat_first_reply_3min": {"verdict": "met", "met": 0.93, "periods": {
+        "presale": {"verdict": "met", "met": 0.99, "met_ci95": [0.98, 0.995]},
+        "peak": {"verdict": "not met", "met": 0.6, "met_ci95": [0.59, 0.62]}}}},
+    "staffing": {"customer_service": {"headcount": 4, "person_days": 583,
+                                      "temporary_person_days": 215, "overtime_hours": 0.0,
+                                      "cost_cny": 156500.0}},
+    "cost_cny_total": 156500.0,
+}
+
+
+def test_a_window_met_overall_but_failing_in_a_period_is_said_first() -> None:
+    s = load_scenario("scenarios/double11.yaml")
+    page = periods_section(s, SUMMARY)
+    assert "<b>chat_first_reply_3min</b> is met overall but not in peak" in page
+    assert "2026-11-11..2026-11-17" in page and "60.0%" in page
+    assert "But by period:</b> chat_first_reply_3min met only 60% in peak" in glance(s, SUMMARY)
+
+
+def test_staffing_and_its_cost() -> None:
+    s = load_scenario("scenarios/double11.yaml")
+    page = staffing_section(s, SUMMARY)
+    assert "156,500 CNY" in page and "<td>215</td>" in page
+
+
+def test_no_periods_no_section() -> None:
+    assert periods_section(load_scenario("scenarios/baseline.yaml"), SUMMARY) == ""
