@@ -2,8 +2,12 @@
 the analysis were last changed in shape (commit 499ef07, before the layout),
 is what the code gives today for the same seed.
 
-Regenerate only for an intended change of the numbers, and say so in the
-commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of
+Intended changes since: the interval of a window whose every replication had
+the same met share is the pooled cases' Wilson interval, not a collapsed
+t-interval (regenerated with that change; nothing else moved).
+
+Regenerate only for an intended change of the numbers, and say so here and in
+the commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of
 ``tests/scenarios/stress.yaml``, seed 5, 2 replications, without
 ``run.wall_seconds``.
 """

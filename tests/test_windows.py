@@ -281,3 +281,19 @@ def test_compliance_by_day_groups_by_the_start_day(base):
     assert got["dates"] == ["2026-09-14", "2026-09-16", "2026-10-03"]
     assert got["cases"] == [2, 1, 1]
     assert got["met"] == [0.5, 1.0, None]   # the last one is open and not yet due
+
+
+def test_a_collapsed_interval_becomes_the_pooled_binomial_one() -> None:
+    """Every replication met by every case (few cases): not [100-100], but
+    the pooled cases' Wilson interval, and the method says so."""
+    import numpy as np
+
+    from sim.analysis.windows import WindowCases, met_interval, wilson
+
+    keys = np.array([(0 << 32) | 1, (0 << 32) | 2, (1 << 32) | 1], dtype=np.int64)
+    ones = np.ones(3)
+    wc = WindowCases(key=keys, workflow=np.array(["w"] * 3, dtype=object), start=ones,
+                     end=ones * 2, deadline=ones * 10, horizon=100.0)
+    (lo, hi), method = met_interval(wc, 2)
+    assert (lo, hi) == wilson(3, 3) and lo < 0.5 and hi == 1.0
+    assert method == "wilson (pooled: all 2 replications had the same share)"

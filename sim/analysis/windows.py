@@ -279,7 +279,14 @@ def met_interval(wc: WindowCases, reps: int) -> tuple[tuple[float, float], str]:
     ids = np.unique(rep)
     if len(ids) >= 2 and reps >= 2:
         shares = np.asarray([met[rep == r].mean() for r in ids])
-        return t_interval(shares), f"t across {len(ids)} replications"
+        lo, hi = t_interval(shares)
+        if hi - lo > EPS:
+            return (lo, hi), f"t across {len(ids)} replications"
+        # Every replication had the same share (all met, typically): the
+        # t-interval collapses to a point, which would claim certainty from
+        # a few cases. The pooled cases' binomial interval does not.
+        return (wilson(int(met.sum()), int(met.size)),
+                f"wilson (pooled: all {len(ids)} replications had the same share)")
     note = "wilson (1 replication)" if reps == 1 else f"wilson (only {len(ids)} replication with cases)"
     return wilson(int(met.sum()), int(met.size)), note
 
