@@ -18,6 +18,15 @@ def _target(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:g}"
 
 
+def duration(hours: float) -> str:
+    """Hours as a person reads them, short: ``3min``, ``4.2h``, ``48h``, ``10d``."""
+    if hours < 1:
+        return f"{hours * 60:.0f}min"
+    if hours < 10:
+        return f"{hours:.1f}h"
+    return f"{hours:.0f}h" if hours < 100 else f"{hours / 24:.0f}d"
+
+
 def windows_table(summary: dict) -> Table | None:
     """Window, cases, met share, 95% CI, p95, limit, target and verdict."""
     windows = summary.get("service_windows")
@@ -28,7 +37,7 @@ def windows_table(summary: dict) -> Table | None:
                   show_edge=False)
     # Ids fold rather than cut; everything fits in 80 columns.
     table.add_column("window", overflow="fold", min_width=24)
-    for name in ("cases", "met [95% CI]", "p95/limit h", "verdict"):
+    for name in ("cases", "met [95% CI]", "p95/limit", "verdict"):
         table.add_column(name, no_wrap=True, justify="left" if name == "verdict" else "right")
     for wid, w in windows.items():
         ci = w.get("met_ci95")
@@ -38,9 +47,9 @@ def windows_table(summary: dict) -> Table | None:
         verdict = w["verdict"]
         style = STYLE.get(verdict)
         shown = f"[{style}]{verdict}[/]" if style else verdict
-        p95 = "-" if w.get("p95_hours") is None else f"{w['p95_hours']:.1f}"
+        p95 = "-" if w.get("p95_hours") is None else duration(w["p95_hours"])
         table.add_row(wid, f"{w['cases']:.0f}" if w["cases"] >= 100 else f"{w['cases']:.1f}",
-                      f"{_pct(w.get('met'))} [{ci_text}]", f"{p95}/{w['limit_hours']:g}",
+                      f"{_pct(w.get('met'))} [{ci_text}]", f"{p95}/{duration(w['limit_hours'])}",
                       f"{shown} ({_target(w.get('target'))})")
     return table
 
