@@ -10,9 +10,10 @@ import pytest
 from kpi_logs import small
 
 from sim import run, write_run
-from sim.analysis.compare import Side, _better, compare, metrics, write_html
+from sim.analysis.compare import Side, _better, compare, metrics
 from sim.analysis.kpis import kpis
 from sim.cli import main
+from sim.report.compare_page import write_html
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
 
@@ -62,9 +63,16 @@ def test_cli_on_saved_runs(runs, tmp_path, capsys):
     assert code == 0
     result = json.loads(out_json.read_text())
     assert [c["paired"] for c in result["comparisons"]] == [True, False]
-    assert "customer_service" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert "customer_service" in shown and "side by side" in shown
     page = out_html.read_text()
     assert page.startswith("<!doctype html>") and "paired t" in page and "<script" not in page
+    # Side by side first: every input's own verdicts and cost, then a chart.
+    sbs = result["side_by_side"]
+    assert len(sbs["cost_cny_total"]) == 3 and sbs["windows"]
+    assert all(len(per_side) == 3 for per_side in sbs["windows"].values())
+    assert all(w is None or "verdict" in w for ps in sbs["windows"].values() for w in ps)
+    assert "<h2>Side by side</h2>" in page and "data:image/png;base64," in page
 
 
 def test_html_escapes(tmp_path):

@@ -8,7 +8,6 @@ and replication counts agree, otherwise compared with Welch's t.
 """
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,8 +20,10 @@ from rules.loader import load_scenario
 from rules.scenario import Scenario
 from sim.analysis.ci import clean, mean_ci, paired_diff, welch_diff
 from sim.analysis.kpis import role_reps, workflow_reps
+from sim.analysis.payroll import staffing
 from sim.analysis.staffing import StaffLog
 from sim.analysis.whatif import window_reps
+from sim.analysis.windows import evaluate_windows
 from sim.log.records import EventLog
 from sim.log.run_dir import load_run
 from sim.runs.runner import run
@@ -89,7 +90,8 @@ def compare(sides: list[Side]) -> dict:
     """Differences of every other side against the first."""
     base = sides[0]
     mb = metrics(base)
-    out: dict[str, Any] = {"base": base.label, "sides": [_describe(s) for s in sides], "comparisons": []}
+    out: dict[str, Any] = {"base": base.label, "sides": [_describe(s) for s in sides],
+                           "side_by_side": side_by_side(sides), "comparisons": []}
     for other in sides[1:]:
         mo = metrics(other)
         pair = paired(base, other)
@@ -107,6 +109,23 @@ def compare(sides: list[Side]) -> dict:
     return clean(out)
 
 
+def side_by_side(sides: list[Side]) -> dict:
+    """Each side's own numbers, one column each: every window's met share,
+    interval and verdict against its target (overall and per period), and
+    the staffing's person-days and cost."""
+    windows: dict[str, list[dict | None]] = {}
+    for i, side in enumerate(sides):
+        for wid, w in evaluate_windows(side.scenario, side.log).items():
+            windows.setdefault(wid, [None] * len(sides))[i] = {
+                k: w.get(k) for k in ("name_zh", "met", "met_ci95", "verdict", "target", "periods")}
+    costs = [staffing(side.scenario) for side in sides]
+    return {"windows": windows,
+            "cost_cny_total": [c["cost_cny_total"] for c in costs],
+            "person_days": [sum(r["person_days"] for r in c["staffing"].values()) for c in costs],
+            "temporary_person_days": [sum(r["temporary_person_days"] for r in c["staffing"].values())
+                                      for c in costs]}
+
+
 def _describe(s: Side) -> dict:
     return {"label": s.label, "scenario": s.scenario.name, "seed": s.seed,
             "replications": s.replications, "source": s.source}
@@ -122,37 +141,3 @@ def _better(name: str, d: dict) -> str | None:
 
 def write_json(path: Path, result: dict) -> None:
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
-
-
-def write_html(path: Path, result: dict) -> None:
-    """A self-contained page: one table per comparison."""
-    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>opsim compare</title>",
-             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}"
-             "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child"
-             "{text-align:left}.better{background:#dfd}.worse{background:#fdd}</style></head><body>",
-             "<h1>opsim compare</h1><ul>"]
-    for s in result["sides"]:
-        parts.append(f"<li>{html.escape(s['label'])}: scenario <b>{html.escape(s['scenario'])}</b>, "
-                     f"seed {s['seed']}, {s['replications']} replications ({s['source']})</li>")
-    parts.append("</ul>")
-    for comp in result["comparisons"]:
-        test = "paired t (common random numbers)" if comp["paired"] else "Welch t"
-        parts.append(f"<h2>{html.escape(comp['other'])} vs {html.escape(result['base'])}</h2>"
-                     f"<p>95% intervals of the difference, {test}.</p>")
-        parts.append("<table><tr><th>metric</th><th>base</th><th>other</th><th>difference</th>"
-                     "<th>95% CI</th><th>p</th><th>significant</th></tr>")
-        for r in comp["rows"]:
-            cls = f" class='{r['better']}'" if r["better"] else ""
-            parts.append(f"<tr{cls}><td>{html.escape(r['metric'])}</td><td>{_f(r['base'])}</td>"
-                         f"<td>{_f(r['other'])}</td><td>{_f(r['diff'], True)}</td>"
-                         f"<td>[{_f(r['ci95'][0], True)}, {_f(r['ci95'][1], True)}]</td>"
-                         f"<td>{_f(r['p_value'])}</td><td>{'yes' if r['significant'] else ''}</td></tr>")
-        parts.append("</table>")
-    parts.append("</body></html>")
-    path.write_text("\n".join(parts), encoding="utf-8")
-
-
-def _f(x: float | None, sign: bool = False) -> str:
-    if x is None:
-        return "-"
-    return f"{x:+.4g}" if sign else f"{x:.4g}"

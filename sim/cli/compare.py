@@ -10,6 +10,8 @@ from rich.table import Table
 
 from rules.errors import Problem, RulesError
 from sim.cli.options import add_what_ifs, load
+from sim.cli.sweep import MARKS
+from sim.cli.tables import STYLE, _pct, _target
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +31,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sim.analysis.compare import compare, load_side, write_html, write_json  # on use: see run
+    from sim.analysis.compare import compare, load_side, write_json  # on use: see run
+    from sim.report.compare_page import write_html
     from sim.runs.runner import default_jobs
 
     if len(args.inputs) < 2:
@@ -63,6 +66,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def report(console: Console, result: dict, everything: bool = False) -> None:
+    console.print(side_by_side_table(result))
     for comp in result["comparisons"]:
         test = "paired t, common random numbers" if comp["paired"] else "Welch t"
         table = Table(title=f"{comp['other']} vs {result['base']} ({test})")
@@ -73,16 +77,51 @@ def report(console: Console, result: dict, everything: bool = False) -> None:
             table.add_column(name)
         hidden = 0
         for r in comp["rows"]:
-            if not everything and not r["significant"] and (r["diff"] is None or abs(r["diff"]) < 1e-12):
+            if not everything and not r["significant"]:
                 hidden += 1
                 continue
             lo, hi = r["ci95"]
             mark = {"better": "[green]better[/]", "worse": "[red]worse[/]"}.get(r["better"], "")
             table.add_row(r["metric"], _f(r["base"]), _f(r["other"]), _f(r["diff"], True),
                           f"[{_f(lo, True)}, {_f(hi, True)}]", mark)
-        console.print(table)
+        if table.row_count:
+            console.print(table)
         if hidden:
-            console.print(f"({hidden} metrics identical in both; --all shows them)")
+            console.print(f"({hidden} metrics of {comp['other']} without a significant difference "
+                          f"from {result['base']}; --all shows them)", markup=False, highlight=False)
+
+
+def _cell(w: dict | None) -> str:
+    """``62.0 NO`` coloured by the verdict (``-`` for no cases)."""
+    if w is None or w.get("met") is None:
+        return "-"
+    text = f"{_pct(w['met'])}{MARKS.get(w['verdict'], '')}"
+    style = STYLE.get(w["verdict"])
+    return f"[{style}]{text}[/]" if style else text
+
+
+def side_by_side_table(result: dict) -> Table:
+    """Windows first (met share % and verdict against the target, overall and
+    per period), then the staffing and its cost; one column per input."""
+    sbs = result["side_by_side"]
+    table = Table(title="side by side: met share % per window (NO: not met, ?: undecided)")
+    table.add_column("window (target)", overflow="fold", min_width=18)
+    for side in result["sides"]:
+        table.add_column(Path(side["label"]).stem or side["label"], overflow="fold", justify="right")
+    for wid, per_side in sbs["windows"].items():
+        first: dict = next((w for w in per_side if w), {})
+        target = first.get("target")
+        table.add_row(f"{wid} ({_target(target)})" if target is not None else wid,
+                      *(_cell(w) for w in per_side))
+        periods = list(dict.fromkeys(n for w in per_side if w for n in (w.get("periods") or {})))
+        for name in periods:
+            table.add_row(f"  {name}", *(_cell((w.get("periods") or {}).get(name) if w else None)
+                                         for w in per_side))
+    table.add_section()
+    table.add_row("person-days", *(f"{x:,}" for x in sbs["person_days"]))
+    table.add_row("temporary person-days", *(f"{x:,}" for x in sbs["temporary_person_days"]))
+    table.add_row("cost (CNY)", *(f"{x:,.0f}" for x in sbs["cost_cny_total"]))
+    return table
 
 
 def _f(x: float | None, sign: bool = False) -> str:
