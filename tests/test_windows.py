@@ -297,3 +297,19 @@ def test_a_collapsed_interval_becomes_the_pooled_binomial_one() -> None:
     (lo, hi), method = met_interval(wc, 2)
     assert (lo, hi) == wilson(3, 3) and lo < 0.5 and hi == 1.0
     assert method == "wilson (pooled: all 2 replications had the same share)"
+
+
+def test_who_breaks_the_windows_is_the_missed_cases_longest_wait() -> None:
+    from sim.analysis.window_report import window_breakers
+    from sim.cli.tables import breaker_lines
+
+    summary = {"window_misses": {
+        "a": {"missed_per_replication": 10.0, "largest_queue": {"role": "warehouse", "hours": 90.0}},
+        "b": {"missed_per_replication": 30.0, "largest_queue": {"role": "aftersales", "hours": 5.0}},
+        "c": {"missed_per_replication": 5.0, "largest_queue": {"role": "warehouse", "hours": 2.0}},
+        "d": {"missed_per_replication": 0.0}}}
+    ranked = window_breakers(summary)
+    assert [(r["role"], r["missed"]) for r in ranked] == [("aftersales", 30.0), ("warehouse", 15.0)]
+    assert [w["window"] for w in ranked[1]["windows"]] == ["a", "c"]
+    lines = breaker_lines(summary)
+    assert lines[0].startswith("who breaks the windows") and "warehouse: a 10/rep, waiting 90h" in lines[2]

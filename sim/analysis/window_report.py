@@ -6,7 +6,25 @@ from sim.analysis.window_misses import window_misses
 from sim.analysis.windows import all_window_cases, compliance_by_day, evaluate_windows
 from sim.log.records import EventLog
 
-__all__ = ["window_sections"]
+__all__ = ["window_breakers", "window_sections"]
+
+
+def window_breakers(summary: dict) -> list[dict]:
+    """Who breaks the windows: per role, the missed cases (per replication)
+    whose largest share of time was spent waiting for that role, and which
+    windows they missed; most misses first. This answers "who breaks the
+    window", which the active-period bottleneck (who holds the whole center
+    back most of the time) does not."""
+    roles: dict[str, dict] = {}
+    for wid, m in (summary.get("window_misses") or {}).items():
+        cause = m.get("largest_queue") or {}
+        missed = m.get("missed_per_replication") or 0.0
+        if not cause.get("role") or not missed:
+            continue
+        r = roles.setdefault(cause["role"], {"role": cause["role"], "missed": 0.0, "windows": []})
+        r["missed"] += missed
+        r["windows"].append({"window": wid, "missed": missed, "waiting_hours": cause.get("hours")})
+    return sorted(roles.values(), key=lambda r: -r["missed"])
 
 
 def window_sections(s: Scenario, log: EventLog) -> dict:

@@ -36,8 +36,9 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
                    help="replace the run directory if it exists (it is replaced whole)")
     add_what_ifs(p)
     p.add_argument("--what-if-plus-one", action="store_true",
-                   help=f"re-run with one more person in each of the top {WHAT_IF_ROLES} bottleneck "
-                        "roles (same seed) and report what it buys")
+                   help=f"re-run with one more person in each of the {WHAT_IF_ROLES} roles that break "
+                        "the most window cases (else the top bottlenecks; same seed) and report "
+                        "what it buys")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -87,12 +88,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def what_if(s: Scenario, log: EventLog, summary: dict, seed: int, n: int, jobs: int) -> None:
-    """Adds ``what_if_plus_one`` to the summary: the top bottleneck roles, one more person each."""
+    """Adds ``what_if_plus_one`` to the summary: one more person in each of
+    the roles that break the most window cases (the missed cases' longest
+    wait), else in the top active-period bottlenecks."""
     from sim.analysis.ci import clean
     from sim.analysis.whatif import what_if_plus_one
+    from sim.analysis.window_report import window_breakers
     from sim.runs.runner import run
 
-    roles = [b["role"] for b in summary.get("bottlenecks", {}).get("ranked", [])[:WHAT_IF_ROLES]]
+    roles = [b["role"] for b in window_breakers(summary)][:WHAT_IF_ROLES]
+    ranked = [b["role"] for b in summary.get("bottlenecks", {}).get("ranked", [])]
+    roles += [r for r in ranked if r not in roles][:WHAT_IF_ROLES - len(roles)]
 
     def rerun(variant: Scenario) -> EventLog:
         vlog, _ = run(variant, seed, n, jobs)

@@ -60,6 +60,23 @@ def report_windows(console: Console, summary: dict) -> None:
         console.print(table)
     for line in period_lines(summary):
         console.print(line)
+    for line in breaker_lines(summary):
+        console.print(line, markup=False, highlight=False)
+
+
+def breaker_lines(summary: dict) -> list[str]:
+    """Who breaks the windows (waiting time of the missed cases), in the
+    same words as the report's "main cause of misses"."""
+    from sim.analysis.window_report import window_breakers  # on use: see sim.cli.run
+
+    out = []
+    for r in window_breakers(summary)[:TOP]:
+        missed = "; ".join(f"{w['window']} {w['missed']:,.0f}/rep, waiting {duration(w['waiting_hours'])}"
+                           for w in r["windows"])
+        out.append(f"  {r['role']}: {missed}")
+    if out:
+        out.insert(0, "who breaks the windows (missed cases by the role they waited for longest):")
+    return out
 
 
 def period_lines(summary: dict) -> list[str]:
@@ -109,7 +126,7 @@ def report_bottlenecks(console: Console, summary: dict) -> None:
     if not b or not b.get("ranked"):
         return
     table = Table("#", "role", "bottleneck", "util.", "wait share", "binds (longest run)",
-                  title=f"top {TOP} bottlenecks (active-period method)")
+                  title=f"top {TOP} bottlenecks: who holds the center back (active-period method)")
     notes = []
     for i, x in enumerate(b["ranked"][:TOP], 1):
         ev = x["evidence"]

@@ -149,8 +149,11 @@ def bottlenecks(s: Scenario, summary: dict, top: int = 5) -> str:
     head = ["role", "share of time as bottleneck", "of which sole", "days", "utilisation",
             "share of all staff waiting", "mean wait", "workflows delayed (share of its wait)",
             "windows delayed", "when (runs of days)"]
-    return ("<section><h2>Bottlenecks</h2>" + lead + table(head, rows)
-            + f"<p class='note'>Method: {e(b.get('method', ''))}.</p></section>")
+    return ("<section><h2>Bottlenecks: who holds the center back</h2>" + lead + table(head, rows)
+            + f"<p class='note'>Method: {e(b.get('method', ''))}. Who breaks a service window "
+              "is another question, answered in the verdicts' <i>main cause of misses</i> (the "
+              "role the missed cases waited for longest), as in the terminal's <i>who breaks the "
+              "windows</i>.</p></section>")
 
 
 def _floor0(pair: object) -> object:
