@@ -272,7 +272,7 @@ def test_run_report_table_lists_each_window(base):
 
 
 def test_compliance_by_day_groups_by_the_start_day(base):
-    from sim.analysis.windows import compliance_by_day
+    from sim.analysis.window_days import compliance_by_day
 
     s = scen(base, {"h": win()}, days=20)
     log = log_of(pair(0, 1, 10.0, 20.0) + pair(0, 2, 11.0, 200.0) + pair(0, 3, 50.0, 60.0)

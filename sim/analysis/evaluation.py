@@ -26,7 +26,8 @@ from sim.analysis.kpis import RoleInfo, role_info, role_reps, role_rows, role_wa
 from sim.analysis.payroll import staffing
 from sim.analysis.staffing import StaffLog, group_quantile
 from sim.analysis.summary import case_totals
-from sim.analysis.windows import WindowCases, all_window_cases, compliance_of_cases, windows_of_cases
+from sim.analysis.window_days import compliance_of_cases
+from sim.analysis.windows import WindowCases, all_window_cases, windows_of_cases
 from sim.log.records import EventLog
 from sim.runs.replication import simulate
 from sim.runs.runner import input_hash

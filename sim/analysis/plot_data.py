@@ -45,14 +45,20 @@ def role_coverage(s: Scenario) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 def queue_hourly(st: StaffLog) -> dict[str, np.ndarray]:
     """Steps waiting for staff at each full hour before the horizon, per role
     (mean per replication); roles that never queue are left out."""
+    return {role: level.mean(axis=0) for role, level in queue_hourly_by_rep(st).items()}
+
+
+def queue_hourly_by_rep(st: StaffLog) -> dict[str, np.ndarray]:
+    """:func:`queue_hourly` per replication: arrays shaped ``(replications, hours)``."""
     n = math.ceil(st.horizon)
     rows, rid = st.role_row, st.role_id
     a = np.clip(np.ceil(st.enable[rows]).astype(np.int64), 0, n + 1)
     b = np.clip(np.ceil(st.start[rows]).astype(np.int64), 0, n + 1)
-    width = n + 2
-    diff = (np.bincount(rid * width + a, minlength=len(st.roles) * width)
-            - np.bincount(rid * width + b, minlength=len(st.roles) * width))
-    level = np.cumsum(diff.reshape(len(st.roles), width), axis=1)[:, :n] / st.R
+    width, groups = n + 2, len(st.roles) * st.R
+    g = rid * st.R + st.rep[rows]
+    diff = (np.bincount(g * width + a, minlength=groups * width)
+            - np.bincount(g * width + b, minlength=groups * width))
+    level = np.cumsum(diff.reshape(len(st.roles), st.R, width), axis=2)[:, :, :n].astype(float)
     return {role: level[r] for r, role in enumerate(st.roles) if level[r].any()}
 
 

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from rules.scenario import Scenario
+from sim.analysis.window_days import compliance_by_day
 from sim.analysis.window_misses import window_misses
-from sim.analysis.windows import all_window_cases, compliance_by_day, evaluate_windows
+from sim.analysis.windows import all_window_cases, evaluate_windows
 from sim.log.records import EventLog
 
 __all__ = ["window_breakers", "window_sections"]

@@ -25,7 +25,7 @@ from sim.analysis.ci import share_ci
 from sim.analysis.clocks import deadlines, in_active_hours, working_flags
 from sim.log.records import EventLog
 
-__all__ = ["LogIndex", "WindowCases", "all_window_cases", "compliance_by_day", "evaluate_windows",
+__all__ = ["LogIndex", "WindowCases", "all_window_cases", "evaluate_windows",
            "t_interval", "verdict", "wilson", "window_cases"]
 
 EDGE_COLUMN = {"enabled": "enable_time", "start": "start_time", "end": "end_time"}
@@ -376,31 +376,3 @@ def windows_of_cases(s: Scenario, cases: dict[str, WindowCases], reps: int) -> d
     """:func:`evaluate_windows` from the windows' populations alone (for
     populations gathered replication by replication, without a log)."""
     return {wid: summarize_window(s, wid, wc, reps) for wid, wc in cases.items()}
-
-
-def compliance_by_day(s: Scenario, log: EventLog, cases: dict[str, WindowCases] | None = None,
-                      index: LogIndex | None = None) -> dict:
-    """Per window and day of the window's start: cases (mean per replication)
-    and the met share of the cases due (None when none is due yet)."""
-    if cases is None:
-        cases, index = all_window_cases(s, log)
-    return compliance_of_cases(s, cases, (index or LogIndex(log)).replications)
-
-
-def compliance_of_cases(s: Scenario, cases: dict[str, WindowCases], reps: int) -> dict:
-    """:func:`compliance_by_day` from the windows' populations alone."""
-    out = {}
-    for wid, wc in cases.items():
-        day = np.floor(wc.start / 24.0).astype(np.int64)
-        days = np.unique(day)
-        due = ~wc.open_not_due
-        n = np.bincount(day, minlength=days.max() + 1 if days.size else 0)
-        n_due = np.bincount(day, weights=due, minlength=n.size)
-        n_met = np.bincount(day, weights=wc.met, minlength=n.size)
-        out[wid] = {
-            "dates": [(s.horizon.start + dt.timedelta(days=int(d))).isoformat() for d in days],
-            "cases": [round(float(n[d]) / reps, 2) for d in days],
-            "met": [round(float(n_met[d] / n_due[d]), 4) if n_due[d] else None for d in days],
-        }
-    return out
-

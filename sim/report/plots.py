@@ -8,128 +8,67 @@ finds; without one the English ids are used. This module never prints.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
 import numpy as np
 from matplotlib.artist import Artist
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullLocator, PercentFormatter
+from matplotlib.ticker import NullLocator, PercentFormatter
 
 from rules.scenario import Scenario
 from rules.windows import ServiceWindow
 from sim.analysis import plot_data as pdata
-from sim.analysis.staffing import StaffLog, staff_log
-from sim.analysis.windows import compliance_by_day
+from sim.analysis.staffing import staff_log
+from sim.analysis.window_days import compliance_by_day
 from sim.log.records import EventLog
+from sim.report.plot_kit import (
+    BACKLOG_MAX,
+    DPI,
+    MIN_DAILY_STEPS,
+    PART_COLORS,
+    SOURCE_WINDOWS,
+    TOP_ROLES,
+    Context,
+    PlotResult,
+    date_axis,
+    empty_figure,
+    grid,
+    new_figure,
+    shade_campaigns,
+)
 from sim.report.tables import daily_roles
 from sim.views.style import CJK_FONT_INSTALL, Style, find_cjk_font
 
-DPI = 110
-#: Small multiples: how many roles get a panel.
-TOP_ROLES = 6
-#: Fewest steps (over all replications) a day needs for its p95 wait to be drawn.
-MIN_DAILY_STEPS = 20
-CAMPAIGN_COLOR = "#f6d7a7"
-#: The service windows of the source (section 5), drawn by day of start.
-SOURCE_WINDOWS = ("refused_item_back_72h", "dispute_won_item_back_3d")
-PART_COLORS = ("#2b8cbe", "#e34a33", "#bdbdbd", "#fdae6b", "#9e9ac8")
-
-
-@dataclass
-class PlotResult:
-    #: Plot name -> PNG path (the SVG sits beside it).
-    files: dict[str, Path] = field(default_factory=dict)
-    #: Plot name -> one-line caption for the report.
-    captions: dict[str, str] = field(default_factory=dict)
-    notice: str | None = None
-    seconds: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Context:
-    """What every plot needs: the scenario, the log, its staff view, labels."""
-    s: Scenario
-    log: EventLog
-    st: StaffLog
-    summary: dict
-    style: Style
-
-    def role(self, rid: str) -> str:
-        spec = self.s.org.roles.get(rid)
-        return self.style.title(spec.name_zh if spec else "", rid)
-
-    def workflow(self, wid: str) -> str:
-        wf = self.s.workflows.get(wid)
-        return self.style.title(wf.name_zh if wf else "", wid)
-
-
-# -- axes helpers -----------------------------------------------------------
-
-def _date_axis(ax: Axes, ctx: Context, unit: float = 24.0) -> None:
-    """x in ``unit`` hours since the epoch, labelled as MM-DD."""
-    start = ctx.s.horizon.start
-    days = ctx.s.horizon.days
-
-    def fmt(x: float, _pos: int) -> str:
-        d = start + dt.timedelta(days=round(x * unit / 24.0))
-        return d.strftime("%m-%d")
-    step = max(1, math.ceil(days / 12 / 7) * 7) if days > 21 else max(1, days // 7)
-    ax.set_xticks(np.arange(0, days + 1, step) * 24.0 / unit)
-    ax.xaxis.set_major_formatter(FuncFormatter(fmt))
-    ax.set_xlim(0, days * 24.0 / unit)
-
-
-def _shade_campaigns(ax: Axes, ctx: Context, unit: float = 24.0, label: bool = True) -> None:
-    for i, (lo, hi, _cid, _zh) in enumerate(pdata.campaign_spans(ctx.s)):
-        ax.axvspan(lo / unit, hi / unit, color=CAMPAIGN_COLOR, alpha=0.6, lw=0, zorder=0,
-                   label="campaign days" if (label and i == 0) else None)
-
-
-def _new(width: float, height: float) -> Figure:
-    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-
-
-def _empty(title: str, message: str) -> Figure:
-    fig = _new(7, 2.2)
-    ax = fig.add_subplot()
-    ax.set_axis_off()
-    ax.set_title(title)
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="#555")
-    return fig
-
-
-def _grid(n: int, cols: int = 2) -> tuple[int, int]:
-    return max(1, math.ceil(n / cols)), min(cols, max(n, 1))
-
-
-# -- the plots --------------------------------------------------------------
 
 def plot_queues(ctx: Context) -> Figure:
     """Hourly queue length of the roles with the longest mean queue."""
-    series = pdata.queue_hourly(ctx.st)
+    by_rep = pdata.queue_hourly_by_rep(ctx.st)
+    series = {role: level.mean(axis=0) for role, level in by_rep.items()}
     ranked = sorted(series, key=lambda r: -series[r].mean())[:TOP_ROLES]
-    title = "Queue length over time (steps waiting for staff, hourly, mean per replication)"
+    title = ("Queue length over time (steps waiting for staff, hourly, mean per replication; "
+             "band: lowest to highest replication)")
     if not ranked:
-        return _empty(title, "no step waited for staff")
-    rows, cols = _grid(len(ranked))
-    fig = _new(11, 2.3 * rows + 0.8)
+        return empty_figure(title, "no step waited for staff")
+    rows, cols = grid(len(ranked))
+    fig = new_figure(11, 2.3 * rows + 0.8)
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
     for ax in axes.ravel()[len(ranked):]:
         ax.set_axis_off()
     for ax, role in zip(axes.ravel(), ranked):
         y = series[role]
-        _shade_campaigns(ax, ctx, unit=24.0)
-        ax.plot(np.arange(y.size) / 24.0, y, color="#08519c", lw=0.8)
+        shade_campaigns(ax, ctx, unit=24.0)
+        hours = np.arange(y.size) / 24.0
+        if ctx.st.R > 1:
+            ax.fill_between(hours, by_rep[role].min(axis=0), by_rep[role].max(axis=0),
+                            color="#6baed6", alpha=0.35, lw=0)
+        ax.plot(hours, y, color="#08519c", lw=0.8)
         ax.set_title(f"{ctx.role(role)}: mean {y.mean():,.1f}, max {y.max():,.0f}", fontsize=10)
         ax.set_ylabel("steps waiting")
         ax.set_ylim(bottom=0)
-        _date_axis(ax, ctx)
+        date_axis(ax, ctx)
         ax.grid(alpha=0.3)
     if pdata.campaign_spans(ctx.s):
         axes[0, 0].legend(loc="upper left", fontsize=8)
@@ -145,9 +84,9 @@ def plot_wait_ecdf(ctx: Context) -> Figure:
     ranked = ranked[:TOP_ROLES]
     title = "How long steps wait for staff (ECDF, log scale)"
     if not ranked:
-        return _empty(title, "too few staff steps")
-    rows, cols = _grid(len(ranked))
-    fig = _new(11, 2.4 * rows + 0.8)
+        return empty_figure(title, "too few staff steps")
+    rows, cols = grid(len(ranked))
+    fig = new_figure(11, 2.4 * rows + 0.8)
     axes = fig.subplots(rows, cols, squeeze=False)
     for ax in axes.ravel()[len(ranked):]:
         ax.set_axis_off()
@@ -191,51 +130,68 @@ def plot_wait_p95_daily(ctx: Context, daily: dict) -> Figure:
              for i, r in enumerate(roles)}
     ranked = [r for r in sorted(score, key=lambda r: -score[r]) if score[r] > np.log(1 / 60.0)][:TOP_ROLES]
     if not ranked:
-        return _empty(title, "no waits")
-    fig = _new(11, 4.2)
+        return empty_figure(title, "no waits")
+    fig = new_figure(11, 4.2)
     ax = fig.add_subplot()
-    _shade_campaigns(ax, ctx)
+    shade_campaigns(ax, ctx)
     x = np.arange(p95.shape[1]) + 0.5
     for role in ranked:
-        y = np.maximum(p95[roles.index(role)], 1 / 60.0)
-        ax.plot(x, y, marker="o", ms=2.5, lw=1.2, label=ctx.role(role))
+        i = roles.index(role)
+        y = np.maximum(p95[i], 1 / 60.0)
+        line = ax.plot(x, y, marker="o", ms=2.5, lw=1.2, label=ctx.role(role))[0]
+        if ctx.st.R > 1 and "wait_p95_lo" in daily:
+            shown = np.isfinite(p95[i])
+            ax.fill_between(x, np.where(shown, np.maximum(daily["wait_p95_lo"][i], 1 / 60.0), np.nan),
+                            np.where(shown, np.maximum(daily["wait_p95_hi"][i], 1 / 60.0), np.nan),
+                            color=line.get_color(), alpha=0.15, lw=0)
     ax.set_yscale("log")
     ax.yaxis.set_minor_locator(NullLocator())
     ax.set_yticks([1 / 60, 0.25, 1, 8, 24, 168, 720])
     ax.set_yticklabels(["1 min", "15 min", "1 h", "8 h", "1 d", "1 wk", "30 d"])
     ax.set_ylabel("p95 wait")
-    _date_axis(ax, ctx)
+    date_axis(ax, ctx)
     ax.grid(alpha=0.3, which="major")
     fig.legend(loc="outside right upper", fontsize=8)
-    ax.set_title(title + f" - {len(ranked)} slowest roles; days with < {MIN_DAILY_STEPS} steps left out; "
-                 "the last days are cut short by the horizon", fontsize=10)
+    ax.set_title(title + f" - {len(ranked)} slowest roles; band: lowest to highest replication; "
+                 f"days with < {MIN_DAILY_STEPS} steps left out", fontsize=10)
     return fig
 
 
 def plot_utilisation(ctx: Context, daily: dict) -> Figure:
-    """Heatmap role x day of on-duty utilisation."""
+    """Heatmaps role x day: on-duty utilisation, and beside it the work left
+    waiting at the end of the day in days of the role's capacity (utilisation
+    stops at 100%; the backlog tells a full day from one far over capacity)."""
     util = daily["utilization"]
     roles = ctx.st.roles
     keep = [i for i, r in enumerate(roles) if r in ctx.s.org.roles and np.isfinite(util[i]).any()]
     title = "Utilisation by role and day (busy share of on-duty capacity)"
     if not keep:
-        return _empty(title, "nobody was on duty")
-    data = util[keep]
-    fig = _new(11, 0.32 * len(keep) + 1.8)
-    ax = fig.add_subplot()
-    cmap = matplotlib.colormaps["YlOrRd"].with_extremes(bad="#eeeeee")
-    im = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap=cmap, vmin=0, vmax=1,
-                   interpolation="nearest", extent=(0, data.shape[1], len(keep) - 0.5, -0.5))
-    ax.set_yticks(range(len(keep)))
-    ax.set_yticklabels([ctx.role(roles[i]) for i in keep], fontsize=8)
-    _date_axis(ax, ctx)
-    for lo, hi, _cid, _zh in pdata.campaign_spans(ctx.s):
-        ax.annotate("", xy=(hi / 24, -0.5), xytext=(lo / 24, -0.5), annotation_clip=False,
-                    arrowprops=dict(arrowstyle="-", color="#d95f0e", lw=4))
-    bar = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01)
-    bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    bar.set_label("utilisation (grey: nobody on duty)")
-    ax.set_title(title + "; orange bar on top: campaign days", fontsize=11)
+        return empty_figure(title, "nobody was on duty")
+    backlog = daily.get("backlog_days")
+    panels = [(util[keep], "YlOrRd", 0.0, 1.0, "utilisation (grey: nobody on duty)", True)]
+    if backlog is not None:
+        # Days without capacity but with work waiting are drawn at the top of the scale.
+        data = np.where(np.isinf(backlog[keep]), BACKLOG_MAX, np.minimum(backlog[keep], BACKLOG_MAX))
+        panels.append((data, "PuRd", 0.0, BACKLOG_MAX,
+                       f"work waiting at day's end, in days of capacity (top: >= {BACKLOG_MAX:g})",
+                       False))
+    fig = new_figure(11, (0.32 * len(keep) + 1.2) * len(panels) + 0.6)
+    axes = fig.subplots(len(panels), 1, squeeze=False, sharex=True)[:, 0]
+    for ax, (data, cmap_name, lo, hi, label, percent) in zip(axes, panels):
+        cmap = matplotlib.colormaps[cmap_name].with_extremes(bad="#eeeeee")
+        im = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap=cmap, vmin=lo, vmax=hi,
+                       interpolation="nearest", extent=(0, data.shape[1], len(keep) - 0.5, -0.5))
+        ax.set_yticks(range(len(keep)))
+        ax.set_yticklabels([ctx.role(roles[i]) for i in keep], fontsize=8)
+        date_axis(ax, ctx)
+        for start, end, _cid, _zh in pdata.campaign_spans(ctx.s):
+            ax.annotate("", xy=(end / 24, -0.5), xytext=(start / 24, -0.5), annotation_clip=False,
+                        arrowprops=dict(arrowstyle="-", color="#d95f0e", lw=4))
+        bar = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01)
+        if percent:
+            bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        bar.set_label(label, fontsize=8)
+    axes[0].set_title(title + "; below: the backlog; orange bar on top: campaign days", fontsize=11)
     return fig
 
 
@@ -244,18 +200,23 @@ def plot_window_compliance(ctx: Context, by_day: dict) -> Figure:
     wids = [w for w in SOURCE_WINDOWS if w in ctx.s.service_windows]
     title = "Service-window compliance by day of start"
     if not wids:
-        return _empty(title, "the scenario has neither of the source's windows")
-    fig = _new(11, 2.8 * len(wids) + 0.6)
+        return empty_figure(title, "the scenario has neither of the source's windows")
+    fig = new_figure(11, 2.8 * len(wids) + 0.6)
     axes = fig.subplots(len(wids), 1, squeeze=False, sharex=True)[:, 0]
     start = ctx.s.horizon.start
     for ax, wid in zip(axes, wids):
         w = ctx.s.service_windows[wid]
         series = by_day.get(wid) or {"dates": [], "cases": [], "met": []}
-        _shade_campaigns(ax, ctx)
+        shade_campaigns(ax, ctx)
         days = np.array([(_date(d) - start).days for d in series["dates"]], dtype=float)
         cases = np.asarray(series["cases"], dtype=float)
         met = np.array([np.nan if m is None else m for m in series["met"]], dtype=float)
         ok = np.isfinite(met)
+        low = np.array([np.nan if m is None else m for m in series.get("met_min", [])], dtype=float)
+        high = np.array([np.nan if m is None else m for m in series.get("met_max", [])], dtype=float)
+        if ok.any() and ctx.st.R > 1 and low.size == met.size:
+            ax.vlines(days[ok] + 0.5, low[ok], high[ok], color="#9ecae1", lw=2,
+                      label="lowest to highest replication")
         if ok.any():
             sizes = 12 + 60 * cases[ok] / max(cases[ok].max(), 1e-9)
             ax.scatter(days[ok] + 0.5, met[ok], s=sizes, color="#3182bd", alpha=0.7,
@@ -277,7 +238,7 @@ def plot_window_compliance(ctx: Context, by_day: dict) -> Figure:
         total = cases.sum()
         ax.set_title(f"{ctx.style.title(w.name_zh, wid)} (limit {_limit(w)}; {total:,.1f} cases/rep)",
                      fontsize=10)
-        _date_axis(ax, ctx)
+        date_axis(ax, ctx)
         ax.grid(alpha=0.3)
     handles: dict[str, Artist] = {}
     for ax in axes:
@@ -294,10 +255,10 @@ def plot_time_breakdown(ctx: Context) -> Figure:
     parts = pdata.time_breakdown(ctx.s, ctx.log, ctx.st)
     title = "Where the time goes: mean step-hours per case, by workflow"
     if not parts:
-        return _empty(title, "no cases")
+        return empty_figure(title, "no cases")
     order = sorted(parts, key=lambda w: sum(parts[w].values()))
     used = [p for p in pdata.TIME_PARTS if any(parts[w][p] > 0 for w in order)]
-    fig = _new(11, 0.34 * len(order) + 1.9)
+    fig = new_figure(11, 0.34 * len(order) + 1.9)
     ax = fig.add_subplot()
     y = np.arange(len(order))
     totals = np.array([sum(parts[w].values()) for w in order])

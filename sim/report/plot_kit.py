@@ -1,0 +1,101 @@
+"""What every plot of a run shares: the figure's context, sizes and colours,
+date axes, campaign shading and empty figures (``sim.report.plots`` draws)."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from rules.scenario import Scenario
+from sim.analysis import plot_data as pdata
+from sim.analysis.staffing import StaffLog
+from sim.log.records import EventLog
+from sim.views.style import Style
+
+DPI = 110
+#: Small multiples: how many roles get a panel.
+TOP_ROLES = 6
+#: Fewest steps (over all replications) a day needs for its p95 wait to be drawn.
+MIN_DAILY_STEPS = 20
+#: The backlog heatmap's top: this many days of capacity or more.
+BACKLOG_MAX = 3.0
+CAMPAIGN_COLOR = "#f6d7a7"
+#: The service windows of the source (section 5), drawn by day of start.
+SOURCE_WINDOWS = ("refused_item_back_72h", "dispute_won_item_back_3d")
+PART_COLORS = ("#2b8cbe", "#e34a33", "#bdbdbd", "#fdae6b", "#9e9ac8")
+
+
+@dataclass
+class PlotResult:
+    #: Plot name -> PNG path (the SVG sits beside it).
+    files: dict[str, Path] = field(default_factory=dict)
+    #: Plot name -> one-line caption for the report.
+    captions: dict[str, str] = field(default_factory=dict)
+    notice: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every plot needs: the scenario, the log, its staff view, labels."""
+    s: Scenario
+    log: EventLog
+    st: StaffLog
+    summary: dict
+    style: Style
+
+    def role(self, rid: str) -> str:
+        spec = self.s.org.roles.get(rid)
+        return self.style.title(spec.name_zh if spec else "", rid)
+
+    def workflow(self, wid: str) -> str:
+        wf = self.s.workflows.get(wid)
+        return self.style.title(wf.name_zh if wf else "", wid)
+
+
+# -- axes helpers -----------------------------------------------------------
+
+def date_axis(ax: Axes, ctx: Context, unit: float = 24.0) -> None:
+    """x in ``unit`` hours since the epoch, labelled as MM-DD."""
+    start = ctx.s.horizon.start
+    days = ctx.s.horizon.days
+
+    def fmt(x: float, _pos: int) -> str:
+        d = start + dt.timedelta(days=round(x * unit / 24.0))
+        return d.strftime("%m-%d")
+    step = max(1, math.ceil(days / 12 / 7) * 7) if days > 21 else max(1, days // 7)
+    ax.set_xticks(np.arange(0, days + 1, step) * 24.0 / unit)
+    ax.xaxis.set_major_formatter(FuncFormatter(fmt))
+    ax.set_xlim(0, days * 24.0 / unit)
+
+
+def shade_campaigns(ax: Axes, ctx: Context, unit: float = 24.0, label: bool = True) -> None:
+    for i, (lo, hi, _cid, _zh) in enumerate(pdata.campaign_spans(ctx.s)):
+        ax.axvspan(lo / unit, hi / unit, color=CAMPAIGN_COLOR, alpha=0.6, lw=0, zorder=0,
+                   label="campaign days" if (label and i == 0) else None)
+
+
+def new_figure(width: float, height: float) -> Figure:
+    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+
+
+def empty_figure(title: str, message: str) -> Figure:
+    fig = new_figure(7, 2.2)
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    ax.set_title(title)
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="#555")
+    return fig
+
+
+def grid(n: int, cols: int = 2) -> tuple[int, int]:
+    return max(1, math.ceil(n / cols)), min(cols, max(n, 1))
+
+
+# -- the plots --------------------------------------------------------------
