@@ -103,3 +103,24 @@ def test_force_never_empties_a_directory_that_is_not_a_run(tmp_path, capsys) -> 
     assert main(["run", MMC, "-n", "1", "--no-report", "--out", str(tmp_path), "--force"]) == 2
     assert "is not empty and holds no earlier result" in capsys.readouterr().err
     assert (tmp_path / "notes.txt").exists()
+
+
+def test_chinese_names_beside_ids_where_the_terminal_can_show_them() -> None:
+    import io
+
+    from rich.console import Console
+
+    from sim.cli.tables import breaker_lines, chinese, label, windows_table
+
+    wide = Console(file=io.StringIO(), width=140, force_terminal=False)
+    narrow = Console(file=io.StringIO(), width=80, force_terminal=False)
+    assert chinese(wide) and not chinese(narrow)
+    assert label("customer_service", {"customer_service": "客服"}) == "客服 customer_service"
+    summary = {"service_windows": {"w": {"name_zh": "旺旺首次响应", "cases": 1.0, "met": 1.0,
+                                         "met_ci95": [0.9, 1.0], "p95_hours": 0.01,
+                                         "limit_hours": 0.05, "verdict": "met", "target": 0.8}},
+               "window_misses": {"w": {"missed_per_replication": 2.0,
+                                       "largest_queue": {"role": "customer_service", "hours": 0.5}}}}
+    wide.print(windows_table(summary, zh=True))
+    assert "旺旺首次响应 w" in wide.file.getvalue()
+    assert "客服 customer_service" in breaker_lines(summary, {"customer_service": "客服"})[1]

@@ -72,9 +72,10 @@ def report(console: Console, result: dict, everything: bool = False) -> None:
         table = Table(title=f"{comp['other']} vs {result['base']} ({test})")
         # Metric names are ids; fold rather than cut them, and keep "role
         # customer_service:" on one line however narrow the terminal.
-        table.add_column("metric", min_width=24, overflow="fold")
-        for name in ("base", "other", "difference", "95% CI", ""):
-            table.add_column(name)
+        table.add_column("metric", min_width=20, max_width=34, overflow="fold")
+        for name in ("base", "other", "difference", "95% CI"):
+            # Numbers fold too: every column stays on the screen at 80 columns.
+            table.add_column(name, overflow="fold")
         hidden = 0
         for r in comp["rows"]:
             if not everything and not r["significant"]:
@@ -82,8 +83,8 @@ def report(console: Console, result: dict, everything: bool = False) -> None:
                 continue
             lo, hi = r["ci95"]
             mark = {"better": "[green]better[/]", "worse": "[red]worse[/]"}.get(r["better"], "")
-            table.add_row(r["metric"], _f(r["base"]), _f(r["other"]), _f(r["diff"], True),
-                          f"[{_f(lo, True)}, {_f(hi, True)}]", mark)
+            table.add_row(r["metric"], _f(r["base"]), _f(r["other"]),
+                          f"{_f(r['diff'], True)} {mark}".rstrip(), f"[{_f(lo, True)}, {_f(hi, True)}]")
         if table.row_count:
             console.print(table)
         if hidden:

@@ -76,7 +76,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
                 report = write_report(s, log, summary, out)
     console = Console()
-    report_run(console, summary, out)
+    report_run(console, summary, out, {rid: r.name_zh for rid, r in s.org.roles.items()})
     if report is None:
         console.print(f"report: not drawn (--no-report); draw it with: opsim report {out}",
                       markup=False, highlight=False)
@@ -106,13 +106,14 @@ def what_if(s: Scenario, log: EventLog, summary: dict, seed: int, n: int, jobs: 
     summary["what_if_plus_one"] = clean(what_if_plus_one(s, log, roles, rerun))
 
 
-def report_run(console: Console, summary: dict, out: Path) -> None:
-    """The short report at the end of ``opsim run``."""
+def report_run(console: Console, summary: dict, out: Path, names: dict[str, str] | None = None) -> None:
+    """The short report at the end of ``opsim run`` (``names``: Chinese names
+    of the roles, shown beside the ids where the terminal can)."""
     facts = summary["run"]
     console.print(f"[bold]{facts['scenario']}[/]: {facts['replications']} replications, "
                   f"seed {facts['seed']}, {facts['records']} records in {facts['wall_seconds']} s")
-    report_windows(console, summary)
+    report_windows(console, summary, names)
     report_staffing(console, summary)
     report_cases(console, summary)
-    report_bottlenecks(console, summary)
+    report_bottlenecks(console, summary, names)
     console.print(f"results: {out}")

@@ -27,7 +27,18 @@ def duration(hours: float) -> str:
     return f"{hours:.0f}h" if hours < 100 else f"{hours / 24:.0f}d"
 
 
-def windows_table(summary: dict) -> Table | None:
+def chinese(console: Console) -> bool:
+    """Whether Chinese names fit beside the ids: a UTF terminal, wide enough."""
+    return console.encoding.lower().startswith("utf") and console.width >= 100
+
+
+def label(ident: str, names: dict[str, str] | None) -> str:
+    """``客服 customer_service`` when ``names`` has the id, else the id."""
+    zh = (names or {}).get(ident)
+    return f"{zh} {ident}" if zh else ident
+
+
+def windows_table(summary: dict, zh: bool = False) -> Table | None:
     """Window, cases, met share, 95% CI, p95, limit, target and verdict."""
     windows = summary.get("service_windows")
     if not windows:
@@ -48,23 +59,24 @@ def windows_table(summary: dict) -> Table | None:
         style = STYLE.get(verdict)
         shown = f"[{style}]{verdict}[/]" if style else verdict
         p95 = "-" if w.get("p95_hours") is None else duration(w["p95_hours"])
-        table.add_row(wid, f"{w['cases']:.0f}" if w["cases"] >= 100 else f"{w['cases']:.1f}",
+        name = f"{w['name_zh']} {wid}" if zh and w.get("name_zh") else wid
+        table.add_row(name, f"{w['cases']:.0f}" if w["cases"] >= 100 else f"{w['cases']:.1f}",
                       f"{_pct(w.get('met'))} [{ci_text}]", f"{p95}/{duration(w['limit_hours'])}",
                       f"{shown} ({_target(w.get('target'))})")
     return table
 
 
-def report_windows(console: Console, summary: dict) -> None:
-    table = windows_table(summary)
+def report_windows(console: Console, summary: dict, names: dict[str, str] | None = None) -> None:
+    table = windows_table(summary, chinese(console))
     if table is not None:
         console.print(table)
     for line in period_lines(summary):
         console.print(line)
-    for line in breaker_lines(summary):
+    for line in breaker_lines(summary, names if chinese(console) else None):
         console.print(line, markup=False, highlight=False)
 
 
-def breaker_lines(summary: dict) -> list[str]:
+def breaker_lines(summary: dict, names: dict[str, str] | None = None) -> list[str]:
     """Who breaks the windows (waiting time of the missed cases), in the
     same words as the report's "main cause of misses"."""
     from sim.analysis.window_report import window_breakers  # on use: see sim.cli.run
@@ -73,7 +85,7 @@ def breaker_lines(summary: dict) -> list[str]:
     for r in window_breakers(summary)[:TOP]:
         missed = "; ".join(f"{w['window']} {w['missed']:,.0f}/rep, waiting {duration(w['waiting_hours'])}"
                            for w in r["windows"])
-        out.append(f"  {r['role']}: {missed}")
+        out.append(f"  {label(r['role'], names)}: {missed}")
     if out:
         out.insert(0, "who breaks the windows (missed cases by the role they waited for longest):")
     return out
@@ -121,7 +133,8 @@ def report_cases(console: Console, summary: dict) -> None:
     console.print(table)
 
 
-def report_bottlenecks(console: Console, summary: dict) -> None:
+def report_bottlenecks(console: Console, summary: dict, names: dict[str, str] | None = None) -> None:
+    names = names if chinese(console) else None
     b = summary.get("bottlenecks")
     if not b or not b.get("ranked"):
         return
@@ -134,7 +147,8 @@ def report_bottlenecks(console: Console, summary: dict) -> None:
         binds = "; ".join(_span(r) for r in runs) or "-"
         util = "-" if ev["utilization"] is None else f"{ev['utilization']:.0%}"
         share = x["bottleneck_share"]
-        table.add_row(str(i), x["role"], f"{share:.0%} of time" if share >= 0.005 else "<1% of time",
+        table.add_row(str(i), label(x["role"], names),
+                      f"{share:.0%} of time" if share >= 0.005 else "<1% of time",
                       util, f"{ev['share_of_staff_wait']:.0%}", binds)
         delays = ", ".join(w["workflow"] for w in ev["workflows_delayed"][:3])
         windows = ", ".join(w["window"] for w in ev["windows_delayed"][:3])
