@@ -59,3 +59,17 @@ def test_a_run_writes_staffing_csv_and_prints_the_cost(tmp_path, capsys) -> None
     rows = list(csv.DictReader((out / "staffing.csv").open(encoding="utf-8")))
     assert {r["temporary_on_duty"] for r in rows if r["role"] == "warehouse"
             and r["date"] in ("2026-10-27", "2026-10-28")} == {"1"}
+
+
+def test_the_staffing_plot_shows_the_roles_with_temporary_staff(tmp_path) -> None:
+    from sim.report.plot_kit import Context
+    from sim.report.plot_staffing import plot_staffing
+    from sim.views.style import Style
+
+    s = load_scenario("scenarios/double11_staffed.yaml")
+    fig = plot_staffing(Context(s, None, None, {}, Style(font=None)))  # type: ignore[arg-type]
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert any("warehouse" in t and "overtime" in t for t in titles)
+    assert {"customer_service", "aftersales_service", "finance"} <= {
+        role for t in titles for role in ("customer_service", "aftersales_service", "finance")
+        if role in t}

@@ -10,7 +10,8 @@ from sim.analysis.staffing import StaffLog
 from sim.report.html import render_html
 from sim.report.plots import write_plots
 
-PLOTS = ("queues", "wait_ecdf", "wait_p95_daily", "utilisation", "window_compliance", "time_breakdown")
+PLOTS = ("queues", "wait_ecdf", "wait_p95_daily", "utilisation", "window_compliance", "time_breakdown",
+         "staffing")
 
 
 @pytest.fixture(scope="module")

@@ -124,3 +124,11 @@ def test_chinese_names_beside_ids_where_the_terminal_can_show_them() -> None:
     wide.print(windows_table(summary, zh=True))
     assert "旺旺首次响应 w" in wide.file.getvalue()
     assert "客服 customer_service" in breaker_lines(summary, {"customer_service": "客服"})[1]
+
+
+def test_the_run_says_who_breaks_the_windows(tmp_path, capsys) -> None:
+    assert main(["run", "tests/scenarios/stress.yaml", "-n", "1", "--no-report",
+                 "--out", str(tmp_path / "r"), "--set", "org.roles.warehouse.headcount=1",
+                 "--set", "demand.orders_per_day=240"]) == 0
+    out = capsys.readouterr().out.replace("\n", " ")
+    assert "who breaks the windows" in out and "warehouse: ship_within_deadline_72h" in out

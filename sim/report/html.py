@@ -38,6 +38,7 @@ PLOT_TITLES = {
     "wait_p95_daily": "Daily p95 wait",
     "utilisation": "Utilisation by role and day",
     "time_breakdown": "Where the time goes",
+    "staffing": "Staffing as simulated",
 }
 
 

@@ -39,6 +39,7 @@ from sim.report.plot_kit import (
     new_figure,
     shade_campaigns,
 )
+from sim.report.plot_staffing import plot_staffing
 from sim.report.tables import daily_roles
 from sim.views.style import CJK_FONT_INSTALL, Style, find_cjk_font
 
@@ -302,6 +303,9 @@ def _date(text: str) -> dt.date:
 
 
 CAPTIONS = {
+    "staffing": "People on duty each day as simulated (rosters, holidays, temporary staff, "
+                "overtime, absences) against the documented headcount; person-days and cost in "
+                "staffing.csv and the summary.",
     "queues": "Steps enabled but not yet started, sampled every hour; shaded: campaign days.",
     "wait_ecdf": "Share of steps that waited at most x for staff; dashed: median (p50) and p95.",
     "wait_p95_daily": "The 95th percentile of the wait of steps enabled each day.",
@@ -337,6 +341,7 @@ def write_plots(s: Scenario, log: EventLog, summary: dict, out_dir: Path,
         "utilisation": lambda: plot_utilisation(ctx, daily),
         "window_compliance": lambda: plot_window_compliance(ctx, by_day),
         "time_breakdown": lambda: plot_time_breakdown(ctx),
+        "staffing": lambda: plot_staffing(ctx),
     }
     with matplotlib.rc_context({"font.family": style.families(), "svg.fonttype": "path",
                                 "axes.titlelocation": "left"}):
