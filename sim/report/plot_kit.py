@@ -99,3 +99,13 @@ def grid(n: int, cols: int = 2) -> tuple[int, int]:
 
 
 # -- the plots --------------------------------------------------------------
+
+
+def small_multiples(n: int, row_height: float, sharex: bool = False) -> tuple[Figure, list[Axes]]:
+    """A figure with ``n`` panels, two per row (the spare one switched off)."""
+    rows, cols = grid(n)
+    fig = new_figure(11, row_height * rows + 0.8)
+    axes = fig.subplots(rows, cols, squeeze=False, sharex=sharex).ravel()
+    for ax in axes[n:]:
+        ax.set_axis_off()
+    return fig, list(axes[:n])

@@ -5,7 +5,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.analysis.payroll import daily_staffing
-from sim.report.plot_kit import TOP_ROLES, Context, date_axis, empty_figure, grid, new_figure, shade_campaigns
+from sim.report.plot_kit import TOP_ROLES, Context, date_axis, empty_figure, shade_campaigns, small_multiples
 
 
 def plot_staffing(ctx: Context) -> Figure:
@@ -24,12 +24,8 @@ def plot_staffing(ctx: Context) -> Figure:
         ranked = [r for r in sorted(spread, key=lambda r: -spread[r]) if spread[r] > 0][:TOP_ROLES]
     if not ranked:
         return empty_figure(title, "the staffing is the same every day")
-    rows, cols = grid(len(ranked))
-    fig = new_figure(11, 2.2 * rows + 0.8)
-    axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
-    for ax in axes.ravel()[len(ranked):]:
-        ax.set_axis_off()
-    for ax, role in zip(axes.ravel(), ranked):
+    fig, axes = small_multiples(len(ranked), 2.2, sharex=True)
+    for ax, role in zip(axes, ranked):
         d = daily[role]
         x = np.arange(d["regular"].size)
         shade_campaigns(ax, ctx, label=False)
@@ -43,6 +39,6 @@ def plot_staffing(ctx: Context) -> Figure:
         ax.set_ylabel("people")
         date_axis(ax, ctx)
         ax.grid(alpha=0.3, axis="y")
-    axes[0, 0].legend(loc="upper left", fontsize=7)
+    axes[0].legend(loc="upper left", fontsize=7)
     fig.suptitle(title, fontsize=12)
     return fig

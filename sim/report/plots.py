@@ -35,9 +35,9 @@ from sim.report.plot_kit import (
     PlotResult,
     date_axis,
     empty_figure,
-    grid,
     new_figure,
     shade_campaigns,
+    small_multiples,
 )
 from sim.report.plot_staffing import plot_staffing
 from sim.report.tables import daily_roles
@@ -53,12 +53,8 @@ def plot_queues(ctx: Context) -> Figure:
              "band: lowest to highest replication)")
     if not ranked:
         return empty_figure(title, "no step waited for staff")
-    rows, cols = grid(len(ranked))
-    fig = new_figure(11, 2.3 * rows + 0.8)
-    axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
-    for ax in axes.ravel()[len(ranked):]:
-        ax.set_axis_off()
-    for ax, role in zip(axes.ravel(), ranked):
+    fig, axes = small_multiples(len(ranked), 2.3, sharex=True)
+    for ax, role in zip(axes, ranked):
         y = series[role]
         shade_campaigns(ax, ctx, unit=24.0)
         hours = np.arange(y.size) / 24.0
@@ -72,7 +68,7 @@ def plot_queues(ctx: Context) -> Figure:
         date_axis(ax, ctx)
         ax.grid(alpha=0.3)
     if pdata.campaign_spans(ctx.s):
-        axes[0, 0].legend(loc="upper left", fontsize=8)
+        axes[0].legend(loc="upper left", fontsize=8)
     fig.suptitle(title + f" - top {len(ranked)} roles", fontsize=12)
     return fig
 
@@ -86,13 +82,9 @@ def plot_wait_ecdf(ctx: Context) -> Figure:
     title = "How long steps wait for staff (ECDF, log scale)"
     if not ranked:
         return empty_figure(title, "too few staff steps")
-    rows, cols = grid(len(ranked))
-    fig = new_figure(11, 2.4 * rows + 0.8)
-    axes = fig.subplots(rows, cols, squeeze=False)
-    for ax in axes.ravel()[len(ranked):]:
-        ax.set_axis_off()
+    fig, axes = small_multiples(len(ranked), 2.4)
     floor = 1 / 60.0  # waits below a minute are drawn at one minute
-    for ax, role in zip(axes.ravel(), ranked):
+    for ax, role in zip(axes, ranked):
         w, started = waits[role]
         y = np.linspace(0, 1, min(w.size, 400))
         x = np.maximum(np.quantile(w, y), floor)
