@@ -95,7 +95,7 @@ def test_report_renders_in_chromium(run_dir: Path, tmp_path: Path) -> None:
 
 def test_report_command_refuses_a_non_run(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["report", str(tmp_path)]) == 2
-    assert "not a complete run directory" in capsys.readouterr().err
+    assert "incomplete run: " in capsys.readouterr().err
 
 
 def test_empty_plots_still_render(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from sim.analysis.window_days import compliance_of_cases
 from sim.analysis.windows import WindowCases, all_window_cases, windows_of_cases
 from sim.log.records import EventLog
 from sim.runs.replication import simulate
-from sim.runs.runner import input_hash
+from sim.runs.runner import die_with_parent, input_hash
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,8 @@ def _reduce_all(scenarios: Sequence[Scenario], seed: int, n: int, jobs: int) -> 
     if jobs <= 1 or len(work) == 1:
         done = list(map(_one, work))
     else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work)),
+                                 initializer=die_with_parent) as pool:
             done = list(pool.map(_one, work))
     return [done[i * n:(i + 1) * n] for i in range(len(scenarios))]
 

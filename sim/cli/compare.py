@@ -10,6 +10,7 @@ from rich.table import Table
 
 from rules.errors import Problem, RulesError
 from sim.cli.options import add_what_ifs, load
+from sim.cli.staging import require_complete
 from sim.cli.sweep import MARKS
 from sim.cli.tables import STYLE, _pct, _target
 
@@ -48,6 +49,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 break
     if n is not None and n < 1:
         raise RulesError([Problem("--replications", "", f"must be >= 1, got {n}")])
+    for path in args.inputs:  # a directory must be a finished run, not a YAML file's error
+        if Path(path).is_dir():
+            require_complete(Path(path))
     console = Console()
     sides = []
     for path in args.inputs:

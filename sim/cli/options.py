@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import argparse
-import shutil
-from pathlib import Path
 
-from rules.errors import Problem, RulesError
 from rules.loader import load_scenario
 from rules.scenario import Scenario
 
@@ -34,27 +31,3 @@ def what_ifs(args: argparse.Namespace) -> dict:
     """The what-ifs as the run records them (``summary.json``'s ``run``)."""
     return {"set": list(getattr(args, "sets", [])), "temp": list(getattr(args, "temps", [])),
             "period": list(getattr(args, "periods", []))}
-
-
-#: What a run directory holds; ``--force`` replaces only such a directory.
-RUN_FILES = ("summary.json", "scenario.json", "events.parquet", "events.csv")
-
-
-def claim(out: Path, force: bool, marks: tuple[str, ...]) -> None:
-    """Make ``out`` this command's: refuse an existing directory unless
-    ``force``, and then replace it whole, but never a directory that holds
-    none of the files ``marks`` names (``--out ~ --force`` must not empty
-    a home)."""
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise RulesError([Problem("--out", "", f"{out} is a file, not a run directory")])
-    if not any(out.iterdir()):
-        return
-    if not any((out / name).is_file() for name in marks):
-        raise RulesError([Problem("--out", "", f"{out} is not empty and holds no earlier result; "
-                                  "choose another directory")])
-    if not force:
-        raise RulesError([Problem("--out", "", f"{out} holds an earlier result; replace it with "
-                                  "--force or choose another --out")])
-    shutil.rmtree(out)

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from rules.errors import Problem, RulesError
 from rules.scenario import Scenario
+from sim.cli.staging import require_complete
 
 if TYPE_CHECKING:
     from sim.log.records import EventLog
@@ -39,12 +39,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from sim.log.run_dir import load_run  # on use: see sim.cli.run
 
     run_dir = Path(args.run_dir)
-    missing = [n for n in ("summary.json", "scenario.json") if not (run_dir / n).is_file()]
-    if not any((run_dir / n).is_file() for n in ("events.parquet", "events.csv")):
-        missing.append("events.parquet")
-    if missing:
-        raise RulesError([Problem(str(run_dir), "", f"not a complete run directory: no {', '.join(missing)} "
-                                                   "(write one with: opsim run SCENARIO --out DIR)")])
+    require_complete(run_dir)
     with Console(stderr=True).status(f"reading {run_dir}"):
         s, log, summary = load_run(run_dir)
     make_report(Console(), s, log, summary, run_dir)

@@ -9,12 +9,14 @@ from rich.console import Console
 
 from rules.errors import Problem, RulesError
 from rules.scenario import Scenario
-from sim.cli.options import RUN_FILES, add_what_ifs, claim, load, what_ifs
+from sim.cli.options import add_what_ifs, load, what_ifs
 from sim.cli.progress import RunProgress
+from sim.cli.staging import RUN_FILES, slug, staged
 from sim.cli.tables import report_bottlenecks, report_cases, report_staffing, report_windows
 
 if TYPE_CHECKING:
     from sim.log.records import EventLog
+    from sim.report.html import ReportResult
 
 #: How many of the top bottleneck roles ``--what-if-plus-one`` re-runs.
 WHAT_IF_ROLES = 2
@@ -44,18 +46,51 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     # Imported on use, here and in every command: the engine, scipy and
     # pyarrow take about 0.6 s to load, which ``opsim check`` need not pay.
-    from sim.analysis.summary import summarize
-    from sim.report.output import write_run
-    from sim.runs.runner import default_jobs, run
+    from sim.runs.runner import default_jobs
 
     s = load(args.scenario, args)
     seed = s.seed if args.seed is None else args.seed
     n = s.replications if args.replications is None else args.replications
-    if n < 1:
-        raise RulesError([Problem("--replications", "", f"must be >= 1, got {n}")])
-    out = Path(args.out) if args.out else Path("results") / s.name
+    check_options(args, n, seed)
+    out = Path(args.out) if args.out is not None else Path("results") / slug(s.name)
     jobs = args.jobs if args.jobs else default_jobs()
-    claim(out, args.force, RUN_FILES)
+    with staged(out, args.force, RUN_FILES) as work:
+        summary, report = _run(args, s, seed, n, jobs, work)
+    console = Console()
+    report_run(console, summary, out, {rid: r.name_zh for rid, r in s.org.roles.items()})
+    if report is None:
+        console.print(f"report: not drawn (--no-report); draw it with: opsim report {out}",
+                      markup=False, highlight=False)
+        return 0
+    if report.notice:
+        Console(stderr=True).print(f"notice: {report.notice}", markup=False, highlight=False)
+    console.print(f"report: {out / report.path.name}", markup=False, highlight=False)
+    return 0
+
+
+#: The most replications a run takes (the scenario schema's own cap).
+MAX_REPLICATIONS = 10_000
+
+
+def check_options(args: argparse.Namespace, n: int, seed: int) -> None:
+    """Every option that could fail late, refused before the simulation."""
+    if not 1 <= n <= MAX_REPLICATIONS:
+        raise RulesError([Problem("--replications", "", f"must be from 1 to {MAX_REPLICATIONS}, "
+                                  f"got {n}")])
+    if seed < 0:
+        raise RulesError([Problem("--seed", "", f"must be >= 0, got {seed}")])
+    if args.jobs < 0:
+        raise RulesError([Problem("--jobs", "", f"must be >= 0 (0: up to 4 cores), got {args.jobs}")])
+
+
+def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
+         out: Path) -> tuple[dict, ReportResult | None]:
+    """Simulate, summarise and write everything into ``out`` (the staging
+    directory); the summary and the report's result (None with ``--no-report``)."""
+    from sim.analysis.summary import summarize
+    from sim.report.output import write_run
+    from sim.runs.runner import run
+
     phases = ("summary", *(("what if +1",) if args.what_if_plus_one else ()), "files",
               *(() if args.no_report else ("report",)))
     report = None
@@ -75,16 +110,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 from sim.report.html import write_report
 
                 report = write_report(s, log, summary, out)
-    console = Console()
-    report_run(console, summary, out, {rid: r.name_zh for rid, r in s.org.roles.items()})
-    if report is None:
-        console.print(f"report: not drawn (--no-report); draw it with: opsim report {out}",
-                      markup=False, highlight=False)
-        return 0
-    if report.notice:
-        Console(stderr=True).print(f"notice: {report.notice}", markup=False, highlight=False)
-    console.print(f"report: {report.path}", markup=False, highlight=False)
-    return 0
+    return summary, report
 
 
 def what_if(s: Scenario, log: EventLog, summary: dict, seed: int, n: int, jobs: int) -> None:

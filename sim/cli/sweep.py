@@ -9,8 +9,12 @@ from rich.console import Console
 from rich.table import Table
 
 from rules.errors import Problem, RulesError
-from sim.cli.options import add_what_ifs, claim, load
+from sim.cli.options import add_what_ifs, load
+from sim.cli.staging import check_target, slug, staged
 from sim.cli.tables import STYLE, _pct
+
+#: What a sweep's directory holds; ``--force`` replaces only such a directory.
+SWEEP_FILES = ("sweep.json",)
 
 
 def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
@@ -45,8 +49,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     n = s.replications if args.replications is None else args.replications
     if n < 1:
         raise RulesError([Problem("--replications", "", f"must be >= 1, got {n}")])
-    out = Path(args.out) if args.out else Path("results") / f"sweep_{s.name}"
-    claim(out, args.force, ("sweep.json",))
+    out = Path(args.out) if args.out is not None else Path("results") / f"sweep_{slug(s.name)}"
+    check_target(out, args.force, SWEEP_FILES)
     grid = points(varies, args.one_at_a_time)
     err = Console(stderr=True)
     t0 = time.perf_counter()
@@ -54,7 +58,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         result = sweep(args.scenario, varies, n, seed, args.jobs or default_jobs(),
                        args.one_at_a_time, args.sets, args.temps, args.periods)
     result["wall_seconds"] = round(time.perf_counter() - t0, 2)
-    write_sweep(out, result)
+    with staged(out, args.force, SWEEP_FILES) as work:
+        write_sweep(work, result)
     console = Console()
     console.print(verdict_table(result))
     console.print(f"{len(grid)} points x {n} replications in {result['wall_seconds']} s; "

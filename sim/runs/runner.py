@@ -6,9 +6,12 @@ Each replication is independent (its own random streams, see
 """
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import hashlib
 import os
+import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -46,7 +49,7 @@ def replications(s: Scenario, seed: int, n: int, jobs: int = 1) -> Iterator[Even
         yield from map(_one, work)
         return
     epoch = dt.datetime.combine(s.horizon.start, dt.time())
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=die_with_parent) as pool:
         for table, meta in pool.map(_one_packed, work):
             yield logfile.from_arrow(table, epoch, s.horizon.hours, meta)
 
@@ -61,6 +64,23 @@ def _combined_meta(meta: dict, n: int) -> dict:
     out.pop("replication", None)
     out["replications"] = n
     return out
+
+
+#: Linux's prctl option: the signal a process gets when its parent dies.
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """A worker's initializer: end with the parent, even when it is killed
+    with ``kill -9`` (a pool's workers would otherwise run on, orphaned,
+    simulating for no one). Linux only; elsewhere workers end when their
+    pipe to the parent closes, as the standard library makes them."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() == 1:  # the parent died before the call above
+        os._exit(1)
 
 
 def default_jobs() -> int:

@@ -1,0 +1,117 @@
+"""Output directories that are never half-written, mixed or shared.
+
+A command that writes a directory (``run``, ``sweep``) first claims it: the
+target is checked before any simulation (an earlier result is replaced only
+with ``--force``, a directory that holds none is never touched), a lock
+beside it keeps a second command out, and everything is written into a
+staging directory beside the target. Only when the command has finished is
+the staging directory moved into place (the earlier result, if any, moved
+aside first and then removed), so a killed command, a full disk or a crash
+leaves the target as it was, never a directory that looks complete.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rules.errors import Problem, RulesError
+
+#: What a run directory holds; ``--force`` replaces only such a directory.
+RUN_FILES = ("summary.json", "scenario.json", "events.parquet", "events.csv")
+#: The longest default folder name made from a scenario's name.
+MAX_SLUG = 60
+
+
+def slug(name: str) -> str:
+    """A safe folder name from a scenario's name: lowercase ASCII letters,
+    digits, ``_`` and ``-`` (``../../x`` -> ``x``), at most ``MAX_SLUG``
+    characters, ``run`` when nothing is left."""
+    text = re.sub(r"[^a-z0-9_-]+", "_", name.lower()).strip("_-")
+    return text[:MAX_SLUG].rstrip("_-") or "run"
+
+
+def check_target(out: Path, force: bool, marks: tuple[str, ...]) -> None:
+    """Refuse, before any work, a target that is a file, a directory that
+    holds something other than an earlier result, or an earlier result
+    without ``force``."""
+    if str(out) in ("", "."):
+        raise RulesError([Problem("--out", "", "name a directory for the results")])
+    if out.exists() and not out.is_dir():
+        raise RulesError([Problem("--out", "", f"{out} is a file, not a directory")])
+    if out.is_dir() and any(out.iterdir()):
+        if not any((out / name).is_file() for name in marks):
+            raise RulesError([Problem("--out", "", f"{out} is not empty and holds no earlier "
+                                      "result; choose another directory")])
+        if not force:
+            raise RulesError([Problem("--out", "", f"{out} holds an earlier result; replace it "
+                                      "with --force or choose another --out")])
+
+
+@contextmanager
+def staged(out: Path, force: bool, marks: tuple[str, ...]) -> Iterator[Path]:
+    """Claim ``out`` and yield the staging directory to write into; move it
+    into place when the block ends without an error, else remove it."""
+    check_target(out, force, marks)
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        lock = open(parent / f".{out.name}.lock", "w")  # noqa: SIM115 (held for the block)
+    except OSError as exc:
+        raise RulesError([Problem("--out", "", f"cannot write in {parent}: "
+                                  f"{exc.strerror or exc}")]) from None
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise RulesError([Problem("--out", "", f"another opsim command is writing {out}; "
+                                          "wait for it or choose another --out")]) from None
+            raise
+        check_target(out, force, marks)  # again, now that no one else writes it
+        work = parent / f".{out.name}.staging-{os.getpid()}"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir()
+        try:
+            yield work
+            _move_into_place(work, out)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    finally:
+        lock.close()
+
+
+def _move_into_place(work: Path, out: Path) -> None:
+    old = out.parent / f".{out.name}.replaced-{os.getpid()}"
+    if out.exists():
+        out.rename(old)
+    work.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def require_complete(directory: Path) -> None:
+    """Refuse, in one line, a directory that is not a finished run."""
+    if not directory.is_dir():
+        raise RulesError([Problem(str(directory), "", "no such run directory")])
+    why = incomplete(directory, ("summary.json", "scenario.json"))
+    if why is None and not any((directory / n).is_file() for n in ("events.parquet", "events.csv")):
+        why = f"incomplete run: {directory} has no events.parquet"
+    if why is not None:
+        raise RulesError([Problem(str(directory), "", why + " (write one with: opsim run SCENARIO "
+                                  "--out DIR)")])
+
+
+def incomplete(directory: Path, marks: tuple[str, ...]) -> str | None:
+    """Why ``directory`` is not a finished result (None if it is one)."""
+    if directory.name.startswith(".") and ".staging-" in directory.name:
+        return f"incomplete run: {directory} is a run still being written or one that was stopped"
+    missing = [m for m in marks if not (directory / m).is_file()]
+    if missing:
+        return (f"incomplete run: {directory} has no {', '.join(missing)} (a run that did not "
+                "finish, or not a run directory)")
+    return None

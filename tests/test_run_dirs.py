@@ -1,0 +1,113 @@
+"""Run directories that cannot be corrupted: staged, locked, checked first,
+and workers that end with their parent."""
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rules import RulesError
+from sim.cli import main
+from sim.cli.staging import RUN_FILES, slug, staged
+
+ROOT = Path(__file__).resolve().parent.parent
+MMC = "scenarios/validation/mmc.yaml"
+
+
+def test_default_folder_names_are_safe_slugs() -> None:
+    assert slug("../../x") == "x"
+    assert slug("/etc/passwd") == "etc_passwd"
+    assert slug("双十一") == "run"
+    assert len(slug("a" * 300)) == 60
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--seed", "-1"], "--seed: must be >= 0, got -1"),
+    (["-n", "0"], "--replications: must be from 1 to 10000, got 0"),
+    (["-n", "10001"], "--replications: must be from 1 to 10000, got 10001"),
+    (["--jobs", "-2"], "--jobs: must be >= 0"),
+    (["--out", ""], "--out: name a directory for the results"),
+    (["--out", "/dev/null"], "--out: /dev/null is a file, not a directory"),
+    (["--out", "/proc/opsim/run"], "--out: cannot write in /proc/opsim"),
+])
+def test_bad_options_are_refused_before_the_simulation(option, message, capsys) -> None:
+    started = time.perf_counter()
+    assert main(["run", MMC, "--no-report", *option]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert time.perf_counter() - started < 2.0  # nothing was simulated
+
+
+def test_a_failed_run_leaves_the_earlier_result_as_it_was(tmp_path) -> None:
+    out = tmp_path / "run"
+    assert main(["run", MMC, "-n", "1", "--no-report", "--out", str(out)]) == 0
+    before = (out / "summary.json").read_bytes()
+    with pytest.raises(RuntimeError), staged(out, True, RUN_FILES) as work:
+        (work / "summary.json").write_text("half")
+        raise RuntimeError("killed while writing")
+    assert (out / "summary.json").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if ".staging-" in p.name] == []
+
+
+def test_a_second_command_on_the_same_directory_is_refused(tmp_path) -> None:
+    out = tmp_path / "run"
+    lock = open(tmp_path / ".run.lock", "w")  # noqa: SIM115 (another command's lock)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        with pytest.raises(RulesError, match="another opsim command is writing"), \
+                staged(out, False, RUN_FILES):
+            pass
+    finally:
+        lock.close()
+    assert not out.exists()
+
+
+def test_readers_name_an_incomplete_run(tmp_path, capsys) -> None:
+    half = tmp_path / "half"
+    half.mkdir()
+    (half / "scenario.json").write_text("{}")
+    assert main(["report", str(half)]) == 2
+    assert "incomplete run" in capsys.readouterr().err
+    assert main(["compare", str(half), MMC, "-n", "1"]) == 2
+    assert "incomplete run" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # a real run killed with -9 half way
+def test_workers_end_with_their_parent(tmp_path) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "run", "scenarios/double11.yaml", "-n", "4",
+                             "-j", "2", "--no-report", "--out", str(tmp_path / "r")], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children: list[int] = []
+    deadline = time.time() + 60
+    while len(children) < 2 and time.time() < deadline:
+        time.sleep(0.2)
+        children = [int(p) for p in os.listdir("/proc") if p.isdigit() and _ppid(int(p)) == proc.pid]
+    assert len(children) >= 2, "the workers did not start"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 10
+    while any(_alive(c) for c in children) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(c) for c in children)
+    assert not (tmp_path / "r").exists()  # the staging directory never moved into place
+
+
+def _ppid(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
