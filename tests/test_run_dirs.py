@@ -111,3 +111,20 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatch) -> None:
+    import errno
+
+    import sim.report.output as output
+
+    def full(out, *args, **kwargs):
+        (out / "events.parquet").write_bytes(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device", str(out / "events.parquet"))
+
+    monkeypatch.setattr(output, "write_run", full)
+    out = tmp_path / "run"
+    assert main(["run", MMC, "-n", "1", "--no-report", "--out", str(out)]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(err) == 1 and "No space left on device" in err[0]
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if ".staging-" in p.name]
