@@ -128,3 +128,14 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatc
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     assert len(err) == 1 and "No space left on device" in err[0]
     assert not out.exists() and not [p for p in tmp_path.iterdir() if ".staging-" in p.name]
+
+
+def test_names_from_files_stay_text_in_the_terminal_and_in_spreadsheets(tmp_path, capsys) -> None:
+    from sim.report.tables import safe_text
+
+    assert safe_text("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert safe_text("@SUM(A1)") == "'@SUM(A1)" and safe_text("warehouse") == "warehouse"
+    out = tmp_path / "run"
+    assert main(["run", MMC, "-n", "1", "--no-report", "--out", str(out),
+                 "--set", 'name="[bold red]x[/] =1+1"']) == 0
+    assert "[bold red]x[/] =1+1" in capsys.readouterr().out  # shown as typed, not as markup

@@ -2,9 +2,10 @@
 the analysis were last changed in shape (commit 499ef07, before the layout),
 is what the code gives today for the same seed.
 
-Intended changes since: the interval of a window whose every replication had
-the same met share is the pooled cases' Wilson interval, not a collapsed
-t-interval (regenerated with that change; nothing else moved).
+Intended changes since, each regenerated with nothing else moved: the
+interval of a window whose every replication had the same met share is the
+pooled cases' Wilson interval, not a collapsed t-interval; the intervals of
+waits, overtime and cycle times stop at zero (28 lower bounds were negative).
 
 Regenerate only for an intended change of the numbers, and say so here and in
 the commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of

@@ -45,6 +45,14 @@ def mean_ci(x: Sequence[float] | np.ndarray, level: float = LEVEL) -> tuple[floa
     return m, m - half, m + half
 
 
+def nonnegative_ci(x: Sequence[float] | np.ndarray, level: float = LEVEL) -> tuple[float, float, float]:
+    """:func:`mean_ci` of a quantity that cannot be negative (waits, hours,
+    cycle times): the lower bound is kept at zero (with two replications a
+    mean wait's t-interval reached [-0.96, 3.48] h)."""
+    m, lo, hi = mean_ci(x, level)
+    return m, lo if math.isnan(lo) else max(0.0, lo), hi
+
+
 def share_ci(x: Sequence[float] | np.ndarray, level: float = LEVEL) -> tuple[float, float, float]:
     """:func:`mean_ci` of shares (values in [0, 1]), the bounds kept in [0, 1]."""
     m, lo, hi = mean_ci(x, level)

@@ -140,4 +140,5 @@ def _better(name: str, d: dict) -> str | None:
 
 
 def write_json(path: Path, result: dict) -> None:
-    path.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps(clean(result), indent=2, ensure_ascii=False, allow_nan=False),
+                    encoding="utf-8")

@@ -25,7 +25,7 @@ import numpy as np
 
 from rules.calendar import hours_of
 from rules.scenario import Scenario
-from sim.analysis.ci import mean_ci, share_ci
+from sim.analysis.ci import nonnegative_ci, share_ci
 from sim.analysis.staffing import OnDuty, StaffLog, factorize, group_quantile
 from sim.log.records import EventLog
 
@@ -149,8 +149,8 @@ def role_rows(reps: dict[str, dict[str, np.ndarray]], info: dict[str, RoleInfo],
         if not x["tasks"].any() and not x["on_duty"].any():
             continue
         u, ulo, uhi = share_ci(x["utilization"])
-        wm, wlo, whi = mean_ci(x["wait_mean"])
-        ot, olo, ohi = mean_ci(x["overtime"])
+        wm, wlo, whi = nonnegative_ci(x["wait_mean"])
+        ot, olo, ohi = nonnegative_ci(x["overtime"])
         out[role] = {
             "headcount": info[role].headcount,
             "members": info[role].members,
@@ -292,8 +292,8 @@ def workflow_kpis(st: StaffLog, log: EventLog, reps: dict | None = None) -> dict
     for w, x in reps.items():
         if "started" not in x:
             continue
-        p50, lo50, hi50 = mean_ci(x["cycle_p50"])
-        p95, lo95, hi95 = mean_ci(x["cycle_p95"])
+        p50, lo50, hi50 = nonnegative_ci(x["cycle_p50"])
+        p95, lo95, hi95 = nonnegative_ci(x["cycle_p95"])
         row = {"started": float(x["started"].mean()), "completed": float(x["completed"].mean()),
                "open_at_end": float(x["open"].mean()),
                "cycle_p50_hours": p50, "cycle_p50_hours_ci95": [lo50, hi50],

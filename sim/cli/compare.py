@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from rules.errors import Problem, RulesError
@@ -87,7 +88,7 @@ def report(console: Console, result: dict, everything: bool = False) -> None:
                 continue
             lo, hi = r["ci95"]
             mark = {"better": "[green]better[/]", "worse": "[red]worse[/]"}.get(r["better"], "")
-            table.add_row(r["metric"], _f(r["base"]), _f(r["other"]),
+            table.add_row(escape(r["metric"]), _f(r["base"]), _f(r["other"]),
                           f"{_f(r['diff'], True)} {mark}".rstrip(), f"[{_f(lo, True)}, {_f(hi, True)}]")
         if table.row_count:
             console.print(table)
@@ -116,11 +117,11 @@ def side_by_side_table(result: dict) -> Table:
     for wid, per_side in sbs["windows"].items():
         first: dict = next((w for w in per_side if w), {})
         target = first.get("target")
-        table.add_row(f"{wid} ({_target(target)})" if target is not None else wid,
+        table.add_row(escape(f"{wid} ({_target(target)})" if target is not None else wid),
                       *(_cell(w) for w in per_side))
         periods = list(dict.fromkeys(n for w in per_side if w for n in (w.get("periods") or {})))
         for name in periods:
-            table.add_row(f"  {name}", *(_cell((w.get("periods") or {}).get(name) if w else None)
+            table.add_row(escape(f"  {name}"), *(_cell((w.get("periods") or {}).get(name) if w else None)
                                          for w in per_side))
     table.add_section()
     table.add_row("person-days", *(f"{x:,}" for x in sbs["person_days"]))

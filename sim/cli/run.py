@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 
 from rules.errors import Problem, RulesError
 from rules.scenario import Scenario
@@ -136,7 +137,7 @@ def report_run(console: Console, summary: dict, out: Path, names: dict[str, str]
     """The short report at the end of ``opsim run`` (``names``: Chinese names
     of the roles, shown beside the ids where the terminal can)."""
     facts = summary["run"]
-    console.print(f"[bold]{facts['scenario']}[/]: {facts['replications']} replications, "
+    console.print(f"[bold]{escape(facts['scenario'])}[/]: {facts['replications']} replications, "
                   f"seed {facts['seed']}, {facts['records']} records in {facts['wall_seconds']} s")
     report_windows(console, summary, names)
     report_staffing(console, summary)

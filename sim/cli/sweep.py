@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from rules.errors import Problem, RulesError
@@ -79,9 +80,9 @@ def verdict_table(result: dict) -> Table:
     for field in result["varied"]:
         table.add_column(field.rsplit(".", 2)[-2] if "." in field else field, overflow="fold")
     for wid in windows:
-        table.add_column(wid, overflow="fold", justify="right")
+        table.add_column(escape(wid), overflow="fold", justify="right")
     for point in result["points"]:
-        cells = [str(point["values"].get(f, "as is")) for f in result["varied"]]
+        cells = [escape(str(point["values"].get(f, "as is"))) for f in result["varied"]]
         for wid in windows:
             w = point["service_windows"][wid]
             if w.get("met") is None:

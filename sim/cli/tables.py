@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 TOP = 3
@@ -59,7 +60,8 @@ def windows_table(summary: dict, zh: bool = False) -> Table | None:
         style = STYLE.get(verdict)
         shown = f"[{style}]{verdict}[/]" if style else verdict
         p95 = "-" if w.get("p95_hours") is None else duration(w["p95_hours"])
-        name = f"{w['name_zh']} {wid}" if zh and w.get("name_zh") else wid
+        # Names come from scenario files: escaped, so "[" is text, not rich markup.
+        name = escape(f"{w['name_zh']} {wid}" if zh and w.get("name_zh") else wid)
         table.add_row(name, f"{w['cases']:.0f}" if w["cases"] >= 100 else f"{w['cases']:.1f}",
                       f"{_pct(w.get('met'))} [{ci_text}]", f"{p95}/{duration(w['limit_hours'])}",
                       f"{shown} ({_target(w.get('target'))})")
@@ -104,11 +106,12 @@ def period_lines(summary: dict) -> list[str]:
         for name, p in periods.items():
             style = STYLE.get(p["verdict"])
             verdict = f"[{style}]{p['verdict']}[/]" if style else p["verdict"]
-            parts.append(f"{name} {_pct(p.get('met'))}% {verdict}")
+            parts.append(f"{escape(name)} {_pct(p.get('met'))}% {verdict}")
         failing = [name for name, p in periods.items() if p["verdict"] == "not met"]
         if w["verdict"] == "met" and failing:
-            out.append(f"[bold red]{wid}: met overall but NOT MET in {', '.join(failing)}[/]")
-        out.append(f"  {wid} by period: " + "; ".join(parts))
+            out.append(f"[bold red]{escape(wid)}: met overall but NOT MET in "
+                       f"{escape(', '.join(failing))}[/]")
+        out.append(f"  {escape(wid)} by period: " + "; ".join(parts))
     return out
 
 
@@ -129,7 +132,7 @@ def report_staffing(console: Console, summary: dict) -> None:
 def report_cases(console: Console, summary: dict) -> None:
     table = Table("workflow", "started", "completed", "open at end", title="cases per replication")
     for wf, c in summary["cases"].items():
-        table.add_row(wf, f"{c['started']:.1f}", f"{c['completed']:.1f}", f"{c['open_at_end']:.1f}")
+        table.add_row(escape(wf), f"{c['started']:.1f}", f"{c['completed']:.1f}", f"{c['open_at_end']:.1f}")
     console.print(table)
 
 
@@ -147,7 +150,7 @@ def report_bottlenecks(console: Console, summary: dict, names: dict[str, str] | 
         binds = "; ".join(_span(r) for r in runs) or "-"
         util = "-" if ev["utilization"] is None else f"{ev['utilization']:.0%}"
         share = x["bottleneck_share"]
-        table.add_row(str(i), label(x["role"], names),
+        table.add_row(str(i), escape(label(x["role"], names)),
                       f"{share:.0%} of time" if share >= 0.005 else "<1% of time",
                       util, f"{ev['share_of_staff_wait']:.0%}", binds)
         delays = ", ".join(w["workflow"] for w in ev["workflows_delayed"][:3])

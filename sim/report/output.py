@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from rules.scenario import Scenario
+from sim.analysis.ci import clean
 from sim.log import files as logfile
 from sim.log.records import EventLog
 from sim.report.tables import write_tables
@@ -34,5 +35,7 @@ def write_run(out: Path, s: Scenario, log: EventLog, summary: dict, csv: bool = 
     (out / "scenario.json").write_text(s.model_dump_json(by_alias=True, indent=1), encoding="utf-8")
     write_tables(out, s, log, summary)
     tmp = out / "summary.json.tmp"
-    tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    # Strict JSON: no NaN or Infinity, which strict readers refuse.
+    tmp.write_text(json.dumps(clean(summary), indent=2, ensure_ascii=False, default=str,
+                              allow_nan=False), encoding="utf-8")
     tmp.replace(final)

@@ -18,6 +18,8 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from sim.analysis.ci import clean
+from sim.report.tables import safe_text
 from sim.views.style import Style, find_cjk_font
 
 DPI = 110
@@ -29,7 +31,8 @@ def write_sweep(out: Path, result: dict) -> list[Path]:
     """Write the three files into ``out``; return their paths."""
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "sweep.json", out / "sweep.csv", out / "sweep.html"]
-    paths[0].write_text(json.dumps(result, indent=1, ensure_ascii=False, default=str),
+    paths[0].write_text(json.dumps(clean(result), indent=1, ensure_ascii=False, default=str,
+                                   allow_nan=False),
                         encoding="utf-8")
     _write_csv(paths[1], result)
     paths[2].write_text(_page(result), encoding="utf-8")
@@ -56,7 +59,8 @@ def _write_csv(path: Path, result: dict) -> None:
         writer = csv.DictWriter(f, fieldnames=[*result["varied"], *COLUMNS])
         writer.writeheader()
         for row in rows(result):
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+            writer.writerow({k: "" if v is None else safe_text(v) if isinstance(v, str) else v
+                             for k, v in row.items()})
 
 
 def _chart(result: dict, wid: str, x_field: str) -> Figure:

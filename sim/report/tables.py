@@ -143,7 +143,7 @@ def write_tables(out: Path, s: Scenario, log: EventLog, summary: dict) -> list[P
             for r, role in enumerate(st.roles):
                 if daily["arrivals"][r].sum() == 0 and not np.isfinite(daily["utilization"][r]).any():
                     continue
-                w.writerow([date, role] + [_fmt(daily[c][r, d]) for c in DAILY_COLUMNS[2:]])
+                w.writerow([date, safe_text(role)] + [_fmt(daily[c][r, d]) for c in DAILY_COLUMNS[2:]])
     write_staffing(paths[3], s)
     return paths
 
@@ -160,7 +160,7 @@ def write_staffing(path: Path, s: Scenario) -> None:
             date = (s.horizon.start + dt.timedelta(days=d)).isoformat()
             for role, x in daily.items():
                 if x["hours"][d] > 0:
-                    w.writerow((date, role, int(x["regular"][d]), int(x["temporary"][d]),
+                    w.writerow((date, safe_text(role), int(x["regular"][d]), int(x["temporary"][d]),
                                 _fmt(x["hours"][d]), _fmt(x["overtime_hours"][d])))
 
 
@@ -177,7 +177,7 @@ def _dict_csv(path: Path, key: str, table: dict[str, dict]) -> None:
             header += [f"{c}_low", f"{c}_high"] if c.endswith("_ci95") else [c]
         w.writerow(header)
         for name, row in table.items():
-            line = [name]
+            line = [safe_text(name)]
             for c in cols:
                 v = row.get(c)
                 if c.endswith("_ci95"):
@@ -192,4 +192,14 @@ def _fmt(v: object) -> str:
         return ""
     if isinstance(v, (float, np.floating)):
         return "" if not np.isfinite(v) else f"{float(v):.6g}"
-    return str(v)
+    return safe_text(str(v))
+
+
+#: A cell starting with one of these is a formula to a spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(text: str) -> str:
+    """A text cell a spreadsheet shows and never runs: names come from
+    scenario files, and ``=HYPERLINK(...)`` must stay text (a leading ``'``)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
