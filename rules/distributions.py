@@ -22,7 +22,7 @@ Sampler = Callable[[np.random.Generator], float]
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     unit: Unit = "hours"
 
     @property
@@ -127,7 +127,7 @@ class Gamma(_Spec):
     shape: float = Field(gt=0)
     scale_: float = Field(gt=0, alias="scale")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     def mean_hours(self) -> float:
         return self.shape * self.scale_ * self.scale

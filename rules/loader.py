@@ -86,12 +86,28 @@ def _check_expansion(root: yaml.Node) -> None:
             continue
         if id(node) in size:
             continue
+        _refuse_duplicate_keys(node)
         on_path.add(id(node))
         stack.append((node, True))
         for kid in kids:
             if id(kid) in on_path:
                 raise _Refused("an alias refers to a value that contains it (a recursive structure)")
             stack.append((kid, False))
+
+
+def _refuse_duplicate_keys(node: yaml.Node) -> None:
+    """A key given twice in one mapping: YAML would keep the last silently."""
+    if not isinstance(node, yaml.MappingNode):
+        return
+    seen: dict[str, int] = {}
+    for key, _value in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+            continue
+        line = key.start_mark.line + 1
+        if key.value in seen:
+            raise _Refused(f"key '{key.value[:40]}' is given twice in one mapping (lines "
+                           f"{seen[key.value]} and {line}); keep one")
+        seen[key.value] = line
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

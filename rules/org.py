@@ -13,8 +13,10 @@ Basis = Literal["documented", "implied", "assumed", "rule"]
 
 
 class Frozen(BaseModel):
-    """Base of every rules object: unknown keys fail, objects are immutable."""
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Base of every rules object: unknown keys fail, objects are immutable,
+    and no number is infinite or NaN (``.inf`` in a file would pass the
+    check and then crash the run or write Infinity into summary.json)."""
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Department(Frozen):
