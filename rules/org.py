@@ -2,13 +2,33 @@
 lines, outside parties, discussion groups and recurring duties."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 
 from rules.distributions import Duration
 
-Id = str
+
+def _ascii_id(value: str) -> str:
+    """Ids are ASCII ``[a-z][a-z0-9_]*``: a look-alike letter (a Cyrillic
+    small ie for the ``e`` of ``designer``) would make a second id that
+    nothing else names."""
+    if re.fullmatch(r"[a-z][a-z0-9_]*", value):
+        return value
+    odd = next((c for c in value if not (c.isascii() and (c.isalnum() or c == "_"))), None)
+    if odd is not None and not odd.isascii():
+        hint = f"'{odd}' is {unicodedata.name(odd, 'not ASCII')}, not an ASCII letter"
+    elif odd is not None:
+        hint = f"'{odd}' may not appear in an id"
+    else:
+        hint = "it must start with a lowercase letter and hold no capitals"
+    raise ValueError(f"id {value[:40]!r}: {hint}; ids are ASCII [a-z][a-z0-9_]*")
+
+
+#: Every id in the rules (roles, departments, workflows, steps, shifts...).
+Id = Annotated[str, AfterValidator(_ascii_id)]
 Basis = Literal["documented", "implied", "assumed", "rule"]
 
 

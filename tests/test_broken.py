@@ -40,6 +40,7 @@ CASES: list[tuple[str, str]] = [
     ("unknown_dist.yaml", r"unknown_dist\.yaml: demand\.aftersales_lag: unknown dist 'weibull'; expected one of: fixed, exponential, uniform, triangular, lognormal, gamma, empirical"),
     ("duplicate_key.yaml", r"duplicate_key\.yaml: key 'designer' is given twice in one mapping \(lines 5 and 6\); keep one"),
     ("number_infinite.yaml", r"number_infinite\.yaml: demand\.orders_per_day: Input should be a finite number \(got inf\)"),
+    ("id_lookalike.yaml", r"id_lookalike\.yaml: org\.roles\.d\u0435signer.*: id 'd\u0435signer': '\u0435' is CYRILLIC SMALL LETTER IE, not an ASCII letter; ids are ASCII"),
     ("unit_unknown.yaml", r"unit_unknown\.yaml: demand\.aftersales_lag\.unit: Input should be 'minutes', 'hours' or 'days' \(got 'weeks'\)"),
     ("triangular_low_gt_high.yaml", r"triangular_low_gt_high\.yaml: demand\.aftersales_lag: need low <= mode <= high and low < high, got low=7\.0, mode=1\.0, high=0\.0"),
     ("lognormal_sd_zero.yaml", r"lognormal_sd_zero\.yaml: demand\.aftersales_lag\.sd: Input should be greater than 0 \(got 0\)"),
