@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -29,8 +28,10 @@ from sim.analysis.summary import case_totals
 from sim.analysis.window_days import compliance_of_cases
 from sim.analysis.windows import WindowCases, all_window_cases, windows_of_cases
 from sim.log.records import EventLog
+from sim.runs.cache import PointCache, point_key, scenario_hash
+from sim.runs.executor import Executor, LocalExecutor
 from sim.runs.replication import simulate
-from sim.runs.runner import die_with_parent, input_hash
+from sim.runs.runner import input_hash
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,10 @@ class Reduced:
     #: Seconds spent simulating and reducing (for ``benchmarks/``).
     simulate_seconds: float = 0.0
     reduce_seconds: float = 0.0
+
+
+#: The dataclasses a cached :class:`Reduced` is made of.
+_STORED = (Reduced, WindowCases, RoleInfo)
 
 
 def reduce(s: Scenario, log: EventLog, replication: int) -> Reduced:
@@ -69,25 +74,43 @@ def _one(args: tuple[Scenario, int, int]) -> Reduced:
 
 def reductions(s: Scenario, seed: int, n: int, jobs: int = 1) -> Iterator[Reduced]:
     """Replications 0..n-1, reduced, in order, on ``jobs`` processes."""
-    for parts in _reduce_all([s], seed, n, jobs):
-        yield from parts
+    with LocalExecutor(jobs) as executor:
+        for parts in _reduce_all([s], seed, n, executor):
+            yield from parts
 
 
-def _reduce_all(scenarios: Sequence[Scenario], seed: int, n: int, jobs: int) -> list[list[Reduced]]:
-    """Every replication of every scenario, on one pool of ``jobs`` processes
-    (a sweep keeps both cores busy, not only while a point has replications left)."""
-    work = [(s, rep, seed) for s in scenarios for rep in range(n)]
-    if jobs <= 1 or len(work) == 1:
-        done = list(map(_one, work))
-    else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work)),
-                                 initializer=die_with_parent) as pool:
-            done = list(pool.map(_one, work))
-    return [done[i * n:(i + 1) * n] for i in range(len(scenarios))]
+def _reduce_all(scenarios: Sequence[Scenario], seed: int, n: int, executor: Executor,
+                cache: PointCache | None = None) -> list[list[Reduced]]:
+    """Every replication of every scenario, on one executor (a sweep keeps
+    both cores busy, not only while a point has replications left). A
+    replication in ``cache`` is read back, not simulated; the others are
+    stored the moment each is done, so a search killed half way loses only
+    those in flight. Equal scenarios (the same resolved content) are
+    simulated once."""
+    hashes = [scenario_hash(s) for s in scenarios]
+    keys = [[point_key(h, seed, rep) for rep in range(n)] for h in hashes]
+    found: dict[str, Reduced] = {}
+    todo: dict[str, tuple[Scenario, int, int]] = {}
+    for s, row in zip(scenarios, keys):
+        for rep, key in enumerate(row):
+            if key in found or key in todo:
+                continue
+            hit = cache.get(key, _STORED) if cache is not None else None
+            if isinstance(hit, Reduced) and hit.replication == rep:
+                found[key] = hit
+            else:
+                todo[key] = (s, rep, seed)
+    names = list(todo)
+    for i, part in executor.completed(_one, list(todo.values())):
+        found[names[i]] = part
+        if cache is not None:
+            cache.put(names[i], part)
+    return [[found[key] for key in row] for row in keys]
 
 
 def evaluate(s: Scenario, replications: int | None = None, seed: int | None = None,
-             jobs: int = 1) -> dict:
+             jobs: int = 1, executor: Executor | None = None,
+             cache: PointCache | None = None) -> dict:
     """The summary's numbers for ``s`` (``run``, ``cases``, ``service_windows``,
     ``window_compliance_by_day``, ``roles``) without an event log, a file or
     a plot; memory stays flat in the number of replications. The same
@@ -95,17 +118,24 @@ def evaluate(s: Scenario, replications: int | None = None, seed: int | None = No
     numbers), so two evaluations can be compared replication by replication."""
     seed = s.seed if seed is None else seed
     n = s.replications if replications is None else replications
-    return evaluate_all([s], n, seed, jobs)[0]
+    return evaluate_all([s], n, seed, jobs, executor, cache)[0]
 
 
-def evaluate_all(scenarios: Sequence[Scenario], replications: int, seed: int,
-                 jobs: int = 1) -> list[dict]:
+def evaluate_all(scenarios: Sequence[Scenario], replications: int, seed: int, jobs: int = 1,
+                 executor: Executor | None = None, cache: PointCache | None = None) -> list[dict]:
     """:func:`evaluate` of several scenarios with the same seed and
-    replications (common random numbers), sharing one pool of processes."""
+    replications (common random numbers), sharing one executor: ``executor``
+    if given (left open for the next call), else a pool of ``jobs``
+    processes for this call. With ``cache``, replications already in it are
+    read back and new ones stored (the numbers are the same either way)."""
     if replications < 1:
         raise ValueError(f'"replications" must be >= 1, got {replications}.')
     t0 = time.perf_counter()
-    results = _reduce_all(scenarios, seed, replications, jobs)
+    if executor is None:
+        with LocalExecutor(jobs) as own:
+            results = _reduce_all(scenarios, seed, replications, own, cache)
+    else:
+        results = _reduce_all(scenarios, seed, replications, executor, cache)
     wall = round(time.perf_counter() - t0, 3)
     return [_merge(s, parts, seed, replications, wall) for s, parts in zip(scenarios, results)]
 

@@ -6,7 +6,8 @@ of every varied field (or, with ``one_at_a_time``, the scenario as it is plus
 each value of each field alone). Every point is evaluated with the same seed
 and replications (common random numbers: differences between points come
 from the change, not the noise) through :func:`sim.analysis.evaluation.evaluate_all`,
-all replications of all points on one pool of processes.
+all replications of all points on one executor (a pool of processes or a
+Dask cluster), each kept in a cache when one is given.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from rules.loader import load_scenario
 from rules.overrides import parse_path
 from rules.scenario import Scenario
 from sim.analysis.evaluation import evaluate_all
+from sim.runs.cache import PointCache
+from sim.runs.executor import Executor
 
 #: More points than this is a typo in a range, not a sweep.
 MAX_POINTS = 500
@@ -74,14 +77,16 @@ def points(varies: Sequence[Vary], one_at_a_time: bool = False) -> list[dict[str
 
 def sweep(path: str, varies: Sequence[Vary], replications: int, seed: int, jobs: int = 1,
           one_at_a_time: bool = False, sets: Sequence[str] = (), temps: Sequence[str] = (),
-          periods: Sequence[str] = ()) -> dict:
+          periods: Sequence[str] = (), executor: Executor | None = None,
+          cache: PointCache | None = None) -> dict:
     """Every point's windows (met share, interval, verdict, per period) and
-    role utilisation, with the same seed and replications."""
+    role utilisation, with the same seed and replications (on ``executor``,
+    else ``jobs`` processes; replications in ``cache`` read back)."""
     grid = points(varies, one_at_a_time)
     scenarios: list[Scenario] = [
         load_scenario(path, [*sets, *(f"{f}={v}" for f, v in point.items())], temps, periods)
         for point in grid]
-    results = evaluate_all(scenarios, replications, seed, jobs)
+    results = evaluate_all(scenarios, replications, seed, jobs, executor, cache)
     return {
         "scenario": scenarios[0].name, "seed": seed, "replications": replications,
         "varied": [v.field for v in varies], "one_at_a_time": one_at_a_time,

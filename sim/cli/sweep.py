@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rules.errors import Problem, RulesError
+from sim.cli.execution import add_execution_options, cache_note, execution
 from sim.cli.options import add_what_ifs, load
 from sim.cli.staging import check_target, slug, staged
 from sim.cli.tables import STYLE, _pct
@@ -29,9 +30,9 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
                    help="vary each field alone from the scenario as it is, not the whole grid")
     p.add_argument("--seed", type=int, default=None, help="root seed (default: the scenario's)")
     p.add_argument("--replications", "-n", type=int, default=None)
-    p.add_argument("--jobs", "-j", type=int, default=0, help="processes (default: up to 4 cores)")
     p.add_argument("--out", default=None, help="directory (default: results/sweep_<scenario name>)")
     p.add_argument("--force", action="store_true", help="replace the directory if it holds a sweep")
+    add_execution_options(p)
     add_what_ifs(p)
 
 
@@ -39,7 +40,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     # Imported on use: see sim.cli.run.
     from sim.analysis.sweep import parse_vary, points, sweep
     from sim.report.sweep_files import write_sweep
-    from sim.runs.runner import default_jobs
 
     if not args.vary:
         raise RulesError([Problem("--vary", "", "name at least one field to vary, e.g. "
@@ -55,9 +55,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     grid = points(varies, args.one_at_a_time)
     err = Console(stderr=True)
     t0 = time.perf_counter()
-    with err.status(f"{len(grid)} points x {n} replications"):
-        result = sweep(args.scenario, varies, n, seed, args.jobs or default_jobs(),
-                       args.one_at_a_time, args.sets, args.temps, args.periods)
+    with execution(args, out) as (executor, cache), \
+            err.status(f"{len(grid)} points x {n} replications"):
+        result = sweep(args.scenario, varies, n, seed, 1, args.one_at_a_time, args.sets,
+                       args.temps, args.periods, executor, cache)
     result["wall_seconds"] = round(time.perf_counter() - t0, 2)
     with staged(out, args.force, SWEEP_FILES) as work:
         write_sweep(work, result)
@@ -65,6 +66,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     console.print(verdict_table(result))
     console.print(f"{len(grid)} points x {n} replications in {result['wall_seconds']} s; "
                   f"results: {out}", markup=False, highlight=False)
+    if cache is not None:
+        err.print(cache_note(cache), markup=False, highlight=False)
     return 0
 
 
