@@ -4,9 +4,10 @@ from __future__ import annotations
 import itertools
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from rules.org import Frozen
+from rules.ranges import Share
 
 Kind = Literal["exchange", "return"]
 Fault = Literal["customer", "shop", "none"]
@@ -26,7 +27,7 @@ class DecisionRow(Frozen):
     fault: tuple[Fault, ...] = FAULTS  # type: ignore[assignment]
     resalable: tuple[bool, ...] = RESALABLE
     action: Action
-    case: int = Field(ge=1, le=3, description="the source's case number")
+    case: StrictInt = Field(ge=1, le=3, description="the source's case number")
     note: str = ""
 
     def matches(self, kind: str, fault: str, resalable: bool) -> bool:
@@ -43,7 +44,7 @@ class CaseMix(Frozen):
     """Joint share of what inspection finds (fault, resalable)."""
     fault: Fault
     resalable: bool
-    p: float = Field(ge=0, le=1)
+    p: Share
 
 
 class AfterSales(Frozen):
@@ -51,7 +52,7 @@ class AfterSales(Frozen):
     refund_table: tuple[RefundRow, ...] = Field(min_length=1)
     case_mix: tuple[CaseMix, ...] = Field(min_length=1)
     #: Share of refunds whose trade had already completed (交易成功).
-    trade_completed_share: float = Field(ge=0, le=1)
+    trade_completed_share: Share
     source: str = ""
 
     @model_validator(mode="after")

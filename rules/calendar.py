@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from rules.org import Frozen, Id
+from rules.ranges import People, SomePeople, Year
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -69,7 +70,7 @@ class RosterGroup(Frozen):
     shift: Id
     #: How many of the role's members work this shift; ``all`` for everyone
     #: not assigned to another group.
-    members: int | Literal["all"] = "all"
+    members: People | Literal["all"] = "all"
 
 
 class DateRange(Frozen):
@@ -90,7 +91,7 @@ class Override(DateRange):
     #: ``extra``: n temporary members work ``shift``; ``overtime``: n regular
     #: members also work ``shift``; ``absent``: n members are away.
     change: Literal["extra", "overtime", "absent"]
-    members: int = Field(ge=1)
+    members: SomePeople
     shift: Id | None = None
     note: str = ""
 
@@ -110,7 +111,7 @@ class Holidays(Frozen):
     #: ``chinese_calendar``: the maintained package; ``listed``: only ``years``.
     source: Literal["chinese_calendar", "listed"] = "chinese_calendar"
     #: Years the package does not cover (or corrections): listed by hand.
-    years: dict[int, YearHolidays] = {}
+    years: dict[Year, YearHolidays] = {}
 
 
 class Calendars(Frozen):

@@ -8,13 +8,8 @@ every other value (``--set costs.temporary_daily.customer_service=350``).
 """
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field
-
 from rules.org import Frozen, Id
-
-Price = Annotated[float, Field(ge=0)]
+from rules.ranges import Price
 
 
 class Costs(Frozen):

@@ -7,28 +7,26 @@ multiplier of any campaign running that day.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictFloat, model_validator
 
 from rules.calendar import DateRange
 from rules.distributions import Duration
 from rules.org import Frozen, Id
-
-Share = Annotated[float, Field(ge=0, le=1)]
-Positive = Annotated[float, Field(ge=0)]
+from rules.ranges import MAX_ORDERS_PER_DAY, Days, Multiplier, Share, Weight
 
 
 class Campaign(DateRange):
     name_zh: str = ""
     kind: Literal["presale_deposit", "presale_balance", "peak", "event"] = "event"
-    order_multiplier: float = Field(ge=0)
+    order_multiplier: Multiplier
     #: Chats surge less or more than orders; defaults to the order multiplier.
-    chat_multiplier: float | None = Field(default=None, ge=0)
+    chat_multiplier: Multiplier | None = None
     #: For a pre-sale deposit period: the share of its orders that are
     #: pre-sale deposits (they ship after the balance is paid). Defaults to
     #: the surge above a normal day, 1 - 1 / order_multiplier.
-    presale_share: float | None = Field(default=None, ge=0, le=1)
+    presale_share: Share | None = None
     source: str = ""
 
     @property
@@ -44,18 +42,19 @@ class RatePeriod(DateRange):
 
 
 class Demand(Frozen):
-    orders_per_day: Positive
+    orders_per_day: StrictFloat = Field(ge=0, le=MAX_ORDERS_PER_DAY)
     #: Multipliers Monday..Sunday.
-    weekday_profile: tuple[Positive, Positive, Positive, Positive, Positive, Positive, Positive] = (1,) * 7
+    weekday_profile: tuple[Multiplier, Multiplier, Multiplier, Multiplier, Multiplier, Multiplier,
+                           Multiplier] = (1,) * 7
     #: Relative weights of the 24 hours (normalised by the engine).
-    hour_profile: tuple[Positive, ...] = Field(default=(1,) * 24, min_length=24, max_length=24)
+    hour_profile: tuple[Weight, ...] = Field(default=(1,) * 24, min_length=24, max_length=24)
     campaigns: dict[Id, Campaign] = {}
     #: Extra chat multiplier on the days around a campaign: chats rise
     #: ``before_days`` before and stay high ``after_days`` after.
-    chat_surge_before_days: Positive = 2
-    chat_surge_after_days: Positive = 3
+    chat_surge_before_days: Days = 2
+    chat_surge_after_days: Days = 3
     chat_share_of_orders: Share
-    chat_conversion: Annotated[float, Field(gt=0, le=1)]
+    chat_conversion: StrictFloat = Field(gt=0, le=1)
     return_rate: Share
     return_rate_periods: tuple[RatePeriod, ...] = ()
     exchange_share: Share

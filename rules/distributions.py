@@ -10,7 +10,9 @@ from collections.abc import Callable
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, model_validator
+
+from rules.ranges import MAX_DURATION, MAX_VALUES, Amount, Weight
 
 Unit = Literal["minutes", "hours", "days"]
 
@@ -43,7 +45,7 @@ class _Spec(BaseModel):
 
 class Fixed(_Spec):
     dist: Literal["fixed"]
-    value: float = Field(ge=0)
+    value: Amount
 
     def mean_hours(self) -> float:
         return self.value * self.scale
@@ -54,7 +56,7 @@ class Fixed(_Spec):
 
 class Exponential(_Spec):
     dist: Literal["exponential"]
-    mean: float = Field(gt=0)
+    mean: StrictFloat = Field(gt=0, le=MAX_DURATION)
 
     def mean_hours(self) -> float:
         return self.mean * self.scale
@@ -65,8 +67,8 @@ class Exponential(_Spec):
 
 class Uniform(_Spec):
     dist: Literal["uniform"]
-    low: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: Amount
+    high: Amount
 
     @model_validator(mode="after")
     def _order(self) -> Uniform:
@@ -83,9 +85,9 @@ class Uniform(_Spec):
 
 class Triangular(_Spec):
     dist: Literal["triangular"]
-    low: float = Field(ge=0)
-    mode: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: Amount
+    mode: Amount
+    high: Amount
 
     @model_validator(mode="after")
     def _order(self) -> Triangular:
@@ -107,8 +109,8 @@ class Lognormal(_Spec):
     """Parameterised by its own mean and standard deviation, which managers
     can read, rather than by the underlying normal's mu and sigma."""
     dist: Literal["lognormal"]
-    mean: float = Field(gt=0)
-    sd: float = Field(gt=0)
+    mean: StrictFloat = Field(gt=0, le=MAX_DURATION)
+    sd: StrictFloat = Field(gt=0, le=MAX_DURATION)
 
     def mean_hours(self) -> float:
         return self.mean * self.scale
@@ -124,8 +126,8 @@ class Lognormal(_Spec):
 
 class Gamma(_Spec):
     dist: Literal["gamma"]
-    shape: float = Field(gt=0)
-    scale_: float = Field(gt=0, alias="scale")
+    shape: StrictFloat = Field(gt=0, le=MAX_DURATION)
+    scale_: StrictFloat = Field(gt=0, le=MAX_DURATION, alias="scale")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
@@ -138,8 +140,8 @@ class Gamma(_Spec):
 
 class Empirical(_Spec):
     dist: Literal["empirical"]
-    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
-    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    values: list[Amount] = Field(min_length=1, max_length=MAX_VALUES)
+    weights: list[Weight] | None = Field(default=None, max_length=MAX_VALUES)
 
     @model_validator(mode="after")
     def _weights(self) -> Empirical:

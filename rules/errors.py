@@ -28,6 +28,12 @@ class RulesError(ValueError):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+#: The most characters of a value a message quotes.
+SNIPPET = 40
+#: The most known names a message lists.
+MAX_LISTED = 30
+
+
 def format_path(parts: tuple) -> str:
     """``("workflows", "return", "steps", 3, "role")`` -> ``workflows.return.steps[3].role``."""
     out = ""
@@ -35,7 +41,7 @@ def format_path(parts: tuple) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + bare(str(part))  # a key can be anything
     return out
 
 
@@ -44,14 +50,29 @@ def suggest(kind: str, name: str | int, known: Iterable[object]) -> str:
     import difflib
 
     names = sorted(str(k) for k in known)
-    close = difflib.get_close_matches(str(name), names, n=1)
+    close = difflib.get_close_matches(str(name)[:100], names, n=1)
     if close:
         hint = f"did you mean '{close[0]}'?"
     elif names:
-        hint = f"expected one of: {', '.join(names)}"
+        listed = [bare(n) for n in names[:MAX_LISTED]]
+        more = f", ... ({len(names) - MAX_LISTED} more)" if len(names) > MAX_LISTED else ""
+        hint = f"expected one of: {', '.join(listed)}{more}"
     else:
         hint = "nothing may be set here"
-    return f"unknown {kind} '{name}'; {hint}"
+    return f"unknown {kind} '{bare(str(name))}'; {hint}"
+
+
+def snippet(value: object, limit: int = SNIPPET) -> str:
+    """A value as a message quotes it: its ``repr``, cut to ``limit``
+    characters with ``...`` (a value can be a whole line of a file, and
+    messages are one line)."""
+    return bare(repr(value), limit)
+
+
+def bare(text: str, limit: int = SNIPPET) -> str:
+    """``text`` with anything unprintable escaped, cut to ``limit`` characters."""
+    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def plural(n: int, word: str) -> str:
@@ -97,4 +118,6 @@ def _got(err: ErrorDetails) -> str:
     value = err.get("input")
     if err["msg"].startswith("Value error, ") or isinstance(value, (dict, list, tuple)):
         return ""
-    return f" (got {value!r})"
+    if isinstance(value, bool) and err["type"] in ("int_type", "float_type"):
+        return f" (got {value}: in YAML yes, no, on, off, true and false are booleans, not numbers)"
+    return f" (got {snippet(value)})"

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from types import UnionType
 from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from rules.checks import check_scenario
+from rules.documents import parse, read_yaml
 from rules.errors import Problem, RulesError, explain, format_path
+from rules.inheritance import chain
 from rules.overrides import apply_periods, apply_sets, apply_temps
 from rules.scenario import Scenario
 
@@ -31,142 +32,7 @@ RULE_FILES: tuple[str, ...] = (
     "org_chart.yaml", "duties.yaml", "calendars.yaml", "workflows.yaml",
     "aftersales.yaml", "service_windows.yaml", "costs.yaml",
 )
-MAX_BYTES = 2_000_000
-#: Values a document may hold once its aliases are expanded.
-MAX_VALUES = 200_000
-MAX_EXTENDS = 10
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
-
 Provenance = dict[tuple, str]
-
-
-class _Refused(yaml.YAMLError):
-    """Well-formed YAML that is refused (alias bombs, recursive aliases)."""
-
-
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe loader (libyaml's when installed) that refuses alias bombs
-    (billion laughs) and recursive aliases before building anything."""
-
-    def get_single_data(self) -> Any:
-        node = self.get_single_node()
-        if node is None:
-            return None
-        _check_expansion(node)
-        return self.construct_document(node)
-
-
-# Dates stay strings here: the schema parses them, so a bad date such as
-# 2026-02-30 is reported with its field path instead of crashing the parser.
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != _TIMESTAMP]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.yaml_constructors = {**_Loader.yaml_constructors}
-
-
-def _check_expansion(root: yaml.Node) -> None:
-    """Refuse recursive aliases and documents that expand beyond MAX_VALUES.
-
-    Counts each node once per place it appears (what ``merge`` and the
-    schema would walk), memoising shared nodes so the count itself is cheap.
-    """
-    size: dict[int, int] = {}
-    on_path: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        kids = _children(node)
-        if done:
-            on_path.discard(id(node))
-            size[id(node)] = 1 + sum(size[id(k)] for k in kids)
-            if size[id(node)] > MAX_VALUES:
-                raise _Refused(f"aliases expand to more than {MAX_VALUES} values; "
-                                     "refusing a possible alias bomb (billion laughs)")
-            continue
-        if id(node) in size:
-            continue
-        _refuse_duplicate_keys(node)
-        on_path.add(id(node))
-        stack.append((node, True))
-        for kid in kids:
-            if id(kid) in on_path:
-                raise _Refused("an alias refers to a value that contains it (a recursive structure)")
-            stack.append((kid, False))
-
-
-def _refuse_duplicate_keys(node: yaml.Node) -> None:
-    """A key given twice in one mapping: YAML would keep the last silently."""
-    if not isinstance(node, yaml.MappingNode):
-        return
-    seen: dict[str, int] = {}
-    for key, _value in node.value:
-        if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
-            continue
-        line = key.start_mark.line + 1
-        if key.value in seen:
-            raise _Refused(f"key '{key.value[:40]}' is given twice in one mapping (lines "
-                           f"{seen[key.value]} and {line}); keep one")
-        seen[key.value] = line
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [n for pair in node.value for n in pair]
-    return []
-
-
-def read_yaml(path: Path, shown: str) -> dict:
-    """Read one file into a mapping, or raise RulesError naming the file."""
-    def fail(message: str) -> RulesError:
-        return RulesError([Problem(shown, "", message)])
-
-    if not path.exists():
-        raise fail("file not found")
-    if path.is_dir():
-        raise fail("is a directory, expected a YAML file")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise fail(f"cannot read the file: {exc.strerror}") from None
-    if len(raw) > MAX_BYTES:
-        raise fail(f"file is {len(raw)} bytes; the limit is {MAX_BYTES}")
-    data = _parse(_decode(raw, fail), fail)
-    if data is None:
-        raise fail("file is empty; expected a mapping of settings")
-    if not isinstance(data, dict):
-        raise fail(f"top level is a {type(data).__name__}; expected a mapping of settings")
-    return data
-
-
-def _decode(raw: bytes, fail: Callable[[str], RulesError]) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise fail(f"not UTF-8 (line {line}, byte {exc.start}); save the file as UTF-8 "
-                   f"(files saved as GBK or GB2312 must be converted)") from None
-
-
-def _parse(text: str, fail: Callable[[str], RulesError]) -> Any:
-    try:
-        loader = _Loader(text)  # a SafeLoader that also refuses alias bombs
-        try:
-            return loader.get_single_data()
-        finally:
-            loader.dispose()
-    except _Refused as exc:
-        raise fail(str(exc)) from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise fail(f"malformed YAML: {where}{exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise fail(f"malformed YAML: {exc}") from None
-    except RecursionError:
-        raise fail("malformed YAML: nested too deeply") from None
 
 
 def merge(base: Any, over: Any, shown: str, prov: Provenance, path: tuple = ()) -> Any:
@@ -214,56 +80,6 @@ def file_of(prov: Provenance, path: tuple, default: str) -> str:
     return default
 
 
-Chain = list[tuple[Path, str, dict]]
-
-
-def _chain(path: Path, shown: str) -> Chain:
-    """The file and its ancestors by ``extends``, root first."""
-    chain: Chain = []
-    while True:
-        _guard(chain, path, shown)
-        data = read_yaml(path, shown)
-        chain.append((path, shown, data))
-        parent = data.pop("extends", None)
-        if parent is None:
-            return chain[::-1]
-        path, shown = _parent(path, shown, parent)
-
-
-def _guard(chain: Chain, path: Path, shown: str) -> None:
-    """Refuse an ``extends`` that closes a cycle or goes too deep."""
-    if not chain:
-        return
-    child = chain[-1][1]
-    seen = [p.resolve() for p, _, _ in chain]
-    if path.resolve() in seen:
-        loop = [s for _, s, _ in chain[seen.index(path.resolve()):]] + [shown]
-        raise RulesError([Problem(child, "extends", (
-            f"scenarios extend each other in a cycle ({' -> '.join(loop)}); "
-            f"a scenario cannot extend itself or a scenario that extends it"))])
-    if len(chain) >= MAX_EXTENDS:
-        raise RulesError([Problem(child, "extends", f"more than {MAX_EXTENDS} levels of 'extends'")])
-
-
-def _parent(path: Path, shown: str, parent: Any) -> tuple[Path, str]:
-    if not isinstance(parent, str) or not parent:
-        raise RulesError([Problem(shown, "extends", (
-            f"must be a file name (a string), got {parent!r}; e.g. extends: baseline.yaml"))])
-    target = path.parent / parent
-    if not target.exists():
-        raise RulesError([Problem(shown, "extends", (
-            f"file not found: '{parent}' (looked for {_shown(target)}; "
-            f"the path is relative to the folder of {shown})"))])
-    return target, _shown(target)
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def _rules_file(name: str) -> dict:
     """A fresh copy of one of the shop's rules files (parsed once per version)."""
     path = RULES_DIR / name
@@ -276,16 +92,18 @@ def _parsed_rules(name: str, stamp: int) -> dict:
     return read_yaml(RULES_DIR / name, f"rules/{name}")
 
 
-def load_document(path: str | Path) -> tuple[dict, Provenance]:
-    """Merged raw document of a scenario and where each value came from."""
+def load_document(path: str | Path, allow_outside: bool = False) -> tuple[dict, Provenance]:
+    """Merged raw document of a scenario and where each value came from
+    (``allow_outside``: ``extends`` may name files anywhere, see
+    ``rules.inheritance``)."""
     path = Path(path)
-    chain = _chain(path, str(path))
+    files = chain(path, str(path), allow_outside)
     doc: dict = {}
     prov: Provenance = {}
-    if chain[0][2].get("rules") == "default":
+    if files[0][2].get("rules") == "default":
         for name in RULE_FILES:
             doc = merge(doc, _rules_file(name), f"rules/{name}", prov)
-    for _, shown, data in chain:
+    for _, shown, data in files:
         doc = merge(doc, data, shown, prov)
     return doc, prov
 
@@ -373,13 +191,14 @@ _TAG = re.compile(r"^(work|approval|meeting|contest|wait|scheduled|milestone|bra
 
 
 def load_scenario(path: str | Path, sets: Sequence[str] = (), temps: Sequence[str] = (),
-                  periods: Sequence[str] = ()) -> Scenario:
+                  periods: Sequence[str] = (), allow_outside: bool = False) -> Scenario:
     """Load, validate and freeze a scenario (raises :class:`RulesError`);
     ``sets`` (``PATH=VALUE``), ``temps`` (``ROLE+N@START..END[:SHIFT]``) and
     ``periods`` (``[NAME=]START..END``) are applied on top of the files
-    (``rules.overrides``)."""
-    doc, prov = load_document(path)
-    doc = apply_sets(doc, prov, sets, _parse, merge)
+    (``rules.overrides``); ``allow_outside`` lets ``extends`` name files
+    outside the scenario's folder, the current one and ``scenarios/``."""
+    doc, prov = load_document(path, allow_outside)
+    doc = apply_sets(doc, prov, sets, parse, merge)
     doc = apply_temps(doc, prov, temps)
     doc = apply_periods(doc, prov, periods)
     top = str(path)

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 
 from rules.distributions import Duration
+from rules.ranges import MAX_CONCURRENCY, MAX_PROJECTS, People, Priority
 
 
 def _ascii_id(value: str) -> str:
@@ -50,11 +51,11 @@ class Role(Frozen):
     name_zh: str
     department: Id
     #: ``per_project`` follows the source's rule "运营: one per project".
-    headcount: Annotated[StrictInt, Field(ge=0)] | Literal["per_project"]
+    headcount: People | Literal["per_project"]
     headcount_basis: Basis
     reports_to: Id | None = None
     #: Tasks one member works on at once (chats per customer-service agent).
-    concurrency: int = Field(default=1, ge=1)
+    concurrency: StrictInt = Field(default=1, ge=1, le=MAX_CONCURRENCY)
     #: What happens to a task running at the end of a shift.
     at_shift_end: Literal["finish", "pause"] = "finish"
     #: May a more urgent task interrupt a less urgent one in progress?
@@ -85,17 +86,17 @@ class Duty(Frozen):
     at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     #: For weekly duties: the weekday (mon..sun). For monthly: day of month.
     weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
-    day: int = Field(default=1, ge=1, le=28)
+    day: StrictInt = Field(default=1, ge=1, le=28)
     #: ``each``: every member does it; ``one``: one member; ``together``: a
     #: meeting of all members of the role at once.
     who: Literal["each", "one", "together"] = "each"
     duration: Duration
-    priority: int = 5
+    priority: Priority = 5
     source: str = ""
 
 
 class OrgChart(Frozen):
-    projects: int = Field(ge=1)
+    projects: StrictInt = Field(ge=1, le=MAX_PROJECTS)
     departments: dict[Id, Department]
     roles: dict[Id, Role]
     parties: dict[Id, Party]

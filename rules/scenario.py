@@ -1,15 +1,16 @@
 """The whole input of a run: the shop's rules plus a scenario's settings."""
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from rules.aftersales import AfterSales
 from rules.calendar import Calendars, DateRange
 from rules.costs import Costs
 from rules.demand import Demand
 from rules.org import Duty, Frozen, Id, OrgChart
+from rules.ranges import MAX_HORIZON_DAYS, MAX_REPLICATIONS, MAX_SEED, Share
 from rules.windows import ServiceWindow
 from rules.workflow import Workflow
 
@@ -31,7 +32,15 @@ class Period(DateRange):
 
 
 class Horizon(DateRange):
-    """Simulated stretch of calendar time, both dates included."""
+    """Simulated stretch of calendar time, both dates included, at most
+    ``MAX_HORIZON_DAYS`` days."""
+
+    @model_validator(mode="after")
+    def _length(self) -> Horizon:
+        if self.days > MAX_HORIZON_DAYS:
+            raise ValueError(f"{self.start}..{self.end} is {self.days} days; a horizon is at most "
+                             f"{MAX_HORIZON_DAYS} days (ten years)")
+        return self
 
     @property
     def days(self) -> int:
@@ -48,8 +57,8 @@ class Scenario(Frozen):
     #: ``default``: start from the shop's rules in ``rules/*.yaml``.
     rules: Literal["default"] | None = None
     horizon: Horizon
-    seed: int = Field(default=20261111, ge=0)
-    replications: int = Field(default=5, ge=1, le=10_000)
+    seed: StrictInt = Field(default=20261111, ge=0, le=MAX_SEED)
+    replications: StrictInt = Field(default=5, ge=1, le=MAX_REPLICATIONS)
     org: OrgChart
     duties: dict[Id, Duty] = {}
     calendars: Calendars
@@ -57,7 +66,7 @@ class Scenario(Frozen):
     aftersales: AfterSales | None = None
     service_windows: dict[Id, ServiceWindow] = {}
     #: Window id -> share of cases that must meet it (e.g. 0.95).
-    targets: dict[Id, Annotated[float, Field(ge=0, le=1)]] = {}
+    targets: dict[Id, Share] = {}
     demand: Demand | None = None
     #: Named stretches of days (pre-sale, peak, return wave...): every
     #: service window gets a verdict per period as well as overall.

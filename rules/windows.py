@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictFloat, StrictInt, model_validator
 
 from rules.org import Frozen, Id
+from rules.ranges import MAX_LIMIT
 
 Edge = Literal["enabled", "start", "end"]
 ClockKind = Literal["elapsed_hours", "calendar_days", "working_days"]
@@ -28,14 +29,14 @@ class ServiceWindow(Frozen):
     end: Point
     #: Only cases that reached this activity are in the window's population.
     only_if: Id | None = None
-    limit: float = Field(gt=0)
+    limit: StrictFloat = Field(gt=0, le=MAX_LIMIT)
     #: ``elapsed_hours``: limit in hours, nights and weekends count.
     #: ``calendar_days``: done by the end of the limit-th day after the start day.
     #: ``working_days``: done by the end of the limit-th shop working day after it.
     clock: ClockKind
     #: Only starts inside these hours of the day count (the platform measures
     #: chat replies 08:00-24:00).
-    active_hours: tuple[int, int] | None = None
+    active_hours: tuple[StrictInt, StrictInt] | None = None
     on_breach: str = ""
     source: str = ""
 

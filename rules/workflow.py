@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictFloat, StrictInt, model_validator
 
 from rules.distributions import Duration
 from rules.org import Frozen, Id
+from rules.ranges import MAX_NUMBER, MAX_PEOPLE, MAX_RATE, Days, Priority, Share, SomePeople
 
 StepId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 Clock = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
@@ -22,7 +23,7 @@ class _Step(Frozen):
     id: StepId
     name_zh: str = ""
     #: Overrides the workflow's priority (smaller runs sooner).
-    priority: int | None = None
+    priority: Priority | None = None
 
 
 class Work(_Step):
@@ -40,18 +41,18 @@ class Approval(_Step):
     kind: Literal["approval"]
     role: Id
     duration: Duration
-    reject_probability: float = Field(ge=0, le=1)
+    reject_probability: Share
     #: An earlier step of the same step list (or this one) to redo.
     rework_to: StepId
     #: After this many rejections the item passes (the boss signs it off).
-    max_rounds: int = Field(ge=1, le=20)
+    max_rounds: StrictInt = Field(ge=1, le=20)
 
 
 class Meeting(_Step):
     """Several roles at the same moment: brainstorms, sign-offs."""
     kind: Literal["meeting"]
     #: role -> number of its members who attend (``all`` for the whole role).
-    roles: dict[Id, int | Literal["all"]] = Field(min_length=1)
+    roles: dict[Id, SomePeople | Literal["all"]] = Field(min_length=1)
     duration: Duration
 
 
@@ -59,7 +60,7 @@ class Contest(_Step):
     """The "PK": n members of a role work in parallel, then a judge picks."""
     kind: Literal["contest"]
     role: Id
-    entrants: int = Field(ge=2)
+    entrants: StrictInt = Field(ge=2, le=MAX_PEOPLE)
     duration: Duration
     judge: Id
     judge_duration: Duration
@@ -101,7 +102,7 @@ class Milestone(_Step):
 
 class ProbabilityCase(Frozen):
     name: StepId
-    p: float = Field(ge=0, le=1)
+    p: Share
     steps: tuple[Step, ...] = ()
 
 
@@ -158,11 +159,11 @@ class Trigger(Frozen):
     every: Literal["day", "week", "month", "quarter", "year"] | None = None
     at: Clock = "09:00"
     weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
-    day: int = Field(default=1, ge=1, le=28)
-    month: int = Field(default=1, ge=1, le=12)
+    day: StrictInt = Field(default=1, ge=1, le=28)
+    month: StrictInt = Field(default=1, ge=1, le=12)
     per: Literal["hour", "day", "week", "month"] = "week"
-    mean: float = Field(default=0, ge=0)
-    lead_days: float = Field(default=0, ge=0)
+    mean: StrictFloat = Field(default=0, ge=0, le=MAX_RATE)
+    lead_days: Days = 0
 
     @model_validator(mode="after")
     def _shape(self) -> Trigger:
@@ -175,12 +176,12 @@ class Trigger(Frozen):
 
 class Workflow(Frozen):
     name_zh: str
-    number: int = Field(ge=1, description="position in the source's list of 17")
+    number: StrictInt = Field(ge=1, le=MAX_NUMBER, description="position in the source's list of 17")
     lanes: tuple[Id, ...] = Field(min_length=1)
     steps: tuple[Step, ...] = Field(min_length=1)
     trigger: Trigger = Trigger(kind="none")
     #: Smaller runs sooner; customer-facing work is given a smaller number.
-    priority: int = 5
+    priority: Priority = 5
     enabled: bool = True
     #: For the after-sales workflows: which column of the decision table.
     aftersales_kind: Literal["exchange", "return"] | None = None

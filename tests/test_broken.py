@@ -2,9 +2,11 @@
 ``error: FILE: PATH: MESSAGE`` line per problem, never a traceback."""
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -74,7 +76,31 @@ CASES: list[tuple[str, str]] = [
     ("inherited_bad_mid.yaml", r"inherited_bad_mid\.yaml: org\.roles\.designer\.reports_to: unknown role 'art_director'"),
     ("inherited_bad_child.yaml", r"tests/broken/inherited_bad_mid\.yaml: org\.roles\.designer\.reports_to: unknown role 'art_director'"),
     ("replaced_list_missing_field.yaml", r"replaced_list_missing_field\.yaml: workflows\.presales_order\.steps\[2\]\.role: required field is missing"),
+    # extends: confined to the scenario's folder, the current one and scenarios/; never opened if refused
+    ("extends_absolute.yaml", r"extends_absolute\.yaml: extends: '/etc/passwd' is an absolute path; give a path relative to the folder of"),
+    ("extends_home.yaml", r"extends_home\.yaml: extends: '~/\.ssh/config\.yaml' is an absolute path"),
+    ("extends_escape.yaml", r"extends_escape\.yaml: extends: '\.\./\.\./\.\./secrets\.yaml' lies outside the folders a scenario may extend from .*--allow-outside"),
+    ("extends_not_yaml.yaml", r"extends_not_yaml\.yaml: extends: '\.\./\.\./README\.md' is not a \.yaml file"),
+    ("extends_dev_zero.yaml", r"extends_dev_zero\.yaml: extends: 'links/zero\.yaml' lies outside the folders"),
+    ("extends_dev_zero_allowed.yaml", r"extends_dev_zero_allowed\.yaml: extends: 'links/zero\.yaml' is a character device, not a regular file"),
+    ("extends_symlink_loop.yaml", r"extends_symlink_loop\.yaml: extends: 'links/loop_a\.yaml' cannot be resolved: a loop of symbolic links"),
+    ("extends_link_outside.yaml", r"extends_link_outside\.yaml: extends: 'links/passwd\.yaml' lies outside the folders"),
+    ("extends_link_outside_allowed.yaml", r"^error: /etc/passwd: top level is a str; expected a mapping of settings\n$"),
+    ("extends_directory.yaml", r"extends_directory\.yaml: extends: 'links/folder\.yaml' is a directory, not a regular file"),
+    ("extends_nul.yaml", r"extends_nul\.yaml: extends: 'baseline\\x00\.yaml' holds characters a file name cannot"),
+    ("extends_control_chars.yaml", r"extends_control_chars\.yaml: extends: '\\x1b\[31mred\\x1b\[0m\.yaml' holds characters"),
+    ("extends_empty_string.yaml", r"extends_empty_string\.yaml: extends: must be a file name \(a string\), got ''"),
+    ("extends_mapping.yaml", r"extends_mapping\.yaml: extends: must be a file name \(a string\), got \{'file': '\.\./\.\./scenarios/ba[^;]{0,20}\.\.\.; e\.g\."),
+    ("extends_long_name.yaml", r"extends_long_name\.yaml: extends: 'a{50,57}\.\.\. cannot be read: File name too long"),
 ]
+
+#: Files checked with more than ``opsim check FILE``: (command, options).
+ARGS: dict[str, tuple[str, list[str]]] = {
+    "extends_dev_zero_allowed.yaml": ("check", ["--allow-outside"]),
+    "extends_link_outside_allowed.yaml": ("check", ["--allow-outside"]),
+}
+#: What a message may never hold: a line of a refused or foreign file, a long value.
+NEVER = re.compile(r"root:|hunter2|a{100}")
 
 LINE = re.compile(r"^error: \S+(: [\w.\[\]]+)?: .+$")
 
@@ -84,8 +110,9 @@ def _at_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
 
 
-def check(path: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = main(["check", path])
+def check(path: str, capsys: pytest.CaptureFixture[str], command: str = "check",
+          options: tuple[str, ...] | list[str] = ()) -> tuple[int, str]:
+    code = main([command, path, *options])
     captured = capsys.readouterr()
     if code != 0:
         assert captured.out == "", "a failed check must not print a partial result"
@@ -94,16 +121,20 @@ def check(path: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
 
 @pytest.mark.parametrize(("name", "pattern"), CASES, ids=[c[0] for c in CASES])
 def test_broken_file_fails_with_a_clear_message(name: str, pattern: str, capsys) -> None:
-    code, err = check(f"tests/broken/{name}", capsys)
+    command, options = ARGS.get(name, ("check", []))
+    t0 = time.perf_counter()
+    code, err = check(f"tests/broken/{name}", capsys, command, options)
+    assert time.perf_counter() - t0 < 2.0, "a bad file must be refused in under 2 s"
     assert code == 2
     assert re.search(pattern, err), err
-    assert "Traceback" not in err
+    assert "Traceback" not in err and not NEVER.search(err), err
     assert all(LINE.match(line) for line in err.splitlines()), err
 
 
 def test_every_corpus_file_is_in_the_table() -> None:
     listed = {name for name, _ in CASES} | {"extends_cycle_b.yaml"}
     assert {p.name for p in BROKEN.glob("*.yaml")} == listed
+    assert set(ARGS) <= listed
     assert len(listed) >= 30
 
 
@@ -135,7 +166,7 @@ def test_a_replaced_list_forgets_where_its_old_items_came_from(capsys) -> None:
 def test_a_value_kept_from_the_rules_is_blamed_on_the_rules(tmp_path: Path, capsys) -> None:
     # The scenario sets a bad shift; the roster that uses it came from the rules.
     bad = tmp_path / "s.yaml"
-    bad.write_text(f"extends: {ROOT / 'scenarios/baseline.yaml'}\n"
+    bad.write_text(f"extends: {os.path.relpath(ROOT / 'scenarios/baseline.yaml', tmp_path)}\n"
                    "calendars:\n  rosters:\n    office: [{shift: day_shift}]\n", encoding="utf-8")
     code, err = check(str(bad), capsys)
     assert code == 2
@@ -144,7 +175,7 @@ def test_a_value_kept_from_the_rules_is_blamed_on_the_rules(tmp_path: Path, caps
 
 def test_changing_a_distribution_kind_replaces_it_whole(tmp_path: Path, capsys) -> None:
     ok = tmp_path / "s.yaml"
-    ok.write_text(f"extends: {ROOT / 'scenarios/baseline.yaml'}\n"
+    ok.write_text(f"extends: {os.path.relpath(ROOT / 'scenarios/baseline.yaml', tmp_path)}\n"
                   "demand:\n  aftersales_lag: {dist: exponential, mean: 2, unit: days}\n", encoding="utf-8")
     code, _ = check(str(ok), capsys)
     assert code == 0

@@ -2,6 +2,7 @@
 the decision-table proof and the duration samplers."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
 def write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
     path = tmp_path / name
-    path.write_text(f"extends: {BASELINE}\n{text}", encoding="utf-8")
+    path.write_text(f"extends: {os.path.relpath(BASELINE, tmp_path)}\n{text}", encoding="utf-8")
     return path
 
 

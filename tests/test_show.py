@@ -3,6 +3,7 @@ CJK-font fallback works, bad scenarios exit 2."""
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -98,7 +99,7 @@ def test_bad_scenario_exits_2(tmp_path, capsys):
     assert main(["show", str(tmp_path / "missing.yaml")]) == 2
     assert "file not found" in capsys.readouterr().err
     bad = tmp_path / "bad.yaml"
-    bad.write_text(f"extends: {BASELINE}\norg: {{projects: 0}}\n")
+    bad.write_text(f"extends: {os.path.relpath(BASELINE, tmp_path)}\norg: {{projects: 0}}\n")
     assert main(["show", str(bad), "--format", "json"]) == 2
     assert "org.projects" in capsys.readouterr().err
 

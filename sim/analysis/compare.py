@@ -45,7 +45,7 @@ class Side:
 def load_side(path: str, seed: int | None, replications: int | None, jobs: int,
               simulate: Callable[[Scenario, int, int, int], EventLog] | None = None,
               sets: Sequence[str] = (), temps: Sequence[str] = (),
-              periods: Sequence[str] = ()) -> Side:
+              periods: Sequence[str] = (), allow_outside: bool = False) -> Side:
     """A saved run directory, or a scenario file simulated now (with the
     what-ifs ``sets`` and ``temps``; a saved run is as it was run)."""
     p = Path(path)
@@ -53,7 +53,7 @@ def load_side(path: str, seed: int | None, replications: int | None, jobs: int,
         s, log, summary = load_run(p)
         return Side(str(path), s, log, int(summary["run"]["seed"]),
                     int(summary["run"]["replications"]), "run")
-    s = load_scenario(path, sets, temps, periods)
+    s = load_scenario(path, sets, temps, periods, allow_outside)
     seed = s.seed if seed is None else seed
     n = s.replications if replications is None else replications
     if simulate is not None:

@@ -78,13 +78,14 @@ def points(varies: Sequence[Vary], one_at_a_time: bool = False) -> list[dict[str
 def sweep(path: str, varies: Sequence[Vary], replications: int, seed: int, jobs: int = 1,
           one_at_a_time: bool = False, sets: Sequence[str] = (), temps: Sequence[str] = (),
           periods: Sequence[str] = (), executor: Executor | None = None,
-          cache: PointCache | None = None) -> dict:
+          cache: PointCache | None = None, allow_outside: bool = False) -> dict:
     """Every point's windows (met share, interval, verdict, per period) and
     role utilisation, with the same seed and replications (on ``executor``,
     else ``jobs`` processes; replications in ``cache`` read back)."""
     grid = points(varies, one_at_a_time)
     scenarios: list[Scenario] = [
-        load_scenario(path, [*sets, *(f"{f}={v}" for f, v in point.items())], temps, periods)
+        load_scenario(path, [*sets, *(f"{f}={v}" for f, v in point.items())], temps, periods,
+                      allow_outside)
         for point in grid]
     results = evaluate_all(scenarios, replications, seed, jobs, executor, cache)
     return {

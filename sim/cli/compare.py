@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rules.errors import Problem, RulesError
-from sim.cli.options import add_what_ifs, load
+from sim.cli.options import add_what_ifs, load, outside
 from sim.cli.staging import require_complete
 from sim.cli.sweep import MARKS
 from sim.cli.tables import STYLE, _pct, _target
@@ -58,7 +58,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for path in args.inputs:
         with console.status(f"{path} ..."):
             sides.append(load_side(path, seed, n, jobs, sets=args.sets, temps=args.temps,
-                                   periods=args.periods))
+                                   periods=args.periods, allow_outside=outside(args)))
     result = compare(sides)
     report(console, result, args.all)
     if args.json:

@@ -1,4 +1,5 @@
-"""Options several commands share: the what-ifs ``--set`` and ``--temp``."""
+"""Options several commands share: the what-ifs (``--set``, ``--temp``,
+``--period``) and ``--allow-outside``, on every command that loads a scenario."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +8,14 @@ from rules.loader import load_scenario
 from rules.scenario import Scenario
 
 
+def add_confinement(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-outside", action="store_true",
+                   help="let 'extends' name a file outside the scenario's folder, the current "
+                        "folder and the project's scenarios/ (an absolute path too)")
+
+
 def add_what_ifs(p: argparse.ArgumentParser) -> None:
+    add_confinement(p)
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE",
                    help="change one scenario value by its field path, e.g. "
                         "org.roles.customer_service.headcount=6 (repeatable; checked like a file)")
@@ -24,7 +32,12 @@ def add_what_ifs(p: argparse.ArgumentParser) -> None:
 def load(path: str, args: argparse.Namespace) -> Scenario:
     """The scenario at ``path`` with the command's what-ifs applied."""
     return load_scenario(path, getattr(args, "sets", ()), getattr(args, "temps", ()),
-                         getattr(args, "periods", ()))
+                         getattr(args, "periods", ()), allow_outside=outside(args))
+
+
+def outside(args: argparse.Namespace) -> bool:
+    """Was ``--allow-outside`` given?"""
+    return bool(getattr(args, "allow_outside", False))
 
 
 def what_ifs(args: argparse.Namespace) -> dict:

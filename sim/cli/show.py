@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from rules.loader import load_scenario
+from sim.cli.options import add_confinement, outside
 from sim.views.show import show_json, show_text
 
 
@@ -16,10 +17,11 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--diagram", metavar="DIR",
                    help="write the org chart and swimlane diagrams (PNG, SVG) here")
+    add_confinement(p)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    s = load_scenario(args.scenario)
+    s = load_scenario(args.scenario, allow_outside=outside(args))
     print(show_json(s) if args.format == "json" else show_text(s))
     if args.diagram is not None:
         # Imported on use: matplotlib adds about half a second to every command.

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from rules.errors import Problem, RulesError
 from sim.cli.execution import add_execution_options, cache_note, execution
-from sim.cli.options import add_what_ifs, load
+from sim.cli.options import add_what_ifs, load, outside
 from sim.cli.staging import check_target, slug, staged
 from sim.cli.tables import STYLE, _pct
 
@@ -58,7 +58,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     with execution(args, out) as (executor, cache), \
             err.status(f"{len(grid)} points x {n} replications"):
         result = sweep(args.scenario, varies, n, seed, 1, args.one_at_a_time, args.sets,
-                       args.temps, args.periods, executor, cache)
+                       args.temps, args.periods, executor, cache, allow_outside=outside(args))
     result["wall_seconds"] = round(time.perf_counter() - t0, 2)
     with staged(out, args.force, SWEEP_FILES) as work:
         write_sweep(work, result)
