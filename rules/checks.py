@@ -102,11 +102,8 @@ def check_calendars(s: Scenario) -> Found:
             yield ("org", "roles", rid, "headcount"), (
                 f"headcount {n} is less than the {fixed} members roster '{role.roster}' puts on shifts "
                 f"(calendars.rosters.{role.roster}); raise the headcount or change the roster")
-    for i, o in enumerate(cal.overrides):
-        if o.role not in s.org.roles:
-            yield ("calendars", "overrides", i, "role"), _unknown("role", o.role, s.org.roles)
-        if o.shift is not None and o.shift not in cal.shifts:
-            yield ("calendars", "overrides", i, "shift"), _unknown("shift", o.shift, cal.shifts)
+    yield from _check_overrides(s)
+    yield from _check_listed_years(s)
     if cal.holidays.source == "chinese_calendar":
         for year in range(s.horizon.start.year, s.horizon.end.year + 1):
             if year not in cal.holidays.years and not library_covers(year):
@@ -115,6 +112,46 @@ def check_calendars(s: Scenario) -> Found:
                     f"the horizon reaches {year}, which chinese-calendar {library_version()} does not cover; "
                     f"list that year's holidays and make-up working days under "
                     f"calendars.holidays.years.{year} (holidays: [...], workdays: [...])")
+
+
+def _check_overrides(s: Scenario) -> Found:
+    """Overrides that could never take effect or say something impossible."""
+    cal, h = s.calendars, s.horizon
+    for i, o in enumerate(cal.overrides):
+        here = ("calendars", "overrides", i)
+        if o.role not in s.org.roles:
+            yield here + ("role",), _unknown("role", o.role, s.org.roles)
+            continue
+        if o.shift is not None and o.shift not in cal.shifts:
+            yield here + ("shift",), _unknown("shift", o.shift, cal.shifts)
+        if o.end < h.start or o.start > h.end:
+            what = {"extra": "temporary staff", "overtime": "overtime", "absent": "absence"}[o.change]
+            yield here, (f"{o.start}..{o.end} lies outside the horizon {h.start}..{h.end}, "
+                         f"so this {what} would never take effect")
+        n = s.org.headcount(o.role)
+        if o.change != "extra" and o.members > n:
+            yield here + ("members",), (
+                f"{o.members} members {'absent' if o.change == 'absent' else 'on overtime'} but "
+                f"role '{o.role}' has only {plural(n, 'member')}")
+    absences = [(i, o) for i, o in enumerate(cal.overrides) if o.change == "absent"]
+    for k, (i, o) in enumerate(absences):
+        for j, other in absences[:k]:
+            if other.role == o.role and other.start <= o.end and o.start <= other.end:
+                yield ("calendars", "overrides", i), (
+                    f"overlaps the absence calendars.overrides[{j}] of '{o.role}' "
+                    f"({max(o.start, other.start)}..{min(o.end, other.end)}): the same members "
+                    f"would be away in both; give one absence with the total for those days")
+                break
+
+
+def _check_listed_years(s: Scenario) -> Found:
+    """A date listed under another year would be silently ignored."""
+    for year, listed in s.calendars.holidays.years.items():
+        for field in ("holidays", "workdays"):
+            for k, day in enumerate(getattr(listed, field)):
+                if day.year != year:
+                    yield (("calendars", "holidays", "years", year, field, k),
+                           f"{day} is listed under the year {year}; list it under {day.year}")
 
 
 def check_workflows(s: Scenario) -> Found:
@@ -197,6 +234,9 @@ def _check_step(s: Scenario, wf: Workflow, path: tuple, step: Step, siblings: Se
                 yield path + ("roles", role), (
                     f"{plural(n, 'attendee')} but role '{role}' has only "
                     f"{plural(s.org.headcount(role), 'member')}; use at most that or 'all'")
+    if isinstance(step, Work) and step.patience is not None and step.patience.mean_hours() <= 0:
+        yield path + ("patience",), ("a patience of zero: every customer would leave before anyone "
+                                     "could answer; give a positive time or no patience")
     if isinstance(step, Wait) and step.party not in s.org.parties:
         yield path + ("party",), _unknown("party", step.party, s.org.parties)
     if isinstance(step, Approval):
@@ -279,8 +319,29 @@ def check_scenario(s: Scenario) -> Found:
             yield ("periods", name), (f"period {period.start}..{period.end} does not lie within "
                                       f"the horizon {s.horizon.start}..{s.horizon.end}")
     if s.demand is not None:
+        yield from _check_rate_periods(s)
         for cid, c in s.demand.campaigns.items():
             if c.end < s.horizon.start or c.start > s.horizon.end:
                 yield ("demand", "campaigns", cid), (
                     f"campaign {c.start}..{c.end} lies outside the horizon "
                     f"{s.horizon.start}..{s.horizon.end}")
+
+
+def _check_rate_periods(s: Scenario) -> Found:
+    """Return-rate periods that overlap with different values (the first
+    listed would win silently) or lie outside the horizon."""
+    if s.demand is None:
+        return
+    periods = s.demand.return_rate_periods
+    h = s.horizon
+    for i, p in enumerate(periods):
+        here = ("demand", "return_rate_periods", i)
+        if p.end < h.start or p.start > h.end:
+            yield here, (f"{p.start}..{p.end} lies outside the horizon {h.start}..{h.end}, "
+                         f"so this return rate would never apply")
+        for j, q in enumerate(periods[:i]):
+            if q.start <= p.end and p.start <= q.end and q.value != p.value:
+                yield here, (f"overlaps return_rate_periods[{j}] ({max(p.start, q.start)}.."
+                             f"{min(p.end, q.end)}) with another value ({p.value:g} vs {q.value:g}); "
+                             f"periods with different values must not overlap")
+                break

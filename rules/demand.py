@@ -74,6 +74,8 @@ class Demand(Frozen):
     def _profile(self) -> Demand:
         if sum(self.hour_profile) <= 0:
             raise ValueError("hour_profile must not be all zeros")
+        if sum(self.weekday_profile) <= 0:
+            raise ValueError("weekday_profile must not be all zeros (no order on any day)")
         return self
 
     def return_rate_on(self, day: dt.date) -> float:

@@ -187,7 +187,7 @@ def _index_in(part: Any, node: list) -> bool:
 
 _TAG = re.compile(r"^(work|approval|meeting|contest|wait|scheduled|milestone|branch|fixed|exponential|"
                   r"uniform|triangular|lognormal|gamma|empirical|int|float|str|bool|constrained-\w+|"
-                  r"literal\[.*\]|function-\w+\[.*\])$")
+                  r"\[key\]|literal\[.*\]|function-\w+\[.*\])$")
 
 
 def load_scenario(path: str | Path, sets: Sequence[str] = (), temps: Sequence[str] = (),
