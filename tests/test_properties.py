@@ -70,7 +70,10 @@ def _steps(draw, prefix: str, roles: dict[str, int], depth: int) -> list[dict]:
         if kind == "work":
             step.update(role=role, duration=_duration(draw))
             if draw(st.booleans()):
-                step["patience"] = _duration(draw)
+                patience = _duration(draw)
+                if patience.get("value") == 0 or patience.get("high") == 0:  # zero patience is refused
+                    patience = {"dist": "fixed", "value": 0.5, "unit": "hours"}
+                step["patience"] = patience
         elif kind == "approval":
             target = draw(st.sampled_from([s["id"] for s in out] + [sid]))
             step.update(role=role, duration=_duration(draw), rework_to=target,
