@@ -129,7 +129,10 @@ def temp_override(text: str, doc: dict) -> dict:
 
 
 def _default_shift(doc: dict, role: str) -> str | None:
-    groups = (doc.get("calendars") or {}).get("rosters", {}).get(role) or []
+    spec = ((doc.get("org") or {}).get("roles") or {}).get(role)
+    # A role works its roster (``office`` unless it names one), not a roster named after it.
+    roster = spec.get("roster", "office") if isinstance(spec, dict) else role
+    groups = ((doc.get("calendars") or {}).get("rosters") or {}).get(roster) or []
     first = groups[0] if groups else None
     return first.get("shift") if isinstance(first, dict) else None
 

@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.cases",),
     ("sim.runs",),
     ("sim.analysis",),
+    ("sim.plan",),
     ("sim.views",),
     ("sim.report",),
     ("sim.cli",),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from sim.analysis.staffing import StaffLog, group_quantile
 from sim.analysis.summary import case_totals
 from sim.analysis.window_days import compliance_of_cases
 from sim.analysis.windows import WindowCases, all_window_cases, windows_of_cases
+from sim.analysis.workload import Workload, mean_workload, workload
 from sim.log.records import EventLog
 from sim.runs.cache import PointCache, point_key, scenario_hash
 from sim.runs.executor import Executor, LocalExecutor
@@ -46,21 +47,23 @@ class Reduced:
     #: Per workflow: cases started and completed.
     cases: dict[str, tuple[int, int]]
     records: int
+    #: Daily load per role, and the waits of missed cases (for the planner).
+    workload: Workload = field(default_factory=Workload)
     #: Seconds spent simulating and reducing (for ``benchmarks/``).
     simulate_seconds: float = 0.0
     reduce_seconds: float = 0.0
 
 
 #: The dataclasses a cached :class:`Reduced` is made of.
-_STORED = (Reduced, WindowCases, RoleInfo)
+_STORED = (Reduced, WindowCases, RoleInfo, Workload)
 
 
 def reduce(s: Scenario, log: EventLog, replication: int) -> Reduced:
     """The reduction of one replication's log."""
-    windows, _ = all_window_cases(s, log)
+    windows, index = all_window_cases(s, log)
     st = StaffLog(s, log)
     return Reduced(replication, windows, role_reps(st), role_waits(st), role_info(st),
-                   case_totals(log), len(log))
+                   case_totals(log), len(log), workload(s, log, st, windows, index))
 
 
 def _one(args: tuple[Scenario, int, int]) -> Reduced:
@@ -154,6 +157,7 @@ def _merge(s: Scenario, parts: list[Reduced], seed: int, n: int, wall: float) ->
         "window_compliance_by_day": compliance_of_cases(s, windows, n),
         "roles": _roles(parts),
         **staffing(s),
+        "workload": mean_workload([p.workload for p in parts]).as_dict(),
     })
 
 

@@ -7,14 +7,15 @@ import sys
 from collections.abc import Callable, Sequence
 
 from rules.errors import RulesError
-from sim.cli import check, compare, report, run, show, sweep
+from sim.cli import check, compare, plan, report, run, show, sweep
 
 DEFAULT_SCENARIO = "scenarios/baseline.yaml"
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": check.cmd_check, "show": show.cmd_show, "run": run.cmd_run,
-    "compare": compare.cmd_compare, "report": report.cmd_report, "sweep": sweep.cmd_sweep}
+    "compare": compare.cmd_compare, "report": report.cmd_report, "sweep": sweep.cmd_sweep,
+    "plan": plan.cmd_plan}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_parser(sub)
     report.add_parser(sub)
     sweep.add_parser(sub, DEFAULT_SCENARIO)
+    plan.add_parser(sub, DEFAULT_SCENARIO)
     return parser
 
 

@@ -1,0 +1,142 @@
+"""The work each role met, day by day: what a staffing search reads of a run.
+
+Per role and day of the horizon (a step counts on the day it was enabled,
+the day its work arrived):
+
+- ``work_hours``: person-hours of service (a step's duration over the role's
+  concurrency: an agent holding five chats serves each at a fifth of a
+  person), the load the role actually met;
+- ``unserved_hours``: steps that never started (abandoned, or still waiting
+  at the horizon), each at the mean person-hours of its activity in the same
+  run: the work the staffing turned away, without which the load measured on
+  a short-staffed run would understate the load offered;
+- ``wait_hours``: hours the role's steps waited to start.
+
+And per service window, role and day: the hours that the window's *missed*
+cases spent waiting for the role, inside the window's span, on the day the
+waiting step was enabled. That is where more staff would have saved a case.
+
+One replication at a time (``evaluation.reduce``), so a search never needs
+the log after the replication ends; ``mean_workload`` averages replications.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rules.scenario import Scenario
+from sim.analysis.staffing import StaffLog
+from sim.analysis.window_misses import overlap
+from sim.analysis.windows import LogIndex, WindowCases
+from sim.log.records import EventLog
+
+__all__ = ["Workload", "mean_workload", "workload"]
+
+STAFF_KINDS = ("work", "approval", "contest", "meeting", "duty")
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One replication's (or the mean of several) daily load per role."""
+    #: role -> per-day arrays (length: days of the horizon).
+    work_hours: dict[str, np.ndarray] = field(default_factory=dict)
+    unserved_hours: dict[str, np.ndarray] = field(default_factory=dict)
+    wait_hours: dict[str, np.ndarray] = field(default_factory=dict)
+    #: window -> role -> per-day waiting hours of the window's missed cases.
+    window_waits: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """Plain lists (rounded) for JSON."""
+        def arr(a: np.ndarray) -> list[float]:
+            return [round(float(x), 3) for x in a]
+        return {"work_hours": {r: arr(a) for r, a in self.work_hours.items()},
+                "unserved_hours": {r: arr(a) for r, a in self.unserved_hours.items()},
+                "wait_hours": {r: arr(a) for r, a in self.wait_hours.items()},
+                "window_waits": {w: {r: arr(a) for r, a in x.items()}
+                                 for w, x in self.window_waits.items()}}
+
+
+def workload(s: Scenario, log: EventLog, st: StaffLog, windows: dict[str, WindowCases],
+             index: LogIndex) -> Workload:
+    """The daily load of one replication's log (``st`` and ``windows`` are
+    the reductions :func:`sim.analysis.evaluation.reduce` already made)."""
+    days = st.days
+    day = np.clip((st.enable // 24.0).astype(np.int64), 0, max(days - 1, 0))
+    duration = np.where(st.started, st.end - st.start, 0.0)
+    work: dict[str, np.ndarray] = {}
+    unserved: dict[str, np.ndarray] = {}
+    wait: dict[str, np.ndarray] = {}
+    for rid, role in enumerate(st.roles):
+        if role not in s.org.roles:
+            continue
+        pick = st.role_row[st.role_id == rid]
+        conc = float(max(st.concurrency(rid), 1))
+        served = pick[st.started[pick]]
+        hours = duration[served] / conc
+        work[role] = np.bincount(day[served], weights=hours, minlength=days)
+        wait[role] = np.bincount(day[pick], weights=st.wait[pick], minlength=days)
+        missing = pick[~st.started[pick]]
+        unserved[role] = np.bincount(day[missing], weights=_mean_by_activity(
+            st.activity[served], hours, st.activity[missing]), minlength=days)
+    return Workload(work, unserved, wait, _window_waits(s, log, windows, index, days))
+
+
+def _mean_by_activity(done: np.ndarray, hours: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """For each activity in ``wanted``, the mean of ``hours`` over ``done``
+    steps of the same activity (0 when none was done)."""
+    if wanted.size == 0:
+        return np.zeros(0)
+    names, code = np.unique(np.concatenate([done, wanted]).astype(str), return_inverse=True)
+    sums = np.bincount(code[:done.size], weights=hours, minlength=names.size)
+    counts = np.bincount(code[:done.size], minlength=names.size)
+    means = np.divide(sums, counts, out=np.zeros(names.size), where=counts > 0)
+    return means[code[done.size:]]
+
+
+def _window_waits(s: Scenario, log: EventLog, windows: dict[str, WindowCases],
+                  ix: LogIndex, days: int) -> dict[str, dict[str, np.ndarray]]:
+    c = log.columns
+    H = float(log.horizon_hours)
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for wid, wc in windows.items():
+        missed = wc.missed
+        out[wid] = {}
+        if not missed.any():
+            continue
+        keys, lo, hi = wc.key[missed], wc.start[missed], wc.stop[missed]
+        order = np.argsort(keys, kind="stable")
+        keys, lo, hi = keys[order], lo[order], hi[order]
+        rows = ix.rows_of(tuple(s.service_windows[wid].workflows), keys)
+        rows = rows[np.isin(c["kind"][rows], STAFF_KINDS)]
+        case = np.searchsorted(keys, ix.keys[rows])
+        enable = c["enable_time"][rows]
+        started = np.nan_to_num(c["start_time"][rows], nan=H)
+        hours = overlap(lo[case], hi[case], enable, started)
+        day = np.clip((enable // 24.0).astype(np.int64), 0, max(days - 1, 0))
+        roles = c["role"][rows].astype(str)
+        for name in np.unique(roles):
+            pick = roles == name
+            for role in str(name).split("+"):
+                if role in s.org.roles:
+                    add = np.bincount(day[pick], weights=hours[pick], minlength=days)
+                    out[wid][role] = out[wid].get(role, np.zeros(days)) + add
+    return out
+
+
+def mean_workload(parts: Sequence[Workload]) -> Workload:
+    """The mean over replications (every part has the same roles and days)."""
+    n = max(len(parts), 1)
+
+    def mean(pick: str) -> dict[str, np.ndarray]:
+        roles = dict.fromkeys(r for p in parts for r in getattr(p, pick))
+        return {r: np.asarray(sum(getattr(p, pick).get(r, 0.0) for p in parts)) / n for r in roles}
+
+    ww: dict[str, dict[str, np.ndarray]] = {}
+    for p in parts:
+        for wid, by_role in p.window_waits.items():
+            target = ww.setdefault(wid, {})
+            for role, a in by_role.items():
+                target[role] = target.get(role, 0.0) + a / n
+    return Workload(mean("work_hours"), mean("unserved_hours"), mean("wait_hours"), ww)

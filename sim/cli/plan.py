@@ -1,0 +1,165 @@
+"""``opsim plan SCENARIO``: the cheapest temporary staff that meets every window."""
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from rules.errors import Problem, RulesError
+from sim.cli.options import add_what_ifs, load
+from sim.cli.staging import check_target, slug, staged
+
+if TYPE_CHECKING:
+    from sim.plan.planner import PlanOptions
+
+_TARGET = re.compile(r"(?P<window>[\w-]+)\s*>=\s*(?P<share>[\d.]+)(?P<pct>%?)$")
+
+
+def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
+    p = sub.add_parser("plan", help="find the cheapest temporary staff by role, shift and day "
+                                    "that meets every service window, verified on fresh seeds")
+    p.add_argument("scenario", nargs="?", default=default_scenario)
+    p.add_argument("--target", dest="targets", action="append", default=[],
+                   metavar="WINDOW>=SHARE", help="a window's target, e.g. "
+                   "refused_item_back_72h>=0.95 or ...>=95%% (default: the scenario's targets)")
+    p.add_argument("--roles", default="", metavar="ROLE,...",
+                   help="roles that may get temporary staff (default: every role on the "
+                        "targeted windows' workflows)")
+    p.add_argument("--max", dest="maxes", action="append", default=[], metavar="ROLE=N",
+                   help="at most N temporary people of ROLE per shift and day (default: three "
+                        "times the headcount, at least 4)")
+    p.add_argument("--shifts", action="append", default=[], metavar="ROLE=SHIFT[,SHIFT]",
+                   help="shifts ROLE's temporary staff may work (default: its roster's)")
+    p.add_argument("--granularity", choices=("day", "week"), default="week",
+                   help="hire by the week (default) or by the day")
+    p.add_argument("--seed", type=int, default=None, help="the search's root seed (default: "
+                                                          "the scenario's); verification uses another")
+    p.add_argument("--replications", "-n", type=int, default=3,
+                   help="replications per candidate in the search (default 3)")
+    p.add_argument("--verify-replications", type=int, default=10,
+                   help="fresh replications that verify the plan (default 10)")
+    p.add_argument("--budget", type=int, default=40,
+                   help="most candidate evaluations in the search (default 40)")
+    p.add_argument("--jobs", "-j", type=int, default=0, help="processes (default: up to 4 cores)")
+    p.add_argument("--out", default=None, help="directory (default: results/plan_<scenario name>)")
+    p.add_argument("--force", action="store_true", help="replace the directory if it holds a plan")
+    add_what_ifs(p)
+
+
+def parse_target(text: str) -> tuple[str, float]:
+    m = _TARGET.match(text.strip())
+    if m is None:
+        raise RulesError([Problem(f"--target {text}", "", "expected WINDOW>=SHARE, for example "
+                                  "refused_item_back_72h>=0.95 or chat_first_reply_3min>=80%")])
+    share = float(m.group("share")) / (100.0 if m.group("pct") else 1.0)
+    if not 0.0 < share <= 1.0:
+        raise RulesError([Problem(f"--target {text}", "", f"the share must be in (0, 1] "
+                                  f"(or a percentage), got {share:g}")])
+    return m.group("window"), share
+
+
+def _pairs(items: list[str], option: str, example: str) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise RulesError([Problem(f"{option} {item}", "", f"expected {example}")])
+        out[key.strip()] = value.strip()
+    return out
+
+
+def options(args: argparse.Namespace) -> PlanOptions:
+    from sim.plan.planner import PlanOptions
+
+    maxes = {}
+    for role, value in _pairs(args.maxes, "--max", "ROLE=N, e.g. customer_service=10").items():
+        if not value.isdigit():
+            raise RulesError([Problem(f"--max {role}={value}", "", "N must be a whole number >= 0")])
+        maxes[role] = int(value)
+    shifts = {r: [x.strip() for x in v.split(",") if x.strip()]
+              for r, v in _pairs(args.shifts, "--shifts", "ROLE=SHIFT[,SHIFT]").items()}
+    for name, value, lo in (("--replications", args.replications, 1),
+                            ("--verify-replications", args.verify_replications, 2),
+                            ("--budget", args.budget, 1)):
+        if not lo <= value <= 10_000:
+            raise RulesError([Problem(name, "", f"must be from {lo} to 10000, got {value}")])
+    if args.seed is not None and args.seed < 0:
+        raise RulesError([Problem("--seed", "", f"must be >= 0, got {args.seed}")])
+    if args.jobs < 0:
+        raise RulesError([Problem("--jobs", "", f"must be >= 0 (0: up to 4 cores), got {args.jobs}")])
+    return PlanOptions(
+        path=args.scenario, sets=tuple(args.sets), temps=tuple(args.temps),
+        periods=tuple(args.periods), targets=dict(parse_target(t) for t in args.targets),
+        roles=tuple(r.strip() for r in args.roles.split(",") if r.strip()),
+        max_people=maxes, shifts=shifts, granularity=args.granularity, seed=args.seed,
+        replications=args.replications, verify_replications=args.verify_replications,
+        budget=args.budget, jobs=args.jobs)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    # Imported on use: see sim.cli.run.
+    from dataclasses import replace
+
+    from sim.plan.planner import plan
+    from sim.report.plan_files import PLAN_FILES, write_plan
+    from sim.runs.runner import default_jobs
+
+    s = load(args.scenario, args)
+    opts = replace(options(args), jobs=args.jobs or default_jobs())
+    out = Path(args.out) if args.out is not None else Path("results") / f"plan_{slug(s.name)}"
+    check_target(out, args.force, PLAN_FILES)
+    err = Console(stderr=True)
+    with err.status("planning") as status:
+        def progress(message: str) -> None:
+            # One line per stage (a log file shows the plan is alive) and the spinner's text.
+            err.print(message, markup=False, highlight=False)
+            status.update(message)
+        result = plan(opts, progress=progress)
+    existing = [o.model_dump(mode="json", exclude_defaults=True) for o in s.calendars.overrides]
+    with staged(out, args.force, PLAN_FILES) as work:
+        write_plan(work, out, result, existing)
+    console = Console()
+    console.print(plan_table(result))
+    console.print(verification_line(result), markup=False, highlight=False)
+    for u in result["unmeetable"]:
+        console.print(f"cannot be met within the limits: {u['window']}/{u['period']} "
+                      f"(best {_pct(u['best_met'])}): {u['reason']}", markup=False, highlight=False)
+    console.print(f"{result['evaluations']} evaluations, {result['replications_run']} replications "
+                  f"in {result['wall_seconds']} s; results: {out} (run the plan: opsim run "
+                  f"{out / 'plan.yaml'})", markup=False, highlight=False)
+    return 0 if result["verification"]["all_met"] and not result["unmeetable"] else 1
+
+
+def _pct(x: object) -> str:
+    return "-" if not isinstance(x, (int, float)) else f"{x:.1%}"
+
+
+def plan_table(result: dict) -> Table:
+    cur = result["currency"]
+    p, b = result["plan"], result["lower_bound"]
+    t = Table(title=f"Plan for {escape(result['scenario'])}: {p['person_days_total']} temporary "
+                    f"person-days, {p['cost']:,.0f} {escape(cur)} (lower bound "
+                    f"{b['person_days']} person-days, {b['cost_cny']:,.0f})")
+    for col in ("role", "shift", "people", "from", "to"):
+        t.add_column(col)
+    for o in p["overrides"]:
+        t.add_row(escape(o["role"]), escape(o["shift"]), str(o["members"]), o["start"], o["end"])
+    return t
+
+
+def verification_line(result: dict) -> str:
+    v = result["verification"]
+    head = (f"verified on seed {v['seed']} x {v['replications']} fresh replications: ")
+    if v["all_met"]:
+        return head + "every target met with 95% confidence in every period"
+    parts = []
+    if v["not_met"]:
+        parts.append("not met: " + ", ".join(v["not_met"]))
+    if v["undecided"]:
+        parts.append("undecided (interval too wide): " + ", ".join(v["undecided"]))
+    return head + "; ".join(parts)

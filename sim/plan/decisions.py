@@ -1,0 +1,162 @@
+"""A staffing plan: temporary people per role, shift and day.
+
+The plan is what a shop hires: ``extra`` members on a roster shift for a
+stretch of dates (``calendars.overrides``, as ``--temp`` writes them). It is
+kept as one integer per day of the horizon for each (role, shift) that may
+get staff, and turned into the fewest overrides (one per run of days with
+the same number). Moves change a *block* of days (one day, or a week from
+the horizon's start with ``granularity="week"``), only on days the shift
+works, so no plan pays for a person on a day off.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from rules.calendar import DayKinds
+from rules.scenario import Scenario
+from rules.shifts import days_of, shift_intervals
+
+Slot = tuple[str, str]  # (role, shift)
+
+
+@dataclass(frozen=True)
+class Slots:
+    """The (role, shift) pairs a plan may staff, and each shift's hours per
+    day of the horizon (0 on its days off)."""
+    start: dt.date
+    days: int
+    hours: dict[Slot, np.ndarray]
+    #: Per slot, the hours of each day its shift covers (days x 24, boolean).
+    cover: dict[Slot, np.ndarray]
+    #: Blocks of day indices a move changes together.
+    blocks: tuple[tuple[int, ...], ...]
+
+    @property
+    def slots(self) -> list[Slot]:
+        return list(self.hours)
+
+    def date(self, day: int) -> dt.date:
+        return self.start + dt.timedelta(days=day)
+
+    def block_of(self, day: int) -> int:
+        for i, b in enumerate(self.blocks):
+            if day in b:
+                return i
+        raise ValueError(f"day {day} is outside the horizon")
+
+
+def slots(s: Scenario, roles: list[str], shifts: dict[str, list[str]] | None = None,
+          granularity: str = "week") -> Slots:
+    """Slots of ``roles``: each role's roster shifts unless ``shifts`` names them."""
+    if granularity not in ("day", "week"):
+        raise ValueError(f'granularity must be "day" or "week", got {granularity!r}')
+    kinds = DayKinds(s.calendars.holidays)
+    days = days_of(s)
+    hours: dict[Slot, np.ndarray] = {}
+    cover: dict[Slot, np.ndarray] = {}
+    mid = np.arange(len(days) * 24) + 0.5
+    for role in roles:
+        names = (shifts or {}).get(role) or roster_shifts(s, role)
+        for name in names:
+            if name not in s.calendars.shifts:
+                raise ValueError(f"role {role!r}: no shift {name!r} in calendars.shifts")
+            per_day = np.zeros(len(days))
+            on = np.zeros(len(days) * 24, bool)
+            for a, b in shift_intervals(s.calendars.shifts[name], days, kinds, s.horizon.start):
+                d = int(a // 24)
+                if 0 <= d < len(days):
+                    per_day[d] += b - a
+                on |= (mid >= a) & (mid < b)
+            hours[(role, name)] = per_day
+            cover[(role, name)] = on.reshape(len(days), 24)
+    step = 1 if granularity == "day" else 7
+    blocks = tuple(tuple(range(i, min(i + step, len(days)))) for i in range(0, len(days), step))
+    return Slots(s.horizon.start, len(days), hours, cover, blocks)
+
+
+def roster_shifts(s: Scenario, role: str) -> list[str]:
+    """The distinct shifts of the groups of ``role``'s roster."""
+    groups = s.calendars.rosters.get(s.org.roles[role].roster) or ()
+    return list(dict.fromkeys(g.shift for g in groups))
+
+
+class Plan:
+    """People per (role, shift) per day; zero everywhere to begin with."""
+
+    def __init__(self, sl: Slots, people: dict[Slot, np.ndarray] | None = None) -> None:
+        self.slots = sl
+        self.people = {k: np.zeros(sl.days, np.int64) for k in sl.hours}
+        for k, v in (people or {}).items():
+            self.people[k] = np.asarray(v, np.int64).copy()
+
+    def copy(self) -> Plan:
+        return Plan(self.slots, self.people)
+
+    def key(self) -> tuple:
+        return tuple((k, tuple(int(x) for x in v)) for k, v in sorted(self.people.items()))
+
+    def add(self, slot: Slot, block: int, n: int, cap: int | None = None) -> Plan:
+        """A copy with ``n`` more (or fewer) people on the block's working
+        days, within ``[0, cap]``."""
+        out = self.copy()
+        days = [d for d in self.slots.blocks[block] if self.slots.hours[slot][d] > 0]
+        v = out.people[slot]
+        v[days] = np.clip(v[days] + n, 0, cap if cap is not None else None)
+        return out
+
+    def set_days(self, slot: Slot, values: np.ndarray, cap: int | None = None) -> Plan:
+        out = self.copy()
+        works = self.slots.hours[slot] > 0
+        out.people[slot] = np.where(works, np.clip(values, 0, cap), 0).astype(np.int64)
+        return out
+
+    def person_days(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for (role, _), v in self.people.items():
+            out[role] = out.get(role, 0) + int(v.sum())
+        return out
+
+    def total_person_days(self) -> int:
+        return sum(self.person_days().values())
+
+    def runs(self) -> Iterator[tuple[str, str, int, dt.date, dt.date]]:
+        """(role, shift, people, first, last): maximal runs of days with the
+        same positive number, days off the shift skipped over (a run goes on
+        across a weekend the shift does not work)."""
+        for (role, shift), v in sorted(self.people.items()):
+            works = self.slots.hours[(role, shift)] > 0
+            run: tuple[int, int, int] | None = None  # (people, first, last)
+            for d in range(self.slots.days):
+                if not works[d]:
+                    continue
+                n = int(v[d])
+                if run is not None and n == run[0]:
+                    run = (n, run[1], d)
+                    continue
+                if run is not None and run[0] > 0:
+                    yield role, shift, run[0], self.slots.date(run[1]), self.slots.date(run[2])
+                run = (n, d, d)
+            if run is not None and run[0] > 0:
+                yield role, shift, run[0], self.slots.date(run[1]), self.slots.date(run[2])
+
+    def temps(self) -> list[str]:
+        """The plan as ``--temp`` options (``ROLE+N@START..END:SHIFT``)."""
+        return [f"{role}+{n}@{a.isoformat()}..{b.isoformat()}:{shift}"
+                for role, shift, n, a, b in self.runs()]
+
+    def overrides(self) -> list[dict]:
+        """The plan as ``calendars.overrides`` entries."""
+        return [{"role": role, "change": "extra", "members": n, "start": a.isoformat(),
+                 "end": b.isoformat(), "shift": shift, "note": "opsim plan"}
+                for role, shift, n, a, b in self.runs()]
+
+    def by_day(self) -> dict[str, list[int]]:
+        """People per role per day (shifts added up), for tables and charts."""
+        out: dict[str, np.ndarray] = {}
+        for (role, _), v in self.people.items():
+            out[role] = out.get(role, np.zeros(self.slots.days, np.int64)) + v
+        return {r: [int(x) for x in v] for r, v in out.items()}

@@ -1,0 +1,242 @@
+"""Stage 2: the simulation-based search, with common random numbers.
+
+Every candidate is evaluated with the same seed and replications
+(:func:`sim.analysis.evaluation.evaluate_all`), so two candidates differ by
+their staff, not by their luck. Three steps, each bounded by the budget of
+evaluations:
+
+1. *Iterative staffing* in the spirit of Feldman, Mandelbaum, Massey and
+   Whitt (2008): simulate, measure each role's offered load per day (the
+   work it met plus the work it turned away), staff every day so that its
+   load fits in the on-duty hours at the target utilisation, and again,
+   until the staffing stops changing.
+2. *Greedy additions*: while a target is missed, add one person on the
+   (role, shift, block) where the missed cases waited longest, choosing
+   among a few such candidates the one that closes most of the gap per yuan.
+3. *Greedy removals*: try to take people out, the most expensive first,
+   keeping every change after which every target still holds.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rules.loader import load_scenario
+from rules.scenario import Scenario
+from sim.analysis.evaluation import evaluate_all
+from sim.plan.decisions import Plan, Slot, Slots
+from sim.plan.judge import Entry, entries, shortfall
+
+__all__ = ["Evaluator", "Outcome", "add_greedily", "iterate_staffing", "remove_greedily"]
+
+
+@dataclass
+class Outcome:
+    plan: Plan
+    result: dict
+    cost: float  # temporary staff's cost (CNY), from the scenario's payroll
+    entries: list[Entry]
+
+    @property
+    def ok(self) -> bool:
+        return all(e.ok for e in self.entries)
+
+    @property
+    def shortfall(self) -> float:
+        return shortfall(self.entries)
+
+
+@dataclass
+class Evaluator:
+    """Candidates -> outcomes, with the search's seed and replications."""
+    path: str
+    sets: Sequence[str]
+    temps: Sequence[str]
+    periods: Sequence[str]
+    targets: dict[str, float]
+    seed: int
+    replications: int
+    jobs: int = 1
+    base_cost: float = 0.0
+    #: ``evaluate_all``-like function (an executor/cache-aware one in the CLI).
+    run: Callable[..., list[dict]] = evaluate_all
+    history: list[dict] = field(default_factory=list)
+    #: (window, period) entries the search does not try to meet (unmeetable).
+    skip: set[tuple[str, str]] = field(default_factory=set)
+    evaluations: int = 0
+    replications_run: int = 0
+    _memo: dict = field(default_factory=dict)
+
+    def scenario(self, plan: Plan) -> Scenario:
+        return load_scenario(self.path, self.sets, [*self.temps, *plan.temps()], self.periods)
+
+    def __call__(self, plans: list[Plan], stage: str, seed: int | None = None,
+                 replications: int | None = None, strict: bool = False) -> list[Outcome]:
+        seed = self.seed if seed is None else seed
+        n = self.replications if replications is None else replications
+        todo = list({p.key(): p for p in plans
+                     if (p.key(), seed, n, strict) not in self._memo}.values())
+        if todo:
+            t0 = time.perf_counter()
+            results = self.run([self.scenario(p) for p in todo], n, seed, self.jobs)
+            wall = time.perf_counter() - t0
+            for p, r in zip(todo, results):
+                kept = [e for e in entries(r, self.targets, strict)
+                        if (e.window, e.period) not in self.skip]
+                out = Outcome(p, r, round(r["cost_cny_total"] - self.base_cost, 2), kept)
+                self._memo[(p.key(), seed, n, strict)] = out
+                self.evaluations += 1
+                self.replications_run += n
+                self.history.append({
+                    "evaluation": self.evaluations, "stage": stage, "seed": seed,
+                    "replications": n, "person_days": p.total_person_days(),
+                    "cost_cny": out.cost, "targets_ok": out.ok,
+                    "shortfall": round(out.shortfall, 4),
+                    "wall_seconds": round(wall / len(todo), 2)})
+        return [self._memo[(p.key(), seed, n, strict)] for p in plans]
+
+
+def _offered(result: dict, role: str, days: int) -> np.ndarray:
+    w = result["workload"]
+    return (np.asarray(w["work_hours"].get(role, np.zeros(days)))
+            + np.asarray(w["unserved_hours"].get(role, np.zeros(days))))
+
+
+def isa_step(plan: Plan, result: dict, regular_hours: dict[str, np.ndarray], roles: list[str],
+             utilisation: float, cap: dict[str, int]) -> Plan:
+    """The staffing each day's measured load asks for: temporary hours so
+    that offered <= utilisation x on-duty hours, spread over the role's
+    slots by the hours each works that day, rounded up per slot; per block
+    of the plan's granularity, the mean of its working days rounded up."""
+    sl = plan.slots
+    out = plan
+    for role in roles:
+        mine = [k for k in sl.slots if k[0] == role]
+        if not mine:
+            continue
+        need = np.maximum(_offered(result, role, sl.days) / utilisation - regular_hours[role], 0.0)
+        hours = np.array([sl.hours[k] for k in mine])  # slots x days
+        total = hours.sum(axis=0)
+        for i, k in enumerate(mine):
+            share = np.divide(hours[i], total, out=np.zeros(sl.days), where=total > 0)
+            people = np.ceil(np.divide(need * share, hours[i], out=np.zeros(sl.days),
+                                       where=hours[i] > 0) - 1e-9)
+            out = out.set_days(k, _blockwise(sl, k, people), cap.get(role))
+    return out
+
+
+def _blockwise(sl: Slots, slot: Slot, per_day: np.ndarray) -> np.ndarray:
+    out = np.zeros(sl.days)
+    works = sl.hours[slot] > 0
+    for block in sl.blocks:
+        days = [d for d in block if works[d]]
+        if days:
+            out[days] = math.ceil(float(np.mean(per_day[days])) - 1e-9)
+    return out
+
+
+def iterate_staffing(ev: Evaluator, start: Plan, regular_hours: dict[str, np.ndarray],
+                     roles: list[str], cap: dict[str, int], utilisation: float = 0.85,
+                     rounds: int = 3) -> Outcome:
+    """Stage 2.1: re-staff from the measured load until the plan repeats."""
+    current = ev([start], "iterative staffing")[0]
+    for _ in range(rounds):
+        if current.ok:
+            break
+        nxt = isa_step(current.plan, current.result, regular_hours, roles, utilisation, cap)
+        merged = current.plan.copy()
+        for k in merged.people:  # never below the start (the Erlang C guess for chats)
+            merged.people[k] = np.maximum(nxt.people[k], start.people[k])
+        if merged.key() == current.plan.key():
+            break
+        current = ev([merged], "iterative staffing")[0]
+    return current
+
+
+def _candidates_to_add(o: Outcome, roles: list[str], cap: dict[str, int], k: int) -> list[Plan]:
+    """Plans with one more person where the missed cases of the worst
+    entries waited longest (per slot and block)."""
+    sl = o.plan.slots
+    waits = o.result["workload"]["window_waits"]
+    score: dict[tuple[Slot, int], float] = {}
+    for e in sorted((e for e in o.entries if not e.ok), key=lambda e: -e.gap):
+        for role, per_day in (waits.get(e.window) or {}).items():
+            if role not in roles:
+                continue
+            per_day = np.asarray(per_day)
+            for slot in (s for s in sl.slots if s[0] == role):
+                for b, block in enumerate(sl.blocks):
+                    days = [d for d in block if sl.hours[slot][d] > 0
+                            and o.plan.people[slot][d] < cap.get(role, 10**6)]
+                    if days:
+                        w = float(per_day[days].sum()) * e.gap
+                        if w > 0:
+                            score[(slot, b)] = score.get((slot, b), 0.0) + w
+    best = sorted(score, key=lambda x: -score[x])[:k]
+    return [o.plan.add(slot, b, 1, cap.get(slot[0])) for slot, b in best]
+
+
+def _gain_per_yuan(x: Outcome, shortfall_before: float, cost_before: float) -> float:
+    return (shortfall_before - x.shortfall) / max(x.cost - cost_before, 1.0)
+
+
+def add_greedily(ev: Evaluator, o: Outcome, roles: list[str], cap: dict[str, int],
+                 budget: int, batch: int, stage: str = "greedy additions", **how: Any) -> Outcome:
+    """Stage 2.2: add people until every target holds or the budget ends
+    (``how``: the evaluations' seed, replications and strictness, when not
+    the search's own, as in the verification's repairs)."""
+    while not o.ok and ev.evaluations < budget:
+        cands = _candidates_to_add(o, roles, cap, batch)
+        if not cands:
+            break
+        outs = ev(cands, stage, **how)
+        base = o.shortfall
+        best = max(outs, key=lambda x: _gain_per_yuan(x, base, o.cost))
+        if best.shortfall >= base - 1e-9:
+            # No single person helps: add on every candidate at once (a
+            # queue that needs two more people shows no gain from one).
+            merged = o.plan.copy()
+            for c in cands:
+                for slot in merged.people:
+                    merged.people[slot] = np.maximum(merged.people[slot], c.people[slot])
+            best = ev([merged], stage, **how)[0]
+            if best.shortfall >= base - 1e-9:
+                return best if best.ok else o
+        o = best
+    return o
+
+
+def remove_greedily(ev: Evaluator, o: Outcome, budget: int, batch: int) -> Outcome:
+    """Stage 2.3: take people out, the largest savings first, keeping a
+    removal only if every target still holds."""
+    sl = o.plan.slots
+    tried: set[tuple[Slot, int, int]] = set()
+    while ev.evaluations < budget:
+        moves = []
+        for slot, v in o.plan.people.items():
+            price = sl.hours[slot]
+            for b, block in enumerate(sl.blocks):
+                days = [d for d in block if v[d] > 0]
+                if not days:
+                    continue
+                top = int(max(v[d] for d in days))
+                for step in sorted({max(1, top // 2), 1}, reverse=True):
+                    if (slot, b, step) not in tried:
+                        moves.append((float(price[days].sum()) * step, slot, b, step))
+                        break
+        if not moves:
+            break
+        moves.sort(key=lambda m: -m[0])
+        chosen = moves[:batch]
+        outs = ev([o.plan.add(slot, b, -step) for _, slot, b, step in chosen], "greedy removals")
+        for (_, slot, b, step) in chosen:
+            tried.add((slot, b, step))
+        good = [x for x in outs if x.ok]
+        if good:
+            o = min(good, key=lambda x: x.cost)
+    return o

@@ -1,0 +1,153 @@
+"""What ``opsim plan`` leaves: ``plan.json``, ``plan.yaml`` and ``plan.html``.
+
+``plan.yaml`` is a scenario that ``extends`` the planned one and adds the
+plan's temporary staff, so ``opsim run plan.yaml`` simulates the plan;
+``plan.html`` charts the plan per role and day against the staff on duty
+without it, and lists the verified compliance.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import json
+import os
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import yaml
+from matplotlib.figure import Figure
+
+from rules.overrides import parse_path
+from sim.analysis.ci import clean
+from sim.report.plot_kit import small_multiples
+from sim.views.style import Style, find_cjk_font
+
+__all__ = ["PLAN_FILES", "plan_scenario", "write_plan"]
+
+DPI = 110
+#: What a plan's directory holds; ``--force`` replaces only such a directory.
+PLAN_FILES = ("plan.json", "plan.yaml", "plan.html")
+
+
+def write_plan(work: Path, target: Path, result: dict, scenario_overrides: list[dict]) -> list[Path]:
+    """Write the three files into ``work`` (the staging directory of
+    ``target``: ``plan.yaml``'s ``extends`` is relative to ``target``)."""
+    paths = [work / name for name in PLAN_FILES]
+    paths[0].write_text(json.dumps(clean(result), indent=1, ensure_ascii=False, default=str,
+                                   allow_nan=False), encoding="utf-8")
+    paths[1].write_text(plan_scenario(result, target, scenario_overrides), encoding="utf-8")
+    paths[2].write_text(_page(result), encoding="utf-8")
+    return paths
+
+
+def plan_scenario(result: dict, target: Path, scenario_overrides: list[dict]) -> str:
+    """The plan as a scenario file. Lists replace rather than merge when a
+    scenario extends another, so the overrides the input already had are
+    repeated before the plan's."""
+    extends = os.path.relpath(Path(result["input"]).resolve(), target.resolve())
+    doc: dict = {"extends": extends, "name": f"{result['scenario']}_plan",
+                 "description": f"opsim plan of {result['scenario']}: "
+                                f"{result['plan']['person_days_total']} temporary person-days, "
+                                f"{result['plan']['cost']:.0f} {result['currency']}"}
+    notes = []
+    for item in result["what_ifs"]["set"]:
+        path_text, _, value = item.partition("=")
+        path = parse_path(path_text.strip())
+        if any(isinstance(p, int) for p in path):
+            notes.append(f"# not expressible here (a list item): --set {item}")
+            continue
+        node = doc
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = yaml.safe_load(value)
+    periods = {}
+    for text in result["what_ifs"]["period"]:
+        name, sep, span = text.partition("=")
+        name, span = (name.strip(), span.strip()) if sep else (text.strip(), text.strip())
+        periods[name] = span
+    if periods:
+        doc["periods"] = periods
+    doc.setdefault("calendars", {})["overrides"] = [*scenario_overrides,
+                                                   *result["plan"]["overrides"]]
+    verdict = "every target met" if result["verification"]["all_met"] else "NOT every target met"
+    head = (f"# Written by opsim plan ({result['evaluations']} evaluations, seed {result['seed']}).\n"
+            f"# Verified on seed {result['verify_seed']} x {result['replications']['verification']}"
+            f" replications: {verdict}.\n")
+    return head + "".join(n + "\n" for n in notes) + yaml.safe_dump(
+        doc, allow_unicode=True, sort_keys=False, default_flow_style=None, width=120)
+
+
+def _chart(result: dict) -> Figure:
+    roles = list(result["plan"]["by_day"])
+    fig, axes = small_multiples(max(len(roles), 1), 1.9, sharex=True)
+    dates = [dt.date.fromisoformat(d) for d in result["dates"]]
+    x = np.arange(len(dates))
+    for ax, role in zip(axes, roles):
+        before = np.asarray(result["on_duty_before"][role])
+        extra = np.asarray(result["plan"]["by_day"][role])
+        ax.bar(x, before, width=1.0, color="#9db4c0", label="on duty without the plan")
+        ax.bar(x, extra, width=1.0, bottom=before, color="#e07a5f", label="the plan's temporary staff")
+        ax.axhline(result["documented_staff"].get(role, 0), color="#333", lw=0.8, ls="--",
+                   label="documented headcount")
+        ax.set_title(role, fontsize=9, loc="left")
+        ax.set_ylabel("people", fontsize=8)
+        ticks = x[::7]
+        ax.set_xticks(ticks, [dates[i].strftime("%m-%d") for i in ticks], fontsize=7)
+    if roles:
+        axes[0].legend(fontsize=7, loc="upper left")
+    return fig
+
+
+def _png(fig: Figure) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _page(result: dict) -> str:
+    e = html.escape
+    style = Style(font=find_cjk_font())
+    p = result["plan"]
+    b = result["lower_bound"]
+    v = result["verification"]
+    cur = result["currency"]
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>opsim plan: "
+             f"{e(result['scenario'])}</title><style>body{{font-family:sans-serif;margin:2em}}"
+             f"td,th{{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left}}"
+             f".no{{color:#b00}}</style></head><body>",
+             f"<h1>Staffing plan for {e(result['scenario'])}</h1>",
+             f"<p><b>{p['person_days_total']} temporary person-days, {p['cost']:,.0f} {e(cur)}</b>; "
+             f"lower bound {b['person_days']} person-days, {b['cost_cny']:,.0f} {e(cur)}. "
+             f"Verified on seed {v['seed']} x {v['replications']} replications the search never "
+             f"used: <b>{'every target met' if v['all_met'] else 'not every target met'}</b>.</p>"]
+    with matplotlib.rc_context({"font.family": style.families()}):
+        fig = _chart(result)
+        parts.append(f"<figure><img src='data:image/png;base64,{_png(fig)}' "
+                     f"alt='people per role and day'></figure>")
+    parts.append("<h2>Temporary staff</h2><table><tr><th>role</th><th>shift</th><th>people</th>"
+                 "<th>from</th><th>to</th></tr>")
+    for o in p["overrides"]:
+        parts.append(f"<tr><td>{e(o['role'])}</td><td>{e(o['shift'])}</td><td>{o['members']}</td>"
+                     f"<td>{e(o['start'])}</td><td>{e(o['end'])}</td></tr>")
+    parts.append("</table><h2>Verification</h2><table><tr><th>window</th><th>period</th>"
+                 "<th>target</th><th>met</th><th>95% interval</th><th>verdict</th></tr>")
+    for x in v["entries"]:
+        ci = x["met_ci95"]
+        cls = " class='no'" if x["verdict"] == "not met" else ""
+        met = "" if x["met"] is None else f"{x['met']:.1%}"
+        interval = "" if not ci else f"{ci[0]:.1%} - {ci[1]:.1%}"
+        parts.append(f"<tr{cls}><td>{e(x['window'])}</td><td>{e(x['period'])}</td>"
+                     f"<td>{x['target']:.0%}</td><td>{met}</td><td>{interval}</td>"
+                     f"<td>{e(x['verdict'])}</td></tr>")
+    parts.append("</table>")
+    if result["unmeetable"]:
+        parts.append("<h2>Targets no allowed staffing meets</h2><ul>")
+        for u in result["unmeetable"]:
+            parts.append(f"<li>{e(u['window'])} / {e(u['period'])}: {e(u['reason'])}</li>")
+        parts.append("</ul>")
+    parts.append(f"<p>{result['evaluations']} evaluations, {result['replications_run']} "
+                 f"replications.</p></body></html>")
+    return "\n".join(parts)
