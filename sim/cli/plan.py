@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rules.errors import Problem, RulesError
+from sim.cli.execution import add_execution_options, cache_note, execution
 from sim.cli.options import add_what_ifs, load
 from sim.cli.staging import check_target, slug, staged
 
@@ -45,7 +46,7 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
                    help="fresh replications that verify the plan (default 10)")
     p.add_argument("--budget", type=int, default=40,
                    help="most candidate evaluations in the search (default 40)")
-    p.add_argument("--jobs", "-j", type=int, default=0, help="processes (default: up to 4 cores)")
+    add_execution_options(p)
     p.add_argument("--out", default=None, help="directory (default: results/plan_<scenario name>)")
     p.add_argument("--force", action="store_true", help="replace the directory if it holds a plan")
     add_what_ifs(p)
@@ -103,23 +104,23 @@ def options(args: argparse.Namespace) -> PlanOptions:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     # Imported on use: see sim.cli.run.
-    from dataclasses import replace
+    from functools import partial
 
+    from sim.analysis.evaluation import evaluate_all
     from sim.plan.planner import plan
     from sim.report.plan_files import PLAN_FILES, write_plan
-    from sim.runs.runner import default_jobs
 
     s = load(args.scenario, args)
-    opts = replace(options(args), jobs=args.jobs or default_jobs())
+    opts = options(args)
     out = Path(args.out) if args.out is not None else Path("results") / f"plan_{slug(s.name)}"
     check_target(out, args.force, PLAN_FILES)
     err = Console(stderr=True)
-    with err.status("planning") as status:
+    with execution(args, out) as (executor, cache), err.status("planning") as status:
         def progress(message: str) -> None:
             # One line per stage (a log file shows the plan is alive) and the spinner's text.
             err.print(message, markup=False, highlight=False)
             status.update(message)
-        result = plan(opts, progress=progress)
+        result = plan(opts, partial(evaluate_all, executor=executor, cache=cache), progress)
     existing = [o.model_dump(mode="json", exclude_defaults=True) for o in s.calendars.overrides]
     with staged(out, args.force, PLAN_FILES) as work:
         write_plan(work, out, result, existing)
@@ -132,6 +133,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     console.print(f"{result['evaluations']} evaluations, {result['replications_run']} replications "
                   f"in {result['wall_seconds']} s; results: {out} (run the plan: opsim run "
                   f"{out / 'plan.yaml'})", markup=False, highlight=False)
+    if cache is not None:
+        err.print(cache_note(cache), markup=False, highlight=False)
     return 0 if result["verification"]["all_met"] and not result["unmeetable"] else 1
 
 
