@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rules.scenario import Scenario
-from sim.analysis.staffing import StaffLog
+from sim.analysis.staffing import StaffLog, factorize
 from sim.analysis.window_misses import overlap
 from sim.analysis.windows import LogIndex, WindowCases
 from sim.log.records import EventLog
@@ -62,37 +62,31 @@ def workload(s: Scenario, log: EventLog, st: StaffLog, windows: dict[str, Window
              index: LogIndex) -> Workload:
     """The daily load of one replication's log (``st`` and ``windows`` are
     the reductions :func:`sim.analysis.evaluation.reduce` already made)."""
-    days = st.days
-    day = np.clip((st.enable // 24.0).astype(np.int64), 0, max(days - 1, 0))
-    duration = np.where(st.started, st.end - st.start, 0.0)
-    work: dict[str, np.ndarray] = {}
-    unserved: dict[str, np.ndarray] = {}
-    wait: dict[str, np.ndarray] = {}
-    for rid, role in enumerate(st.roles):
-        if role not in s.org.roles:
-            continue
-        pick = st.role_row[st.role_id == rid]
-        conc = float(max(st.concurrency(rid), 1))
-        served = pick[st.started[pick]]
-        hours = duration[served] / conc
-        work[role] = np.bincount(day[served], weights=hours, minlength=days)
-        wait[role] = np.bincount(day[pick], weights=st.wait[pick], minlength=days)
-        missing = pick[~st.started[pick]]
-        unserved[role] = np.bincount(day[missing], weights=_mean_by_activity(
-            st.activity[served], hours, st.activity[missing]), minlength=days)
-    return Workload(work, unserved, wait, _window_waits(s, log, windows, index, days))
-
-
-def _mean_by_activity(done: np.ndarray, hours: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """For each activity in ``wanted``, the mean of ``hours`` over ``done``
-    steps of the same activity (0 when none was done)."""
-    if wanted.size == 0:
-        return np.zeros(0)
-    names, code = np.unique(np.concatenate([done, wanted]).astype(str), return_inverse=True)
-    sums = np.bincount(code[:done.size], weights=hours, minlength=names.size)
-    counts = np.bincount(code[:done.size], minlength=names.size)
-    means = np.divide(sums, counts, out=np.zeros(names.size), where=counts > 0)
-    return means[code[done.size:]]
+    days = max(st.days, 1)
+    n_roles = len(st.roles)
+    # One entry per (step, role): a meeting of two roles loads both.
+    row, rid = st.role_row, st.role_id
+    day = np.clip((st.enable[row] // 24.0).astype(np.int64), 0, days - 1)
+    conc = np.array([max(st.concurrency(r), 1) for r in range(n_roles)], dtype=float)
+    started = st.started[row]
+    hours = np.where(started, st.end[row] - st.start[row], 0.0) / conc[rid]
+    cell = rid * days + day
+    size = n_roles * days
+    work = np.bincount(cell, weights=hours, minlength=size).reshape(n_roles, days)
+    wait = np.bincount(cell, weights=st.wait[row], minlength=size).reshape(n_roles, days)
+    # Work turned away: each step never started, at its activity's mean.
+    act, names = factorize(st.activity)
+    key = rid * len(names) + act[row]
+    sums = np.bincount(key[started], weights=hours[started], minlength=n_roles * len(names))
+    counts = np.bincount(key[started], minlength=n_roles * len(names))
+    mean = np.divide(sums, counts, out=np.zeros(sums.size), where=counts > 0)
+    missing = ~started
+    unserved = np.bincount(cell[missing], weights=mean[key[missing]],
+                           minlength=size).reshape(n_roles, days)
+    keep = [(i, r) for i, r in enumerate(st.roles) if r in s.org.roles]
+    return Workload({r: work[i] for i, r in keep}, {r: unserved[i] for i, r in keep},
+                    {r: wait[i] for i, r in keep},
+                    _window_waits(s, log, windows, index, days))
 
 
 def _window_waits(s: Scenario, log: EventLog, windows: dict[str, WindowCases],

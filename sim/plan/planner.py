@@ -25,10 +25,18 @@ from rules.scenario import Scenario
 from rules.workflow import walk
 from sim.analysis.evaluation import evaluate_all
 from sim.analysis.payroll import daily_staffing, staffing
-from sim.plan.bound import erlang_start, load_bound
+from sim.plan.bound import erlang_start, load_bound, segments
 from sim.plan.decisions import Plan, roster_shifts, slots
 from sim.plan.judge import Entry, entries
-from sim.plan.search import Evaluator, Outcome, add_greedily, isa_step, iterate_staffing, remove_greedily
+from sim.plan.search import (
+    Evaluator,
+    Outcome,
+    Prices,
+    add_greedily,
+    isa_step,
+    iterate_staffing,
+    remove_greedily,
+)
 
 __all__ = ["PlanOptions", "default_roles", "plan", "verify_seed"]
 
@@ -148,7 +156,7 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
             say("the limits cannot meet every target; trying the feasibility plan")
             found = top if top.ok or top.shortfall < found.shortfall else found
         say("stage 2: greedy removals")
-        found = remove_greedily(ev, found, opts.budget, max(2, opts.jobs))
+        found = remove_greedily(ev, found, opts.budget, max(2, opts.jobs), _prices(s, roles, targets))
     say("stage 3: verification on fresh seeds")
     checked, vseed, n = _verify(ev, found.plan, seed, 0, opts)
     repairs = 0
@@ -177,6 +185,15 @@ def _verify(ev: Evaluator, p: Plan, seed: int, round_: int,
         if not more or n >= MAX_VERIFY_FACTOR * opts.verify_replications:
             return out, vseed, n
         n += opts.verify_replications
+
+
+def _prices(s: Scenario, roles: list[str], targets: dict[str, float]) -> Prices:
+    touches: dict[str, set[str]] = {r: set() for r in roles}
+    for wid in targets:
+        for r in default_roles(s, [wid]):
+            touches.setdefault(r, set()).add(wid)
+    return Prices({r: s.costs.temporary(r) for r in roles}, touches,
+                  {name: set(days) for name, days in segments(s).items()})
 
 
 def _max(a: Plan, b: Plan) -> Plan:

@@ -211,32 +211,71 @@ def add_greedily(ev: Evaluator, o: Outcome, roles: list[str], cap: dict[str, int
     return o
 
 
-def remove_greedily(ev: Evaluator, o: Outcome, budget: int, batch: int) -> Outcome:
-    """Stage 2.3: take people out, the largest savings first, keeping a
-    removal only if every target still holds."""
+@dataclass(frozen=True)
+class Prices:
+    """What removals weigh: a temporary person-day's price per role, the
+    windows each role's steps are part of, and the days of each period."""
+    daily: dict[str, float]
+    touches: dict[str, set[str]]
+    period_days: dict[str, set[int]]
+
+
+def _slack(o: Outcome, role: str, days: list[int], pr: Prices) -> float:
+    """The least room above its target (as a share of what the target
+    allows to miss) among the entries the role's block can move."""
+    room = 1.0
+    for e in o.entries:
+        if e.window not in pr.touches.get(role, set()) or e.met is None:
+            continue
+        if e.period != "overall" and not pr.period_days.get(e.period, set()).intersection(days):
+            continue
+        room = min(room, (e.met - e.target) / max(1.0 - e.target, 1e-3))
+    return room
+
+
+def _removals(o: Outcome, tried: set, pr: Prices) -> list[tuple[float, Slot, int, int]]:
+    """(score, slot, block, people) of the removals worth trying: savings
+    times room, half the block's people first and then one."""
     sl = o.plan.slots
+    moves = []
+    for slot, v in o.plan.people.items():
+        for b, block in enumerate(sl.blocks):
+            days = [d for d in block if v[d] > 0]
+            if not days:
+                continue
+            room = _slack(o, slot[0], days, pr)
+            if room <= 0:
+                continue
+            top = int(max(v[d] for d in days))
+            for step in sorted({max(1, top // 2), 1}, reverse=True):
+                if (slot, b, step) not in tried:
+                    saving = pr.daily.get(slot[0], 1.0) * len(days) * step
+                    moves.append((saving * room, slot, b, step))
+                    break
+    return sorted(moves, key=lambda m: -m[0])
+
+
+def remove_greedily(ev: Evaluator, o: Outcome, budget: int, batch: int, pr: Prices) -> Outcome:
+    """Stage 2.3: take people out where the targets have room, the largest
+    savings first, keeping a removal only if every target still holds; the
+    removals of one batch that each hold are tried together first."""
     tried: set[tuple[Slot, int, int]] = set()
     while ev.evaluations < budget:
-        moves = []
-        for slot, v in o.plan.people.items():
-            price = sl.hours[slot]
-            for b, block in enumerate(sl.blocks):
-                days = [d for d in block if v[d] > 0]
-                if not days:
-                    continue
-                top = int(max(v[d] for d in days))
-                for step in sorted({max(1, top // 2), 1}, reverse=True):
-                    if (slot, b, step) not in tried:
-                        moves.append((float(price[days].sum()) * step, slot, b, step))
-                        break
+        moves = _removals(o, tried, pr)
         if not moves:
             break
-        moves.sort(key=lambda m: -m[0])
         chosen = moves[:batch]
         outs = ev([o.plan.add(slot, b, -step) for _, slot, b, step in chosen], "greedy removals")
-        for (_, slot, b, step) in chosen:
-            tried.add((slot, b, step))
-        good = [x for x in outs if x.ok]
+        tried.update((slot, b, step) for _, slot, b, step in chosen)
+        good = [(m, x) for m, x in zip(chosen, outs) if x.ok]
+        if len(good) > 1 and ev.evaluations < budget:
+            both = o.plan
+            for (_, slot, b, step), _ in good:
+                both = both.add(slot, b, -step)
+            together = ev([both], "greedy removals")[0]
+            if together.ok:
+                o = together
+                continue
         if good:
-            o = min(good, key=lambda x: x.cost)
+            o = min((x for _, x in good), key=lambda x: x.cost)
     return o
