@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,10 @@ import pytest
 
 from rules import load_scenario
 from sim.analysis.evaluation import _STORED, Reduced, _one, evaluate_all
+from sim.analysis.kpis import RoleInfo
+from sim.analysis.windows import WindowCases
 from sim.cli import main
-from sim.runs.cache import PointCache, point_key, scenario_hash
+from sim.runs.cache import STALE_SECONDS, PointCache, dataclass_types, point_key, scenario_hash
 from sim.runs.executor import LocalExecutor
 
 STRESS = "tests/scenarios/stress.yaml"
@@ -57,13 +60,47 @@ def _same(a: Any, b: Any) -> bool:
 def test_an_entry_reads_back_as_it_was_written(tmp_path: Path, part: Reduced) -> None:
     cache = PointCache(tmp_path / "c")
     assert cache.get("k", _STORED) is None and len(cache) == 0
-    cache.put("k", part)
+    cache.put("k", part, _STORED)
     back = cache.get("k", _STORED)
     assert _same(back, part)  # dtypes too: text columns come back as Python str objects
     wf = next(w.workflow for w in back.windows.values() if w.workflow.size)
     assert wf.dtype == object and isinstance(wf[0], str)
     assert (cache.hits, cache.writes, len(cache)) == (1, 1, 1)
     assert not [p for p in (tmp_path / "c").iterdir() if p.suffix != ".npz"]  # no temporary left
+
+
+@dataclass(frozen=True)
+class Inner:
+    by_day: dict[int, np.ndarray]
+    pair: tuple[str, float]
+
+
+@dataclass(frozen=True)
+class Outer:
+    inner: dict[str, Inner]
+    maybe: Inner | None = None
+
+
+def test_the_types_an_entry_may_hold_come_from_the_annotations(tmp_path: Path) -> None:
+    assert dataclass_types(Outer) == (Outer, Inner)
+    assert set(_STORED) >= {Reduced, WindowCases, RoleInfo}
+    value = Outer({"a": Inner({3: np.arange(3.0), -1: np.zeros(0)}, ("x", 0.1 + 0.2))})
+    cache = PointCache(tmp_path)
+    cache.put("k", value, dataclass_types(Outer))
+    assert _same(cache.get("k", dataclass_types(Outer)), value)
+    with pytest.raises(TypeError, match="cannot hold a Inner"):
+        cache.put("j", value, (Outer,))  # it could never be read back
+
+
+def test_a_killed_writers_leftovers_are_removed_once_stale(tmp_path: Path, part: Reduced) -> None:
+    cache = PointCache(tmp_path)
+    cache.put("a", part, _STORED)
+    old, young = tmp_path / ".old.tmp", tmp_path / ".young.tmp"
+    for f in (old, young):
+        f.write_bytes(b"half")
+    os.utime(old, (time.time() - 2 * STALE_SECONDS,) * 2)
+    PointCache(tmp_path).put("b", part, _STORED)
+    assert not old.exists() and young.exists()
 
 
 def test_the_key_is_the_scenario_seed_and_replication() -> None:
@@ -79,7 +116,7 @@ def test_the_key_is_the_scenario_seed_and_replication() -> None:
 def test_a_damaged_entry_is_ignored_not_a_traceback(tmp_path: Path, part: Reduced,
                                                     damage: str) -> None:
     cache = PointCache(tmp_path)
-    cache.put("k", part)
+    cache.put("k", part, _STORED)
     path = tmp_path / "k.npz"
     data = path.read_bytes()
     if damage == "truncated":
@@ -91,7 +128,7 @@ def test_a_damaged_entry_is_ignored_not_a_traceback(tmp_path: Path, part: Reduce
     elif damage == "other key":
         os.replace(path, tmp_path / "j.npz")
         path = tmp_path / "k.npz"
-        cache.put("j", part)
+        cache.put("j", part, _STORED)
         os.replace(tmp_path / "j.npz", path)
     elif damage == "pickle":  # an object array is a pickle: never loaded
         np.savez(path, __meta__=np.array(json.dumps({"key": "k", "value": {"$array": "a0"}})),
@@ -129,8 +166,10 @@ def test_a_search_stopped_half_way_resumes_where_it_stopped(tmp_path: Path) -> N
     with pytest.raises(KeyboardInterrupt):
         evaluate_all(scenarios, 3, 5, executor=Counting(stop=4), cache=cache)
     assert len(cache) == 4
-    again, resumed = Counting(), PointCache(tmp_path)
-    assert untimed(evaluate_all(scenarios, 3, 5, executor=again, cache=resumed)) == plain
+    again, resumed, told = Counting(), PointCache(tmp_path), []
+    assert untimed(evaluate_all(scenarios, 3, 5, executor=again, cache=resumed,
+                                progress=lambda done, total: told.append((done, total)))) == plain
+    assert told == [(4, 6), (5, 6), (6, 6)]
     assert len(again.items) == 2 and (resumed.hits, resumed.writes) == (4, 2)
     done, third = Counting(), PointCache(tmp_path)
     assert untimed(evaluate_all(scenarios, 3, 5, executor=done, cache=third)) == plain

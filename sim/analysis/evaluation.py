@@ -14,7 +14,7 @@ from per-replication values.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -29,7 +29,7 @@ from sim.analysis.window_days import compliance_of_cases
 from sim.analysis.windows import WindowCases, all_window_cases, windows_of_cases
 from sim.analysis.workload import Workload, mean_workload, workload
 from sim.log.records import EventLog
-from sim.runs.cache import PointCache, point_key, scenario_hash
+from sim.runs.cache import PointCache, dataclass_types, point_key, scenario_hash
 from sim.runs.executor import Executor, LocalExecutor
 from sim.runs.replication import simulate
 from sim.runs.runner import input_hash
@@ -54,8 +54,8 @@ class Reduced:
     reduce_seconds: float = 0.0
 
 
-#: The dataclasses a cached :class:`Reduced` is made of.
-_STORED = (Reduced, WindowCases, RoleInfo, Workload)
+#: The dataclasses a cached :class:`Reduced` is made of (read from its annotations).
+_STORED = dataclass_types(Reduced)
 
 
 def reduce(s: Scenario, log: EventLog, replication: int) -> Reduced:
@@ -83,7 +83,8 @@ def reductions(s: Scenario, seed: int, n: int, jobs: int = 1) -> Iterator[Reduce
 
 
 def _reduce_all(scenarios: Sequence[Scenario], seed: int, n: int, executor: Executor,
-                cache: PointCache | None = None) -> list[list[Reduced]]:
+                cache: PointCache | None = None,
+                progress: Callable[[int, int], None] | None = None) -> list[list[Reduced]]:
     """Every replication of every scenario, on one executor (a sweep keeps
     both cores busy, not only while a point has replications left). A
     replication in ``cache`` is read back, not simulated; the others are
@@ -103,11 +104,15 @@ def _reduce_all(scenarios: Sequence[Scenario], seed: int, n: int, executor: Exec
                 found[key] = hit
             else:
                 todo[key] = (s, rep, seed)
-    names = list(todo)
+    names, total = list(todo), len(found) + len(todo)
+    if progress is not None:
+        progress(len(found), total)
     for i, part in executor.completed(_one, list(todo.values())):
         found[names[i]] = part
         if cache is not None:
-            cache.put(names[i], part)
+            cache.put(names[i], part, _STORED)
+        if progress is not None:
+            progress(len(found), total)
     return [[found[key] for key in row] for row in keys]
 
 
@@ -125,20 +130,23 @@ def evaluate(s: Scenario, replications: int | None = None, seed: int | None = No
 
 
 def evaluate_all(scenarios: Sequence[Scenario], replications: int, seed: int, jobs: int = 1,
-                 executor: Executor | None = None, cache: PointCache | None = None) -> list[dict]:
+                 executor: Executor | None = None, cache: PointCache | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> list[dict]:
     """:func:`evaluate` of several scenarios with the same seed and
     replications (common random numbers), sharing one executor: ``executor``
     if given (left open for the next call), else a pool of ``jobs``
     processes for this call. With ``cache``, replications already in it are
-    read back and new ones stored (the numbers are the same either way)."""
+    read back and new ones stored (the numbers are the same either way).
+    ``progress(done, total)`` after the cache is read and after each
+    replication (distinct replications: equal scenarios count once)."""
     if replications < 1:
         raise ValueError(f'"replications" must be >= 1, got {replications}.')
     t0 = time.perf_counter()
     if executor is None:
         with LocalExecutor(jobs) as own:
-            results = _reduce_all(scenarios, seed, replications, own, cache)
+            results = _reduce_all(scenarios, seed, replications, own, cache, progress)
     else:
-        results = _reduce_all(scenarios, seed, replications, executor, cache)
+        results = _reduce_all(scenarios, seed, replications, executor, cache, progress)
     wall = round(time.perf_counter() - t0, 3)
     return [_merge(s, parts, seed, replications, wall) for s, parts in zip(scenarios, results)]
 

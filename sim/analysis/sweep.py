@@ -12,7 +12,7 @@ Dask cluster), each kept in a cache when one is given.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rules.errors import Problem, RulesError
@@ -78,7 +78,8 @@ def points(varies: Sequence[Vary], one_at_a_time: bool = False) -> list[dict[str
 def sweep(path: str, varies: Sequence[Vary], replications: int, seed: int, jobs: int = 1,
           one_at_a_time: bool = False, sets: Sequence[str] = (), temps: Sequence[str] = (),
           periods: Sequence[str] = (), executor: Executor | None = None,
-          cache: PointCache | None = None, allow_outside: bool = False) -> dict:
+          cache: PointCache | None = None, allow_outside: bool = False,
+          progress: Callable[[int, int], None] | None = None) -> dict:
     """Every point's windows (met share, interval, verdict, per period) and
     role utilisation, with the same seed and replications (on ``executor``,
     else ``jobs`` processes; replications in ``cache`` read back)."""
@@ -87,7 +88,7 @@ def sweep(path: str, varies: Sequence[Vary], replications: int, seed: int, jobs:
         load_scenario(path, [*sets, *(f"{f}={v}" for f, v in point.items())], temps, periods,
                       allow_outside)
         for point in grid]
-    results = evaluate_all(scenarios, replications, seed, jobs, executor, cache)
+    results = evaluate_all(scenarios, replications, seed, jobs, executor, cache, progress)
     return {
         "scenario": scenarios[0].name, "seed": seed, "replications": replications,
         "varied": [v.field for v in varies], "one_at_a_time": one_at_a_time,

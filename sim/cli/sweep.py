@@ -55,10 +55,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     grid = points(varies, args.one_at_a_time)
     err = Console(stderr=True)
     t0 = time.perf_counter()
-    with execution(args, out) as (executor, cache), \
-            err.status(f"{len(grid)} points x {n} replications"):
+    title = f"{len(grid)} points x {n} replications"
+    with execution(args, out) as (executor, cache), err.status(title) as status:
+        def progress(done: int, total: int) -> None:
+            status.update(f"{title}: {done} of {total} done")
         result = sweep(args.scenario, varies, n, seed, 1, args.one_at_a_time, args.sets,
-                       args.temps, args.periods, executor, cache, allow_outside=outside(args))
+                       args.temps, args.periods, executor, cache, allow_outside=outside(args),
+                       progress=progress)
     result["wall_seconds"] = round(time.perf_counter() - t0, 2)
     with staged(out, args.force, SWEEP_FILES) as work:
         write_sweep(work, result)

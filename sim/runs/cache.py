@@ -24,6 +24,8 @@ import hashlib
 import json
 import os
 import tempfile
+import time
+import typing
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,8 @@ from sim.runs.executor import code_version
 #: The entries' layout; a new one ignores the old entries.
 LAYOUT = 2  # 2: Reduced carries the workload (the planner reads it)
 SUFFIX = ".npz"
+#: A temporary file older than this was left by a killed command.
+STALE_SECONDS = 3600
 
 
 def scenario_hash(s: Scenario) -> str:
@@ -85,11 +89,17 @@ class PointCache:
         self.hits += 1
         return value
 
-    def put(self, key: str, value: Any) -> None:
+    def put(self, key: str, value: Any, types: Iterable[type]) -> None:
+        """Keep ``value`` under ``key``; its dataclasses must be among
+        ``types`` (what :meth:`get` is given), else a ``TypeError``: an entry
+        that could never be read back would be recomputed every time."""
         arrays: dict[str, np.ndarray] = {}
-        meta = {"key": key, "value": _encode(value, arrays)}
+        meta = {"key": key, "value": _encode(value, arrays, frozenset(types))}
         arrays["__meta__"] = np.array(json.dumps(meta))
-        self.directory.mkdir(parents=True, exist_ok=True)
+        if not self.directory.is_dir():
+            self.directory.mkdir(parents=True, exist_ok=True)
+        elif self.writes == 0:
+            self._sweep_leftovers()
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
@@ -103,11 +113,39 @@ class PointCache:
             raise
         self.writes += 1
 
+    def _sweep_leftovers(self) -> None:
+        """Remove temporary files a killed command left (older than
+        ``STALE_SECONDS``: a younger one may be another command's write)."""
+        now = time.time()
+        for tmp in self.directory.glob(".*.tmp"):
+            with contextlib.suppress(OSError):
+                if now - tmp.stat().st_mtime > STALE_SECONDS:
+                    tmp.unlink()
+
     def __len__(self) -> int:
         return sum(1 for _ in self.directory.glob(f"*{SUFFIX}")) if self.directory.is_dir() else 0
 
 
-def _encode(x: Any, arrays: dict[str, np.ndarray]) -> Any:
+def dataclass_types(root: type) -> tuple[type, ...]:
+    """``root`` and every dataclass its fields' annotations name, however
+    nested (``dict[str, WindowCases]``): what an entry of ``root`` may hold."""
+    found: list[type] = []
+
+    def visit(tp: Any) -> None:
+        if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+            if tp in found:
+                return
+            found.append(tp)
+            for hint in typing.get_type_hints(tp).values():
+                visit(hint)
+        for arg in typing.get_args(tp):
+            visit(arg)
+
+    visit(root)
+    return tuple(found)
+
+
+def _encode(x: Any, arrays: dict[str, np.ndarray], types: frozenset[type]) -> Any:
     """``x`` as JSON, its arrays moved to ``arrays`` (object arrays must hold text)."""
     if isinstance(x, np.ndarray | np.generic):
         a = np.asarray(x)
@@ -123,16 +161,21 @@ def _encode(x: Any, arrays: dict[str, np.ndarray]) -> Any:
             arrays[name] = a
         return {"$array": name, "object": a.dtype == object, "scalar": isinstance(x, np.generic)}
     if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        if type(x) not in types:
+            raise TypeError(f"a cache entry cannot hold a {type(x).__name__} (not among the "
+                            "types it is read back with)")
         return {"$dataclass": type(x).__name__,
-                "fields": {f.name: _encode(getattr(x, f.name), arrays) for f in dataclasses.fields(x)}}
+                "fields": {f.name: _encode(getattr(x, f.name), arrays, types)
+                           for f in dataclasses.fields(x)}}
     if isinstance(x, dict):
-        if not all(isinstance(k, str) for k in x):
-            raise TypeError("a cache entry's mappings take text keys")
-        return {"$dict": {k: _encode(v, arrays) for k, v in x.items()}}
+        if all(isinstance(k, str) for k in x):
+            return {"$dict": {k: _encode(v, arrays, types) for k, v in x.items()}}
+        return {"$items": [[_encode(k, arrays, types), _encode(v, arrays, types)]
+                           for k, v in x.items()]}
     if isinstance(x, tuple):
-        return {"$tuple": [_encode(v, arrays) for v in x]}
+        return {"$tuple": [_encode(v, arrays, types) for v in x]}
     if isinstance(x, list):
-        return [_encode(v, arrays) for v in x]
+        return [_encode(v, arrays, types) for v in x]
     if x is None or isinstance(x, bool | int | float | str):
         return x
     raise TypeError(f"a cache entry cannot hold a {type(x).__name__}")
@@ -153,4 +196,6 @@ def _decode(x: Any, arrays: dict[str, np.ndarray], types: dict[str, type]) -> An
         return cls(**{k: _decode(v, arrays, types) for k, v in x["fields"].items()})
     if "$tuple" in x:
         return tuple(_decode(v, arrays, types) for v in x["$tuple"])
+    if "$items" in x:
+        return {_decode(k, arrays, types): _decode(v, arrays, types) for k, v in x["$items"]}
     return {k: _decode(v, arrays, types) for k, v in x["$dict"].items()}

@@ -20,6 +20,8 @@ its own random streams (``sim.inputs.streams``).
 """
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import hashlib
 import importlib.metadata
 from collections.abc import Callable, Iterator, Sequence
@@ -145,6 +147,7 @@ class DaskExecutor:
             raise RulesError([Problem("--address", "", f"cannot reach the Dask scheduler at {where}: "
                                       f"{exc}")]) from None
         self._as_completed = distributed.as_completed
+        self._killed_worker = distributed.KilledWorker
         self._check_workers()
 
     def _check_workers(self) -> None:
@@ -190,9 +193,22 @@ class DaskExecutor:
         index = {f.key: i for i, f in enumerate(futures)}
         try:
             for future, result in self._as_completed(futures, with_results=True):
+                if future.status != "finished":  # cancelled: Dask hands back the error
+                    raise _lost(result)
                 yield index[future.key], result
+        except (OSError, asyncio.CancelledError, concurrent.futures.CancelledError,
+                self._killed_worker) as exc:  # the scheduler or workers went away
+            raise _lost(exc) from None
         finally:
-            self._client.cancel(futures)
+            if self._client is not None and self._client.status == "running":
+                self._client.cancel(futures)
+
+
+def _lost(exc: object) -> RulesError:
+    why = " ".join(str(exc).split())  # Dask's messages span lines
+    return RulesError([Problem("--executor", "", f"the Dask cluster lost the work "
+                               f"({type(exc).__name__}: {why}); run the command again to resume "
+                               "(replications done are kept in the cache)")])
 
 
 def make_executor(kind: str, jobs: int, address: str | None = None) -> LocalExecutor | DaskExecutor:
