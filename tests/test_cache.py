@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -236,3 +237,49 @@ def test_a_sweep_killed_half_way_resumes_and_counts_nothing_twice(tmp_path: Path
     for r in (resumed, plain):
         r.pop("wall_seconds")
     assert resumed == plain
+
+
+PLAN = ["plan", "tests/scenarios/plan_small.yaml", "--jobs", "1", "--budget", "8", "-n", "2",
+        "--verify-replications", "3"]
+
+
+def untimed_json(path: Path) -> Any:
+    """A result file without its wall times, wherever they are."""
+    def strip(x: Any) -> Any:
+        if isinstance(x, dict):
+            return {k: strip(v) for k, v in x.items() if k != "wall_seconds"}
+        return [strip(v) for v in x] if isinstance(x, list) else x
+    return strip(json.loads(path.read_text(encoding="utf-8")))
+
+
+def computed(note: str) -> int:
+    found = re.search(r"(\d+) computed and kept", note)
+    assert found, note
+    return int(found.group(1))
+
+
+@pytest.mark.slow  # a subprocess, killed, and two plans
+def test_a_plan_killed_half_way_resumes_and_counts_nothing_twice(tmp_path: Path, capsys) -> None:
+    out, cache_dir = tmp_path / "plan", tmp_path / "plan.cache"
+    proc = subprocess.Popen([sys.executable, "-m", "sim", *PLAN, "--out", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    try:
+        while len(PointCache(cache_dir)) < 12:
+            assert proc.poll() is None, "the plan ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert not out.exists()
+    before = {p.name: p.stat().st_mtime_ns for p in cache_dir.glob("*.npz")}
+    code = main([*PLAN, "--out", str(out)])
+    resumed = computed(capsys.readouterr().err.replace("\n", " "))
+    assert {p.name: p.stat().st_mtime_ns for p in cache_dir.glob("*.npz")
+            if p.name in before} == before  # read, not written again
+    assert main([*PLAN, "--out", str(tmp_path / "whole")]) == code
+    whole = computed(capsys.readouterr().err.replace("\n", " "))
+    assert resumed + len(before) == whole  # every replication computed exactly once
+    assert len(PointCache(cache_dir)) == len(PointCache(tmp_path / "whole.cache")) == whole
+    assert untimed_json(out / "plan.json") == untimed_json(tmp_path / "whole" / "plan.json")
