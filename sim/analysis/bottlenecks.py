@@ -128,9 +128,17 @@ def detect(st: StaffLog) -> dict:
     nr, days = len(st.roles), st.days
     share, sole = np.zeros(nr), np.zeros(nr)
     daily, second = np.zeros((days, nr)), np.zeros((days, nr))
+    return detect_of(st, [momentary(st, rep, runner_up=True) for rep in range(st.R)])
+
+
+def detect_of(st: StaffLog, grids: list[tuple[np.ndarray, ...]]) -> dict:
+    """:func:`detect` from each replication's :func:`momentary` grid (bottleneck,
+    shifting, runner-up), in order; role codes are ``st.roles``'."""
+    nr, days = len(st.roles), st.days
+    share, sole = np.zeros(nr), np.zeros(nr)
+    daily, second = np.zeros((days, nr)), np.zeros((days, nr))
     per_day = round(24 / STEP)
-    for rep in range(st.R):
-        role, shifting, nxt = momentary(st, rep, runner_up=True)
+    for role, shifting, nxt in grids:
         n = role.size
         ok = role >= 0
         share += np.bincount(role[ok], minlength=nr) / n
@@ -191,8 +199,15 @@ def window_delays(st: StaffLog, log: EventLog) -> dict[str, np.ndarray]:
     """Per service window: staff-waiting hours of each role (per replication)
     that fall inside the window's clock (between its start and end events),
     over the window's population (``only_if`` reached, start in ``active_hours``)."""
+    return {wid: np.bincount(rid, weights=overlap, minlength=len(st.roles)) / st.R
+            for wid, (rid, overlap) in window_overlaps(st, log).items()}
+
+
+def window_overlaps(st: StaffLog, log: EventLog) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per service window with cases: each role row's role and its waiting
+    hours inside the window's clock (:func:`window_delays` sums them)."""
     s, c, H = st.scenario, log.columns, st.horizon
-    out: dict[str, np.ndarray] = {}
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if not s.service_windows or not len(log):
         return out
     width = int(c["case_id"].max()) + 1
@@ -230,7 +245,7 @@ def window_delays(st: StaffLog, log: EventLog) -> dict[str, np.ndarray]:
             if keys1.size else np.zeros(rkey.size, bool)
         hi = np.where(hit1, times1[np.minimum(pos1, max(keys1.size - 1, 0))] if keys1.size else H, H)
         overlap = np.clip(np.minimum(rstart, hi) - np.maximum(renable, lo), 0.0, None)
-        out[wid] = np.bincount(rid, weights=overlap, minlength=len(st.roles)) / st.R
+        out[wid] = (rid, overlap)
     return out
 
 
@@ -263,12 +278,17 @@ def bottlenecks(s: Scenario, log: EventLog, st: StaffLog | None = None,
     """The ``bottlenecks`` section: a ranked list with evidence, and the
     bottleneck of each day with the runs of days it holds."""
     st = st or StaffLog(s, log)
-    reps = reps or role_reps(st)
-    found = detect(st)
+    return ranked_bottlenecks(st, reps or role_reps(st), detect(st), window_delays(st, log), top)
+
+
+def ranked_bottlenecks(st: StaffLog, reps: dict, found: dict, windows: dict[str, np.ndarray],
+                       top: int | None = None) -> dict:
+    """:func:`bottlenecks` from the role KPIs per replication, :func:`detect`'s
+    shares and :func:`window_delays`."""
+    s = st.scenario
     days, runs = day_runs(st, found["daily"], s.horizon.start, found["next"])
     waits = np.array([reps[r]["wait_sum"].sum() for r in st.roles])
     total_wait = waits.sum() or 1.0
-    windows = window_delays(st, log)
     ranked = []
     for r in np.argsort(-found["share"]):
         if found["share"][r] <= 0:

@@ -167,7 +167,7 @@ def role_rows(reps: dict[str, dict[str, np.ndarray]], info: dict[str, RoleInfo],
     return out
 
 
-def _case_table(st: StaffLog, log: EventLog) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def case_table(st: StaffLog, log: EventLog) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Case markers: ``(workflow code array, rep index, start, end or NaN)`` per case."""
     c = log.columns
     kind = np.asarray(st.kind_values, dtype=object)
@@ -193,7 +193,13 @@ def _case_table(st: StaffLog, log: EventLog) -> tuple[np.ndarray, np.ndarray, np
 def workflow_reps(st: StaffLog, log: EventLog) -> dict[str, dict[str, np.ndarray]]:
     """Per workflow, per replication: ``started``, ``completed``, ``open``,
     ``cycle_p50``, ``cycle_p95`` and (planned work) ``deadline_met``."""
-    wf, rep, start, end = _case_table(st, log)
+    return workflow_reps_of(st, *case_table(st, log))
+
+
+def workflow_reps_of(st: StaffLog, wf: np.ndarray, rep: np.ndarray, start: np.ndarray,
+                     end: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+    """:func:`workflow_reps` from the cases' table (workflow, replication
+    index, start, end or NaN; ordered by replication and case)."""
     R = st.R
     out: dict[str, dict[str, np.ndarray]] = {}
     names = sorted(set(wf.tolist()))
@@ -257,13 +263,20 @@ def _deadlines(s: Scenario, wf: np.ndarray, rep: np.ndarray, start: np.ndarray,
 def time_shares(st: StaffLog, log: EventLog) -> dict[str, dict[str, float]]:
     """Per workflow: shares of its cases' summed step time spent waiting for
     staff, being worked on, and waiting on outside parties or the clock."""
-    c, H = log.columns, st.horizon
+    c = log.columns
     kind = np.asarray(st.kind_values, dtype=object)
     outside_codes = [i for i, k in enumerate(kind) if k in OUTSIDE_KINDS]
     orows = np.flatnonzero(np.isin(st.kind_codes, outside_codes))
-    o_end = np.nan_to_num(c["end_time"][orows], nan=H)
-    o_len = np.minimum(o_end, H) - c["enable_time"][orows]
     o_code, o_names = factorize(c["workflow"][orows])
+    return time_shares_of(st, o_code, o_names, c["enable_time"][orows], c["end_time"][orows])
+
+
+def time_shares_of(st: StaffLog, o_code: np.ndarray, o_names: list, o_enable: np.ndarray,
+                   o_end: np.ndarray) -> dict[str, dict[str, float]]:
+    """:func:`time_shares` from the outside steps (``wait``, ``scheduled``):
+    their workflows (codes into ``o_names``), enable and end times (NaN: open)."""
+    H = st.horizon
+    o_len = np.minimum(np.nan_to_num(o_end, nan=H), H) - o_enable
     index = {w: i for i, w in enumerate(st.workflows)}
     for w in o_names:
         index.setdefault(w, len(index))
@@ -286,8 +299,11 @@ def time_shares(st: StaffLog, log: EventLog) -> dict[str, dict[str, float]]:
 
 def workflow_kpis(st: StaffLog, log: EventLog, reps: dict | None = None) -> dict[str, dict]:
     """The ``workflows`` section of the summary."""
-    reps = reps or workflow_reps(st, log)
-    shares = time_shares(st, log)
+    return workflow_rows(reps or workflow_reps(st, log), time_shares(st, log))
+
+
+def workflow_rows(reps: dict[str, dict[str, np.ndarray]], shares: dict[str, dict[str, float]]) -> dict[str, dict]:
+    """The ``workflows`` section from :func:`workflow_reps` and :func:`time_shares`."""
     out = {}
     for w, x in reps.items():
         if "started" not in x:

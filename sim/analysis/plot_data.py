@@ -84,6 +84,20 @@ def time_breakdown(s: Scenario, log: EventLog, st: StaffLog) -> dict[str, dict[s
     hours). ``wait`` steps are outside parties; ``scheduled`` steps wait for
     a clock time. Step-hours, so parallel branches of a case add up."""
     c = log.columns
+    code, names = factorize(c["workflow"])
+    n = len(names)
+    cases = np.bincount(code[c["activity"] == "case_start"], minlength=n)
+    outside = np.flatnonzero(np.isin(c["kind"], ("wait", "scheduled")))
+    return time_breakdown_of(s, st, names, cases, code[outside], c["enable_time"][outside],
+                             c["end_time"][outside], c["kind"][outside] == "wait")
+
+
+def time_breakdown_of(s: Scenario, st: StaffLog, names: list, cases: np.ndarray,
+                      o_code: np.ndarray, o_enable: np.ndarray, o_end: np.ndarray,
+                      o_wait: np.ndarray) -> dict[str, dict[str, float]]:
+    """:func:`time_breakdown` from the workflows (first seen first), their
+    cases started, and the outside steps: workflow code, enable and end
+    times (NaN: open), and whether each waits on a party (else on the clock)."""
     cover = role_coverage(s)
     rows, rid = st.role_row, st.role_id
     first = np.ones(rows.size, dtype=bool)  # a meeting counts once per case
@@ -99,19 +113,16 @@ def time_breakdown(s: Scenario, log: EventLog, st: StaffLog) -> dict[str, dict[s
         work[mine], queue[mine] = gb - ga, ga - ge
     off = np.maximum((b - e) - work - queue, 0.0)
 
-    code, names = factorize(c["workflow"])
     n = len(names)
-    cases = np.bincount(code[c["activity"] == "case_start"], minlength=n)
     index = {w: i for i, w in enumerate(names)}
     wf_of_code = np.array([index.get(w, -1) for w in st.workflows], dtype=np.int64)
     step_wf = wf_of_code[st.wf_code[rows]]
     ok = step_wf >= 0
     sums = [np.bincount(step_wf[ok], weights=v[ok], minlength=n) for v in (work, queue, off)]
-    ends = np.where(np.isnan(c["end_time"]), log.horizon_hours, c["end_time"])
-    span = np.maximum(ends - c["enable_time"], 0.0)
-    for kind in ("wait", "scheduled"):
-        m = c["kind"] == kind
-        sums.append(np.bincount(code[m], weights=span[m], minlength=n))
+    ends = np.where(np.isnan(o_end), st.horizon, o_end)
+    span = np.maximum(ends - o_enable, 0.0)
+    for m in (o_wait, ~o_wait):
+        sums.append(np.bincount(o_code[m], weights=span[m], minlength=n))
     return {str(names[i]): {k: float(v[i]) / cases[i] for k, v in zip(TIME_PARTS, sums)}
             for i in range(n) if cases[i] > 0}
 

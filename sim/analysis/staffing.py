@@ -149,6 +149,57 @@ class StaffLog:
         self.mem_row, self.mem_id = _expand(res_code, mparts)
         self.member_role = np.array([m.role for m in self.members], dtype=np.int64)
 
+    # -- replication by replication -----------------------------------------
+    def part(self) -> StaffPart:
+        """What the pooled view of a run needs of this replication's staff
+        rows: numbers and names, no text column, no scenario."""
+        return StaffPart(
+            reps=self.reps, rep=self.rep, enable=self.enable, started=self.started,
+            preempted=self.preempted, abandoned=self.abandoned, start=self.start, end=self.end,
+            wait=self.wait, wf_code=self.wf_code, workflows=list(self.workflows),
+            case_id=self.case_id, roles=list(self.roles), role_row=self.role_row,
+            role_id=self.role_id, members=[m.name for m in self.members], mem_row=self.mem_row,
+            mem_id=self.mem_id, hold=np.broadcast_to(np.asarray(self.hold, bool), self.enable.shape))
+
+    @classmethod
+    def pooled(cls, s: Scenario, horizon: float, parts: list[StaffPart]) -> StaffLog:
+        """The staff view of a run from its replications' parts (in order):
+        the same arrays, codes and order as ``StaffLog`` of the whole log, so
+        every KPI of it is the same number. The log's text columns, its kinds
+        and its row numbers are not kept (nothing after construction reads
+        them)."""
+        st = cls.__new__(cls)
+        st.scenario, st.horizon = s, float(horizon)
+        st.reps = np.unique(np.concatenate([p.reps for p in parts]))
+        st.R = len(st.reps)
+        st.rows = st.kind_codes = np.zeros(0, np.int64)
+        st.kind_values, st.kind, st.activity = [], np.empty(0, object), np.empty(0, object)
+        cat = np.concatenate
+        st.rep = cat([np.searchsorted(st.reps, p.reps[p.rep]) for p in parts])
+        for name in ("enable", "started", "preempted", "abandoned", "start", "end", "wait",
+                     "case_id", "hold"):
+            setattr(st, name, cat([getattr(p, name) for p in parts]))
+        st.workflows = []
+        st.wf_code = cat([codes_in(st.workflows, p.workflows)[p.wf_code] for p in parts])
+        st.roles = list(s.org.roles)
+        role_maps = [codes_in(st.roles, p.roles) for p in parts]
+        st.members = [Member(m.name, rid, OnDuty(m.intervals, st.horizon), m.temporary)
+                      for rid, role in enumerate(st.roles) if role in s.org.roles
+                      for m in role_shifts(s, role)]
+        names = [m.name for m in st.members]
+        member_maps = [codes_in(names, p.members) for p in parts]
+        for name in names[len(st.members):]:  # only in the log: no shifts
+            role = name.split("#")[0]
+            st.members.append(Member(name, codes_in(st.roles, [role])[0], OnDuty([], st.horizon),
+                                     False))
+        offsets = np.cumsum([0] + [p.enable.size for p in parts])
+        st.role_row = cat([p.role_row + o for p, o in zip(parts, offsets)])
+        st.role_id = cat([m[p.role_id] for p, m in zip(parts, role_maps)])
+        st.mem_row = cat([p.mem_row + o for p, o in zip(parts, offsets)])
+        st.mem_id = cat([m[p.mem_id] for p, m in zip(parts, member_maps)])
+        st.member_role = np.array([m.role for m in st.members], dtype=np.int64)
+        return st
+
     # -- helpers ----------------------------------------------------------
     def concurrency(self, rid: int) -> int:
         role = self.roles[rid]
@@ -200,6 +251,45 @@ class StaffLog:
     @property
     def days(self) -> int:
         return math.ceil(self.horizon / 24.0 - 1e-9)
+
+
+@dataclass
+class StaffPart:
+    """One replication's staff rows as :meth:`StaffLog.part` keeps them: the
+    arrays by staff row, the role and member expansions, and the names their
+    codes stand for (the pooled view maps them by name)."""
+    reps: np.ndarray
+    rep: np.ndarray
+    enable: np.ndarray
+    started: np.ndarray
+    preempted: np.ndarray
+    abandoned: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    wait: np.ndarray
+    wf_code: np.ndarray
+    workflows: list
+    case_id: np.ndarray
+    roles: list[str]
+    role_row: np.ndarray
+    role_id: np.ndarray
+    members: list[str]
+    mem_row: np.ndarray
+    mem_id: np.ndarray
+    hold: np.ndarray
+
+
+def codes_in(names: list, more: list) -> np.ndarray:
+    """Positions of ``more`` in ``names``, appending the ones it lacks (so
+    first-seen order carries over from one replication to the next)."""
+    index = {v: i for i, v in enumerate(names)}
+    out = []
+    for v in more:
+        if v not in index:
+            index[v] = len(names)
+            names.append(v)
+        out.append(index[v])
+    return np.array(out, dtype=np.int64)
 
 
 def _expand(codes: np.ndarray, parts: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:

@@ -1,52 +1,66 @@
-"""Builds ``summary.json`` from a run's facts and its event log."""
+"""Builds ``summary.json`` from a run's facts and its replications merged
+(:class:`sim.analysis.run_parts.RunView`), or from an event log."""
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rules.scenario import Scenario
-from sim.analysis.bottlenecks import bottlenecks
+from sim.analysis.bottlenecks import ranked_bottlenecks
 from sim.analysis.ci import clean
-from sim.analysis.kpis import role_kpis, role_reps, workflow_kpis
+from sim.analysis.kpis import role_kpis, role_reps, time_shares_of, workflow_reps_of, workflow_rows
 from sim.analysis.payroll import staffing
-from sim.analysis.staffing import factorize, staff_log
-from sim.analysis.window_report import window_sections
+from sim.analysis.staffing import factorize
+from sim.analysis.window_days import compliance_of_cases
+from sim.analysis.windows import windows_of_cases
 from sim.log.records import EventLog
+
+if TYPE_CHECKING:
+    from sim.analysis.run_parts import RunView
 
 
 def summarize(s: Scenario, log: EventLog, facts: dict) -> dict:
-    """Every section of the summary. Each analysis adds its own key."""
-    out = {
-        "run": facts,
-        "cases": case_counts(log),
-    }
-    out.update(_kpis(s, log))
-    out.update(_windows(s, log))
+    """Every section of the summary, from a log in memory (reduced
+    replication by replication, as ``opsim run`` does)."""
+    # Imported on use: run_parts reuses sim.analysis.evaluation, which imports this module.
+    from sim.analysis.run_parts import view_of_log
+
+    return summary_of(view_of_log(s, log), facts)
+
+
+def summary_of(view: RunView, facts: dict) -> dict:
+    """Every section of the summary from a run's merged view. Each analysis
+    adds its own key."""
+    s, st = view.s, view.st
+    out = {"run": facts, "cases": counts_of(view.cases, view.case_replications)}
+    # ``roles``, ``workflows`` and ``bottlenecks`` (sim.analysis.kpis and
+    # sim.analysis.bottlenecks), sharing one staff view.
+    reps = role_reps(st)
+    workflows = workflow_reps_of(st, view.case_wf, view.case_rep, view.case_start, view.case_end)
+    shares = time_shares_of(st, view.out_code, view.workflows, view.out_enable, view.out_end)
+    out.update(clean({"roles": role_kpis(st, reps), "workflows": workflow_rows(workflows, shares),
+                      "bottlenecks": ranked_bottlenecks(st, reps, view.found, view.delays)}))
+    # ``service_windows`` (verdicts), ``window_compliance_by_day`` and
+    # ``window_misses`` (time budgets), as sim.analysis.window_report.
+    out["service_windows"] = windows_of_cases(s, view.windows, view.replications)
+    out["window_compliance_by_day"] = compliance_of_cases(s, view.windows, view.replications)
+    out["window_misses"] = view.misses
     out.update(staffing(s))
     return out
-
-
-def _windows(s: Scenario, log: EventLog) -> dict:
-    """``service_windows`` (verdicts), ``window_compliance_by_day`` and
-    ``window_misses`` (time budgets), from sim.analysis.window_report."""
-    return window_sections(s, log)
-
-
-def _kpis(s: Scenario, log: EventLog) -> dict:
-    """``roles``, ``workflows`` and ``bottlenecks`` (sim.analysis.kpis and
-    sim.analysis.bottlenecks), sharing one prepared view of the log."""
-    st = staff_log(s, log)
-    reps = role_reps(st)
-    return clean({"roles": role_kpis(st, reps), "workflows": workflow_kpis(st, log),
-                  "bottlenecks": bottlenecks(s, log, st, reps)})
 
 
 def case_counts(log: EventLog) -> dict:
     """Cases started, completed and still open at the horizon, per workflow
     (mean per replication)."""
-    reps = max(1, int(log.meta.get("replications", 1)))
+    return counts_of(case_totals(log), max(1, int(log.meta.get("replications", 1))))
+
+
+def counts_of(totals: dict[str, tuple[int, int]], reps: int) -> dict:
+    """:func:`case_counts` from :func:`case_totals` (summed over replications)."""
     return {wf: {"started": started / reps, "completed": done / reps,
                  "open_at_end": (started - done) / reps}
-            for wf, (started, done) in case_totals(log).items()}
+            for wf, (started, done) in totals.items()}
 
 
 def case_totals(log: EventLog) -> dict[str, tuple[int, int]]:

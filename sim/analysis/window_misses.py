@@ -10,6 +10,8 @@ waiting, the hours when no member of the role was on duty are reported as
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
 from rules.scenario import Scenario
@@ -49,6 +51,20 @@ def time_budget(s: Scenario, log: EventLog, wid: str, wc: WindowCases, mask: np.
     role's on-duty clock between calls.
     Returns per-case arrays too (``per_case``), aligned with the selection.
     """
+    columns = budget_columns(s, log, wid, wc, mask, ix, duty)
+    return budget_of(columns, wc.stop[mask] - wc.start[mask])
+
+
+#: A category and a role (or party): a column of the per-case budget.
+Column = tuple[str, str]
+CATEGORIES = ("waiting", "working", "outside", "waiting_off_duty")
+
+
+def budget_columns(s: Scenario, log: EventLog, wid: str, wc: WindowCases, mask: np.ndarray,
+                   ix: LogIndex, duty: dict | None = None) -> dict[Column, np.ndarray]:
+    """Per category and role (or party) with steps: the hours of each
+    selected case (:func:`budget_of` adds them up; a run's replications
+    reduced one by one give the same columns, their cases one after the other)."""
     sel_keys = wc.key[mask]
     lo, hi = wc.start[mask], wc.stop[mask]
     n = sel_keys.size
@@ -81,23 +97,39 @@ def time_budget(s: Scenario, log: EventLog, wid: str, wc: WindowCases, mask: np.
         if name not in duty:
             duty[name] = on_duty_clock(role_on_duty(s, name))
         off[pick] = (b - a) - on_duty_between(duty[name], a, b)
+    out: dict[Column, np.ndarray] = {}
+    for cat, hours, which in zip(CATEGORIES, (wait, work, away, off), (staff, staff, outside, staff)):
+        for i, name in enumerate(names):
+            pick = which & (code == i)
+            if pick.any():
+                out[(cat, str(name))] = np.bincount(case[pick], weights=hours[pick], minlength=n)
+    return out
+
+
+def pooled_columns(parts: list[tuple[dict[Column, np.ndarray], int]]) -> dict[Column, np.ndarray]:
+    """The columns of several selections one after the other (each part:
+    its columns and its number of cases; a column a part lacks is zero there)."""
+    keys = sorted({k for cols, _ in parts for k in cols}, key=lambda k: (CATEGORIES.index(k[0]), k[1]))
+    return {k: np.concatenate([cols[k] if k in cols else np.zeros(n) for cols, n in parts])
+            for k in keys}
+
+
+def budget_of(columns: dict[Column, np.ndarray], span: np.ndarray) -> dict:
+    """:func:`time_budget` from :func:`budget_columns` and each case's span."""
+    n = span.size
     out: dict = {"cases": n, "waiting": {}, "working": {}, "outside": {}, "waiting_off_duty": {}}
     per_case = np.zeros((n, 0))
     labels: list[str] = []
-    for cat, hours, which in (("waiting", wait, staff), ("working", work, staff),
-                              ("outside", away, outside), ("waiting_off_duty", off, staff)):
-        for i, name in enumerate(names):
-            pick = which & (code == i)
-            if not pick.any():
-                continue
-            sums = np.bincount(case[pick], weights=hours[pick], minlength=n)
-            if sums.sum() <= 0:
+    names = sorted({name for _, name in columns})
+    for cat in CATEGORIES:
+        for name in names:
+            sums = columns.get((cat, name))
+            if sums is None or sums.sum() <= 0:
                 continue
             out[cat][name] = float(sums.sum())
             if cat != "waiting_off_duty":
                 per_case = np.column_stack([per_case, sums])
                 labels.append(f"{cat}:{name}")
-    span = hi - lo
     covered = per_case.sum(axis=1) if labels else np.zeros(n)
     out["other"] = float(np.maximum(0.0, span - covered).sum())
     out["total"] = float(span.sum())
@@ -112,15 +144,22 @@ def _mean(d: dict, n: int) -> dict:
 def explain_misses(s: Scenario, log: EventLog, wid: str, wc: WindowCases, ix: LogIndex,
                    examples: int = 10, duty: dict | None = None) -> dict:
     """Time budget of the missed cases of one window (mean hours per missed case)."""
+    missed = wc.missed
+    columns = budget_columns(s, log, wid, wc, missed, ix, duty) if missed.any() else {}
+    return misses_of(s, wid, wc, columns, ix.replications, log.epoch, examples)
+
+
+def misses_of(s: Scenario, wid: str, wc: WindowCases, columns: dict[Column, np.ndarray],
+              reps: int, epoch: dt.datetime, examples: int = 10) -> dict:
+    """:func:`explain_misses` from the budget columns of the missed cases."""
     w = s.service_windows[wid]
     missed = wc.missed
-    reps = ix.replications
     n = int(np.count_nonzero(missed))
     out: dict = {"missed": n, "missed_per_replication": round(n / reps, 2),
                  "limit_hours": w.limit_hours}
     if n == 0:
         return out
-    b = time_budget(s, log, wid, wc, missed, ix, duty)
+    b = budget_of(columns, wc.stop[missed] - wc.start[missed])
     budget = {cat: _mean(b[cat], n) for cat in ("waiting", "working", "outside", "waiting_off_duty")}
     budget["other"] = round(b["other"] / n, 2)
     budget["total"] = round(b["total"] / n, 2)
@@ -130,11 +169,11 @@ def explain_misses(s: Scenario, log: EventLog, wid: str, wc: WindowCases, ix: Lo
         out["largest_queue"] = {"role": role, "hours": round(hours / n, 2),
                                 "share_of_limit": round(hours / n / w.limit_hours, 3),
                                 "off_duty_hours": round(b["waiting_off_duty"].get(role, 0.0) / n, 2)}
-    out["examples"] = _examples(log, wc, missed, b["per_case"], examples)
+    out["examples"] = _examples(epoch, wc, missed, b["per_case"], examples)
     return out
 
 
-def _examples(log: EventLog, wc: WindowCases, missed: np.ndarray,
+def _examples(epoch: dt.datetime, wc: WindowCases, missed: np.ndarray,
               per_case: tuple[list[str], np.ndarray], k: int) -> list[dict]:
     """The ``k`` missed cases that overran most, with their largest category."""
     labels, table = per_case
@@ -142,6 +181,9 @@ def _examples(log: EventLog, wc: WindowCases, missed: np.ndarray,
     overrun = wc.stop[idx] - wc.deadline[idx]
     order = np.argsort(-overrun, kind="stable")[:k]
     out = []
+
+    def stamp(hours: float) -> str:
+        return (epoch + dt.timedelta(hours=hours)).isoformat(timespec="minutes")
     for j in order:
         i = idx[j]
         end = wc.end[i]
@@ -150,9 +192,9 @@ def _examples(log: EventLog, wc: WindowCases, missed: np.ndarray,
         out.append({
             "replication": int(wc.replication[i]), "case_id": int(wc.case_id[i]),
             "workflow": str(wc.workflow[i]),
-            "start": log.timestamp(float(wc.start[i])).isoformat(timespec="minutes"),
-            "deadline": log.timestamp(float(wc.deadline[i])).isoformat(timespec="minutes"),
-            "end": None if np.isnan(end) else log.timestamp(float(end)).isoformat(timespec="minutes"),
+            "start": stamp(float(wc.start[i])),
+            "deadline": stamp(float(wc.deadline[i])),
+            "end": None if np.isnan(end) else stamp(float(end)),
             "status": "late" if not np.isnan(end) else ("unreached" if wc.unreached[i] else "open"),
             "hours": round(float(wc.stop[i] - wc.start[i]), 2),
             "overrun_hours": round(float(overrun[j]), 2),

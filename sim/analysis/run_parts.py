@@ -1,0 +1,188 @@
+"""A run reduced replication by replication, and the parts merged.
+
+``opsim run`` does not gather the replications' logs: each replication is
+reduced where it ran (:func:`reduce_part`, in a worker process) to what the
+summary, the tables, the plots and the report need, and the parent merges
+the parts (:func:`merge`) into a :class:`RunView`. What is pooled over
+replications (quantiles of waits, the daily backlog, sums over steps) is
+kept as the per-step numbers of the staff rows (a :class:`StaffPart`: no
+text, no scenario), so the merged view computes every number exactly as the
+whole log did; what is computed per replication (window populations, the
+momentary bottleneck grid, the missed cases' time budgets) travels as its
+result. The text columns, the records of outside parties and the case
+markers stay in the worker (and in the event log's files).
+
+:func:`view_of_log` reduces a log already in memory the same way, so
+``summarize`` of a log and ``opsim run`` give the same numbers from one code
+path. ``sim.analysis.evaluation`` is the lean variant for searches (no
+per-step numbers, flat memory).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from rules.scenario import Scenario
+from sim.analysis.bottlenecks import detect_of, momentary, window_overlaps
+from sim.analysis.evaluation import concat_cases
+from sim.analysis.kpis import OUTSIDE_KINDS, case_table
+from sim.analysis.staffing import StaffLog, StaffPart, codes_in, factorize
+from sim.analysis.summary import case_totals
+from sim.analysis.window_misses import Column, budget_columns, misses_of, pooled_columns
+from sim.analysis.windows import WindowCases, all_window_cases
+from sim.log.records import EventLog
+
+
+@dataclass
+class RunPart:
+    """One replication reduced (see the module doc)."""
+    replication: int
+    records: int
+    staff: StaffPart
+    windows: dict[str, WindowCases]
+    #: ``case_totals``: per workflow, cases started and completed.
+    cases: dict[str, tuple[int, int]]
+    #: Workflows in the order the log first names them, and cases started per workflow.
+    workflows: list
+    starts: np.ndarray
+    #: Cases by replication and case id: workflow (code), start, end (NaN: open).
+    case_code: np.ndarray
+    case_start: np.ndarray
+    case_end: np.ndarray
+    #: Outside steps (``wait``, ``scheduled``): workflow (code), enable, end, a party's wait.
+    out_code: np.ndarray
+    out_enable: np.ndarray
+    out_end: np.ndarray
+    out_wait: np.ndarray
+    #: ``bottlenecks.momentary`` grids (role codes are ``staff.roles``').
+    grids: list[tuple[np.ndarray, ...]]
+    #: Per window: role rows' role code and waiting hours inside its clock (those > 0).
+    overlaps: dict[str, tuple[np.ndarray, np.ndarray]]
+    #: Per window: the missed cases' budget columns and how many cases they are.
+    misses: dict[str, tuple[dict[Column, np.ndarray], int]]
+
+
+def reduce_part(s: Scenario, log: EventLog) -> RunPart:
+    """One replication's log reduced to its :class:`RunPart`."""
+    c = log.columns
+    st = StaffLog(s, log)
+    windows, ix = all_window_cases(s, log)
+    code, seen = factorize(c["workflow"])
+    starts = np.bincount(code[c["activity"] == "case_start"], minlength=len(seen))
+    wf, _, case_start, case_end = case_table(st, log)
+    case_code = codes_in(seen, wf.tolist())
+    out = np.flatnonzero(np.isin(c["kind"], OUTSIDE_KINDS))
+    overlaps = {}
+    for wid, (rid, hours) in window_overlaps(st, log).items():
+        keep = hours != 0.0  # adding nothing: the merged sums are the same
+        overlaps[wid] = (rid[keep], hours[keep])
+    duty: dict = {}
+    misses = {}
+    for wid, wc in windows.items():
+        missed = wc.missed
+        cols = budget_columns(s, log, wid, wc, missed, ix, duty) if missed.any() else {}
+        misses[wid] = (cols, int(np.count_nonzero(missed)))
+    reps = np.unique(c["replication"])
+    return RunPart(
+        replication=int(log.meta.get("replication", reps[0] if reps.size else 0)),
+        records=len(log), staff=st.part(), windows=windows, cases=case_totals(log),
+        workflows=seen, starts=starts, case_code=case_code, case_start=case_start,
+        case_end=case_end, out_code=code[out], out_enable=c["enable_time"][out],
+        out_end=c["end_time"][out], out_wait=c["kind"][out] == "wait",
+        grids=[momentary(st, r, runner_up=True) for r in range(st.R)], overlaps=overlaps,
+        misses=misses)
+
+
+@dataclass
+class RunView:
+    """A run's replications merged: what the summary, tables and plots read."""
+    s: Scenario
+    epoch: dt.datetime
+    #: Replications, as windows count them, and as case counts divide by.
+    replications: int
+    case_replications: int
+    records: int
+    st: StaffLog
+    windows: dict[str, WindowCases]
+    cases: dict[str, tuple[int, int]]
+    workflows: list
+    starts: np.ndarray
+    case_wf: np.ndarray
+    case_rep: np.ndarray
+    case_start: np.ndarray
+    case_end: np.ndarray
+    out_code: np.ndarray
+    out_enable: np.ndarray
+    out_end: np.ndarray
+    out_wait: np.ndarray
+    found: dict
+    delays: dict[str, np.ndarray]
+    misses: dict[str, dict]
+
+
+def merge(s: Scenario, parts: list[RunPart], replications: int | None = None,
+          case_replications: int | None = None) -> RunView:
+    """The parts of a run (in replication order) as one :class:`RunView`."""
+    n = replications or len(parts)
+    epoch = dt.datetime.combine(s.horizon.start, dt.time())
+    st = StaffLog.pooled(s, s.horizon.hours, [p.staff for p in parts])
+    cat = np.concatenate
+    workflows: list = []
+    wf_maps = [codes_in(workflows, p.workflows) for p in parts]
+    starts = np.zeros(len(workflows), np.int64)
+    for p, m in zip(parts, wf_maps):
+        starts[m] += p.starts
+    names = np.asarray(workflows, dtype=object)
+    role_index = {r: i for i, r in enumerate(st.roles)}
+    role_maps = [np.array([role_index[r] for r in p.staff.roles] + [-1], np.int64) for p in parts]
+    grids = [(m[role], shifting, m[nxt]) for p, m in zip(parts, role_maps)
+             for role, shifting, nxt in p.grids]
+    delays = {}
+    for wid in s.service_windows:
+        have = [(m[p.overlaps[wid][0]], p.overlaps[wid][1])
+                for p, m in zip(parts, role_maps) if wid in p.overlaps]
+        if have:
+            delays[wid] = np.bincount(cat([r for r, _ in have]), weights=cat([h for _, h in have]),
+                                      minlength=len(st.roles)) / st.R
+    windows = {wid: concat_cases([p.windows[wid] for p in parts]) for wid in s.service_windows}
+    misses = {wid: misses_of(s, wid, wc, pooled_columns([p.misses[wid] for p in parts]), n, epoch)
+              for wid, wc in windows.items()}
+    totals: dict[str, list[int]] = {}
+    for p in parts:
+        for wf, (started, done) in p.cases.items():
+            t = totals.setdefault(wf, [0, 0])
+            t[0] += started
+            t[1] += done
+    return RunView(
+        s=s, epoch=epoch, replications=n, case_replications=case_replications or n,
+        records=sum(p.records for p in parts), st=st, windows=windows,
+        cases={wf: (t[0], t[1]) for wf, t in sorted(totals.items())},
+        workflows=workflows, starts=starts,
+        case_wf=names[cat([m[p.case_code] for p, m in zip(parts, wf_maps)])],
+        case_rep=cat([np.full(p.case_code.size, np.searchsorted(st.reps, p.replication))
+                      for p in parts]),
+        case_start=cat([p.case_start for p in parts]), case_end=cat([p.case_end for p in parts]),
+        out_code=cat([m[p.out_code] for p, m in zip(parts, wf_maps)]),
+        out_enable=cat([p.out_enable for p in parts]), out_end=cat([p.out_end for p in parts]),
+        out_wait=cat([p.out_wait for p in parts]), found=detect_of(st, grids), delays=delays,
+        misses=misses)
+
+
+def view_of_log(s: Scenario, log: EventLog) -> RunView:
+    """A log in memory (one replication or many) reduced replication by
+    replication and merged, as ``opsim run`` does with its workers."""
+    rep = log.columns["replication"]
+    ids = np.unique(rep)
+    parts = [reduce_part(s, log.where(rep == r) if ids.size > 1 else log) for r in ids] \
+        if ids.size else [reduce_part(s, log)]
+    meta = log.meta
+    n = int(meta.get("replications", 0) or 0)
+    return merge(s, parts, n if n >= 1 else max(len(ids), 1),
+                 max(1, int(meta.get("replications", 1))))
+
+
+def view_of(s: Scenario, run: EventLog | RunView) -> RunView:
+    """``run`` itself, or the view of a log."""
+    return run if isinstance(run, RunView) else view_of_log(s, run)
