@@ -17,6 +17,7 @@ customer-service queue look long.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -125,13 +126,10 @@ def detect(st: StaffLog) -> dict:
     Returns ``{"share": (roles,) sole+shifting share of time,
     "sole": (roles,), "daily": (days, roles) share of each day, "next":
     (days, roles) share of each day as the runner-up}``."""
-    nr, days = len(st.roles), st.days
-    share, sole = np.zeros(nr), np.zeros(nr)
-    daily, second = np.zeros((days, nr)), np.zeros((days, nr))
     return detect_of(st, [momentary(st, rep, runner_up=True) for rep in range(st.R)])
 
 
-def detect_of(st: StaffLog, grids: list[tuple[np.ndarray, ...]]) -> dict:
+def detect_of(st: StaffLog, grids: Sequence[tuple[np.ndarray, ...]]) -> dict:
     """:func:`detect` from each replication's :func:`momentary` grid (bottleneck,
     shifting, runner-up), in order; role codes are ``st.roles``'."""
     nr, days = len(st.roles), st.days

@@ -302,7 +302,8 @@ def workflow_kpis(st: StaffLog, log: EventLog, reps: dict | None = None) -> dict
     return workflow_rows(reps or workflow_reps(st, log), time_shares(st, log))
 
 
-def workflow_rows(reps: dict[str, dict[str, np.ndarray]], shares: dict[str, dict[str, float]]) -> dict[str, dict]:
+def workflow_rows(reps: dict[str, dict[str, np.ndarray]],
+                  shares: dict[str, dict[str, float]]) -> dict[str, dict]:
     """The ``workflows`` section from :func:`workflow_reps` and :func:`time_shares`."""
     out = {}
     for w, x in reps.items():
