@@ -57,7 +57,7 @@ def test_events_csv_only_when_asked_and_no_report_draws_nothing(tmp_path, capsys
                  "--no-report", "--force"]) == 0
     # The earlier run is replaced whole: its CSV, report and plots are gone.
     assert not (out / "events.csv").exists() and not (out / "report.html").exists()
-    assert not (out / "plots").exists() and (out / "events.parquet").is_file()
+    assert not (out / "plots").exists() and (out / "events.parquet" / "part-00000.parquet").is_file()
     assert f"opsim report {out}" in capsys.readouterr().out.replace("\n", "")
     assert main(["report", str(out)]) == 0
     assert (out / "report.html").is_file()

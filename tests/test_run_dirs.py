@@ -119,10 +119,10 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatc
     import sim.report.output as output
 
     def full(out, *args, **kwargs):
-        (out / "events.parquet").write_bytes(b"partial")
-        raise OSError(errno.ENOSPC, "No space left on device", str(out / "events.parquet"))
+        (out / "roles.csv").write_bytes(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device", str(out / "roles.csv"))
 
-    monkeypatch.setattr(output, "write_run", full)
+    monkeypatch.setattr(output, "finish_run", full)
     out = tmp_path / "run"
     assert main(["run", MMC, "-n", "1", "--no-report", "--out", str(out)]) == 2
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]

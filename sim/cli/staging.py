@@ -99,7 +99,7 @@ def require_complete(directory: Path) -> None:
     if not directory.is_dir():
         raise RulesError([Problem(str(directory), "", "no such run directory")])
     why = incomplete(directory, ("summary.json", "scenario.json"))
-    if why is None and not any((directory / n).is_file() for n in ("events.parquet", "events.csv")):
+    if why is None and not any((directory / n).exists() for n in ("events.parquet", "events.csv")):
         why = f"incomplete run: {directory} has no events.parquet"
     if why is not None:
         raise RulesError([Problem(str(directory), "", why + " (write one with: opsim run SCENARIO "

@@ -1,7 +1,9 @@
 """A saved run read back: its scenario, event log and summary.
 
-A run directory (written by ``sim.report.output.write_run``) holds
-``events.csv`` and ``events.parquet`` (every replication's records),
+A run directory (written by ``opsim run`` or ``sim.report.output.write_run``)
+holds ``events.parquet`` (every replication's records, one file per
+replication in that directory; one file in runs written before) and, when
+asked, ``events.csv``,
 ``scenario.json`` (the fully resolved input, so the run can be re-analysed
 without the original files) and ``summary.json``, written last.
 """
@@ -23,9 +25,9 @@ def load_run(run_dir: Path) -> tuple[Scenario, EventLog, dict]:
     epoch = dt.datetime.combine(s.horizon.start, dt.time())
     meta = {"scenario": s.name, "seed": summary["run"]["seed"],
             "replications": summary["run"]["replications"]}
-    fast = run_dir / "events.parquet"
+    fast = run_dir / logfile.PARQUET
     if fast.exists():
-        log = logfile.read_parquet(fast, epoch, s.horizon.hours, meta)
+        log = logfile.read_events(fast, epoch, s.horizon.hours, meta)
     else:
-        log = logfile.read_csv(run_dir / "events.csv", epoch, s.horizon.hours, meta)
+        log = logfile.read_csv(run_dir / logfile.CSV, epoch, s.horizon.hours, meta)
     return s, log, summary

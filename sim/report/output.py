@@ -1,18 +1,25 @@
 """The run directory: everything ``opsim run`` leaves behind.
 
-``events.parquet`` (the event log; ``events.csv`` too when asked, for
-process-mining tools: it is seven times larger and slower to write), ``scenario.json``
-(the resolved input), the CSV tables (``sim.report.tables``) and
-``summary.json``, written last so that a directory with a summary is
-complete. ``sim.log.run_dir.load_run`` reads it back.
+``events.parquet/`` (the event log, one Parquet file per replication;
+``events.csv`` too when asked, for process-mining tools: it is seven times
+larger and slower to write), ``scenario.json`` (the resolved input), the CSV
+tables (``sim.report.tables``) and ``summary.json``, written last so that a
+directory with a summary is complete. ``opsim run`` has its workers write
+the log (``sim.analysis.run_parts.run_view``) and then calls
+:func:`finish_run`; :func:`write_run` writes all of it from a log in memory.
+``sim.log.run_dir.load_run`` reads it back.
 """
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+
+import numpy as np
 
 from rules.scenario import Scenario
 from sim.analysis.ci import clean
+from sim.analysis.run_parts import RunView
 from sim.log import files as logfile
 from sim.log.records import EventLog
 from sim.report.tables import write_tables
@@ -22,20 +29,39 @@ def write_run(out: Path, s: Scenario, log: EventLog, summary: dict, csv: bool = 
     """Write the run's files, ``events.csv`` only with ``csv``; the summary
     goes last, so a directory with a summary.json is complete."""
     out.mkdir(parents=True, exist_ok=True)
+    _unfinish(out)
+    events = out / logfile.PARQUET
+    if events.is_dir():
+        shutil.rmtree(events)
+    elif events.exists():
+        events.unlink()
+    rep = log.columns["replication"]
+    ids = np.unique(rep)
+    csv_parts = out / ".events.csv.parts" if csv else None
+    for r in ids if ids.size else np.zeros(1, np.int64):
+        logfile.write_part(log.where(rep == r) if ids.size > 1 else log, events, int(r), csv_parts)
+    text = out / logfile.CSV
+    if csv_parts is not None:
+        logfile.join_csv(csv_parts, text)
+    elif text.exists():
+        text.unlink()  # an earlier run's: it would not match this one
+    finish_run(out, s, log, summary)
+
+
+def _unfinish(out: Path) -> None:
     final = out / "summary.json"
     if final.exists():
         final.unlink()
-    table = logfile.to_arrow(log)
-    logfile.write_parquet(table, out / "events.parquet")
-    text = out / "events.csv"
-    if csv:
-        logfile.write_csv(table, log.epoch, text)
-    elif text.exists():
-        text.unlink()  # an earlier run's: it would not match this one
+
+
+def finish_run(out: Path, s: Scenario, run: EventLog | RunView, summary: dict) -> None:
+    """Everything but the event log: ``scenario.json``, the tables and,
+    last, ``summary.json``."""
+    _unfinish(out)
     (out / "scenario.json").write_text(s.model_dump_json(by_alias=True, indent=1), encoding="utf-8")
-    write_tables(out, s, log, summary)
+    write_tables(out, s, run, summary)
     tmp = out / "summary.json.tmp"
     # Strict JSON: no NaN or Infinity, which strict readers refuse.
     tmp.write_text(json.dumps(clean(summary), indent=2, ensure_ascii=False, default=str,
                               allow_nan=False), encoding="utf-8")
-    tmp.replace(final)
+    tmp.replace(out / "summary.json")

@@ -14,8 +14,8 @@ from matplotlib.ticker import FuncFormatter
 
 from rules.scenario import Scenario
 from sim.analysis import plot_data as pdata
+from sim.analysis.run_parts import RunView
 from sim.analysis.staffing import StaffLog
-from sim.log.records import EventLog
 from sim.views.style import Style
 
 DPI = 110
@@ -43,9 +43,9 @@ class PlotResult:
 
 @dataclass(frozen=True)
 class Context:
-    """What every plot needs: the scenario, the log, its staff view, labels."""
+    """What every plot needs: the scenario, the run's merged view, its staff view, labels."""
     s: Scenario
-    log: EventLog
+    run: RunView
     st: StaffLog
     summary: dict
     style: Style

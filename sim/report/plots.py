@@ -21,8 +21,8 @@ from matplotlib.ticker import NullLocator, PercentFormatter
 from rules.scenario import Scenario
 from rules.windows import ServiceWindow
 from sim.analysis import plot_data as pdata
-from sim.analysis.staffing import staff_log
-from sim.analysis.window_days import compliance_by_day
+from sim.analysis.run_parts import RunView, view_of
+from sim.analysis.window_days import compliance_of_cases
 from sim.log.records import EventLog
 from sim.report.plot_kit import (
     BACKLOG_MAX,
@@ -245,7 +245,9 @@ def plot_window_compliance(ctx: Context, by_day: dict) -> Figure:
 
 def plot_time_breakdown(ctx: Context) -> Figure:
     """Stacked bars per workflow: where the cases' time goes."""
-    parts = pdata.time_breakdown(ctx.s, ctx.log, ctx.st)
+    v = ctx.run
+    parts = pdata.time_breakdown_of(ctx.s, ctx.st, v.workflows, v.starts, v.out_code, v.out_enable,
+                                    v.out_end, v.out_wait)
     title = "Where the time goes: mean step-hours per case, by workflow"
     if not parts:
         return empty_figure(title, "no cases")
@@ -310,22 +312,24 @@ CAPTIONS = {
 }
 
 
-def write_plots(s: Scenario, log: EventLog, summary: dict, out_dir: Path,
+def write_plots(s: Scenario, run: EventLog | RunView, summary: dict, out_dir: Path,
                 font: str | bool | None = True) -> PlotResult:
-    """Draw every plot into ``out_dir`` (PNG and SVG). ``font``: ``True``
-    finds a CJK font, a family name uses it, ``None`` uses English ids."""
+    """Draw every plot of a run (its merged view, or its log) into
+    ``out_dir`` (PNG and SVG). ``font``: ``True`` finds a CJK font, a family
+    name uses it, ``None`` uses English ids."""
     chosen = find_cjk_font() if font is True else font
     style = Style(font=chosen if isinstance(chosen, str) else None)
     result = PlotResult(captions=dict(CAPTIONS))
     if not style.chinese:
         result.notice = f"no CJK font found, so the plots use English ids; install one: {CJK_FONT_INSTALL}"
     out_dir.mkdir(parents=True, exist_ok=True)
-    st = staff_log(s, log)
-    ctx = Context(s, log, st, summary, style)
+    view = view_of(s, run)
+    st = view.st
+    ctx = Context(s, view, st, summary, style)
     daily = daily_roles(st)
     by_day = summary.get("window_compliance_by_day")
     if by_day is None:
-        by_day = compliance_by_day(s, log)
+        by_day = compliance_of_cases(s, view.windows, view.replications)
     makers: dict[str, Callable[[], Figure]] = {
         "queues": lambda: plot_queues(ctx),
         "wait_ecdf": lambda: plot_wait_ecdf(ctx),

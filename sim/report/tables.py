@@ -11,6 +11,7 @@ import numpy as np
 
 from rules.scenario import Scenario
 from sim.analysis.payroll import daily_staffing
+from sim.analysis.run_parts import RunView
 from sim.analysis.staffing import StaffLog, group_quantile, staff_log
 from sim.log.records import EventLog
 
@@ -128,9 +129,9 @@ def _covered(fa: np.ndarray, fb: np.ndarray, a: np.ndarray, b: np.ndarray,
     return part(b, fb) - part(a, fa)
 
 
-def write_tables(out: Path, s: Scenario, log: EventLog, summary: dict) -> list[Path]:
+def write_tables(out: Path, s: Scenario, run: EventLog | RunView, summary: dict) -> list[Path]:
     """Write the CSV tables; returns their paths."""
-    st = staff_log(s, log)
+    st = run.st if isinstance(run, RunView) else staff_log(s, run)
     paths = [out / "roles.csv", out / "workflows.csv", out / "daily_roles.csv", out / "staffing.csv"]
     _dict_csv(paths[0], "role", summary.get("roles", {}))
     _dict_csv(paths[1], "workflow", summary.get("workflows", {}))

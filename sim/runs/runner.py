@@ -1,8 +1,10 @@
 """Replications of a scenario, on one or several processes.
 
 Each replication is independent (its own random streams, see
-``sim.inputs.streams``); the runner gathers their logs into one, whose
-``replication`` column tells them apart.
+``sim.inputs.streams``). :func:`run` gathers their logs into one, whose
+``replication`` column tells them apart; :func:`run_reduced` (what ``opsim
+run`` uses) has each process write its replication's records to disk and
+reduce them to what the caller needs, so the parent never holds the logs.
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
 
@@ -24,6 +28,10 @@ from sim.log.records import EventLog, LogBuilder
 from sim.runs.replication import simulate
 
 Progress = Callable[[int], None]
+T = TypeVar("T")
+#: What a replication's log is reduced to where it ran (a module-level
+#: function, so that it can be sent to a worker process).
+Reducer = Callable[[Scenario, EventLog], T]
 
 
 def input_hash(s: Scenario) -> str:
@@ -83,6 +91,61 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
+def _one_reduced(args: tuple[Scenario, int, int, Reducer, Path | None, Path | None]) -> tuple[T, int]:
+    """In a worker (or the parent with one job): simulate, write the
+    replication's records, reduce; the log goes no further."""
+    s, rep, seed, reducer, events, csv_parts = args
+    log = simulate(s, rep, seed)
+    if events is not None:
+        logfile.write_part(log, events, rep, csv_parts)
+    return reducer(s, log), len(log)
+
+
+def run_reduced(s: Scenario, seed: int, n: int, reducer: Reducer, jobs: int = 1,
+                events: Path | None = None, csv_parts: Path | None = None,
+                progress: Progress | None = None) -> tuple[list[T], dict]:
+    """Simulate ``n`` replications, each reduced by ``reducer`` where it ran
+    and its records written to ``events`` (one Parquet file per
+    replication; CSV parts into ``csv_parts`` too, see
+    ``sim.log.files.join_csv``); returns the reductions in replication order
+    and the run facts."""
+    if n < 1:
+        raise ValueError(f'"n" must be >= 1, got {n}.')
+    t0 = time.perf_counter()
+    work = [(s, rep, seed, reducer, events, csv_parts) for rep in range(n)]
+    out: list[T] = []
+    records = 0
+    if jobs <= 1 or n == 1:
+        done: Iterator[tuple[T, int]] = map(_one_reduced, work)
+        for part, size in done:
+            out.append(part)
+            records += size
+            if progress is not None:
+                progress(len(out))
+    else:
+        with ProcessPoolExecutor(max_workers=min(jobs, n), initializer=die_with_parent) as pool:
+            for part, size in pool.map(_one_reduced, work):
+                out.append(part)
+                records += size
+                if progress is not None:
+                    progress(len(out))
+    return out, _facts(s, seed, n, time.perf_counter() - t0, records)
+
+
+def _facts(s: Scenario, seed: int, n: int, wall: float, records: int) -> dict:
+    return {
+        "scenario": s.name,
+        "description": s.description,
+        "seed": seed,
+        "replications": n,
+        "input_hash": input_hash(s),
+        "horizon": {"start": s.horizon.start.isoformat(), "end": s.horizon.end.isoformat(),
+                    "hours": s.horizon.hours},
+        "wall_seconds": round(wall, 3),
+        "records": records,
+    }
+
+
 def default_jobs() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
@@ -103,17 +166,6 @@ def run(s: Scenario, seed: int, n: int, jobs: int = 1,
         del log  # only the combined columns stay
         if progress is not None:
             progress(done)
-    wall = time.perf_counter() - t0
-    facts = {
-        "scenario": s.name,
-        "description": s.description,
-        "seed": seed,
-        "replications": n,
-        "input_hash": input_hash(s),
-        "horizon": {"start": s.horizon.start.isoformat(), "end": s.horizon.end.isoformat(),
-                    "hours": s.horizon.hours},
-        "wall_seconds": round(wall, 3),
-        "records": len(builder),
-    }
+    facts = _facts(s, seed, n, time.perf_counter() - t0, len(builder))
     epoch = dt.datetime.combine(s.horizon.start, dt.time())
     return builder.build(epoch, s.horizon.hours, _combined_meta(meta, n)), facts
