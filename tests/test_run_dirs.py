@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -28,7 +29,8 @@ def test_default_folder_names_are_safe_slugs() -> None:
 
 
 @pytest.mark.parametrize("option, message", [
-    (["--seed", "-1"], "--seed: must be >= 0, got -1"),
+    (["--seed", "-1"], "--seed: must be from 0 to 4294967295, got -1"),
+    (["--seed", "4294967296"], "--seed: must be from 0 to 4294967295, got 4294967296"),
     (["-n", "0"], "--replications: must be from 1 to 10000, got 0"),
     (["-n", "10001"], "--replications: must be from 1 to 10000, got 10001"),
     (["--jobs", "-2"], "--jobs: must be >= 0"),
@@ -125,9 +127,50 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatc
     monkeypatch.setattr(output, "finish_run", full)
     out = tmp_path / "run"
     assert main(["run", MMC, "-n", "1", "--no-report", "--out", str(out)]) == 2
-    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
-    assert len(err) == 1 and "No space left on device" in err[0]
+    text = capsys.readouterr().err
+    err = [line for line in text.splitlines() if line.startswith("error:")]
+    assert len(err) == 1 and "Traceback" not in text, text
+    assert re.fullmatch(rf"error: {out}: could not write events\.parquet: no space left on the disk "
+                        rf"\(this run needs about [\d.]+ MB; [\d.]+ [kMG]?B is free\); {out} is as it was",
+                        err[0]), err
     assert not out.exists() and not [p for p in tmp_path.iterdir() if ".staging-" in p.name]
+
+
+def test_a_full_disk_reported_the_way_pyarrow_does_names_the_file(tmp_path, capsys, monkeypatch) -> None:
+    import errno
+
+    import sim.report.output as output
+
+    def full(table, path):
+        path.write_bytes(b"PAR1")  # pyarrow opens the file, then a block fails to write
+        # pyarrow's error: errno 28 in its text, no file name (never aim it at /dev/full
+        # as root: on failure it removes the path it was given).
+        raise OSError(errno.ENOSPC, "Error writing bytes to file. Detail: [errno 28] No space left on device")
+
+    monkeypatch.setattr(output.logfile, "write_parquet", full)
+    out = tmp_path / "run"
+    assert main(["run", MMC, "-n", "1", "--no-report", "--out", str(out)]) == 2
+    text = capsys.readouterr().err
+    err = [line for line in text.splitlines() if line.startswith("error:")]
+    assert len(err) == 1 and "Traceback" not in text, text
+    assert err[0].startswith(f"error: {out}: could not write events.parquet: no space left on the disk "
+                             "(this run needs about "), err
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name != ".run.lock"]
+
+
+def test_a_run_that_would_not_fit_is_refused_before_the_simulation(tmp_path, capsys, monkeypatch) -> None:
+    from collections import namedtuple
+
+    import sim.cli.staging as staging
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(staging.shutil, "disk_usage", lambda _: usage(10**9, 10**9 - 1000, 1000))
+    started = time.perf_counter()
+    assert main(["run", MMC, "-n", "1", "--no-report", "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert re.fullmatch(rf"error: --out: not enough space in {tmp_path}: this run needs about [\d.]+ MB, "
+                        r"1\.0 kB is free; free some space or choose another --out\n", err), err
+    assert time.perf_counter() - started < 2.0 and not (tmp_path / "run").exists()
 
 
 def test_names_from_files_stay_text_in_the_terminal_and_in_spreadsheets(tmp_path, capsys) -> None:

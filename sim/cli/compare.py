@@ -10,7 +10,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from rules.errors import Problem, RulesError
-from sim.cli.options import add_what_ifs, load, outside
+from sim.cli.budget import confirm
+from sim.cli.options import (
+    add_long_jobs,
+    add_what_ifs,
+    check_replications,
+    check_seed,
+    load,
+    outside,
+)
 from sim.cli.staging import require_complete
 from sim.cli.sweep import MARKS
 from sim.cli.tables import STYLE, _pct, _target
@@ -30,6 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--html", metavar="FILE", default=None, help="write the comparison as an HTML page")
     p.add_argument("--all", action="store_true", help="show every metric, not only the ones that differ")
     add_what_ifs(p)
+    add_long_jobs(p)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -48,11 +57,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 seed = s.seed if seed is None else seed
                 n = s.replications if n is None else n
                 break
-    if n is not None and n < 1:
-        raise RulesError([Problem("--replications", "", f"must be >= 1, got {n}")])
+    check_replications(n)
+    check_seed(seed)
     for path in args.inputs:  # a directory must be a finished run, not a YAML file's error
         if Path(path).is_dir():
             require_complete(Path(path))
+        else:
+            side = load(path, args)
+            confirm(side, n if n is not None else side.replications, jobs, args.yes, disk=False)
     console = Console()
     sides = []
     for path in args.inputs:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from rules.errors import Problem, RulesError
 from rules.loader import load_scenario
+from rules.ranges import MAX_REPLICATIONS, MAX_SEED
 from rules.scenario import Scenario
 
 
@@ -12,6 +14,13 @@ def add_confinement(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-outside", action="store_true",
                    help="let 'extends' name a file outside the scenario's folder, the current "
                         "folder and the project's scenarios/ (an absolute path too)")
+
+
+def add_long_jobs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--yes", action="store_true",
+                   help="go ahead with a long job (a horizon of years, a thousand replications or "
+                        "more, hours of work or gigabytes): without it such a job only prints its "
+                        "estimate")
 
 
 def add_what_ifs(p: argparse.ArgumentParser) -> None:
@@ -44,3 +53,16 @@ def what_ifs(args: argparse.Namespace) -> dict:
     """The what-ifs as the run records them (``summary.json``'s ``run``)."""
     return {"set": list(getattr(args, "sets", [])), "temp": list(getattr(args, "temps", [])),
             "period": list(getattr(args, "periods", []))}
+
+
+def check_seed(seed: int | None) -> None:
+    """``--seed`` in the scenario schema's range (None: the scenario's)."""
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise RulesError([Problem("--seed", "", f"must be from 0 to {MAX_SEED}, got {seed}")])
+
+
+def check_replications(n: int | None) -> None:
+    """``--replications`` in the scenario schema's range (None: the scenario's)."""
+    if n is not None and not 1 <= n <= MAX_REPLICATIONS:
+        raise RulesError([Problem("--replications", "", f"must be from 1 to {MAX_REPLICATIONS}, "
+                                  f"got {n}")])

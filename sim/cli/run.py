@@ -10,7 +10,8 @@ from rich.markup import escape
 
 from rules.errors import Problem, RulesError
 from rules.scenario import Scenario
-from sim.cli.options import add_what_ifs, load, what_ifs
+from sim.cli.budget import confirm
+from sim.cli.options import add_long_jobs, add_what_ifs, check_seed, load, what_ifs
 from sim.cli.progress import RunProgress
 from sim.cli.staging import RUN_FILES, slug, staged
 from sim.cli.tables import report_bottlenecks, report_cases, report_staffing, report_windows
@@ -38,6 +39,7 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
     p.add_argument("--force", action="store_true",
                    help="replace the run directory if it exists (it is replaced whole)")
     add_what_ifs(p)
+    add_long_jobs(p)
     p.add_argument("--what-if-plus-one", action="store_true",
                    help=f"re-run with one more person in each of the {WHAT_IF_ROLES} roles that break "
                         "the most window cases (else the top bottlenecks; same seed) and report "
@@ -55,7 +57,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_options(args, n, seed)
     out = Path(args.out) if args.out is not None else Path("results") / slug(s.name)
     jobs = args.jobs if args.jobs else default_jobs()
-    with staged(out, args.force, RUN_FILES) as work:
+    est = confirm(s, n * (2 if args.what_if_plus_one else 1), jobs, args.yes, args.csv)
+    with staged(out, args.force, RUN_FILES, need=est.bytes) as work:
         summary, report = _run(args, s, seed, n, jobs, work)
     console = Console()
     report_run(console, summary, out, {rid: r.name_zh for rid, r in s.org.roles.items()})
@@ -78,8 +81,7 @@ def check_options(args: argparse.Namespace, n: int, seed: int) -> None:
     if not 1 <= n <= MAX_REPLICATIONS:
         raise RulesError([Problem("--replications", "", f"must be from 1 to {MAX_REPLICATIONS}, "
                                   f"got {n}")])
-    if seed < 0:
-        raise RulesError([Problem("--seed", "", f"must be >= 0, got {seed}")])
+    check_seed(seed)
     if args.jobs < 0:
         raise RulesError([Problem("--jobs", "", f"must be >= 0 (0: up to 4 cores), got {args.jobs}")])
 

@@ -7,7 +7,10 @@ beside it keeps a second command out, and everything is written into a
 staging directory beside the target. Only when the command has finished is
 the staging directory moved into place (the earlier result, if any, moved
 aside first and then removed), so a killed command, a full disk or a crash
-leaves the target as it was, never a directory that looks complete.
+leaves the target as it was, never a directory that looks complete. A run
+that would not fit on the disk is refused before it starts, and one that
+fills the disk anyway ends in one line: what could not be written, how much
+the run needs and how much is free.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rules.errors import Problem, RulesError
+from sim.cli.budget import size
 
 #: What a run directory holds; ``--force`` replaces only such a directory.
 RUN_FILES = ("summary.json", "scenario.json", "events.parquet", "events.csv")
@@ -53,14 +57,21 @@ def check_target(out: Path, force: bool, marks: tuple[str, ...]) -> None:
                                       "with --force or choose another --out")])
 
 
+#: Errors that mean the disk (or the user's quota) is full.
+FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
 @contextmanager
-def staged(out: Path, force: bool, marks: tuple[str, ...]) -> Iterator[Path]:
+def staged(out: Path, force: bool, marks: tuple[str, ...], need: int | None = None) -> Iterator[Path]:
     """Claim ``out`` and yield the staging directory to write into; move it
-    into place when the block ends without an error, else remove it."""
+    into place when the block ends without an error, else remove it.
+    ``need``: the bytes the command expects to write (refused ahead if the
+    disk has less free, and named if the disk fills up)."""
     check_target(out, force, marks)
     parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
+        _check_space(parent, need)
         lock = open(parent / f".{out.name}.lock", "w")  # noqa: SIM115 (held for the block)
     except OSError as exc:
         raise RulesError([Problem("--out", "", f"cannot write in {parent}: "
@@ -80,10 +91,55 @@ def staged(out: Path, force: bool, marks: tuple[str, ...]) -> Iterator[Path]:
         try:
             yield work
             _move_into_place(work, out)
+        except OSError as exc:
+            if not disk_full(exc):
+                raise
+            name = Path(exc.filename).name if exc.filename else _newest(work)
+            shutil.rmtree(work, ignore_errors=True)
+            raise _disk_full(name, out, parent, need) from None
         finally:
             shutil.rmtree(work, ignore_errors=True)
     finally:
         lock.close()
+
+
+def disk_full(exc: OSError) -> bool:
+    """Is this the disk (or quota) running out? pyarrow's errors carry the
+    errno only in their text."""
+    text = str(exc).lower()
+    return exc.errno in FULL or "no space left" in text or "errno 28]" in text
+
+
+def _check_space(parent: Path, need: int | None) -> None:
+    if need is None:
+        return
+    free = shutil.disk_usage(parent).free
+    if need > free:
+        raise RulesError([Problem("--out", "", f"not enough space in {parent}: this run needs about "
+                                  f"{size(need)}, {size(free)} is free; free some space or "
+                                  "choose another --out")])
+
+
+def _newest(work: Path) -> str:
+    """The file written last (the one the disk filled on: pyarrow's errors
+    do not name it)."""
+    try:
+        files = [p for p in work.rglob("*") if p.is_file()]
+        return max(files, key=lambda p: p.stat().st_mtime_ns).name if files else "the results"
+    except OSError:
+        return "the results"
+
+
+def _disk_full(name: str, out: Path, parent: Path, need: int | None) -> RulesError:
+    """One line for a full disk (what, where, how much), nothing left behind."""
+    try:
+        free = f"; {size(shutil.disk_usage(parent).free)} is free"
+    except OSError:
+        free = ""
+    needs = f"this run needs about {size(need)}{free}" if need else f"the disk is full{free}"
+    return RulesError([Problem(str(out), "", f"could not write {name}: no space left on the disk "
+                               f"({needs}); {out} is as it was")])
+
 
 
 def _move_into_place(work: Path, out: Path) -> None:

@@ -10,8 +10,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from rules.errors import Problem, RulesError
+from sim.cli.budget import confirm
 from sim.cli.execution import add_execution_options, cache_note, execution
-from sim.cli.options import add_what_ifs, load, outside
+from sim.cli.options import (
+    add_long_jobs,
+    add_what_ifs,
+    check_replications,
+    check_seed,
+    load,
+    outside,
+)
 from sim.cli.staging import check_target, slug, staged
 from sim.cli.tables import STYLE, _pct
 
@@ -34,12 +42,14 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
     p.add_argument("--force", action="store_true", help="replace the directory if it holds a sweep")
     add_execution_options(p)
     add_what_ifs(p)
+    add_long_jobs(p)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     # Imported on use: see sim.cli.run.
     from sim.analysis.sweep import parse_vary, points, sweep
     from sim.report.sweep_files import write_sweep
+    from sim.runs.runner import default_jobs
 
     if not args.vary:
         raise RulesError([Problem("--vary", "", "name at least one field to vary, e.g. "
@@ -48,11 +58,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     s = load(args.scenario, args)
     seed = s.seed if args.seed is None else args.seed
     n = s.replications if args.replications is None else args.replications
-    if n < 1:
-        raise RulesError([Problem("--replications", "", f"must be >= 1, got {n}")])
+    check_replications(n)
+    check_seed(seed)
     out = Path(args.out) if args.out is not None else Path("results") / f"sweep_{slug(s.name)}"
     check_target(out, args.force, SWEEP_FILES)
     grid = points(varies, args.one_at_a_time)
+    confirm(s, n, args.jobs or default_jobs(), args.yes, points=len(grid), disk=False)
     err = Console(stderr=True)
     t0 = time.perf_counter()
     title = f"{len(grid)} points x {n} replications"
