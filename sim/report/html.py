@@ -58,8 +58,8 @@ def header(s: Scenario, summary: dict) -> str:
     facts = [("scenario", run.get("scenario", s.name)), ("horizon", f"{hz.get('start', s.horizon.start)} – "
              f"{hz.get('end', s.horizon.end)} ({s.horizon.days} days)"),
              ("seed", run.get("seed")), ("replications", run.get("replications")),
-             ("input hash", run.get("input_hash")), ("records", count(run.get("records"), 0)),
-             ("simulated in", f"{run.get('wall_seconds', '–')} s")]
+             ("input hash", run.get("input_hash")), ("records", count(run.get("records"), 0))]
+    # No wall time here: the page is the same bytes for the same seed (it is in summary.json).
     dl = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts)
     return (f"<header><h1>{e(run.get('scenario', s.name))} — operations-center simulation</h1>"
             f"<p class='lead'>{e(run.get('description', s.description))}</p><dl class='facts'>{dl}</dl>"

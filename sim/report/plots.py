@@ -41,7 +41,7 @@ from sim.report.plot_kit import (
 )
 from sim.report.plot_staffing import plot_staffing
 from sim.report.tables import daily_roles
-from sim.views.style import CJK_FONT_INSTALL, Style, find_cjk_font
+from sim.views.style import CJK_FONT_INSTALL, Style, find_cjk_font, save_figure
 
 
 def plot_queues(ctx: Context) -> Figure:
@@ -345,11 +345,11 @@ def write_plots(s: Scenario, run: EventLog | RunView, summary: dict, out_dir: Pa
             t0 = time.perf_counter()
             fig = make()
             png = out_dir / f"{name}.png"
-            fig.savefig(png, dpi=DPI, facecolor="white")
+            save_figure(fig, png, dpi=DPI, facecolor="white")
             # The layout is done: the SVG reuses it instead of solving it again
             # (constrained layout was a quarter of the report's time).
             fig.set_layout_engine("none")
-            fig.savefig(png.with_suffix(".svg"), facecolor="white")
+            save_figure(fig, png.with_suffix(".svg"), facecolor="white")
             result.files[name] = png
             result.seconds[name] = round(time.perf_counter() - t0, 2)
     return result

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 from matplotlib import font_manager
@@ -44,7 +45,9 @@ def find_cjk_font() -> str | None:
     for family in CJK_FAMILIES:
         if family in known:
             return family
-    for path in font_manager.findSystemFonts():
+    # Sorted: the list comes from a set, and its order (so the font picked
+    # among several) would change from one run to the next.
+    for path in sorted(font_manager.findSystemFonts()):
         plain = re.sub(r"[-_ ]", "", Path(path).name.lower())
         if any(hint in plain for hint in CJK_FILE_HINTS):
             try:
@@ -124,9 +127,26 @@ def new_figure(width: float, height: float) -> tuple[Figure, matplotlib.axes.Axe
     return fig, ax
 
 
+#: What a file would otherwise hold that changes from run to run or from one
+#: matplotlib to the next: the creation date (SVG, PDF) and the writer's version.
+NO_STAMPS: dict[str, dict[str, None]] = {
+    ".svg": {"Date": None, "Creator": None}, ".png": {"Software": None},
+    ".pdf": {"CreationDate": None, "Creator": None, "Producer": None},
+}
+#: Seeds the ids of an SVG's clip paths and markers, which are random otherwise.
+SVG_SALT = "opsim"
+
+
+def save_figure(fig: Figure, path: Path, **kwargs: Any) -> None:
+    """``fig.savefig`` that writes the same bytes for the same figure: no
+    dates, no versions, no random ids (the same seed gives the same files)."""
+    with matplotlib.rc_context({"svg.hashsalt": SVG_SALT}):
+        fig.savefig(path, metadata=NO_STAMPS.get(Path(path).suffix.lower()), **kwargs)
+
+
 def save(fig: Figure, stem: Path) -> list[Path]:
     """Write ``stem.png`` and ``stem.svg``; return both paths."""
     out = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
     for path in out:
-        fig.savefig(path, dpi=DPI, facecolor="white")
+        save_figure(fig, path, dpi=DPI, facecolor="white")
     return out
