@@ -116,7 +116,7 @@ def test_a_link_loop_and_a_link_out_of_the_project(tmp_path: Path) -> None:
 def test_every_command_that_loads_a_scenario_takes_allow_outside(tmp_path: Path, capsys) -> None:
     path = str(scenario(tmp_path, str(BASELINE)))
     commands = {"check": [], "show": [], "run": ["-n", "0"], "compare": [path, "-n", "0"],
-                "sweep": ["--vary", "seed=1,2", "-n", "0"]}
+                "sweep": ["--vary", "seed=1,2", "-n", "0"], "plan": ["--replications", "0"]}
     for command, options in commands.items():
         assert main([command, path, *options]) == 2
         assert "is an absolute path" in capsys.readouterr().err, command

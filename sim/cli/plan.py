@@ -12,7 +12,7 @@ from rich.table import Table
 
 from rules.errors import Problem, RulesError
 from sim.cli.execution import add_execution_options, cache_note, execution
-from sim.cli.options import add_what_ifs, load
+from sim.cli.options import add_what_ifs, check_seed, load, outside
 from sim.cli.staging import check_target, slug, staged
 
 if TYPE_CHECKING:
@@ -89,8 +89,7 @@ def options(args: argparse.Namespace) -> PlanOptions:
                             ("--budget", args.budget, 1)):
         if not lo <= value <= 10_000:
             raise RulesError([Problem(name, "", f"must be from {lo} to 10000, got {value}")])
-    if args.seed is not None and args.seed < 0:
-        raise RulesError([Problem("--seed", "", f"must be >= 0, got {args.seed}")])
+    check_seed(args.seed)
     if args.jobs < 0:
         raise RulesError([Problem("--jobs", "", f"must be >= 0 (0: up to 4 cores), got {args.jobs}")])
     return PlanOptions(
@@ -99,7 +98,7 @@ def options(args: argparse.Namespace) -> PlanOptions:
         roles=tuple(r.strip() for r in args.roles.split(",") if r.strip()),
         max_people=maxes, shifts=shifts, granularity=args.granularity, seed=args.seed,
         replications=args.replications, verify_replications=args.verify_replications,
-        budget=args.budget, jobs=args.jobs)
+        budget=args.budget, jobs=args.jobs, allow_outside=outside(args))
 
 
 def cmd_plan(args: argparse.Namespace) -> int:

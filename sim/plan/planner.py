@@ -72,6 +72,8 @@ class PlanOptions:
     budget: int = 40
     jobs: int = 1
     utilisation: float = 0.85
+    #: ``extends`` may name files outside the usual folders (``--allow-outside``).
+    allow_outside: bool = False
 
 
 def verify_seed(seed: int, round_: int = 0) -> int:
@@ -121,14 +123,15 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
     """The cheapest plan found, its bound, verification and history."""
     say = progress or (lambda _m: None)
     t0 = time.perf_counter()
-    s = load_scenario(opts.path, opts.sets, opts.temps, opts.periods)
+    s = load_scenario(opts.path, opts.sets, opts.temps, opts.periods, opts.allow_outside)
     targets = _targets(s, opts.targets)
     roles = list(opts.roles) or default_roles(s, list(targets))
     cap = _caps(s, roles, opts.max_people)
     sl = slots(s, roles, opts.shifts, opts.granularity)
     seed = s.seed if opts.seed is None else opts.seed
     ev = Evaluator(opts.path, opts.sets, opts.temps, opts.periods, dict(targets), seed,
-                   opts.replications, opts.jobs, staffing(s)["cost_cny_total"], run)
+                   opts.replications, opts.jobs, staffing(s)["cost_cny_total"], run,
+                   allow_outside=opts.allow_outside)
     zero = Plan(sl)
     say("stage 1: the scenario as it is, and the lower bound")
     base = ev([zero], "scenario as it is")[0]

@@ -71,9 +71,11 @@ class Evaluator:
     evaluations: int = 0
     replications_run: int = 0
     _memo: dict = field(default_factory=dict)
+    allow_outside: bool = False
 
     def scenario(self, plan: Plan) -> Scenario:
-        return load_scenario(self.path, self.sets, [*self.temps, *plan.temps()], self.periods)
+        return load_scenario(self.path, self.sets, [*self.temps, *plan.temps()], self.periods,
+                             self.allow_outside)
 
     def __call__(self, plans: list[Plan], stage: str, seed: int | None = None,
                  replications: int | None = None, strict: bool = False) -> list[Outcome]:
