@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from rules.errors import Problem, RulesError
+from rules.errors import Problem, RulesError, bare
 
 #: The largest rules or scenario file read (the shop's largest, workflows.yaml, is 62 kB).
 MAX_BYTES = 1_000_000
@@ -189,8 +189,9 @@ def parse(text: str, fail: Fail) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise fail(f"malformed YAML: {where}{exc.problem}") from None
+        raise fail(f"malformed YAML: {where}{bare(str(exc.problem), 120)}") from None
     except yaml.YAMLError as exc:
-        raise fail(f"malformed YAML: {exc}") from None
+        first = (str(exc).splitlines() or [""])[0]  # the rest points into the text
+        raise fail(f"malformed YAML: {bare(first, 120)}") from None
     except RecursionError:
         raise fail("malformed YAML: nested too deeply") from None

@@ -9,6 +9,7 @@ from rules.aftersales import AfterSales
 from rules.calendar import Calendars, DateRange
 from rules.costs import Costs
 from rules.demand import Demand
+from rules.errors import snippet
 from rules.org import Duty, Frozen, Id, OrgChart
 from rules.ranges import MAX_HORIZON_DAYS, MAX_REPLICATIONS, MAX_SEED, Share
 from rules.windows import ServiceWindow
@@ -26,7 +27,7 @@ class Period(DateRange):
             start, sep, end = value.partition("..")
             if not sep:
                 raise ValueError(f"expected START..END, for example 2026-11-01..2026-11-20 "
-                                 f"(got {value!r})")
+                                 f"(got {snippet(value)})")
             return {"start": start.strip(), "end": end.strip()}
         return value
 

@@ -3,7 +3,7 @@ at another within a limit. The source names two; platform timers are the
 same shape."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, StrictFloat, StrictInt, model_validator
 
@@ -12,6 +12,7 @@ from rules.ranges import MAX_LIMIT
 
 Edge = Literal["enabled", "start", "end"]
 ClockKind = Literal["elapsed_hours", "calendar_days", "working_days"]
+Hour = Annotated[StrictInt, Field(ge=0, le=24)]
 
 
 class Point(Frozen):
@@ -36,7 +37,7 @@ class ServiceWindow(Frozen):
     clock: ClockKind
     #: Only starts inside these hours of the day count (the platform measures
     #: chat replies 08:00-24:00).
-    active_hours: tuple[StrictInt, StrictInt] | None = None
+    active_hours: tuple[Hour, Hour] | None = None
     on_breach: str = ""
     source: str = ""
 

@@ -166,6 +166,32 @@ CASES: list[tuple[str, str]] = [
     ("roster_negative_sums.yaml", r"roster_negative_sums\.yaml: calendars\.rosters\.customer_service\[0\]\.members: Input should be greater than or equal to 0 or 'all' \(got -2\)"),
     ("meeting_all_negative.yaml", r"meeting_all_negative\.yaml: workflows\.extra\.steps\[0\]\.roles\.ops_director: Input should be greater than or equal to 1 or 'all' \(got -1\)"),
 
+    # hostile YAML, long keys and values quoted short, and more of the earlier classes
+    ("yaml_python_tag.yaml", r"yaml_python_tag\.yaml: malformed YAML: line 3, column 7: could not determine a constructor for the tag 'tag:yaml\.org,2002:python/object/apply:os\.system'"),
+    ("key_very_long.yaml", r"key_very_long\.yaml: org\.roles\.designer\.a{30,37}\.\.\.: unknown field 'a{30,37}\.\.\.'; .*\(unknown fields are refused\)"),
+    ("value_very_long.yaml", r"value_very_long\.yaml: org\.roles\.designer\.headcount: Input should be a valid integer or 'per_project' \(got 'fivefive[a-z]{20,30}\.\.\.\)$"),
+    ("nul_byte.yaml", r"nul_byte\.yaml: malformed YAML: unacceptable character #x0000: control characters are not allowed$"),
+    ("tab_indent.yaml", r"tab_indent\.yaml: malformed YAML: line 4, column 1: found character (.{1,4} )?that cannot start any token"),
+    ("period_malformed.yaml", r"period_malformed\.yaml: periods\.peak: expected START\.\.END, for example 2026-11-01\.\.2026-11-20 \(got '2026-11-11'\)"),
+    ("period_outside_horizon.yaml", r"period_outside_horizon\.yaml: periods\.later: period 2027-02-01\.\.2027-02-10 does not lie within the horizon 2026-10-01\.\.2026-12-31"),
+    ("campaign_outside_horizon.yaml", r"campaign_outside_horizon\.yaml: demand\.campaigns\.old: campaign 2025-11-11\.\.2025-11-11 lies outside the horizon"),
+    ("id_capital.yaml", r"id_capital\.yaml: org\.roles\.Designer2\.\[key\]|org\.roles\.Designer2: id 'Designer2': it must start with a lowercase letter and hold no capitals|'D' may not appear"),
+    ("id_hyphen.yaml", r"id_hyphen\.yaml: workflows\.photo-shoot2: id 'photo-shoot2': '-' may not appear in an id; ids are ASCII"),
+    ("scheduled_both.yaml", r"scheduled_both\.yaml: workflows\.extra\.steps\[0\]: give exactly one of 'at' \(HH:MM\) and 'attribute'"),
+    ("branch_attribute_missing.yaml", r"branch_attribute_missing\.yaml: workflows\.extra\.steps\[0\]: a branch by attribute needs 'attribute'"),
+    ("trigger_rate_zero.yaml", r"trigger_rate_zero\.yaml: workflows\.photo_shoot\.trigger: a trigger of kind 'rate' needs 'mean' > 0"),
+    ("break_outside_shift.yaml", r"break_outside_shift\.yaml: calendars\.shifts\.office: break \[19:00, 20:00\] must lie inside the shift 09:00-18:00"),
+    ("breaks_overlap.yaml", r"breaks_overlap\.yaml: calendars\.shifts\.office: breaks overlap \(13:00 is after 12:30\)"),
+    ("override_needs_shift.yaml", r"override_needs_shift\.yaml: calendars\.overrides\[0\]: a change of kind 'extra' needs 'shift'"),
+    ("active_hours_reversed.yaml", r"active_hours_reversed\.yaml: service_windows\.chat_first_reply_3min: active_hours must satisfy 0 <= from < to <= 24, got \[20, 8\]"),
+    ("active_hours_25.yaml", r"active_hours_25\.yaml: service_windows\.chat_first_reply_3min\.active_hours\[1\]: Input should be less than or equal to 24 \(got 25\)"),
+    ("uniform_low_gt_high.yaml", r"uniform_low_gt_high\.yaml: demand\.aftersales_lag: low \(5\.0\) must be <= high \(2\.0\)"),
+    ("empirical_weights_zero.yaml", r"empirical_weights_zero\.yaml: demand\.aftersales_lag: weights must not all be zero"),
+    ("duty_unknown_role.yaml", r"duty_unknown_role\.yaml: duties\.night_watch\.role: unknown role 'guard'"),
+    ("cost_unknown_role.yaml", r"cost_unknown_role\.yaml: costs\.temporary_daily\.custmer_service: unknown role 'custmer_service'; did you mean 'customer_service'\?"),
+    ("roster_two_alls.yaml", r"roster_two_alls\.yaml: calendars\.rosters\.customer_service: at most one group may have members: all"),
+    ("group_unknown_member.yaml", r"group_unknown_member\.yaml: org\.groups\.brainstorm_group\.members\[1\]: unknown role 'copywriter'"),
+
 ]
 
 #: Files checked with more than ``opsim check FILE``: (command, options).
