@@ -65,7 +65,7 @@ def test_with_yes_a_long_job_goes_ahead_and_says_what_it_costs(capsys) -> None:
 
 def test_the_estimate_is_near_a_real_run(tmp_path) -> None:
     assert main(["run", MMC, "-n", "2", "-j", "1", "--no-report", "--out", str(tmp_path / "r")]) == 0
-    written = sum(p.stat().st_size for p in (tmp_path / "r").iterdir())
+    written = sum(p.stat().st_size for p in (tmp_path / "r").rglob("*") if p.is_file())
     est = estimate(load_scenario(MMC), 2, 1)
     assert written / 3 < est.bytes < written * 3
     run = json.loads((tmp_path / "r" / "summary.json").read_text())["run"]

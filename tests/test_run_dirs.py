@@ -130,7 +130,7 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatc
     text = capsys.readouterr().err
     err = [line for line in text.splitlines() if line.startswith("error:")]
     assert len(err) == 1 and "Traceback" not in text, text
-    assert re.fullmatch(rf"error: {out}: could not write events\.parquet: no space left on the disk "
+    assert re.fullmatch(rf"error: {out}: could not write roles\.csv: no space left on the disk "
                         rf"\(this run needs about [\d.]+ MB; [\d.]+ [kMG]?B is free\); {out} is as it was",
                         err[0]), err
     assert not out.exists() and not [p for p in tmp_path.iterdir() if ".staging-" in p.name]
@@ -139,7 +139,7 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatc
 def test_a_full_disk_reported_the_way_pyarrow_does_names_the_file(tmp_path, capsys, monkeypatch) -> None:
     import errno
 
-    import sim.report.output as output
+    import sim.log.files as files
 
     def full(table, path):
         path.write_bytes(b"PAR1")  # pyarrow opens the file, then a block fails to write
@@ -147,13 +147,14 @@ def test_a_full_disk_reported_the_way_pyarrow_does_names_the_file(tmp_path, caps
         # as root: on failure it removes the path it was given).
         raise OSError(errno.ENOSPC, "Error writing bytes to file. Detail: [errno 28] No space left on device")
 
-    monkeypatch.setattr(output.logfile, "write_parquet", full)
+    monkeypatch.setattr(files, "write_parquet", full)  # the replication's part, written in this process
     out = tmp_path / "run"
-    assert main(["run", MMC, "-n", "1", "--no-report", "--out", str(out)]) == 2
+    assert main(["run", MMC, "-n", "1", "-j", "1", "--no-report", "--out", str(out)]) == 2
     text = capsys.readouterr().err
     err = [line for line in text.splitlines() if line.startswith("error:")]
     assert len(err) == 1 and "Traceback" not in text, text
-    assert err[0].startswith(f"error: {out}: could not write events.parquet: no space left on the disk "
+    assert err[0].startswith(f"error: {out}: could not write events.parquet/part-00000.parquet: no space "
+                             "left on the disk "
                              "(this run needs about "), err
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name != ".run.lock"]
 

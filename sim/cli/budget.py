@@ -89,10 +89,10 @@ def estimate(s: Scenario, replications: int, jobs: int, csv: bool = False) -> Es
 def confirm(s: Scenario, replications: int, jobs: int, yes: bool, csv: bool = False,
             points: int = 1, disk: bool = True) -> Estimate:
     """Refuse a run over the caps; refuse a long one without ``yes``. The
-    estimate (of ``points`` scenarios alike, written to disk if ``disk``)."""
+    estimate: ``points`` scenarios alike simulated, one written if ``disk``."""
     one = estimate(s, replications, jobs, csv)
     est = Estimate(one.cases, BASE_SECONDS + (one.seconds - BASE_SECONDS) * points,
-                   one.bytes * points if disk else 0)
+                   one.bytes if disk else 0)
     scale = (f"{s.horizon.days} days x {replications} replications"
              + (f" x {points} points" if points > 1 else "") + f", about {_count(one.cases)} cases each")
     if est.seconds > CAP_SECONDS or est.bytes > CAP_BYTES:

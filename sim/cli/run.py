@@ -57,7 +57,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_options(args, n, seed)
     out = Path(args.out) if args.out is not None else Path("results") / slug(s.name)
     jobs = args.jobs if args.jobs else default_jobs()
-    est = confirm(s, n * (2 if args.what_if_plus_one else 1), jobs, args.yes, args.csv)
+    # --what-if-plus-one simulates the scenario once more per role it tries.
+    est = confirm(s, n, jobs, args.yes, args.csv, points=1 + (WHAT_IF_ROLES if args.what_if_plus_one else 0))
     with staged(out, args.force, RUN_FILES, need=est.bytes) as work:
         summary, report = _run(args, s, seed, n, jobs, work)
     console = Console()

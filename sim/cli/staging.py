@@ -94,7 +94,7 @@ def staged(out: Path, force: bool, marks: tuple[str, ...], need: int | None = No
         except OSError as exc:
             if not disk_full(exc):
                 raise
-            name = Path(exc.filename).name if exc.filename else _newest(work)
+            name = _inside(Path(exc.filename), work) if exc.filename else _newest(work)
             shutil.rmtree(work, ignore_errors=True)
             raise _disk_full(name, out, parent, need) from None
         finally:
@@ -125,9 +125,17 @@ def _newest(work: Path) -> str:
     do not name it)."""
     try:
         files = [p for p in work.rglob("*") if p.is_file()]
-        return max(files, key=lambda p: p.stat().st_mtime_ns).name if files else "the results"
+        return _inside(max(files, key=lambda p: p.stat().st_mtime_ns), work) if files else "the results"
     except OSError:
         return "the results"
+
+
+def _inside(path: Path, work: Path) -> str:
+    """``path`` as it would be in the run directory (``events.parquet/part-00000.parquet``)."""
+    try:
+        return str(path.relative_to(work))
+    except ValueError:
+        return str(path)
 
 
 def _disk_full(name: str, out: Path, parent: Path, need: int | None) -> RulesError:
