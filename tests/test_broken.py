@@ -283,9 +283,12 @@ def test_changing_a_distribution_kind_replaces_it_whole(tmp_path: Path, capsys) 
 
 @pytest.mark.slow  # a fresh interpreter per file
 @pytest.mark.parametrize("name", ["alias_bomb.yaml", "invalid_date.yaml", "not_utf8_gbk.yaml",
-                                  "nested_too_deep.yaml", "extends_cycle_a.yaml"])
+                                  "nested_too_deep.yaml", "extends_cycle_a.yaml",
+                                  "extends_dev_zero_allowed.yaml", "extends_symlink_loop.yaml",
+                                  "headcount_huge.yaml"])
 def test_real_process_exits_2_without_traceback(name: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "sim", "check", f"tests/broken/{name}"],
+    command, options = ARGS.get(name, ("check", []))
+    proc = subprocess.run([sys.executable, "-m", "sim", command, f"tests/broken/{name}", *options],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr

@@ -29,6 +29,7 @@ def _at_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
     ["run", MMC, "-n", str(ASK_REPLICATIONS)],
     ["sweep", MMC, "--vary", "org.roles.server.headcount=3..5", "-n", "2000"],
     ["compare", MMC, MMC, "-n", "1500"],
+    ["plan", D11, "--budget", "400", "-n", "20"],
 ])
 def test_a_long_job_asks_for_yes_before_any_work(argv, capsys, tmp_path) -> None:
     import sim.analysis.compare
@@ -38,6 +39,9 @@ def test_a_long_job_asks_for_yes_before_any_work(argv, capsys, tmp_path) -> None
 
     started = time.perf_counter()
     out = [] if argv[0] == "compare" else ["--out", str(tmp_path / "out")]
+    import sim.analysis.evaluation
+    import sim.plan.planner
+    import sim.report.plan_files  # noqa: F401
     assert main([*argv, *out]) == 2
     err = capsys.readouterr().err
     assert re.fullmatch(r"error: --yes: a long job: about [\d.]+ (s|min|h|days)( and [\d.]+ [kMG]?B on disk)? "

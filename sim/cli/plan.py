@@ -11,8 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from rules.errors import Problem, RulesError
+from sim.cli.budget import confirm
 from sim.cli.execution import add_execution_options, cache_note, execution
-from sim.cli.options import add_what_ifs, check_seed, load, outside
+from sim.cli.options import add_long_jobs, add_what_ifs, check_seed, load, outside
 from sim.cli.staging import check_target, slug, staged
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
     p.add_argument("--out", default=None, help="directory (default: results/plan_<scenario name>)")
     p.add_argument("--force", action="store_true", help="replace the directory if it holds a plan")
     add_what_ifs(p)
+    add_long_jobs(p)
 
 
 def parse_target(text: str) -> tuple[str, float]:
@@ -108,11 +110,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from sim.analysis.evaluation import evaluate_all
     from sim.plan.planner import plan
     from sim.report.plan_files import PLAN_FILES, write_plan
+    from sim.runs.runner import default_jobs
 
     s = load(args.scenario, args)
     opts = options(args)
     out = Path(args.out) if args.out is not None else Path("results") / f"plan_{slug(s.name)}"
     check_target(out, args.force, PLAN_FILES)
+    # At most --budget candidates of -n replications, the scenario as it is and the verification.
+    confirm(s, opts.replications, opts.jobs or default_jobs(), args.yes, disk=False,
+            points=opts.budget + 1 + -(-opts.verify_replications // opts.replications))
     err = Console(stderr=True)
     with execution(args, out) as (executor, cache), err.status("planning") as status:
         def progress(message: str) -> None:
