@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,74 @@ def test_erlang_c_matches_the_textbook() -> None:
     c = servers_for(10.0, 12.0, 0.05, 0.8)
     assert 1 - erlang_c(c, 10.0) * pow(2.718281828459045, -(c - 10.0) * 12.0 * 0.05) >= 0.8
     assert 1 - erlang_c(c - 1, 10.0) * pow(2.718281828459045, -(c - 11.0) * 12.0 * 0.05) < 0.8
+
+
+def _without_clocks(result: dict) -> dict:
+    result = dict(result)
+    result.pop("wall_seconds")
+    result["history"] = [{k: v for k, v in h.items() if k != "wall_seconds"}
+                         for h in result["history"]]
+    return result
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  protocol="tcp://", host="127.0.0.1",
+                                  dashboard_address=None) as c:
+        yield c
+
+
+@pytest.mark.slow  # a plan on two executors
+def test_a_plan_on_a_dask_cluster_is_the_local_plan(cluster, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    common = ["plan", SMALL, "--no-cache", "--budget", "12"]
+    assert main([*common, "--out", str(tmp_path / "local"), "--jobs", "2"]) == 0
+    assert main([*common, "--out", str(tmp_path / "dask"), "--executor", "dask",
+                 "--address", cluster.scheduler_address]) == 0
+    local, dask = (_without_clocks(json.loads((tmp_path / d / "plan.json").read_text()))
+                   for d in ("local", "dask"))
+    assert dask == local
+    assert (tmp_path / "dask" / "plan.yaml").read_text() == (tmp_path / "local" / "plan.yaml").read_text()
+
+
+@pytest.mark.slow  # a subprocess, killed
+def test_a_plan_killed_half_way_resumes_and_counts_nothing_twice(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sim.runs.cache import PointCache
+
+    monkeypatch.chdir(ROOT)
+    out, cache_dir = tmp_path / "plan", tmp_path / "plan.cache"
+    args = ["plan", SMALL, "--jobs", "1"]
+    proc = subprocess.Popen([sys.executable, "-m", "sim", *args, "--out", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    try:
+        while len(PointCache(cache_dir)) < 20:
+            assert proc.poll() is None, "the plan ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert not out.exists()
+    before = {p.name: p.stat().st_mtime_ns for p in cache_dir.glob("*.npz")}
+    assert main([*args, "--out", str(out)]) == 0
+    note = capsys.readouterr().err.replace("\n", " ")
+    # Every replication kept before the kill is read back (the plan also
+    # reads its own: a verification that grows reuses its first ones).
+    m = re.search(r"(\d+) replications read from the cache", note)
+    assert m is not None and int(m.group(1)) >= len(before), note
+    assert {p.name: p.stat().st_mtime_ns for p in cache_dir.glob("*.npz")
+            if p.name in before} == before
+    assert main([*args, "--out", str(tmp_path / "plain"), "--no-cache"]) == 0
+    resumed, plain = (_without_clocks(json.loads((d / "plan.json").read_text()))
+                      for d in (out, tmp_path / "plain"))
+    assert resumed == plain
