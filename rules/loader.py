@@ -191,15 +191,19 @@ _TAG = re.compile(r"^(work|approval|meeting|contest|wait|scheduled|milestone|bra
 
 
 def load_scenario(path: str | Path, sets: Sequence[str] = (), temps: Sequence[str] = (),
-                  periods: Sequence[str] = (), allow_outside: bool = False) -> Scenario:
+                  periods: Sequence[str] = (), allow_outside: bool = False,
+                  overtime: Sequence[str] = ()) -> Scenario:
     """Load, validate and freeze a scenario (raises :class:`RulesError`);
     ``sets`` (``PATH=VALUE``), ``temps`` (``ROLE+N@START..END[:SHIFT]``) and
     ``periods`` (``[NAME=]START..END``) are applied on top of the files
     (``rules.overrides``); ``allow_outside`` lets ``extends`` name files
-    outside the scenario's folder, the current one and ``scenarios/``."""
+    outside the scenario's folder, the current one and ``scenarios/``;
+    ``overtime`` (``ROLE+N@START..END:SHIFT``) adds overtime like ``temps``
+    adds temporary staff."""
     doc, prov = load_document(path, allow_outside)
     doc = apply_sets(doc, prov, sets, parse, merge)
     doc = apply_temps(doc, prov, temps)
+    doc = apply_temps(doc, prov, overtime, "overtime")
     doc = apply_periods(doc, prov, periods)
     top = str(path)
     try:

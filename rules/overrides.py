@@ -15,6 +15,9 @@ the option itself (``--set org.roles.designer.headcount=six``).
   day from START to END (dates included), working SHIFT (by default the
   shift of the role's first roster group): an ``extra`` entry appended to
   ``calendars.overrides``.
+- ``--overtime ROLE+N@START..END:SHIFT``: N of ROLE's own members also work
+  SHIFT (an evening, say) on every day from START to END: an ``overtime``
+  entry (the shift is required: overtime is not the roster's shift).
 """
 from __future__ import annotations
 
@@ -111,21 +114,29 @@ def _no_item(node: Any, index: int) -> str:
     return f"no item {index}: the list has {len(node)} item{'s' if len(node) != 1 else ''}"
 
 
-def temp_override(text: str, doc: dict) -> dict:
+def temp_override(text: str, doc: dict, change: str = "extra") -> dict:
     """The ``calendars.overrides`` entry of ``--temp ROLE+N@START..END[:SHIFT]``
-    (dates and the role are checked by the schema with the rest)."""
-    shown = f"--temp {text}"
+    (or of ``--overtime``, ``change="overtime"``; dates and the role are
+    checked by the schema with the rest)."""
+    option = "--temp" if change == "extra" else "--overtime"
+    shown = f"{option} {text}"
     m = _TEMP.match(text.strip())
     if m is None:
-        raise RulesError([Problem(shown, "", "expected ROLE+N@START..END[:SHIFT], for example "
-                                  "customer_service+2@2026-10-20..2026-11-25:cs_early")])
+        example = ("customer_service+2@2026-10-20..2026-11-25:cs_early" if change == "extra"
+                   else "warehouse+3@2026-11-10..2026-11-20:overtime_evening")
+        raise RulesError([Problem(shown, "", f"expected ROLE+N@START..END"
+                                  f"{'[:SHIFT]' if change == 'extra' else ':SHIFT'}, for example "
+                                  f"{example}")])
+    if change != "extra" and not m.group("shift"):
+        raise RulesError([Problem(shown, "", "name the overtime's shift: ...:SHIFT (for example "
+                                  "overtime_evening)")])
     shift = m.group("shift") or _default_shift(doc, m.group("role"))
     if shift is None:
         raise RulesError([Problem(shown, "", f"role '{m.group('role')}' has no roster to take a "
                                   "shift from; name one: ...:SHIFT")])
-    return {"role": m.group("role"), "change": "extra", "members": int(m.group("n")),
+    return {"role": m.group("role"), "change": change, "members": int(m.group("n")),
             "start": m.group("start"), "end": m.group("end"), "shift": shift,
-            "note": f"--temp {text.strip()}"}
+            "note": f"{option} {text.strip()}"}
 
 
 def _default_shift(doc: dict, role: str) -> str | None:
@@ -153,18 +164,21 @@ def apply_periods(doc: dict, prov: Provenance, periods: Sequence[str]) -> dict:
     return out
 
 
-def apply_temps(doc: dict, prov: Provenance, temps: Sequence[str]) -> dict:
-    """``doc`` with one ``extra`` override appended per ``--temp``."""
+def apply_temps(doc: dict, prov: Provenance, temps: Sequence[str],
+                change: str = "extra") -> dict:
+    """``doc`` with one ``extra`` override appended per ``--temp`` (an
+    ``overtime`` one per ``--overtime`` with ``change="overtime"``)."""
     if not temps:
         return doc
+    option = "--temp" if change == "extra" else "--overtime"
     out = copy.deepcopy(doc)
     calendars = out.setdefault("calendars", {})
     overrides = list(calendars.get("overrides") or [])
     for text in temps:
         path = ("calendars", "overrides", len(overrides))
-        overrides.append(temp_override(text, out))
+        overrides.append(temp_override(text, out, change))
         for key in overrides[-1]:
-            prov[(*path, key)] = f"--temp {text}"
-        prov[path] = f"--temp {text}"
+            prov[(*path, key)] = f"{option} {text}"
+        prov[path] = f"{option} {text}"
     calendars["overrides"] = overrides
     return out

@@ -41,7 +41,7 @@ def _all_plans() -> list[Plan]:
 
 def _cheapest(seed: int, n: int, strict: bool) -> float:
     s = load_scenario(SMALL)
-    ev = Evaluator(SMALL, (), (), (), dict(s.targets), seed, n, 2, staffing(s)["cost_cny_total"])
+    ev = Evaluator(SMALL, (), (), (), (), dict(s.targets), seed, n, 2, staffing(s)["cost_cny_total"])
     outs = ev(_all_plans(), "exhaustive", strict=strict)
     return min(o.cost for o in outs if o.ok)
 
@@ -219,3 +219,24 @@ def test_a_plan_killed_half_way_resumes_and_counts_nothing_twice(
     resumed, plain = (_without_clocks(json.loads((d / "plan.json").read_text()))
                       for d in (out, tmp_path / "plain"))
     assert resumed == plain
+
+
+def test_overtime_is_a_decision_where_allowed() -> None:
+    """Packing that needs about 11 hours a day of an 8-hour packer: evening
+    overtime (4 h at 20 an hour) is cheaper than a temporary packer (200 a
+    day), so a planner allowed to use it does, and pays less."""
+    sets = ("calendars.overrides=[]", "workflows.order.steps[1].duration.mean=0.5")
+    common = dict(sets=sets, roles=("packer",), targets={"ship_24h": 0.9}, jobs=2, budget=16)
+    with_ot = plan(PlanOptions(SMALL, overtime={"packer": "pack_evening"}, **common))
+    without = plan(PlanOptions(SMALL, **common))
+    assert with_ot["plan"]["overtime"] and with_ot["plan"]["overtime_member_days"]["packer"] > 0
+    assert all(o["change"] in ("extra", "overtime") for o in with_ot["plan"]["overrides"])
+    assert with_ot["verification"]["all_met"] and without["verification"]["all_met"]
+    assert with_ot["plan"]["cost"] < without["plan"]["cost"]
+
+
+def test_overtime_what_if_needs_its_shift(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", SMALL, "--overtime", "packer+1@2026-03-02..2026-03-06:pack_evening"]) == 0
+    capsys.readouterr()
+    assert main(["check", SMALL, "--overtime", "packer+1@2026-03-02..2026-03-06"]) == 2
+    assert "name the overtime's shift" in capsys.readouterr().err

@@ -80,7 +80,8 @@ def test_the_command_line_takes_what_ifs_and_records_them(tmp_path, capsys) -> N
                  "--set", "org.roles.server.headcount=4"]) == 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["run"]["what_ifs"] == {"set": ["org.roles.server.headcount=4"], "temp": [],
-                                         "period": []}
+                                          "overtime": [],
+                                          "period": []}
     resolved = json.loads((out / "scenario.json").read_text(encoding="utf-8"))
     assert resolved["org"]["roles"]["server"]["headcount"] == 4
     assert main(["compare", MMC, MMC, "-n", "2", "--set", "org.roles.server.headcount=4"]) == 0

@@ -29,4 +29,6 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"  what-if: --set {item}")
     for item in args.temps:
         print(f"  what-if: --temp {item}")
+    for item in args.overtime:
+        print(f"  what-if: --overtime {item}")
     return 0

@@ -32,6 +32,10 @@ def add_what_ifs(p: argparse.ArgumentParser) -> None:
                    metavar="ROLE+N@START..END[:SHIFT]",
                    help="N temporary people of ROLE from START to END, e.g. "
                         "customer_service+2@2026-10-20..2026-11-25:cs_early (repeatable)")
+    p.add_argument("--overtime", dest="overtime", action="append", default=[],
+                   metavar="ROLE+N@START..END:SHIFT",
+                   help="N of ROLE's members also work SHIFT as overtime from START to END, e.g. "
+                        "warehouse+3@2026-11-10..2026-11-20:overtime_evening (repeatable)")
     p.add_argument("--period", dest="periods", action="append", default=[],
                    metavar="[NAME=]START..END",
                    help="also give every window a verdict for the cases started in these days "
@@ -41,7 +45,8 @@ def add_what_ifs(p: argparse.ArgumentParser) -> None:
 def load(path: str, args: argparse.Namespace) -> Scenario:
     """The scenario at ``path`` with the command's what-ifs applied."""
     return load_scenario(path, getattr(args, "sets", ()), getattr(args, "temps", ()),
-                         getattr(args, "periods", ()), allow_outside=outside(args))
+                         getattr(args, "periods", ()), allow_outside=outside(args),
+                         overtime=getattr(args, "overtime", ()))
 
 
 def outside(args: argparse.Namespace) -> bool:
@@ -52,6 +57,7 @@ def outside(args: argparse.Namespace) -> bool:
 def what_ifs(args: argparse.Namespace) -> dict:
     """The what-ifs as the run records them (``summary.json``'s ``run``)."""
     return {"set": list(getattr(args, "sets", [])), "temp": list(getattr(args, "temps", [])),
+            "overtime": list(getattr(args, "overtime", [])),
             "period": list(getattr(args, "periods", []))}
 
 

@@ -28,7 +28,8 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
     p.add_argument("scenario", nargs="?", default=default_scenario)
     p.add_argument("--target", dest="targets", action="append", default=[],
                    metavar="WINDOW>=SHARE", help="a window's target, e.g. "
-                   "refused_item_back_72h>=0.95 or ...>=95%% (default: the scenario's targets)")
+                   "refused_item_back_72h>=0.95 or ...>=95%% (repeatable; given, only these windows are "
+                   "planned for; default: the scenario's targets)")
     p.add_argument("--roles", default="", metavar="ROLE,...",
                    help="roles that may get temporary staff (default: every role on the "
                         "targeted windows' workflows)")
@@ -37,6 +38,10 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
                         "times the headcount, at least 4)")
     p.add_argument("--shifts", action="append", default=[], metavar="ROLE=SHIFT[,SHIFT]",
                    help="shifts ROLE's temporary staff may work (default: its roster's)")
+    p.add_argument("--allow-overtime", dest="allow_overtime", action="append", default=[],
+                   metavar="ROLE=SHIFT", help="ROLE's own members may also work SHIFT as overtime "
+                   "(at most the headcount per day, at the overtime price), e.g. "
+                   "warehouse=overtime_evening")
     p.add_argument("--granularity", choices=("day", "week"), default="week",
                    help="hire by the week (default) or by the day")
     p.add_argument("--seed", type=int, default=None, help="the search's root seed (default: "
@@ -86,6 +91,7 @@ def options(args: argparse.Namespace) -> PlanOptions:
         maxes[role] = int(value)
     shifts = {r: [x.strip() for x in v.split(",") if x.strip()]
               for r, v in _pairs(args.shifts, "--shifts", "ROLE=SHIFT[,SHIFT]").items()}
+    overtime = _pairs(args.allow_overtime, "--allow-overtime", "ROLE=SHIFT")
     for name, value, lo in (("--replications", args.replications, 1),
                             ("--verify-replications", args.verify_replications, 2),
                             ("--budget", args.budget, 1)):
@@ -98,9 +104,10 @@ def options(args: argparse.Namespace) -> PlanOptions:
         path=args.scenario, sets=tuple(args.sets), temps=tuple(args.temps),
         periods=tuple(args.periods), targets=dict(parse_target(t) for t in args.targets),
         roles=tuple(r.strip() for r in args.roles.split(",") if r.strip()),
-        max_people=maxes, shifts=shifts, granularity=args.granularity, seed=args.seed,
+        max_people=maxes, shifts=shifts, overtime=overtime, fixed_overtime=tuple(args.overtime),
+        allow_outside=outside(args), granularity=args.granularity, seed=args.seed,
         replications=args.replications, verify_replications=args.verify_replications,
-        budget=args.budget, jobs=args.jobs, allow_outside=outside(args))
+        budget=args.budget, jobs=args.jobs)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:

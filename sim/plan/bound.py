@@ -102,7 +102,7 @@ def servers_for(a: float, mu: float, limit: float, target: float, cap: int = 10_
     return cap
 
 
-def erlang_start(s: Scenario, workload: dict, plan: Plan, cap: dict[str, int]) -> Plan:
+def erlang_start(s: Scenario, workload: dict, plan: Plan) -> Plan:
     """``plan`` with the Erlang C shortfall of each minute-scale window's role
     added on the slots whose shift covers the short hours."""
     out = plan
@@ -114,7 +114,7 @@ def erlang_start(s: Scenario, workload: dict, plan: Plan, cap: dict[str, int]) -
         if found is None:
             continue
         role, mean_hours = found
-        slots = [k for k in plan.slots.slots if k[0] == role]
+        slots = [k for k in plan.slots.slots if k[0] == role and plan.slots.change[k] == "extra"]
         if not slots or mean_hours <= 0:
             continue
         conc = max(s.org.roles[role].concurrency, 1)
@@ -137,7 +137,7 @@ def erlang_start(s: Scenario, workload: dict, plan: Plan, cap: dict[str, int]) -
             covers = plan.slots.cover[slot]
             add = np.array([short[d][covers[d]].max() if covers[d].any() else 0
                             for d in range(days)])
-            out = out.set_days(slot, np.maximum(out.people[slot], add), cap.get(role))
+            out = out.set_days(slot, np.maximum(out.people[slot], add))
     return out
 
 

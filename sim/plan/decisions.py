@@ -34,6 +34,10 @@ class Slots:
     cover: dict[Slot, np.ndarray]
     #: Blocks of day indices a move changes together.
     blocks: tuple[tuple[int, ...], ...]
+    #: Most people per slot and day.
+    cap: dict[Slot, int]
+    #: ``extra`` (temporary people) or ``overtime`` (regular members staying on).
+    change: dict[Slot, str]
 
     @property
     def slots(self) -> list[Slot]:
@@ -50,32 +54,46 @@ class Slots:
 
 
 def slots(s: Scenario, roles: list[str], shifts: dict[str, list[str]] | None = None,
-          granularity: str = "week") -> Slots:
-    """Slots of ``roles``: each role's roster shifts unless ``shifts`` names them."""
+          granularity: str = "week", cap: dict[str, int] | None = None,
+          overtime: dict[str, str] | None = None) -> Slots:
+    """Slots of ``roles``: each role's roster shifts unless ``shifts`` names
+    them (at most ``cap[role]`` temporary people each), and an overtime slot
+    per role of ``overtime`` (role -> shift; at most its headcount)."""
     if granularity not in ("day", "week"):
         raise ValueError(f'granularity must be "day" or "week", got {granularity!r}')
+    kinds_of: dict[Slot, str] = {}
+    limits: dict[Slot, int] = {}
+    wanted: list[Slot] = []
+    for role in roles:
+        for name in (shifts or {}).get(role) or roster_shifts(s, role):
+            wanted.append((role, name))
+            kinds_of[(role, name)], limits[(role, name)] = "extra", (cap or {}).get(role, 10**6)
+    for role, name in (overtime or {}).items():
+        if (role, name) in kinds_of:
+            raise ValueError(f"role {role!r}: shift {name!r} is already a temporary staff's shift; "
+                             "overtime needs a shift of its own (e.g. an evening)")
+        wanted.append((role, name))
+        kinds_of[(role, name)], limits[(role, name)] = "overtime", s.headcount(role)
     kinds = DayKinds(s.calendars.holidays)
     days = days_of(s)
     hours: dict[Slot, np.ndarray] = {}
     cover: dict[Slot, np.ndarray] = {}
     mid = np.arange(len(days) * 24) + 0.5
-    for role in roles:
-        names = (shifts or {}).get(role) or roster_shifts(s, role)
-        for name in names:
-            if name not in s.calendars.shifts:
-                raise ValueError(f"role {role!r}: no shift {name!r} in calendars.shifts")
-            per_day = np.zeros(len(days))
-            on = np.zeros(len(days) * 24, bool)
-            for a, b in shift_intervals(s.calendars.shifts[name], days, kinds, s.horizon.start):
-                d = int(a // 24)
-                if 0 <= d < len(days):
-                    per_day[d] += b - a
-                on |= (mid >= a) & (mid < b)
-            hours[(role, name)] = per_day
-            cover[(role, name)] = on.reshape(len(days), 24)
+    for role, name in wanted:
+        if name not in s.calendars.shifts:
+            raise ValueError(f"role {role!r}: no shift {name!r} in calendars.shifts")
+        per_day = np.zeros(len(days))
+        on = np.zeros(len(days) * 24, bool)
+        for a, b in shift_intervals(s.calendars.shifts[name], days, kinds, s.horizon.start):
+            d = int(a // 24)
+            if 0 <= d < len(days):
+                per_day[d] += b - a
+            on |= (mid >= a) & (mid < b)
+        hours[(role, name)] = per_day
+        cover[(role, name)] = on.reshape(len(days), 24)
     step = 1 if granularity == "day" else 7
     blocks = tuple(tuple(range(i, min(i + step, len(days)))) for i in range(0, len(days), step))
-    return Slots(s.horizon.start, len(days), hours, cover, blocks)
+    return Slots(s.horizon.start, len(days), hours, cover, blocks, limits, kinds_of)
 
 
 def roster_shifts(s: Scenario, role: str) -> list[str]:
@@ -99,35 +117,51 @@ class Plan:
     def key(self) -> tuple:
         return tuple((k, tuple(int(x) for x in v)) for k, v in sorted(self.people.items()))
 
-    def add(self, slot: Slot, block: int, n: int, cap: int | None = None) -> Plan:
+    def add(self, slot: Slot, block: int, n: int) -> Plan:
         """A copy with ``n`` more (or fewer) people on the block's working
         days, within ``[0, cap]``."""
         out = self.copy()
         days = [d for d in self.slots.blocks[block] if self.slots.hours[slot][d] > 0]
         v = out.people[slot]
-        v[days] = np.clip(v[days] + n, 0, cap if cap is not None else None)
+        v[days] = np.clip(v[days] + n, 0, self.slots.cap[slot])
         return out
 
-    def set_days(self, slot: Slot, values: np.ndarray, cap: int | None = None) -> Plan:
+    def set_days(self, slot: Slot, values: np.ndarray) -> Plan:
         out = self.copy()
         works = self.slots.hours[slot] > 0
-        out.people[slot] = np.where(works, np.clip(values, 0, cap), 0).astype(np.int64)
+        out.people[slot] = np.where(works, np.clip(values, 0, self.slots.cap[slot]),
+                                    0).astype(np.int64)
         return out
 
+    def at_cap(self, slot: Slot, day: int) -> bool:
+        return bool(self.people[slot][day] >= self.slots.cap[slot])
+
     def person_days(self) -> dict[str, int]:
+        """Temporary person-days per role (overtime is not a person-day)."""
         out: dict[str, int] = {}
-        for (role, _), v in self.people.items():
-            out[role] = out.get(role, 0) + int(v.sum())
+        for (role, shift), v in self.people.items():
+            if self.slots.change[(role, shift)] == "extra":
+                out[role] = out.get(role, 0) + int(v.sum())
+        return out
+
+    def overtime_days(self) -> dict[str, int]:
+        """Member-days of overtime per role."""
+        out: dict[str, int] = {}
+        for (role, shift), v in self.people.items():
+            if self.slots.change[(role, shift)] == "overtime":
+                out[role] = out.get(role, 0) + int(v.sum())
         return out
 
     def total_person_days(self) -> int:
         return sum(self.person_days().values())
 
-    def runs(self) -> Iterator[tuple[str, str, int, dt.date, dt.date]]:
+    def runs(self, change: str = "extra") -> Iterator[tuple[str, str, int, dt.date, dt.date]]:
         """(role, shift, people, first, last): maximal runs of days with the
         same positive number, days off the shift skipped over (a run goes on
         across a weekend the shift does not work)."""
         for (role, shift), v in sorted(self.people.items()):
+            if self.slots.change[(role, shift)] != change:
+                continue
             works = self.slots.hours[(role, shift)] > 0
             run: tuple[int, int, int] | None = None  # (people, first, last)
             for d in range(self.slots.days):
@@ -143,20 +177,24 @@ class Plan:
             if run is not None and run[0] > 0:
                 yield role, shift, run[0], self.slots.date(run[1]), self.slots.date(run[2])
 
-    def temps(self) -> list[str]:
-        """The plan as ``--temp`` options (``ROLE+N@START..END:SHIFT``)."""
+    def temps(self, change: str = "extra") -> list[str]:
+        """The plan as ``--temp`` (or with ``change="overtime"``,
+        ``--overtime``) options: ``ROLE+N@START..END:SHIFT``."""
         return [f"{role}+{n}@{a.isoformat()}..{b.isoformat()}:{shift}"
-                for role, shift, n, a, b in self.runs()]
+                for role, shift, n, a, b in self.runs(change)]
 
     def overrides(self) -> list[dict]:
         """The plan as ``calendars.overrides`` entries."""
-        return [{"role": role, "change": "extra", "members": n, "start": a.isoformat(),
+        return [{"role": role, "change": change, "members": n, "start": a.isoformat(),
                  "end": b.isoformat(), "shift": shift, "note": "opsim plan"}
-                for role, shift, n, a, b in self.runs()]
+                for change in ("extra", "overtime") for role, shift, n, a, b in self.runs(change)]
 
     def by_day(self) -> dict[str, list[int]]:
-        """People per role per day (shifts added up), for tables and charts."""
+        """Temporary people per role per day (shifts added up), for tables
+        and charts."""
         out: dict[str, np.ndarray] = {}
-        for (role, _), v in self.people.items():
+        for (role, shift), v in self.people.items():
+            if self.slots.change[(role, shift)] != "extra":
+                continue
             out[role] = out.get(role, np.zeros(self.slots.days, np.int64)) + v
         return {r: [int(x) for x in v] for r, v in out.items()}

@@ -26,7 +26,7 @@ from rules.workflow import walk
 from sim.analysis.evaluation import evaluate_all
 from sim.analysis.payroll import daily_staffing, staffing
 from sim.plan.bound import erlang_start, load_bound, segments
-from sim.plan.decisions import Plan, roster_shifts, slots
+from sim.plan.decisions import Plan, Slots, roster_shifts, slots
 from sim.plan.judge import Entry, entries
 from sim.plan.search import (
     Evaluator,
@@ -64,6 +64,10 @@ class PlanOptions:
     max_people: dict[str, int] = field(default_factory=dict)
     #: Role -> shifts temporary staff may work (default: the role's roster shifts).
     shifts: dict[str, list[str]] = field(default_factory=dict)
+    #: Role -> the shift its members may work as overtime (a decision too).
+    overtime: dict[str, str] = field(default_factory=dict)
+    #: Overtime the scenario has anyway (``--overtime``), kept in every candidate.
+    fixed_overtime: tuple[str, ...] = ()
     granularity: str = "week"
     seed: int | None = None
     replications: int = 3
@@ -97,12 +101,12 @@ def default_roles(s: Scenario, windows: Sequence[str]) -> list[str]:
 
 
 def _targets(s: Scenario, asked: dict[str, float]) -> dict[str, float]:
+    """The targets given (``--target``), else the scenario's own."""
     for wid in asked:
         if wid not in s.service_windows:
             raise RulesError([Problem("--target", "", suggest("service window", wid,
                                                               s.service_windows))])
-    out = {w: t for w, t in s.targets.items() if w in s.service_windows}
-    out.update(asked)
+    out = dict(asked) or {w: t for w, t in s.targets.items() if w in s.service_windows}
     if not out:
         raise RulesError([Problem("--target", "", "the scenario sets no targets; give one, "
                                   "e.g. --target refused_item_back_72h>=0.95")])
@@ -123,15 +127,23 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
     """The cheapest plan found, its bound, verification and history."""
     say = progress or (lambda _m: None)
     t0 = time.perf_counter()
-    s = load_scenario(opts.path, opts.sets, opts.temps, opts.periods, opts.allow_outside)
+    s = load_scenario(opts.path, opts.sets, opts.temps, opts.periods,
+                      allow_outside=opts.allow_outside, overtime=opts.fixed_overtime)
     targets = _targets(s, opts.targets)
     roles = list(opts.roles) or default_roles(s, list(targets))
     cap = _caps(s, roles, opts.max_people)
-    sl = slots(s, roles, opts.shifts, opts.granularity)
+    for role in opts.overtime:
+        if role not in roles:
+            raise RulesError([Problem("--allow-overtime", "", f"role '{role}' is not among the "
+                                      f"roles planned: {', '.join(roles)}")])
+    try:
+        sl = slots(s, roles, opts.shifts, opts.granularity, cap, opts.overtime)
+    except ValueError as exc:
+        raise RulesError([Problem("--shifts/--allow-overtime", "", str(exc))]) from None
     seed = s.seed if opts.seed is None else opts.seed
-    ev = Evaluator(opts.path, opts.sets, opts.temps, opts.periods, dict(targets), seed,
-                   opts.replications, opts.jobs, staffing(s)["cost_cny_total"], run,
-                   allow_outside=opts.allow_outside)
+    ev = Evaluator(opts.path, opts.sets, opts.temps, opts.fixed_overtime, opts.periods,
+                   dict(targets), seed, opts.replications, opts.jobs,
+                   staffing(s)["cost_cny_total"], run, allow_outside=opts.allow_outside)
     zero = Plan(sl)
     say("stage 1: the scenario as it is, and the lower bound")
     base = ev([zero], "scenario as it is")[0]
@@ -139,7 +151,7 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
     say("feasibility: every allowed shift at its limit")
     full = zero.copy()
     for k in full.people:
-        full.people[k] = np.where(sl.hours[k] > 0, cap[k[0]], 0)
+        full.people[k] = np.where(sl.hours[k] > 0, sl.cap[k], 0)
     top = ev([full], "feasibility")[0]
     unmeetable = [_why(e, top, roles, cap) for e in top.entries if not e.ok]
     ev.skip = {(u["window"], u["period"]) for u in unmeetable}
@@ -149,17 +161,18 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
         found = base
     else:
         say("stage 2: iterative staffing from the measured load")
-        start = erlang_start(s, base.result["workload"], zero, cap)
+        start = erlang_start(s, base.result["workload"], zero)
         regular = {r: daily_staffing(s)[r]["hours"] for r in roles}
-        start = _max(start, isa_step(zero, base.result, regular, roles, opts.utilisation, cap))
-        found = iterate_staffing(ev, start, regular, roles, cap, opts.utilisation)
+        start = _max(start, isa_step(zero, base.result, regular, roles, opts.utilisation))
+        found = iterate_staffing(ev, start, regular, roles, opts.utilisation)
         say("stage 2: greedy additions")
-        found = add_greedily(ev, found, roles, cap, opts.budget, max(2, opts.jobs))
+        found = add_greedily(ev, found, roles, opts.budget, max(2, opts.jobs))
         if not found.ok:
             say("the limits cannot meet every target; trying the feasibility plan")
             found = top if top.ok or top.shortfall < found.shortfall else found
         say("stage 2: greedy removals")
-        found = remove_greedily(ev, found, opts.budget, max(2, opts.jobs), _prices(s, roles, targets))
+        found = remove_greedily(ev, found, opts.budget, max(2, opts.jobs),
+                                _prices(s, sl, roles, targets))
     say("stage 3: verification on fresh seeds")
     checked, vseed, n = _verify(ev, found.plan, seed, 0, opts)
     repairs = 0
@@ -167,7 +180,7 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
         # Judged strictly on the seed that found the gap; verified on the next.
         repairs += 1
         say(f"stage 3: repair {repairs} (targets not verified), then a new verification")
-        found = add_greedily(ev, checked, roles, cap, opts.budget + REPAIR_BUDGET,
+        found = add_greedily(ev, checked, roles, opts.budget + REPAIR_BUDGET,
                              max(2, opts.jobs), "repair", seed=vseed, replications=n, strict=True)
         checked, vseed, n = _verify(ev, found.plan, seed, repairs, opts)
     return _result(s, opts, Context(targets, roles, cap, seed, vseed, n, repairs), base, bound,
@@ -190,12 +203,14 @@ def _verify(ev: Evaluator, p: Plan, seed: int, round_: int,
         n += opts.verify_replications
 
 
-def _prices(s: Scenario, roles: list[str], targets: dict[str, float]) -> Prices:
+def _prices(s: Scenario, sl: Slots, roles: list[str], targets: dict[str, float]) -> Prices:
     touches: dict[str, set[str]] = {r: set() for r in roles}
     for wid in targets:
         for r in default_roles(s, [wid]):
             touches.setdefault(r, set()).add(wid)
-    return Prices({r: s.costs.temporary(r) for r in roles}, touches,
+    daily = {k: (s.costs.temporary(k[0]) if sl.change[k] == "extra" else
+                 s.costs.overtime(k[0]) * float(sl.hours[k].max())) for k in sl.slots}
+    return Prices(daily, touches,
                   {name: set(days) for name, days in segments(s).items()})
 
 
@@ -257,13 +272,16 @@ def _result(s: Scenario, opts: PlanOptions, c: Context, base: Outcome, bound: di
     return {
         "scenario": s.name, "input": opts.path,
         "what_ifs": {"set": list(opts.sets), "temp": list(opts.temps),
+                     "overtime": list(opts.fixed_overtime),
                      "period": list(opts.periods)},
         "seed": c.seed, "verify_seed": c.verify_seed,
         "replications": {"search": opts.replications, "verification": opts.verify_replications},
         "granularity": opts.granularity, "roles": c.roles, "limits": c.cap,
         "targets": c.targets, "currency": s.costs.currency,
         "dates": [p.slots.date(d).isoformat() for d in range(p.slots.days)],
-        "plan": {"temps": p.temps(), "overrides": p.overrides(), "by_day": p.by_day(),
+        "plan": {"temps": p.temps(), "overtime": p.temps("overtime"),
+                 "overtime_member_days": p.overtime_days(),
+                 "overrides": p.overrides(), "by_day": p.by_day(),
                  "by_slot": {f"{r}:{sh}": [int(x) for x in v] for (r, sh), v in p.people.items()},
                  "person_days": p.person_days(), "person_days_total": p.total_person_days(),
                  "cost": found.cost},

@@ -57,6 +57,7 @@ class Evaluator:
     path: str
     sets: Sequence[str]
     temps: Sequence[str]
+    overtime: Sequence[str]
     periods: Sequence[str]
     targets: dict[str, float]
     seed: int
@@ -65,17 +66,18 @@ class Evaluator:
     base_cost: float = 0.0
     #: ``evaluate_all``-like function (an executor/cache-aware one in the CLI).
     run: Callable[..., list[dict]] = evaluate_all
+    allow_outside: bool = False
     history: list[dict] = field(default_factory=list)
     #: (window, period) entries the search does not try to meet (unmeetable).
     skip: set[tuple[str, str]] = field(default_factory=set)
     evaluations: int = 0
     replications_run: int = 0
     _memo: dict = field(default_factory=dict)
-    allow_outside: bool = False
 
     def scenario(self, plan: Plan) -> Scenario:
         return load_scenario(self.path, self.sets, [*self.temps, *plan.temps()], self.periods,
-                             self.allow_outside)
+                             allow_outside=self.allow_outside,
+                             overtime=[*self.overtime, *plan.temps("overtime")])
 
     def __call__(self, plans: list[Plan], stage: str, seed: int | None = None,
                  replications: int | None = None, strict: bool = False) -> list[Outcome]:
@@ -110,7 +112,7 @@ def _offered(result: dict, role: str, days: int) -> np.ndarray:
 
 
 def isa_step(plan: Plan, result: dict, regular_hours: dict[str, np.ndarray], roles: list[str],
-             utilisation: float, cap: dict[str, int]) -> Plan:
+             utilisation: float) -> Plan:
     """The staffing each day's measured load asks for: temporary hours so
     that offered <= utilisation x on-duty hours, spread over the role's
     slots by the hours each works that day, rounded up per slot; per block
@@ -128,7 +130,7 @@ def isa_step(plan: Plan, result: dict, regular_hours: dict[str, np.ndarray], rol
             share = np.divide(hours[i], total, out=np.zeros(sl.days), where=total > 0)
             people = np.ceil(np.divide(need * share, hours[i], out=np.zeros(sl.days),
                                        where=hours[i] > 0) - 1e-9)
-            out = out.set_days(k, _blockwise(sl, k, people), cap.get(role))
+            out = out.set_days(k, _blockwise(sl, k, people))
     return out
 
 
@@ -143,14 +145,14 @@ def _blockwise(sl: Slots, slot: Slot, per_day: np.ndarray) -> np.ndarray:
 
 
 def iterate_staffing(ev: Evaluator, start: Plan, regular_hours: dict[str, np.ndarray],
-                     roles: list[str], cap: dict[str, int], utilisation: float = 0.85,
+                     roles: list[str], utilisation: float = 0.85,
                      rounds: int = 3) -> Outcome:
     """Stage 2.1: re-staff from the measured load until the plan repeats."""
     current = ev([start], "iterative staffing")[0]
     for _ in range(rounds):
         if current.ok:
             break
-        nxt = isa_step(current.plan, current.result, regular_hours, roles, utilisation, cap)
+        nxt = isa_step(current.plan, current.result, regular_hours, roles, utilisation)
         merged = current.plan.copy()
         for k in merged.people:  # never below the start (the Erlang C guess for chats)
             merged.people[k] = np.maximum(nxt.people[k], start.people[k])
@@ -160,7 +162,7 @@ def iterate_staffing(ev: Evaluator, start: Plan, regular_hours: dict[str, np.nda
     return current
 
 
-def _candidates_to_add(o: Outcome, roles: list[str], cap: dict[str, int], k: int) -> list[Plan]:
+def _candidates_to_add(o: Outcome, roles: list[str], k: int) -> list[Plan]:
     """Plans with one more person where the missed cases of the worst
     entries waited longest (per slot and block)."""
     sl = o.plan.slots
@@ -174,26 +176,26 @@ def _candidates_to_add(o: Outcome, roles: list[str], cap: dict[str, int], k: int
             for slot in (s for s in sl.slots if s[0] == role):
                 for b, block in enumerate(sl.blocks):
                     days = [d for d in block if sl.hours[slot][d] > 0
-                            and o.plan.people[slot][d] < cap.get(role, 10**6)]
+                            and not o.plan.at_cap(slot, d)]
                     if days:
                         w = float(per_day[days].sum()) * e.gap
                         if w > 0:
                             score[(slot, b)] = score.get((slot, b), 0.0) + w
     best = sorted(score, key=lambda x: -score[x])[:k]
-    return [o.plan.add(slot, b, 1, cap.get(slot[0])) for slot, b in best]
+    return [o.plan.add(slot, b, 1) for slot, b in best]
 
 
 def _gain_per_yuan(x: Outcome, shortfall_before: float, cost_before: float) -> float:
     return (shortfall_before - x.shortfall) / max(x.cost - cost_before, 1.0)
 
 
-def add_greedily(ev: Evaluator, o: Outcome, roles: list[str], cap: dict[str, int],
-                 budget: int, batch: int, stage: str = "greedy additions", **how: Any) -> Outcome:
+def add_greedily(ev: Evaluator, o: Outcome, roles: list[str], budget: int, batch: int,
+                 stage: str = "greedy additions", **how: Any) -> Outcome:
     """Stage 2.2: add people until every target holds or the budget ends
     (``how``: the evaluations' seed, replications and strictness, when not
     the search's own, as in the verification's repairs)."""
     while not o.ok and ev.evaluations < budget:
-        cands = _candidates_to_add(o, roles, cap, batch)
+        cands = _candidates_to_add(o, roles, batch)
         if not cands:
             break
         outs = ev(cands, stage, **how)
@@ -215,9 +217,10 @@ def add_greedily(ev: Evaluator, o: Outcome, roles: list[str], cap: dict[str, int
 
 @dataclass(frozen=True)
 class Prices:
-    """What removals weigh: a temporary person-day's price per role, the
-    windows each role's steps are part of, and the days of each period."""
-    daily: dict[str, float]
+    """What removals weigh: a person-day's price per slot (a temporary
+    person's day rate, or a member's overtime hours), the windows each
+    role's steps are part of, and the days of each period."""
+    daily: dict[Slot, float]
     touches: dict[str, set[str]]
     period_days: dict[str, set[int]]
 
@@ -251,7 +254,7 @@ def _removals(o: Outcome, tried: set, pr: Prices) -> list[tuple[float, Slot, int
             top = int(max(v[d] for d in days))
             for step in sorted({max(1, top // 2), 1}, reverse=True):
                 if (slot, b, step) not in tried:
-                    saving = pr.daily.get(slot[0], 1.0) * len(days) * step
+                    saving = pr.daily.get(slot, 1.0) * len(days) * step
                     moves.append((saving * room, slot, b, step))
                     break
     return sorted(moves, key=lambda m: -m[0])

@@ -63,6 +63,8 @@ def plan_scenario(result: dict, target: Path, scenario_overrides: list[dict]) ->
         for key in path[:-1]:
             node = node.setdefault(key, {})
         node[path[-1]] = yaml.safe_load(value)
+    if result["what_ifs"].get("overtime"):
+        notes.append("# the planned scenario's --overtime options are in the overrides below")
     periods = {}
     for text in result["what_ifs"]["period"]:
         name, sep, span = text.partition("=")
