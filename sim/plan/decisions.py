@@ -11,7 +11,7 @@ works, so no plan pays for a person on a day off.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,10 +120,15 @@ class Plan:
     def add(self, slot: Slot, block: int, n: int) -> Plan:
         """A copy with ``n`` more (or fewer) people on the block's working
         days, within ``[0, cap]``."""
+        return self.add_days(slot, self.slots.blocks[block], n)
+
+    def add_days(self, slot: Slot, days: Sequence[int], n: int) -> Plan:
+        """A copy with ``n`` more (or fewer) people on those of ``days`` the
+        slot's shift works, within ``[0, cap]``."""
         out = self.copy()
-        days = [d for d in self.slots.blocks[block] if self.slots.hours[slot][d] > 0]
+        works = [d for d in days if self.slots.hours[slot][d] > 0]
         v = out.people[slot]
-        v[days] = np.clip(v[days] + n, 0, self.slots.cap[slot])
+        v[works] = np.clip(v[works] + n, 0, self.slots.cap[slot])
         return out
 
     def set_days(self, slot: Slot, values: np.ndarray) -> Plan:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -42,9 +43,9 @@ __all__ = ["PlanOptions", "default_roles", "plan", "verify_seed"]
 
 #: Mixed into the root seed for the verification's replications.
 VERIFY_SALT = 0x5EED_0F_7E51
-#: Rounds of repair after a failed verification, and their extra evaluations.
+#: Rounds of repair after a failed verification, and the candidates each may try.
 MAX_REPAIRS = 2
-REPAIR_BUDGET = 12
+REPAIR_STEPS = 4
 #: An undecided verification grows to at most this many times its replications.
 MAX_VERIFY_FACTOR = 3
 
@@ -143,7 +144,7 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
     seed = s.seed if opts.seed is None else opts.seed
     ev = Evaluator(opts.path, opts.sets, opts.temps, opts.fixed_overtime, opts.periods,
                    dict(targets), seed, opts.replications, opts.jobs,
-                   staffing(s)["cost_cny_total"], run, allow_outside=opts.allow_outside)
+                   staffing(s)["cost_cny_total"], run, allow_outside=opts.allow_outside, say=say)
     zero = Plan(sl)
     say("stage 1: the scenario as it is, and the lower bound")
     base = ev([zero], "scenario as it is")[0]
@@ -176,12 +177,20 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
     say("stage 3: verification on fresh seeds")
     checked, vseed, n = _verify(ev, found.plan, seed, 0, opts)
     repairs = 0
-    while not checked.ok and repairs < MAX_REPAIRS and ev.evaluations < opts.budget + REPAIR_BUDGET:
-        # Judged strictly on the seed that found the gap; verified on the next.
+    while not checked.ok and repairs < MAX_REPAIRS:
+        # A person at a time where the failing entries' missed cases waited,
+        # judged strictly on the seed and replications that found the gap
+        # (fewer would widen the intervals and over-staff); the repaired
+        # plan is verified on the next seed.
         repairs += 1
         say(f"stage 3: repair {repairs} (targets not verified), then a new verification")
-        found = add_greedily(ev, checked, roles, opts.budget + REPAIR_BUDGET,
-                             max(2, opts.jobs), "repair", seed=vseed, replications=n, strict=True)
+        how: dict[str, Any] = {"seed": vseed, "replications": n, "strict": True}
+        failing = ev([found.plan], "repair", **how)[0]
+        fixed = add_greedily(ev, failing, roles, ev.evaluations + REPAIR_STEPS, max(2, opts.jobs),
+                             "repair", **how)
+        if fixed.plan.key() == found.plan.key():
+            break  # nothing staff can add helps (too few cases to decide, say)
+        found = fixed
         checked, vseed, n = _verify(ev, found.plan, seed, repairs, opts)
     return _result(s, opts, Context(targets, roles, cap, seed, vseed, n, repairs), base, bound,
                    found, checked, unmeetable, ev, time.perf_counter() - t0)

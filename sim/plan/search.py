@@ -67,6 +67,8 @@ class Evaluator:
     #: ``evaluate_all``-like function (an executor/cache-aware one in the CLI).
     run: Callable[..., list[dict]] = evaluate_all
     allow_outside: bool = False
+    #: Told one line per batch evaluated (progress).
+    say: Callable[[str], None] = lambda _m: None
     history: list[dict] = field(default_factory=list)
     #: (window, period) entries the search does not try to meet (unmeetable).
     skip: set[tuple[str, str]] = field(default_factory=set)
@@ -102,6 +104,10 @@ class Evaluator:
                     "cost_cny": out.cost, "targets_ok": out.ok,
                     "shortfall": round(out.shortfall, 4),
                     "wall_seconds": round(wall / len(todo), 2)})
+            best = min((self._memo[(p.key(), seed, n, strict)] for p in todo), key=lambda o: o.cost)
+            self.say(f"  {stage}: {len(todo)} candidate(s) x {n} replications in {wall:.1f} s "
+                     f"({self.evaluations} evaluations so far; cheapest {best.cost:,.0f}, "
+                     f"targets {'held' if best.ok else 'missed'})")
         return [self._memo[(p.key(), seed, n, strict)] for p in plans]
 
 
@@ -202,10 +208,10 @@ def add_greedily(ev: Evaluator, o: Outcome, roles: list[str], budget: int, batch
         base = o.shortfall
         best = max(outs, key=lambda x: _gain_per_yuan(x, base, o.cost))
         if best.shortfall >= base - 1e-9:
-            # No single person helps: add on every candidate at once (a
+            # No single person helps: add on the best few places at once (a
             # queue that needs two more people shows no gain from one).
             merged = o.plan.copy()
-            for c in cands:
+            for c in _candidates_to_add(o, roles, max(2 * batch, 2)):
                 for slot in merged.people:
                     merged.people[slot] = np.maximum(merged.people[slot], c.people[slot])
             best = ev([merged], stage, **how)[0]
@@ -238,49 +244,53 @@ def _slack(o: Outcome, role: str, days: list[int], pr: Prices) -> float:
     return room
 
 
-def _removals(o: Outcome, tried: set, pr: Prices) -> list[tuple[float, Slot, int, int]]:
-    """(score, slot, block, people) of the removals worth trying: savings
-    times room, half the block's people first and then one."""
-    sl = o.plan.slots
+def _removals(o: Outcome, tried: set, pr: Prices,
+              groups: list[tuple[int, ...]]) -> list[tuple[float, Slot, tuple[int, ...]]]:
+    """(score, slot, days) of the removals worth trying at one level (the
+    days of each group): one person fewer on every day of the group that
+    has one, scored by yuan saved times the targets' room."""
     moves = []
     for slot, v in o.plan.people.items():
-        for b, block in enumerate(sl.blocks):
-            days = [d for d in block if v[d] > 0]
-            if not days:
+        for group in groups:
+            days = [d for d in group if v[d] > 0]
+            if not days or (slot, group) in tried:
                 continue
             room = _slack(o, slot[0], days, pr)
-            if room <= 0:
-                continue
-            top = int(max(v[d] for d in days))
-            for step in sorted({max(1, top // 2), 1}, reverse=True):
-                if (slot, b, step) not in tried:
-                    saving = pr.daily.get(slot, 1.0) * len(days) * step
-                    moves.append((saving * room, slot, b, step))
-                    break
+            if room > 0:
+                moves.append((pr.daily.get(slot, 1.0) * len(days) * room, slot, group))
     return sorted(moves, key=lambda m: -m[0])
 
 
 def remove_greedily(ev: Evaluator, o: Outcome, budget: int, batch: int, pr: Prices) -> Outcome:
-    """Stage 2.3: take people out where the targets have room, the largest
-    savings first, keeping a removal only if every target still holds; the
-    removals of one batch that each hold are tried together first."""
-    tried: set[tuple[Slot, int, int]] = set()
-    while ev.evaluations < budget:
-        moves = _removals(o, tried, pr)
-        if not moves:
-            break
-        chosen = moves[:batch]
-        outs = ev([o.plan.add(slot, b, -step) for _, slot, b, step in chosen], "greedy removals")
-        tried.update((slot, b, step) for _, slot, b, step in chosen)
-        good = [(m, x) for m, x in zip(chosen, outs) if x.ok]
-        if len(good) > 1 and ev.evaluations < budget:
-            both = o.plan
-            for (_, slot, b, step), _ in good:
-                both = both.add(slot, b, -step)
-            together = ev([both], "greedy removals")[0]
-            if together.ok:
-                o = together
-                continue
-        if good:
-            o = min((x for _, x in good), key=lambda x: x.cost)
+    """Stage 2.3: take people out where the targets have room, coarse to
+    fine: one person fewer over the whole horizon, then per period, then
+    per block; the largest savings first; a removal is kept only if every
+    target still holds, and the removals of one batch that each hold are
+    tried together first. A level ends when nothing in it can go."""
+    sl = o.plan.slots
+    everything = tuple(range(sl.days))
+    levels = [[everything], [tuple(sorted(d)) for d in pr.period_days.values() if d],
+              [tuple(b) for b in sl.blocks]]
+    for groups in levels:
+        tried: set[tuple[Slot, tuple[int, ...]]] = set()
+        while ev.evaluations < budget:
+            moves = _removals(o, tried, pr, groups)
+            if not moves:
+                break
+            chosen = moves[:batch]
+            outs = ev([o.plan.add_days(slot, days, -1) for _, slot, days in chosen],
+                      "greedy removals")
+            good = [(m, x) for m, x in zip(chosen, outs) if x.ok]
+            # A failed removal stays failed: fewer people elsewhere never helps it.
+            tried.update((slot, days) for (_, slot, days), x in zip(chosen, outs) if not x.ok)
+            if len(good) > 1 and ev.evaluations < budget:
+                both = o.plan
+                for (_, slot, days), _ in good:
+                    both = both.add_days(slot, days, -1)
+                together = ev([both], "greedy removals")[0]
+                if together.ok:
+                    o = together
+                    continue
+            if good:
+                o = min((x for _, x in good), key=lambda x: x.cost)
     return o
