@@ -133,14 +133,18 @@ def _check_overrides(s: Scenario) -> Found:
             yield here + ("members",), (
                 f"{o.members} members {'absent' if o.change == 'absent' else 'on overtime'} but "
                 f"role '{o.role}' has only {plural(n, 'member')}")
-    absences = [(i, o) for i, o in enumerate(cal.overrides) if o.change == "absent"]
-    for k, (i, o) in enumerate(absences):
-        for j, other in absences[:k]:
-            if other.role == o.role and other.start <= o.end and o.start <= other.end:
+    # The engine takes absences and overtime from the same members (the last
+    # ones away, the first ones on overtime): two that overlap do not add up.
+    same = [(i, o) for i, o in enumerate(cal.overrides) if o.change in ("absent", "overtime")]
+    for k, (i, o) in enumerate(same):
+        for j, other in same[:k]:
+            if ((other.role, other.change, other.shift) == (o.role, o.change, o.shift)
+                    and other.start <= o.end and o.start <= other.end):
+                what, verb = ("absence", "be away") if o.change == "absent" else ("overtime", "work it")
                 yield ("calendars", "overrides", i), (
-                    f"overlaps the absence calendars.overrides[{j}] of '{o.role}' "
+                    f"overlaps the {what} calendars.overrides[{j}] of '{o.role}' "
                     f"({max(o.start, other.start)}..{min(o.end, other.end)}): the same members "
-                    f"would be away in both; give one absence with the total for those days")
+                    f"would {verb} in both; give one {what} with the total for those days")
                 break
 
 

@@ -155,6 +155,7 @@ CASES: list[tuple[str, str]] = [
     ("absent_more_than_headcount.yaml", r"absent_more_than_headcount\.yaml: calendars\.overrides\[0\]\.members: 9 members absent but role 'designer' has only 5 members"),
     ("overtime_more_than_headcount.yaml", r"overtime_more_than_headcount\.yaml: calendars\.overrides\[0\]\.members: 7 members on overtime but role 'customer_service' has only 4 members"),
     ("absences_overlap.yaml", r"absences_overlap\.yaml: calendars\.overrides\[1\]: overlaps the absence calendars\.overrides\[0\] of 'designer' \(2026-11-05\.\.2026-11-06\)"),
+    ("overtime_overlap.yaml", r"overtime_overlap\.yaml: calendars\.overrides\[1\]: overlaps the overtime calendars\.overrides\[0\] of 'customer_service' \(2026-11-11\.\.2026-11-12\): the same members would work it in both"),
     ("weekday_profile_zeros.yaml", r"weekday_profile_zeros\.yaml: demand: weekday_profile must not be all zeros"),
     ("hour_profile_zeros.yaml", r"hour_profile_zeros\.yaml: demand: hour_profile must not be all zeros"),
     ("rate_periods_overlap.yaml", r"rate_periods_overlap\.yaml: demand\.return_rate_periods\[1\]: overlaps return_rate_periods\[0\] \(2026-11-10\.\.2026-11-15\) with another value \(0\.3 vs 0\.4\)"),
