@@ -37,6 +37,12 @@ ODD_VALUES: list[Any] = [
 ]
 
 
+#: Values that often fit, so that many mutated scenarios pass the check and run.
+PLAUSIBLE: list[Any] = [1, 2, 3, 5, 0.1, 0.9, 24, 2.5, "hours", "minutes", "days", "finish", "pause",
+                        "all", "exponential", {"dist": "fixed", "value": 0.5}, "2026-03-03"]
+VALUES = st.one_of(st.sampled_from(ODD_VALUES), st.sampled_from(PLAUSIBLE))
+
+
 def _paths(node: Any, here: tuple = ()) -> list[tuple]:
     out = [here]
     if isinstance(node, dict):
@@ -118,9 +124,9 @@ def test_a_mutated_scenario_is_checked_cleanly(documents, tmp_path_factory, caps
     _expect_clean(code, capsys.readouterr().err)
 
 
-@settings(max_examples=30, deadline=None, derandomize=True,
+@settings(max_examples=40, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(pick=st.integers(0, 10**6), how=HOW, value=st.sampled_from(ODD_VALUES))
+@given(pick=st.integers(0, 10**6), how=HOW, value=VALUES)
 def test_a_mutated_scenario_that_passes_the_check_also_runs(documents, tmp_path_factory, capsys, pick: int,
                                                             how: str, value: Any) -> None:
     doc = documents["scenarios/validation/mmc.yaml"]
