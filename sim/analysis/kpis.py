@@ -44,7 +44,12 @@ def role_reps(st: StaffLog) -> dict[str, dict[str, np.ndarray]]:
     wsum = np.bincount(g, weights=w, minlength=n * R)
     with np.errstate(invalid="ignore", divide="ignore"):
         wait_mean = np.where(cnt > 0, wsum / cnt, np.nan)
-    qmax = queue_max(st.enable[rows], st.start[rows], g, n * R)
+    qmax = np.zeros(n * R)
+    rep = st.rep[rows]
+    for p in range(R):  # one replication at a time: its groups are its own, and memory stays small
+        mine = np.flatnonzero(rep == p)
+        qmax += queue_max(st.enable[rows[mine]], st.start[rows[mine]], g[mine], n * R)
+    del rep
     gone = np.bincount(g[st.abandoned[rows]], minlength=n * R).astype(float)
     busy, on_duty, overtime = busy_time(st)
     k = np.array([st.concurrency(r) for r in range(n)], float)[:, None]

@@ -20,6 +20,7 @@ per-step numbers, flat memory).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,8 +148,12 @@ def merge(s: Scenario, parts: list[RunPart], replications: int | None = None,
         if have:
             delays[wid] = np.bincount(cat([r for r, _ in have]), weights=cat([h for _, h in have]),
                                       minlength=len(st.roles)) / st.R
-    windows = {wid: concat_cases([p.windows[wid] for p in parts]) for wid in s.service_windows}
-    misses = {wid: misses_of(s, wid, wc, pooled_columns([p.misses[wid] for p in parts]), n, epoch)
+    windows = {}
+    for wid in s.service_windows:
+        windows[wid] = concat_cases([p.windows[wid] for p in parts])
+        for p in parts:
+            del p.windows[wid]  # the parts are emptied as they are merged
+    misses = {wid: misses_of(s, wid, wc, pooled_columns([p.misses.pop(wid) for p in parts]), n, epoch)
               for wid, wc in windows.items()}
     totals: dict[str, list[int]] = {}
     for p in parts:
@@ -156,19 +161,24 @@ def merge(s: Scenario, parts: list[RunPart], replications: int | None = None,
             t = totals.setdefault(wf, [0, 0])
             t[0] += started
             t[1] += done
+    rep_of = [np.searchsorted(st.reps, p.replication) for p in parts]
+
+    def take(name: str, how: Callable[[int, np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+        out = cat([how(i, getattr(p, name)) if how else getattr(p, name) for i, p in enumerate(parts)])
+        for p in parts:
+            setattr(p, name, np.zeros(0))
+        return out
     return RunView(
         s=s, epoch=epoch, replications=n, case_replications=case_replications or n,
         records=sum(p.records for p in parts), st=st, windows=windows,
         cases={wf: (t[0], t[1]) for wf, t in sorted(totals.items())},
         workflows=workflows, starts=starts,
-        case_wf=names[cat([m[p.case_code] for p, m in zip(parts, wf_maps)])],
-        case_rep=cat([np.full(p.case_code.size, np.searchsorted(st.reps, p.replication))
-                      for p in parts]),
-        case_start=cat([p.case_start for p in parts]), case_end=cat([p.case_end for p in parts]),
-        out_code=cat([m[p.out_code] for p, m in zip(parts, wf_maps)]),
-        out_enable=cat([p.out_enable for p in parts]), out_end=cat([p.out_end for p in parts]),
-        out_wait=cat([p.out_wait for p in parts]), found=detect_of(st, grids), delays=delays,
-        misses=misses)
+        case_rep=cat([np.full(p.case_start.size, rep_of[i]) for i, p in enumerate(parts)]),
+        case_wf=take("case_code", lambda i, x: names[wf_maps[i][x]]),
+        case_start=take("case_start"), case_end=take("case_end"),
+        out_code=take("out_code", lambda i, x: wf_maps[i][x]),
+        out_enable=take("out_enable"), out_end=take("out_end"), out_wait=take("out_wait"),
+        found=detect_of(st, grids), delays=delays, misses=misses)
 
 
 def view_of_log(s: Scenario, log: EventLog) -> RunView:

@@ -10,7 +10,7 @@ the same function the engine uses.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -152,14 +152,18 @@ class StaffLog:
     # -- replication by replication -----------------------------------------
     def part(self) -> StaffPart:
         """What the pooled view of a run needs of this replication's staff
-        rows: numbers and names, no text column, no scenario."""
+        rows: numbers and names, no text column, no scenario (codes and row
+        numbers as int32 on the way: a part crosses from a worker)."""
+        def small(a: np.ndarray) -> np.ndarray:
+            return a.astype(np.int32)
         return StaffPart(
-            reps=self.reps, rep=self.rep, enable=self.enable, started=self.started,
+            reps=self.reps, rep=small(self.rep), enable=self.enable, started=self.started,
             preempted=self.preempted, abandoned=self.abandoned, start=self.start, end=self.end,
-            wait=self.wait, wf_code=self.wf_code, workflows=list(self.workflows),
-            case_id=self.case_id, roles=list(self.roles), role_row=self.role_row,
-            role_id=self.role_id, members=[m.name for m in self.members], mem_row=self.mem_row,
-            mem_id=self.mem_id, hold=np.broadcast_to(np.asarray(self.hold, bool), self.enable.shape))
+            wf_code=small(self.wf_code), workflows=list(self.workflows),
+            case_id=small(self.case_id), roles=list(self.roles), role_row=small(self.role_row),
+            role_id=small(self.role_id), members=[m.name for m in self.members],
+            mem_row=small(self.mem_row), mem_id=small(self.mem_id),
+            hold=np.broadcast_to(np.asarray(self.hold, bool), self.enable.shape))
 
     @classmethod
     def pooled(cls, s: Scenario, horizon: float, parts: list[StaffPart]) -> StaffLog:
@@ -167,20 +171,30 @@ class StaffLog:
         the same arrays, codes and order as ``StaffLog`` of the whole log, so
         every KPI of it is the same number. The log's text columns, its kinds
         and its row numbers are not kept (nothing after construction reads
-        them)."""
+        them). The parts are emptied field by field as they are pooled, so
+        the parts and the pooled view are never both held whole."""
         st = cls.__new__(cls)
         st.scenario, st.horizon = s, float(horizon)
         st.reps = np.unique(np.concatenate([p.reps for p in parts]))
         st.R = len(st.reps)
         st.rows = st.kind_codes = np.zeros(0, np.int64)
         st.kind_values, st.kind, st.activity = [], np.empty(0, object), np.empty(0, object)
-        cat = np.concatenate
-        st.rep = cat([np.searchsorted(st.reps, p.reps[p.rep]) for p in parts])
-        for name in ("enable", "started", "preempted", "abandoned", "start", "end", "wait",
-                     "case_id", "hold"):
-            setattr(st, name, cat([getattr(p, name) for p in parts]))
+
+        def take(name: str, how: Callable[[StaffPart, np.ndarray], np.ndarray] | None = None,
+                 dtype: type | None = None) -> np.ndarray:
+            out = np.concatenate([how(p, getattr(p, name)) if how else getattr(p, name)
+                                  for p in parts])
+            for p in parts:
+                setattr(p, name, np.zeros(0, np.int32))
+            return out.astype(dtype) if dtype is not None else out
+        offsets = np.cumsum([0] + [p.enable.size for p in parts])
+        st.rep = take("rep", lambda p, x: np.searchsorted(st.reps, p.reps[x]))
+        for name in ("enable", "started", "preempted", "abandoned", "start", "end", "hold"):
+            setattr(st, name, take(name))
+        st.case_id = take("case_id", dtype=np.int64)
+        st.wait = np.maximum(st.start - st.enable, 0.0)  # as __init__ has it
         st.workflows = []
-        st.wf_code = cat([codes_in(st.workflows, p.workflows)[p.wf_code] for p in parts])
+        st.wf_code = take("wf_code", lambda p, x: codes_in(st.workflows, p.workflows)[x])
         st.roles = list(s.org.roles)
         role_maps = [codes_in(st.roles, p.roles) for p in parts]
         st.members = [Member(m.name, rid, OnDuty(m.intervals, st.horizon), m.temporary)
@@ -192,11 +206,11 @@ class StaffLog:
             role = name.split("#")[0]
             st.members.append(Member(name, codes_in(st.roles, [role])[0], OnDuty([], st.horizon),
                                      False))
-        offsets = np.cumsum([0] + [p.enable.size for p in parts])
-        st.role_row = cat([p.role_row + o for p, o in zip(parts, offsets)])
-        st.role_id = cat([m[p.role_id] for p, m in zip(parts, role_maps)])
-        st.mem_row = cat([p.mem_row + o for p, o in zip(parts, offsets)])
-        st.mem_id = cat([m[p.mem_id] for p, m in zip(parts, member_maps)])
+        at = dict(zip(map(id, parts), zip(offsets, role_maps, member_maps)))
+        st.role_row = take("role_row", lambda p, x: x + at[id(p)][0])
+        st.role_id = take("role_id", lambda p, x: at[id(p)][1][x])
+        st.mem_row = take("mem_row", lambda p, x: x + at[id(p)][0])
+        st.mem_id = take("mem_id", lambda p, x: at[id(p)][2][x])
         st.member_role = np.array([m.role for m in st.members], dtype=np.int64)
         return st
 
@@ -266,7 +280,6 @@ class StaffPart:
     abandoned: np.ndarray
     start: np.ndarray
     end: np.ndarray
-    wait: np.ndarray
     wf_code: np.ndarray
     workflows: list
     case_id: np.ndarray

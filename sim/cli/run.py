@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,6 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     jobs = args.jobs if args.jobs else default_jobs()
     # --what-if-plus-one simulates the scenario once more per role it tries.
     est = confirm(s, n, jobs, args.yes, args.csv, points=1 + (WHAT_IF_ROLES if args.what_if_plus_one else 0))
+    return_freed_memory()
     with staged(out, args.force, RUN_FILES, need=est.bytes) as work:
         summary, report = _run(args, s, seed, n, jobs, work)
     console = Console()
@@ -71,6 +75,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         Console(stderr=True).print(f"notice: {report.notice}", markup=False, highlight=False)
     console.print(f"report: {out / report.path.name}", markup=False, highlight=False)
     return 0
+
+
+#: glibc's mallopt option for the size from which blocks are mapped on their own.
+M_MMAP_THRESHOLD = -3
+
+
+def return_freed_memory() -> None:
+    """Have glibc map every block of 256 kB or more on its own, so that an
+    array freed goes back to the system at once. By default glibc raises
+    that threshold as large arrays are freed and then keeps their memory
+    in its heap: after the replications were merged, 120 MB more stayed
+    resident for the rest of a Double 11 run of 10 replications."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, 1 << 18)
 
 
 #: The most replications a run takes (the scenario schema's own cap).
