@@ -35,12 +35,13 @@ def daily_roles(st: StaffLog) -> dict[str, np.ndarray]:
     # Quantiles and running maxima one role or one replication at a time:
     # each group lies in one, so the numbers are the same and the
     # temporaries a tenth (Double 11, 10 replications: 280 MB at once).
-    p95 = np.full(nr * D, np.nan)
+    flat_p95 = np.full(nr * D, np.nan)
     for r in range(nr):
         mine = np.flatnonzero(rid == r)
         if mine.size:
-            p95 = np.fmax(p95, group_quantile(wait[mine], rid[mine] * D + day[mine], nr * D, 0.95))
-    p95 = p95.reshape(nr, D)
+            flat_p95 = np.fmax(flat_p95, group_quantile(wait[mine], rid[mine] * D + day[mine], nr * D,
+                                                        0.95))
+    p95 = flat_p95.reshape(nr, D)
 
     g = rid * R + rep
     q = start > enable
@@ -68,13 +69,13 @@ def daily_roles(st: StaffLog) -> dict[str, np.ndarray]:
     qmax = flat.reshape(nr, R, D)
     queue_max = qmax.mean(axis=1)
     # The spread across replications: each replication's own daily p95.
-    by_rep = np.full(nr * R * D, np.nan)
+    flat_rep = np.full(nr * R * D, np.nan)
     for p in range(R):
         mine = np.flatnonzero(rep == p)
         if mine.size:
-            by_rep = np.fmax(by_rep, group_quantile(wait[mine], (rid[mine] * R + p) * D + day[mine],
-                                                    nr * R * D, 0.95))
-    by_rep = by_rep.reshape(nr, R, D)
+            flat_rep = np.fmax(flat_rep, group_quantile(wait[mine], (rid[mine] * R + p) * D + day[mine],
+                                                        nr * R * D, 0.95))
+    by_rep = flat_rep.reshape(nr, R, D)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN days: no band
         p95_lo, p95_hi = np.nanmin(by_rep, axis=1), np.nanmax(by_rep, axis=1)
