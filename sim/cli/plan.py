@@ -115,7 +115,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from functools import partial
 
     from sim.analysis.evaluation import evaluate_all
-    from sim.plan.planner import plan
+    from sim.plan.planner import most_replications, plan
     from sim.report.plan_files import PLAN_FILES, write_plan
     from sim.runs.runner import default_jobs
 
@@ -123,9 +123,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     opts = options(args)
     out = Path(args.out) if args.out is not None else Path("results") / f"plan_{slug(s.name)}"
     check_target(out, args.force, PLAN_FILES)
-    # At most --budget candidates of -n replications, the scenario as it is and the verification.
+    # The worst case: the whole budget, every verification and every repair.
     confirm(s, opts.replications, opts.jobs or default_jobs(), args.yes, disk=False,
-            points=opts.budget + 1 + -(-opts.verify_replications // opts.replications))
+            points=-(-most_replications(opts) // opts.replications))
     err = Console(stderr=True)
     with execution(args, out) as (executor, cache), err.status("planning") as status:
         def progress(message: str) -> None:
@@ -159,7 +159,7 @@ def plan_table(result: dict) -> Table:
     p, b = result["plan"], result["lower_bound"]
     t = Table(title=f"Plan for {escape(result['scenario'])}: {p['person_days_total']} temporary "
                     f"person-days, {p['cost']:,.0f} {escape(cur)} (lower bound "
-                    f"{b['person_days']} person-days, {b['cost_cny']:,.0f})")
+                    f"{b['cost_cny']:,.0f}: the load at 100% utilisation, see plan.json)")
     for col in ("role", "shift", "people", "from", "to"):
         t.add_column(col)
     for o in p["overrides"]:
@@ -171,7 +171,8 @@ def verification_line(result: dict) -> str:
     v = result["verification"]
     head = (f"verified on seed {v['seed']} x {v['replications']} fresh replications: ")
     if v["all_met"]:
-        return head + "every target met with 95% confidence in every period"
+        return head + ("every target met in every period, each with 95% confidence "
+                       "(an interval per window and period)")
     parts = []
     if v["not_met"]:
         parts.append("not met: " + ", ".join(v["not_met"]))

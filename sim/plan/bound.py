@@ -51,30 +51,46 @@ def _td(days: int) -> dt.timedelta:
     return dt.timedelta(days=days)
 
 
+CAVEATS = (
+    "work is done in the stretch it arrives in, at 100% utilisation: real queues need slack",
+    "the offered load is measured on the scenario as it is (a mean over the search's "
+    "replications, an estimate); work held up upstream never reaches later roles and is "
+    "not counted",
+    "each missing hour is priced at the role's cheapest allowed rate (a temporary day rate "
+    "over the shift's hours, or an overtime hour)",
+)
+
+
 def load_bound(s: Scenario, workload: dict, sl: Slots, roles: list[str]) -> dict:
-    """Per role and stretch: offered and on-duty person-hours, the temporary
-    person-days the difference needs, and their cost; totals."""
+    """Per role and stretch: offered and on-duty person-hours, the hours
+    missing, what they cost at the cheapest allowed hourly rate, and the
+    temporary person-days they would take; totals and the caveats."""
     staffed = daily_staffing(s)
-    shift_hours = {r: max((float(h.max()) for (role, _), h in sl.hours.items() if role == r),
-                          default=8.0) for r in roles}
-    out: dict = {"roles": {}, "person_days": 0, "cost_cny": 0.0}
+    out: dict = {"roles": {}, "person_days": 0, "cost_cny": 0.0, "caveats": list(CAVEATS)}
     for role in roles:
+        mine = [k for k in sl.slots if k[0] == role]
+        shift_hours = max((float(sl.hours[k].max()) for k in mine), default=8.0)
+        rates = [s.costs.temporary(role) / max(float(sl.hours[k].max()), 1e-9)
+                 if sl.change[k] == "extra" else s.costs.overtime(role) for k in mine]
+        rate = min(rates, default=s.costs.temporary(role) / shift_hours)
         offered = (np.asarray(workload["work_hours"].get(role, np.zeros(sl.days)))
                    + np.asarray(workload["unserved_hours"].get(role, np.zeros(sl.days))))
         on_duty = staffed[role]["hours"] if role in staffed else np.zeros(sl.days)
-        price = s.costs.temporary(role)
         per: dict = {}
         for name, days in segments(s).items():
             need = float(offered[days].sum())
             have = float(on_duty[days].sum())
-            pd = math.ceil(max(0.0, need - have) / shift_hours[role] - 1e-9)
+            missing = max(0.0, need - have)
             per[name] = {"offered_hours": round(need, 1), "on_duty_hours": round(have, 1),
-                         "person_days": pd, "cost_cny": round(pd * price, 2)}
+                         "missing_hours": round(missing, 1),
+                         "person_days": math.ceil(missing / shift_hours - 1e-9),
+                         "cost_cny": round(missing * rate, 2)}
         role_pd = sum(x["person_days"] for x in per.values())
-        out["roles"][role] = {"stretches": per, "person_days": role_pd,
-                              "cost_cny": round(role_pd * price, 2)}
+        role_cost = round(sum(x["cost_cny"] for x in per.values()), 2)
+        out["roles"][role] = {"stretches": per, "person_days": role_pd, "cost_cny": role_cost,
+                              "cheapest_hourly_rate": round(rate, 2)}
         out["person_days"] += role_pd
-        out["cost_cny"] = round(out["cost_cny"] + role_pd * price, 2)
+        out["cost_cny"] = round(out["cost_cny"] + role_cost, 2)
     return out
 
 
@@ -102,12 +118,12 @@ def servers_for(a: float, mu: float, limit: float, target: float, cap: int = 10_
     return cap
 
 
-def erlang_start(s: Scenario, workload: dict, plan: Plan) -> Plan:
+def erlang_start(s: Scenario, workload: dict, plan: Plan, targets: dict[str, float]) -> Plan:
     """``plan`` with the Erlang C shortfall of each minute-scale window's role
     added on the slots whose shift covers the short hours."""
     out = plan
     for wid, w in s.service_windows.items():
-        target = s.targets.get(wid)
+        target = targets.get(wid)
         if target is None or w.limit_hours >= 1.0:
             continue
         found = _step(s, w.workflows, w.start.activity)

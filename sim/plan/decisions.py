@@ -161,18 +161,17 @@ class Plan:
         return sum(self.person_days().values())
 
     def runs(self, change: str = "extra") -> Iterator[tuple[str, str, int, dt.date, dt.date]]:
-        """(role, shift, people, first, last): maximal runs of days with the
-        same positive number, days off the shift skipped over (a run goes on
-        across a weekend the shift does not work)."""
+        """(role, shift, people, first, last): maximal runs of working days
+        with the same positive number. A run ends at a day the shift does not
+        work: an override covers every day of its span, so one bridging a
+        weekend would staff (and pay) the weekend."""
         for (role, shift), v in sorted(self.people.items()):
             if self.slots.change[(role, shift)] != change:
                 continue
             works = self.slots.hours[(role, shift)] > 0
             run: tuple[int, int, int] | None = None  # (people, first, last)
             for d in range(self.slots.days):
-                if not works[d]:
-                    continue
-                n = int(v[d])
+                n = int(v[d]) if works[d] else 0
                 if run is not None and n == run[0]:
                     run = (n, run[1], d)
                     continue

@@ -46,8 +46,8 @@ VERIFY_SALT = 0x5EED_0F_7E51
 #: Rounds of repair after a failed verification, and the candidates each may try.
 MAX_REPAIRS = 2
 REPAIR_STEPS = 4
-#: An undecided verification grows to at most this many times its replications.
-MAX_VERIFY_FACTOR = 3
+#: The share of ``--budget`` the iterative staffing and additions may use.
+ADDING_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,18 @@ class PlanOptions:
     utilisation: float = 0.85
     #: ``extends`` may name files outside the usual folders (``--allow-outside``).
     allow_outside: bool = False
+
+
+def most_replications(opts: PlanOptions) -> int:
+    """The most replications a plan can simulate: the scenario as it is and
+    the feasibility plan, the search's budget (a batch and a combined
+    candidate may pass it at the end of a stage), and every round of
+    verification and repair."""
+    batch = max(2, opts.jobs)
+    search = (2 + opts.budget + 2 * (batch + 1)) * opts.replications
+    checks = (1 + MAX_REPAIRS) * opts.verify_replications
+    repairs = MAX_REPAIRS * (1 + REPAIR_STEPS + batch + 1) * opts.verify_replications
+    return search + checks + repairs
 
 
 def verify_seed(seed: int, round_: int = 0) -> int:
@@ -133,6 +145,20 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
     targets = _targets(s, opts.targets)
     roles = list(opts.roles) or default_roles(s, list(targets))
     cap = _caps(s, roles, opts.max_people)
+    for option, named in (("--max", opts.max_people), ("--shifts", opts.shifts)):
+        for role in named:
+            if role not in roles:
+                raise RulesError([Problem(option, "", f"role '{role}' is not among the roles "
+                                          f"planned ({', '.join(roles)}); add it with --roles")])
+    for role, names in opts.shifts.items():
+        if not names:
+            raise RulesError([Problem("--shifts", "", f"name at least one shift for '{role}'")])
+    for text in opts.fixed_overtime:
+        role, _, rest = text.partition("+")
+        if role in opts.overtime and rest.endswith(":" + opts.overtime[role]):
+            raise RulesError([Problem("--allow-overtime", "", f"'{role}' already works "
+                                      f"{opts.overtime[role]} as overtime by --overtime {text}; "
+                                      "plan it or give it, not both")])
     for role in opts.overtime:
         if role not in roles:
             raise RulesError([Problem("--allow-overtime", "", f"role '{role}' is not among the "
@@ -149,31 +175,45 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
     say("stage 1: the scenario as it is, and the lower bound")
     base = ev([zero], "scenario as it is")[0]
     bound = load_bound(s, base.result["workload"], sl, roles)
+    chats = erlang_start(s, base.result["workload"], zero, targets)
+    bound["erlang_c_estimate"] = {
+        "what": "people each hour that an M/M/c queue per hour needs for the minute-scale "
+                "windows (the chat's first reply): the search's start, an estimate, not a bound",
+        "person_days": chats.person_days(),
+        "cost_cny": round(sum(s.costs.temporary(r) * n for r, n in chats.person_days().items()), 2)}
     say("feasibility: every allowed shift at its limit")
     full = zero.copy()
     for k in full.people:
         full.people[k] = np.where(sl.hours[k] > 0, sl.cap[k], 0)
     top = ev([full], "feasibility")[0]
-    unmeetable = [_why(e, top, roles, cap) for e in top.entries if not e.ok]
+    # Unmeetable only when even this plan's interval lies below the target:
+    # an undecided entry may yet be met, and is planned for.
+    unmeetable = [_why(e, top, roles, cap) for e in top.entries if e.verdict == "not met"]
     ev.skip = {(u["window"], u["period"]) for u in unmeetable}
+    prices = _prices(s, sl, roles, targets)
     for o in (base, top):
         o.entries = [e for e in o.entries if (e.window, e.period) not in ev.skip]
+    exhausted = False
     if base.ok:
         found = base
     else:
         say("stage 2: iterative staffing from the measured load")
-        start = erlang_start(s, base.result["workload"], zero)
-        regular = {r: daily_staffing(s)[r]["hours"] for r in roles}
+        start = chats
+        daily = daily_staffing(s)
+        regular = {r: daily[r]["hours"] for r in roles}
         start = _max(start, isa_step(zero, base.result, regular, roles, opts.utilisation))
-        found = iterate_staffing(ev, start, regular, roles, opts.utilisation)
+        # Additions may use most of the budget, never all: removals need some.
+        adding = max(ev.evaluations + 1, int(opts.budget * ADDING_SHARE))
+        found = iterate_staffing(ev, start, regular, roles, opts.utilisation, adding)
         say("stage 2: greedy additions")
-        found = add_greedily(ev, found, roles, opts.budget, max(2, opts.jobs))
+        found = add_greedily(ev, found, roles, adding, max(2, opts.jobs), pr=prices)
         if not found.ok:
-            say("the limits cannot meet every target; trying the feasibility plan")
-            found = top if top.ok or top.shortfall < found.shortfall else found
+            exhausted = ev.evaluations >= adding
+            say("stage 2: targets still missed: " + ("the budget of evaluations ran out "
+                "(--budget)" if exhausted else "no allowed person helps any more"))
         say("stage 2: greedy removals")
-        found = remove_greedily(ev, found, opts.budget, max(2, opts.jobs),
-                                _prices(s, sl, roles, targets))
+        found = remove_greedily(ev, found, opts.budget, max(2, opts.jobs), prices)
+    searched = found
     say("stage 3: verification on fresh seeds")
     checked, vseed, n = _verify(ev, found.plan, seed, 0, opts)
     repairs = 0
@@ -187,29 +227,24 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
         how: dict[str, Any] = {"seed": vseed, "replications": n, "strict": True}
         failing = ev([found.plan], "repair", **how)[0]
         fixed = add_greedily(ev, failing, roles, ev.evaluations + REPAIR_STEPS, max(2, opts.jobs),
-                             "repair", **how)
+                             "repair", prices, **how)
         if fixed.plan.key() == found.plan.key():
             break  # nothing staff can add helps (too few cases to decide, say)
         found = fixed
         checked, vseed, n = _verify(ev, found.plan, seed, repairs, opts)
-    return _result(s, opts, Context(targets, roles, cap, seed, vseed, n, repairs), base, bound,
-                   found, checked, unmeetable, ev, time.perf_counter() - t0)
+    return _result(s, opts, Context(targets, roles, cap, seed, vseed, n, repairs,
+                                    exhausted and not searched.ok),
+                   base, bound, searched, found, checked, unmeetable, ev, time.perf_counter() - t0)
 
 
 def _verify(ev: Evaluator, p: Plan, seed: int, round_: int,
             opts: PlanOptions) -> tuple[Outcome, int, int]:
-    """The plan on a fresh seed, strictly. While an interval is too wide to
-    decide but its share is on the target's side, more replications
-    (up to three times as many): undecided is a question of data, not staff."""
+    """The plan on a fresh seed, judged strictly, with the replications
+    fixed in advance: adding replications until a plan passes would be
+    optional stopping, and its 95% would no longer hold."""
     vseed = verify_seed(seed, round_)
     n = opts.verify_replications
-    while True:
-        out = ev([p], "verification", seed=vseed, replications=n, strict=True)[0]
-        more = any(e.verdict == "undecided" and e.met is not None and e.met >= e.target
-                   for e in out.entries)
-        if not more or n >= MAX_VERIFY_FACTOR * opts.verify_replications:
-            return out, vseed, n
-        n += opts.verify_replications
+    return ev([p], "verification", seed=vseed, replications=n, strict=True)[0], vseed, n
 
 
 def _prices(s: Scenario, sl: Slots, roles: list[str], targets: dict[str, float]) -> Prices:
@@ -219,8 +254,8 @@ def _prices(s: Scenario, sl: Slots, roles: list[str], targets: dict[str, float])
             touches.setdefault(r, set()).add(wid)
     daily = {k: (s.costs.temporary(k[0]) if sl.change[k] == "extra" else
                  s.costs.overtime(k[0]) * float(sl.hours[k].max())) for k in sl.slots}
-    return Prices(daily, touches,
-                  {name: set(days) for name, days in segments(s).items()})
+    tails = {w: int(np.ceil(s.service_windows[w].limit_hours / 24.0)) + 1 for w in targets}
+    return Prices(daily, touches, {name: set(days) for name, days in segments(s).items()}, tails)
 
 
 def _max(a: Plan, b: Plan) -> Plan:
@@ -261,12 +296,14 @@ class Context:
     verify_seed: int
     verify_replications: int
     repairs: int
+    #: The additions stopped at the budget with targets still missed.
+    budget_exhausted: bool
 
 
 def _verdicts(result: dict, targets: dict[str, float]) -> dict:
     """The verification, strictly: ``met`` only with the 95% interval at or
     above the target; ``undecided`` names an interval too wide to decide."""
-    es = entries(result, targets)
+    es = entries(result, targets, strict=True)
     return {"entries": [e.as_dict() for e in es],
             "all_met": all(e.verdict in ("met", "no cases") for e in es),
             "not_met": [f"{e.window}/{e.period}" for e in es if e.verdict == "not met"],
@@ -274,10 +311,12 @@ def _verdicts(result: dict, targets: dict[str, float]) -> dict:
 
 
 def _result(s: Scenario, opts: PlanOptions, c: Context, base: Outcome, bound: dict,
-            found: Outcome, checked: Outcome, unmeetable: list[dict], ev: Evaluator,
-            wall: float) -> dict:
+            searched: Outcome, found: Outcome, checked: Outcome, unmeetable: list[dict],
+            ev: Evaluator, wall: float) -> dict:
     p = found.plan
     staffed = daily_staffing(s)
+    # The plan as simulated (from the overrides it writes), not as decided.
+    planned = daily_staffing(ev.scenario(p))
     return {
         "scenario": s.name, "input": opts.path,
         "what_ifs": {"set": list(opts.sets), "temp": list(opts.temps),
@@ -290,18 +329,27 @@ def _result(s: Scenario, opts: PlanOptions, c: Context, base: Outcome, bound: di
         "dates": [p.slots.date(d).isoformat() for d in range(p.slots.days)],
         "plan": {"temps": p.temps(), "overtime": p.temps("overtime"),
                  "overtime_member_days": p.overtime_days(),
-                 "overrides": p.overrides(), "by_day": p.by_day(),
+                 "overrides": p.overrides(),
+                 "by_day": {r: [int(x) for x in planned[r]["temporary"] - staffed[r]["temporary"]]
+                            for r in c.roles},
                  "by_slot": {f"{r}:{sh}": [int(x) for x in v] for (r, sh), v in p.people.items()},
-                 "person_days": p.person_days(), "person_days_total": p.total_person_days(),
+                 "person_days": {r: int((planned[r]["temporary"] - staffed[r]["temporary"]).sum())
+                                 for r in c.roles},
+                 "person_days_total": int(sum((planned[r]["temporary"] - staffed[r]["temporary"]).sum()
+                                              for r in c.roles)),
                  "cost": found.cost},
         "documented_staff": {r: s.headcount(r) for r in c.roles},
         "on_duty_before": {r: [int(x) for x in staffed[r]["regular"] + staffed[r]["temporary"]]
                            for r in c.roles},
         "lower_bound": bound,
-        "scenario_as_it_is": {"cost": 0.0, "targets_ok": base.ok,
+        "scenario_as_it_is": {"cost": base.cost, "targets_ok": base.ok,
                               "entries": [e.as_dict() for e in base.entries]},
         "unmeetable": unmeetable,
-        "search": {"targets_ok": found.ok, "entries": [e.as_dict() for e in found.entries]},
+        # The search's own result (its seed), before the verification's repairs.
+        "search": {"targets_ok": searched.ok, "cost": searched.cost,
+                   "person_days_total": searched.plan.total_person_days(),
+                   "budget_exhausted": c.budget_exhausted,
+                   "entries": [e.as_dict() for e in searched.entries]},
         "verification": {"seed": c.verify_seed, "replications": c.verify_replications,
                          "repairs": c.repairs, **_verdicts(checked.result, c.targets)},
         "history": ev.history,

@@ -104,11 +104,25 @@ class Evaluator:
                     "cost_cny": out.cost, "targets_ok": out.ok,
                     "shortfall": round(out.shortfall, 4),
                     "wall_seconds": round(wall / len(todo), 2)})
-            best = min((self._memo[(p.key(), seed, n, strict)] for p in todo), key=lambda o: o.cost)
-            self.say(f"  {stage}: {len(todo)} candidate(s) x {n} replications in {wall:.1f} s "
-                     f"({self.evaluations} evaluations so far; cheapest {best.cost:,.0f}, "
-                     f"targets {'held' if best.ok else 'missed'})")
+            outs = [self._memo[(p.key(), seed, n, strict)] for p in todo]
+            held = [o.cost for o in outs if o.ok]
+            self.say(f"  {stage}: {len(todo)} candidate(s) x {n} replications in {wall:.1f} s, "
+                     f"{len(held)} holding every target"
+                     + (f" (cheapest {min(held):,.0f})" if held else "")
+                     + f"; {self.evaluations} evaluations so far")
         return [self._memo[(p.key(), seed, n, strict)] for p in plans]
+
+
+@dataclass(frozen=True)
+class Prices:
+    """What removals weigh: a person-day's price per slot (a temporary
+    person's day rate, or a member's overtime hours), the windows each
+    role's steps are part of, and the days of each period."""
+    daily: dict[Slot, float]
+    touches: dict[str, set[str]]
+    period_days: dict[str, set[int]]
+    #: Per window, days after a period's end its cases may still be waiting.
+    tail_days: dict[str, int] = field(default_factory=dict)
 
 
 def _offered(result: dict, role: str, days: int) -> np.ndarray:
@@ -151,12 +165,12 @@ def _blockwise(sl: Slots, slot: Slot, per_day: np.ndarray) -> np.ndarray:
 
 
 def iterate_staffing(ev: Evaluator, start: Plan, regular_hours: dict[str, np.ndarray],
-                     roles: list[str], utilisation: float = 0.85,
+                     roles: list[str], utilisation: float = 0.85, budget: int = 10**6,
                      rounds: int = 3) -> Outcome:
     """Stage 2.1: re-staff from the measured load until the plan repeats."""
     current = ev([start], "iterative staffing")[0]
     for _ in range(rounds):
-        if current.ok:
+        if current.ok or ev.evaluations >= budget:
             break
         nxt = isa_step(current.plan, current.result, regular_hours, roles, utilisation)
         merged = current.plan.copy()
@@ -168,23 +182,30 @@ def iterate_staffing(ev: Evaluator, start: Plan, regular_hours: dict[str, np.nda
     return current
 
 
-def _candidates_to_add(o: Outcome, roles: list[str], k: int) -> list[Plan]:
-    """Plans with one more person where the missed cases of the worst
-    entries waited longest (per slot and block)."""
+def _candidates_to_add(o: Outcome, roles: list[str], k: int, pr: Prices | None) -> list[Plan]:
+    """Plans with one more person where the missed cases of the failing
+    entries waited longest, per yuan (per slot and block; a period's entry
+    counts the days of its period only)."""
     sl = o.plan.slots
     waits = o.result["workload"]["window_waits"]
     score: dict[tuple[Slot, int], float] = {}
-    for e in sorted((e for e in o.entries if not e.ok), key=lambda e: -e.gap):
+    for e in (e for e in o.entries if not e.ok):
+        inside = None
+        if pr is not None and e.period != "overall" and e.period in pr.period_days:
+            days_in = pr.period_days[e.period]
+            last, tail = max(days_in, default=0), pr.tail_days.get(e.window, 0)
+            inside = days_in | set(range(last + 1, last + 1 + tail))
         for role, per_day in (waits.get(e.window) or {}).items():
             if role not in roles:
                 continue
             per_day = np.asarray(per_day)
             for slot in (s for s in sl.slots if s[0] == role):
+                price = 1.0 if pr is None else max(pr.daily.get(slot, 1.0), 1.0)
                 for b, block in enumerate(sl.blocks):
-                    days = [d for d in block if sl.hours[slot][d] > 0
-                            and not o.plan.at_cap(slot, d)]
+                    days = [d for d in block if sl.hours[slot][d] > 0 and not o.plan.at_cap(slot, d)
+                            and (inside is None or d in inside)]
                     if days:
-                        w = float(per_day[days].sum()) * e.gap
+                        w = float(per_day[days].sum()) * e.gap / (price * len(days))
                         if w > 0:
                             score[(slot, b)] = score.get((slot, b), 0.0) + w
     best = sorted(score, key=lambda x: -score[x])[:k]
@@ -196,12 +217,13 @@ def _gain_per_yuan(x: Outcome, shortfall_before: float, cost_before: float) -> f
 
 
 def add_greedily(ev: Evaluator, o: Outcome, roles: list[str], budget: int, batch: int,
-                 stage: str = "greedy additions", **how: Any) -> Outcome:
+                 stage: str = "greedy additions", pr: Prices | None = None,
+                 **how: Any) -> Outcome:
     """Stage 2.2: add people until every target holds or the budget ends
     (``how``: the evaluations' seed, replications and strictness, when not
     the search's own, as in the verification's repairs)."""
     while not o.ok and ev.evaluations < budget:
-        cands = _candidates_to_add(o, roles, batch)
+        cands = _candidates_to_add(o, roles, batch, pr)
         if not cands:
             break
         outs = ev(cands, stage, **how)
@@ -211,24 +233,14 @@ def add_greedily(ev: Evaluator, o: Outcome, roles: list[str], budget: int, batch
             # No single person helps: add on the best few places at once (a
             # queue that needs two more people shows no gain from one).
             merged = o.plan.copy()
-            for c in _candidates_to_add(o, roles, max(2 * batch, 2)):
+            for c in _candidates_to_add(o, roles, max(2 * batch, 2), pr):
                 for slot in merged.people:
                     merged.people[slot] = np.maximum(merged.people[slot], c.people[slot])
             best = ev([merged], stage, **how)[0]
             if best.shortfall >= base - 1e-9:
-                return best if best.ok else o
+                return o  # more people where the cases waited does not help
         o = best
     return o
-
-
-@dataclass(frozen=True)
-class Prices:
-    """What removals weigh: a person-day's price per slot (a temporary
-    person's day rate, or a member's overtime hours), the windows each
-    role's steps are part of, and the days of each period."""
-    daily: dict[Slot, float]
-    touches: dict[str, set[str]]
-    period_days: dict[str, set[int]]
 
 
 def _slack(o: Outcome, role: str, days: list[int], pr: Prices) -> float:

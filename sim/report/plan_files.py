@@ -72,11 +72,12 @@ def plan_scenario(result: dict, target: Path, scenario_overrides: list[dict]) ->
         periods[name] = span
     if periods:
         doc["periods"] = periods
+    doc["targets"] = dict(result["targets"])  # what the plan was verified against
     doc.setdefault("calendars", {})["overrides"] = [*scenario_overrides,
                                                    *result["plan"]["overrides"]]
     verdict = "every target met" if result["verification"]["all_met"] else "NOT every target met"
     head = (f"# Written by opsim plan ({result['evaluations']} evaluations, seed {result['seed']}).\n"
-            f"# Verified on seed {result['verify_seed']} x {result['replications']['verification']}"
+            f"# Verified on seed {result['verify_seed']} x {result['verification']['replications']}"
             f" replications: {verdict}.\n")
     return head + "".join(n + "\n" for n in notes) + yaml.safe_dump(
         doc, allow_unicode=True, sort_keys=False, default_flow_style=None, width=120)
@@ -122,7 +123,7 @@ def _page(result: dict) -> str:
              f".no{{color:#b00}}</style></head><body>",
              f"<h1>Staffing plan for {e(result['scenario'])}</h1>",
              f"<p><b>{p['person_days_total']} temporary person-days, {p['cost']:,.0f} {e(cur)}</b>; "
-             f"lower bound {b['person_days']} person-days, {b['cost_cny']:,.0f} {e(cur)}. "
+             f"lower bound {b['cost_cny']:,.0f} {e(cur)} (load at 100% utilisation; see below). "
              f"Verified on seed {v['seed']} x {v['replications']} replications the search never "
              f"used: <b>{'every target met' if v['all_met'] else 'not every target met'}</b>.</p>"]
     with matplotlib.rc_context({"font.family": style.families()}):
@@ -145,6 +146,9 @@ def _page(result: dict) -> str:
                      f"<td>{x['target']:.0%}</td><td>{met}</td><td>{interval}</td>"
                      f"<td>{e(x['verdict'])}</td></tr>")
     parts.append("</table>")
+    parts.append("<h2>Lower bound</h2><p>" + e(f"{b['cost_cny']:,.0f} {cur}") + ": the hours of "
+                 "work offered beyond the staff's on-duty hours, per role and period. Caveats:</p>"
+                 "<ul>" + "".join(f"<li>{e(c)}</li>" for c in b.get("caveats", [])) + "</ul>")
     if result["unmeetable"]:
         parts.append("<h2>Targets no allowed staffing meets</h2><ul>")
         for u in result["unmeetable"]:
