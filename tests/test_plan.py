@@ -257,3 +257,21 @@ def test_overtime_what_if_needs_its_shift(capsys: pytest.CaptureFixture[str]) ->
     capsys.readouterr()
     assert main(["check", SMALL, "--overtime", "packer+1@2026-03-02..2026-03-06"]) == 2
     assert "name the overtime's shift" in capsys.readouterr().err
+
+
+def test_permanent_headcount_is_a_decision_with_permanent() -> None:
+    """A regular agent costs 100 a calendar day, a temporary one 300 a day
+    worked: with --permanent the plan hires the agent for good (as the
+    headcount, in plan.yaml too), and pays less than with temporary staff."""
+    sets = ("costs.regular_daily={agent: 100}",)
+    common = dict(sets=sets, targets={"reply_2h": 0.85}, roles=("agent",), jobs=2, budget=16)
+    hired = plan(PlanOptions(SMALL, permanent=True, **common))
+    temps = plan(PlanOptions(SMALL, **common))
+    assert hired["plan"]["permanent"].get("agent", 0) >= 1
+    assert hired["plan"]["sets"] == [f"org.roles.agent.headcount={1 + hired['plan']['permanent']['agent']}"]
+    assert hired["verification"]["all_met"] and temps["verification"]["all_met"]
+    assert hired["plan"]["cost"] < temps["plan"]["cost"]
+    # The cost is the payroll's: regular members are paid every calendar day.
+    s = load_scenario(SMALL, [*sets, *hired["plan"]["sets"]], hired["plan"]["temps"])
+    assert staffing(s)["cost_cny_total"] - staffing(load_scenario(SMALL, sets))["cost_cny_total"] \
+        == pytest.approx(hired["plan"]["cost"])

@@ -42,6 +42,9 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
                    metavar="ROLE=SHIFT", help="ROLE's own members may also work SHIFT as overtime "
                    "(at most the headcount per day, at the overtime price), e.g. "
                    "warehouse=overtime_evening")
+    p.add_argument("--permanent", action="store_true",
+                   help="permanent headcount per role is a decision too (paid every calendar "
+                        "day at the regular price), beside temporary staff")
     p.add_argument("--granularity", choices=("day", "week"), default="week",
                    help="hire by the week (default) or by the day")
     p.add_argument("--seed", type=int, default=None, help="the search's root seed (default: "
@@ -105,6 +108,7 @@ def options(args: argparse.Namespace) -> PlanOptions:
         periods=tuple(args.periods), targets=dict(parse_target(t) for t in args.targets),
         roles=tuple(r.strip() for r in args.roles.split(",") if r.strip()),
         max_people=maxes, shifts=shifts, overtime=overtime, fixed_overtime=tuple(args.overtime),
+        permanent=args.permanent,
         allow_outside=outside(args), granularity=args.granularity, seed=args.seed,
         replications=args.replications, verify_replications=args.verify_replications,
         budget=args.budget, jobs=args.jobs)
@@ -162,8 +166,11 @@ def plan_table(result: dict) -> Table:
                     f"{b['cost_cny']:,.0f}: the load at 100% utilisation, see plan.json)")
     for col in ("role", "shift", "people", "from", "to"):
         t.add_column(col)
+    for role, n in (p.get("permanent") or {}).items():
+        t.add_row(escape(role), "permanent", f"+{n}", result["dates"][0], result["dates"][-1])
     for o in p["overrides"]:
-        t.add_row(escape(o["role"]), escape(o["shift"]), str(o["members"]), o["start"], o["end"])
+        t.add_row(escape(o["role"]), escape(o["shift"]) + (" (overtime)" if o["change"] ==
+                  "overtime" else ""), str(o["members"]), o["start"], o["end"])
     return t
 
 

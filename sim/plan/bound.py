@@ -68,7 +68,7 @@ def load_bound(s: Scenario, workload: dict, sl: Slots, roles: list[str]) -> dict
     staffed = daily_staffing(s)
     out: dict = {"roles": {}, "person_days": 0, "cost_cny": 0.0, "caveats": list(CAVEATS)}
     for role in roles:
-        mine = [k for k in sl.slots if k[0] == role]
+        mine = [k for k in sl.slots if k[0] == role and sl.change[k] != "permanent"]
         shift_hours = max((float(sl.hours[k].max()) for k in mine), default=8.0)
         rates = [s.costs.temporary(role) / max(float(sl.hours[k].max()), 1e-9)
                  if sl.change[k] == "extra" else s.costs.overtime(role) for k in mine]

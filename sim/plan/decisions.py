@@ -20,7 +20,10 @@ from rules.calendar import DayKinds
 from rules.scenario import Scenario
 from rules.shifts import days_of, shift_intervals
 
-Slot = tuple[str, str]  # (role, shift)
+Slot = tuple[str, str]  # (role, shift), or (role, PERMANENT)
+#: The slot of a role's permanent headcount: one number for the whole
+#: horizon, written as ``org.roles.ROLE.headcount``, paid every calendar day.
+PERMANENT = "+permanent"
 
 
 @dataclass(frozen=True)
@@ -36,8 +39,11 @@ class Slots:
     blocks: tuple[tuple[int, ...], ...]
     #: Most people per slot and day.
     cap: dict[Slot, int]
-    #: ``extra`` (temporary people) or ``overtime`` (regular members staying on).
+    #: ``extra`` (temporary people), ``overtime`` (regular members staying
+    #: on) or ``permanent`` (more regular members).
     change: dict[Slot, str]
+    #: The scenario's headcount of each role (what permanent people add to).
+    headcount: dict[str, int]
 
     @property
     def slots(self) -> list[Slot]:
@@ -46,19 +52,23 @@ class Slots:
     def date(self, day: int) -> dt.date:
         return self.start + dt.timedelta(days=day)
 
-    def block_of(self, day: int) -> int:
-        for i, b in enumerate(self.blocks):
-            if day in b:
-                return i
-        raise ValueError(f"day {day} is outside the horizon")
+    def blocks_of(self, slot: Slot) -> list[tuple[int, ...]]:
+        """The blocks a move of ``slot`` changes: the whole horizon at once
+        for a permanent headcount."""
+        if self.change[slot] == "permanent":
+            return [tuple(range(self.days))]
+        return list(self.blocks)
 
 
 def slots(s: Scenario, roles: list[str], shifts: dict[str, list[str]] | None = None,
           granularity: str = "week", cap: dict[str, int] | None = None,
-          overtime: dict[str, str] | None = None) -> Slots:
+          overtime: dict[str, str] | None = None, permanent: bool = False) -> Slots:
     """Slots of ``roles``: each role's roster shifts unless ``shifts`` names
-    them (at most ``cap[role]`` temporary people each), and an overtime slot
-    per role of ``overtime`` (role -> shift; at most its headcount)."""
+    them (at most ``cap[role]`` temporary people each), an overtime slot per
+    role of ``overtime`` (role -> shift; at most its headcount), and with
+    ``permanent`` a headcount slot per role (at most ``cap[role]`` more; its
+    hours are those of the roster's first shift, where a new member usually
+    goes)."""
     if granularity not in ("day", "week"):
         raise ValueError(f'granularity must be "day" or "week", got {granularity!r}')
     kinds_of: dict[Slot, str] = {}
@@ -74,17 +84,26 @@ def slots(s: Scenario, roles: list[str], shifts: dict[str, list[str]] | None = N
                              "overtime needs a shift of its own (e.g. an evening)")
         wanted.append((role, name))
         kinds_of[(role, name)], limits[(role, name)] = "overtime", s.headcount(role)
+    shift_of = {k: k[1] for k in wanted}
+    for role in roles if permanent else []:
+        first = roster_shifts(s, role)[:1]
+        if first:
+            k = (role, PERMANENT)
+            wanted.append(k)
+            shift_of[k] = first[0]
+            kinds_of[k], limits[k] = "permanent", (cap or {}).get(role, 10**6)
     kinds = DayKinds(s.calendars.holidays)
     days = days_of(s)
     hours: dict[Slot, np.ndarray] = {}
     cover: dict[Slot, np.ndarray] = {}
     mid = np.arange(len(days) * 24) + 0.5
     for role, name in wanted:
-        if name not in s.calendars.shifts:
-            raise ValueError(f"role {role!r}: no shift {name!r} in calendars.shifts")
+        shift = shift_of[(role, name)]
+        if shift not in s.calendars.shifts:
+            raise ValueError(f"role {role!r}: no shift {shift!r} in calendars.shifts")
         per_day = np.zeros(len(days))
         on = np.zeros(len(days) * 24, bool)
-        for a, b in shift_intervals(s.calendars.shifts[name], days, kinds, s.horizon.start):
+        for a, b in shift_intervals(s.calendars.shifts[shift], days, kinds, s.horizon.start):
             d = int(a // 24)
             if 0 <= d < len(days):
                 per_day[d] += b - a
@@ -93,7 +112,8 @@ def slots(s: Scenario, roles: list[str], shifts: dict[str, list[str]] | None = N
         cover[(role, name)] = on.reshape(len(days), 24)
     step = 1 if granularity == "day" else 7
     blocks = tuple(tuple(range(i, min(i + step, len(days)))) for i in range(0, len(days), step))
-    return Slots(s.horizon.start, len(days), hours, cover, blocks, limits, kinds_of)
+    return Slots(s.horizon.start, len(days), hours, cover, blocks, limits, kinds_of,
+                 {r: s.headcount(r) for r in roles})
 
 
 def roster_shifts(s: Scenario, role: str) -> list[str]:
@@ -120,11 +140,14 @@ class Plan:
     def add(self, slot: Slot, block: int, n: int) -> Plan:
         """A copy with ``n`` more (or fewer) people on the block's working
         days, within ``[0, cap]``."""
-        return self.add_days(slot, self.slots.blocks[block], n)
+        return self.add_days(slot, self.slots.blocks_of(slot)[block], n)
 
     def add_days(self, slot: Slot, days: Sequence[int], n: int) -> Plan:
         """A copy with ``n`` more (or fewer) people on those of ``days`` the
-        slot's shift works, within ``[0, cap]``."""
+        slot's shift works, within ``[0, cap]`` (a permanent headcount
+        changes on every day, whatever ``days`` says)."""
+        if self.slots.change[slot] == "permanent":
+            days = range(self.slots.days)
         out = self.copy()
         works = [d for d in days if self.slots.hours[slot][d] > 0]
         v = out.people[slot]
@@ -132,6 +155,8 @@ class Plan:
         return out
 
     def set_days(self, slot: Slot, values: np.ndarray) -> Plan:
+        if self.slots.change[slot] == "permanent":
+            values = np.full(self.slots.days, int(np.max(values, initial=0)))
         out = self.copy()
         works = self.slots.hours[slot] > 0
         out.people[slot] = np.where(works, np.clip(values, 0, self.slots.cap[slot]),
@@ -159,6 +184,16 @@ class Plan:
 
     def total_person_days(self) -> int:
         return sum(self.person_days().values())
+
+    def permanent(self) -> dict[str, int]:
+        """More regular members per role."""
+        return {role: int(v.max(initial=0)) for (role, shift), v in self.people.items()
+                if self.slots.change[(role, shift)] == "permanent" and v.max(initial=0) > 0}
+
+    def sets(self) -> list[str]:
+        """The permanent headcounts as ``--set`` options."""
+        return [f"org.roles.{role}.headcount={self.slots.headcount[role] + n}"
+                for role, n in sorted(self.permanent().items())]
 
     def runs(self, change: str = "extra") -> Iterator[tuple[str, str, int, dt.date, dt.date]]:
         """(role, shift, people, first, last): maximal runs of working days

@@ -27,7 +27,7 @@ from rules.workflow import walk
 from sim.analysis.evaluation import evaluate_all
 from sim.analysis.payroll import daily_staffing, staffing
 from sim.plan.bound import erlang_start, load_bound, segments
-from sim.plan.decisions import Plan, Slots, roster_shifts, slots
+from sim.plan.decisions import Plan, Slot, Slots, roster_shifts, slots
 from sim.plan.judge import Entry, entries
 from sim.plan.search import (
     Evaluator,
@@ -67,6 +67,8 @@ class PlanOptions:
     shifts: dict[str, list[str]] = field(default_factory=dict)
     #: Role -> the shift its members may work as overtime (a decision too).
     overtime: dict[str, str] = field(default_factory=dict)
+    #: Permanent headcount per role is a decision too (``--permanent``).
+    permanent: bool = False
     #: Overtime the scenario has anyway (``--overtime``), kept in every candidate.
     fixed_overtime: tuple[str, ...] = ()
     granularity: str = "week"
@@ -164,7 +166,7 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
             raise RulesError([Problem("--allow-overtime", "", f"role '{role}' is not among the "
                                       f"roles planned: {', '.join(roles)}")])
     try:
-        sl = slots(s, roles, opts.shifts, opts.granularity, cap, opts.overtime)
+        sl = slots(s, roles, opts.shifts, opts.granularity, cap, opts.overtime, opts.permanent)
     except ValueError as exc:
         raise RulesError([Problem("--shifts/--allow-overtime", "", str(exc))]) from None
     seed = s.seed if opts.seed is None else opts.seed
@@ -252,10 +254,19 @@ def _prices(s: Scenario, sl: Slots, roles: list[str], targets: dict[str, float])
     for wid in targets:
         for r in default_roles(s, [wid]):
             touches.setdefault(r, set()).add(wid)
-    daily = {k: (s.costs.temporary(k[0]) if sl.change[k] == "extra" else
-                 s.costs.overtime(k[0]) * float(sl.hours[k].max())) for k in sl.slots}
+    daily = {k: _price(s, sl, k) for k in sl.slots}
     tails = {w: int(np.ceil(s.service_windows[w].limit_hours / 24.0)) + 1 for w in targets}
     return Prices(daily, touches, {name: set(days) for name, days in segments(s).items()}, tails)
+
+
+def _price(s: Scenario, sl: Slots, k: Slot) -> float:
+    """What one person on one working day of slot ``k`` costs."""
+    if sl.change[k] == "extra":
+        return s.costs.temporary(k[0])
+    if sl.change[k] == "overtime":
+        return s.costs.overtime(k[0]) * float(sl.hours[k].max())
+    # A permanent member is paid every calendar day, worked or not.
+    return s.costs.regular(k[0]) * sl.days / max(int(np.count_nonzero(sl.hours[k])), 1)
 
 
 def _max(a: Plan, b: Plan) -> Plan:
@@ -320,6 +331,7 @@ def _result(s: Scenario, opts: PlanOptions, c: Context, base: Outcome, bound: di
     return {
         "scenario": s.name, "input": opts.path,
         "what_ifs": {"set": list(opts.sets), "temp": list(opts.temps),
+                     "permanent": opts.permanent,
                      "overtime": list(opts.fixed_overtime),
                      "period": list(opts.periods)},
         "seed": c.seed, "verify_seed": c.verify_seed,
@@ -328,6 +340,7 @@ def _result(s: Scenario, opts: PlanOptions, c: Context, base: Outcome, bound: di
         "targets": c.targets, "currency": s.costs.currency,
         "dates": [p.slots.date(d).isoformat() for d in range(p.slots.days)],
         "plan": {"temps": p.temps(), "overtime": p.temps("overtime"),
+                 "permanent": p.permanent(), "sets": p.sets(),
                  "overtime_member_days": p.overtime_days(),
                  "overrides": p.overrides(),
                  "by_day": {r: [int(x) for x in planned[r]["temporary"] - staffed[r]["temporary"]]

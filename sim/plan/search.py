@@ -77,7 +77,8 @@ class Evaluator:
     _memo: dict = field(default_factory=dict)
 
     def scenario(self, plan: Plan) -> Scenario:
-        return load_scenario(self.path, self.sets, [*self.temps, *plan.temps()], self.periods,
+        return load_scenario(self.path, [*self.sets, *plan.sets()], [*self.temps, *plan.temps()],
+                             self.periods,
                              allow_outside=self.allow_outside,
                              overtime=[*self.overtime, *plan.temps("overtime")])
 
@@ -140,7 +141,8 @@ def isa_step(plan: Plan, result: dict, regular_hours: dict[str, np.ndarray], rol
     sl = plan.slots
     out = plan
     for role in roles:
-        mine = [k for k in sl.slots if k[0] == role]
+        # Day by day: temporary staff and overtime, not a permanent headcount.
+        mine = [k for k in sl.slots if k[0] == role and sl.change[k] != "permanent"]
         if not mine:
             continue
         need = np.maximum(_offered(result, role, sl.days) / utilisation - regular_hours[role], 0.0)
@@ -201,7 +203,7 @@ def _candidates_to_add(o: Outcome, roles: list[str], k: int, pr: Prices | None) 
             per_day = np.asarray(per_day)
             for slot in (s for s in sl.slots if s[0] == role):
                 price = 1.0 if pr is None else max(pr.daily.get(slot, 1.0), 1.0)
-                for b, block in enumerate(sl.blocks):
+                for b, block in enumerate(sl.blocks_of(slot)):
                     days = [d for d in block if sl.hours[slot][d] > 0 and not o.plan.at_cap(slot, d)
                             and (inside is None or d in inside)]
                     if days:
@@ -262,8 +264,11 @@ def _removals(o: Outcome, tried: set, pr: Prices,
     days of each group): one person fewer on every day of the group that
     has one, scored by yuan saved times the targets' room."""
     moves = []
+    sl = o.plan.slots
     for slot, v in o.plan.people.items():
         for group in groups:
+            if sl.change[slot] == "permanent" and len(group) < sl.days:
+                continue  # a headcount changes over the whole horizon only
             days = [d for d in group if v[d] > 0]
             if not days or (slot, group) in tried:
                 continue

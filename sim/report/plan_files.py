@@ -53,7 +53,7 @@ def plan_scenario(result: dict, target: Path, scenario_overrides: list[dict]) ->
                                 f"{result['plan']['person_days_total']} temporary person-days, "
                                 f"{result['plan']['cost']:.0f} {result['currency']}"}
     notes = []
-    for item in result["what_ifs"]["set"]:
+    for item in [*result["what_ifs"]["set"], *result["plan"].get("sets", [])]:
         path_text, _, value = item.partition("=")
         path = parse_path(path_text.strip())
         if any(isinstance(p, int) for p in path):
@@ -130,6 +130,9 @@ def _page(result: dict) -> str:
         fig = _chart(result)
         parts.append(f"<figure><img src='data:image/png;base64,{_png(fig)}' "
                      f"alt='people per role and day'></figure>")
+    for role, n in (p.get("permanent") or {}).items():
+        parts.append(f"<p>Permanent headcount: <b>{e(role)} +{n}</b> "
+                     f"(documented {result['documented_staff'].get(role, 0)}).</p>")
     parts.append("<h2>Temporary staff</h2><table><tr><th>role</th><th>shift</th><th>people</th>"
                  "<th>from</th><th>to</th></tr>")
     for o in p["overrides"]:
