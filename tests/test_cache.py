@@ -104,6 +104,31 @@ def test_a_killed_writers_leftovers_are_removed_once_stale(tmp_path: Path, part:
     assert not old.exists() and young.exists()
 
 
+def test_a_cache_that_cannot_be_written_does_not_lose_the_sweep(tmp_path: Path, capsys,
+                                                                monkeypatch) -> None:
+    import errno
+
+    real = np.savez
+    calls = []
+
+    def full(f, *args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:  # the first entry fits, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(f, *args, **kwargs)
+
+    monkeypatch.setattr(np, "savez", full)
+    out = tmp_path / "sweep"
+    assert main(["sweep", STRESS, "--vary", f"{AS}=1,2", "-n", "2", "--jobs", "1",
+                 "--out", str(out)]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "0 replications read from the cache, 1 kept; cannot keep replications in" in err
+    assert "No space left on device" in err and len(calls) == 2  # no more tries after it
+    assert (out / "sweep.json").is_file()
+    assert [p.name for p in (tmp_path / "sweep.cache").iterdir()] == [
+        p.name for p in (tmp_path / "sweep.cache").glob("*.npz")]  # no temporary left
+
+
 def test_the_key_is_the_scenario_seed_and_replication() -> None:
     a, b = load_scenario(STRESS), load_scenario(STRESS, [f"{AS}=2"])
     h = scenario_hash(a)
@@ -226,7 +251,7 @@ def test_a_sweep_killed_half_way_resumes_and_counts_nothing_twice(tmp_path: Path
     before = {p.name: p.stat().st_mtime_ns for p in cache_dir.glob("*.npz")}
     assert 6 <= len(before) < 24
     assert main([*SWEEP, "--out", str(out)]) == 0
-    note = capsys.readouterr().err.replace("\n", " ")
+    note = " ".join(capsys.readouterr().err.split())
     assert f"{len(before)} replications read from the cache, {24 - len(before)} computed" in note
     assert {p.name: p.stat().st_mtime_ns for p in cache_dir.glob("*.npz")
             if p.name in before} == before  # read, not written again
@@ -275,11 +300,11 @@ def test_a_plan_killed_half_way_resumes_and_counts_nothing_twice(tmp_path: Path,
     assert not out.exists()
     before = {p.name: p.stat().st_mtime_ns for p in cache_dir.glob("*.npz")}
     code = main([*PLAN, "--out", str(out)])
-    resumed = computed(capsys.readouterr().err.replace("\n", " "))
+    resumed = computed(" ".join(capsys.readouterr().err.split()))
     assert {p.name: p.stat().st_mtime_ns for p in cache_dir.glob("*.npz")
             if p.name in before} == before  # read, not written again
     assert main([*PLAN, "--out", str(tmp_path / "whole")]) == code
-    whole = computed(capsys.readouterr().err.replace("\n", " "))
+    whole = computed(" ".join(capsys.readouterr().err.split()))
     assert resumed + len(before) == whole  # every replication computed exactly once
     assert len(PointCache(cache_dir)) == len(PointCache(tmp_path / "whole.cache")) == whole
     assert untimed_json(out / "plan.json") == untimed_json(tmp_path / "whole" / "plan.json")

@@ -54,5 +54,8 @@ def cache_note(cache: PointCache | None) -> str:
     """One line on what the cache gave (empty without one)."""
     if cache is None:
         return ""
+    if cache.problem is not None:
+        return (f"{cache.hits} replications read from the cache, {cache.writes} kept; "
+                f"{cache.problem} (the results are complete; a run again computes the rest again)")
     return (f"{cache.hits} replications read from the cache, {cache.writes} computed and kept "
             f"in {cache.directory}")

@@ -62,6 +62,9 @@ class PointCache:
         #: Entries read back and written by this object (for progress and tests).
         self.hits = 0
         self.writes = 0
+        #: Why entries could not be written (a full disk, no permission):
+        #: the search goes on without keeping them, and says so at the end.
+        self.problem: str | None = None
 
     @staticmethod
     def beside(out: str | Path) -> PointCache:
@@ -96,21 +99,29 @@ class PointCache:
         arrays: dict[str, np.ndarray] = {}
         meta = {"key": key, "value": _encode(value, arrays, frozenset(types))}
         arrays["__meta__"] = np.array(json.dumps(meta))
-        if not self.directory.is_dir():
-            self.directory.mkdir(parents=True, exist_ok=True)
-        elif self.writes == 0:
-            self._sweep_leftovers()
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
+        if self.problem is not None:
+            return
+        tmp = None
         try:
+            if not self.directory.is_dir():
+                self.directory.mkdir(parents=True, exist_ok=True)
+            elif self.writes == 0:
+                self._sweep_leftovers()
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, allow_pickle=False, **arrays)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self.directory / f"{key}{SUFFIX}")
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        except BaseException as exc:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            if not isinstance(exc, OSError):
+                raise
+            # A cache is a convenience: losing it must not lose the search.
+            self.problem = f"cannot keep replications in {self.directory}: {exc.strerror or exc}"
+            return
         self.writes += 1
 
     def _sweep_leftovers(self) -> None:
