@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -126,3 +127,30 @@ def test_a_plan_on_a_dask_cluster_is_the_local_plan(cluster, tmp_path: Path) -> 
                  "--out", str(tmp_path / "dask")]) == local
     assert (untimed_json(tmp_path / "dask" / "plan.json")
             == untimed_json(tmp_path / "local" / "plan.json"))
+
+
+def die(x: int) -> int:
+    if x == 1:
+        os._exit(1)  # a worker killed (out of memory, kill -9)
+    return x
+
+
+@pytest.mark.slow  # a pool of processes
+def test_a_worker_that_dies_is_one_line_and_the_pool_starts_again() -> None:
+    with LocalExecutor(2) as ex:
+        with pytest.raises(RulesError, match=r"^--jobs: a worker process died .* run the "
+                                             r"command again to resume"):
+            ex.map(die, [0, 1, 2])
+        assert ex.map(square, [3, 4]) == [9, 16]
+
+
+@pytest.mark.slow  # a Dask scheduler, waited on
+def test_a_scheduler_without_workers_is_one_line(monkeypatch) -> None:
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", 1)
+    with distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp://",
+                                  host="127.0.0.1", dashboard_address=None) as empty:
+        message = r"^--address: the Dask scheduler at tcp://127.0.0.1:\d+ has no workers .*; " \
+                  r"start some: dask worker"
+        with pytest.raises(RulesError, match=message):
+            make_executor("dask", 1, empty.scheduler_address)

@@ -111,7 +111,9 @@ class LocalExecutor:
             # A worker died (killed, out of memory): the next call starts a new pool.
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
-            raise
+            raise RulesError([Problem("--jobs", "", "a worker process died (killed, or out of "
+                                      "memory: try fewer --jobs); run the command again to "
+                                      "resume (replications done are kept in the cache)")]) from None
         finally:
             for future in futures:
                 future.cancel()
@@ -148,6 +150,12 @@ class DaskExecutor:
                                       f"{exc}")]) from None
         self._as_completed = distributed.as_completed
         self._killed_worker = distributed.KilledWorker
+        try:  # a scheduler without workers would take the work and never do it
+            self._client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            self.close()
+            raise RulesError([Problem("--address", "", f"the Dask scheduler at {where} has no "
+                                      f"workers ({exc}); start some: dask worker {address}")]) from None
         self._check_workers()
 
     def _check_workers(self) -> None:
