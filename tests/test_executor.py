@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_cache import untimed, untimed_json
+from test_cache import untimed
 
 from rules import RulesError, load_scenario
 from sim.analysis.evaluation import evaluate_all
@@ -116,17 +116,6 @@ def test_an_unreachable_scheduler_is_one_line(monkeypatch) -> None:
     with pytest.raises(RulesError, match=r"^--address: cannot reach the Dask scheduler at "
                                          r"tcp://127.0.0.1:9: "):
         make_executor("dask", 1, "tcp://127.0.0.1:9")
-
-
-@pytest.mark.slow  # two small plans
-def test_a_plan_on_a_dask_cluster_is_the_local_plan(cluster, tmp_path: Path) -> None:
-    common = ["plan", "tests/scenarios/plan_small.yaml", "--budget", "8", "-n", "2",
-              "--verify-replications", "3", "--no-cache"]
-    local = main([*common, "--jobs", "2", "--out", str(tmp_path / "local")])
-    assert main([*common, "--executor", "dask", "--address", cluster.scheduler_address,
-                 "--out", str(tmp_path / "dask")]) == local
-    assert (untimed_json(tmp_path / "dask" / "plan.json")
-            == untimed_json(tmp_path / "local" / "plan.json"))
 
 
 def die(x: int) -> int:
