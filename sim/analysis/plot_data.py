@@ -103,7 +103,10 @@ def time_breakdown_of(s: Scenario, st: StaffLog, names: list, cases: np.ndarray,
     first = np.ones(rows.size, dtype=bool)  # a meeting counts once per case
     first[1:] = rows[1:] != rows[:-1]
     rows, rid = rows[first], rid[first]
-    e, a, b = st.enable[rows], st.start[rows], np.where(st.started[rows], st.end[rows], st.start[rows])
+    del first  # temporaries freed as soon as done with: a run's staff rows are many
+    a = st.start[rows]
+    e = st.enable[rows]
+    b = np.where(st.started[rows], st.end[rows], a)
     work, queue = b - a, a - e
     for r, role in enumerate(st.roles):
         mine = rid == r
@@ -111,14 +114,22 @@ def time_breakdown_of(s: Scenario, st: StaffLog, names: list, cases: np.ndarray,
             continue
         ge, ga, gb = (np.interp(t[mine], *cover[role]) for t in (e, a, b))
         work[mine], queue[mine] = gb - ga, ga - ge
-    off = np.maximum((b - e) - work - queue, 0.0)
+    del rid
+    off = b - e
+    del a, b, e
+    off -= work
+    off -= queue
+    np.maximum(off, 0.0, out=off)
 
     n = len(names)
     index = {w: i for i, w in enumerate(names)}
     wf_of_code = np.array([index.get(w, -1) for w in st.workflows], dtype=np.int64)
     step_wf = wf_of_code[st.wf_code[rows]]
+    del rows
     ok = step_wf >= 0
-    sums = [np.bincount(step_wf[ok], weights=v[ok], minlength=n) for v in (work, queue, off)]
+    every = bool(ok.all())
+    sums = [np.bincount(step_wf if every else step_wf[ok], weights=v if every else v[ok], minlength=n)
+            for v in (work, queue, off)]
     ends = np.where(np.isnan(o_end), st.horizon, o_end)
     span = np.maximum(ends - o_enable, 0.0)
     for m in (o_wait, ~o_wait):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -179,6 +179,16 @@ def merge(s: Scenario, parts: list[RunPart], replications: int | None = None,
         out_code=take("out_code", lambda i, x: wf_maps[i][x]),
         out_enable=take("out_enable"), out_end=take("out_end"), out_wait=take("out_wait"),
         found=detect_of(st, grids), delays=delays, misses=misses)
+
+
+def for_report(view: RunView) -> RunView:
+    """The view without what only the summary reads (the windows' cases,
+    the cases' table): once the summary is made, the tables and plots need
+    the staff view and the outside steps only (Double 11, 10 replications:
+    about 90 MB less while the plots are drawn)."""
+    empty = np.zeros(0)
+    return replace(view, windows={}, case_wf=empty, case_rep=empty, case_start=empty,
+                   case_end=empty)
 
 
 def view_of_log(s: Scenario, log: EventLog) -> RunView:

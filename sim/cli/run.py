@@ -112,7 +112,7 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
     directory); the summary and the report's result (None with ``--no-report``).
     Each replication writes its records and is reduced where it ran; the
     parent holds the merged reductions, never the logs."""
-    from sim.analysis.run_parts import run_view
+    from sim.analysis.run_parts import for_report, run_view
     from sim.analysis.summary import summary_of
     from sim.report.output import finish_run
 
@@ -127,6 +127,7 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
         if args.what_if_plus_one:
             with progress.phase("what if +1"):
                 what_if(s, view, summary, seed, n, jobs)
+        view = for_report(view)  # the summary is made: its populations can go
         with progress.phase("files"):
             finish_run(out, s, view, summary)
         if not args.no_report:

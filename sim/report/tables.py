@@ -23,7 +23,15 @@ def daily_roles(st: StaffLog) -> dict[str, np.ndarray]:
     """Arrays shaped ``(roles, days)``: arrivals (per replication), the queue
     sampled at each full hour and averaged over the day, the day's largest
     queue (mean over replications), the p95 wait of steps enabled that day
-    and the day's utilisation."""
+    and the day's utilisation. Kept with ``st``: the table and the plots
+    read the same numbers, computed once."""
+    cache = st.__dict__
+    if "_daily" not in cache:
+        cache["_daily"] = _daily_roles(st)
+    return cache["_daily"]
+
+
+def _daily_roles(st: StaffLog) -> dict[str, np.ndarray]:
     nr, R, D, H = len(st.roles), st.R, st.days, st.horizon
     # These two first: their temporaries are gone before the ones below come.
     util, backlog = _daily_utilization(st), _backlog_days(st)
