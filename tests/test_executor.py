@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,18 @@ def test_a_scheduler_without_workers_is_one_line(monkeypatch) -> None:
                   r"start some: dask worker"
         with pytest.raises(RulesError, match=message):
             make_executor("dask", 1, empty.scheduler_address)
+
+
+def nap(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+@pytest.mark.slow  # a pool of processes
+def test_an_interrupted_pool_stops_at_once() -> None:
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), LocalExecutor(2) as ex:
+        results = ex.completed(nap, [0.0, 60.0])
+        assert next(results) == (0, 0.0)
+        raise KeyboardInterrupt  # Ctrl-C while a replication is in flight
+    assert time.monotonic() - t0 < 20

@@ -84,11 +84,16 @@ class LocalExecutor:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self.close()
+        # Interrupted (Ctrl-C, an error): stop now, not after the replications
+        # in flight, whose results would be thrown away.
+        self.close(wait=kind is None)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            if not wait:
+                for process in list(getattr(self._pool, "_processes", {}).values()):
+                    process.terminate()
+            self._pool.shutdown(wait=wait, cancel_futures=True)
             self._pool = None
 
     def map(self, fn: Callable[[Any], R], items: Sequence[Any]) -> list[R]:
