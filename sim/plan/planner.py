@@ -219,7 +219,7 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
     say("stage 3: verification on fresh seeds")
     checked, vseed, n = _verify(ev, found.plan, seed, 0, opts)
     repairs = 0
-    while not checked.ok and repairs < MAX_REPAIRS:
+    while _repairable(checked) and repairs < MAX_REPAIRS:
         # A person at a time where the failing entries' missed cases waited,
         # judged strictly on the seed and replications that found the gap
         # (fewer would widen the intervals and over-staff); the repaired
@@ -237,6 +237,14 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
     return _result(s, opts, Context(targets, roles, cap, seed, vseed, n, repairs,
                                     exhausted and not searched.ok),
                    base, bound, searched, found, checked, unmeetable, ev, time.perf_counter() - t0)
+
+
+def _repairable(o: Outcome) -> bool:
+    """Is some entry not verified for want of staff? An interval too wide to
+    decide while every case met its window is a want of cases (a period
+    with few of them): no person added changes it."""
+    return any(not e.ok and not (e.verdict == "undecided" and e.met is not None
+                                 and e.met >= 1.0 - 1e-9) for e in o.entries)
 
 
 def _verify(ev: Evaluator, p: Plan, seed: int, round_: int,
@@ -318,7 +326,10 @@ def _verdicts(result: dict, targets: dict[str, float]) -> dict:
     return {"entries": [e.as_dict() for e in es],
             "all_met": all(e.verdict in ("met", "no cases") for e in es),
             "not_met": [f"{e.window}/{e.period}" for e in es if e.verdict == "not met"],
-            "undecided": [f"{e.window}/{e.period}" for e in es if e.verdict == "undecided"]}
+            "undecided": [f"{e.window}/{e.period}" for e in es if e.verdict == "undecided"],
+            # Undecided although every case met: too few cases for 95%, not too few staff.
+            "too_few_cases": [f"{e.window}/{e.period}" for e in es if e.verdict == "undecided"
+                              and e.met is not None and e.met >= 1.0 - 1e-9]}
 
 
 def _result(s: Scenario, opts: PlanOptions, c: Context, base: Outcome, bound: dict,
