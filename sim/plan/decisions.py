@@ -166,21 +166,18 @@ class Plan:
     def at_cap(self, slot: Slot, day: int) -> bool:
         return bool(self.people[slot][day] >= self.slots.cap[slot])
 
-    def person_days(self) -> dict[str, int]:
-        """Temporary person-days per role (overtime is not a person-day)."""
+    def days_by_role(self, change: str = "extra") -> dict[str, int]:
+        """Person-days per role of the slots of one kind: temporary
+        person-days (``extra``), or member-days of ``overtime``."""
         out: dict[str, int] = {}
         for (role, shift), v in self.people.items():
-            if self.slots.change[(role, shift)] == "extra":
+            if self.slots.change[(role, shift)] == change:
                 out[role] = out.get(role, 0) + int(v.sum())
         return out
 
-    def overtime_days(self) -> dict[str, int]:
-        """Member-days of overtime per role."""
-        out: dict[str, int] = {}
-        for (role, shift), v in self.people.items():
-            if self.slots.change[(role, shift)] == "overtime":
-                out[role] = out.get(role, 0) + int(v.sum())
-        return out
+    def person_days(self) -> dict[str, int]:
+        """Temporary person-days per role (overtime is not a person-day)."""
+        return self.days_by_role("extra")
 
     def total_person_days(self) -> int:
         return sum(self.person_days().values())

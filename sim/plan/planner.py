@@ -352,7 +352,7 @@ def _result(s: Scenario, opts: PlanOptions, c: Context, base: Outcome, bound: di
         "dates": [p.slots.date(d).isoformat() for d in range(p.slots.days)],
         "plan": {"temps": p.temps(), "overtime": p.temps("overtime"),
                  "permanent": p.permanent(), "sets": p.sets(),
-                 "overtime_member_days": p.overtime_days(),
+                 "overtime_member_days": p.days_by_role("overtime"),
                  "overrides": p.overrides(),
                  "by_day": {r: [int(x) for x in planned[r]["temporary"] - staffed[r]["temporary"]]
                             for r in c.roles},
