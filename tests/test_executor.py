@@ -66,17 +66,6 @@ def test_without_dask_the_message_says_how_to_install_it(monkeypatch, capsys) ->
     assert "pip install -e '.[dask]'" in capsys.readouterr().err
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    distributed = pytest.importorskip("distributed")
-    # One worker thread in this process, reached over TCP on loopback (so
-    # tasks and results are serialised as for a remote worker), no dashboard.
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  protocol="tcp://", host="127.0.0.1",
-                                  dashboard_address=None) as c:
-        yield c
-
-
 @pytest.mark.slow  # a sweep on two executors
 def test_a_dask_cluster_gives_the_local_numbers(cluster, tmp_path: Path) -> None:
     common = ["sweep", STRESS, "--vary", f"{CS}=4,5", "--vary", f"{AS}=1,2", "-n", "2",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -64,7 +63,7 @@ def test_verified_plan_is_near_the_exhaustive_optimum(planned: dict) -> None:
     and the planner's meets every target on fresh seeds."""
     v = planned["verification"]
     assert v["all_met"], v
-    first = [h for h in planned["history"] if h["stage"] == "verification"][0]
+    first = next(h for h in planned["history"] if h["stage"] == "verification")
     best = _cheapest(first["seed"], first["replications"], strict=True)
     assert planned["plan"]["cost"] <= 1.05 * best
 
@@ -175,15 +174,6 @@ def _without_clocks(result: dict) -> dict:
     return result
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  protocol="tcp://", host="127.0.0.1",
-                                  dashboard_address=None) as c:
-        yield c
-
-
 @pytest.mark.slow  # a plan on two executors
 def test_a_plan_on_a_dask_cluster_is_the_local_plan(cluster, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
@@ -198,44 +188,7 @@ def test_a_plan_on_a_dask_cluster_is_the_local_plan(cluster, tmp_path: Path,
     assert (tmp_path / "dask" / "plan.yaml").read_text() == (tmp_path / "local" / "plan.yaml").read_text()
 
 
-@pytest.mark.slow  # a subprocess, killed
-def test_a_plan_killed_half_way_resumes_and_counts_nothing_twice(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    from sim.runs.cache import PointCache
-
-    monkeypatch.chdir(ROOT)
-    out, cache_dir = tmp_path / "plan", tmp_path / "plan.cache"
-    args = ["plan", SMALL, "--jobs", "1"]
-    proc = subprocess.Popen([sys.executable, "-m", "sim", *args, "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    try:
-        while len(PointCache(cache_dir)) < 20:
-            assert proc.poll() is None, "the plan ended before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-    assert not out.exists()
-    before = {p.name: p.stat().st_mtime_ns for p in cache_dir.glob("*.npz")}
-    assert main([*args, "--out", str(out)]) == 0
-    note = capsys.readouterr().err.replace("\n", " ")
-    # Every replication kept before the kill is read back (the plan also
-    # reads its own: a verification that grows reuses its first ones).
-    m = re.search(r"(\d+) replications read from the cache", note)
-    assert m is not None and int(m.group(1)) >= len(before), note
-    assert {p.name: p.stat().st_mtime_ns for p in cache_dir.glob("*.npz")
-            if p.name in before} == before
-    assert main([*args, "--out", str(tmp_path / "plain"), "--no-cache"]) == 0
-    resumed, plain = (_without_clocks(json.loads((d / "plan.json").read_text()))
-                      for d in (out, tmp_path / "plain"))
-    assert resumed == plain
+# A plan killed half way and started again: tests/test_cache.py.
 
 
 def test_overtime_is_a_decision_where_allowed() -> None:
