@@ -45,6 +45,7 @@ def main() -> None:
     ap.add_argument("--staffed", default="scenarios/double11_staffed.yaml")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--budget", type=int, default=None, help="opsim plan's --budget (default: its own)")
     args = ap.parse_args()
     walls: list[float] = []
     peaks: list[float] = []
@@ -54,7 +55,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "plan"
             cmd = ["/usr/bin/time", "-f", "%M %U %S", sys.executable, "-m", "sim", "plan", args.scenario,
-                   "--out", str(out), "--no-cache", "--jobs", str(args.jobs)]
+                   "--out", str(out), "--no-cache", "--jobs", str(args.jobs),
+                   *(["--budget", str(args.budget)] if args.budget else [])]
             t0 = time.perf_counter()
             p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
             walls.append(time.perf_counter() - t0)
@@ -65,11 +67,14 @@ def main() -> None:
                 print(p.stdout, p.stderr, file=sys.stderr)
                 raise SystemExit(f"round {i}: no plan.json (exit {p.returncode})")
             result = json.loads((out / "plan.json").read_text())
+            kept = Path(tempfile.gettempdir()) / f"bench_plan_{i}.json"
+            kept.write_text(json.dumps(result))
         print(f"round {i + 1}: {walls[-1]:.1f} s wall, {cpus[-1]:.1f} s CPU (all processes), "
               f"peak RSS {peaks[-1]:.0f} MB", flush=True)
     staffed = _staffed_extra_cost(args.scenario, args.staffed)
     p, b, v = result["plan"], result["lower_bound"], result["verification"]
-    print(f"\nopsim plan {args.scenario} --no-cache --jobs {args.jobs}, {args.rounds} round(s)")
+    print(f"\nopsim plan {args.scenario} --no-cache --jobs {args.jobs}"
+          f"{f' --budget {args.budget}' if args.budget else ''}, {args.rounds} round(s)")
     print(f"wall: median {statistics.median(walls):.1f} s (min {min(walls):.1f}, max {max(walls):.1f}); "
           f"peak RSS {max(peaks):.0f} MB")
     # On a shared machine the wall time depends on the neighbours; the CPU

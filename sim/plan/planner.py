@@ -224,14 +224,14 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
         # judged strictly on the seed and replications that found the gap
         # (fewer would widen the intervals and over-staff); the repaired
         # plan is verified on the next seed.
-        repairs += 1
-        say(f"stage 3: repair {repairs} (targets not verified), then a new verification")
+        say(f"stage 3: repair {repairs + 1} (targets not verified), then a new verification")
         how: dict[str, Any] = {"seed": vseed, "replications": n, "strict": True}
         failing = ev([found.plan], "repair", **how)[0]
         fixed = add_greedily(ev, failing, roles, ev.evaluations + REPAIR_STEPS, max(2, opts.jobs),
                              "repair", prices, **how)
         if fixed.plan.key() == found.plan.key():
             break  # nothing staff can add helps (too few cases to decide, say)
+        repairs += 1  # counted when the plan changed
         found = fixed
         checked, vseed, n = _verify(ev, found.plan, seed, repairs, opts)
     return _result(s, opts, Context(targets, roles, cap, seed, vseed, n, repairs,
