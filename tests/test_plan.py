@@ -7,6 +7,7 @@ import itertools
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -228,3 +229,19 @@ def test_permanent_headcount_is_a_decision_with_permanent() -> None:
     s = load_scenario(SMALL, [*sets, *hired["plan"]["sets"]], hired["plan"]["temps"])
     assert staffing(s)["cost_cny_total"] - staffing(load_scenario(SMALL, sets))["cost_cny_total"] \
         == pytest.approx(hired["plan"]["cost"])
+
+
+def test_a_weekly_plan_changes_by_whole_weeks() -> None:
+    """Hired by the week (the default), a slot has one number per week on its
+    working days, whatever set it: a per-day need (the Erlang C start,
+    iterative staffing) becomes each week's mean rounded up, and a change
+    over days that cut a week (a period starting mid-week) takes whole weeks."""
+    s = load_scenario(SMALL)
+    p = Plan(slots(s, ["agent"]))
+    slot = ("agent", "day")
+    need = np.array([0, 0, 0, 4, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2])
+    assert list(p.set_days(slot, need).people[slot]) == [1] * 7 + [2] * 7
+    assert list(p.add_days(slot, [5, 6, 7], 1).people[slot]) == [1] * 14
+    daily = Plan(slots(s, ["agent"], granularity="day"))
+    assert list(daily.set_days(slot, need).people[slot]) == list(need)
+    assert list(daily.add_days(slot, [5, 6, 7], 1).people[slot]) == [0] * 5 + [1] * 3 + [0] * 6

@@ -11,6 +11,7 @@ works, so no plan pays for a person on a day off.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -51,6 +52,12 @@ class Slots:
 
     def date(self, day: int) -> dt.date:
         return self.start + dt.timedelta(days=day)
+
+    def expand(self, days: Sequence[int]) -> list[int]:
+        """Every day of the blocks that ``days`` touch: a plan hired by the
+        week changes by whole weeks."""
+        touched = set(days)
+        return [d for block in self.blocks if touched.intersection(block) for d in block]
 
     def blocks_of(self, slot: Slot) -> list[tuple[int, ...]]:
         """The blocks a move of ``slot`` changes: the whole horizon at once
@@ -146,8 +153,8 @@ class Plan:
         """A copy with ``n`` more (or fewer) people on those of ``days`` the
         slot's shift works, within ``[0, cap]`` (a permanent headcount
         changes on every day, whatever ``days`` says)."""
-        if self.slots.change[slot] == "permanent":
-            days = range(self.slots.days)
+        whole = self.slots.change[slot] == "permanent"
+        days = range(self.slots.days) if whole else self.slots.expand(days)
         out = self.copy()
         works = [d for d in days if self.slots.hours[slot][d] > 0]
         v = out.people[slot]
@@ -155,8 +162,21 @@ class Plan:
         return out
 
     def set_days(self, slot: Slot, values: np.ndarray) -> Plan:
+        """A copy with ``values`` people per day on the slot's working days,
+        one number per block (the mean of its working days, rounded up: a
+        week's hire covers its average day, the search adds where a peak day
+        needs more), one number for a permanent headcount (the largest)."""
+        values = np.asarray(values, dtype=float)
         if self.slots.change[slot] == "permanent":
-            values = np.full(self.slots.days, int(np.max(values, initial=0)))
+            values = np.full(self.slots.days, float(np.max(values, initial=0)))
+        else:
+            works = self.slots.hours[slot] > 0
+            per_block = np.zeros(self.slots.days)
+            for block in self.slots.blocks:
+                days = [d for d in block if works[d]]
+                if days:
+                    per_block[days] = math.ceil(float(np.mean(values[days])) - 1e-9)
+            values = per_block
         out = self.copy()
         works = self.slots.hours[slot] > 0
         out.people[slot] = np.where(works, np.clip(values, 0, self.slots.cap[slot]),

@@ -18,7 +18,6 @@ evaluations:
 """
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ import numpy as np
 from rules.loader import load_scenario
 from rules.scenario import Scenario
 from sim.analysis.evaluation import evaluate_all
-from sim.plan.decisions import Plan, Slot, Slots
+from sim.plan.decisions import Plan, Slot
 from sim.plan.judge import Entry, entries, shortfall
 
 __all__ = ["Evaluator", "Outcome", "add_greedily", "iterate_staffing", "remove_greedily"]
@@ -152,17 +151,7 @@ def isa_step(plan: Plan, result: dict, regular_hours: dict[str, np.ndarray], rol
             share = np.divide(hours[i], total, out=np.zeros(sl.days), where=total > 0)
             people = np.ceil(np.divide(need * share, hours[i], out=np.zeros(sl.days),
                                        where=hours[i] > 0) - 1e-9)
-            out = out.set_days(k, _blockwise(sl, k, people))
-    return out
-
-
-def _blockwise(sl: Slots, slot: Slot, per_day: np.ndarray) -> np.ndarray:
-    out = np.zeros(sl.days)
-    works = sl.hours[slot] > 0
-    for block in sl.blocks:
-        days = [d for d in block if works[d]]
-        if days:
-            out[days] = math.ceil(float(np.mean(per_day[days])) - 1e-9)
+            out = out.set_days(k, people)
     return out
 
 
