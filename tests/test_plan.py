@@ -25,7 +25,8 @@ SMALL = str(ROOT / "tests" / "scenarios" / "plan_small.yaml")
 
 @pytest.fixture(scope="module")
 def planned() -> dict:
-    return plan(PlanOptions(SMALL, jobs=2))
+    # By the week, the space the exhaustive search covers (0-2 per role and week).
+    return plan(PlanOptions(SMALL, jobs=2, granularity="week"))
 
 
 def _all_plans() -> list[Plan]:
@@ -179,7 +180,7 @@ def _without_clocks(result: dict) -> dict:
 def test_a_plan_on_a_dask_cluster_is_the_local_plan(cluster, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    common = ["plan", SMALL, "--no-cache", "--budget", "12"]
+    common = ["plan", SMALL, "--no-cache", "--budget", "12", "--granularity", "week"]
     assert main([*common, "--out", str(tmp_path / "local"), "--jobs", "2"]) == 0
     assert main([*common, "--out", str(tmp_path / "dask"), "--executor", "dask",
                  "--address", cluster.scheduler_address]) == 0
@@ -197,7 +198,8 @@ def test_overtime_is_a_decision_where_allowed() -> None:
     overtime (4 h at 20 an hour) is cheaper than a temporary packer (200 a
     day), so a planner allowed to use it does, and pays less."""
     sets = ("calendars.overrides=[]", "workflows.order.steps[1].duration.mean=0.5")
-    common = dict(sets=sets, roles=("packer",), targets={"ship_24h": 0.9}, jobs=2, budget=16)
+    common = dict(sets=sets, roles=("packer",), targets={"ship_24h": 0.9}, jobs=2, budget=16,
+                  granularity="week")
     with_ot = plan(PlanOptions(SMALL, overtime={"packer": "pack_evening"}, **common))
     without = plan(PlanOptions(SMALL, **common))
     assert with_ot["plan"]["overtime"] and with_ot["plan"]["overtime_member_days"]["packer"] > 0
@@ -218,7 +220,8 @@ def test_permanent_headcount_is_a_decision_with_permanent() -> None:
     worked: with --permanent the plan hires the agent for good (as the
     headcount, in plan.yaml too), and pays less than with temporary staff."""
     sets = ("costs.regular_daily={agent: 100}",)
-    common = dict(sets=sets, targets={"reply_2h": 0.85}, roles=("agent",), jobs=2, budget=16)
+    common = dict(sets=sets, targets={"reply_2h": 0.85}, roles=("agent",), jobs=2, budget=16,
+                  granularity="week")
     hired = plan(PlanOptions(SMALL, permanent=True, **common))
     temps = plan(PlanOptions(SMALL, **common))
     assert hired["plan"]["permanent"].get("agent", 0) >= 1
@@ -232,7 +235,7 @@ def test_permanent_headcount_is_a_decision_with_permanent() -> None:
 
 
 def test_a_weekly_plan_changes_by_whole_weeks() -> None:
-    """Hired by the week (the default), a slot has one number per week on its
+    """Hired by the week, a slot has one number per week on its
     working days, whatever set it: a per-day need (the Erlang C start,
     iterative staffing) becomes each week's mean rounded up, and a change
     over days that cut a week (a period starting mid-week) takes whole weeks."""

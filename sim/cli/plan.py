@@ -45,8 +45,8 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
     p.add_argument("--permanent", action="store_true",
                    help="permanent headcount per role is a decision too (paid every calendar "
                         "day at the regular price), beside temporary staff")
-    p.add_argument("--granularity", choices=("day", "week"), default="week",
-                   help="hire by the week (default) or by the day")
+    p.add_argument("--granularity", choices=("day", "week"), default="day",
+                   help="hire by the day (default: agency day rates) or by the whole week")
     p.add_argument("--seed", type=int, default=None, help="the search's root seed (default: "
                                                           "the scenario's); verification uses another")
     p.add_argument("--replications", "-n", type=int, default=3,

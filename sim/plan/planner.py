@@ -71,7 +71,8 @@ class PlanOptions:
     permanent: bool = False
     #: Overtime the scenario has anyway (``--overtime``), kept in every candidate.
     fixed_overtime: tuple[str, ...] = ()
-    granularity: str = "week"
+    #: ``day`` (temporary staff by the day, as agencies hire) or ``week``.
+    granularity: str = "day"
     seed: int | None = None
     replications: int = 3
     verify_replications: int = 10
