@@ -244,13 +244,3 @@ class Plan:
         return [{"role": role, "change": change, "members": n, "start": a.isoformat(),
                  "end": b.isoformat(), "shift": shift, "note": "opsim plan"}
                 for change in ("extra", "overtime") for role, shift, n, a, b in self.runs(change)]
-
-    def by_day(self) -> dict[str, list[int]]:
-        """Temporary people per role per day (shifts added up), for tables
-        and charts."""
-        out: dict[str, np.ndarray] = {}
-        for (role, shift), v in self.people.items():
-            if self.slots.change[(role, shift)] != "extra":
-                continue
-            out[role] = out.get(role, np.zeros(self.slots.days, np.int64)) + v
-        return {r: [int(x) for x in v] for r, v in out.items()}
