@@ -10,7 +10,7 @@ import pytest
 from kpi_logs import small
 
 from sim import run, write_run
-from sim.analysis.compare import Side, _better, compare, metrics
+from sim.analysis.compare import _better, compare, metrics, side_of_log
 from sim.analysis.kpis import kpis
 from sim.cli import main
 from sim.report.compare_page import write_html
@@ -29,7 +29,7 @@ def runs(tmp_path_factory):
     for name, s, seed in (("three", base, 7), ("five", more, 7), ("five_other_seed", more, 8)):
         log, facts = run(s, seed, 2)
         write_run(root / name, s, log, {"run": facts, **kpis(s, log)})
-        sides.append(Side(name, s, log, seed, 2, "scenario"))
+        sides.append(side_of_log(name, s, log, seed, 2, "scenario"))
     return root, sides
 
 

@@ -1,7 +1,7 @@
-"""The same seed gives the same bytes: every plot (PNG and SVG), report.html
-and the diagrams, in fresh interpreters with different hash seeds (a set's
-order, which changes between runs, once picked the chart font). Wall times
-live in summary.json only."""
+"""The same seed gives the same bytes: every plot (PNG and SVG), report.html,
+the saved aggregates and the diagrams, in fresh interpreters with different
+hash seeds (a set's order, which changes between runs, once picked the chart
+font). Wall times live in summary.json only."""
 from __future__ import annotations
 
 import json
@@ -29,7 +29,8 @@ def _files(folder: Path) -> dict[str, bytes]:
 @pytest.mark.slow  # two runs with their report, two sets of diagrams, each in a fresh interpreter
 def test_the_same_seed_gives_the_same_bytes(tmp_path: Path) -> None:
     for i, hash_seed in enumerate(("1", "2")):
-        _opsim(["run", "scenarios/validation/mmc.yaml", "-n", "2", "-j", "1", "--seed", "7",
+        # Two processes: the replications in workers, half of the plots drawn apart.
+        _opsim(["run", "scenarios/validation/mmc.yaml", "-n", "2", "-j", "2", "--seed", "7", "--svg",
                 "--set", "horizon={start: 2026-03-02, end: 2026-03-15}", "--out", str(tmp_path / f"run{i}")],
                hash_seed)
         _opsim(["show", "scenarios/validation/mmc.yaml", "--diagram", str(tmp_path / f"diagrams{i}")], hash_seed)

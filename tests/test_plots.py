@@ -57,7 +57,7 @@ def test_rolling_share_weights_by_cases() -> None:
 @pytest.mark.parametrize("font", [None, True])
 def test_write_plots_files(tiny, tmp_path, font) -> None:
     s, log = tiny
-    result = write_plots(s, log, {}, tmp_path, font=font)
+    result = write_plots(s, log, {}, tmp_path, font=font, formats=("png", "svg"))
     assert set(result.files) == set(PLOTS)
     for name in PLOTS:
         for suffix in (".png", ".svg"):

@@ -51,7 +51,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     log, facts = run(s, seed=7, n=2, jobs=1)
     out = tmp_path_factory.mktemp("run")
     write_run(out, s, log, summarize(s, log, facts))
-    assert main(["report", str(out)]) == 0
+    assert main(["report", str(out), "--svg"]) == 0
     return out
 
 

@@ -9,7 +9,7 @@ and replication counts agree, otherwise compared with Welch's t.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,15 +18,15 @@ import numpy as np
 
 from rules.loader import load_scenario
 from rules.scenario import Scenario
+from sim.analysis.aggregates import read_aggregates
 from sim.analysis.ci import clean, mean_ci, paired_diff, welch_diff
-from sim.analysis.kpis import role_reps, workflow_reps
+from sim.analysis.kpis import role_reps, workflow_reps_of
 from sim.analysis.payroll import staffing
-from sim.analysis.staffing import StaffLog
-from sim.analysis.whatif import window_reps
-from sim.analysis.windows import evaluate_windows
+from sim.analysis.run_parts import RunView, run_view, view_of_log
+from sim.analysis.whatif import window_reps_of
+from sim.analysis.windows import windows_of_cases
 from sim.log.records import EventLog
 from sim.log.run_dir import load_run
-from sim.runs.runner import run
 
 #: Smaller is better for these metrics (the rest: larger is better).
 LOWER_IS_BETTER = ("wait", "cycle", "utilisation")
@@ -36,50 +36,85 @@ LOWER_IS_BETTER = ("wait", "cycle", "utilisation")
 class Side:
     label: str
     scenario: Scenario
-    log: EventLog
+    #: Per-replication values of the key KPIs, by display name (:func:`metrics_of`).
+    metrics: dict[str, np.ndarray]
+    #: Each window's met share, interval and verdict (``windows_of_cases``).
+    windows: dict
     seed: int
     replications: int
     source: str  # "run" (a saved run directory) or "scenario" (simulated here)
 
 
 def load_side(path: str, seed: int | None, replications: int | None, jobs: int,
-              simulate: Callable[[Scenario, int, int, int], EventLog] | None = None,
               sets: Sequence[str] = (), temps: Sequence[str] = (),
               periods: Sequence[str] = (), allow_outside: bool = False) -> Side:
-    """A saved run directory, or a scenario file simulated now (with the
-    what-ifs ``sets`` and ``temps``; a saved run is as it was run)."""
+    """A saved run directory (its aggregates; the event log only for runs
+    saved without them), or a scenario file simulated now (with the
+    what-ifs ``sets`` and ``temps``; a saved run is as it was run), reduced
+    replication by replication: no side holds a log."""
     p = Path(path)
     if p.is_dir() and (p / "summary.json").exists():
-        s, log, summary = load_run(p)
-        return Side(str(path), s, log, int(summary["run"]["seed"]),
-                    int(summary["run"]["replications"]), "run")
+        return saved_side(p, str(path))
     s = load_scenario(path, sets, temps, periods, allow_outside)
     seed = s.seed if seed is None else seed
     n = s.replications if replications is None else replications
-    if simulate is not None:
-        log = simulate(s, seed, n, jobs)
-    else:
-        log, _ = run(s, seed, n, jobs)
-    return Side(str(path), s, log, seed, n, "scenario")
+    view, _ = run_view(s, seed, n, jobs)
+    return side_of_view(str(path), view, seed, n, "scenario")
 
 
-def metrics(side: Side) -> dict[str, np.ndarray]:
+def saved_side(run_dir: Path, label: str) -> Side:
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    seed, n = int(summary["run"]["seed"]), int(summary["run"]["replications"])
+    saved = read_aggregates(run_dir)
+    if saved is None or "compare" not in saved[0]:
+        s, log, _ = load_run(run_dir)  # a run saved without its aggregates
+        return side_of_view(label, view_of_log(s, log), seed, n, "run")
+    index, arrays = saved
+    s = Scenario.model_validate_json((run_dir / "scenario.json").read_text(encoding="utf-8"))
+    names = index["compare"]["metrics"]
+    return Side(label, s, {name: arrays[f"compare/{name}"] for name in names},
+                index["compare"]["windows"], seed, n, "run")
+
+
+def side_of_view(label: str, view: RunView, seed: int, n: int, source: str) -> Side:
+    return Side(label, view.s, metrics_of(view), windows_of_cases(view.s, view.windows, view.replications),
+                seed, n, source)
+
+
+def side_of_log(label: str, s: Scenario, log: EventLog, seed: int, n: int, source: str) -> Side:
+    return side_of_view(label, view_of_log(s, log), seed, n, source)
+
+
+def metrics_of(view: RunView) -> dict[str, np.ndarray]:
     """Per-replication values of the key KPIs, by display name."""
-    st = StaffLog(side.scenario, side.log)
+    st = view.st
     out: dict[str, np.ndarray] = {}
-    for wid, v in window_reps(side.scenario, side.log, st.reps).items():
+    for wid, v in window_reps_of(view.windows, st.reps).items():
         out[f"window {wid}: met share"] = v
     for role, x in role_reps(st).items():
         if x["tasks"].sum() == 0:
             continue
         out[f"role {role}: wait mean (h)"] = x["wait_mean"]
         out[f"role {role}: utilisation"] = x["utilization"]
-    for wf, x in workflow_reps(st, side.log).items():
+    for wf, x in workflow_reps_of(st, view.case_wf, view.case_rep, view.case_start, view.case_end).items():
         if "cycle_p50" not in x or not np.isfinite(x["cycle_p50"]).any():
             continue
         out[f"workflow {wf}: cycle p50 (h)"] = x["cycle_p50"]
         out[f"workflow {wf}: cycle p95 (h)"] = x["cycle_p95"]
     return out
+
+
+def compare_aggregates(view: RunView) -> tuple[dict, dict[str, np.ndarray]]:
+    """What a saved run keeps for comparisons (``sim.analysis.aggregates``):
+    the per-replication KPIs and the windows' verdicts."""
+    values = metrics_of(view)
+    index = {"metrics": list(values),
+             "windows": clean(windows_of_cases(view.s, view.windows, view.replications))}
+    return index, {f"compare/{name}": v for name, v in values.items()}
+
+
+def metrics(side: Side) -> dict[str, np.ndarray]:
+    return side.metrics
 
 
 def paired(a: Side, b: Side) -> bool:
@@ -115,7 +150,7 @@ def side_by_side(sides: list[Side]) -> dict:
     the staffing's person-days and cost."""
     windows: dict[str, list[dict | None]] = {}
     for i, side in enumerate(sides):
-        for wid, w in evaluate_windows(side.scenario, side.log).items():
+        for wid, w in side.windows.items():
             windows.setdefault(wid, [None] * len(sides))[i] = {
                 k: w.get(k) for k in ("name_zh", "met", "met_ci95", "verdict", "target", "periods")}
     costs = [staffing(side.scenario) for side in sides]

@@ -210,14 +210,16 @@ def view_of(s: Scenario, run: EventLog | RunView) -> RunView:
 
 
 def run_view(s: Scenario, seed: int, n: int, jobs: int = 1, out: Path | None = None,
-             csv: bool = False, progress: Progress | None = None) -> tuple[RunView, dict]:
+             csv: bool = False, progress: Progress | None = None,
+             meanwhile: Callable[[], None] | None = None) -> tuple[RunView, dict]:
     """Simulate ``n`` replications, each reduced where it ran and (with
     ``out``) its records written into ``out/events.parquet/`` (and, with
-    ``csv``, ``out/events.csv``); the merged view and the run facts."""
+    ``csv``, ``out/events.csv``); the merged view and the run facts.
+    ``meanwhile``: see ``run_reduced``."""
     events = out / logfile.PARQUET if out is not None else None
     csv_parts = out / ".events.csv.parts" if out is not None and csv else None
     parts: list[RunPart]
-    parts, facts = run_reduced(s, seed, n, reduce_part, jobs, events, csv_parts, progress)
+    parts, facts = run_reduced(s, seed, n, reduce_part, jobs, events, csv_parts, progress, meanwhile)
     if out is not None and csv_parts is not None:
         logfile.join_csv(csv_parts, out / logfile.CSV)
     view = merge(s, parts, n)

@@ -22,6 +22,7 @@ from sim.cli.tables import report_bottlenecks, report_cases, report_staffing, re
 if TYPE_CHECKING:
     from sim.analysis.run_parts import RunView
     from sim.report.html import ReportResult
+    from sim.report.plot_kit import PlotResult
 
 #: How many of the top bottleneck roles ``--what-if-plus-one`` re-runs.
 WHAT_IF_ROLES = 2
@@ -39,6 +40,7 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
                         "events.parquet)")
     p.add_argument("--no-report", action="store_true",
                    help="skip the plots and report.html (opsim report DIR draws them later)")
+    p.add_argument("--svg", action="store_true", help="also write each plot as SVG (PNG always)")
     p.add_argument("--force", action="store_true",
                    help="replace the run directory if it exists (it is replaced whole)")
     add_what_ifs(p)
@@ -114,28 +116,44 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
     parent holds the merged reductions, never the logs."""
     from sim.analysis.run_parts import for_report, run_view
     from sim.analysis.summary import summary_of
-    from sim.report.output import finish_run
+    from sim.report.output import finish_run, run_aggregates
+    from sim.report.plot_numbers import plot_numbers
 
     phases = ("summary", *(("what if +1",) if args.what_if_plus_one else ()), "files",
               *(() if args.no_report else ("report",)))
+    formats = ("png", "svg") if args.svg else ("png",)
     report = None
+    early: list[PlotResult] = []
+
+    def meanwhile() -> None:
+        # While the replications run (in workers when jobs >= 2): the
+        # report's imports paid and the scenario's own plots drawn.
+        if not args.no_report:
+            from sim.report.plots import write_scenario_plots
+
+            early.append(write_scenario_plots(s, out / "plots", formats=formats))
+
     with RunProgress(s.name, n, phases) as progress:
-        view, facts = run_view(s, seed, n, jobs, out, args.csv, progress.replication_done)
+        view, facts = run_view(s, seed, n, jobs, out, args.csv, progress.replication_done, meanwhile)
         with progress.phase("summary"):
             facts["what_ifs"] = what_ifs(args)
             summary = summary_of(view, facts)
         if args.what_if_plus_one:
             with progress.phase("what if +1"):
                 what_if(s, view, summary, seed, n, jobs)
-        view = for_report(view)  # the summary is made: its populations can go
         with progress.phase("files"):
-            finish_run(out, s, view, summary)
+            numbers = plot_numbers(s, view)
+            saved = run_aggregates(view, numbers)
+            view = for_report(view)  # the summary is made: its populations can go
+            finish_run(out, s, view, summary, saved)
+        del view, saved
         if not args.no_report:
             with progress.phase("report"):
                 # Imported on use: matplotlib adds about half a second to every command.
                 from sim.report.html import write_report
 
-                report = write_report(s, view, summary, out)
+                report = write_report(s, numbers, summary, out, formats=formats, jobs=jobs,
+                                      drawn=early[0] if early else None)
     return summary, report
 
 

@@ -30,6 +30,7 @@ from sim.report.html_parts import (
     table,
 )
 from sim.report.html_sections import periods_section, staffing_section
+from sim.report.plot_numbers import PlotNumbers
 from sim.report.plots import PlotResult, write_plots
 
 PLOT_TITLES = {
@@ -261,10 +262,11 @@ def plots_section(plots: PlotResult) -> str:
         if path is None or not path.exists():
             continue
         data = base64.b64encode(path.read_bytes()).decode("ascii")
+        svg = path.with_suffix(".svg")
+        link = f" (<a href='plots/{e(svg.name)}'>SVG</a>)" if svg.exists() else ""
         out.append(f"<figure id='{e(name)}'><h3>{e(PLOT_TITLES[name])}</h3>"
                    f"<img src='data:image/png;base64,{data}' alt='{e(PLOT_TITLES[name])}'>"
-                   f"<figcaption>{e(plots.captions.get(name, ''))} "
-                   f"(<a href='plots/{e(path.with_suffix('.svg').name)}'>SVG</a>)</figcaption></figure>")
+                   f"<figcaption>{e(plots.captions.get(name, ''))}{link}</figcaption></figure>")
     out.append("</section>")
     return "".join(out)
 
@@ -313,6 +315,8 @@ def complete_summary(s: Scenario, run: EventLog | RunView, summary: dict) -> dic
     """The summary with any analysis section an older run lacks computed
     from the run; the sections it has are kept as they are."""
     wanted = ("roles", "workflows", "bottlenecks", "service_windows")
+    if all(k in summary for k in wanted):
+        return summary
     view = view_of(s, run)
     if all(k in summary for k in wanted) or not view.records:
         return summary
@@ -320,13 +324,16 @@ def complete_summary(s: Scenario, run: EventLog | RunView, summary: dict) -> dic
     return {**fresh, **summary}
 
 
-def write_report(s: Scenario, run: EventLog | RunView, summary: dict, run_dir: Path,
-                 font: str | bool | None = True) -> ReportResult:
-    """Plots into ``run_dir/plots`` and the page into ``run_dir/report.html``,
-    from the run's merged view (or its log)."""
-    view = view_of(s, run)
-    summary = complete_summary(s, view, summary)
-    plots = write_plots(s, view, summary, run_dir / "plots", font)
+def write_report(s: Scenario, run: EventLog | RunView | PlotNumbers, summary: dict, run_dir: Path,
+                 font: str | bool | None = True, formats: tuple[str, ...] = ("png",), jobs: int = 1,
+                 drawn: PlotResult | None = None) -> ReportResult:
+    """Plots into ``run_dir/plots`` (see :func:`write_plots` for ``formats``,
+    ``jobs`` and ``drawn``) and the page into ``run_dir/report.html``, from
+    the run's plot numbers (a complete summary then), merged view or log."""
+    if not isinstance(run, PlotNumbers):
+        run = view_of(s, run)
+        summary = complete_summary(s, run, summary)
+    plots = write_plots(s, run, summary, run_dir / "plots", font, formats, jobs, drawn)
     path = run_dir / "report.html"
     path.write_text(render_html(s, summary, plots), encoding="utf-8")
     return ReportResult(path, plots, plots.notice)

@@ -3,8 +3,9 @@
 ``events.parquet/`` (the event log, one Parquet file per replication;
 ``events.csv`` too when asked, for process-mining tools: it is seven times
 larger and slower to write), ``scenario.json`` (the resolved input), the CSV
-tables (``sim.report.tables``) and ``summary.json``, written last so that a
-directory with a summary is complete. ``opsim run`` has its workers write
+tables (``sim.report.tables``), ``aggregates.npz`` (what ``opsim report``
+and ``opsim compare`` read instead of the log) and ``summary.json``, written
+last so that a directory with a summary is complete. ``opsim run`` has its workers write
 the log (``sim.analysis.run_parts.run_view``) and then calls
 :func:`finish_run`; :func:`write_run` writes all of it from a log in memory.
 ``sim.log.run_dir.load_run`` reads it back.
@@ -18,10 +19,13 @@ from pathlib import Path
 import numpy as np
 
 from rules.scenario import Scenario
+from sim.analysis.aggregates import read_aggregates, write_aggregates
 from sim.analysis.ci import clean
-from sim.analysis.run_parts import RunView
+from sim.analysis.compare import compare_aggregates
+from sim.analysis.run_parts import RunView, view_of
 from sim.log import files as logfile
 from sim.log.records import EventLog
+from sim.report.plot_numbers import PlotNumbers, numbers_from_arrays, numbers_to_arrays, plot_numbers
 from sim.report.tables import write_tables
 
 
@@ -48,18 +52,43 @@ def write_run(out: Path, s: Scenario, log: EventLog, summary: dict, csv: bool = 
     finish_run(out, s, log, summary)
 
 
+def run_aggregates(view: RunView, numbers: PlotNumbers) -> tuple[dict, dict[str, np.ndarray]]:
+    """What ``opsim report DIR`` and ``opsim compare`` read instead of the
+    log (``sim.analysis.aggregates``): the comparisons' per-replication KPIs
+    (``view`` with its windows and cases) and the plots' numbers."""
+    index, arrays = compare_aggregates(view)
+    plots, more = numbers_to_arrays(numbers)
+    return {"compare": index, "plots": plots}, {**arrays, **{f"plots/{k}": a for k, a in more.items()}}
+
+
+def read_plot_numbers(run_dir: Path) -> PlotNumbers | None:
+    """The plot numbers a run saved; ``None`` for runs saved without them."""
+    saved = read_aggregates(run_dir)
+    if saved is None or "plots" not in saved[0]:
+        return None
+    index, arrays = saved
+    return numbers_from_arrays(index["plots"], {k.removeprefix("plots/"): a for k, a in arrays.items()
+                                                if k.startswith("plots/")})
+
+
 def _unfinish(out: Path) -> None:
     final = out / "summary.json"
     if final.exists():
         final.unlink()
 
 
-def finish_run(out: Path, s: Scenario, run: EventLog | RunView, summary: dict) -> None:
-    """Everything but the event log: ``scenario.json``, the tables and,
+def finish_run(out: Path, s: Scenario, run: EventLog | RunView, summary: dict,
+               aggregates: tuple[dict, dict[str, np.ndarray]] | None = None) -> None:
+    """Everything but the event log: ``scenario.json``, the tables, the
+    aggregates (:func:`run_aggregates`, made from ``run`` unless given) and,
     last, ``summary.json``."""
     _unfinish(out)
     (out / "scenario.json").write_text(s.model_dump_json(by_alias=True, indent=1), encoding="utf-8")
     write_tables(out, s, run, summary)
+    if aggregates is None:
+        view = view_of(s, run)
+        aggregates = run_aggregates(view, plot_numbers(s, view))
+    write_aggregates(out, *aggregates)
     tmp = out / "summary.json.tmp"
     # Strict JSON: no NaN or Infinity, which strict readers refuse.
     tmp.write_text(json.dumps(clean(summary), indent=2, ensure_ascii=False, default=str,

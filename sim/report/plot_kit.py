@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -14,9 +17,8 @@ from matplotlib.ticker import FuncFormatter
 
 from rules.scenario import Scenario
 from sim.analysis import plot_data as pdata
-from sim.analysis.run_parts import RunView
-from sim.analysis.staffing import StaffLog
-from sim.views.style import Style
+from sim.report.plot_numbers import PlotNumbers
+from sim.views.style import Style, find_cjk_font, save_figure
 
 DPI = 110
 #: Small multiples: how many roles get a panel.
@@ -33,7 +35,7 @@ PART_COLORS = ("#2b8cbe", "#e34a33", "#bdbdbd", "#fdae6b", "#9e9ac8")
 
 @dataclass
 class PlotResult:
-    #: Plot name -> PNG path (the SVG sits beside it).
+    #: Plot name -> PNG path (the SVG, when asked for, sits beside it).
     files: dict[str, Path] = field(default_factory=dict)
     #: Plot name -> one-line caption for the report.
     captions: dict[str, str] = field(default_factory=dict)
@@ -43,12 +45,18 @@ class PlotResult:
 
 @dataclass(frozen=True)
 class Context:
-    """What every plot needs: the scenario, the run's merged view, its staff view, labels."""
+    """What every plot needs: the scenario, the labels' style and (but for
+    the scenario's own plots) the run's plot numbers and summary."""
     s: Scenario
-    run: RunView
-    st: StaffLog
-    summary: dict
     style: Style
+    numbers: PlotNumbers | None = None
+    summary: dict = field(default_factory=dict)
+
+    @property
+    def n(self) -> PlotNumbers:
+        if self.numbers is None:
+            raise ValueError("this plot needs the run's numbers")
+        return self.numbers
 
     def role(self, rid: str) -> str:
         spec = self.s.org.roles.get(rid)
@@ -109,3 +117,44 @@ def small_multiples(n: int, row_height: float, sharex: bool = False) -> tuple[Fi
     for ax in axes[n:]:
         ax.set_axis_off()
     return fig, list(axes[:n])
+
+
+# -- drawing into files ------------------------------------------------------
+
+#: What ``formats`` may ask for.
+FORMATS = ("png", "svg")
+
+
+def style_of(font: str | bool | None) -> Style:
+    chosen = find_cjk_font() if font is True else font
+    return Style(font=chosen if isinstance(chosen, str) else None)
+
+
+def draw(ctx: Context, makers: dict[str, Callable[[], Figure]], out_dir: Path,
+         formats: tuple[str, ...]) -> dict[str, float]:
+    """Each figure of ``makers`` drawn once per format into ``out_dir``
+    (``NAME.png``, ``NAME.svg``); the seconds each took. A format not asked
+    for is removed, so that an earlier report's file cannot disagree."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    seconds = {}
+    with matplotlib.rc_context({"font.family": ctx.style.families(), "svg.fonttype": "path",
+                                "axes.titlelocation": "left"}):
+        for name, make in makers.items():
+            t0 = time.perf_counter()
+            fig = make()
+            for fmt in FORMATS:
+                path = out_dir / f"{name}.{fmt}"
+                if fmt not in formats:
+                    path.unlink(missing_ok=True)
+                    continue
+                save_figure(fig, path, dpi=DPI, facecolor="white")
+                # The layout is done: a second format reuses it instead of
+                # solving it again (constrained layout is a quarter of a figure's time).
+                fig.set_layout_engine("none")
+            seconds[name] = round(time.perf_counter() - t0, 2)
+    return seconds
+
+
+def check_formats(formats: tuple[str, ...]) -> None:
+    if not formats or any(f not in FORMATS for f in formats):
+        raise ValueError(f"formats must be some of {FORMATS}, got {formats}")

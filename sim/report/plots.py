@@ -1,5 +1,7 @@
 """Plots of a run: queues, waits, utilisation, window compliance, and where
-the cases' time goes. Each is written as PNG and SVG into ``DIR/plots/``.
+the cases' time goes, drawn from the run's plot numbers
+(``sim.report.plot_numbers``). Each is written as PNG into ``DIR/plots/``,
+and as SVG when asked for.
 
 Matplotlib ``Figure`` objects on the Agg canvas (never pyplot, so no global
 state). Chinese labels use the CJK font that :func:`sim.views.style.find_cjk_font`
@@ -8,7 +10,6 @@ finds; without one the English ids are used. This module never prints.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,43 +25,44 @@ from sim.analysis import plot_data as pdata
 from sim.analysis.run_parts import RunView, view_of
 from sim.analysis.window_days import compliance_of_cases
 from sim.log.records import EventLog
+from sim.report.apart import Apart
 from sim.report.plot_kit import (
     BACKLOG_MAX,
-    DPI,
     MIN_DAILY_STEPS,
     PART_COLORS,
     SOURCE_WINDOWS,
     TOP_ROLES,
     Context,
     PlotResult,
+    check_formats,
     date_axis,
+    draw,
     empty_figure,
     new_figure,
     shade_campaigns,
     small_multiples,
+    style_of,
 )
+from sim.report.plot_numbers import PlotNumbers, plot_numbers
 from sim.report.plot_staffing import plot_staffing
-from sim.report.tables import daily_roles
-from sim.views.style import CJK_FONT_INSTALL, Style, find_cjk_font, save_figure
+from sim.views.style import CJK_FONT_INSTALL, Style
 
 
 def plot_queues(ctx: Context) -> Figure:
     """Hourly queue length of the roles with the longest mean queue."""
-    by_rep = pdata.queue_hourly_by_rep(ctx.st)
-    series = {role: level.mean(axis=0) for role, level in by_rep.items()}
-    ranked = sorted(series, key=lambda r: -series[r].mean())[:TOP_ROLES]
+    queues = ctx.n.queues
+    ranked = sorted(queues, key=lambda r: -queues[r][0].mean())[:TOP_ROLES]
     title = ("Queue length over time (steps waiting for staff, hourly, mean per replication; "
              "band: lowest to highest replication)")
     if not ranked:
         return empty_figure(title, "no step waited for staff")
     fig, axes = small_multiples(len(ranked), 2.3, sharex=True)
     for ax, role in zip(axes, ranked):
-        y = series[role]
+        y = queues[role][0]
         shade_campaigns(ax, ctx, unit=24.0)
         hours = np.arange(y.size) / 24.0
-        if ctx.st.R > 1:
-            ax.fill_between(hours, by_rep[role].min(axis=0), by_rep[role].max(axis=0),
-                            color="#6baed6", alpha=0.35, lw=0)
+        if ctx.n.replications > 1:
+            ax.fill_between(hours, queues[role][1], queues[role][2], color="#6baed6", alpha=0.35, lw=0)
         ax.plot(hours, y, color="#08519c", lw=0.8)
         ax.set_title(f"{ctx.role(role)}: mean {y.mean():,.1f}, max {y.max():,.0f}", fontsize=10)
         ax.set_ylabel("steps waiting")
@@ -75,21 +77,19 @@ def plot_queues(ctx: Context) -> Figure:
 
 def plot_wait_ecdf(ctx: Context) -> Figure:
     """ECDF of staff waits per role, with p50 and p95 marked."""
-    waits = pdata.waits_by_role(ctx.st)
-    ranked = sorted((r for r in waits if waits[r][0].size >= 5),
-                    key=lambda r: -np.percentile(waits[r][0], 95))
-    ranked = ranked[:TOP_ROLES]
+    ecdf = ctx.n.ecdf
+    ranked = sorted(ecdf, key=lambda r: -ecdf[r].p95)[:TOP_ROLES]
     title = "How long steps wait for staff (ECDF, log scale)"
     if not ranked:
         return empty_figure(title, "too few staff steps")
     fig, axes = small_multiples(len(ranked), 2.4)
     floor = 1 / 60.0  # waits below a minute are drawn at one minute
     for ax, role in zip(axes, ranked):
-        w, started = waits[role]
-        y = np.linspace(0, 1, min(w.size, 400))
-        x = np.maximum(np.quantile(w, y), floor)
+        e = ecdf[role]
+        y = np.linspace(0, 1, e.quantiles.size)
+        x = np.maximum(e.quantiles, floor)
         ax.plot(x, y, color="#08519c", lw=1.2, drawstyle="steps-post")
-        p50, p95 = np.percentile(w, [50, 95])
+        p50, p95 = e.p50, e.p95
         for q, val, color in (("p50", p50, "#31a354"), ("p95", p95, "#de2d26")):
             ax.axvline(max(val, floor), color=color, ls="--", lw=1,
                        label=f"{q} {_hours(val)}")
@@ -100,9 +100,10 @@ def plot_wait_ecdf(ctx: Context) -> Figure:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_xticks([1 / 60, 0.25, 1, 8, 24, 168, 720])
         ax.set_xticklabels(["1 min", "15 min", "1 h", "8 h", "1 d", "1 wk", "30 d"], fontsize=8)
-        never = 1 - started.mean()
+        never = e.never_started
         extra = f"; {never:.0%} still waiting at the end" if never > 0.0005 else ""
-        ax.set_title(f"{ctx.role(role)} ({w.size / ctx.st.R:,.0f} steps/rep{extra})", fontsize=10)
+        ax.set_title(f"{ctx.role(role)} ({e.steps / ctx.n.replications:,.0f} steps/rep{extra})",
+                     fontsize=10)
         ax.set_xlabel("wait (enabled -> started)", fontsize=8)
         ax.set_ylabel("share of steps", fontsize=8)
         ax.legend(loc="lower right", fontsize=8)
@@ -111,11 +112,11 @@ def plot_wait_ecdf(ctx: Context) -> Figure:
     return fig
 
 
-def plot_wait_p95_daily(ctx: Context, daily: dict) -> Figure:
+def plot_wait_p95_daily(ctx: Context) -> Figure:
     """Daily p95 wait of the roles with the longest waits."""
-    roles = ctx.st.roles
+    roles, daily = ctx.n.roles, ctx.n.daily
     # A p95 of a handful of steps is noise: days with fewer than MIN_DAILY_STEPS are left out.
-    p95 = np.where(daily["arrivals"] * ctx.st.R >= MIN_DAILY_STEPS, daily["wait_p95_hours"], np.nan)
+    p95 = np.where(daily["arrivals"] * ctx.n.replications >= MIN_DAILY_STEPS, daily["wait_p95_hours"], np.nan)
     title = "Daily p95 wait for staff (steps enabled that day)"
     with np.errstate(divide="ignore"):
         logs = np.log(np.maximum(p95, 1 / 60.0))
@@ -132,7 +133,7 @@ def plot_wait_p95_daily(ctx: Context, daily: dict) -> Figure:
         i = roles.index(role)
         y = np.maximum(p95[i], 1 / 60.0)
         line = ax.plot(x, y, marker="o", ms=2.5, lw=1.2, label=ctx.role(role))[0]
-        if ctx.st.R > 1 and "wait_p95_lo" in daily:
+        if ctx.n.replications > 1 and "wait_p95_lo" in daily:
             shown = np.isfinite(p95[i])
             ax.fill_between(x, np.where(shown, np.maximum(daily["wait_p95_lo"][i], 1 / 60.0), np.nan),
                             np.where(shown, np.maximum(daily["wait_p95_hi"][i], 1 / 60.0), np.nan),
@@ -150,12 +151,13 @@ def plot_wait_p95_daily(ctx: Context, daily: dict) -> Figure:
     return fig
 
 
-def plot_utilisation(ctx: Context, daily: dict) -> Figure:
+def plot_utilisation(ctx: Context) -> Figure:
     """Heatmaps role x day: on-duty utilisation, and beside it the work left
     waiting at the end of the day in days of the role's capacity (utilisation
     stops at 100%; the backlog tells a full day from one far over capacity)."""
+    daily = ctx.n.daily
     util = daily["utilization"]
-    roles = ctx.st.roles
+    roles = ctx.n.roles
     keep = [i for i, r in enumerate(roles) if r in ctx.s.org.roles and np.isfinite(util[i]).any()]
     title = "Utilisation by role and day (busy share of on-duty capacity)"
     if not keep:
@@ -207,7 +209,7 @@ def plot_window_compliance(ctx: Context, by_day: dict) -> Figure:
         ok = np.isfinite(met)
         low = np.array([np.nan if m is None else m for m in series.get("met_min", [])], dtype=float)
         high = np.array([np.nan if m is None else m for m in series.get("met_max", [])], dtype=float)
-        if ok.any() and ctx.st.R > 1 and low.size == met.size:
+        if ok.any() and ctx.n.replications > 1 and low.size == met.size:
             ax.vlines(days[ok] + 0.5, low[ok], high[ok], color="#9ecae1", lw=2,
                       label="lowest to highest replication")
         if ok.any():
@@ -245,9 +247,7 @@ def plot_window_compliance(ctx: Context, by_day: dict) -> Figure:
 
 def plot_time_breakdown(ctx: Context) -> Figure:
     """Stacked bars per workflow: where the cases' time goes."""
-    v = ctx.run
-    parts = pdata.time_breakdown_of(ctx.s, ctx.st, v.workflows, v.starts, v.out_code, v.out_enable,
-                                    v.out_end, v.out_wait)
+    parts = ctx.n.breakdown
     title = "Where the time goes: mean step-hours per case, by workflow"
     if not parts:
         return empty_figure(title, "no cases")
@@ -312,44 +312,66 @@ CAPTIONS = {
 }
 
 
-def write_plots(s: Scenario, run: EventLog | RunView, summary: dict, out_dir: Path,
-                font: str | bool | None = True) -> PlotResult:
-    """Draw every plot of a run (its merged view, or its log) into
-    ``out_dir`` (PNG and SVG). ``font``: ``True`` finds a CJK font, a family
-    name uses it, ``None`` uses English ids."""
-    chosen = find_cjk_font() if font is True else font
-    style = Style(font=chosen if isinstance(chosen, str) else None)
+#: Plots drawn from the scenario alone (``opsim run`` draws them while it simulates).
+SCENARIO_PLOTS = ("staffing",)
+#: Plots drawn in a second process when ``jobs`` allows: about half of the
+#: drawing time of the others (Double 11), so that both halves end together.
+APART = ("wait_ecdf", "utilisation")
+def _result(style: Style) -> PlotResult:
     result = PlotResult(captions=dict(CAPTIONS))
     if not style.chinese:
         result.notice = f"no CJK font found, so the plots use English ids; install one: {CJK_FONT_INSTALL}"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    view = view_of(s, run)
-    st = view.st
-    ctx = Context(s, view, st, summary, style)
-    daily = daily_roles(st)
+    return result
+
+
+def write_scenario_plots(s: Scenario, out_dir: Path, font: str | bool | None = True,
+                         formats: tuple[str, ...] = ("png",)) -> PlotResult:
+    """The plots drawn from the scenario alone (:data:`SCENARIO_PLOTS`)."""
+    check_formats(formats)
+    style = style_of(font)
+    result = _result(style)
+    ctx = Context(s, style)
+    result.seconds = draw(ctx, {"staffing": lambda: plot_staffing(ctx)}, out_dir, formats)
+    result.files = {name: out_dir / f"{name}.png" for name in result.seconds}
+    return result
+
+
+def write_plots(s: Scenario, run: EventLog | RunView | PlotNumbers, summary: dict, out_dir: Path,
+                font: str | bool | None = True, formats: tuple[str, ...] = ("png",), jobs: int = 1,
+                drawn: PlotResult | None = None) -> PlotResult:
+    """Draw every plot of a run (its plot numbers, merged view or log) into
+    ``out_dir``, once per format of ``formats`` (PNG, SVG); with ``jobs`` >= 2
+    half of them in a second process. ``font``: ``True`` finds a CJK font, a
+    family name uses it, ``None`` uses English ids. ``drawn``: plots already
+    drawn (:func:`write_scenario_plots`), not drawn again."""
+    check_formats(formats)
+    style = style_of(font)
+    result = _result(style)
     by_day = summary.get("window_compliance_by_day")
-    if by_day is None:
-        by_day = compliance_of_cases(s, view.windows, view.replications)
+    if isinstance(run, PlotNumbers):
+        numbers = run
+    else:
+        view = view_of(s, run)
+        numbers = plot_numbers(s, view)
+        if by_day is None:
+            by_day = compliance_of_cases(s, view.windows, view.replications)
+    ctx = Context(s, style, numbers, summary)
     makers: dict[str, Callable[[], Figure]] = {
         "queues": lambda: plot_queues(ctx),
         "wait_ecdf": lambda: plot_wait_ecdf(ctx),
-        "wait_p95_daily": lambda: plot_wait_p95_daily(ctx, daily),
-        "utilisation": lambda: plot_utilisation(ctx, daily),
-        "window_compliance": lambda: plot_window_compliance(ctx, by_day),
+        "wait_p95_daily": lambda: plot_wait_p95_daily(ctx),
+        "utilisation": lambda: plot_utilisation(ctx),
+        "window_compliance": lambda: plot_window_compliance(ctx, by_day or {}),
         "time_breakdown": lambda: plot_time_breakdown(ctx),
         "staffing": lambda: plot_staffing(ctx),
     }
-    with matplotlib.rc_context({"font.family": style.families(), "svg.fonttype": "path",
-                                "axes.titlelocation": "left"}):
-        for name, make in makers.items():
-            t0 = time.perf_counter()
-            fig = make()
-            png = out_dir / f"{name}.png"
-            save_figure(fig, png, dpi=DPI, facecolor="white")
-            # The layout is done: the SVG reuses it instead of solving it again
-            # (constrained layout was a quarter of the report's time).
-            fig.set_layout_engine("none")
-            save_figure(fig, png.with_suffix(".svg"), facecolor="white")
-            result.files[name] = png
-            result.seconds[name] = round(time.perf_counter() - t0, 2)
+    done = drawn.seconds if drawn is not None else {}
+    todo = {name: make for name, make in makers.items() if name not in done}
+    apart = {name: todo.pop(name) for name in APART if name in todo and jobs >= 2}
+    other = Apart(lambda: draw(ctx, apart, out_dir, formats), fork=bool(apart)) if apart else None
+    seconds = {**done, **draw(ctx, todo, out_dir, formats)}
+    if other is not None:
+        seconds.update(other.result())
+    result.seconds = {name: seconds[name] for name in makers}
+    result.files = {name: out_dir / f"{name}.png" for name in makers}
     return result

@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -91,31 +92,66 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
-def _one_reduced(args: tuple[Scenario, int, int, Reducer, Path | None, Path | None]) -> tuple[T, int]:
+def _one_reduced(args: tuple[Scenario, int, int, Reducer, Path | None, Path | None, bool]) -> tuple[T, int]:
     """In a worker (or the parent with one job): simulate, write the
-    replication's records, reduce; the log goes no further."""
-    s, rep, seed, reducer, events, csv_parts = args
+    replication's records, reduce; the log goes no further. With ``apart``
+    (a core to spare) the records are written by a forked child while this
+    process reduces."""
+    s, rep, seed, reducer, events, csv_parts, apart = args
     log = simulate(s, rep, seed)
+    writer = None
     if events is not None:
+        writer = _write_apart(log, events, rep, csv_parts) if apart else None
+        if writer is None:
+            logfile.write_part(log, events, rep, csv_parts)
+    part = reducer(s, log)
+    if writer is not None:
+        _, status = os.waitpid(writer, 0)
+        if status != 0 and events is not None:  # the child failed (killed, out of memory): written here
+            logfile.write_part(log, events, rep, csv_parts)
+    return part, len(log)
+
+
+def _write_apart(log: EventLog, events: Path, rep: int, csv_parts: Path | None) -> int | None:
+    """Fork a child that writes the replication's records and ends; its pid
+    (None where there is no ``fork``). The child shares the log's memory
+    with this process instead of receiving a copy."""
+    if not sys.platform.startswith("linux"):
+        return None
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        die_with_parent()
         logfile.write_part(log, events, rep, csv_parts)
-    return reducer(s, log), len(log)
+        code = 0
+    except BaseException:
+        traceback.print_exc()  # the parent writes the part itself
+    finally:
+        os._exit(code)  # never the parent's exit handlers or its pool's machinery
 
 
 def run_reduced(s: Scenario, seed: int, n: int, reducer: Reducer, jobs: int = 1,
                 events: Path | None = None, csv_parts: Path | None = None,
-                progress: Progress | None = None) -> tuple[list[T], dict]:
+                progress: Progress | None = None,
+                meanwhile: Callable[[], None] | None = None) -> tuple[list[T], dict]:
     """Simulate ``n`` replications, each reduced by ``reducer`` where it ran
     and its records written to ``events`` (one Parquet file per
     replication; CSV parts into ``csv_parts`` too, see
     ``sim.log.files.join_csv``); returns the reductions in replication order
-    and the run facts."""
+    and the run facts. ``meanwhile`` is called while the replications run
+    (with ``jobs`` >= 2 even one replication runs in a worker, so that this
+    process can prepare what comes after: imports, the scenario's plots)."""
     if n < 1:
         raise ValueError(f'"n" must be >= 1, got {n}.')
     t0 = time.perf_counter()
-    work = [(s, rep, seed, reducer, events, csv_parts) for rep in range(n)]
+    work = [(s, rep, seed, reducer, events, csv_parts, jobs > n) for rep in range(n)]
     out: list[T] = []
     records = 0
-    if jobs <= 1 or n == 1:
+    if jobs <= 1:
+        if meanwhile is not None:
+            meanwhile()
         done: Iterator[tuple[T, int]] = map(_one_reduced, work)
         for part, size in done:
             out.append(part)
@@ -124,7 +160,10 @@ def run_reduced(s: Scenario, seed: int, n: int, reducer: Reducer, jobs: int = 1,
                 progress(len(out))
     else:
         with ProcessPoolExecutor(max_workers=min(jobs, n), initializer=die_with_parent) as pool:
-            for part, size in pool.map(_one_reduced, work):
+            results: Iterator[tuple[T, int]] = pool.map(_one_reduced, work)
+            if meanwhile is not None:
+                meanwhile()
+            for part, size in results:
                 out.append(part)
                 records += size
                 if progress is not None:

@@ -1,0 +1,129 @@
+"""A saved run is re-read from its aggregates, not its event log (issue 13):
+``opsim report DIR`` draws the very plots and page the run drew, ``opsim
+compare`` of saved runs gives the very comparison the run's own numbers
+give, and runs saved without aggregates still work from their log. Commands
+that draw nothing do not load matplotlib."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.analysis.aggregates import LAYOUT, NAME, read_aggregates, write_aggregates
+from sim.analysis.compare import compare, load_side, saved_side
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = str(ROOT / "scenarios" / "baseline.yaml")
+SHORT = "horizon={start: 2026-10-12, end: 2026-10-25}"
+MORE = "org.roles.customer_service.headcount=9"
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _break_the_log(run_dir: Path) -> None:
+    """Every Parquet part replaced by bytes no reader takes: reading the log fails."""
+    for part in (run_dir / "events.parquet").glob("*.parquet"):
+        part.write_bytes(b"not a parquet file")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Baseline over two weeks, 2 replications, seed 7, as ``opsim run``
+    writes it (plots and report drawn in two processes); and one with more
+    customer service, without its report."""
+    root = tmp_path_factory.mktemp("saved")
+    assert main(["run", BASELINE, "-n", "2", "-j", "2", "--seed", "7", "--set", SHORT,
+                 "--out", str(root / "base")]) == 0
+    assert main(["run", BASELINE, "-n", "2", "-j", "1", "--seed", "7", "--set", SHORT, "--set", MORE,
+                 "--no-report", "--out", str(root / "more")]) == 0
+    return root
+
+
+@pytest.mark.slow  # two short runs and three reports (~20 s)
+def test_report_of_a_saved_run_is_the_runs_own_without_its_log(runs: Path, tmp_path: Path) -> None:
+    drawn = _files(runs / "base")
+    assert (runs / "base" / NAME).exists()
+    copy = tmp_path / "copy"
+    shutil.copytree(runs / "base", copy)
+    _break_the_log(copy)
+    shutil.rmtree(copy / "plots")
+    (copy / "report.html").unlink()
+    assert main(["report", str(copy)]) == 0
+    again = _files(copy)
+    for name in [n for n in drawn if n.startswith("plots/")] + ["report.html"]:
+        assert again[name] == drawn[name], name
+
+
+@pytest.mark.slow  # a short run and its report from the log
+def test_a_run_saved_without_aggregates_is_read_from_its_log(runs: Path, tmp_path: Path) -> None:
+    drawn = _files(runs / "base")
+    old = tmp_path / "old"
+    shutil.copytree(runs / "base", old)
+    (old / NAME).unlink()
+    shutil.rmtree(old / "plots")
+    assert main(["report", str(old)]) == 0
+    again = _files(old)
+    for name in [n for n in drawn if n.startswith("plots/")] + ["report.html"]:
+        assert again[name] == drawn[name], name
+    a = compare([saved_side(runs / "base", "a"), saved_side(runs / "more", "b")])
+    b = compare([saved_side(old, "a"), saved_side(runs / "more", "b")])
+    assert a == b
+
+
+@pytest.mark.slow  # two short runs, and the same two simulated again
+def test_compare_of_saved_runs_is_the_runs_own(runs: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    for name in ("base", "more"):
+        shutil.copytree(runs / name, broken / name)
+        _break_the_log(broken / name)
+    saved = compare([load_side(str(broken / "base"), None, None, 1),
+                     load_side(str(broken / "more"), None, None, 1)])
+    fresh = compare([load_side(BASELINE, 7, 2, 1, sets=[SHORT]),
+                     load_side(BASELINE, 7, 2, 1, sets=[SHORT, MORE])])
+    for result in (saved, fresh):
+        for side in result["sides"]:
+            side.pop("label"), side.pop("source")
+        result.pop("base")
+        for comp in result["comparisons"]:
+            comp.pop("other")
+    assert saved == fresh
+    assert any(r["significant"] for r in saved["comparisons"][0]["rows"])
+    out = tmp_path / "c.json"
+    assert main(["compare", str(broken / "base"), str(broken / "more"), "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["comparisons"][0]["paired"] is True
+
+
+def test_aggregates_of_another_layout_are_not_read(tmp_path: Path) -> None:
+    write_aggregates(tmp_path, {"x": 1}, {"a b/c": np.arange(3.0)})
+    index, arrays = read_aggregates(tmp_path) or ({}, {})
+    assert index["x"] == 1 and index["layout"] == LAYOUT and arrays["a b/c"].tolist() == [0.0, 1.0, 2.0]
+    with np.load(tmp_path / NAME, allow_pickle=False) as z:
+        head = json.loads(z["__index__"].tobytes())
+    assert head["layout"] == LAYOUT
+    write_aggregates(tmp_path, {"layout": LAYOUT + 1}, {})
+    assert read_aggregates(tmp_path) is None
+    with pytest.raises(ValueError, match="numbers only"):
+        write_aggregates(tmp_path, {}, {"text": np.array(["a"], dtype=object)})
+
+
+@pytest.mark.parametrize("code", [
+    "from sim.cli import main; main(['check', 'scenarios/validation/mmc.yaml'])",
+    "from sim.cli import main; main(['run', 'scenarios/validation/mmc.yaml', '-n', '1', '-j', '1', "
+    "'--no-report', '--set', 'horizon={start: 2026-03-02, end: 2026-03-08}', '--out', sys.argv[1]])",
+    "import sim; from rules import load_scenario; "
+    "sim.evaluate(load_scenario('scenarios/validation/mmc.yaml'), 1, 3)",
+])
+def test_commands_that_draw_nothing_do_not_import_matplotlib(code: str, tmp_path: Path) -> None:
+    probe = f"import sys\n{code}\nprint(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))"
+    proc = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "run")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
