@@ -11,7 +11,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import special
 
 LEVEL = 0.95
 
@@ -20,10 +19,14 @@ LEVEL = 0.95
 # stdtrit, sf is stdtr at -x): the same numbers, without importing
 # scipy.stats (0.7-1.3 s, a tenth of a one-replication run).
 def _t_ppf(q: float, df: float) -> float:
+    from scipy import special  # on use: 0.2 s that a worker reducing a replication need not pay
+
     return float(special.stdtrit(df, q))
 
 
 def _t_sf(x: float, df: float) -> float:
+    from scipy import special
+
     return float(special.stdtr(df, -x))
 
 

@@ -22,7 +22,6 @@ from sim.cli.tables import report_bottlenecks, report_cases, report_staffing, re
 if TYPE_CHECKING:
     from sim.analysis.run_parts import RunView
     from sim.report.html import ReportResult
-    from sim.report.plot_kit import PlotResult
 
 #: How many of the top bottleneck roles ``--what-if-plus-one`` re-runs.
 WHAT_IF_ROLES = 2
@@ -113,7 +112,10 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
     """Simulate, summarise and write everything into ``out`` (the staging
     directory); the summary and the report's result (None with ``--no-report``).
     Each replication writes its records and is reduced where it ran; the
-    parent holds the merged reductions, never the logs."""
+    parent holds the merged reductions, never the logs. With a core to
+    spare, a drawer process draws the scenario's plots while the
+    replications run and half of the run's plots while this process writes
+    the summary and the files."""
     from sim.analysis.run_parts import for_report, run_view
     from sim.analysis.summary import summary_of
     from sim.report.output import finish_run, run_aggregates
@@ -123,37 +125,40 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
               *(() if args.no_report else ("report",)))
     formats = ("png", "svg") if args.svg else ("png",)
     report = None
-    early: list[PlotResult] = []
+    drawer = None
+    if not args.no_report:
+        from sim.report.drawer import start_drawer  # light: no matplotlib
+
+        drawer = start_drawer(s, out / "plots", formats=formats, fork=jobs >= 2)
 
     def meanwhile() -> None:
         # While the replications run (in workers when jobs >= 2): the
-        # report's imports paid and the scenario's own plots drawn.
-        if not args.no_report:
-            from sim.report.plots import write_scenario_plots
-
-            early.append(write_scenario_plots(s, out / "plots", formats=formats))
+        # report's imports are paid.
+        if drawer is not None:
+            import sim.report.html  # noqa: F401
 
     with RunProgress(s.name, n, phases) as progress:
         view, facts = run_view(s, seed, n, jobs, out, args.csv, progress.replication_done, meanwhile)
         with progress.phase("summary"):
+            numbers = plot_numbers(s, view)
+            if drawer is not None:
+                drawer.send(numbers)
             facts["what_ifs"] = what_ifs(args)
             summary = summary_of(view, facts)
         if args.what_if_plus_one:
             with progress.phase("what if +1"):
                 what_if(s, view, summary, seed, n, jobs)
         with progress.phase("files"):
-            numbers = plot_numbers(s, view)
             saved = run_aggregates(view, numbers)
             view = for_report(view)  # the summary is made: its populations can go
             finish_run(out, s, view, summary, saved)
         del view, saved
-        if not args.no_report:
+        if drawer is not None:
             with progress.phase("report"):
-                # Imported on use: matplotlib adds about half a second to every command.
                 from sim.report.html import write_report
 
                 report = write_report(s, numbers, summary, out, formats=formats, jobs=jobs,
-                                      drawn=early[0] if early else None)
+                                      drawn=[drawer])
     return summary, report
 
 

@@ -1,25 +1,31 @@
 """Work done in a second process while this one goes on, where a core is free.
 
-``opsim run`` draws half of its figures in a forked child while the parent
-draws the other half (a figure is a few tenths of a second of matplotlib,
-all on one core). The child starts as a copy of the parent (``fork``: the
-numbers it draws are not pickled), sends its small result back through a
-pipe and ends without running the parent's exit handlers. Where ``fork``
-is missing (not Linux), or the child fails for a reason of its own, the
-work is done in this process instead, so the result never depends on where
-it ran.
+``opsim run`` starts a child at once that imports matplotlib, draws the
+plots of the scenario alone while the simulation runs, then waits for the
+run's plot numbers and draws half of the run's plots while the parent
+writes the summary and files and draws the other half (a figure is a few
+tenths of a second of matplotlib, all on one core). The child is forked
+while the parent is still small (its resident memory is not the run's),
+receives its input and sends its small result through pipes, and ends
+without running the parent's exit handlers. Where ``fork`` is missing (not
+Linux), or the child fails for a reason of its own, the work is done in
+this process instead, so the result never depends on where it ran.
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+#: What the work is given: a function that waits for the parent's input.
+Work = Callable[[Callable[[], Any]], T]
+_UNSET = object()
 
 
 def can_fork() -> bool:
@@ -27,43 +33,60 @@ def can_fork() -> bool:
 
 
 class Apart(Generic[T]):
-    """``fn()`` started in a forked child (with ``fork`` and where it can),
-    else run by :meth:`result`."""
+    """``work(get)`` in a forked child (with ``fork`` and where it can), else
+    run by :meth:`result`; ``get()`` returns what :meth:`send` gave."""
 
-    def __init__(self, fn: Callable[[], T], fork: bool = True) -> None:
-        self._fn = fn
+    def __init__(self, work: Work[T], fork: bool = True) -> None:
+        self._work = work
+        self._input: Any = _UNSET
         self._proc: multiprocessing.process.BaseProcess | None = None
         if fork and can_fork():
             ctx = multiprocessing.get_context("fork")
-            self._recv, send = ctx.Pipe(duplex=False)
-            self._proc = ctx.Process(target=_child, args=(fn, send), daemon=True)
+            self._recv, their_send = ctx.Pipe(duplex=False)
+            their_recv, self._send = ctx.Pipe(duplex=False)
+            self._proc = ctx.Process(target=_child, args=(work, their_recv, their_send), daemon=True)
             self._proc.start()
-            send.close()
+            their_send.close()
+            their_recv.close()
+
+    def send(self, value: object) -> None:
+        """The work's input (once)."""
+        self._input = value
+        if self._proc is not None:
+            with contextlib.suppress(OSError):  # the child is gone: result() redoes the work here
+                self._send.send(value)
+            self._send.close()
 
     def result(self) -> T:
-        """The child's result (waiting for it), or ``fn()`` here if it failed."""
+        """The child's result (waiting for it), or the work done here if it failed."""
         if self._proc is None:
-            return self._fn()
+            return self._work(self._get)
         try:
             ok, value = self._recv.recv()
-        except EOFError:
+        except (EOFError, OSError):
             ok, value = False, None
         finally:
             self._recv.close()
             self._proc.join()
         # A failure of the child alone (killed, out of memory) must not lose
-        # the work: it is redone here, where an error of fn itself shows as usual.
-        return value if ok else self._fn()
+        # the work: it is redone here, where an error of the work itself shows as usual.
+        return value if ok else self._work(self._get)
+
+    def _get(self) -> Any:
+        if self._input is _UNSET:
+            raise ValueError("Apart.result() before send(): the work has no input")
+        return self._input
 
 
-def _child(fn: Callable[[], object], send: Connection) -> None:
+def _child(work: Work[object], recv: Connection, send: Connection) -> None:
+    code = 1
     try:
-        send.send((True, fn()))
+        send.send((True, work(recv.recv)))
         code = 0
     except BaseException:
-        send.send((False, traceback.format_exc()))
-        code = 1
-    send.close()
-    # No exit handlers or buffer flushes: they belong to the parent (a
-    # progress thread may hold a stream's lock in the copy this child got).
-    os._exit(code)
+        with contextlib.suppress(OSError):
+            send.send((False, traceback.format_exc()))
+    finally:
+        # No exit handlers or buffer flushes: they belong to the parent (a
+        # progress thread may hold a stream's lock in the copy this child got).
+        os._exit(code)

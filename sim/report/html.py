@@ -11,6 +11,7 @@ available". This module never prints.
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from sim.report.html_parts import (
 )
 from sim.report.html_sections import periods_section, staffing_section
 from sim.report.plot_numbers import PlotNumbers
-from sim.report.plots import PlotResult, write_plots
+from sim.report.plots import Drawer, PlotResult, write_plots
 
 PLOT_TITLES = {
     "window_compliance": "Service-window compliance by day",
@@ -326,7 +327,7 @@ def complete_summary(s: Scenario, run: EventLog | RunView, summary: dict) -> dic
 
 def write_report(s: Scenario, run: EventLog | RunView | PlotNumbers, summary: dict, run_dir: Path,
                  font: str | bool | None = True, formats: tuple[str, ...] = ("png",), jobs: int = 1,
-                 drawn: PlotResult | None = None) -> ReportResult:
+                 drawn: Sequence[Drawer] = ()) -> ReportResult:
     """Plots into ``run_dir/plots`` (see :func:`write_plots` for ``formats``,
     ``jobs`` and ``drawn``) and the page into ``run_dir/report.html``, from
     the run's plot numbers (a complete summary then), merged view or log."""

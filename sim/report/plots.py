@@ -10,7 +10,7 @@ finds; without one the English ids are used. This module never prints.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -25,7 +25,7 @@ from sim.analysis import plot_data as pdata
 from sim.analysis.run_parts import RunView, view_of
 from sim.analysis.window_days import compliance_of_cases
 from sim.log.records import EventLog
-from sim.report.apart import Apart
+from sim.report.drawer import Drawer, start_drawer
 from sim.report.plot_kit import (
     BACKLOG_MAX,
     MIN_DAILY_STEPS,
@@ -312,11 +312,6 @@ CAPTIONS = {
 }
 
 
-#: Plots drawn from the scenario alone (``opsim run`` draws them while it simulates).
-SCENARIO_PLOTS = ("staffing",)
-#: Plots drawn in a second process when ``jobs`` allows: about half of the
-#: drawing time of the others (Double 11), so that both halves end together.
-APART = ("wait_ecdf", "utilisation")
 def _result(style: Style) -> PlotResult:
     result = PlotResult(captions=dict(CAPTIONS))
     if not style.chinese:
@@ -324,26 +319,27 @@ def _result(style: Style) -> PlotResult:
     return result
 
 
-def write_scenario_plots(s: Scenario, out_dir: Path, font: str | bool | None = True,
-                         formats: tuple[str, ...] = ("png",)) -> PlotResult:
-    """The plots drawn from the scenario alone (:data:`SCENARIO_PLOTS`)."""
-    check_formats(formats)
-    style = style_of(font)
-    result = _result(style)
-    ctx = Context(s, style)
-    result.seconds = draw(ctx, {"staffing": lambda: plot_staffing(ctx)}, out_dir, formats)
-    result.files = {name: out_dir / f"{name}.png" for name in result.seconds}
-    return result
+def makers_of(ctx: Context, by_day: dict) -> dict[str, Callable[[], Figure]]:
+    """Every plot, in the report's order of drawing."""
+    return {
+        "queues": lambda: plot_queues(ctx),
+        "wait_ecdf": lambda: plot_wait_ecdf(ctx),
+        "wait_p95_daily": lambda: plot_wait_p95_daily(ctx),
+        "utilisation": lambda: plot_utilisation(ctx),
+        "window_compliance": lambda: plot_window_compliance(ctx, by_day),
+        "time_breakdown": lambda: plot_time_breakdown(ctx),
+        "staffing": lambda: plot_staffing(ctx),
+    }
 
 
 def write_plots(s: Scenario, run: EventLog | RunView | PlotNumbers, summary: dict, out_dir: Path,
                 font: str | bool | None = True, formats: tuple[str, ...] = ("png",), jobs: int = 1,
-                drawn: PlotResult | None = None) -> PlotResult:
+                drawn: Sequence[Drawer] = ()) -> PlotResult:
     """Draw every plot of a run (its plot numbers, merged view or log) into
     ``out_dir``, once per format of ``formats`` (PNG, SVG); with ``jobs`` >= 2
     half of them in a second process. ``font``: ``True`` finds a CJK font, a
-    family name uses it, ``None`` uses English ids. ``drawn``: plots already
-    drawn (:func:`write_scenario_plots`), not drawn again."""
+    family name uses it, ``None`` uses English ids. ``drawn``: drawers that
+    draw some of the plots (:func:`start_drawer`; their numbers sent)."""
     check_formats(formats)
     style = style_of(font)
     result = _result(style)
@@ -356,22 +352,15 @@ def write_plots(s: Scenario, run: EventLog | RunView | PlotNumbers, summary: dic
         if by_day is None:
             by_day = compliance_of_cases(s, view.windows, view.replications)
     ctx = Context(s, style, numbers, summary)
-    makers: dict[str, Callable[[], Figure]] = {
-        "queues": lambda: plot_queues(ctx),
-        "wait_ecdf": lambda: plot_wait_ecdf(ctx),
-        "wait_p95_daily": lambda: plot_wait_p95_daily(ctx),
-        "utilisation": lambda: plot_utilisation(ctx),
-        "window_compliance": lambda: plot_window_compliance(ctx, by_day or {}),
-        "time_breakdown": lambda: plot_time_breakdown(ctx),
-        "staffing": lambda: plot_staffing(ctx),
-    }
-    done = drawn.seconds if drawn is not None else {}
-    todo = {name: make for name, make in makers.items() if name not in done}
-    apart = {name: todo.pop(name) for name in APART if name in todo and jobs >= 2}
-    other = Apart(lambda: draw(ctx, apart, out_dir, formats), fork=bool(apart)) if apart else None
-    seconds = {**done, **draw(ctx, todo, out_dir, formats)}
-    if other is not None:
-        seconds.update(other.result())
+    makers = makers_of(ctx, by_day or {})
+    pending = list(drawn)
+    if jobs >= 2 and not pending:
+        pending.append(start_drawer(s, out_dir, font, formats))
+        pending[-1].send(numbers)
+    elsewhere = {name for d in pending for name in d.names}
+    seconds = draw(ctx, {k: v for k, v in makers.items() if k not in elsewhere}, out_dir, formats)
+    for d in pending:
+        seconds.update(d.job.result())
     result.seconds = {name: seconds[name] for name in makers}
     result.files = {name: out_dir / f"{name}.png" for name in makers}
     return result

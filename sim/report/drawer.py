@@ -1,0 +1,56 @@
+"""Plots drawn apart: a forked child (``sim.report.apart``) that draws the
+scenario's own plots while the replications run and half of the run's
+plots once their numbers exist. Light to import (no matplotlib here), so
+that ``opsim run`` forks the child at its start, while it is small."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rules.scenario import Scenario
+from sim.report.apart import Apart
+
+if TYPE_CHECKING:
+    from sim.report.plot_numbers import PlotNumbers
+
+#: Plots drawn from the scenario alone (``opsim run`` draws them while it simulates).
+SCENARIO_PLOTS = ("staffing",)
+#: Plots that need neither the summary nor another plot, drawn in a second
+#: process when a core is free: about half of the drawing time (Double 11).
+APART = ("wait_ecdf", "utilisation")
+
+
+@dataclass
+class Drawer:
+    """Plots drawn apart (:func:`start_drawer`): their names and the work."""
+    names: tuple[str, ...]
+    job: Apart[dict[str, float]]
+
+    def send(self, numbers: PlotNumbers) -> None:
+        """The run's plot numbers, once they exist."""
+        self.job.send(numbers)
+
+
+def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
+                 formats: tuple[str, ...] = ("png",), fork: bool = True) -> Drawer:
+    """Start drawing apart (a forked child with ``fork``, where it can): the
+    scenario's plots at once, then, once :meth:`Drawer.send` gives the run's
+    numbers, the plots of :data:`APART`. :func:`write_plots` with the drawer
+    in ``drawn`` draws the rest and collects these."""
+
+    def work(get: Callable[[], PlotNumbers]) -> dict[str, float]:
+        # Imported here: this module is imported and the child forked before
+        # matplotlib is loaded, while the parent is small and starting.
+        from sim.report.plot_kit import Context, draw, style_of
+        from sim.report.plots import makers_of
+
+        style = style_of(font)
+        ctx = Context(s, style)
+        seconds = draw(ctx, {k: v for k, v in makers_of(ctx, {}).items() if k in SCENARIO_PLOTS},
+                       out_dir, formats)
+        ctx = Context(s, style, get())
+        return {**seconds, **draw(ctx, {k: v for k, v in makers_of(ctx, {}).items() if k in APART},
+                                  out_dir, formats)}
+    return Drawer(SCENARIO_PLOTS + APART, Apart(work, fork))
