@@ -15,11 +15,23 @@ shared machine, and reported as the median with its spread over the rounds:
   time its replications spent simulating and reducing (the reduction's
   overhead is (simulate + reduce) / simulate; target <= 1.1), and the peak
   RSS of the parent and of the largest worker.
+- with ``--saved``: two saved runs of ``SCENARIO -n 10`` (seeds 11 and 12,
+  written first: a few minutes), then ``opsim compare`` of the two and
+  ``opsim report`` of one, in turns: wall, CPU and peak RSS (they read the
+  runs' aggregates, or, for runs saved without them, their event logs).
+
+``--tree DIR`` (repeatable) measures other checkouts of opsim in the same
+rounds, in turns with this one (``git worktree add DIR COMMIT`` or ``git
+archive COMMIT | tar -x -C DIR``): each runs from its own folder with
+``PYTHONPATH`` set to it, under this interpreter. Every timed command's CPU
+time (user + system, its children included) is printed beside its wall
+time: on a shared machine the wall time depends on the neighbours.
 
 Usage (from the repository root):
 
     .venv/bin/python benchmarks/whole_run.py                 # ~2 minutes, 3 rounds
     .venv/bin/python benchmarks/whole_run.py --rounds 5 --full
+    .venv/bin/python benchmarks/whole_run.py --rounds 4 --tree /tmp/before --saved
 """
 from __future__ import annotations
 
@@ -30,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,15 +59,24 @@ print(time.perf_counter() - t0)
 """
 
 
-def _timed(cmd: list[str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in kB (GNU time) and stdout of ``cmd``."""
+@dataclass
+class Timed:
+    wall: float
+    cpu: float  # user + system seconds, children included
+    rss_mb: float  # peak resident memory of the largest process
+    stdout: str
+
+
+def _timed(cmd: list[str], tree: Path = ROOT) -> Timed:
+    """``cmd`` run in ``tree`` (its opsim first on the path) under GNU time."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
         t0 = time.perf_counter()
-        out = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", tf.name, *cmd], cwd=ROOT,
+        out = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", "-o", tf.name, *cmd], cwd=tree, env=env,
                              capture_output=True, text=True, check=True)
         wall = time.perf_counter() - t0
-        rss = int(Path(tf.name).read_text().split()[-1])
-    return wall, rss, out.stdout
+        user, system, rss = Path(tf.name).read_text().split()[-3:]
+    return Timed(wall, float(user) + float(system), int(rss) / 1024, out.stdout)
 
 
 def _spread(xs: list[float]) -> str:
@@ -65,38 +87,74 @@ def _bytes_under(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def run_over_sim(scenario: str, seed: int, rounds: int) -> dict[str, list[float]]:
-    ratios, runs, sims = [], [], []
+def _name(tree: Path) -> str:
+    return "this" if tree == ROOT else str(tree)
+
+
+Series = dict[str, dict[str, list[float]]]
+
+
+def run_over_sim(trees: list[Path], scenario: str, seed: int, rounds: int) -> Series:
+    """Per tree: ``opsim run -n 1`` over its simulation, in turns (run, sim
+    of each tree, round after round)."""
+    out: Series = {_name(t): {"run/sim": [], "run wall s": [], "run CPU s": [], "simulation s": []}
+                   for t in trees}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(rounds):
-            out = Path(tmp) / f"run{r}"
-            wall, _, _ = _timed([PY, "-m", "sim", "run", scenario, "-n", "1", "--seed", str(seed),
-                                 "--out", str(out)])
-            _, _, text = _timed([PY, "-c", SIM_ONLY, scenario, str(seed)])
-            sim = float(text.strip().splitlines()[-1])
-            runs.append(wall)
-            sims.append(sim)
-            ratios.append(wall / sim)
-    return {"run/sim": ratios, "run wall s": runs, "simulation s": sims}
+            for tree in trees:
+                got = out[_name(tree)]
+                run = _timed([PY, "-m", "sim", "run", str(ROOT / scenario), "-n", "1", "--seed", str(seed),
+                              "--out", str(Path(tmp) / f"run{r}-{len(got['run/sim'])}"), "--force"], tree)
+                sim = float(_timed([PY, "-c", SIM_ONLY, str(ROOT / scenario), str(seed)],
+                                   tree).stdout.strip().splitlines()[-1])
+                got["run wall s"].append(run.wall)
+                got["run CPU s"].append(run.cpu)
+                got["simulation s"].append(sim)
+                got["run/sim"].append(run.wall / sim)
+    return out
 
 
-def check_startup(rounds: int) -> dict[str, list[float]]:
-    checks, bare, ratios = [], [], []
+def check_startup(trees: list[Path], rounds: int) -> Series:
+    out: Series = {_name(t): {"check/python": [], "check wall s": []} for t in trees}
     for _ in range(rounds * 3):
-        c, _, _ = _timed([PY, "-m", "sim", "check"])
-        b, _, _ = _timed([PY, "-c", "pass"])
-        checks.append(c)
-        bare.append(b)
-        ratios.append(c / b)
-    return {"check/python": ratios, "check wall s": checks}
+        for tree in trees:
+            c = _timed([PY, "-m", "sim", "check", str(ROOT / "scenarios/baseline.yaml")], tree)
+            b = _timed([PY, "-c", "pass"], tree)
+            out[_name(tree)]["check wall s"].append(c.wall)
+            out[_name(tree)]["check/python"].append(c.wall / b.wall)
+    return out
 
 
-def full_run(scenario: str, seed: int, n: int) -> dict[str, float]:
+def full_run(scenario: str, seed: int, n: int, tree: Path = ROOT) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run"
-        wall, rss, _ = _timed([PY, "-m", "sim", "run", scenario, "-n", str(n), "--seed", str(seed),
-                               "--out", str(out)])
-        return {"wall s": wall, "peak RSS MB": rss / 1024, "written MB": _bytes_under(out) / 2**20}
+        got = _timed([PY, "-m", "sim", "run", str(ROOT / scenario), "-n", str(n), "--seed", str(seed),
+                      "--out", str(out)], tree)
+        return {"wall s": got.wall, "CPU s": got.cpu, "peak RSS MB": got.rss_mb,
+                "written MB": _bytes_under(out) / 2**20}
+
+
+def saved_runs(trees: list[Path], scenario: str, n: int, rounds: int) -> Series:
+    """Per tree: two saved runs (seeds 11, 12; no report), then ``opsim
+    compare`` of them and ``opsim report`` of the first, in turns."""
+    out: Series = {_name(t): {} for t in trees}
+    with tempfile.TemporaryDirectory() as tmp:
+        dirs = {}
+        for i, tree in enumerate(trees):
+            dirs[tree] = [Path(tmp) / f"t{i}-s{seed}" for seed in (11, 12)]
+            for seed, d in zip((11, 12), dirs[tree]):
+                _timed([PY, "-m", "sim", "run", str(ROOT / scenario), "-n", str(n), "--seed", str(seed),
+                        "--no-report", "--out", str(d)], tree)
+        for _ in range(rounds):
+            for tree in trees:
+                a, b = dirs[tree]
+                got = out[_name(tree)]
+                for what, cmd in (("compare", ["compare", str(a), str(b)]), ("report", ["report", str(a)])):
+                    t = _timed([PY, "-m", "sim", *cmd], tree)
+                    for key, x in ((f"{what} wall s", t.wall), (f"{what} CPU s", t.cpu),
+                                   (f"{what} peak RSS MB", t.rss_mb)):
+                        got.setdefault(key, []).append(x)
+    return out
 
 
 EVALUATE = """
@@ -114,11 +172,17 @@ print(wall, r["simulate_seconds"], r["reduce_seconds"], mb(resource.RUSAGE_SELF)
 
 
 def evaluation(scenario: str, seed: int, n: int) -> dict[str, float]:
-    _, _, text = _timed([PY, "-c", EVALUATE, scenario, str(seed), str(n)])
+    text = _timed([PY, "-c", EVALUATE, str(ROOT / scenario), str(seed), str(n)]).stdout
     wall, simulate, reduce, parent, worker = map(float, text.split())
     return {"wall s": wall, "simulate s (sum)": simulate, "reduce s (sum)": reduce,
             "(simulate+reduce)/simulate": (simulate + reduce) / simulate,
             "parent peak RSS MB": parent, "worker peak RSS MB": worker}
+
+
+def _print(series: Series) -> None:
+    for tree, figures in series.items():
+        for name, xs in figures.items():
+            sys.stdout.write(f"[{tree}] {name:>22}: {_spread(xs)}\n")
 
 
 def main() -> int:
@@ -128,21 +192,37 @@ def main() -> int:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--full", action="store_true", help="also the -n 10 run's memory and bytes")
     p.add_argument("--evaluate", action="store_true", help="also sim.evaluate's figures")
+    p.add_argument("--saved", action="store_true", help="also compare and report of saved -n 10 runs")
+    p.add_argument("--no-run", action="store_true", help="skip the run -n 1 and check figures")
     p.add_argument("--replications", type=int, default=10)
+    p.add_argument("--tree", type=Path, action="append", default=[],
+                   help="another checkout of opsim measured in turns with this one")
     args = p.parse_args()
+    trees = [ROOT, *(t.resolve() for t in args.tree)]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
+    load = os.getloadavg()
     sys.stdout.write(f"# whole run, {args.scenario}, seed {args.seed}, commit {commit}, "
-                     f"{os.cpu_count()} cores\n")
-    for name, xs in {**run_over_sim(args.scenario, args.seed, args.rounds),
-                     **check_startup(args.rounds)}.items():
-        sys.stdout.write(f"{name:>14}: {_spread(xs)}\n")
+                     f"{os.cpu_count()} cores, load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n")
+    if not args.no_run:
+        runs = run_over_sim(trees, args.scenario, args.seed, args.rounds)
+        for tree, figures in runs.items():
+            r = figures["run/sim"]
+            sys.stdout.write(f"[{tree}] opsim run -n 1 wall / simulation = {statistics.median(r):.2f} "
+                             f"(min {min(r):.2f}, max {max(r):.2f}; target <= 1.5)\n")
+        _print(runs)
+        _print(check_startup(trees, args.rounds))
     if args.full:
-        for name, x in full_run(args.scenario, args.seed, args.replications).items():
-            sys.stdout.write(f"-n {args.replications} {name:>12}: {x:.1f}\n")
+        for tree in trees:
+            for name, x in full_run(args.scenario, args.seed, args.replications, tree).items():
+                sys.stdout.write(f"[{_name(tree)}] -n {args.replications} {name:>12}: {x:.1f}\n")
     if args.evaluate:
         for name, x in evaluation(args.scenario, args.seed, args.replications).items():
             sys.stdout.write(f"evaluate -n {args.replications} {name}: {x:.2f}\n")
+    if args.saved:
+        _print(saved_runs(trees, args.scenario, args.replications, args.rounds))
+    load = os.getloadavg()
+    sys.stdout.write(f"# load at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n")
     return 0
 
 

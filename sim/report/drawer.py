@@ -32,13 +32,17 @@ class Drawer:
         """The run's plot numbers, once they exist."""
         self.job.send(numbers)
 
+    def seconds(self) -> dict[str, float]:
+        """Seconds per plot drawn, once all are (waiting for them)."""
+        return self.job.result()
+
 
 def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
                  formats: tuple[str, ...] = ("png",), fork: bool = True) -> Drawer:
     """Start drawing apart (a forked child with ``fork``, where it can): the
     scenario's plots at once, then, once :meth:`Drawer.send` gives the run's
     numbers, the plots of :data:`APART`. :func:`write_plots` with the drawer
-    in ``drawn`` draws the rest and collects these."""
+    in ``drawn`` (``sim.report.plots``) draws the rest and collects these."""
 
     def work(get: Callable[[], PlotNumbers]) -> dict[str, float]:
         # Imported here: this module is imported and the child forked before

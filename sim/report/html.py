@@ -18,7 +18,9 @@ from pathlib import Path
 from rules.scenario import Scenario
 from sim.analysis.run_parts import RunView, view_of
 from sim.analysis.summary import summary_of
+from sim.analysis.window_days import compliance_of_cases
 from sim.log.records import EventLog
+from sim.report.drawer import start_drawer
 from sim.report.html_parts import (
     VERDICT_CLASS,
     _num,
@@ -31,8 +33,9 @@ from sim.report.html_parts import (
     table,
 )
 from sim.report.html_sections import periods_section, staffing_section
-from sim.report.plot_numbers import PlotNumbers
-from sim.report.plots import Drawer, PlotResult, write_plots
+from sim.report.plot_kit import Drawn
+from sim.report.plot_numbers import PlotNumbers, plot_numbers
+from sim.report.plots import PlotResult, write_plots
 
 PLOT_TITLES = {
     "window_compliance": "Service-window compliance by day",
@@ -327,14 +330,24 @@ def complete_summary(s: Scenario, run: EventLog | RunView, summary: dict) -> dic
 
 def write_report(s: Scenario, run: EventLog | RunView | PlotNumbers, summary: dict, run_dir: Path,
                  font: str | bool | None = True, formats: tuple[str, ...] = ("png",), jobs: int = 1,
-                 drawn: Sequence[Drawer] = ()) -> ReportResult:
-    """Plots into ``run_dir/plots`` (see :func:`write_plots` for ``formats``,
-    ``jobs`` and ``drawn``) and the page into ``run_dir/report.html``, from
+                 drawn: Sequence[Drawn] = ()) -> ReportResult:
+    """Plots into ``run_dir/plots`` (see :func:`write_plots` for ``formats``
+    and ``drawn``; with ``jobs`` >= 2 and nothing drawn elsewhere, half of
+    them in a second process) and the page into ``run_dir/report.html``, from
     the run's plot numbers (a complete summary then), merged view or log."""
+    by_day = summary
     if not isinstance(run, PlotNumbers):
-        run = view_of(s, run)
-        summary = complete_summary(s, run, summary)
-    plots = write_plots(s, run, summary, run_dir / "plots", font, formats, jobs, drawn)
+        view = view_of(s, run)
+        summary = by_day = complete_summary(s, view, summary)
+        run = plot_numbers(s, view)
+        if "window_compliance_by_day" not in summary:  # for the plot only, as before
+            by_day = {**summary, "window_compliance_by_day": compliance_of_cases(s, view.windows,
+                                                                                view.replications)}
+    if jobs >= 2 and not drawn:
+        drawer = start_drawer(s, run_dir / "plots", font, formats)
+        drawer.send(run)
+        drawn = [drawer]
+    plots = write_plots(s, run, by_day, run_dir / "plots", font, formats, drawn)
     path = run_dir / "report.html"
     path.write_text(render_html(s, summary, plots), encoding="utf-8")
     return ReportResult(path, plots, plots.notice)

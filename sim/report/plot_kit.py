@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import matplotlib
 import numpy as np
@@ -41,6 +42,14 @@ class PlotResult:
     captions: dict[str, str] = field(default_factory=dict)
     notice: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+
+
+class Drawn(Protocol):
+    """Plots drawn elsewhere (``sim.report.drawer``): their names, and the
+    seconds each took once they are done (waiting for them)."""
+    names: tuple[str, ...]
+
+    def seconds(self) -> dict[str, float]: ...
 
 
 @dataclass(frozen=True)

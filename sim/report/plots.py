@@ -25,7 +25,6 @@ from sim.analysis import plot_data as pdata
 from sim.analysis.run_parts import RunView, view_of
 from sim.analysis.window_days import compliance_of_cases
 from sim.log.records import EventLog
-from sim.report.drawer import Drawer, start_drawer
 from sim.report.plot_kit import (
     BACKLOG_MAX,
     MIN_DAILY_STEPS,
@@ -33,6 +32,7 @@ from sim.report.plot_kit import (
     SOURCE_WINDOWS,
     TOP_ROLES,
     Context,
+    Drawn,
     PlotResult,
     check_formats,
     date_axis,
@@ -333,13 +333,12 @@ def makers_of(ctx: Context, by_day: dict) -> dict[str, Callable[[], Figure]]:
 
 
 def write_plots(s: Scenario, run: EventLog | RunView | PlotNumbers, summary: dict, out_dir: Path,
-                font: str | bool | None = True, formats: tuple[str, ...] = ("png",), jobs: int = 1,
-                drawn: Sequence[Drawer] = ()) -> PlotResult:
+                font: str | bool | None = True, formats: tuple[str, ...] = ("png",),
+                drawn: Sequence[Drawn] = ()) -> PlotResult:
     """Draw every plot of a run (its plot numbers, merged view or log) into
-    ``out_dir``, once per format of ``formats`` (PNG, SVG); with ``jobs`` >= 2
-    half of them in a second process. ``font``: ``True`` finds a CJK font, a
-    family name uses it, ``None`` uses English ids. ``drawn``: drawers that
-    draw some of the plots (:func:`start_drawer`; their numbers sent)."""
+    ``out_dir``, once per format of ``formats`` (PNG, SVG). ``font``: ``True``
+    finds a CJK font, a family name uses it, ``None`` uses English ids.
+    ``drawn``: plots being drawn elsewhere (``sim.report.drawer``), waited for."""
     check_formats(formats)
     style = style_of(font)
     result = _result(style)
@@ -353,14 +352,10 @@ def write_plots(s: Scenario, run: EventLog | RunView | PlotNumbers, summary: dic
             by_day = compliance_of_cases(s, view.windows, view.replications)
     ctx = Context(s, style, numbers, summary)
     makers = makers_of(ctx, by_day or {})
-    pending = list(drawn)
-    if jobs >= 2 and not pending:
-        pending.append(start_drawer(s, out_dir, font, formats))
-        pending[-1].send(numbers)
-    elsewhere = {name for d in pending for name in d.names}
+    elsewhere = {name for d in drawn for name in d.names}
     seconds = draw(ctx, {k: v for k, v in makers.items() if k not in elsewhere}, out_dir, formats)
-    for d in pending:
-        seconds.update(d.job.result())
+    for d in drawn:
+        seconds.update(d.seconds())
     result.seconds = {name: seconds[name] for name in makers}
     result.files = {name: out_dir / f"{name}.png" for name in makers}
     return result
