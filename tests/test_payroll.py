@@ -67,7 +67,7 @@ def test_the_staffing_plot_shows_the_roles_with_temporary_staff(tmp_path) -> Non
     from sim.views.style import Style
 
     s = load_scenario("scenarios/double11_staffed.yaml")
-    fig = plot_staffing(Context(s, None, None, {}, Style(font=None)))  # type: ignore[arg-type]
+    fig = plot_staffing(Context(s, Style(font=None)))  # the scenario's plot: no run numbers
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert any("warehouse" in t and "overtime" in t for t in titles)
     assert {"customer_service", "aftersales_service", "finance"} <= {

@@ -14,9 +14,10 @@ from rich.console import Console
 
 from rules.scenario import Scenario
 from sim.cli.staging import require_complete
+from sim.log.records import EventLog
 
 if TYPE_CHECKING:
-    from sim.log.records import EventLog
+    from sim.report.plot_kit import Drawn
     from sim.report.plot_numbers import PlotNumbers
 
 
@@ -34,9 +35,18 @@ def make_report(console: Console, s: Scenario, run: EventLog | PlotNumbers, summ
     # Imported on use: matplotlib adds about half a second to every command.
     from sim.report.html import write_report
 
+    drawn: list[Drawn] = []
+    if jobs >= 2 and not isinstance(run, EventLog):
+        from sim.report.drawer import start_drawer
+
+        # Forked before the spinner's thread starts (a child must not inherit
+        # a lock that thread holds); runs read from their log draw in one process.
+        drawer = start_drawer(s, out / "plots", formats=formats)
+        drawer.send(run)
+        drawn.append(drawer)
     err = Console(stderr=True)
     with err.status("drawing the plots and the report"):
-        result = write_report(s, run, summary, out, formats=formats, jobs=jobs)
+        result = write_report(s, run, summary, out, formats=formats, drawn=drawn)
     if result.notice:
         err.print(f"notice: {result.notice}", markup=False, highlight=False)
     console.print(f"report: {result.path}", markup=False, highlight=False)
