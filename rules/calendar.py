@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from rules.org import Frozen, Id
-from rules.ranges import People, SomePeople, Year
+from rules.ranges import People, RestDays, RosterDays, SomePeople, Year
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -71,6 +71,27 @@ class RosterGroup(Frozen):
     #: How many of the role's members work this shift; ``all`` for everyone
     #: not assigned to another group.
     members: People | Literal["all"] = "all"
+    #: Rotating rest days: each member of the group works ``days_on`` days
+    #: of the shift in a row, then rests ``days_off`` days; the members'
+    #: rotations are staggered evenly so that the group covers every day it
+    #: can. Days count in the calendar, anchored to a fixed date, so a
+    #: member's rest days do not move with the horizon. None (no rest days
+    #: named): every day the shift works, as a queue that never closes.
+    days_on: RosterDays | None = None
+    days_off: RestDays = 0
+
+    @property
+    def rotates(self) -> bool:
+        return self.days_on is not None and self.days_off > 0
+
+    def works(self, day: dt.date, position: int, size: int) -> bool:
+        """Does the ``position``-th of ``size`` members of the group work on
+        ``day`` by the rotation (the shift's own weekdays aside)?"""
+        if self.days_on is None or self.days_off == 0:
+            return True
+        cycle = self.days_on + self.days_off
+        offset = position * cycle // max(size, 1)
+        return (day.toordinal() + offset) % cycle < self.days_on
 
 
 class DateRange(Frozen):

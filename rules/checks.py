@@ -92,6 +92,11 @@ def check_calendars(s: Scenario) -> Found:
             if g.shift not in cal.shifts:
                 yield ("calendars", "rosters", rid, i, "shift"), _unknown("shift", g.shift, cal.shifts)
             alls += g.members == "all"
+            if (g.days_on is None) != (g.days_off == 0):
+                # Either alone names no rest day: the member would work every day.
+                yield ("calendars", "rosters", rid, i, "days_off" if g.days_on is not None else "days_on"), (
+                    "rest days need both days_on (days worked in a row) and days_off (rest days "
+                    "after them, at least 1); give both, or neither for every day")
         if alls > 1:
             yield ("calendars", "rosters", rid), "at most one group may have members: all"
     for rid, role in s.org.roles.items():

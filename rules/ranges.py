@@ -50,6 +50,8 @@ MAX_VALUES = 10_000
 MAX_LIMIT = 8_760.0
 #: A workflow's position in the source's list.
 MAX_NUMBER = 1_000
+#: Days on or off in a roster's rotation (a year at most).
+MAX_ROSTER_DAYS = 366
 #: A price in the costs (CNY a day or an hour).
 MAX_PRICE = 1_000_000.0
 #: The years a calendar may list holidays for.
@@ -66,4 +68,7 @@ Weight = Annotated[StrictFloat, Field(ge=0, le=MAX_WEIGHT)]
 Days = Annotated[StrictFloat, Field(ge=0, le=MAX_LEAD_DAYS)]
 Amount = Annotated[StrictFloat, Field(ge=0, le=MAX_DURATION)]
 Price = Annotated[StrictFloat, Field(ge=0, le=MAX_PRICE)]
+#: Days of a roster's rotation: worked in a row, or rest days after them.
+RosterDays = Annotated[StrictInt, Field(ge=1, le=MAX_ROSTER_DAYS)]
+RestDays = Annotated[StrictInt, Field(ge=0, le=MAX_ROSTER_DAYS)]
 Year = Annotated[int, Field(ge=YEARS[0], le=YEARS[1])]

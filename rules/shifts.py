@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rules.calendar import DayKinds, Shift
+from rules.calendar import DayKinds, RosterGroup, Shift
 from rules.scenario import Scenario
 
 Intervals = list[tuple[float, float]]
@@ -75,22 +75,38 @@ def subtract(intervals: Intervals, lo: float, hi: float) -> Intervals:
     return out
 
 
-def _assign_groups(s: Scenario, role: str) -> list[str]:
-    """Shift id of each regular member: fixed groups first, then ``all``;
-    members left over when no group says ``all`` go round-robin."""
+def _assign_groups(s: Scenario, role: str) -> list[tuple[RosterGroup, int, int]]:
+    """The roster group of each regular member, with the member's position
+    in the group and the group's size (what staggers rotating rest days):
+    fixed groups first, then ``all``; members left over when no group says
+    ``all`` go round-robin."""
     groups = s.calendars.rosters[s.org.roles[role].roster]
     n = s.org.headcount(role)
-    out: list[str] = []
-    for g in groups:
+    out: list[int] = []
+    for i, g in enumerate(groups):
         if g.members != "all":
-            out.extend([g.shift] * g.members)
+            out.extend([i] * g.members)
     rest = n - len(out)
-    everyone = [g for g in groups if g.members == "all"]
+    everyone = [i for i, g in enumerate(groups) if g.members == "all"]
     if everyone:
-        out.extend([everyone[0].shift] * rest)
+        out.extend([everyone[0]] * rest)
     else:
-        out.extend(groups[i % len(groups)].shift for i in range(rest))
-    return out[:n]
+        out.extend(i % len(groups) for i in range(rest))
+    out = out[:n]
+    size = [out.count(i) for i in range(len(groups))]
+    seen = [0] * len(groups)
+    placed = []
+    for i in out:
+        placed.append((groups[i], seen[i], size[i]))
+        seen[i] += 1
+    return placed
+
+
+def member_days(group: RosterGroup, position: int, size: int, days: list[dt.date]) -> list[dt.date]:
+    """The days a member's rotation puts them on (all days without rest days)."""
+    if not group.rotates:
+        return days
+    return [d for d in days if group.works(d, position, size)]
 
 
 def role_shifts(s: Scenario, role: str, kinds: DayKinds | None = None) -> list[MemberShifts]:
@@ -99,8 +115,8 @@ def role_shifts(s: Scenario, role: str, kinds: DayKinds | None = None) -> list[M
     days = days_of(s)
     first = s.horizon.start
     cal = s.calendars
-    members = [shift_intervals(cal.shifts[sh], days, kinds, first)
-               for sh in _assign_groups(s, role)]
+    members = [shift_intervals(cal.shifts[g.shift], member_days(g, pos, size, days), kinds, first)
+               for g, pos, size in _assign_groups(s, role)]
     temps: list[Intervals] = []
     # Absences last, so they also cancel overtime on the same dates,
     # whatever order the scenario lists the overrides in.

@@ -139,6 +139,8 @@ CASES: list[tuple[str, str]] = [
     ("meeting_negative_attendees.yaml", r"meeting_negative_attendees\.yaml: workflows\.extra\.steps\[0\]\.roles\.planner: Input should be greater than or equal to 1 or 'all' \(got -2\)"),
     ("meeting_zero_attendees.yaml", r"meeting_zero_attendees\.yaml: workflows\.extra\.steps\[0\]\.roles\.planner: Input should be greater than or equal to 1 or 'all' \(got 0\)"),
     ("reject_probability_text.yaml", r"reject_probability_text\.yaml: workflows\.extra\.steps\[0\]\.reject_probability: Input should be a valid number \(got '0\.3'\)"),
+    ("roster_days_on_alone.yaml", r"roster_days_on_alone\.yaml: calendars\.rosters\.customer_service\[0\]\.days_off: rest days need both days_on \(days worked in a row\) and days_off"),
+    ("roster_days_on_zero.yaml", r"roster_days_on_zero\.yaml: calendars\.rosters\.customer_service\[0\]\.days_on: Input should be greater than or equal to 1 \(got 0\)"),
     ("roster_negative_members.yaml", r"roster_negative_members\.yaml: calendars\.rosters\.customer_service\[1\]\.members: Input should be greater than or equal to 0 or 'all' \(got -2\)"),
     ("override_members_huge.yaml", r"override_members_huge\.yaml: calendars\.overrides\[0\]\.members: Input should be less than or equal to 1000 \(got 1000000\)"),
     ("override_members_zero.yaml", r"override_members_zero\.yaml: calendars\.overrides\[0\]\.members: Input should be greater than or equal to 1 \(got 0\)"),

@@ -76,3 +76,48 @@ def test_overlapping_breaks_are_refused() -> None:
 
     with pytest.raises(ValueError, match=r"breaks overlap \(13:00 is after 12:30\)"):
         Shift(start="09:00", end="18:00", breaks=(("12:00", "13:00"), ("12:30", "14:00")))
+
+
+def _days_worked(member_intervals: tuple[tuple[float, float], ...]) -> list[int]:
+    return sorted({int(a // 24) for a, _ in member_intervals})
+
+
+def _longest_run(days: list[int]) -> int:
+    best = run = 0
+    for i, d in enumerate(days):
+        run = run + 1 if i and d == days[i - 1] + 1 else 1
+        best = max(best, run)
+    return best
+
+
+@pytest.mark.parametrize("on, off", [(6, 1), (5, 2), (4, 3)])
+def test_rotating_rest_days_keep_the_roster_and_cover_every_day(on: int, off: int) -> None:
+    """Issue 16 point 2: no member works more days in a row than the roster
+    allows, each shift has somebody every day, and each member's hours a
+    week are the roster's (days_on of every days_on + days_off)."""
+    sets = [f"calendars.rosters.customer_service[{i}].{k}={v}"
+            for i in (0, 1) for k, v in (("days_on", on), ("days_off", off))]
+    s = load_scenario("scenarios/baseline.yaml", sets)
+    members = role_shifts(s, "customer_service")
+    weeks = s.horizon.days / 7
+    for m in members:
+        days = _days_worked(m.intervals)
+        assert _longest_run(days) == on
+        hours = sum(b - a for a, b in m.intervals)
+        assert hours / weeks == pytest.approx(8 * 7 * on / (on + off), rel=0.05)
+    for shift_members in (members[:2], members[2:]):  # cs_early, cs_late
+        covered = set().union(*(_days_worked(m.intervals) for m in shift_members))
+        assert covered == set(range(s.horizon.days))
+
+
+def test_the_shipped_customer_service_roster_rests_one_day_in_seven() -> None:
+    s = load_scenario("scenarios/baseline.yaml")
+    for m in role_shifts(s, "customer_service"):
+        assert _longest_run(_days_worked(m.intervals)) == 6
+        assert sum(b - a for a, b in m.intervals) / (s.horizon.days / 7) == pytest.approx(48, rel=0.02)
+
+
+def test_a_roster_without_rest_days_works_every_day() -> None:
+    s = load_scenario("scenarios/validation/mmc.yaml")
+    for m in role_shifts(s, "server"):
+        assert m.intervals == ((0.0, s.horizon.hours),)
