@@ -14,7 +14,7 @@ from pydantic import Field, StrictFloat, model_validator
 from rules.calendar import DateRange
 from rules.distributions import Duration
 from rules.org import Frozen, Id
-from rules.ranges import MAX_ORDERS_PER_DAY, Days, Multiplier, Share, Weight
+from rules.ranges import MAX_ORDERS_PER_DAY, Days, Multiplier, Price, Share, Weight
 
 
 class Campaign(DateRange):
@@ -55,6 +55,9 @@ class Demand(Frozen):
     chat_surge_after_days: Days = 3
     chat_share_of_orders: Share
     chat_conversion: StrictFloat = Field(gt=0, le=1)
+    #: What an order is worth (the shop's currency), to value the orders of
+    #: customers who left a chat unanswered; None: lost sales in orders only.
+    average_order_value: Price | None = None
     return_rate: Share
     return_rate_periods: tuple[RatePeriod, ...] = ()
     exchange_share: Share

@@ -18,7 +18,8 @@ the two against each other:
   work due at that very moment is left to finish;
 - patience: a customer not started by the deadline leaves the line (a timer,
   then a zero delay, so that a member freed at that very moment still
-  serves them: the fast engine's tie rule);
+  serves them: the fast engine's tie rule); the deadline counts only time
+  when somebody of the role is on duty (a night chat waits for the shift);
 - holds (meetings, team duties) take a slot until released;
 - at each boundary moment, shift ends go before starts, then the line is
   dispatched (and preemption tried).
@@ -134,8 +135,9 @@ class Pool:
         customer leaves if nobody has started by then."""
         task = self._new(work, priority)
         if patience is not None:
-            task.deadline = self.env.now + patience
-            self.env.process(self._patience(task, patience))
+            task.deadline = self._deadline(patience)
+            if task.deadline < INF:
+                self.env.process(self._patience(task, task.deadline - self.env.now))
         self._enqueue(task)
         return task
 
@@ -177,6 +179,30 @@ class Pool:
         self._dispatch()
         if self.preemptive:
             self._preempt_waiting()
+
+    def _deadline(self, patience: float) -> float:
+        """Patience runs only while someone of the role is on duty: walk the
+        union of the members' intervals from now until ``patience`` hours
+        of it have passed (elapsed time if nobody ever is on duty)."""
+        now = self.env.now
+        on_duty = sorted(iv for m in self.members for iv in m.intervals)
+        if not on_duty:
+            return now + patience
+        union: list[tuple[float, float]] = []
+        for a, b in on_duty:
+            if union and a <= union[-1][1] + EPS:
+                union[-1] = (union[-1][0], max(union[-1][1], b))
+            else:
+                union.append((a, b))
+        left = patience
+        for a, b in union:
+            if b <= now:
+                continue
+            a = max(a, now)
+            if left <= b - a:
+                return a + left
+            left -= b - a
+        return INF
 
     def _patience(self, task: Task, patience: float) -> Generator:
         """The customer's patience: at the deadline, after whatever else

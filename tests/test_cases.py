@@ -15,6 +15,7 @@ from invariants import check_survivors
 
 from rules.checks import check_scenario
 from rules.scenario import Scenario
+from rules.shifts import duty_clock, role_shifts
 from sim.cases.interpreter import Case
 from sim.runs.replication import simulate
 from sim.staff.pool import Task
@@ -161,17 +162,23 @@ def test_a_customer_leaves_at_the_deadline_also_when_the_line_reaches_them_later
     gone = chat & (c["outcome"] == "abandoned")
     still = chat & (c["outcome"] == "open")
     assert gone.sum() > 100 and still.sum() > 0
-    assert np.allclose(c["end_time"][gone] - c["enable_time"][gone], 0.5)
+    # Patience counts on-duty time only (issue 16): half an hour of it.
+    member = role_shifts(s, "r")[0]  # everyone works the office shift
+    duty_x, duty_f = duty_clock(list(member.intervals))
+    waited = np.interp(c["end_time"][gone], duty_x, duty_f) - np.interp(
+        c["enable_time"][gone], duty_x, duty_f)
+    assert np.allclose(waited, 0.5)
+    assert (c["end_time"][gone] - c["enable_time"][gone] > 1).any()  # across a night
     ends = dict(zip(c["case_id"][c["activity"] == "case_end"].tolist(),
                     c["end_time"][c["activity"] == "case_end"].tolist()))
     assert all(ends[cid] == t for cid, t in zip(c["case_id"][gone].tolist(),
                                                 c["end_time"][gone].tolist()))
-    # Those who left over the last weekend, before the horizon, are reported
-    # as having left, not as open; those still within their patience are open.
-    horizon = s.horizon.hours
-    assert (c["end_time"][gone] > horizon - 24).any()
+    # Those still within their patience at the horizon are open: they came
+    # less than half an on-duty hour before the last shift's end.
     waiting = c["start_time"][still] != c["start_time"][still]
-    assert (c["enable_time"][still][waiting] > horizon - 0.5).all()
+    last_end = member.intervals[-1][1]
+    assert (np.interp(c["enable_time"][still][waiting], duty_x, duty_f)
+            > np.interp(last_end, duty_x, duty_f) - 0.5).all()
 
 
 def test_a_patience_ending_as_a_member_frees_up_is_served() -> None:

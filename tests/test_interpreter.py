@@ -110,12 +110,29 @@ def test_work_open_at_the_horizon_is_reported_not_dropped() -> None:
     assert not any(r.activity == "case_end" for r in rows(s))
 
 
-def test_patience_abandons_unserved_work() -> None:
+def test_a_night_chat_is_answered_at_the_shift_start_not_lost() -> None:
+    """Issue 16 point 5: a chat written while nobody is on duty is a message
+    the first shift answers; patience does not run through the night."""
     s = scenario([{"id": "chat", "kind": "work", "role": "r", "duration": fixed(1),
                    "patience": fixed(2)}],
                  trigger={"kind": "every", "every": "year", "month": 10, "day": 12, "at": "02:00"})
     by = {r.activity: r for r in rows(s)}
-    assert by["chat"].outcome == "abandoned" and by["chat"].end_time == 4.0
+    assert by["chat"].outcome == "done"
+    assert (by["chat"].enable_time, by["chat"].start_time) == (2.0, 9.0)
+
+
+def test_patience_runs_only_while_someone_is_on_duty() -> None:
+    """A customer waiting while the only member is busy leaves after two
+    on-duty hours: 17:00-18:00 today and 09:00-10:00 tomorrow, not at 19:00."""
+    s = scenario([{"id": "chat", "kind": "work", "role": "r", "duration": fixed(1),
+                   "patience": fixed(2)}], headcount=1,
+                 trigger={"kind": "every", "every": "year", "month": 10, "day": 12, "at": "17:00"})
+    doc = s.model_dump(mode="json")
+    doc["workflows"]["block"] = {**doc["workflows"]["w"], "number": 2, "steps": [
+        {"id": "block", "kind": "work", "role": "r", "duration": fixed(20)}],
+        "trigger": {"kind": "every", "every": "year", "month": 10, "day": 12, "at": "16:00"}}
+    by = {r.activity: r for r in rows(Scenario.model_validate(doc))}
+    assert by["chat"].outcome == "abandoned" and by["chat"].end_time == 24 + 10.0
     assert by["case_end"].outcome == "ended"
 
 

@@ -89,10 +89,14 @@ def test_hold_is_released_by_the_caller() -> None:
     assert queued.start == pytest.approx(12.0) and queued.end == pytest.approx(13.0)
 
 
-def run_pool(jobs: list[tuple[float, float, int, float | None]]) -> simpy.Environment:
-    """One preemptive ``pause`` member on shift 00-08 and 24-32."""
+def run_pool(jobs: list[tuple[float, float, int, float | None]],
+             second: tuple[tuple[float, float], ...] | None = None) -> simpy.Environment:
+    """One preemptive ``pause`` member on shift 00-08 and 24-32 (and a
+    second member on the ``second`` intervals)."""
     env = simpy.Environment()
-    pool = StaffPool(env, "r", [MemberShifts("r#1", ((0.0, 8.0), (24.0, 32.0)))],
+    members = [MemberShifts("r#1", ((0.0, 8.0), (24.0, 32.0)))]
+    members += [MemberShifts("r#2", second)] if second else []
+    pool = StaffPool(env, "r", members,
                      pause=True, preemptive=True)
     out: dict = {}
 
@@ -115,10 +119,20 @@ def test_urgent_work_waiting_overnight_preempts_at_the_shift_start() -> None:
 
 
 def test_a_customer_who_left_does_not_block_preemption() -> None:
-    # Job 1 leaves at night (patience 1 h); job 2, as urgent, must still preempt.
-    out = run_pool([(0.0, 10.0, 5, None), (10.0, 1.0, 1, 1.0), (12.0, 1.0, 1, None)])
-    assert out[1][2] is True
-    assert out[2][:2] == (24.0, 25.0)
+    # r#2 (on duty 00-12) holds an urgent job it never finishes; job 1 comes
+    # at 10, is left waiting and leaves at 11 (patience 1 h, on duty), still
+    # at the head of the line at 24, when r#1 comes back; job 2, as urgent,
+    # must still preempt r#1's paused job.
+    out = run_pool([(0.0, 10.0, 5, None), (0.0, 20.0, 1, None), (10.0, 1.0, 1, 1.0),
+                    (12.0, 1.0, 1, None)], second=((0.0, 12.0),))
+    assert out[2][2] is True and out[2][1] == 11.0
+    assert out[3][:2] == (24.0, 25.0)
+
+
+def test_patience_waits_for_the_shift_when_nobody_is_on_duty() -> None:
+    # Job 1 comes at 10, with nobody on duty: its patience runs from 24.
+    out = run_pool([(0.0, 10.0, 5, None), (10.0, 1.0, 1, 1.0)])
+    assert out[1] == (24.0, 25.0, False)
 
 
 def test_a_case_declares_the_task_fields_as_the_protocol_does() -> None:

@@ -17,7 +17,13 @@ from sim.cli.budget import confirm
 from sim.cli.options import add_long_jobs, add_what_ifs, check_seed, load, what_ifs
 from sim.cli.progress import RunProgress
 from sim.cli.staging import RUN_FILES, slug, staged
-from sim.cli.tables import report_bottlenecks, report_cases, report_staffing, report_windows
+from sim.cli.tables import (
+    lost_sales_line,
+    report_bottlenecks,
+    report_cases,
+    report_staffing,
+    report_windows,
+)
 
 if TYPE_CHECKING:
     from sim.analysis.run_parts import RunView
@@ -189,6 +195,8 @@ def report_run(console: Console, summary: dict, out: Path, names: dict[str, str]
                   f"seed {facts['seed']}, {facts['records']} records in {facts['wall_seconds']} s")
     report_windows(console, summary, names)
     report_staffing(console, summary)
+    if (lost := lost_sales_line(summary)) is not None:
+        console.print(lost, markup=False, highlight=False)
     report_cases(console, summary)
     report_bottlenecks(console, summary, names)
     console.print(f"results: {out}")

@@ -129,6 +129,24 @@ def report_staffing(console: Console, summary: dict) -> None:
                   + (f" ({'; '.join(extra)})" if extra else ""), markup=False, highlight=False)
 
 
+def lost_sales_line(summary: dict) -> str | None:
+    """Chats customers left unanswered and the orders and money they took
+    with them, with 95% intervals (None when the run has no demand)."""
+    ls = summary.get("lost_sales") or {}
+    if not ls:
+        return None
+
+    def ci(key: str, fmt: str) -> str:
+        lo, hi = ls.get(key + "_ci95") or [None, None]
+        return f" [{lo:{fmt}}-{hi:{fmt}}]" if lo is not None and hi is not None else ""
+    text = (f"lost sales: {ls['chats_lost']:,.0f}{ci('chats_lost', ',.0f')} chats left unanswered, "
+            f"{ls['orders_lost']:,.0f}{ci('orders_lost', ',.0f')} orders")
+    if ls.get("value_lost") is not None:
+        text += (f", {ls['value_lost']:,.0f}{ci('value_lost', ',.0f')} {ls.get('currency', 'CNY')}"
+                 f" per replication (at {ls['average_order_value']:g} an order)")
+    return text
+
+
 def report_cases(console: Console, summary: dict) -> None:
     table = Table("workflow", "started", "completed", "open at end", title="cases per replication")
     for wf, c in summary["cases"].items():

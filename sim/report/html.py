@@ -32,7 +32,7 @@ from sim.report.html_parts import (
     pct,
     table,
 )
-from sim.report.html_sections import periods_section, staffing_section
+from sim.report.html_sections import lost_sales_section, periods_section, staffing_section
 from sim.report.plot_kit import Drawn
 from sim.report.plot_numbers import PlotNumbers, plot_numbers
 from sim.report.plots import PlotResult, write_plots
@@ -307,7 +307,8 @@ figcaption{font-size:12px;color:#555}
 def render_html(s: Scenario, summary: dict, plots: PlotResult) -> str:
     title = f"{summary.get('run', {}).get('scenario', s.name)} — opsim report"
     body = "".join([header(s, summary), glance(s, summary), verdicts(s, summary),
-                    periods_section(s, summary), staffing_section(s, summary), bottlenecks(s, summary),
+                    periods_section(s, summary), staffing_section(s, summary), lost_sales_section(s, summary),
+                    bottlenecks(s, summary),
                     roles_table(s, summary), workflows_table(s, summary), plots_section(plots)])
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'>"

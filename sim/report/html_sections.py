@@ -57,3 +57,29 @@ def staffing_section(s: Scenario, summary: dict) -> str:
             + table(head, rows, "num")
             + f"<p class='note'>Prices: {e(s.costs.source or 'rules/costs.yaml')}. People on "
               "duty per day are in staffing.csv.</p></section>")
+
+
+def _whole(x: object) -> str:
+    return count(x, 0)
+
+
+def lost_sales_section(s: Scenario, summary: dict) -> str:
+    """Chats customers left unanswered, and the orders and money with them."""
+    ls = summary.get("lost_sales") or {}
+    if not ls:
+        return ""
+    cur = e(ls.get("currency") or s.costs.currency)
+    rows = [["chats left unanswered", count(ls.get("chats_lost"), 0), ci(ls.get("chats_lost_ci95"), _whole)],
+            ["orders lost", count(ls.get("orders_lost"), 0), ci(ls.get("orders_lost_ci95"), _whole)]]
+    if ls.get("value_lost") is not None:
+        rows.append([f"value lost ({cur})", count(ls.get("value_lost"), 0),
+                     ci(ls.get("value_lost_ci95"), _whole)])
+    aov = ls.get("average_order_value")
+    return ("<section><h2>Lost sales</h2><p class='lead'>Customers who left a pre-sales chat "
+            "before an agent answered, while agents were on duty (a chat written at night "
+            "waits for the morning shift).</p>"
+            + table(["per replication", "mean", "95% interval"], rows, "num")
+            + f"<p class='note'>Orders lost: chats lost x the share of chats that end in an "
+              f"order ({pct(ls.get('chat_conversion'), 0)}); value: x the average order value "
+              f"({'not given' if aov is None else count(aov, 0) + ' ' + cur}); both from the "
+              f"scenario's demand.</p></section>")

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import simpy
 
-from rules.shifts import MemberShifts
+from rules.shifts import MemberShifts, merge
 from sim.kernel.events import Signal, fire_in
 from sim.staff.line import WaitingLine
 from sim.staff.task import (
@@ -109,6 +109,10 @@ class StaffPool:
         self.preemptive = preemptive
         self.queue = WaitingLine()
         self._seq = 0
+        #: When anyone of the role is on duty (merged), and a pointer into it:
+        #: patience counts only that time (``_deadline``).
+        self._duty = merge([iv for m in members for iv in m.intervals])
+        self._dk = 0
         boundaries = sorted((t, edge, m.index) for m in self.members
                             for a, b in zip(m.starts, m.ends) for t, edge in ((a, 1), (b, 0)))
         if boundaries:
@@ -129,7 +133,7 @@ class StaffPool:
         task = Task(self, self.env, work, priority, self._next())
         task.waiter = waiter
         if patience is not None:
-            task.deadline = self.env.now + patience
+            task.deadline = self._deadline(patience)
         self._enqueue(task)
         if task.done is None and waiter is None:
             task.done = Signal(self.env)
@@ -140,8 +144,30 @@ class StaffPool:
         """``submit`` for a case that is its own task (``sim.staff.task``): the
         pool calls ``waiter(task)`` when the work is done or abandoned."""
         reset(task, self, work, priority, self._next(), waiter)
-        task.deadline = self.env.now + patience if patience is not None else INF
+        task.deadline = self._deadline(patience) if patience is not None else INF
         self._enqueue(task)
+
+    def _deadline(self, patience: float) -> float:
+        """When a customer asking now leaves: after ``patience`` hours during
+        which somebody of the role is on duty. A chat written at night is a
+        message the first shift answers, not a customer waiting in the
+        dark; the clock runs from the shift start (issue 16). A role nobody
+        is ever on duty for keeps elapsed time."""
+        now, duty, k = self.env.now, self._duty, self._dk
+        if not duty:
+            return now + patience
+        while k < len(duty) and duty[k][1] <= now:
+            k += 1
+        self._dk = k
+        left = patience
+        while k < len(duty):
+            a, b = duty[k]
+            a = max(a, now)
+            if left <= b - a:
+                return a + left
+            left -= b - a
+            k += 1
+        return INF
 
     def _gone(self, task: StaffTask) -> None:
         """Patience costs no timer: a customer whose deadline has passed is

@@ -1,0 +1,50 @@
+"""Sales lost to customers who left a chat before anyone answered.
+
+A pre-sales chat abandoned while agents were on duty (patience counts only
+on-duty time, ``sim.staff.pool``) is a customer gone. The log says how
+many; what they would have bought is data: the share of pre-sales chats
+that end in an order (``demand.chat_conversion``) and the average order
+value (``demand.average_order_value``), each with its source in the
+scenario. Per replication, then the mean and a 95% t-interval.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from rules.scenario import Scenario
+from sim.analysis.ci import nonnegative_ci
+from sim.analysis.staffing import StaffLog
+
+
+def lost_sales_reps(s: Scenario, st: StaffLog) -> dict[str, np.ndarray] | None:
+    """Per replication: ``chats_lost`` (abandoned steps of the order
+    workflow), ``orders_lost`` and ``value_lost`` (None without demand)."""
+    d = s.demand
+    if d is None:
+        return None
+    gone = np.zeros(st.R)
+    if d.order_workflow in st.workflows:
+        code = st.workflows.index(d.order_workflow)
+        mask = st.abandoned & (st.wf_code == code) & ~st.preempted
+        gone = np.bincount(st.rep[mask], minlength=st.R).astype(float)
+    orders = gone * d.chat_conversion
+    value = orders * (d.average_order_value or 0.0)
+    return {"chats_lost": gone, "orders_lost": orders, "value_lost": value}
+
+
+def lost_sales(s: Scenario, st: StaffLog) -> dict:
+    """The ``lost_sales`` section of ``summary.json`` (empty without demand)."""
+    reps = lost_sales_reps(s, st)
+    if reps is None or s.demand is None:
+        return {}
+    out: dict = {"workflow": s.demand.order_workflow,
+                 "chat_conversion": s.demand.chat_conversion,
+                 "average_order_value": s.demand.average_order_value,
+                 "currency": s.costs.currency}
+    for key, values in reps.items():
+        if key == "value_lost" and s.demand.average_order_value is None:
+            out[key], out[key + "_ci95"] = None, [None, None]
+            continue
+        m, lo, hi = nonnegative_ci(values)
+        out[key], out[key + "_ci95"] = m, [lo, hi]
+    return out

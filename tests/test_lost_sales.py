@@ -1,0 +1,56 @@
+"""Lost sales (issue 16 point 5): chats customers left unanswered, the
+orders they would have placed (the scenario's chat conversion) and their
+value (its average order value), per replication with 95% intervals."""
+from __future__ import annotations
+
+import pytest
+from kpi_logs import NAN, log_of, rec, small
+
+import sim
+from rules.loader import load_scenario
+from sim.analysis.lost_sales import lost_sales
+from sim.analysis.staffing import StaffLog
+from sim.cli.tables import lost_sales_line
+
+
+def _chat(rep: int, case: int, outcome: str = "abandoned", wf: str = "presales_order"):
+    if outcome == "abandoned":
+        return rec(rep, case, wf, "chat", "work", "customer_service", "", 10, NAN, 10.5, "abandoned", 1)
+    return rec(rep, case, wf, "chat", "work", "customer_service", "customer_service#1", 10, 10, 10.2,
+               prio=1)
+
+
+def test_lost_sales_are_counted_from_abandoned_pre_sales_chats() -> None:
+    s = small(1, customer_service=1)
+    assert s.demand is not None
+    recs = [_chat(0, 1), _chat(0, 2), _chat(0, 3, "done"),  # rep 0: two left
+            _chat(1, 1), _chat(1, 2), _chat(1, 3), _chat(1, 4),  # rep 1: four left
+            rec(1, 5, "exchange", "ask_reason", "work", "customer_service", "", 10, NAN, 11, "abandoned")]
+    out = lost_sales(s, StaffLog(s, log_of(s, recs, reps=2)))
+    assert out["chats_lost"] == pytest.approx(3.0)  # the exchange's step is no chat
+    conversion, aov = s.demand.chat_conversion, s.demand.average_order_value
+    assert aov == 200
+    assert out["orders_lost"] == pytest.approx(3.0 * conversion)
+    assert out["value_lost"] == pytest.approx(3.0 * conversion * aov)
+    lo, hi = out["chats_lost_ci95"]
+    assert 0 <= lo < 3 < hi
+    assert "lost sales: 3 [" in (lost_sales_line({"lost_sales": out}) or "")
+
+
+def test_without_an_order_value_lost_sales_are_in_orders_only() -> None:
+    s = small(1, customer_service=1)
+    s = s.model_copy(update={"demand": s.demand.model_copy(update={"average_order_value": None})})
+    out = lost_sales(s, StaffLog(s, log_of(s, [_chat(0, 1)])))
+    assert out["value_lost"] is None and out["orders_lost"] == pytest.approx(s.demand.chat_conversion)
+
+
+def test_a_run_reports_lost_sales_in_its_summary() -> None:
+    s = load_scenario("scenarios/baseline.yaml", ["org.roles.customer_service.concurrency=1"])
+    s = s.model_copy(update={"horizon": s.horizon.model_copy(update={"end": s.horizon.start.replace(day=10)})})
+    log, facts = sim.run(s, 1, 1)
+    summary = sim.summarize(s, log, facts)
+    ls = summary["lost_sales"]
+    gone = int(((log.columns["workflow"] == "presales_order")
+                & (log.columns["outcome"] == "abandoned")).sum())
+    assert gone > 0 and ls["chats_lost"] == gone
+    assert ls["value_lost"] == pytest.approx(gone * s.demand.chat_conversion * 200)
