@@ -5,7 +5,10 @@ is what the code gives today for the same seed.
 Intended changes since, each regenerated with nothing else moved: the
 interval of a window whose every replication had the same met share is the
 pooled cases' Wilson interval, not a collapsed t-interval; the intervals of
-waits, overtime and cycle times stop at zero (28 lower bounds were negative).
+waits, overtime and cycle times stop at zero (28 lower bounds were negative);
+issue 16: customer service rests one day in seven (rotating rosters), patience
+counts only on-duty time (30 min assumed, was 2 h elapsed), and the summary
+gains ``lost_sales``.
 
 Regenerate only for an intended change of the numbers, and say so here and in
 the commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of
