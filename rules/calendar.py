@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from rules.org import Frozen, Id
-from rules.ranges import People, RestDays, RosterDays, SomePeople, Year
+from rules.ranges import Concurrency, People, RestDays, RosterDays, SomePeople, Year
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -107,20 +107,36 @@ class DateRange(Frozen):
 
 
 class Override(DateRange):
-    """A change on given dates: temporary staff, overtime, absence."""
+    """A change on given dates: temporary staff, overtime, absence, people
+    lent to another role."""
     role: Id
     #: ``extra``: n temporary members work ``shift``; ``overtime``: n regular
-    #: members also work ``shift``; ``absent``: n members are away.
-    change: Literal["extra", "overtime", "absent"]
+    #: members also work ``shift``; ``absent``: n members are away;
+    #: ``lend``: n members leave their role for role ``to``, working its
+    #: ``shift`` there (the ops supervisor's 人力资源调配).
+    change: Literal["extra", "overtime", "absent", "lend"]
     members: SomePeople
     shift: Id | None = None
+    to: Id | None = None
     note: str = ""
 
     @model_validator(mode="after")
     def _shape(self) -> Override:
-        if self.change in ("extra", "overtime") and self.shift is None:
+        if self.change in ("extra", "overtime", "lend") and self.shift is None:
             raise ValueError(f"a change of kind '{self.change}' needs 'shift'")
+        if (self.change == "lend") != (self.to is not None):
+            raise ValueError("'to' (the role helped) goes with change: lend, and only with it")
+        if self.to == self.role:
+            raise ValueError(f"'{self.role}' cannot be lent to itself")
         return self
+
+
+class ConcurrencyPeriod(DateRange):
+    """Tasks each member of ``role`` holds at once on these dates, in place
+    of the role's ``concurrency`` (chat agents take more chats at a peak)."""
+    role: Id
+    value: Concurrency
+    source: str = ""
 
 
 class YearHolidays(Frozen):
@@ -140,6 +156,8 @@ class Calendars(Frozen):
     shifts: dict[Id, Shift] = Field(min_length=1)
     rosters: dict[Id, tuple[RosterGroup, ...]] = Field(min_length=1)
     overrides: tuple[Override, ...] = ()
+    #: Concurrency by date (none: every role keeps its ``concurrency``).
+    concurrency: tuple[ConcurrencyPeriod, ...] = ()
 
 
 class DayKinds:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from rules.aftersales import table_problems
-from rules.calendar import library_covers, library_version
+from rules.calendar import Override, library_covers, library_version
 from rules.errors import plural, suggest
 from rules.scenario import Scenario
 from rules.workflow import (
@@ -108,6 +108,7 @@ def check_calendars(s: Scenario) -> Found:
                 f"headcount {n} is less than the {fixed} members roster '{role.roster}' puts on shifts "
                 f"(calendars.rosters.{role.roster}); raise the headcount or change the roster")
     yield from _check_overrides(s)
+    yield from _check_concurrency(s)
     yield from _check_listed_years(s)
     if cal.holidays.source == "chinese_calendar":
         for year in range(s.horizon.start.year, s.horizon.end.year + 1):
@@ -129,28 +130,58 @@ def _check_overrides(s: Scenario) -> Found:
             continue
         if o.shift is not None and o.shift not in cal.shifts:
             yield here + ("shift",), _unknown("shift", o.shift, cal.shifts)
+        if o.to is not None and o.to not in s.org.roles:
+            yield here + ("to",), _unknown("role", o.to, s.org.roles)
         if o.end < h.start or o.start > h.end:
-            what = {"extra": "temporary staff", "overtime": "overtime", "absent": "absence"}[o.change]
+            what = {"extra": "temporary staff", "overtime": "overtime", "absent": "absence",
+                    "lend": "loan"}[o.change]
             yield here, (f"{o.start}..{o.end} lies outside the horizon {h.start}..{h.end}, "
                          f"so this {what} would never take effect")
         n = s.org.headcount(o.role)
         if o.change != "extra" and o.members > n:
             yield here + ("members",), (
-                f"{o.members} members {'absent' if o.change == 'absent' else 'on overtime'} but "
+                f"{o.members} members {_away[o.change]} but "
                 f"role '{o.role}' has only {plural(n, 'member')}")
     # The engine takes absences and overtime from the same members (the last
     # ones away, the first ones on overtime): two that overlap do not add up.
-    same = [(i, o) for i, o in enumerate(cal.overrides) if o.change in ("absent", "overtime")]
+    # A loan takes the members an absence would (the last ones).
+    same = [(i, o) for i, o in enumerate(cal.overrides) if o.change != "extra"]
     for k, (i, o) in enumerate(same):
         for j, other in same[:k]:
-            if ((other.role, other.change, other.shift) == (o.role, o.change, o.shift)
-                    and other.start <= o.end and o.start <= other.end):
-                what, verb = ("absence", "be away") if o.change == "absent" else ("overtime", "work it")
+            if (_taken(other) == _taken(o) and other.start <= o.end and o.start <= other.end):
+                what, verb = ("overtime", "work it") if o.change == "overtime" else ("absence", "be away")
                 yield ("calendars", "overrides", i), (
                     f"overlaps the {what} calendars.overrides[{j}] of '{o.role}' "
                     f"({max(o.start, other.start)}..{min(o.end, other.end)}): the same members "
                     f"would {verb} in both; give one {what} with the total for those days")
                 break
+
+
+def _check_concurrency(s: Scenario) -> Found:
+    """Concurrency by date for no role, outside the horizon, or overlapping
+    another value (the last listed would win silently)."""
+    h, periods = s.horizon, s.calendars.concurrency
+    for i, p in enumerate(periods):
+        here = ("calendars", "concurrency", i)
+        if p.role not in s.org.roles:
+            yield here + ("role",), _unknown("role", p.role, s.org.roles)
+        if p.end < h.start or p.start > h.end:
+            yield here, (f"{p.start}..{p.end} lies outside the horizon {h.start}..{h.end}, "
+                         f"so this concurrency would never apply")
+        for j, q in enumerate(periods[:i]):
+            if q.role == p.role and q.start <= p.end and p.start <= q.end and q.value != p.value:
+                yield here, (f"overlaps calendars.concurrency[{j}] of '{p.role}' with another "
+                             f"value ({q.value} vs {p.value}); give each date one value")
+                break
+
+
+_away = {"absent": "absent", "overtime": "on overtime", "lend": "lent"}
+
+
+def _taken(o: Override) -> tuple:
+    """Which members an override takes: overtime the first of its shift,
+    absences and loans the last ones."""
+    return (o.role, "overtime", o.shift) if o.change == "overtime" else (o.role, "away")
 
 
 def _check_listed_years(s: Scenario) -> Found:
@@ -329,6 +360,7 @@ def check_scenario(s: Scenario) -> Found:
                                       f"the horizon {s.horizon.start}..{s.horizon.end}")
     if s.demand is not None:
         yield from _check_rate_periods(s)
+        yield from _check_bot(s)
         for cid, c in s.demand.campaigns.items():
             if c.end < s.horizon.start or c.start > s.horizon.end:
                 yield ("demand", "campaigns", cid), (
@@ -354,3 +386,17 @@ def _check_rate_periods(s: Scenario) -> Found:
                              f"{min(p.end, q.end)}) with another value ({p.value:g} vs {q.value:g}); "
                              f"periods with different values must not overlap")
                 break
+
+
+def _check_bot(s: Scenario) -> Found:
+    """A bot share needs the order workflow to say what a bot's chat does."""
+    d = s.demand
+    wf = s.workflows.get(d.order_workflow) if d is not None else None
+    if d is None or wf is None or not d.has_bot:
+        return
+    branches = [st for _, st, _ in walk(wf.steps) if isinstance(st, Branch) and st.attribute == "contact"]
+    missing = [a for a in ("bot_order", "bot_only") if not branches or a not in branches[0].actions]
+    if missing:
+        yield ("demand", "bot_share"), (
+            f"a bot answers chats but workflow '{d.order_workflow}' has no "
+            f"{' or '.join(repr(m) for m in missing)} action in its 'contact' branch; add them")

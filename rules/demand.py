@@ -63,6 +63,11 @@ class Demand(Frozen):
     exchange_share: Share
     #: From delivery to the customer's after-sales request.
     aftersales_lag: Duration
+    #: Share of pre-sales chats the auto-reply bot (店小蜜) answers with no
+    #: agent: the chat is a ``bot_order`` or ``bot_only`` contact. By date:
+    #: ``bot_share_periods`` (a chat's arrival day), else ``bot_share``.
+    bot_share: Share = 0.0
+    bot_share_periods: tuple[RatePeriod, ...] = ()
     #: Share of delivered orders whose review the shop follows up.
     review_followup_share: Share = 0.1
     #: The workflows the demand model starts, and the order activity after
@@ -80,6 +85,16 @@ class Demand(Frozen):
         if sum(self.weekday_profile) <= 0:
             raise ValueError("weekday_profile must not be all zeros (no order on any day)")
         return self
+
+    def bot_share_on(self, day: dt.date) -> float:
+        for period in self.bot_share_periods:
+            if period.start <= day <= period.end:
+                return period.value
+        return self.bot_share
+
+    @property
+    def has_bot(self) -> bool:
+        return self.bot_share > 0 or any(p.value > 0 for p in self.bot_share_periods)
 
     def return_rate_on(self, day: dt.date) -> float:
         for period in self.return_rate_periods:

@@ -68,6 +68,8 @@ Weight = Annotated[StrictFloat, Field(ge=0, le=MAX_WEIGHT)]
 Days = Annotated[StrictFloat, Field(ge=0, le=MAX_LEAD_DAYS)]
 Amount = Annotated[StrictFloat, Field(ge=0, le=MAX_DURATION)]
 Price = Annotated[StrictFloat, Field(ge=0, le=MAX_PRICE)]
+#: Tasks one member works on at once, where a date range sets it.
+Concurrency = Annotated[StrictInt, Field(ge=1, le=MAX_CONCURRENCY)]
 #: Days of a roster's rotation: worked in a row, or rest days after them.
 RosterDays = Annotated[StrictInt, Field(ge=1, le=MAX_ROSTER_DAYS)]
 RestDays = Annotated[StrictInt, Field(ge=0, le=MAX_ROSTER_DAYS)]

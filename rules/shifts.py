@@ -118,15 +118,18 @@ def role_shifts(s: Scenario, role: str, kinds: DayKinds | None = None) -> list[M
     members = [shift_intervals(cal.shifts[g.shift], member_days(g, pos, size, days), kinds, first)
                for g, pos, size in _assign_groups(s, role)]
     temps: list[Intervals] = []
-    # Absences last, so they also cancel overtime on the same dates,
-    # whatever order the scenario lists the overrides in.
-    for o in sorted(cal.overrides, key=lambda o: o.change == "absent"):
-        if o.role != role:
+    lent: list[Intervals] = []
+    # Absences (and members lent away) last, so they also cancel overtime on
+    # the same dates, whatever order the scenario lists the overrides in.
+    for o in sorted(cal.overrides, key=lambda o: o.change in ("absent", "lend")):
+        if o.role != role and o.to != role:
             continue
         span = [d for d in days if o.start <= d <= o.end]
         lo = (o.start - first).days * 24.0
         hi = (o.end - first).days * 24.0 + 24.0
-        if o.change == "absent":
+        if o.role == role and o.change in ("absent", "lend"):
+            # The last members are away (as for an absence): lent ones work
+            # for the other role, which lists them as its own below.
             for i in range(max(0, len(members) - o.members), len(members)):
                 members[i] = subtract(members[i], lo, hi)
             continue
@@ -139,13 +142,39 @@ def role_shifts(s: Scenario, role: str, kinds: DayKinds | None = None) -> list[M
         if o.change == "overtime":
             for i in range(min(o.members, len(members))):
                 members[i] = members[i] + blocks
+        elif o.change == "lend":  # members of o.role working here
+            lent.extend([list(blocks) for _ in range(o.members)])
         else:
             temps.extend([list(blocks) for _ in range(o.members)])
     out = [MemberShifts(f"{role}#{i + 1}", tuple(merge(iv))) for i, iv in enumerate(members)]
     out += [MemberShifts(f"{role}#T{i + 1}", tuple(merge(iv)), True) for i, iv in enumerate(temps)]
+    # Lent people are paid by their own role: neither temporary nor overtime here.
+    out += [MemberShifts(f"{role}#L{i + 1}", tuple(merge(iv))) for i, iv in enumerate(lent)]
     return out
 
 
 def all_shifts(s: Scenario) -> dict[str, list[MemberShifts]]:
     kinds = DayKinds(s.calendars.holidays)
     return {role: role_shifts(s, role, kinds) for role in s.org.roles}
+
+
+def concurrency_by_day(s: Scenario, role: str) -> list[int]:
+    """Tasks a member of ``role`` holds at once, per day of the horizon: the
+    role's ``concurrency``, or a ``calendars.concurrency`` period's value."""
+    base = s.org.roles[role].concurrency if role in s.org.roles else 1
+    out = [base] * s.horizon.days
+    for p in s.calendars.concurrency:
+        if p.role != role:
+            continue
+        for i, day in enumerate(days_of(s)):
+            if p.start <= day <= p.end:
+                out[i] = p.value
+    return out
+
+
+def concurrency_changes(s: Scenario, role: str) -> tuple[int, list[tuple[float, int]]]:
+    """The role's concurrency at the start and ``(time, value)`` where it
+    changes (at midnight), for the engine's pools."""
+    by_day = concurrency_by_day(s, role)
+    changes = [(i * 24.0, c) for i, c in enumerate(by_day) if i and c != by_day[i - 1]]
+    return by_day[0], changes

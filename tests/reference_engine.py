@@ -57,7 +57,7 @@ from reference_steps import Case, Draw, Node, choose, compile_steps, moment
 
 from rules.calendar import DayKinds
 from rules.scenario import Scenario
-from rules.shifts import MemberShifts, all_shifts, days_of
+from rules.shifts import MemberShifts, all_shifts, concurrency_by_day, days_of
 from sim.cases import rows
 from sim.inputs.demand import order_arrivals
 from sim.inputs.planned import duty_times, trigger_times
@@ -87,7 +87,7 @@ class Engine:
         self.days = days_of(s)
         self.working = [self.kinds.is_working_day(d) for d in self.days]
         self.shifts = all_shifts(s)
-        self.pools = {rid: Pool(self.env, rid, self.shifts[rid], role.concurrency,
+        self.pools = {rid: Pool(self.env, rid, self.shifts[rid], concurrency_by_day(s, rid),
                                 role.at_shift_end == "pause", role.preemptive)
                       for rid, role in s.org.roles.items()}
         self.flows = {wid: compile_steps(s, wid, wf.steps, self.pools, self.streams, wf.priority)

@@ -114,18 +114,22 @@ class Pool:
     """The members of one role and the line of tasks waiting for them."""
 
     def __init__(self, env: simpy.Environment, role: str, members: Sequence[MemberShifts],
-                 concurrency: int, pause: bool, preemptive: bool) -> None:
-        if concurrency < 1:
+                 concurrency: int | Sequence[int], pause: bool, preemptive: bool) -> None:
+        """``concurrency``: tasks a member holds at once, or one number per
+        day of the horizon (a peak's chats), changing at midnight."""
+        by_day = [concurrency] if isinstance(concurrency, int) else list(concurrency)
+        if min(by_day) < 1:
             raise ValueError('"concurrency" must be >= 1.')
         self.env = env
         self.role = role
         self.members = [Member(m, i) for i, m in enumerate(members)]
-        self.concurrency = concurrency
+        self.concurrency = by_day[0]
+        self.by_day = by_day
         self.pause = pause
         self.preemptive = preemptive
         self.line: list[Task] = []
         self._seq = 0
-        if any(m.intervals for m in self.members):
+        if any(m.intervals for m in self.members) or len(set(by_day)) > 1:
             env.process(self._shifts())
 
     # -- requests ---------------------------------------------------------
@@ -316,17 +320,24 @@ class Pool:
     # -- shifts ---------------------------------------------------------------
 
     def _shifts(self) -> Generator:
-        """Members come on and go off duty; at one moment ends go first."""
+        """Members come on and go off duty; at one moment ends go first,
+        then starts, then the day's concurrency (at midnight)."""
         env = self.env
-        edges = sorted((t, edge, m.index) for m in self.members
-                       for a, b in m.intervals for t, edge in ((a, 1), (b, 0)))
+        edges = sorted([(t, edge, m.index) for m in self.members
+                        for a, b in m.intervals for t, edge in ((a, 1), (b, 0))]
+                       + [(day * 24.0, 2, c) for day, c in enumerate(self.by_day)
+                          if day and c != self.by_day[day - 1]])
         i = 0
         while i < len(edges):
             t = edges[i][0]
             if t > env.now:
                 yield env.timeout(t - env.now)
             while i < len(edges) and edges[i][0] == t:
-                self.members[edges[i][2]].on = bool(edges[i][1])
+                _, edge, index = edges[i]
+                if edge == 2:
+                    self.concurrency = index
+                else:
+                    self.members[index].on = bool(edge)
                 i += 1
             if self.line:
                 self._dispatch()

@@ -187,3 +187,23 @@ def test_baseline_logs_are_identical_for_a_fortnight() -> None:
     s = _loaded("scenarios/baseline.yaml")
     horizon = s.horizon.model_copy(update={"end": s.horizon.start + dt.timedelta(days=13)})
     assert_same_log(s.model_copy(update={"horizon": horizon}), 5)
+
+
+@pytest.mark.parametrize("seed", SEEDS[:2])
+def test_peak_options_and_rest_days_give_identical_logs(seed: int) -> None:
+    """Issue 16: rotating rest days, patience counted on duty, concurrency
+    by date (up and down), the bot's share of chats and people lent to
+    another role, in both engines alike."""
+    doc = stress(True, True, "small").model_dump(mode="json")
+    doc["calendars"]["concurrency"] = [
+        {"role": "customer_service", "start": "2026-10-28", "end": "2026-10-30", "value": 2},
+        {"role": "customer_service", "start": "2026-11-01", "end": "2026-11-03", "value": 9}]
+    doc["calendars"]["overrides"] = [
+        {"role": "designer", "start": "2026-10-29", "end": "2026-10-30", "change": "lend",
+         "to": "customer_service", "members": 1, "shift": "cs_late"}]
+    doc["demand"]["bot_share_periods"] = [{"start": "2026-10-31", "end": "2026-11-02", "value": 0.5}]
+    s = Scenario.model_validate(doc)
+    log = assert_same_log(s, seed)
+    outcomes = Counter(r[10] for r in log)
+    assert outcomes["abandoned"] > 0 and any(r[3] == "bot_reply" for r in log)
+    assert any(r[6].startswith("customer_service#L") for r in log)

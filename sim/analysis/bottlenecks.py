@@ -36,7 +36,9 @@ def active_periods(st: StaffLog, rid: int, rep: int) -> np.ndarray:
     H = st.horizon
     rr = st.grouped("role", rid, rep)
     members = st.role_members(rid)
-    k = st.concurrency(rid)
+    # Slots of each on-duty interval: the concurrency of the day it starts
+    # (shifts do not cross midnight; calendars.concurrency changes by day).
+    k_day = st.concurrency_by_day(rid)
     mrow = st.grouped("member", rid, rep)
     mrow = mrow[st.started[mrow]]
     q = rr[st.start[rr] > st.enable[rr]]
@@ -47,8 +49,9 @@ def active_periods(st: StaffLog, rid: int, rep: int) -> np.ndarray:
     dq = np.concatenate([np.ones(q.size), -np.ones(q.size), np.zeros(2 * mrow.size + 2 * len(caps_a) + 2)])
     db = np.concatenate([np.zeros(2 * q.size), np.ones(mrow.size), -np.ones(mrow.size),
                          np.zeros(2 * len(caps_a) + 2)])
-    dc = np.concatenate([np.zeros(2 * q.size + 2 * mrow.size), np.full(len(caps_a), float(k)),
-                         np.full(len(caps_b), -float(k)), [0.0, 0.0]])
+    k = k_day[np.clip((np.asarray(caps_a, float) // 24).astype(np.int64), 0, max(k_day.size - 1, 0))] \
+        if k_day.size else np.ones(len(caps_a))
+    dc = np.concatenate([np.zeros(2 * q.size + 2 * mrow.size), k, -k, [0.0, 0.0]])
     order = np.argsort(t, kind="stable")
     t, Q, B, C = t[order], np.cumsum(dq[order]), np.cumsum(db[order]), np.cumsum(dc[order])
     last = np.flatnonzero(np.r_[t[1:] != t[:-1], True])  # state after all events at a time

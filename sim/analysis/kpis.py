@@ -52,9 +52,9 @@ def role_reps(st: StaffLog) -> dict[str, dict[str, np.ndarray]]:
     del rep
     gone = np.bincount(g[st.abandoned[rows]], minlength=n * R).astype(float)
     busy, on_duty, overtime = busy_time(st)
-    k = np.array([st.concurrency(r) for r in range(n)], float)[:, None]
+    slots = st.slot_time()  # concurrency x on-duty time, by the day's concurrency
     with np.errstate(invalid="ignore", divide="ignore"):
-        util = np.where(on_duty > 0, busy / (k * on_duty), np.nan)
+        util = np.where(on_duty > 0, busy / slots, np.nan)
     shape = (n, R)
     out = {}
     for r, role in enumerate(st.roles):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rules.scenario import Scenario
-from rules.shifts import role_shifts
+from rules.shifts import concurrency_by_day, role_shifts
 from sim.log.records import EventLog
 
 STAFF_KINDS = ("work", "approval", "meeting", "contest", "duty")
@@ -219,6 +219,28 @@ class StaffLog:
         role = self.roles[rid]
         r = self.scenario.org.roles.get(role)
         return r.concurrency if r is not None else 1
+
+    def concurrency_by_day(self, rid: int) -> np.ndarray:
+        """The role's concurrency on each day (``calendars.concurrency``)."""
+        role = self.roles[rid]
+        if role not in self.scenario.org.roles:
+            return np.ones(self.days)
+        return np.asarray(concurrency_by_day(self.scenario, role), dtype=float)[:self.days]
+
+    def slot_time(self) -> np.ndarray:
+        """On-duty slot-hours per role (each member's on-duty hours of a day
+        times the day's concurrency), shaped ``(roles, 1)``."""
+        hours, weighted = np.zeros(len(self.roles)), np.zeros(len(self.roles))
+        edges = np.minimum(np.arange(self.days + 1) * 24.0, self.horizon)
+        by_role = {r: self.concurrency_by_day(r) for r in {m.role for m in self.members}}
+        for m in self.members:
+            hours[m.role] += m.duty.total
+            weighted[m.role] += float(np.dot(by_role[m.role], np.diff(m.duty.F(edges))))
+        # A role whose concurrency never changes: k x hours, as it always was.
+        k = np.array([self.concurrency(r) for r in range(len(self.roles))], float)
+        steady = np.array([r not in by_role or bool((by_role[r] == k[r]).all())
+                           for r in range(len(self.roles))])
+        return np.where(steady, k * hours, weighted)[:, None]
 
     def pauses(self, rid: int) -> bool:
         r = self.scenario.org.roles.get(self.roles[rid])

@@ -67,9 +67,13 @@ def workload(s: Scenario, log: EventLog, st: StaffLog, windows: dict[str, Window
     # One entry per (step, role): a meeting of two roles loads both.
     row, rid = st.role_row, st.role_id
     day = np.clip((st.enable[row] // 24.0).astype(np.int64), 0, days - 1)
-    conc = np.array([max(st.concurrency(r), 1) for r in range(n_roles)], dtype=float)
+    # Each role's concurrency on each day (calendars.concurrency), at least 1.
+    conc = np.ones((n_roles, days))
+    for r in range(n_roles):
+        k = st.concurrency_by_day(r)[:days]
+        conc[r, :k.size] = np.maximum(k, 1)
     started = st.started[row]
-    hours = np.where(started, st.end[row] - st.start[row], 0.0) / conc[rid]
+    hours = np.where(started, st.end[row] - st.start[row], 0.0) / conc[rid, day]
     cell = rid * days + day
     size = n_roles * days
     work = np.bincount(cell, weights=hours, minlength=size).reshape(n_roles, days)

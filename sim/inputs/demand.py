@@ -74,13 +74,15 @@ class Arrivals:
 
     def __init__(self, times: np.ndarray, lost: np.ndarray, chat: np.ndarray, review: np.ndarray,
                  aftersales: _Requests, presale: np.ndarray,
-                 balance_at: np.ndarray) -> None:
+                 balance_at: np.ndarray, bot: np.ndarray | None = None) -> None:
         n = times.size
         both = np.concatenate([times, lost])
         #: Arrival index in time order; indices >= n are lost chats (a stable
         #: sort: an order before a chat at the same instant).
         self.order = np.argsort(both, kind="stable")
         self.times = both[self.order]
+        #: Chats the bot answers, in time order (None: no bot).
+        self.bot = None if bot is None else bot[self.order]
         self.n = n
         self.chat, self.review, self.aftersales = chat, review, aftersales
         self.presale, self.balance_at = presale, balance_at
@@ -93,7 +95,18 @@ class Arrivals:
             yield Arrival(t, attrs)
 
     def pairs(self) -> Iterator[tuple[float, dict]]:
-        """(time, attributes) of each arrival, in time order."""
+        """(time, attributes) of each arrival, in time order; a chat the
+        bot answers has ``contact`` ``bot_order`` or ``bot_only``."""
+        if self.bot is None:
+            yield from self._pairs()
+            return
+        bot = self.bot.tolist()
+        for k, (t, a) in enumerate(self._pairs()):
+            if bot[k] and a["contact"] != "direct_order":
+                a["contact"] = "bot_order" if a["contact"] == "chat_order" else "bot_only"
+            yield t, a
+
+    def _pairs(self) -> Iterator[tuple[float, dict]]:
         n = self.n
         for start in range(0, self.times.size, CHUNK):
             idx = self.order[start:start + CHUNK]
@@ -141,7 +154,18 @@ def order_arrivals(s: Scenario, streams: Streams, days: list[dt.date]) -> Arriva
     exchange = rng.random(n) < d.exchange_share
     aftersales = _Requests(s, streams, after, exchange)
     presale, balance_at = _presale(s, streams, day, days)
-    return Arrivals(orders, lost, chat, review, aftersales, presale, balance_at)
+    return Arrivals(orders, lost, chat, review, aftersales, presale, balance_at,
+                    _bot(d, streams, np.concatenate([orders, lost]), days))
+
+
+def _bot(d: Demand, streams: Streams, times: np.ndarray, days: list[dt.date]) -> np.ndarray | None:
+    """Which arrivals' chats the bot answers, by the share of their day (a
+    stream of its own: a bot changes no other draw). None without a bot."""
+    if not d.has_bot:
+        return None
+    share = np.asarray([d.bot_share_on(day) for day in days])
+    day = np.clip((times // 24).astype(np.int64), 0, len(days) - 1)
+    return streams.rng("attributes:bot").random(times.size) < share[day]
 
 
 class _Requests:

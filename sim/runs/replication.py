@@ -9,7 +9,7 @@ import simpy
 
 from rules.calendar import DayKinds
 from rules.scenario import Scenario
-from rules.shifts import MemberShifts, all_shifts, days_of
+from rules.shifts import MemberShifts, all_shifts, concurrency_changes, days_of
 from sim.cases.duties import run_duty
 from sim.cases.interpreter import Case, Context
 from sim.cases.steps import Node, compile_steps
@@ -43,9 +43,11 @@ def _simulate(s: Scenario, replication: int, seed: int | None) -> EventLog:
     kinds = DayKinds(s.calendars.holidays)
     days = days_of(s)
     shifts = all_shifts(s)
-    pools = {rid: StaffPool(env, rid, shifts[rid], role.concurrency,
-                            role.at_shift_end == "pause", role.preemptive)
-             for rid, role in s.org.roles.items()}
+    pools = {}
+    for rid, role in s.org.roles.items():
+        concurrency, changes = _concurrency(s, rid)
+        pools[rid] = StaffPool(env, rid, shifts[rid], concurrency, role.at_shift_end == "pause",
+                               role.preemptive, changes)
     working = [kinds.is_working_day(d) for d in days]
     ctx = Context(env, replication, s.aftersales,
                   lambda i: i >= len(working) or i < 0 or working[i])
@@ -64,6 +66,12 @@ def _simulate(s: Scenario, replication: int, seed: int | None) -> EventLog:
     env.run(until=s.horizon.hours)
     log.add(ctx.records + ctx.open_records())
     return log.build(epoch, s.horizon.hours, meta)
+
+
+def _concurrency(s: Scenario, role: str) -> tuple[int, list[tuple[float, int]]]:
+    """The role's concurrency at the start and its changes by date."""
+    return concurrency_changes(s, role) if s.calendars.concurrency else (
+        s.org.roles[role].concurrency, [])
 
 
 #: Records are moved into the log's arrays in batches of about this many:

@@ -94,8 +94,11 @@ def _by_index(member: Member) -> int:
 
 class StaffPool:
     def __init__(self, env: simpy.Environment, role: str, members: Sequence[MemberShifts],
-                 concurrency: int = 1, pause: bool = False, preemptive: bool = False) -> None:
-        if concurrency < 1:
+                 concurrency: int = 1, pause: bool = False, preemptive: bool = False,
+                 changes: Sequence[tuple[float, int]] = ()) -> None:
+        """``changes``: ``(time, concurrency)`` from which each member holds
+        that many tasks (a peak's chats), in time order."""
+        if concurrency < 1 or any(c < 1 for _, c in changes):
             raise ValueError('"concurrency" must be >= 1.')
         self.env = env
         self.role = role
@@ -113,8 +116,11 @@ class StaffPool:
         #: patience counts only that time (``_deadline``).
         self._duty = merge([iv for m in members for iv in m.intervals])
         self._dk = 0
-        boundaries = sorted((t, edge, m.index) for m in self.members
-                            for a, b in zip(m.starts, m.ends) for t, edge in ((a, 1), (b, 0)))
+        # At one moment: shift ends, starts, then a change of concurrency
+        # (edge 2, its value in place of a member's index).
+        boundaries = sorted([(t, edge, m.index) for m in self.members
+                             for a, b in zip(m.starts, m.ends) for t, edge in ((a, 1), (b, 0))]
+                            + [(t, 2, c) for t, c in changes])
         if boundaries:
             env.process(self._shift_boundaries(boundaries))
 
@@ -235,6 +241,12 @@ class StaffPool:
             bisect.insort(self.idle, member, key=_by_index)
         elif not on and free:
             self.idle.remove(member)
+
+    def _set_concurrency(self, concurrency: int) -> None:
+        """Members hold ``concurrency`` tasks from now; one holding more
+        keeps them and takes no more until below it."""
+        self.concurrency = concurrency
+        self.idle = [m for m in self.members if m.on and m.busy < concurrency]
 
     def _free_member(self, now: float, exclude: set[Member] | None = None) -> Member | None:
         best, cap = None, self.concurrency
@@ -378,7 +390,10 @@ class StaffPool:
                 yield env.timeout(t - env.now)
             while i < n and boundaries[i][0] == t:
                 _, edge, index = boundaries[i]
-                self._set_on(self.members[index], bool(edge))
+                if edge == 2:
+                    self._set_concurrency(index)
+                else:
+                    self._set_on(self.members[index], bool(edge))
                 i += 1
             if self.queue.size:
                 self._dispatch()
