@@ -46,7 +46,8 @@ def test_without_an_order_value_lost_sales_are_in_orders_only() -> None:
 
 def test_a_run_reports_lost_sales_in_its_summary() -> None:
     s = load_scenario("scenarios/baseline.yaml", ["org.roles.customer_service.concurrency=1"])
-    s = s.model_copy(update={"horizon": s.horizon.model_copy(update={"end": s.horizon.start.replace(day=10)})})
+    end = s.horizon.start.replace(day=10)
+    s = s.model_copy(update={"horizon": s.horizon.model_copy(update={"end": end})})
     log, facts = sim.run(s, 1, 1)
     summary = sim.summarize(s, log, facts)
     ls = summary["lost_sales"]
