@@ -19,7 +19,8 @@ def double11():
 def test_a_third_of_deposit_period_orders_are_presales_paid_in_the_balance_period(double11) -> None:
     s = double11
     days = days_of(s)
-    arrivals = [a for a in order_arrivals(s, Streams(s.seed, 0), days) if a.attrs["contact"] != "chat_only"]
+    arrivals = [a for a in order_arrivals(s, Streams(s.seed, 0), days)
+                if a.attrs["contact"] not in ("chat_only", "bot_only")]  # orders only
     dep, bal = s.demand.campaigns["presale_deposit"], s.demand.campaigns["presale_balance"]
     # One pass splits the orders (``a not in in_deposit`` on a list compared
     # every order with every deposit-period order: ~20 s of a 22 s test).
