@@ -122,6 +122,7 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
     spare, a drawer process draws the scenario's plots while the
     replications run and half of the run's plots while this process writes
     the summary and the files."""
+    from sim.analysis.compare import compare_aggregates
     from sim.analysis.run_parts import for_report, run_view
     from sim.analysis.summary import summary_of
     from sim.report.output import finish_run, run_aggregates
@@ -146,19 +147,21 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
     with RunProgress(s.name, n, phases) as progress:
         view, facts = run_view(s, seed, n, jobs, out, args.csv, progress.replication_done, meanwhile)
         with progress.phase("summary"):
-            numbers = plot_numbers(s, view)
-            if drawer is not None:
-                drawer.send(numbers)
             facts["what_ifs"] = what_ifs(args)
             summary = summary_of(view, facts)
         if args.what_if_plus_one:
             with progress.phase("what if +1"):
                 what_if(s, view, summary, seed, n, jobs)
         with progress.phase("files"):
-            saved = run_aggregates(view, numbers)
-            view = for_report(view)  # the summary is made: its populations can go
-            finish_run(out, s, view, summary, saved)
-        del view, saved
+            kept = compare_aggregates(view)
+            # The summary is made: its populations go before the plots' numbers
+            # are computed (a long run's peak of memory is here).
+            view = for_report(view)
+            numbers = plot_numbers(s, view)
+            if drawer is not None:
+                drawer.send(numbers)
+            finish_run(out, s, view, summary, run_aggregates(kept, numbers))
+        del view
         if drawer is not None:
             with progress.phase("report"):
                 from sim.report.html import write_report

@@ -52,11 +52,13 @@ def write_run(out: Path, s: Scenario, log: EventLog, summary: dict, csv: bool = 
     finish_run(out, s, log, summary)
 
 
-def run_aggregates(view: RunView, numbers: PlotNumbers) -> tuple[dict, dict[str, np.ndarray]]:
+def run_aggregates(kept: tuple[dict, dict[str, np.ndarray]],
+                   numbers: PlotNumbers) -> tuple[dict, dict[str, np.ndarray]]:
     """What ``opsim report DIR`` and ``opsim compare`` read instead of the
     log (``sim.analysis.aggregates``): the comparisons' per-replication KPIs
-    (``view`` with its windows and cases) and the plots' numbers."""
-    index, arrays = compare_aggregates(view)
+    (``kept``: ``compare_aggregates`` of the run's view, with its windows and
+    cases) and the plots' numbers."""
+    index, arrays = kept
     plots, more = numbers_to_arrays(numbers)
     return {"compare": index, "plots": plots}, {**arrays, **{f"plots/{k}": a for k, a in more.items()}}
 
@@ -87,7 +89,7 @@ def finish_run(out: Path, s: Scenario, run: EventLog | RunView, summary: dict,
     write_tables(out, s, run, summary)
     if aggregates is None:
         view = view_of(s, run)
-        aggregates = run_aggregates(view, plot_numbers(s, view))
+        aggregates = run_aggregates(compare_aggregates(view), plot_numbers(s, view))
     write_aggregates(out, *aggregates)
     tmp = out / "summary.json.tmp"
     # Strict JSON: no NaN or Infinity, which strict readers refuse.
