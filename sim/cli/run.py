@@ -146,6 +146,12 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
 
     with RunProgress(s.name, n, phases) as progress:
         view, facts = run_view(s, seed, n, jobs, out, args.csv, progress.replication_done, meanwhile)
+        # A run with a core to spare is small: the drawer gets the plots'
+        # numbers before the summary is made. A longer run drops the windows'
+        # populations first (its peak of memory would be here).
+        numbers = plot_numbers(s, view) if n < jobs else None
+        if drawer is not None and numbers is not None:
+            drawer.send(numbers)
         with progress.phase("summary"):
             facts["what_ifs"] = what_ifs(args)
             summary = summary_of(view, facts)
@@ -154,12 +160,11 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
                 what_if(s, view, summary, seed, n, jobs)
         with progress.phase("files"):
             kept = compare_aggregates(view)
-            # The summary is made: its populations go before the plots' numbers
-            # are computed (a long run's peak of memory is here).
-            view = for_report(view)
-            numbers = plot_numbers(s, view)
-            if drawer is not None:
-                drawer.send(numbers)
+            view = for_report(view)  # the summary is made: its populations can go
+            if numbers is None:
+                numbers = plot_numbers(s, view)
+                if drawer is not None:
+                    drawer.send(numbers)
             finish_run(out, s, view, summary, run_aggregates(kept, numbers))
         del view
         if drawer is not None:
