@@ -2,9 +2,11 @@
 ``opsim report DIR`` draws the very plots and page the run drew, ``opsim
 compare`` of saved runs gives the very comparison the run's own numbers
 give, and runs saved without aggregates still work from their log. Commands
-that draw nothing do not load matplotlib."""
+that draw nothing do not load matplotlib. One replication with a core to
+spare has its records written by a forked child: the same rows."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -14,9 +16,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rules import load_scenario
+from rules.scenario import Scenario
 from sim.analysis.aggregates import LAYOUT, NAME, read_aggregates, write_aggregates
 from sim.analysis.compare import compare, load_side, saved_side
 from sim.cli import main
+from sim.log.files import read_events
+from sim.log.records import EventLog
+from sim.runs.replication import simulate
+from sim.runs.runner import run_reduced
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = str(ROOT / "scenarios" / "baseline.yaml")
@@ -127,3 +135,25 @@ def test_commands_that_draw_nothing_do_not_import_matplotlib(code: str, tmp_path
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def _rows(log: EventLog) -> list[tuple]:
+    """The records with NaN as None (NaN equals nothing, not even itself)."""
+    c = log.columns
+    return [tuple(None if v != v else v for v in row) for row in zip(*(c[k].tolist() for k in c))]
+
+
+def _replication_size(s: Scenario, log: EventLog) -> int:  # a reducer: module level, picklable
+    return len(log)
+
+
+def test_one_replication_with_a_core_to_spare_is_written_by_a_forked_child(tmp_path: Path) -> None:
+    s = load_scenario(str(ROOT / "scenarios/validation/mmc.yaml"),
+                      ["horizon={start: 2026-03-02, end: 2026-03-15}"])
+    events = tmp_path / "events.parquet"
+    got, facts = run_reduced(s, 7, 1, _replication_size, jobs=2, events=events)
+    log = simulate(s, 0, 7)
+    assert got == [len(log)] and facts["records"] == len(log)
+    epoch = dt.datetime.combine(s.horizon.start, dt.time())
+    back = read_events(events, epoch, s.horizon.hours)
+    assert _rows(back) == _rows(log)
