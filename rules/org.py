@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 
 from rules.distributions import Duration
-from rules.ranges import MAX_CONCURRENCY, MAX_PROJECTS, People, Priority
+from rules.ranges import MAX_CONCURRENCY, MAX_PROJECTS, People, Priority, SomePeople
 
 
 def _ascii_id(value: str) -> str:
@@ -90,6 +90,10 @@ class Duty(Frozen):
     #: ``each``: every member does it; ``one``: one member; ``together``: a
     #: meeting of all members of the role at once.
     who: Literal["each", "one", "together"] = "each"
+    #: Members of other roles who attend (a training's trainees, a weekly
+    #: meeting's team): role -> how many (``all`` for the whole role). The
+    #: duty then holds them all at once, as a meeting, and takes their time.
+    attendees: dict[Id, SomePeople | Literal["all"]] = {}
     duration: Duration
     priority: Priority = 5
     source: str = ""

@@ -48,6 +48,8 @@ MAX_DURATION = 100_000.0
 MAX_VALUES = 10_000
 #: A service window's limit in its unit (hours or days): a year in hours.
 MAX_LIMIT = 8_760.0
+#: Items in one batch of planned work (new arrivals of a photo shoot).
+MAX_ITEMS = 1_000
 #: A workflow's position in the source's list.
 MAX_NUMBER = 1_000
 #: Days on or off in a roster's rotation (a year at most).

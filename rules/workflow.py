@@ -13,7 +13,7 @@ from pydantic import Field, StrictFloat, StrictInt, model_validator
 
 from rules.distributions import Duration
 from rules.org import Frozen, Id
-from rules.ranges import MAX_NUMBER, MAX_PEOPLE, MAX_RATE, Days, Priority, Share, SomePeople
+from rules.ranges import MAX_ITEMS, MAX_NUMBER, MAX_PEOPLE, MAX_RATE, Days, Priority, Share, SomePeople
 
 StepId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 Clock = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
@@ -29,11 +29,22 @@ class _Step(Frozen):
 class Work(_Step):
     """Work by one member of a role. With ``patience``, a customer not
     served within that time leaves: the step is recorded ``abandoned`` and
-    the case ends there (a chat nobody answered is a lost chat)."""
+    the case ends there (a chat nobody answered is a lost chat). With
+    ``per_item``, one task per item of the case's batch (its ``items``,
+    drawn by the trigger: a detail page per new arrival), each ``duration``
+    long, done at once by any free members; the step ends when all are."""
     kind: Literal["work"]
     role: Id
     duration: Duration
     patience: Duration | None = None
+    per_item: bool = False
+
+    @model_validator(mode="after")
+    def _items_wait_for_nobody(self) -> Work:
+        if self.per_item and self.patience is not None:
+            raise ValueError("a per_item step has no customer waiting: "
+                             "give 'per_item' or 'patience', not both")
+        return self
 
 
 class Approval(_Step):
@@ -146,6 +157,18 @@ ProbabilityCase.model_rebuild()
 Branch.model_rebuild()
 
 
+class Items(Frozen):
+    """Items in a batch, a whole number from ``low`` to ``high``, each as likely."""
+    low: StrictInt = Field(ge=1, le=MAX_ITEMS)
+    high: StrictInt = Field(ge=1, le=MAX_ITEMS)
+
+    @model_validator(mode="after")
+    def _order(self) -> Items:
+        if self.low > self.high:
+            raise ValueError(f"items low {self.low} is above high {self.high}")
+        return self
+
+
 class Trigger(Frozen):
     """How cases of a workflow come into being.
 
@@ -154,6 +177,8 @@ class Trigger(Frozen):
     ``rate``: Poisson, ``mean`` cases per ``per``;
     ``campaign``: ``lead_days`` before each campaign of the demand model;
     ``none``: never started automatically.
+    ``items``: each case is a batch of that many items (its ``items``
+    attribute, which ``per_item`` steps and the cases it starts read).
     """
     kind: Literal["demand", "every", "rate", "campaign", "none"]
     every: Literal["day", "week", "month", "quarter", "year"] | None = None
@@ -164,9 +189,13 @@ class Trigger(Frozen):
     per: Literal["hour", "day", "week", "month"] = "week"
     mean: StrictFloat = Field(default=0, ge=0, le=MAX_RATE)
     lead_days: Days = 0
+    items: Items | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> Trigger:
+        if self.items is not None and self.kind in ("demand", "none"):
+            raise ValueError(f"'items' on a trigger of kind '{self.kind}' would never be drawn; "
+                             f"a batch size needs a trigger of kind every, rate or campaign")
         if self.kind == "every" and self.every is None:
             raise ValueError("a trigger of kind 'every' needs 'every' (day, week, month, quarter or year)")
         if self.kind == "rate" and self.mean <= 0:
@@ -180,6 +209,9 @@ class Workflow(Frozen):
     lanes: tuple[Id, ...] = Field(min_length=1)
     steps: tuple[Step, ...] = Field(min_length=1)
     trigger: Trigger = Trigger(kind="none")
+    #: Further triggers besides ``trigger`` (each starts cases on its own:
+    #: storefront designs monthly and before each campaign).
+    extra_triggers: tuple[Trigger, ...] = ()
     #: Smaller runs sooner; customer-facing work is given a smaller number.
     priority: Priority = 5
     enabled: bool = True

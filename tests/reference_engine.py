@@ -56,11 +56,12 @@ from reference_staff import Pool, Task
 from reference_steps import Case, Draw, Node, choose, compile_steps, moment
 
 from rules.calendar import DayKinds
+from rules.org import Duty
 from rules.scenario import Scenario
 from rules.shifts import MemberShifts, all_shifts, concurrency_by_day, days_of
 from sim.cases import rows
 from sim.inputs.demand import order_arrivals
-from sim.inputs.planned import duty_times, trigger_times
+from sim.inputs.planned import duty_times, planned_arrivals
 from sim.inputs.streams import Streams
 from sim.log.records import EventLog, Row
 
@@ -134,19 +135,17 @@ class Engine:
 
     def _start_planned(self) -> None:
         for wid in self.flows:
-            trigger = self.s.workflows[wid].trigger
-            if trigger.kind in ("demand", "none"):
-                continue
-            times = trigger_times(trigger, self.s, self.kinds, self.streams.rng(f"trigger:{wid}"))
-            if times:
-                self.env.process(self._launch(wid, ((t, {}) for t in times)))
+            arrivals = planned_arrivals(wid, self.s.workflows[wid], self.s, self.kinds,
+                                        self.streams)
+            if arrivals:
+                self.env.process(self._launch(wid, arrivals))
 
     def _start_duties(self) -> None:
         for did, duty in self.s.duties.items():
             members = self.shifts[duty.role]
             times = [t for t in duty_times(duty, self.s, self.kinds) if _someone_on(members, t)]
             draw = self.streams.durations(f"duty:{did}", duty.duration)
-            self.env.process(self._duties(did, duty.role, duty.who, duty.priority, draw, times))
+            self.env.process(self._duties(did, duty, draw, times))
 
     def _launch(self, workflow: str, arrivals: Iterable[tuple[float, dict]]) -> Generator:
         """Start a case of ``workflow`` at each (time, attributes)."""
@@ -170,11 +169,12 @@ class Engine:
         if workflow in self.flows:
             self.env.process(self._case(self._new_case(workflow, attrs)))
 
-    def _started_by_milestone(self, workflow: str) -> Generator:
-        """A case another case's milestone starts: a process of its own that
-        takes its id when it runs (after its parent has gone on)."""
+    def _started_by_milestone(self, workflow: str, attrs: dict) -> Generator:
+        """A case another case's milestone starts, with its parent's
+        attributes: a process of its own that takes its id when it runs
+        (after its parent has gone on)."""
         if workflow in self.flows:
-            yield from self._case(self._new_case(workflow, {}))
+            yield from self._case(self._new_case(workflow, attrs))
 
     # -- a case ----------------------------------------------------------------
 
@@ -205,6 +205,8 @@ class Engine:
                 outcome = yield from self._steps(case, self._choose(case, node))
                 if outcome != DONE:
                     return outcome
+            elif kind == "work" and node.per_item:
+                yield from self._items(case, node)
             elif kind == "work":
                 if not (yield from self._work(case, node)):
                     return LEFT
@@ -232,7 +234,7 @@ class Engine:
         if hook is not None:
             hook(case)
         if node.starts is not None:
-            self.env.process(self._started_by_milestone(node.starts))
+            self.env.process(self._started_by_milestone(node.starts, case.attrs))
         return node.end_case
 
     def _choose(self, case: Case, node: Node) -> list[Node]:
@@ -256,6 +258,18 @@ class Engine:
             return False
         self._task_rows(case, node, task, enable, "done")
         return True
+
+    def _items(self, case: Case, node: Node) -> Generator:
+        """Work once per item of the case's batch (``items``, else one), all
+        asked for at once; done when the last is."""
+        tasks = [node.pool.request(node.draw(), node.priority)
+                 for _ in range(int(case.attrs.get("items", 1)))]
+        enable = self.env.now
+        case.at(node, enable, tasks)
+        yield self.env.all_of([t.done for t in tasks])
+        case.at(None)
+        for t in tasks:
+            self._task_rows(case, node, t, enable, "done", t.end)
 
     def _approval(self, case: Case, node: Node, rejections: int) -> Generator:
         """A review, decided as it is asked for; True if rejected (rework)."""
@@ -329,35 +343,47 @@ class Engine:
 
     # -- duties ----------------------------------------------------------------
 
-    def _duties(self, did: str, role: str, who: str, priority: int, draw: Draw,
-                times: list[float]) -> Generator:
+    def _duties(self, did: str, duty: Duty, draw: Draw, times: list[float]) -> Generator:
         """A recurring duty: a case of workflow ``duty`` at each time."""
-        n = 1 if who == "one" else self.s.org.headcount(role)
+        headcount = self.s.org.headcount
+        people = {r: headcount(r) if n == "all" else n for r, n in duty.attendees.items()}
+        people[duty.role] = 1 if duty.who == "one" else headcount(duty.role)
         for t in times:
             if t > self.env.now:
                 yield self.env.timeout(t - self.env.now)
-            self.env.process(self._duty(Node(DUTY, did, priority, role, self.pools[role]),
-                                        who, n, draw))
+            if duty.who == "together" or duty.attendees:
+                node = Node(DUTY, did, duty.priority, "+".join(sorted(people)))
+                self.env.process(self._held_duty(node, people, draw))
+            else:
+                node = Node(DUTY, did, duty.priority, duty.role, self.pools[duty.role])
+                self.env.process(self._duty(node, people[duty.role], draw))
 
-    def _duty(self, node: Node, who: str, n: int, draw: Draw) -> Generator:
-        """One duty: ``n`` tasks (``one``, ``each``), or a hold of ``n``
-        members who then meet (``together``). A duty has no case markers."""
+    def _held_duty(self, node: Node, people: dict[str, int], draw: Draw) -> Generator:
+        """A duty held as a meeting (``together``, or with attendees): each
+        role's people held in turn, roles sorted, then the duty's time."""
+        case = self._new_case(DUTY, {})
+        enable = self.env.now
+        holds: list[Task] = []
+        case.at(node, enable, holds)
+        for role in sorted(people):
+            batch = [self.pools[role].hold(HOLD_PRIORITY) for _ in range(people[role])]
+            holds.extend(batch)
+            yield self.env.all_of([t.done for t in batch])
+        start = self.env.now
+        yield self.env.timeout(draw())
+        for t in holds:
+            t.pool.release(t)
+        del self.live[case.id]
+        self._row(rows.row(self.replication, case.id, DUTY, node.id, DUTY, node.role,
+                           "+".join(t.member.name for t in holds), enable, start,
+                           self.env.now, "done", node.priority))
+
+    def _duty(self, node: Node, n: int, draw: Draw) -> Generator:
+        """One duty done by one member or by each: ``n`` tasks. A duty has
+        no case markers."""
         case = self._new_case(DUTY, {})
         enable = self.env.now
         pool = node.pool
-        if who == "together":
-            holds = [pool.hold(HOLD_PRIORITY) for _ in range(n)]
-            case.at(node, enable, holds)
-            yield self.env.all_of([t.done for t in holds])
-            start = self.env.now
-            yield self.env.timeout(draw())
-            for t in holds:
-                pool.release(t)
-            del self.live[case.id]
-            self._row(rows.row(self.replication, case.id, DUTY, node.id, DUTY, node.role,
-                               "+".join(t.member.name for t in holds), enable, start,
-                               self.env.now, "done", node.priority))
-            return
         tasks = [pool.request(draw(), node.priority) for _ in range(n)]
         case.at(node, enable, tasks)
         yield self.env.all_of([t.done for t in tasks])

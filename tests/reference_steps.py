@@ -30,6 +30,7 @@ class Node:
     pool: Pool | None = None
     draw: Draw | None = None
     patience: Draw | None = None
+    per_item: bool = False
     u: Draw | None = None
     reject_p: float = 0.0
     max_rounds: int = 0
@@ -85,6 +86,8 @@ def _compile(s: Scenario, scope: str, st: Step, pools: dict[str, Pool], streams:
         node.draw = streams.durations("dur:" + src, st.duration)
     if isinstance(st, Work) and st.patience is not None:
         node.patience = streams.durations("patience:" + src, st.patience)
+    if isinstance(st, Work):
+        node.per_item = st.per_item
     if isinstance(st, Approval):
         node.reject_p, node.max_rounds = st.reject_probability, st.max_rounds
         node.u = streams.uniforms("approve:" + src)

@@ -25,7 +25,7 @@ import simpy
 
 from rules.aftersales import AfterSales
 from sim.cases import rows
-from sim.cases.meetings import contest, meeting
+from sim.cases.meetings import contest, items_work, meeting
 from sim.cases.routing import choose, milestone, moment
 from sim.cases.steps import Node, StepRef
 from sim.kernel.events import Signal, at_rest, drive, soon
@@ -308,6 +308,9 @@ def _run(case: Case) -> None:
         case.rounds = rounds
         case.stack = stack
         if kind == "work":
+            if node.per_item:
+                drive(items_work(ctx, case, node, _next))
+                return
             case.node, case.enable, case.tasks = node, env.now, None
             patience = node.patience() if node.patience is not None else None
             node.pool.take(case, node.draw(), node.priority, patience, _staff_done)

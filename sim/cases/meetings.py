@@ -1,7 +1,8 @@
-"""Steps that gather several people: meetings and contests ("PK").
+"""Steps that gather several people: meetings, contests ("PK") and work
+done per item of a batch.
 
 Each waits more than once (every attendee, then the meeting; every entrant,
-then the judge), so each runs as a generator driven by ``kernel.events.drive``
+then the judge; every item), so each runs as a generator driven by ``kernel.events.drive``
 rather than as a state of its case (``interpreter.Case``). They are rare
 next to plain work. A gathering ends by handing its case to ``then`` (the
 interpreter's next step) and never returns (see ``kernel.events.drive``).
@@ -79,5 +80,30 @@ def contest(ctx: Context, case: Case, node: Node, then: Hook) -> Driven:
     ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, "contest",
                                  node.judge.role, task, judged, env.now, "selected",
                                  node.priority))
+    then(case)
+    yield
+
+
+def items_of(attrs: dict) -> int:
+    """Items in a case's batch: its ``items``, or one for a case without a batch."""
+    return int(attrs.get("items", 1))
+
+
+def items_work(ctx: Context, case: Case, node: Node, then: Hook) -> Driven:
+    """A work step done once per item of the case's batch: the tasks go to
+    the role's line at once, any free member takes the next, and the step
+    ends when the last is done (driven by ``kernel.events.drive``)."""
+    resume = yield
+    env = ctx.env
+    enable = env.now
+    tasks = [node.pool.submit(node.draw(), node.priority) for _ in range(items_of(case.attrs))]
+    case.node, case.enable, case.tasks = node, enable, tuple(tasks)
+    env.all_of([t.done for t in tasks]).callbacks.append(resume)  # type: ignore[misc]  # as above
+    yield
+    del resume
+    case.node = None
+    for t in tasks:
+        ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, "work",
+                                     node.role, t, enable, t.end, "done", node.priority))
     then(case)
     yield

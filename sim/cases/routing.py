@@ -24,7 +24,8 @@ def milestone(ctx: Context, case: Case, node: Node) -> bool:
     if hook is not None:
         hook(case)
     if node.starts is not None:
-        ctx.start_soon(node.starts)
+        # The new case carries its parent's attributes (a batch's items).
+        ctx.start_soon(node.starts, case.attrs)
     return bool(node.end_case)
 
 

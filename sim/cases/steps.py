@@ -47,7 +47,7 @@ class Node:
     __slots__ = ("kind", "id", "role", "pool", "draw", "priority", "reject_p", "rework",
                  "max_rounds", "u", "attendees", "entrants", "judge", "judge_draw",
                  "at", "working_only", "end_case", "starts", "by", "attribute", "cases", "actions",
-                 "patience")
+                 "patience", "per_item")
     kind: str
     id: str
     role: str
@@ -81,6 +81,8 @@ class Node:
     actions: dict[str, list[Node]]
     #: work with patience
     patience: Draw | None
+    #: work done once per item of the case's batch (``items``)
+    per_item: bool
 
     def __init__(self, kind: str, step_id: str, priority: int) -> None:
         for name in self.__slots__:
@@ -113,8 +115,10 @@ def _compile(s: Scenario, scope: str, st: Step, pools: dict[str, StaffPool], str
         node.role = st.role
         node.pool = pools[st.role]
         node.draw = streams.durations("dur:" + src, st.duration)
-    if isinstance(st, Work) and st.patience is not None:
-        node.patience = streams.durations("patience:" + src, st.patience)
+    if isinstance(st, Work):
+        node.per_item = st.per_item
+        if st.patience is not None:
+            node.patience = streams.durations("patience:" + src, st.patience)
     if isinstance(st, Approval):
         node.reject_p = st.reject_probability
         node.max_rounds = st.max_rounds

@@ -14,7 +14,8 @@ import numpy as np
 from rules.calendar import WEEKDAYS, DayKinds, hours_of
 from rules.org import Duty
 from rules.scenario import Scenario
-from rules.workflow import Trigger
+from rules.workflow import Trigger, Workflow
+from sim.inputs.streams import Streams
 
 HOURS_PER = {"hour": 1.0, "day": 24.0, "week": 168.0, "month": 24.0 * 30.4375}
 
@@ -73,6 +74,26 @@ def trigger_times(t: Trigger, s: Scenario, kinds: DayKinds, rng: np.random.Gener
                 out.append(when)
         return sorted(out)
     return []
+
+
+def planned_arrivals(wid: str, wf: Workflow, s: Scenario, kinds: DayKinds,
+                     streams: Streams) -> list[tuple[float, dict]]:
+    """``(time, attributes)`` of every case the workflow's triggers start,
+    in time order: a batch's ``items`` drawn per case where the trigger
+    gives a batch size. The first trigger keeps the stream it always had, so
+    adding a trigger or a batch size leaves the other draws as they were."""
+    out: list[tuple[float, int, dict]] = []
+    for k, trigger in enumerate((wf.trigger, *wf.extra_triggers)):
+        name = f"trigger:{wid}" if k == 0 else f"trigger:{wid}:{k}"
+        times = trigger_times(trigger, s, kinds, streams.rng(name))
+        if trigger.items is None:
+            out.extend((t, k, {}) for t in times)
+            continue
+        items = streams.rng(f"items:{wid}:{k}").integers(
+            trigger.items.low, trigger.items.high + 1, size=len(times))
+        out.extend((t, k, {"items": int(n)}) for t, n in zip(times, items.tolist()))
+    out.sort(key=lambda x: (x[0], x[1]))
+    return [(t, attrs) for t, _, attrs in out]
 
 
 def duty_times(duty: Duty, s: Scenario, kinds: DayKinds) -> list[float]:

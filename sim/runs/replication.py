@@ -14,7 +14,7 @@ from sim.cases.duties import run_duty
 from sim.cases.interpreter import Case, Context
 from sim.cases.steps import Node, compile_steps
 from sim.inputs.demand import order_arrivals
-from sim.inputs.planned import duty_times, trigger_times
+from sim.inputs.planned import duty_times, planned_arrivals
 from sim.inputs.streams import Streams
 from sim.kernel.events import Driven, drive, soon, timeout
 from sim.log.records import EventLog, LogBuilder
@@ -143,12 +143,12 @@ def _start_demand(s: Scenario, env: simpy.Environment, ctx: Context, flows: dict
 def _start_planned(s: Scenario, env: simpy.Environment, ctx: Context,
                    flows: dict[str, list[Node]], streams: Streams, kinds: DayKinds) -> None:
     for wid in flows:
-        trigger = s.workflows[wid].trigger
-        if trigger.kind in ("demand", "none"):
+        wf = s.workflows[wid]
+        if wf.trigger.kind in ("demand", "none") and not wf.extra_triggers:
             continue
-        times = trigger_times(trigger, s, kinds, streams.rng(f"trigger:{wid}"))
-        if times:
-            drive(_launch(env, ctx, wid, ((t, {}) for t in times)))
+        arrivals = planned_arrivals(wid, wf, s, kinds, streams)
+        if arrivals:
+            drive(_launch(env, ctx, wid, arrivals))
 
 
 def _start_duties(s: Scenario, env: simpy.Environment, ctx: Context, pools: dict[str, StaffPool],
@@ -159,8 +159,15 @@ def _start_duties(s: Scenario, env: simpy.Environment, ctx: Context, pools: dict
         draw = streams.durations(f"duty:{did}", duty.duration)
         # "each" and "together" mean the role's own members: temporary staff
         # (on duty only for their dates) are not among them.
-        env.process(run_duty(env, ctx, did, duty.role, duty.who, duty.priority, pools[duty.role],
-                             s.org.headcount(duty.role), draw, times))
+        role, holds = duty.role, None
+        if duty.attendees:
+            # Held as a meeting is: every role in sorted order.
+            people = {r: s.org.headcount(r) if n == "all" else n for r, n in duty.attendees.items()}
+            people[duty.role] = 1 if duty.who == "one" else s.org.headcount(duty.role)
+            role = "+".join(sorted(people))
+            holds = [(pools[r], people[r]) for r in sorted(people)]
+        env.process(run_duty(env, ctx, did, role, duty.who, duty.priority, pools[duty.role],
+                             s.org.headcount(duty.role), draw, times, holds))
 
 
 def _someone_on(members: list[MemberShifts], t: float) -> bool:
