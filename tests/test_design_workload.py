@@ -238,7 +238,8 @@ def test_without_attendees_the_organiser_alone_is_busy() -> None:
     ({"who": "each"}, "attendees",
      "attendees meet with the duty's members at once, but 'who: each' is a task per member; "
      "use 'who: one' or 'who: together'"),
-    ({"attendees": {"r": 1}}, "r", "role 'r' is the duty's own role; use 'who: together' for all its members"),
+    ({"attendees": {"r": 1}}, "r",
+     "role 'r' is the duty's own role; use 'who: together' for all its members"),
     ({"attendees": {"b": 1}}, "b", "unknown role 'b'"),
     ({"attendees": {"a": 3}}, "a", "3 attendees but role 'a' has only 2 members; use at most that or 'all'"),
 ])
