@@ -23,6 +23,7 @@ from rules.workflow import (
     Workflow,
     walk,
 )
+from rules.workload import check_duties, check_per_item
 
 Found = Iterator[tuple[tuple, str]]
 #: Activities the engine records for every case besides its steps.
@@ -76,28 +77,6 @@ def _cycles(s: Scenario) -> Found:
                 yield ("org", "roles", node, "reports_to"), (
                     f"reporting lines form a cycle ({chain}); "
                     f"they must form a tree rooted at general_manager")
-
-
-def check_duties(s: Scenario) -> Found:
-    for did, duty in s.duties.items():
-        if duty.role not in s.org.roles:
-            yield ("duties", did, "role"), _unknown("role", duty.role, s.org.roles)
-        if duty.attendees and duty.who == "each":
-            yield ("duties", did, "attendees"), (
-                "attendees meet with the duty's members at once, but 'who: each' is a task per member; "
-                "use 'who: one' or 'who: together'")
-        for role, n in duty.attendees.items():
-            path = ("duties", did, "attendees", role)
-            if role not in s.org.roles:
-                yield path, _unknown("role", role, s.org.roles)
-            elif role == duty.role:
-                yield path, (f"role '{role}' is the duty's own role; "
-                             f"use 'who: together' for all its members")
-            elif s.org.headcount(role) == 0:
-                yield path, f"role '{role}' has headcount 0, so nobody could attend"
-            elif n != "all" and n > s.org.headcount(role):
-                yield path, (f"{plural(n, 'attendee')} but role '{role}' has only "
-                             f"{plural(s.org.headcount(role), 'member')}; use at most that or 'all'")
 
 
 def check_calendars(s: Scenario) -> Found:
@@ -239,7 +218,7 @@ def check_workflows(s: Scenario) -> Found:
                                        f"ids must be unique within a list (rework targets them)")
             yield from _check_step(s, wf, path, step, siblings, covered)
     yield from _check_starts(s)
-    yield from _check_per_item(s)
+    yield from check_per_item(s)
 
 
 def _check_starts(s: Scenario) -> Found:
@@ -266,38 +245,6 @@ def _check_starts(s: Scenario) -> Found:
                 elif target > first and target not in seen:
                     seen.add(target)
                     stack.append((target, chain + [target]))
-
-
-def batches(s: Scenario) -> set[str]:
-    """The workflows whose cases carry a batch's ``items``: a trigger draws
-    them, or a milestone of such a workflow starts the case (and hands its
-    attributes on)."""
-    out = {wid for wid, wf in s.workflows.items()
-           if any(t.items is not None for t in (wf.trigger, *wf.extra_triggers))}
-    grown = True
-    while grown:
-        grown = False
-        for wid in list(out):
-            for _, step, _ in walk(s.workflows[wid].steps):
-                target = step.starts if isinstance(step, Milestone) else None
-                if target is not None and target in s.workflows and target not in out:
-                    out.add(target)
-                    grown = True
-    return out
-
-
-def _check_per_item(s: Scenario) -> Found:
-    """A per-item step in a workflow whose cases never carry ``items`` would
-    always be one task: the batch size it stands for could never apply."""
-    carry = batches(s)
-    for wid, wf in s.workflows.items():
-        if wid in carry:
-            continue
-        for path, step, _ in walk(wf.steps, ("workflows", wid, "steps")):
-            if isinstance(step, Work) and step.per_item:
-                yield path + ("per_item",), (
-                    f"per_item, but no case of workflow '{wid}' carries a batch's items; give its "
-                    f"trigger 'items' (low, high) or start it from a workflow whose trigger does")
 
 
 def _index(siblings: Sequence[Step], step: Step) -> int:
