@@ -169,3 +169,13 @@ def test_fallback_notice_reaches_stderr(tmp_path, monkeypatch, capsys):
 def test_wrap_keeps_words_and_breaks_chinese():
     assert style.wrap("finance_refund_after_dispute", 9) == ["finance_refund_", "after_dispute"]
     assert style.wrap("收集支付宝账号姓名金额", 6) == ["收集支付宝账", "号姓名金额"]
+
+
+def test_json_shows_extra_triggers_and_batch_sizes() -> None:
+    """The storefront's monthly trigger and a shoot's batch of items are
+    part of what ``show --format json`` prints (issue 16 point 7)."""
+    from rules.loader import load_scenario
+    from sim.views.show import show_data
+    flows = {w["id"]: w for w in show_data(load_scenario("scenarios/baseline.yaml"))["workflows"]}
+    assert [t["every"] for t in flows["storefront_design"]["extra_triggers"]] == ["month"]
+    assert flows["photo_shoot"]["trigger"]["items"] == {"low": 8, "high": 16}

@@ -65,6 +65,7 @@ def _workflow_data(s: Scenario, wid: str, wf: Workflow) -> dict[str, Any]:
         "lane_details": [{"id": lane, "name_zh": lane_name_zh(s, lane), "kind": lane_kind(s, lane)}
                          for lane in wf.lanes],
         "trigger": wf.trigger.model_dump(mode="json"),
+        "extra_triggers": [t.model_dump(mode="json") for t in wf.extra_triggers],
         "priority": wf.priority, "enabled": wf.enabled,
         "step_count": len(wf.steps), "step_count_all": step_count(wf.steps),
         "steps": [step.model_dump(mode="json") for step in wf.steps],
