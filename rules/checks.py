@@ -11,6 +11,7 @@ from rules.aftersales import table_problems
 from rules.calendar import Override, library_covers, library_version
 from rules.errors import plural, suggest
 from rules.scenario import Scenario
+from rules.window_checks import check_windows
 from rules.workflow import (
     Approval,
     Branch,
@@ -26,8 +27,6 @@ from rules.workflow import (
 from rules.workload import check_duties, check_per_item
 
 Found = Iterator[tuple[tuple, str]]
-#: Activities the engine records for every case besides its steps.
-CASE_MARKERS = frozenset({"case_start", "case_end"})
 
 
 _unknown = suggest
@@ -324,28 +323,6 @@ def check_aftersales(s: Scenario) -> Found:
     if s.aftersales is not None:
         for path, message in table_problems(s.aftersales):
             yield ("aftersales",) + path, message
-
-
-def check_windows(s: Scenario) -> Found:
-    for wid, win in s.service_windows.items():
-        base = ("service_windows", wid)
-        activities: set[str] = set()
-        for i, w in enumerate(win.workflows):
-            if w not in s.workflows:
-                yield base + ("workflows", i), _unknown("workflow", w, s.workflows)
-                continue
-            activities |= {step.id for _, step, _ in walk(s.workflows[w].steps)}
-            activities |= CASE_MARKERS
-        if not activities:
-            continue
-        named = (("start", win.start.activity), ("end", win.end.activity), ("only_if", win.only_if))
-        for field, act in named:
-            if act is not None and act not in activities:
-                sub = (field, "activity") if field != "only_if" else (field,)
-                yield base + sub, _unknown("activity", act, activities)
-    for wid in s.targets:
-        if wid not in s.service_windows:
-            yield ("targets", wid), _unknown("service window", wid, s.service_windows)
 
 
 def check_scenario(s: Scenario) -> Found:

@@ -1,14 +1,18 @@
 """Service windows: a clock that starts at one event of a case and must end
 at another within a limit. The source names two; platform timers are the
-same shape."""
+same shape, and a platform window may say what the platform does when its
+limit passes (``timer``): the engine then acts on the same clock the
+analysis measures, so a missed platform window is a platform act."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import Field, StrictFloat, StrictInt, model_validator
 
+from rules.calendar import DateRange
 from rules.org import Frozen, Id
-from rules.ranges import MAX_LIMIT
+from rules.ranges import MAX_LIMIT, Price
 
 Edge = Literal["enabled", "start", "end"]
 ClockKind = Literal["elapsed_hours", "calendar_days", "working_days"]
@@ -19,6 +23,51 @@ class Point(Frozen):
     """An event in the log: the ``edge`` of the first record of ``activity``."""
     activity: Id
     edge: Edge = "end"
+
+
+Limit = Annotated[StrictFloat, Field(gt=0, le=MAX_LIMIT)]
+StepId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class LimitPeriod(DateRange):
+    """Another limit for the cases whose clock starts between two dates (the
+    platform's extended shipping deadline during Double 11)."""
+    limit: Limit
+    source: str = ""
+
+
+class PlatformTimer(Frozen):
+    """What the platform does when the window's limit passes and the shop
+    has not reached the end point: it leaves a record ``action`` (kind
+    ``milestone``, role ``platform``) at the deadline, and the case
+
+    - ``continue``: goes on as it was (the act is a charge: a late
+      shipment's compensation to the buyer);
+    - ``resume``: leaves what it was waiting for and goes on at
+      ``resume_at``, a later step of its workflow's top level (a request
+      agreed by the platform: the buyer ships the return);
+    - ``end``: ends there (the platform refunds the buyer: no inspection,
+      no refusal, no more staff time).
+
+    Staff work a diverted case was waiting for and nobody had started is
+    withdrawn from the line (recorded ``withdrawn`` at the deadline); work
+    already started, a wait on an outside party or a meeting is finished
+    first, then the case takes the platform's path."""
+    action: StepId
+    then: Literal["continue", "resume", "end"]
+    resume_at: StepId | None = None
+    #: CNY the shop pays per act, where a value is known (``cost_source``).
+    cost: Price | None = None
+    cost_source: str = ""
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _resume(self) -> PlatformTimer:
+        if self.then == "resume" and self.resume_at is None:
+            raise ValueError("then: resume needs 'resume_at' (a later top-level step of the workflow)")
+        if self.then != "resume" and self.resume_at is not None:
+            raise ValueError(f"'resume_at' is only for then: resume, not then: {self.then}")
+        return self
 
 
 class ServiceWindow(Frozen):
@@ -39,6 +88,13 @@ class ServiceWindow(Frozen):
     #: chat replies 08:00-24:00).
     active_hours: tuple[Hour, Hour] | None = None
     on_breach: str = ""
+    #: The platform acting when the limit passes (platform windows only).
+    timer: PlatformTimer | None = None
+    #: Other limits for clocks started on given dates (``elapsed_hours`` only).
+    limit_periods: tuple[LimitPeriod, ...] = ()
+    #: The same window measured from another event (the parcel's arrival at
+    #: the warehouse: the customer's view), reported beside the window.
+    customer_view: Point | None = None
     source: str = ""
 
     @model_validator(mode="after")
@@ -47,7 +103,16 @@ class ServiceWindow(Frozen):
             lo, hi = self.active_hours
             if not (0 <= lo < hi <= 24):
                 raise ValueError(f"active_hours must satisfy 0 <= from < to <= 24, got [{lo}, {hi}]")
+        if self.limit_periods and self.clock != "elapsed_hours":
+            raise ValueError(f"limit_periods need clock: elapsed_hours (got {self.clock})")
         return self
+
+    def limit_on(self, day: dt.date) -> float:
+        """The limit (in the clock's unit) for a clock started on ``day``."""
+        for period in self.limit_periods:
+            if period.start <= day <= period.end:
+                return period.limit
+        return self.limit
 
     @property
     def limit_hours(self) -> float:

@@ -54,6 +54,7 @@ from collections.abc import Callable, Generator, Iterable
 import simpy
 from reference_staff import Pool, Task
 from reference_steps import Case, Draw, Node, choose, compile_steps, moment
+from reference_timers import PlatformClocks
 
 from rules.calendar import DayKinds
 from rules.org import Duty
@@ -72,8 +73,8 @@ DUTY = "duty"
 
 
 #: What a list of steps comes to: run to its end, a milestone ended the
-#: case, or the customer left a line.
-DONE, ENDED, LEFT = "done", "ended", "left"
+#: case, the customer left a line, or a platform timer diverted the case.
+DONE, ENDED, LEFT, DIVERTED = "done", "ended", "left", "diverted"
 
 
 class Engine:
@@ -99,6 +100,7 @@ class Engine:
         self.last_id = 0
         #: (workflow, milestone) -> what reaching it sets off (after-sales).
         self.hooks: dict[tuple[str, str], Callable[[Case], None]] = {}
+        self.clocks = PlatformClocks(self, s)
 
     def _working(self, day: int) -> bool:
         """A working day of the shop (days outside the horizon count as such)."""
@@ -185,17 +187,26 @@ class Engine:
         """A case from its start marker to its end (or the horizon)."""
         self._row(rows.marker(self.replication, case.id, case.workflow, "case_start",
                               self.env.now, "done"))
+        self.clocks.passed(case, "case_start")
         outcome = yield from self._steps(case, self.flows[case.workflow])
+        while outcome == DIVERTED:  # the platform's path: on at a later step, or the end
+            at = self.clocks.resume_index(case)
+            if at is None:
+                outcome = ENDED
+                break
+            outcome = yield from self._steps(case, self.flows[case.workflow], at)
         del self.live[case.id]
         if outcome != LEFT:  # a customer who left has their end row already
             self._row(rows.marker(self.replication, case.id, case.workflow, "case_end",
                                   self.env.now, "ended" if outcome == ENDED else "done"))
 
-    def _steps(self, case: Case, nodes: list[Node]) -> Generator:
-        """Run a list of steps; approval rounds are counted per list run."""
+    def _steps(self, case: Case, nodes: list[Node], i: int = 0) -> Generator:
+        """Run a list of steps from step ``i``; approval rounds are counted
+        per list run."""
         rounds: dict[int, int] = {}
-        i = 0
         while i < len(nodes):
+            if case.divert is not None:
+                return DIVERTED
             node = nodes[i]
             kind = node.kind
             if kind == "milestone":
@@ -214,6 +225,7 @@ class Engine:
                 if (yield from self._approval(case, node, rounds.get(i, 0))):
                     rounds[i] = rounds.get(i, 0) + 1
                     i = node.rework
+                    self.clocks.passed(case, node.id)
                     continue
             elif kind in ("wait", "scheduled"):
                 yield from self._outside(case, node)
@@ -223,6 +235,11 @@ class Engine:
                 yield from self._contest(case, node)
             else:
                 raise ValueError(f"Unknown step kind {kind!r}")
+            # A branch's end is its decision (``_choose``); a step withdrawn
+            # by a platform timer never ended.
+            if kind != "branch" and not case.withdrawn:
+                self.clocks.passed(case, node.id)
+            case.withdrawn = False
             i += 1
         return DONE
 
@@ -242,6 +259,7 @@ class Engine:
         name, sub = choose(node, case.attrs, self.s.aftersales)
         self._row(rows.instant(self.replication, case.id, case.workflow, node.id, "branch",
                                self.env.now, name, node.priority))
+        self.clocks.passed(case, node.id)
         return sub
 
     def _work(self, case: Case, node: Node) -> Generator:
@@ -256,7 +274,8 @@ class Engine:
             self.records.extend(rows.abandoned(self.replication, case.id, case.workflow, node.id,
                                                node.role, enable, task.deadline, node.priority))
             return False
-        self._task_rows(case, node, task, enable, "done")
+        case.withdrawn = task.withdrawn
+        self._task_rows(case, node, task, enable, "withdrawn" if task.withdrawn else "done")
         return True
 
     def _items(self, case: Case, node: Node) -> Generator:
@@ -283,8 +302,9 @@ class Engine:
         case.at(node, enable, [task])
         yield task.done
         case.at(None)
-        self._task_rows(case, node, task, enable, outcome)
-        return outcome == "rejected"
+        case.withdrawn = task.withdrawn
+        self._task_rows(case, node, task, enable, "withdrawn" if task.withdrawn else outcome)
+        return outcome == "rejected" and not task.withdrawn
 
     def _outside(self, case: Case, node: Node) -> Generator:
         """A wait on an outside party, or until a scheduled moment."""

@@ -64,6 +64,8 @@ class Task:
         self.distinct: set[Member] | None = None
         #: The completion timer in force (a preempted stretch's timer is not).
         self.timer: simpy.Event | None = None
+        #: Taken out of the line by a platform timer (``reference_timers``).
+        self.withdrawn = False
 
     def key(self) -> tuple[int, int]:
         """Place in line: priority, then arrival in the pool."""
@@ -161,6 +163,15 @@ class Pool:
         self._dispatch()
         return tasks
 
+    def withdraw(self, task: Task) -> bool:
+        """Take a task nobody has started out of the line (a platform timer)."""
+        if task.member is not None or task not in self.line:
+            return False
+        self.line.remove(task)
+        task.withdrawn = True
+        task.end = self.env.now
+        return True
+
     def release(self, task: Task) -> None:
         """A hold is over: its member's slot is free again."""
         member = task.member
@@ -214,7 +225,7 @@ class Pool:
         they leave unless someone has started."""
         yield self.env.timeout(patience)
         yield self.env.timeout(0)
-        if task.member is None:
+        if task.member is None and not task.withdrawn:
             self.line.remove(task)
             task.abandoned = True
             task.end = task.deadline

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from reference_staff import Pool, Task
 
@@ -59,6 +60,12 @@ class Case:
     node: Node | None = None
     enable: float = NAN
     tasks: list[Task] = field(default_factory=list)
+    #: Platform timers (``reference_timers``): window -> running, stopped or
+    #: ran out; the timer whose path the case takes after its step.
+    clocks: dict[str, str] = field(default_factory=dict)
+    divert: Any = None
+    #: The step just left was withdrawn by a platform timer (it never ended).
+    withdrawn: bool = False
 
     def at(self, node: Node | None, enable: float = NAN, tasks: list[Task] | None = None) -> None:
         self.node, self.enable, self.tasks = node, enable, tasks if tasks is not None else []

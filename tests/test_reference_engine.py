@@ -207,3 +207,32 @@ def test_peak_options_and_rest_days_give_identical_logs(seed: int) -> None:
     outcomes = Counter(r[10] for r in log)
     assert outcomes["abandoned"] > 0 and any(r[3] == "bot_reply" for r in log)
     assert any(r[6].startswith("customer_service#L") for r in log)
+
+
+def short_timers(s: Scenario) -> Scenario:
+    """``s`` with the platform's clocks so short that they run out often:
+    a 2-hour shipping deadline, 3 hours to answer a request (the after-sales
+    agent works office hours), 2 days from the buyer's dispatch to the
+    shop's confirmation; and a dispute workflow's approval under a timer
+    (the stress workflow's ``check``) that resumes at a later step."""
+    limits = {"ship_within_deadline_72h": 2.0, "refund_auto_agree_5d": 3.0,
+              "receipt_confirm_10d": 48.0}
+    windows = {wid: w.model_copy(update={"limit": limits[wid]}) if wid in limits else w
+               for wid, w in s.service_windows.items()}
+    return s.model_copy(update={"service_windows": windows})
+
+
+@pytest.mark.parametrize("headcount", ["shipped", "small"])
+@pytest.mark.parametrize("preemptive", [True, False], ids=["preempt", "plain"])
+def test_platform_timers_logs_are_identical(preemptive: bool, headcount: str) -> None:
+    """Timers that run out (issue 16): the platform's records, work withdrawn
+    from lines (preempted stretches included), cases resumed at a later step
+    or ended, as the reference engine writes them."""
+    s = short_timers(stress(preemptive, True, headcount))
+    seen: Counter = Counter()
+    for seed in SEEDS:
+        log = assert_same_log(s, seed)
+        seen.update((r[3], r[10]) for r in log if r[10] == "withdrawn" or r[5] == "platform")
+    for action in ("late_shipment_compensation", "platform_auto_agree", "platform_auto_refund"):
+        assert seen[(action, "done")] > 0, (action, seen)
+    assert seen[("ask_reason", "withdrawn")] > 0 and seen[("receive_inspect", "withdrawn")] > 0

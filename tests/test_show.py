@@ -81,7 +81,7 @@ def test_service_windows_and_departments(data):
     windows = {w["id"]: w for w in data["service_windows"]}
     w72 = windows["refused_item_back_72h"]
     assert (w72["limit"], w72["clock"]) == (72, "elapsed_hours")
-    assert w72["start"]["activity"] == "report_inspection" and w72["end"]["activity"] == "ship_back_refused"
+    assert w72["start"]["activity"] == "receive_inspect" and w72["end"]["activity"] == "ship_back_refused"
     deps = {d["id"]: d for d in data["departments"]}
     assert deps["sales"]["name_zh"] == "销售部"
 

@@ -13,9 +13,11 @@ import math
 import numpy as np
 
 from rules.calendar import DayKinds
+from rules.scenario import Scenario
+from rules.windows import ServiceWindow
 
 __all__ = ["calendar_day_deadline", "deadlines", "elapsed_deadline", "in_active_hours",
-           "working_day_deadline", "working_flags"]
+           "window_deadlines", "working_day_deadline", "working_flags"]
 
 DAY = 24.0
 
@@ -90,3 +92,18 @@ def in_active_hours(start: np.ndarray, hours: tuple[int, int] | None) -> np.ndar
         return np.ones(start.shape, dtype=bool)
     of_day = np.mod(start, DAY)
     return (of_day >= hours[0]) & (of_day < hours[1])
+
+
+def window_deadlines(s: Scenario, w: ServiceWindow, start: np.ndarray,
+               working: np.ndarray | None) -> np.ndarray:
+    """Each start's deadline; with ``limit_periods``, the limit of the
+    start's day (as the engine's timers take it: ``sim.cases.timers``)."""
+    if not w.limit_periods:
+        return deadlines(w.clock, start, w.limit, working)
+    day = np.floor(np.nan_to_num(start, nan=-1.0) / 24.0).astype(np.int64)
+    limits = np.asarray([w.limit_on(s.horizon.start + dt.timedelta(days=i))
+                         for i in range(s.horizon.days)], dtype=float)
+    inside = (day >= 0) & (day < limits.size)
+    limit = np.full(start.shape, float(w.limit))
+    limit[inside] = limits[day[inside]]
+    return np.asarray(start, dtype=float) + limit

@@ -29,6 +29,7 @@ import numpy as np
 from rules.scenario import Scenario
 from sim.analysis.bottlenecks import detect_of, momentary, window_overlaps
 from sim.analysis.kpis import OUTSIDE_KINDS, case_table, case_totals
+from sim.analysis.platform import platform_counts
 from sim.analysis.staffing import StaffLog, StaffPart, codes_in, factorize
 from sim.analysis.window_misses import Column, budget_columns, misses_of, pooled_columns
 from sim.analysis.windows import WindowCases, all_window_cases, concat_cases
@@ -64,6 +65,8 @@ class RunPart:
     overlaps: dict[str, tuple[np.ndarray, np.ndarray]]
     #: Per window: the missed cases' budget columns and how many cases they are.
     misses: dict[str, tuple[dict[Column, np.ndarray], int]]
+    #: The platform's acts when its timers ran out, by action.
+    platform: dict[str, int]
 
 
 def reduce_part(s: Scenario, log: EventLog) -> RunPart:
@@ -94,7 +97,7 @@ def reduce_part(s: Scenario, log: EventLog) -> RunPart:
         case_end=case_end, out_code=code[out], out_enable=c["enable_time"][out],
         out_end=c["end_time"][out], out_wait=c["kind"][out] == "wait",
         grids=[momentary(st, r, runner_up=True) for r in range(st.R)], overlaps=overlaps,
-        misses=misses)
+        misses=misses, platform=platform_counts(s, log))
 
 
 @dataclass
@@ -122,6 +125,8 @@ class RunView:
     found: dict
     delays: dict[str, np.ndarray]
     misses: dict[str, dict]
+    #: Per replication: the platform's acts by action.
+    platform: list[dict[str, int]]
 
 
 def merge(s: Scenario, parts: list[RunPart], replications: int | None = None,
@@ -178,7 +183,8 @@ def merge(s: Scenario, parts: list[RunPart], replications: int | None = None,
         case_start=take("case_start"), case_end=take("case_end"),
         out_code=take("out_code", lambda i, x: wf_maps[i][x]),
         out_enable=take("out_enable"), out_end=take("out_end"), out_wait=take("out_wait"),
-        found=detect_of(st, grids), delays=delays, misses=misses)
+        found=detect_of(st, grids), delays=delays, misses=misses,
+        platform=[p.platform for p in parts])
 
 
 def for_report(view: RunView) -> RunView:

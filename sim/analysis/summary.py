@@ -17,6 +17,7 @@ from sim.analysis.kpis import (  # case_totals: also read from here (evaluation)
 )
 from sim.analysis.lost_sales import lost_sales
 from sim.analysis.payroll import staffing
+from sim.analysis.platform import platform_actions
 from sim.analysis.window_days import compliance_of_cases
 from sim.analysis.windows import windows_of_cases
 from sim.log.records import EventLog
@@ -51,6 +52,7 @@ def summary_of(view: RunView, facts: dict) -> dict:
     out["service_windows"] = windows_of_cases(s, view.windows, view.replications)
     out["window_compliance_by_day"] = compliance_of_cases(s, view.windows, view.replications)
     out["window_misses"] = view.misses
+    out["platform_actions"] = platform_actions(s, view.platform)
     out.update(staffing(s))
     out["lost_sales"] = clean(lost_sales(s, st))
     return out

@@ -21,16 +21,14 @@ import numpy as np
 from rules.calendar import DayKinds
 from rules.scenario import Scenario
 from rules.windows import ServiceWindow
-from sim.analysis.ci import share_ci
-from sim.analysis.clocks import deadlines, in_active_hours, working_flags
+from sim.analysis.clocks import in_active_hours, window_deadlines, working_flags
+from sim.analysis.window_stats import Z95, met_interval, t_interval, verdict, wilson
 from sim.log.records import EventLog
 
-__all__ = ["LogIndex", "WindowCases", "all_window_cases", "concat_cases", "evaluate_windows",
-           "t_interval", "verdict", "wilson", "window_cases"]
+__all__ = ["Z95", "LogIndex", "WindowCases", "all_window_cases", "concat_cases",
+           "evaluate_windows", "met_interval", "t_interval", "verdict", "wilson", "window_cases"]
 
 EDGE_COLUMN = {"enabled": "enable_time", "start": "start_time", "end": "end_time"}
-#: z of a two-sided 95% interval (Wilson).
-Z95 = 1.959963984540054
 EPS = 1e-9
 
 
@@ -62,13 +60,16 @@ class LogIndex:
         """Rows of activity ``name`` that can mark its ``edge``. A preempted
         step's earlier stretches (outcome ``preempted``) end when it was
         interrupted, not when it was done, so they never mark an ``end``;
-        its first stretch still marks ``enable`` and ``start``."""
+        its first stretch still marks ``enable`` and ``start``. Nor does a
+        step nobody did: a customer who left (``abandoned``) or work a
+        platform timer withdrew (``withdrawn``)."""
         rows = self.activity(name)
         if edge != "end":
             return rows
         key = f"{name}\x00end"
         if key not in self._activity:
-            self._activity[key] = rows & (self.log.columns["outcome"] != "preempted")
+            out = self.log.columns["outcome"]
+            self._activity[key] = rows & ~np.isin(out, ("preempted", "withdrawn", "abandoned"))
         return self._activity[key]
 
     def workflows(self, names: tuple[str, ...]) -> np.ndarray:
@@ -114,12 +115,27 @@ class WindowCases:
     #: Cases with a start that have not reached ``only_if`` yet and are still
     #: open: they may still join the population (total over replications).
     pending_only_if: int = 0
+    #: The window's ``customer_view``: its start (NaN: the case has none)
+    #: and the deadline from it; None when the window has no such view.
+    view_start: np.ndarray | None = None
+    view_deadline: np.ndarray | None = None
 
     def where(self, mask: np.ndarray) -> WindowCases:
         """The cases ``mask`` selects (cases still waiting for ``only_if``
         are not told apart, so none are kept)."""
+        vs, vd = self.view_start, self.view_deadline
         return WindowCases(self.key[mask], self.workflow[mask], self.start[mask], self.end[mask],
-                           self.deadline[mask], self.horizon, self._closed[mask], 0)
+                           self.deadline[mask], self.horizon, self._closed[mask], 0,
+                           None if vs is None else vs[mask], None if vd is None else vd[mask])
+
+    def customer_view(self) -> WindowCases | None:
+        """The cases with a view start, measured from it to the same end."""
+        if self.view_start is None or self.view_deadline is None:
+            return None
+        has = ~np.isnan(self.view_start)
+        return WindowCases(self.key[has], self.workflow[has], self.view_start[has],
+                           self.end[has], self.view_deadline[has], self.horizon,
+                           self._closed[has], 0)
 
     @property
     def replication(self) -> np.ndarray:
@@ -197,8 +213,19 @@ def window_cases(s: Scenario, log: EventLog, wid: str, index: LogIndex | None = 
     end = _ends(ix, c, w, in_wf, keys, start)
     if w.clock == "working_days" and working is None:
         working = _working_for(s, [w])
-    due = deadlines(w.clock, start, w.limit, working)
-    return WindowCases(keys, workflow, start, end, due, log.horizon_hours, closed, pending)
+    due = window_deadlines(s, w, start, working)
+    view_start = view_due = None
+    if w.customer_view is not None:
+        view = w.customer_view
+        rows = np.flatnonzero(ix.edge(view.activity, view.edge) & in_wf)
+        vk, vt, _ = first_per_case(ix.keys[rows], c[EDGE_COLUMN[view.edge]][rows])
+        view_start = np.full(keys.size, np.nan)
+        pos = np.clip(np.searchsorted(vk, keys), 0, max(vk.size - 1, 0))
+        hit = (vk[pos] == keys) if vk.size else np.zeros(keys.size, dtype=bool)
+        view_start[hit] = vt[pos[hit]]
+        view_due = window_deadlines(s, w, view_start, working)
+    return WindowCases(keys, workflow, start, end, due, log.horizon_hours, closed, pending,
+                       view_start, view_due)
 
 
 def _ends(ix: LogIndex, c: dict, w: ServiceWindow, in_wf: np.ndarray, keys: np.ndarray,
@@ -237,58 +264,6 @@ def _working_for(s: Scenario, windows: list[ServiceWindow]) -> np.ndarray | None
     flags, _ = working_flags(DayKinds(s.calendars.holidays), s.horizon.start,
                              s.horizon.days + 2 * max(days) + 40)
     return flags
-
-
-def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval of a proportion ``k / n``."""
-    if n <= 0:
-        return (math.nan, math.nan)
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-def t_interval(shares: np.ndarray, level: float = 0.95) -> tuple[float, float]:
-    """Student-t interval of the mean of per-replication shares (n >= 2),
-    kept within [0, 1]."""
-    _, lo, hi = share_ci(shares, level)
-    return lo, hi
-
-
-def verdict(ci: tuple[float, float], target: float | None, due: int) -> str:
-    """``met`` when the interval lies at or above the target, ``not met``
-    when it lies below, otherwise ``undecided``."""
-    if due == 0:
-        return "no cases"
-    if target is None:
-        return "no target"
-    if ci[0] >= target - EPS:
-        return "met"
-    if ci[1] < target - EPS:
-        return "not met"
-    return "undecided"
-
-
-def met_interval(wc: WindowCases, reps: int) -> tuple[tuple[float, float], str]:
-    """95% interval of the met share and the method used."""
-    due = ~wc.open_not_due
-    rep = wc.replication[due]
-    met = wc.met[due]
-    ids = np.unique(rep)
-    if len(ids) >= 2 and reps >= 2:
-        shares = np.asarray([met[rep == r].mean() for r in ids])
-        lo, hi = t_interval(shares)
-        if hi - lo > EPS:
-            return (lo, hi), f"t across {len(ids)} replications"
-        # Every replication had the same share (all met, typically): the
-        # t-interval collapses to a point, which would claim certainty from
-        # a few cases. The pooled cases' binomial interval does not.
-        return (wilson(int(met.sum()), int(met.size)),
-                f"wilson (pooled: all {len(ids)} replications had the same share)")
-    note = "wilson (1 replication)" if reps == 1 else f"wilson (only {len(ids)} replication with cases)"
-    return wilson(int(met.sum()), int(met.size)), note
 
 
 def _r(x: float, nd: int = 4) -> float | None:
@@ -335,7 +310,23 @@ def summarize_window(s: Scenario, wid: str, wc: WindowCases, reps: int) -> dict:
     if w.owner == "platform":
         out["breaches_per_replication"] = _r(n_missed / reps, 2)
         out["on_breach"] = w.on_breach
+    view = wc.customer_view()
+    if view is not None and w.customer_view is not None:
+        out["customer_view"] = _view(w.customer_view.activity, w.customer_view.edge, view, reps)
     return out
+
+
+def _view(activity: str, edge: str, wc: WindowCases, reps: int) -> dict:
+    """The window measured from the customer's event, to the same end."""
+    due = int(np.count_nonzero(~wc.open_not_due))
+    ci, method = met_interval(wc, reps) if due else ((math.nan, math.nan), "none")
+    hours = wc.hours
+    return {"from": {"activity": activity, "edge": edge}, "cases": _r(wc.key.size / reps, 2),
+            "due": _r(due / reps, 2),
+            "met": _r(np.count_nonzero(wc.met) / due) if due else None,
+            "met_ci95": [_r(ci[0]), _r(ci[1])] if due else None, "ci_method": method,
+            "p50_hours": _r(np.percentile(hours, 50), 2) if wc.key.size else None,
+            "p95_hours": _r(np.percentile(hours, 95), 2) if wc.key.size else None}
 
 
 def _period(s: Scenario, wc: WindowCases, reps: int, target: float | None, first: dt.date,
@@ -381,6 +372,8 @@ def windows_of_cases(s: Scenario, cases: dict[str, WindowCases], reps: int) -> d
 def concat_cases(parts: list[WindowCases]) -> WindowCases:
     """One population of several (replications reduced one by one: their
     keys carry the replication, so they never collide)."""
+    views = [p.view_start for p in parts]
+    dues = [p.view_deadline for p in parts]
     return WindowCases(
         key=np.concatenate([p.key for p in parts]),
         workflow=np.concatenate([p.workflow for p in parts]),
@@ -389,4 +382,6 @@ def concat_cases(parts: list[WindowCases]) -> WindowCases:
         deadline=np.concatenate([p.deadline for p in parts]),
         horizon=parts[0].horizon,
         closed=np.concatenate([p._closed for p in parts]),
-        pending_only_if=sum(p.pending_only_if for p in parts))
+        pending_only_if=sum(p.pending_only_if for p in parts),
+        view_start=None if any(v is None for v in views) else np.concatenate(views),  # type: ignore[arg-type]
+        view_deadline=None if any(d is None for d in dues) else np.concatenate(dues))  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from rules.aftersales import AfterSales
-from sim.cases import rows
+from sim.cases import rows, timers
 from sim.cases.meetings import contest, items_work, meeting
 from sim.cases.routing import choose, milestone, moment
 from sim.cases.steps import Node, StepRef
@@ -70,7 +70,7 @@ class Case(Signal):
     it reads as already processed).
     """
     __slots__ = ("ctx", "id", "workflow", "attrs", "node", "enable", "tasks",
-                 "nodes", "i", "stack", "rounds", "outcome") + TASK_FIELDS
+                 "nodes", "i", "stack", "rounds", "outcome", "timers", "divert") + TASK_FIELDS
     # The task fields, typed as ``sim.staff.task.StaffTask`` has them (a case
     # is one): slots set by ``StaffPool.take``, so declared here, not in __init__.
     pool: StaffPool
@@ -108,6 +108,10 @@ class Case(Signal):
         self.stack: tuple | None = None
         self.rounds: dict[int, int] | None = None
         self.outcome = ""
+        #: Platform timers: window -> its running clock (None once stopped or
+        #: run out); the rule whose path the case takes after its step.
+        self.timers: dict[str, timers.Due | None] | None = None
+        self.divert: timers.TimerRule | None = None
         # The task fields are set by ``StaffPool.take`` at each staff step;
         # until then a case has none (``open_records`` reads them only
         # when ``tasks`` is None).
@@ -137,12 +141,16 @@ def _staff_done(case: Case) -> None:
             ctx.records.extend(rows.task_rows(ctx.replication, case.id, case.workflow, node.id,
                                               "work", node.role, case, case.enable, now, "done",
                                               node.priority))
+        if node.marks is not None:
+            timers.passed(case, node)
         case.i += 1
     elif node.kind == "approval":
         outcome = case.outcome
         ctx.records.extend(rows.task_rows(ctx.replication, case.id, case.workflow, node.id,
                                           node.kind, node.role, case, case.enable, now, outcome,
                                           node.priority))
+        if node.marks is not None:
+            timers.passed(case, node)
         if outcome == "rejected":
             rounds: dict[int, int]  # an approval's step list has its rounds (``_run``)
             rounds, i = case.rounds, case.i  # type: ignore[assignment]
@@ -177,6 +185,8 @@ class Context:
         #: start a case of another workflow.
         self.flows: dict[str, list[Node]] = {}
         self.hooks: dict[tuple[str, str], Hook] = {}
+        #: Workflow -> platform timers whose clock starts with the case.
+        self.timer_starts: dict[str, list[timers.TimerRule]] = {}
         self._case = 0
 
     def new_case(self, workflow: str, attrs: dict | None = None) -> Case:
@@ -208,6 +218,12 @@ class Context:
 
     def _start_now(self, workflow: str, attrs: dict | None, _signal: object) -> None:
         self.start(workflow, attrs)
+
+    @staticmethod
+    def resume(case: Case) -> None:
+        """Go on with ``case`` from where it stands (a timer withdrew it
+        from a line: ``sim.cases.timers``)."""
+        _run(case)
 
     def open_records(self) -> list[Row]:
         """Steps still in progress or waiting at the horizon."""
@@ -268,6 +284,10 @@ def start_case(ctx: Context, case: Case, nodes: list[Node]) -> None:
     t0 = ctx.env.now
     ctx.append(rows.marker(ctx.replication, case.id, case.workflow, "case_start", t0, "done"))
     case.nodes, case.i = nodes, 0
+    starts = ctx.timer_starts.get(case.workflow)
+    if starts is not None:
+        for rule in starts:
+            timers.start(case, rule)
     _run(case)
 
 
@@ -280,6 +300,9 @@ def _run(case: Case) -> None:
     back (``_staff_done`` for staff work, ``_resumed`` for outside waits),
     which records the step and comes back here.
     """
+    if case.divert is not None and not timers.divert(case):
+        _end(case, True)  # the platform's path ends the case
+        return
     ctx = case.ctx
     env = ctx.env
     nodes, i, rounds, stack = case.nodes, case.i, case.rounds, case.stack
@@ -297,11 +320,16 @@ def _run(case: Case) -> None:
             if milestone(ctx, case, node):
                 _end(case, True)
                 return
+            if node.marks is not None:
+                timers.passed(case, node)
             i += 1
             continue
         if kind == "branch":
             stack = (nodes, i, rounds, stack)
-            nodes, i, rounds = choose(ctx, case, node), 0, None
+            sub = choose(ctx, case, node)
+            if node.marks is not None:
+                timers.passed(case, node)
+            nodes, i, rounds = sub, 0, None
             continue
         case.nodes = nodes
         case.i = i
@@ -351,6 +379,8 @@ def _resumed(case: Case) -> None:
     enable = case.enable
     ctx.append(rows.outside(ctx.replication, case.id, case.workflow, node.id, node.kind,
                             node.role, enable, ctx.env.now, node.priority))
+    if node.marks is not None:
+        timers.passed(case, node)
     case.i += 1
     _run(case)
 
@@ -360,7 +390,10 @@ _RESUMED = (_resumed,)
 
 
 def _next(case: Case) -> None:
-    """Go on past the step just done."""
+    """Go on past the step just done (a meeting or contest)."""
+    node = case.nodes[case.i]
+    if node.marks is not None:
+        timers.passed(case, node)
     case.i += 1
     _run(case)
 

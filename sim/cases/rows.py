@@ -41,6 +41,12 @@ def instant(replication: int, case_id: int, workflow: str, activity: str, kind: 
     return (replication, case_id, workflow, activity, kind, "", "", t, t, t, outcome, priority)
 
 
+def platform(replication: int, case_id: int, workflow: str, action: str, t: float) -> Row:
+    """The platform's act when one of its timers ran out (a milestone of the
+    party ``platform``: ``sim.cases.timers``)."""
+    return (replication, case_id, workflow, action, "milestone", "platform", "", t, t, t, "done", 0)
+
+
 def outside(replication: int, case_id: int, workflow: str, activity: str, kind: str, party: str,
             enable: float, end: float, priority: int) -> Row:
     """A wait on an outside party or a scheduled moment: it starts as it is enabled."""

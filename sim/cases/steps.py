@@ -47,7 +47,7 @@ class Node:
     __slots__ = ("kind", "id", "role", "pool", "draw", "priority", "reject_p", "rework",
                  "max_rounds", "u", "attendees", "entrants", "judge", "judge_draw",
                  "at", "working_only", "end_case", "starts", "by", "attribute", "cases", "actions",
-                 "patience", "per_item")
+                 "patience", "per_item", "marks")
     kind: str
     id: str
     role: str
@@ -83,6 +83,8 @@ class Node:
     patience: Draw | None
     #: work done once per item of the case's batch (``items``)
     per_item: bool
+    #: Platform timers the end of this step starts and stops (``sim.cases.timers``).
+    marks: tuple[list, list] | None
 
     def __init__(self, kind: str, step_id: str, priority: int) -> None:
         for name in self.__slots__:

@@ -10,6 +10,7 @@ import simpy
 from rules.calendar import DayKinds
 from rules.scenario import Scenario
 from rules.shifts import MemberShifts, all_shifts, concurrency_changes, days_of
+from sim.cases import timers
 from sim.cases.duties import run_duty
 from sim.cases.interpreter import Case, Context
 from sim.cases.steps import Node, compile_steps
@@ -54,6 +55,7 @@ def _simulate(s: Scenario, replication: int, seed: int | None) -> EventLog:
     flows = {wid: compile_steps(s, wid, wf.steps, pools, streams, wf.priority)
              for wid, wf in s.workflows.items() if wf.enabled}
     ctx.flows = flows
+    timers.install(s, ctx, flows)
     arrivals = _start_demand(s, env, ctx, flows, streams, days)
     _start_planned(s, env, ctx, flows, streams, kinds)
     _start_duties(s, env, ctx, pools, shifts, streams, kinds)

@@ -78,3 +78,17 @@ class WaitingLine:
         i = next((j for j, other in enumerate(level) if other.seq > task.seq), len(level))
         level.insert(i, task)
         self.size += 1
+
+    def remove(self, task: Any) -> bool:
+        """Take ``task`` out of the line (a case the platform's timer moved
+        on: ``sim.cases.timers``); False if it is not in line. The tasks a
+        timer withdraws waited longest, near the front of their level."""
+        level = self.levels.get(task.priority)
+        if level is None:
+            return False
+        try:
+            level.remove(task)
+        except ValueError:
+            return False
+        self.size -= 1
+        return True

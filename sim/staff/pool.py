@@ -190,6 +190,16 @@ class StaffPool:
         else:
             self._wake(task)
 
+    def withdraw(self, task: StaffTask) -> bool:
+        """Take a task nobody has started out of the line (the platform
+        acted first: ``sim.cases.timers``); False if it is not waiting. Its
+        ``end`` is now, its waiter is not called."""
+        if task.member is not None or not self.queue.remove(task):
+            return False
+        task.end = self.env.now
+        task.waiter = None
+        return True
+
     def acquire(self, priority: int) -> Task:
         """Ask for a member to hold; ``task.done`` fires when one is assigned."""
         return self._enqueue(Task(self, self.env, None, priority, self._next()))
