@@ -32,6 +32,7 @@ from sim.report.html_parts import (
     pct,
     table,
 )
+from sim.report.html_platform import customer_view_cell, platform_section
 from sim.report.html_sections import lost_sales_section, periods_section, staffing_section
 from sim.report.plot_kit import Drawn
 from sim.report.plot_numbers import PlotNumbers, plot_numbers
@@ -114,6 +115,7 @@ def verdicts(s: Scenario, summary: dict) -> str:
             f'<span class="badge {VERDICT_CLASS.get(v, "na")}">{e(v)}</span>',
             f"<span class='nw'>{hours(w.get('p50_hours'))}</span> / "
             f"<span class='nw'>{hours(w.get('p95_hours'))}</span>",
+            customer_view_cell(w),
             count(w.get("missed")),
             cause_txt + (f"<br><small>{e(spec.on_breach)}</small>" if spec and spec.on_breach else ""),
         ])
@@ -124,7 +126,7 @@ def verdicts(s: Scenario, summary: dict) -> str:
             + (f"; {len(unsure)} undecided (the interval straddles the target)" if unsure else "")
             + ".</p>")
     head = ["window", "owner", "limit", "cases due", "met", "95% interval", "target", "verdict",
-            "p50 / p95 time", "missed", "main cause of misses"]
+            "p50 / p95 time", "met from the customer's event", "missed", "main cause of misses"]
     return ("<section><h2>Service windows: verdicts</h2>" + lead + table(head, rows, "verdicts")
             + "<p class='note'>Verdict: <i>met</i> when the whole interval is at or above the target, "
               "<i>not met</i> when it is below, else <i>undecided</i>. Bar: grey interval, black estimate, "
@@ -307,6 +309,7 @@ figcaption{font-size:12px;color:#555}
 def render_html(s: Scenario, summary: dict, plots: PlotResult) -> str:
     title = f"{summary.get('run', {}).get('scenario', s.name)} — opsim report"
     body = "".join([header(s, summary), glance(s, summary), verdicts(s, summary),
+                    platform_section(s, summary),
                     periods_section(s, summary), staffing_section(s, summary), lost_sales_section(s, summary),
                     bottlenecks(s, summary),
                     roles_table(s, summary), workflows_table(s, summary), plots_section(plots)])
