@@ -5,7 +5,8 @@ that ``sim.simulate`` should return, built with plain SimPy: one generator
 process per case (and per duty, launcher and after-sales request), waits as
 ``env.timeout``, staff as ``tests/reference_staff.Pool`` (events a case
 yields), gatherings as ``env.all_of``; steps are bound to pools and streams
-in ``tests/reference_steps``. Why a second engine: the fast one trades
+in ``tests/reference_steps``, platform timers as one process per running
+clock (``tests/reference_timers``). Why a second engine: the fast one trades
 clarity for speed (cases as their own events and staff tasks, patience as
 deadlines, parked waits), and every further optimisation of it is checked
 against this one (``tests/test_reference_engine.py``). It shares with the fast engine only

@@ -13,6 +13,10 @@ issue 16's design workload (per-item pages, post-production, creatives, the
 storefront monthly, an accepted event's images), the per-order 安排发货 of
 customer service and duties' attendees held for the duty's time (the model
 changed on purpose: every role's numbers move).
+Issue 16 (timers): platform timers act (auto-agree, auto-refund, late-shipment
+compensation: ``platform_actions``), the after-sales contact steps on the
+after-sales line, inspection and report one warehouse step, the 10-day window
+from the buyer's dispatch, 1.15's alternative, a 4% refusal share.
 
 Regenerate only for an intended change of the numbers, and say so here and in
 the commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of
