@@ -69,16 +69,17 @@ def _top_level(steps: Sequence[Step], activity: str) -> int | None:
 def _check_timer(s: Scenario, base: tuple, win: ServiceWindow, activities: set[str]) -> Found:
     """A timer the engine can act on: the platform's, on the clock the
     analysis measures (elapsed hours from an end to an end, every case)."""
+    # Problems of the window's other fields are the timer's: a scenario that
+    # adds a timer to a window the rules declare is pointed at the timer.
     here = base + ("timer",)
     if win.owner != "platform":
-        yield base + ("owner",), ("a timer is the platform's act: a window with a timer needs "
-                                  "owner: platform")
+        yield here, "a timer is the platform's act: a window with a timer needs owner: platform"
     if win.clock != "elapsed_hours":
-        yield base + ("clock",), f"a timer runs on elapsed_hours, not {win.clock}"
+        yield here, f"a timer runs on elapsed_hours, not {win.clock}"
     if win.active_hours is not None or win.only_if is not None:
         field = "active_hours" if win.active_hours is not None else "only_if"
-        yield base + (field,), (f"a window with a timer times every case; '{field}' would leave "
-                                f"cases the engine times out of the window")
+        yield here, (f"a window with a timer times every case; '{field}' would leave "
+                     f"cases the engine times out of the window")
     for field, point in (("start", win.start), ("end", win.end)):
         if point.edge != "end":
             yield base + (field, "edge"), (f"a timer starts and stops at the end of an activity "

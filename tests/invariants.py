@@ -52,8 +52,9 @@ def check_times(log: EventLog) -> None:
     bad |= (~np.isnan(s)) & (s < e - EPS)
     bad |= (~np.isnan(f)) & (~np.isnan(s)) & (f < s - EPS)
     # Only an abandoned step (the customer left before anyone started it)
-    # ends without a start.
-    abandoned = c["outcome"] == "abandoned"
+    # or a withdrawn one (a platform timer moved the case on first) ends
+    # without a start.
+    abandoned = np.isin(c["outcome"], ("abandoned", "withdrawn"))
     bad |= (~np.isnan(f)) & np.isnan(s) & ~abandoned
     bad |= abandoned & (np.isnan(f) | ~np.isnan(s) | (f < e - EPS))
     for col in (e, s, f):
