@@ -56,9 +56,11 @@ class PlatformClocks:
         case.clocks[wid] = RAN_OUT
         timer = w.timer
         assert timer is not None
+        if case.id not in engine.live:  # the case ended first
+            return
         engine.records.append(rows.platform(engine.replication, case.id, case.workflow,
                                             timer.action, env.now))
-        if timer.then == "continue" or case.id not in engine.live:
+        if timer.then == "continue":
             return
         case.divert = timer
         node = case.node

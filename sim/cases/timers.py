@@ -142,9 +142,11 @@ def _fire(due: Due) -> None:
     due.case = None
     case.timers[rule.window] = None  # type: ignore[index]  # a running clock's case has timers
     ctx = case.ctx
+    if case.id not in ctx.live:
+        return  # the case ended first (a customer who left): nothing left to act on
     now = ctx.env.now
     ctx.append(rows.platform(ctx.replication, case.id, case.workflow, rule.action, now))
-    if rule.then == "continue" or case.id not in ctx.live:
+    if rule.then == "continue":
         return
     case.divert = rule
     node = case.node
