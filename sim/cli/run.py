@@ -122,11 +122,8 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
     spare, a drawer process draws the scenario's plots while the
     replications run and half of the run's plots while this process writes
     the summary and the files."""
-    from sim.analysis.compare import compare_aggregates
+    # What the workers need, before they start; the rest is imported while they run.
     from sim.analysis.run_parts import for_report, run_view
-    from sim.analysis.summary import summary_of
-    from sim.report.output import finish_run, run_aggregates
-    from sim.report.plot_numbers import plot_numbers
 
     phases = ("summary", *(("what if +1",) if args.what_if_plus_one else ()), "files",
               *(() if args.no_report else ("report",)))
@@ -140,12 +137,20 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
 
     def meanwhile() -> None:
         # While the replications run (in workers when jobs >= 2): the
-        # report's imports are paid.
+        # imports of what comes after are paid.
+        import sim.analysis.summary
+        import sim.report.output
+
         if drawer is not None:
             import sim.report.html  # noqa: F401
 
     with RunProgress(s.name, n, phases) as progress:
         view, facts = run_view(s, seed, n, jobs, out, args.csv, progress.replication_done, meanwhile)
+        from sim.analysis.compare import compare_aggregates
+        from sim.analysis.summary import summary_of
+        from sim.report.output import finish_run, run_aggregates
+        from sim.report.plot_numbers import plot_numbers
+
         # A run with a core to spare is small: the drawer gets the plots'
         # numbers before the summary is made. A longer run drops the windows'
         # populations first (its peak of memory would be here).
