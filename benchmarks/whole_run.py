@@ -23,7 +23,9 @@ shared machine, and reported as the median with its spread over the rounds:
 ``--tree DIR`` (repeatable) measures other checkouts of opsim in the same
 rounds, in turns with this one (``git worktree add DIR COMMIT`` or ``git
 archive COMMIT | tar -x -C DIR``): each runs from its own folder with
-``PYTHONPATH`` set to it, under this interpreter. Every timed command's CPU
+``PYTHONPATH`` set to it, under this interpreter, on its own copy of the
+scenario (a model changed since reads the files of its time; run/sim is
+each tree's own ratio). Every timed command's CPU
 time (user + system, its children included) is printed beside its wall
 time: on a shared machine the wall time depends on the neighbours.
 
@@ -73,7 +75,9 @@ def _timed(cmd: list[str], tree: Path = ROOT) -> Timed:
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
         t0 = time.perf_counter()
         out = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", "-o", tf.name, *cmd], cwd=tree, env=env,
-                             capture_output=True, text=True, check=True)
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} in {tree}: exit {out.returncode}\n{out.stderr[-2000:]}")
         wall = time.perf_counter() - t0
         user, system, rss = Path(tf.name).read_text().split()[-3:]
     return Timed(wall, float(user) + float(system), int(rss) / 1024, out.stdout)
@@ -103,9 +107,9 @@ def run_over_sim(trees: list[Path], scenario: str, seed: int, rounds: int) -> Se
         for r in range(rounds):
             for tree in trees:
                 got = out[_name(tree)]
-                run = _timed([PY, "-m", "sim", "run", str(ROOT / scenario), "-n", "1", "--seed", str(seed),
+                run = _timed([PY, "-m", "sim", "run", scenario, "-n", "1", "--seed", str(seed),
                               "--out", str(Path(tmp) / f"run{r}-{len(got['run/sim'])}"), "--force"], tree)
-                sim = float(_timed([PY, "-c", SIM_ONLY, str(ROOT / scenario), str(seed)],
+                sim = float(_timed([PY, "-c", SIM_ONLY, scenario, str(seed)],
                                    tree).stdout.strip().splitlines()[-1])
                 got["run wall s"].append(run.wall)
                 got["run CPU s"].append(run.cpu)
@@ -118,7 +122,7 @@ def check_startup(trees: list[Path], rounds: int) -> Series:
     out: Series = {_name(t): {"check/python": [], "check wall s": []} for t in trees}
     for _ in range(rounds * 3):
         for tree in trees:
-            c = _timed([PY, "-m", "sim", "check", str(ROOT / "scenarios/baseline.yaml")], tree)
+            c = _timed([PY, "-m", "sim", "check", "scenarios/baseline.yaml"], tree)
             b = _timed([PY, "-c", "pass"], tree)
             out[_name(tree)]["check wall s"].append(c.wall)
             out[_name(tree)]["check/python"].append(c.wall / b.wall)
@@ -128,7 +132,7 @@ def check_startup(trees: list[Path], rounds: int) -> Series:
 def full_run(scenario: str, seed: int, n: int, tree: Path = ROOT) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run"
-        got = _timed([PY, "-m", "sim", "run", str(ROOT / scenario), "-n", str(n), "--seed", str(seed),
+        got = _timed([PY, "-m", "sim", "run", scenario, "-n", str(n), "--seed", str(seed),
                       "--out", str(out)], tree)
         return {"wall s": got.wall, "CPU s": got.cpu, "peak RSS MB": got.rss_mb,
                 "written MB": _bytes_under(out) / 2**20}
@@ -143,7 +147,7 @@ def saved_runs(trees: list[Path], scenario: str, n: int, rounds: int) -> Series:
         for i, tree in enumerate(trees):
             dirs[tree] = [Path(tmp) / f"t{i}-s{seed}" for seed in (11, 12)]
             for seed, d in zip((11, 12), dirs[tree]):
-                _timed([PY, "-m", "sim", "run", str(ROOT / scenario), "-n", str(n), "--seed", str(seed),
+                _timed([PY, "-m", "sim", "run", scenario, "-n", str(n), "--seed", str(seed),
                         "--no-report", "--out", str(d)], tree)
         for _ in range(rounds):
             for tree in trees:
