@@ -15,6 +15,9 @@ shared machine, and reported as the median with its spread over the rounds:
   time its replications spent simulating and reducing (the reduction's
   overhead is (simulate + reduce) / simulate; target <= 1.1), and the peak
   RSS of the parent and of the largest worker.
+- with ``--parts``: the CPU time of each part of ``opsim run -n 1`` done one
+  after the other in one process (imports, simulation, Parquet, reduction,
+  summary, files, each plot): what parallel phases can overlap.
 - with ``--saved``: two saved runs of ``SCENARIO -n 10`` (seeds 11 and 12,
   written first: a few minutes), then ``opsim compare`` of the two and
   ``opsim report`` of one, in turns: wall, CPU and peak RSS (they read the
@@ -161,6 +164,54 @@ def saved_runs(trees: list[Path], scenario: str, n: int, rounds: int) -> Series:
     return out
 
 
+PARTS = """
+import sys, time
+rows = []
+t0 = [time.process_time()]
+def lap(name):
+    now = time.process_time(); rows.append((name, now - t0[0])); t0[0] = now
+import sim.cli.main
+from rules import load_scenario
+s = load_scenario(sys.argv[1])
+lap("imports and scenario")
+from sim.analysis.run_parts import reduce_part, merge, for_report
+from sim.runs.replication import simulate
+log = simulate(s, 0, int(sys.argv[2]))
+lap("simulation")
+import pickle, tempfile
+from pathlib import Path
+out = Path(tempfile.mkdtemp())
+from sim.log import files as logfile
+logfile.write_part(log, out / logfile.PARQUET, 0, None)
+lap("replication's Parquet")
+part = pickle.loads(pickle.dumps(reduce_part(s, log), protocol=pickle.HIGHEST_PROTOCOL))
+lap("reduction (and its pickle)")
+view = merge(s, [part], 1)
+from sim.report.plot_numbers import plot_numbers
+numbers = plot_numbers(s, view)
+lap("merge and plot numbers")
+from sim.analysis.summary import summary_of
+from sim.runs.runner import _facts
+summary = summary_of(view, _facts(s, 11, 1, 1.0, len(log)))
+lap("summary")
+from sim.analysis.compare import compare_aggregates
+from sim.report.output import finish_run, run_aggregates
+kept = compare_aggregates(view)
+view = for_report(view)
+finish_run(out, s, view, summary, run_aggregates(kept, numbers))
+lap("aggregates and files")
+import sim.report.html
+lap("report imports")
+from sim.report.plot_kit import Context, draw, style_of
+from sim.report.plots import makers_of
+ctx = Context(s, style_of(True), numbers, summary)
+for name, make in makers_of(ctx, summary["window_compliance_by_day"]).items():
+    draw(ctx, {name: make}, out / "plots", ("png",))
+    lap("plot " + name)
+for name, t in rows:
+    print(f"{name}: {t:.3f}")
+"""
+
 EVALUATE = """
 import resource, sys, time
 from rules import load_scenario
@@ -198,6 +249,8 @@ def main() -> int:
     p.add_argument("--evaluate", action="store_true", help="also sim.evaluate's figures")
     p.add_argument("--saved", action="store_true", help="also compare and report of saved -n 10 runs")
     p.add_argument("--no-run", action="store_true", help="skip the run -n 1 and check figures")
+    p.add_argument("--parts", action="store_true",
+                   help="also the CPU time of each part of a run -n 1, in one process")
     p.add_argument("--replications", type=int, default=10)
     p.add_argument("--tree", type=Path, action="append", default=[],
                    help="another checkout of opsim measured in turns with this one")
@@ -216,6 +269,9 @@ def main() -> int:
                              f"(min {min(r):.2f}, max {max(r):.2f}; target <= 1.5)\n")
         _print(runs)
         _print(check_startup(trees, args.rounds))
+    if args.parts:
+        for line in _timed([PY, "-c", PARTS, args.scenario, str(args.seed)]).stdout.splitlines():
+            sys.stdout.write(f"CPU s, {line}\n")
     if args.full:
         for tree in trees:
             for name, x in full_run(args.scenario, args.seed, args.replications, tree).items():
