@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -157,3 +158,14 @@ def test_one_replication_with_a_core_to_spare_is_written_by_a_forked_child(tmp_p
     epoch = dt.datetime.combine(s.horizon.start, dt.time())
     back = read_events(events, epoch, s.horizon.hours)
     assert _rows(back) == _rows(log)
+
+
+def test_a_failed_run_stops_its_drawer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def killed(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("killed while simulating")
+
+    monkeypatch.setattr("sim.analysis.run_parts.run_view", killed)
+    with pytest.raises(RuntimeError, match="killed while simulating"):
+        main(["run", "scenarios/validation/mmc.yaml", "-n", "1", "-j", "2", "--out", str(tmp_path / "r")])
+    time.sleep(2.0)  # a drawer left running would draw the staffing plot by now
+    assert [p.name for p in tmp_path.rglob("*") if p.name != ".r.lock"] == []  # the lock stays, as ever

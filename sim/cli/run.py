@@ -26,7 +26,10 @@ from sim.cli.tables import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sim.analysis.run_parts import RunView
+    from sim.report.drawer import Drawer
     from sim.report.html import ReportResult
 
 #: How many of the top bottleneck roles ``--what-if-plus-one`` re-runs.
@@ -123,12 +126,11 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
     replications run and half of the run's plots while this process writes
     the summary and the files."""
     # What the workers need, before they start; the rest is imported while they run.
-    from sim.analysis.run_parts import for_report, run_view
+    import sim.analysis.run_parts  # noqa: F401
 
     phases = ("summary", *(("what if +1",) if args.what_if_plus_one else ()), "files",
               *(() if args.no_report else ("report",)))
     formats = ("png", "svg") if args.svg else ("png",)
-    report = None
     drawer = None
     if not args.no_report:
         from sim.report.drawer import start_drawer  # light: no matplotlib
@@ -144,6 +146,19 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
         if drawer is not None:
             import sim.report.html  # noqa: F401
 
+    try:
+        return _stages(args, s, seed, n, jobs, out, phases, formats, drawer, meanwhile)
+    finally:
+        if drawer is not None:
+            drawer.close()  # a failed run's drawer must not write into the removed staging directory
+
+
+def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int, out: Path,
+            phases: tuple[str, ...], formats: tuple[str, ...], drawer: Drawer | None,
+            meanwhile: Callable[[], None]) -> tuple[dict, ReportResult | None]:
+    from sim.analysis.run_parts import for_report, run_view
+
+    report = None
     with RunProgress(s.name, n, phases) as progress:
         view, facts = run_view(s, seed, n, jobs, out, args.csv, progress.replication_done, meanwhile)
         from sim.analysis.compare import compare_aggregates

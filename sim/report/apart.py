@@ -72,6 +72,13 @@ class Apart(Generic[T]):
         # the work: it is redone here, where an error of the work itself shows as usual.
         return value if ok else self._work(self._get)
 
+    def close(self) -> None:
+        """End the child if it still runs (the caller failed and will not
+        wait for it: it must not write into a directory being removed)."""
+        if self._proc is not None and self._proc.is_alive():
+            self._proc.terminate()
+            self._proc.join()
+
     def _get(self) -> Any:
         if self._input is _UNSET:
             raise ValueError("Apart.result() before send(): the work has no input")

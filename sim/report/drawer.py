@@ -36,6 +36,10 @@ class Drawer:
         """Seconds per plot drawn, once all are (waiting for them)."""
         return self.job.result()
 
+    def close(self) -> None:
+        """Stop drawing (the run failed): nothing more is written."""
+        self.job.close()
+
 
 def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
                  formats: tuple[str, ...] = ("png",), fork: bool = True) -> Drawer:
