@@ -129,6 +129,9 @@ def test_aggregates_of_another_layout_are_not_read(tmp_path: Path) -> None:
     "'--no-report', '--set', 'horizon={start: 2026-03-02, end: 2026-03-08}', '--out', sys.argv[1]])",
     "import sim; from rules import load_scenario; "
     "sim.evaluate(load_scenario('scenarios/validation/mmc.yaml'), 1, 3)",
+    "from sim.cli import main; main(['run', 'scenarios/validation/mmc.yaml', '-n', '1', '-j', '1', "
+    "'--no-report', '--set', 'horizon={start: 2026-03-02, end: 2026-03-08}', '--out', sys.argv[1]]); "
+    "main(['compare', sys.argv[1], sys.argv[1]])",
 ])
 def test_commands_that_draw_nothing_do_not_import_matplotlib(code: str, tmp_path: Path) -> None:
     probe = f"import sys\n{code}\nprint(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))"

@@ -43,7 +43,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from sim.analysis.compare import compare, load_side, write_json  # on use: see run
-    from sim.report.compare_page import write_html
     from sim.runs.runner import default_jobs
 
     if len(args.inputs) < 2:
@@ -77,6 +76,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         write_json(Path(args.json), result)
         console.print(f"wrote {args.json}")
     if args.html:
+        from sim.report.compare_page import write_html  # matplotlib only for the page's chart
+
         write_html(Path(args.html), result)
         console.print(f"wrote {args.html}")
     return 0
