@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from rules.scenario import Scenario
-from rules.shifts import role_shifts
+from rules.shifts import concurrency_by_day, role_shifts
 from rules.workflow import walk
 from sim.analysis.payroll import daily_staffing
 from sim.plan.decisions import Plan, Slots
@@ -133,21 +133,22 @@ def erlang_start(s: Scenario, workload: dict, plan: Plan, targets: dict[str, flo
         slots = [k for k in plan.slots.slots if k[0] == role and plan.slots.change[k] == "extra"]
         if not slots or mean_hours <= 0:
             continue
-        conc = max(s.org.roles[role].concurrency, 1)
         days = plan.slots.days
+        # The day's concurrency (calendars.concurrency: more chats at a peak).
+        conc = np.maximum(np.asarray(concurrency_by_day(s, role), float)[:days], 1.0)
         offered = (np.asarray(workload["work_hours"].get(role, np.zeros(days)))
                    + np.asarray(workload["unserved_hours"].get(role, np.zeros(days))))
         profile = np.asarray(s.demand.hour_profile if s.demand else (1.0,) * 24, float)
         share = profile / profile.sum()
         # Busy person-hours x concurrency = chat-hours; spread over the day's hours.
-        load = offered[:, None] * conc * share[None, :]
+        load = offered[:, None] * conc[:, None] * share[None, :]
         need = np.zeros((days, 24))
         lo, hi = w.active_hours or (0, 24)
         for d in range(days):
             for h in range(lo, hi):
                 if load[d, h] > 0:
                     need[d, h] = math.ceil(servers_for(load[d, h], 1.0 / mean_hours,
-                                                       w.limit_hours, target) / conc)
+                                                       w.limit_hours, target) / conc[d])
         short = np.maximum(need - _on_duty_by_hour(s, role, days), 0)
         for slot in slots:
             covers = plan.slots.cover[slot]
