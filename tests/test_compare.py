@@ -46,6 +46,8 @@ def test_paired_differences_with_common_random_numbers(runs):
     assert cs["diff"] == pytest.approx(float(np.mean(b - a)))
     assert cs["diff"] < 0 and cs["better"] in ("better", None)
     assert "window chat_first_reply_3min: met share" in rows
+    # Lost sales (issue 16): fewer chats lost with more agents, value beside them.
+    assert rows["sales: chats lost"]["diff"] <= 0 and "sales: value lost (CNY)" in rows
 
 
 def test_welch_when_seeds_differ(runs):
@@ -92,3 +94,4 @@ def test_better_reads_the_measure_not_the_ids():
     d = {"significant": True, "diff": 0.1}
     assert _better("window reply_wait_3min: met share", d) == "better"
     assert _better("role planner: wait mean (h)", d) == "worse"
+    assert _better("sales: chats lost", d) == "worse"

@@ -21,6 +21,7 @@ from rules.scenario import Scenario
 from sim.analysis.aggregates import read_aggregates
 from sim.analysis.ci import clean, mean_ci, paired_diff, welch_diff
 from sim.analysis.kpis import role_reps, workflow_reps_of
+from sim.analysis.lost_sales import lost_sales_reps
 from sim.analysis.payroll import staffing
 from sim.analysis.run_parts import RunView, run_view, view_of_log
 from sim.analysis.whatif import window_reps_of
@@ -29,7 +30,7 @@ from sim.log.records import EventLog
 from sim.log.run_dir import load_run
 
 #: Smaller is better for these metrics (the rest: larger is better).
-LOWER_IS_BETTER = ("wait", "cycle", "utilisation")
+LOWER_IS_BETTER = ("wait", "cycle", "utilisation", "lost")
 
 
 @dataclass
@@ -101,6 +102,11 @@ def metrics_of(view: RunView) -> dict[str, np.ndarray]:
             continue
         out[f"workflow {wf}: cycle p50 (h)"] = x["cycle_p50"]
         out[f"workflow {wf}: cycle p95 (h)"] = x["cycle_p95"]
+    lost = lost_sales_reps(view.s, st)
+    if lost is not None:
+        out["sales: chats lost"] = lost["chats_lost"]
+        if view.s.demand is not None and view.s.demand.average_order_value is not None:
+            out[f"sales: value lost ({view.s.costs.currency})"] = lost["value_lost"]
     return out
 
 
