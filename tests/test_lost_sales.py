@@ -25,9 +25,11 @@ def test_lost_sales_are_counted_from_abandoned_pre_sales_chats() -> None:
     assert s.demand is not None
     recs = [_chat(0, 1), _chat(0, 2), _chat(0, 3, "done"),  # rep 0: two left
             _chat(1, 1), _chat(1, 2), _chat(1, 3), _chat(1, 4),  # rep 1: four left
-            rec(1, 5, "exchange", "ask_reason", "work", "customer_service", "", 10, NAN, 11, "abandoned")]
+            rec(1, 5, "exchange", "ask_reason", "work", "customer_service", "", 10, NAN, 11, "abandoned"),
+            # A shipment the platform withdrew is no customer who left a chat.
+            rec(1, 6, "presales_order", "pick_pack_ship", "work", "warehouse", "", 10, NAN, 11, "withdrawn")]
     out = lost_sales(s, StaffLog(s, log_of(s, recs, reps=2)))
-    assert out["chats_lost"] == pytest.approx(3.0)  # the exchange's step is no chat
+    assert out["chats_lost"] == pytest.approx(3.0)  # the exchange's and warehouse's steps are no chats
     conversion, aov = s.demand.chat_conversion, s.demand.average_order_value
     assert aov == 200
     assert out["orders_lost"] == pytest.approx(3.0 * conversion)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from rules.scenario import Scenario
+from rules.workflow import Work, walk
 from sim.analysis.ci import nonnegative_ci
 from sim.analysis.staffing import StaffLog
 
@@ -23,10 +24,17 @@ def lost_sales_reps(s: Scenario, st: StaffLog) -> dict[str, np.ndarray] | None:
     if d is None:
         return None
     gone = np.zeros(st.R)
-    if d.order_workflow in st.workflows:
+    wf = s.workflows.get(d.order_workflow)
+    if wf is not None and d.order_workflow in st.workflows:
         code = st.workflows.index(d.order_workflow)
-        mask = st.abandoned & (st.wf_code == code) & ~st.preempted
-        gone = np.bincount(st.rep[mask], minlength=st.R).astype(float)
+        # Only the roles of its steps with a patience (the chat): a step the
+        # platform withdraws (sim.cases.timers) is not a customer who left.
+        roles = {step.role for _, step, _ in walk(wf.steps)
+                 if isinstance(step, Work) and step.patience is not None}
+        codes = [st.roles.index(r) for r in roles if r in st.roles]
+        rows = st.role_row[np.isin(st.role_id, codes)]
+        mask = st.abandoned[rows] & (st.wf_code[rows] == code) & ~st.preempted[rows]
+        gone = np.bincount(st.rep[rows[mask]], minlength=st.R).astype(float)
     orders = gone * d.chat_conversion
     value = orders * (d.average_order_value or 0.0)
     return {"chats_lost": gone, "orders_lost": orders, "value_lost": value}
