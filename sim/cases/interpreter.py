@@ -108,9 +108,8 @@ class Case(Signal):
         self.stack: tuple | None = None
         self.rounds: dict[int, int] | None = None
         self.outcome = ""
-        #: Platform timers: window -> its running clock (None once stopped or
-        #: run out); the rule whose path the case takes after its step.
-        self.timers: dict[str, timers.Due | None] | None = None
+        #: Platform timers (``sim.cases.timers``): window -> running clock; the path to take.
+        self.timers: dict[str, timers.Due | tuple[float, timers.TimerRule] | None] | None = None
         self.divert: timers.TimerRule | None = None
         # The task fields are set by ``StaffPool.take`` at each staff step;
         # until then a case has none (``open_records`` reads them only
@@ -221,8 +220,7 @@ class Context:
 
     @staticmethod
     def resume(case: Case) -> None:
-        """Go on with ``case`` from where it stands (a timer withdrew it
-        from a line: ``sim.cases.timers``)."""
+        """Go on with ``case`` from where it stands (``sim.cases.timers``)."""
         _run(case)
 
     def open_records(self) -> list[Row]:
@@ -284,10 +282,8 @@ def start_case(ctx: Context, case: Case, nodes: list[Node]) -> None:
     t0 = ctx.env.now
     ctx.append(rows.marker(ctx.replication, case.id, case.workflow, "case_start", t0, "done"))
     case.nodes, case.i = nodes, 0
-    starts = ctx.timer_starts.get(case.workflow)
-    if starts is not None:
-        for rule in starts:
-            timers.start(case, rule)
+    for rule in ctx.timer_starts.get(case.workflow, ()):
+        timers.start(case, rule)
     _run(case)
 
 
@@ -404,6 +400,8 @@ def _leave(case: Case, node: Node) -> None:
     ctx = case.ctx
     ctx.live.pop(case.id, None)
     ctx.records.extend(_left_rows(case, node))
+    if case.timers is not None:  # charges due before the customer left
+        timers.ended(case, case.deadline)
 
 
 def _left_rows(case: Case, node: StepRef) -> tuple[Row, Row]:
@@ -418,3 +416,5 @@ def _end(case: Case, ended: bool) -> None:
     ctx.live.pop(case.id, None)  # None: a case built by hand, never registered
     ctx.append(rows.marker(ctx.replication, case.id, case.workflow, "case_end", t1,
                            "ended" if ended else "done"))
+    if case.timers is not None:
+        timers.ended(case, t1)

@@ -16,7 +16,11 @@ an outside wait or a meeting; the case then takes the platform's path
 instead of its next step (``interpreter._run`` looks at ``Case.divert``).
 
 A running clock is a small parked signal (``Due``); stopping it only clears
-its case, so nothing is taken out of the long waits.
+its case, so nothing is taken out of the long waits. A ``continue`` clock
+(a charge: every order's shipping deadline) schedules nothing: it is its
+deadline, settled when the clock stops (``passed``), the case ends
+(``ended``) or the run does (``unsettled``), its record dated at the
+deadline, as the reference engine's timer would write it then.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from rules.windows import PlatformTimer
 from sim.cases import rows
 from sim.cases.steps import Node
 from sim.kernel.events import Signal
+from sim.log.records import Row
 
 if TYPE_CHECKING:
     from sim.cases.interpreter import Case, Context
@@ -113,9 +118,14 @@ def passed(case: Case, node: Node) -> None:
     if timers is not None:
         for rule in stops:
             due = timers.get(rule.window)
-            if due is not None:
+            if due is None:
+                continue
+            if isinstance(due, tuple):  # a charge: late if the deadline has passed
+                if due[0] < case.ctx.env.now:
+                    _charge(case, due)
+            else:
                 due.case = None
-                timers[rule.window] = None
+            timers[rule.window] = None
     for rule in starts:
         start(case, rule)
 
@@ -128,11 +138,37 @@ def start(case: Case, rule: TimerRule) -> None:
     elif rule.window in case.timers:
         return
     ctx = case.ctx
+    if rule.then == "continue":
+        case.timers[rule.window] = (ctx.env.now + rule.limit(ctx.env.now), rule)
+        return
     due = Due(ctx.env)
     due.case, due.rule = case, rule
     due.callbacks = _FIRE
     case.timers[rule.window] = due
     ctx.long_waits.put(due, rule.limit(ctx.env.now))
+
+
+def _charge(case: Case, clock: tuple[float, TimerRule]) -> None:
+    ctx = case.ctx
+    ctx.append(rows.platform(ctx.replication, case.id, case.workflow, clock[1].action, clock[0]))
+
+
+def ended(case: Case, t: float) -> None:
+    """``case`` ended at ``t``: its charges whose deadline had passed are due."""
+    for clock in case.timers.values():  # type: ignore[union-attr]  # called for cases with timers
+        if isinstance(clock, tuple) and clock[0] < t:
+            _charge(case, clock)
+
+
+def unsettled(ctx: Context) -> list[Row]:
+    """At the horizon: the charges of live cases whose deadline has passed."""
+    now, out = ctx.env.now, []
+    for case in ctx.live.values():
+        for clock in (case.timers or {}).values():
+            if isinstance(clock, tuple) and clock[0] < now:
+                out.append(rows.platform(ctx.replication, case.id, case.workflow, clock[1].action,
+                                         clock[0]))
+    return out
 
 
 def _fire(due: Due) -> None:

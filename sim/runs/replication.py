@@ -66,7 +66,7 @@ def _simulate(s: Scenario, replication: int, seed: int | None) -> EventLog:
     log = LogBuilder(9 * arrivals + 20_000)
     env.process(_compact(env, ctx, log))
     env.run(until=s.horizon.hours)
-    log.add(ctx.records + ctx.open_records())
+    log.add(ctx.records + ctx.open_records() + timers.unsettled(ctx))
     return log.build(epoch, s.horizon.hours, meta)
 
 
