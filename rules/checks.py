@@ -211,6 +211,13 @@ def check_workflows(s: Scenario) -> Found:
             elif extra.kind == "campaign" and s.demand is None:
                 yield (base + ("extra_triggers", k, "kind"),
                        "trigger 'campaign' needs a 'demand' section in the scenario")
+        triggers = (wf.trigger, *wf.extra_triggers)
+        if not any(x.kind == "campaign" for x in triggers):
+            for k, x in enumerate(triggers):
+                if x.replaced_by_campaign:
+                    yield (base + (("trigger",) if k == 0 else ("extra_triggers", k - 1))
+                           + ("replaced_by_campaign",),
+                           f"workflow '{wid}' has no campaign trigger to replace this trigger's cases")
         for path, step, siblings in walk(wf.steps, base + ("steps",)):
             if step.id in [x.id for x in siblings[: _index(siblings, step)]]:
                 yield path + ("id",), (f"duplicate step id '{step.id}' in one step list of workflow '{wid}'; "

@@ -179,6 +179,9 @@ class Trigger(Frozen):
     ``none``: never started automatically.
     ``items``: each case is a batch of that many items (its ``items``
     attribute, which ``per_item`` steps and the cases it starts read).
+    ``replaced_by_campaign``: an ``every`` trigger starts no case in a
+    month in which a ``campaign`` trigger of the same workflow starts one
+    (the campaign's redesign is that month's; issue 16).
     """
     kind: Literal["demand", "every", "rate", "campaign", "none"]
     every: Literal["day", "week", "month", "quarter", "year"] | None = None
@@ -190,9 +193,13 @@ class Trigger(Frozen):
     mean: StrictFloat = Field(default=0, ge=0, le=MAX_RATE)
     lead_days: Days = 0
     items: Items | None = None
+    replaced_by_campaign: bool = False
 
     @model_validator(mode="after")
     def _shape(self) -> Trigger:
+        if self.replaced_by_campaign and self.kind != "every":
+            raise ValueError(f"'replaced_by_campaign' on a trigger of kind '{self.kind}' would never "
+                             f"skip a case; it is for a trigger of kind every")
         if self.items is not None and self.kind in ("demand", "none"):
             raise ValueError(f"'items' on a trigger of kind '{self.kind}' would never be drawn; "
                              f"a batch size needs a trigger of kind every, rate or campaign")

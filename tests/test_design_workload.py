@@ -176,6 +176,28 @@ def test_storefront_and_promo_images_run_in_the_baseline() -> None:
                for st in s.workflows["event_signup"].steps[-1].cases[0].steps)
 
 
+def test_a_campaigns_storefront_redesign_replaces_that_months_routine_one() -> None:
+    s = load_scenario("scenarios/double11.yaml")
+    kinds = DayKinds(s.calendars.holidays)
+    times = [t for t, _ in planned_arrivals("storefront_design", s.workflows["storefront_design"],
+                                            s, kinds, Streams(s.seed, 0))]
+    days = [s.horizon.start + dt.timedelta(days=int(t // 24)) for t in times]
+    # The presale's, 11.11's and 12.12's redesigns start 21 days ahead (11
+    # and 21 Oct, 21 Nov): the routine ones of 20 Oct and 20 Nov are theirs,
+    # not a second design; December keeps its routine one.
+    assert [d.isoformat() for d in days] == ["2026-10-11", "2026-10-21", "2026-11-21", "2026-12-21"]
+
+
+def test_replaced_by_campaign_needs_a_campaign_trigger() -> None:
+    doc = small({"w": {"name_zh": "w", "number": 1, "lanes": ["r"],
+                       "trigger": {"kind": "every", "every": "day", "replaced_by_campaign": True},
+                       "steps": [{"id": "s", "name_zh": "s", "kind": "work", "role": "r",
+                                  "duration": fixed(1)}]}})
+    found = problems(doc)
+    assert (("workflows", "w", "trigger", "replaced_by_campaign"),
+            "workflow 'w' has no campaign trigger to replace this trigger's cases") in found, found
+
+
 # --- 安排发货: customer service per order ---------------------------------------
 
 def test_customer_service_arranges_each_paid_orders_shipment() -> None:

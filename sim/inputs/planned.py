@@ -76,6 +76,21 @@ def trigger_times(t: Trigger, s: Scenario, kinds: DayKinds, rng: np.random.Gener
     return []
 
 
+def _outside_campaign_months(times: list[float], triggers: tuple[Trigger, ...], s: Scenario,
+                             kinds: DayKinds) -> list[float]:
+    """``times`` but those in a month in which one of the workflow's
+    campaign triggers starts a case (campaign triggers draw nothing)."""
+    start = s.horizon.start
+
+    def month(t: float) -> tuple[int, int]:
+        d = start + dt.timedelta(hours=t)
+        return d.year, d.month
+
+    taken = {month(t) for x in triggers if x.kind == "campaign"
+             for t in trigger_times(x, s, kinds, np.random.default_rng(0))}
+    return [t for t in times if month(t) not in taken]
+
+
 def planned_arrivals(wid: str, wf: Workflow, s: Scenario, kinds: DayKinds,
                      streams: Streams) -> list[tuple[float, dict]]:
     """``(time, attributes)`` of every case the workflow's triggers start,
@@ -83,9 +98,12 @@ def planned_arrivals(wid: str, wf: Workflow, s: Scenario, kinds: DayKinds,
     gives a batch size. The first trigger keeps the stream it always had, so
     adding a trigger or a batch size leaves the other draws as they were."""
     out: list[tuple[float, int, dict]] = []
-    for k, trigger in enumerate((wf.trigger, *wf.extra_triggers)):
+    triggers = (wf.trigger, *wf.extra_triggers)
+    for k, trigger in enumerate(triggers):
         name = f"trigger:{wid}" if k == 0 else f"trigger:{wid}:{k}"
         times = trigger_times(trigger, s, kinds, streams.rng(name))
+        if trigger.replaced_by_campaign:
+            times = _outside_campaign_months(times, triggers, s, kinds)
         if trigger.items is None:
             out.extend((t, k, {}) for t in times)
             continue
