@@ -6,10 +6,10 @@ import re
 import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from rules.distributions import Duration
-from rules.ranges import MAX_CONCURRENCY, MAX_PROJECTS, People, Priority, SomePeople
+from rules.ranges import MAX_CONCURRENCY, MAX_GRACE_HOURS, MAX_PROJECTS, People, Priority, SomePeople
 
 
 def _ascii_id(value: str) -> str:
@@ -94,6 +94,11 @@ class Duty(Frozen):
     #: meeting's team): role -> how many (``all`` for the whole role). The
     #: duty then holds them all at once, as a meeting, and takes their time.
     attendees: dict[Id, SomePeople | Literal["all"]] = {}
+    #: A duty held together (``together`` or with attendees) is an
+    #: appointment: it starts with the people on duty when it is due, and
+    #: waits at most this many hours for one of them still busy, then starts
+    #: without them (issue 16 review). Default 0.25 h (assumed).
+    grace_hours: StrictFloat = Field(default=0.25, ge=0, le=MAX_GRACE_HOURS)
     duration: Duration
     priority: Priority = 5
     source: str = ""

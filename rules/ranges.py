@@ -54,6 +54,8 @@ MAX_ITEMS = 1_000
 MAX_NUMBER = 1_000
 #: Days on or off in a roster's rotation (a year at most).
 MAX_ROSTER_DAYS = 366
+#: Hours a duty held together waits for a busy attendee (a working day at most).
+MAX_GRACE_HOURS = 24.0
 #: A price in the costs (CNY a day or an hour).
 MAX_PRICE = 1_000_000.0
 #: The years a calendar may list holidays for.

@@ -53,7 +53,7 @@ import math
 from collections.abc import Callable, Generator, Iterable
 
 import simpy
-from reference_staff import Pool, Task
+from reference_staff import EPS, Pool, Task
 from reference_steps import Case, Draw, Node, choose, compile_steps, moment
 from reference_timers import PlatformClocks
 
@@ -374,22 +374,41 @@ class Engine:
                 yield self.env.timeout(t - self.env.now)
             if duty.who == "together" or duty.attendees:
                 node = Node(DUTY, did, duty.priority, "+".join(sorted(people)))
-                self.env.process(self._held_duty(node, people, draw))
+                self.env.process(self._held_duty(node, duty.role, people, duty.grace_hours, draw))
             else:
                 node = Node(DUTY, did, duty.priority, duty.role, self.pools[duty.role])
                 self.env.process(self._duty(node, people[duty.role], draw))
 
-    def _held_duty(self, node: Node, people: dict[str, int], draw: Draw) -> Generator:
-        """A duty held as a meeting (``together``, or with attendees): each
-        role's people held in turn, roles sorted, then the duty's time."""
+    def _held_duty(self, node: Node, own: str, people: dict[str, int], grace: float,
+                   draw: Draw) -> Generator:
+        """A duty held together (``together``, or with attendees) is an
+        appointment: one of its own role as soon as free, then of each role
+        (sorted) as many as asked who are on duty then, waited for at most
+        ``grace`` hours; those not free by then are let go. Then the time."""
         case = self._new_case(DUTY, {})
         enable = self.env.now
-        holds: list[Task] = []
+        first = self.pools[own].hold(HOLD_PRIORITY)
+        holds: list[Task] = [first]
         case.at(node, enable, holds)
+        yield first.done
+        now = self.env.now
+        asked = []
         for role in sorted(people):
-            batch = [self.pools[role].hold(HOLD_PRIORITY) for _ in range(people[role])]
-            holds.extend(batch)
-            yield self.env.all_of([t.done for t in batch])
+            pool = self.pools[role]
+            on = sum(1 for m in pool.members
+                     if any(a <= now + EPS < b for a, b in m.intervals))
+            k = min(people[role], on) - (1 if role == own else 0)
+            asked.extend(pool.hold(HOLD_PRIORITY) for _ in range(k))
+        if asked:
+            holds.extend(asked)
+            yield self.env.any_of([self.env.all_of([t.done for t in asked]),
+                                   self.env.timeout(grace)])
+            del holds[1:]
+            for t in asked:
+                if t.member is None:
+                    t.pool.withdraw(t)
+                else:
+                    holds.append(t)
         start = self.env.now
         yield self.env.timeout(draw())
         for t in holds:

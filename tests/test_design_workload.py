@@ -256,6 +256,39 @@ def test_without_attendees_the_organiser_alone_is_busy() -> None:
     assert x.start_time == 10.5
 
 
+def test_an_absent_attendee_does_not_hold_the_others() -> None:
+    # One of the two trainees is away on the Monday of the training: it is
+    # an appointment, held with those present at 10:00, not once all are back.
+    doc = attended()
+    doc["calendars"]["overrides"] = [{"role": "a", "start": "2026-10-12", "end": "2026-10-12",
+                                      "change": "absent", "members": 1}]
+    doc["horizon"]["end"] = "2026-10-14"
+    rows = simulate(valid(doc)).records()
+    (training,) = [r for r in rows if r.activity == "training"]
+    assert (training.start_time, training.end_time) == (10.0, 11.0)
+    present, organiser = sorted(training.resource.split("+"))
+    assert organiser == "r#1" and present.startswith("a#")
+    # The trainee present is back at work after the training, not held.
+    assert next((x.start_time, x.resource) for x in rows if x.activity == "x") == (11.0, present)
+
+
+def test_a_busy_attendee_is_waited_for_only_the_duty_grace() -> None:
+    # A trainee busy from 09:00 to 13:00: the training waits its 15 minutes
+    # of grace for them, then starts without them.
+    doc = attended(grace_hours=0.25)
+    doc["workflows"]["long"] = {"name_zh": "长", "number": 2, "lanes": ["a"],
+                                "trigger": {"kind": "every", "every": "day", "at": "09:00"},
+                                "steps": [{"id": "long_job", "kind": "work", "role": "a",
+                                           "duration": fixed(4)}]}
+    rows = simulate(valid(doc)).records()
+    (training,) = [r for r in rows if r.activity == "training"]
+    (job,) = [r for r in rows if r.activity == "long_job"]
+    assert (job.start_time, job.end_time) == (9.0, 13.0)
+    assert (training.enable_time, training.start_time, training.end_time) == (10.0, 10.25, 11.25)
+    assert job.resource not in training.resource.split("+")
+    assert len(training.resource.split("+")) == 2
+
+
 @pytest.mark.parametrize(("duty", "field", "message"), [
     ({"who": "each"}, "attendees",
      "attendees meet with the duty's members at once, but 'who: each' is a task per member; "
@@ -263,6 +296,8 @@ def test_without_attendees_the_organiser_alone_is_busy() -> None:
     ({"attendees": {"r": 1}}, "r",
      "role 'r' is the duty's own role; use 'who: together' for all its members"),
     ({"attendees": {"b": 1}}, "b", "unknown role 'b'"),
+    ({"attendees": {}, "grace_hours": 1.0}, "grace_hours",
+     "'who: one' without attendees is not held together, so nobody is waited for"),
     ({"attendees": {"a": 3}}, "a", "3 attendees but role 'a' has only 2 members; use at most that or 'all'"),
 ])
 def test_bad_attendees_are_refused(duty: dict, field: str, message: str) -> None:

@@ -2,11 +2,14 @@
 ``duty`` workflow.
 
 A duty done by ``one`` member or by ``each`` is a staff task per member; one
-done ``together`` holds every member (at the hold priority of meetings) and
-then takes its time. A duty with attendees (a training's trainees, a weekly
-meeting's team) is held like a meeting: its member(s) and the attendees,
-role by role in sorted order, then the time it takes is everyone's. They
-are ordinary SimPy processes: a few a day, not on the hot path.
+done ``together``, or with attendees (a training's trainees, a weekly
+meeting's team), is an appointment (issue 16 review): one of its own
+members is held (at the hold priority of meetings) as soon as free, then
+of each role as many as asked who are on duty at that moment, waited for
+at most the duty's ``grace_hours``; one still busy then is left to their
+work, one absent or lent that day is not waited for, and the time it takes
+is everyone's who came (the record's members). They are ordinary SimPy
+processes: a few a day, not on the hot path.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from sim.cases.interpreter import Context
 from sim.cases.meetings import HOLD_PRIORITY
 from sim.cases.rows import row, task_rows
 from sim.staff.pool import StaffPool
+from sim.staff.task import Task
 
 DUTY = "duty"
 
@@ -35,8 +39,8 @@ Holds = list[tuple[StaffPool, int]]
 
 
 def run_duty(env: simpy.Environment, ctx: Context, did: str, role: str, who: str, priority: int,
-          pool: StaffPool, headcount: int, draw: Callable[[], float],
-          times: list[float], holds: Holds | None = None) -> Generator:
+             pool: StaffPool, headcount: int, draw: Callable[[], float],
+             times: list[float], holds: Holds | None = None, grace: float = 0.0) -> Generator:
     """Start the duty at each of ``times``. ``holds``: the roles held at
     once, sorted (a duty with attendees; ``role`` then names them all)."""
     n = 1 if who == "one" else headcount
@@ -46,27 +50,48 @@ def run_duty(env: simpy.Environment, ctx: Context, did: str, role: str, who: str
         if t > env.now:
             yield env.timeout(t - env.now)
         if holds is not None:
-            env.process(_held_duty(env, ctx, did, role, priority, holds, draw))
+            env.process(_held_duty(env, ctx, did, role, priority, pool, holds, draw, grace))
         else:
             env.process(_duty_instance(env, ctx, did, role, priority, pool, n, draw))
 
 
+def present(pool: StaffPool, now: float) -> int:
+    """Members of ``pool`` on duty at ``now`` (an absent or lent one is not)."""
+    return sum(m.on_duty(now) for m in pool.members)
+
+
 def _held_duty(env: simpy.Environment, ctx: Context, did: str, role: str, priority: int,
-               holds: Holds, draw: Callable[[], float]) -> Generator:
-    """Hold everyone, role by role, as a meeting does (no deadlock with
-    meetings: the same priority and the same order of roles), then meet."""
+               own: StaffPool, holds: Holds, draw: Callable[[], float],
+               grace: float) -> Generator:
+    """One of the duty's own members (``own``) as soon as free, then the
+    others on duty, waited for at most ``grace`` hours, then meet. The wait
+    after holding someone is bounded, so a meeting holding those people
+    cannot deadlock with it."""
     case = ctx.new_case(DUTY)
     enable = env.now
     case.node, case.enable, case.tasks = _DutyNode(did, role, priority), enable, []
-    tasks: list = []
-    held: list[StaffPool] = []
+    first = own.acquire(HOLD_PRIORITY)
+    tasks: list = [first]
+    held: list[StaffPool] = [own]
+    case.tasks = tasks
+    yield first.done
+    now = env.now
+    asked: list[tuple[StaffPool, Task]] = []
     for pool, n in holds:
-        batch = [pool.acquire(HOLD_PRIORITY) for _ in range(n)]
-        tasks.extend(batch)
-        held.extend([pool] * n)
-        case.tasks = tasks
+        k = min(n, present(pool, now)) - (pool is own)
+        asked.extend((pool, pool.acquire(HOLD_PRIORITY)) for _ in range(k))
+    if asked:
+        tasks.extend(t for _, t in asked)  # at the horizon: not started yet
         # SimPy types its events as Event; a Signal is one to it (and a hold's done is set).
-        yield env.all_of([t.done for t in batch])  # type: ignore[misc]
+        yield env.any_of([env.all_of([t.done for _, t in asked]),  # type: ignore[misc]
+                          env.timeout(grace)])
+        del tasks[1:]
+        for pool, t in asked:
+            if t.member is None:
+                pool.withdraw(t)  # still busy: left to their work
+            else:
+                tasks.append(t)
+                held.append(pool)
     start = env.now
     yield env.timeout(draw())
     for p, t in zip(held, tasks):
