@@ -17,6 +17,8 @@ Issue 16 (timers): platform timers act (auto-agree, auto-refund, late-shipment
 compensation: ``platform_actions``), the after-sales contact steps on the
 after-sales line, inspection and report one warehouse step, the 10-day window
 from the buyer's dispatch, 1.15's alternative, a 4% refusal share.
+Review of issue 16: a duty held together is an appointment (those on duty
+when it is due, busy ones waited for ``grace_hours``, absent ones never).
 
 Regenerate only for an intended change of the numbers, and say so here and in
 the commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of
