@@ -129,6 +129,9 @@ def test_shipped_batches_reach_the_designers_per_item() -> None:
                 if getattr(st, "per_item", False)}
     assert {("photo_shoot", "post_production"), ("product_template", "make_images"),
             ("product_template", "make_main_and_sku_images")} <= per_item
+    # The shoot and the listing's data entry scale with the batch too (review of issue 16).
+    assert {("photo_shoot", "shoot"), ("product_upload", "edit_product_data"),
+            ("product_upload", "check_stock_and_sku")} <= per_item
     items = s.workflows["photo_shoot"].trigger.items
     assert items is not None and 1 <= items.low <= items.high
 
