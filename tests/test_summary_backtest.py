@@ -19,6 +19,8 @@ after-sales line, inspection and report one warehouse step, the 10-day window
 from the buyer's dispatch, 1.15's alternative, a 4% refusal share.
 Review of issue 16: a duty held together is an appointment (those on duty
 when it is due, busy ones waited for ``grace_hours``, absent ones never).
+Review of issue 16: the photo shoot, edit_product_data and check_stock_and_sku
+go item by item of the batch.
 
 Regenerate only for an intended change of the numbers, and say so here and in
 the commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of
