@@ -102,7 +102,7 @@ def metrics_of(view: RunView) -> dict[str, np.ndarray]:
             continue
         out[f"workflow {wf}: cycle p50 (h)"] = x["cycle_p50"]
         out[f"workflow {wf}: cycle p95 (h)"] = x["cycle_p95"]
-    lost = lost_sales_reps(view.s, st)
+    lost = lost_sales_reps(view.s, st, view.orders_lost)
     if lost is not None:
         out["sales: chats lost"] = lost["chats_lost"]
         if view.s.demand is not None and view.s.demand.average_order_value is not None:

@@ -2,10 +2,12 @@
 
 A pre-sales chat abandoned while agents were on duty (patience counts only
 on-duty time, ``sim.staff.pool``) is a customer gone. The log says how
-many; what they would have bought is data: the share of pre-sales chats
-that end in an order (``demand.chat_conversion``) and the average order
-value (``demand.average_order_value``), each with its source in the
-scenario. Per replication, then the mean and a 95% t-interval.
+many, and which of them were would-be orders: the case's ``contact``
+branch records whether the customer was one who buys (``chat_order``) or
+one who only asks (``chat_only``; ``demand.chat_conversion`` sets their
+mix). What an order is worth is data (``demand.average_order_value``,
+with its source in the scenario). Per replication, then the mean and a 95%
+t-interval.
 """
 from __future__ import annotations
 
@@ -15,11 +17,29 @@ from rules.scenario import Scenario
 from rules.workflow import Work, walk
 from sim.analysis.ci import nonnegative_ci
 from sim.analysis.staffing import StaffLog
+from sim.inputs.demand import CHAT_ORDER
+from sim.log.records import EventLog
 
 
-def lost_sales_reps(s: Scenario, st: StaffLog) -> dict[str, np.ndarray] | None:
+def orders_lost_in(s: Scenario, log: EventLog) -> int:
+    """The chats of would-be orders lost in ``log``: abandoned work of the
+    order workflow in a case whose ``contact`` branch was ``chat_order``."""
+    d = s.demand
+    if d is None or not len(log):
+        return 0
+    c = log.columns
+    mine = c["workflow"] == d.order_workflow
+    buyers = c["case_id"][mine & (c["kind"] == "branch") & (c["outcome"] == CHAT_ORDER)]
+    lost = c["case_id"][mine & (c["kind"] == "work") & (c["outcome"] == "abandoned")]
+    return int(np.isin(lost, buyers).sum())
+
+
+def lost_sales_reps(s: Scenario, st: StaffLog,
+                    orders: np.ndarray | None = None) -> dict[str, np.ndarray] | None:
     """Per replication: ``chats_lost`` (abandoned steps of the order
-    workflow), ``orders_lost`` and ``value_lost`` (None without demand)."""
+    workflow), ``orders_lost`` (``orders``, each replication's
+    :func:`orders_lost_in`; without them, the chats lost at the chats'
+    conversion) and ``value_lost`` (None without demand)."""
     d = s.demand
     if d is None:
         return None
@@ -35,14 +55,14 @@ def lost_sales_reps(s: Scenario, st: StaffLog) -> dict[str, np.ndarray] | None:
         rows = st.role_row[np.isin(st.role_id, codes)]
         mask = st.abandoned[rows] & (st.wf_code[rows] == code) & ~st.preempted[rows]
         gone = np.bincount(st.rep[rows[mask]], minlength=st.R).astype(float)
-    orders = gone * d.chat_conversion
+    orders = gone * d.chat_conversion if orders is None else np.asarray(orders, float)
     value = orders * (d.average_order_value or 0.0)
     return {"chats_lost": gone, "orders_lost": orders, "value_lost": value}
 
 
-def lost_sales(s: Scenario, st: StaffLog) -> dict:
+def lost_sales(s: Scenario, st: StaffLog, orders: np.ndarray | None = None) -> dict:
     """The ``lost_sales`` section of ``summary.json`` (empty without demand)."""
-    reps = lost_sales_reps(s, st)
+    reps = lost_sales_reps(s, st, orders)
     if reps is None or s.demand is None:
         return {}
     out: dict = {"workflow": s.demand.order_workflow,

@@ -29,6 +29,7 @@ import numpy as np
 from rules.scenario import Scenario
 from sim.analysis.bottlenecks import detect_of, momentary, window_overlaps
 from sim.analysis.kpis import OUTSIDE_KINDS, case_table, case_totals
+from sim.analysis.lost_sales import orders_lost_in
 from sim.analysis.platform import platform_counts
 from sim.analysis.staffing import StaffLog, StaffPart, codes_in, factorize
 from sim.analysis.window_misses import Column, budget_columns, misses_of, pooled_columns
@@ -67,6 +68,8 @@ class RunPart:
     misses: dict[str, tuple[dict[Column, np.ndarray], int]]
     #: The platform's acts when its timers ran out, by action.
     platform: dict[str, int]
+    #: Chats of would-be orders lost (``lost_sales.orders_lost_in``).
+    orders_lost: int = 0
 
 
 def reduce_part(s: Scenario, log: EventLog) -> RunPart:
@@ -97,7 +100,7 @@ def reduce_part(s: Scenario, log: EventLog) -> RunPart:
         case_end=case_end, out_code=code[out], out_enable=c["enable_time"][out],
         out_end=c["end_time"][out], out_wait=c["kind"][out] == "wait",
         grids=[momentary(st, r, runner_up=True) for r in range(st.R)], overlaps=overlaps,
-        misses=misses, platform=platform_counts(s, log))
+        misses=misses, platform=platform_counts(s, log), orders_lost=orders_lost_in(s, log))
 
 
 @dataclass
@@ -127,6 +130,8 @@ class RunView:
     misses: dict[str, dict]
     #: Per replication: the platform's acts by action.
     platform: list[dict[str, int]]
+    #: Per replication (``st.reps``' order): chats of would-be orders lost.
+    orders_lost: np.ndarray | None = None
 
 
 def merge(s: Scenario, parts: list[RunPart], replications: int | None = None,
@@ -167,6 +172,10 @@ def merge(s: Scenario, parts: list[RunPart], replications: int | None = None,
             t[0] += started
             t[1] += done
     rep_of = [np.searchsorted(st.reps, p.replication) for p in parts]
+    orders_lost = np.zeros(st.R)
+    for i, p in enumerate(parts):
+        if rep_of[i] < st.R:  # a replication that left no staff record lost no chat
+            orders_lost[rep_of[i]] += p.orders_lost
 
     def take(name: str, how: Callable[[int, np.ndarray], np.ndarray] | None = None) -> np.ndarray:
         out = cat([how(i, getattr(p, name)) if how else getattr(p, name) for i, p in enumerate(parts)])
@@ -184,7 +193,7 @@ def merge(s: Scenario, parts: list[RunPart], replications: int | None = None,
         out_code=take("out_code", lambda i, x: wf_maps[i][x]),
         out_enable=take("out_enable"), out_end=take("out_end"), out_wait=take("out_wait"),
         found=detect_of(st, grids), delays=delays, misses=misses,
-        platform=[p.platform for p in parts])
+        platform=[p.platform for p in parts], orders_lost=orders_lost)
 
 
 def for_report(view: RunView) -> RunView:

@@ -54,7 +54,7 @@ def summary_of(view: RunView, facts: dict) -> dict:
     out["window_misses"] = view.misses
     out["platform_actions"] = platform_actions(s, view.platform)
     out.update(staffing(s))
-    out["lost_sales"] = clean(lost_sales(s, st))
+    out["lost_sales"] = clean(lost_sales(s, st, view.orders_lost))
     return out
 
 

@@ -29,6 +29,12 @@ from sim.inputs.streams import Streams
 CHUNK = 4096
 
 
+#: The ``contact`` of an order's case that starts with a pre-sales chat: a
+#: chat lost in such a case is an order lost (``sim.analysis.lost_sales``);
+#: ``chat_only`` is a chat that would not have bought.
+CHAT_ORDER = "chat_order"
+
+
 @dataclass(frozen=True)
 class Arrival:
     time: float
@@ -103,7 +109,7 @@ class Arrivals:
         bot = self.bot.tolist()
         for k, (t, a) in enumerate(self._pairs()):
             if bot[k] and a["contact"] != "direct_order":
-                a["contact"] = "bot_order" if a["contact"] == "chat_order" else "bot_only"
+                a["contact"] = "bot_order" if a["contact"] == CHAT_ORDER else "bot_only"
             yield t, a
 
     def _pairs(self) -> Iterator[tuple[float, dict]]:
@@ -124,7 +130,7 @@ class Arrivals:
                 if i >= n:
                     yield t, {"contact": "chat_only", "review_followup": "no"}
                     continue
-                a: dict[str, Any] = {"contact": "chat_order" if chat else "direct_order",
+                a: dict[str, Any] = {"contact": CHAT_ORDER if chat else "direct_order",
                      "review_followup": "yes" if review else "no"}
                 if mix >= 0:
                     a["aftersales"] = self.aftersales.request(i)
