@@ -53,24 +53,21 @@ import math
 from collections.abc import Callable, Generator, Iterable
 
 import simpy
-from reference_staff import EPS, Pool, Task
-from reference_steps import Case, Draw, Node, choose, compile_steps, moment
+from reference_duties import HOLD_PRIORITY, Duties
+from reference_staff import Pool, Task
+from reference_steps import Case, Node, choose, compile_steps, moment
 from reference_timers import PlatformClocks
 
 from rules.calendar import DayKinds
-from rules.org import Duty
 from rules.scenario import Scenario
-from rules.shifts import MemberShifts, all_shifts, concurrency_by_day, days_of
+from rules.shifts import all_shifts, concurrency_by_day, days_of
 from sim.cases import rows
 from sim.inputs.demand import order_arrivals
-from sim.inputs.planned import duty_times, planned_arrivals
+from sim.inputs.planned import planned_arrivals
 from sim.inputs.streams import Streams
 from sim.log.records import EventLog, Row
 
 NAN = math.nan
-#: Holds (meeting attendees, team duties) all wait at this priority.
-HOLD_PRIORITY = 3
-DUTY = "duty"
 
 
 #: What a list of steps comes to: run to its end, a milestone ended the
@@ -78,7 +75,7 @@ DUTY = "duty"
 DONE, ENDED, LEFT, DIVERTED = "done", "ended", "left", "diverted"
 
 
-class Engine:
+class Engine(Duties):
     """One replication of a scenario: the pools, the cases and their records."""
 
     def __init__(self, s: Scenario, replication: int, seed: int) -> None:
@@ -142,13 +139,6 @@ class Engine:
                                         self.streams)
             if arrivals:
                 self.env.process(self._launch(wid, arrivals))
-
-    def _start_duties(self) -> None:
-        for did, duty in self.s.duties.items():
-            members = self.shifts[duty.role]
-            times = [t for t in duty_times(duty, self.s, self.kinds) if _someone_on(members, t)]
-            draw = self.streams.durations(f"duty:{did}", duty.duration)
-            self.env.process(self._duties(did, duty, draw, times))
 
     def _launch(self, workflow: str, arrivals: Iterable[tuple[float, dict]]) -> Generator:
         """Start a case of ``workflow`` at each (time, attributes)."""
@@ -362,75 +352,6 @@ class Engine:
                                            self.env.now if end is None else end, outcome,
                                            node.priority))
 
-    # -- duties ----------------------------------------------------------------
-
-    def _duties(self, did: str, duty: Duty, draw: Draw, times: list[float]) -> Generator:
-        """A recurring duty: a case of workflow ``duty`` at each time."""
-        headcount = self.s.org.headcount
-        people = {r: headcount(r) if n == "all" else n for r, n in duty.attendees.items()}
-        people[duty.role] = 1 if duty.who == "one" else headcount(duty.role)
-        for t in times:
-            if t > self.env.now:
-                yield self.env.timeout(t - self.env.now)
-            if duty.who == "together" or duty.attendees:
-                node = Node(DUTY, did, duty.priority, "+".join(sorted(people)))
-                self.env.process(self._held_duty(node, duty.role, people, duty.grace_hours, draw))
-            else:
-                node = Node(DUTY, did, duty.priority, duty.role, self.pools[duty.role])
-                self.env.process(self._duty(node, people[duty.role], draw))
-
-    def _held_duty(self, node: Node, own: str, people: dict[str, int], grace: float,
-                   draw: Draw) -> Generator:
-        """A duty held together (``together``, or with attendees) is an
-        appointment: one of its own role as soon as free, then of each role
-        (sorted) as many as asked who are on duty then, waited for at most
-        ``grace`` hours; those not free by then are let go. Then the time."""
-        case = self._new_case(DUTY, {})
-        enable = self.env.now
-        first = self.pools[own].hold(HOLD_PRIORITY)
-        holds: list[Task] = [first]
-        case.at(node, enable, holds)
-        yield first.done
-        now = self.env.now
-        asked = []
-        for role in sorted(people):
-            pool = self.pools[role]
-            on = sum(1 for m in pool.members
-                     if any(a <= now + EPS < b for a, b in m.intervals))
-            k = min(people[role], on) - (1 if role == own else 0)
-            asked.extend(pool.hold(HOLD_PRIORITY) for _ in range(k))
-        if asked:
-            holds.extend(asked)
-            yield self.env.any_of([self.env.all_of([t.done for t in asked]),
-                                   self.env.timeout(grace)])
-            del holds[1:]
-            for t in asked:
-                if t.member is None:
-                    t.pool.withdraw(t)
-                else:
-                    holds.append(t)
-        start = self.env.now
-        yield self.env.timeout(draw())
-        for t in holds:
-            t.pool.release(t)
-        del self.live[case.id]
-        self._row(rows.row(self.replication, case.id, DUTY, node.id, DUTY, node.role,
-                           "+".join(t.member.name for t in holds), enable, start,
-                           self.env.now, "done", node.priority))
-
-    def _duty(self, node: Node, n: int, draw: Draw) -> Generator:
-        """One duty done by one member or by each: ``n`` tasks. A duty has
-        no case markers."""
-        case = self._new_case(DUTY, {})
-        enable = self.env.now
-        pool = node.pool
-        tasks = [pool.request(draw(), node.priority) for _ in range(n)]
-        case.at(node, enable, tasks)
-        yield self.env.all_of([t.done for t in tasks])
-        del self.live[case.id]
-        for t in tasks:
-            self._task_rows(case, node, t, enable, "done", t.end)
-
     # -- the horizon -------------------------------------------------------------
 
     def _open_rows(self) -> list[Row]:
@@ -457,13 +378,6 @@ class Engine:
             out.append(rows.row(rep, case.id, case.workflow, node.id, node.kind, node.role,
                                     names, enable, start, NAN, "open", node.priority))
         return out
-
-
-def _someone_on(members: list[MemberShifts], t: float) -> bool:
-    """Is any regular member on duty some time on the day of ``t``?"""
-    day = t // 24
-    return any(day * 24 < b and a < day * 24 + 24 for m in members for a, b in m.intervals
-               if not m.temporary)
 
 
 def simulate_reference(s: Scenario, replication: int = 0, seed: int | None = None) -> EventLog:
