@@ -7,8 +7,11 @@ spare has its records written by a forked child: the same rows."""
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -172,3 +175,51 @@ def test_a_failed_run_stops_its_drawer(tmp_path: Path, monkeypatch: pytest.Monke
         main(["run", "scenarios/validation/mmc.yaml", "-n", "1", "-j", "2", "--out", str(tmp_path / "r")])
     time.sleep(2.0)  # a drawer left running would draw the staffing plot by now
     assert [p.name for p in tmp_path.rglob("*") if p.name != ".r.lock"] == []  # the lock stays, as ever
+
+
+def _children(pid: int) -> set[int]:
+    """The live (not zombie) processes whose parent is ``pid``."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.add(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the drawer is forked on Linux only")
+def test_a_killed_run_takes_its_drawer_with_it_and_frees_its_out(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "run", "scenarios/validation/mmc.yaml",
+                             "-n", "1", "-j", "2", "--set", "horizon={start: 2026-01-01, end: 2026-12-31}",
+                             "--out", str(out)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not (kids := _children(proc.pid)) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert kids, "the run forked no drawer"
+        time.sleep(1.0)  # the drawer is drawing or waiting for the run's numbers
+        proc.terminate()
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    deadline = time.monotonic() + 15
+    while any(_alive(k) for k in kids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [k for k in kids if _alive(k)]
+    for k in left:  # not to leave an orphan behind when this fails
+        os.kill(k, signal.SIGKILL)
+    assert left == []
+    with open(tmp_path / ".r.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if anyone still holds it

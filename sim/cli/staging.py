@@ -22,6 +22,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from rules.errors import Problem, RulesError
 from sim.cli.budget import size
@@ -30,6 +31,20 @@ from sim.cli.budget import size
 RUN_FILES = ("summary.json", "scenario.json", "events.parquet", "events.csv")
 #: The longest default folder name made from a scenario's name.
 MAX_SLUG = 60
+#: The locks this process holds (see :func:`_drop_locks`).
+_HELD: set[IO[str]] = set()
+
+
+def _drop_locks() -> None:
+    """In a forked child (drawer, writer, worker): close the copies of the
+    output locks, which would otherwise keep the target locked for as long
+    as the child lives, even after its parent ended."""
+    for lock in _HELD:
+        lock.close()
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_drop_locks)
 
 
 def slug(name: str) -> str:
@@ -76,6 +91,7 @@ def staged(out: Path, force: bool, marks: tuple[str, ...], need: int | None = No
     except OSError as exc:
         raise RulesError([Problem("--out", "", f"cannot write in {parent}: "
                                   f"{exc.strerror or exc}")]) from None
+    _HELD.add(lock)
     try:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -100,6 +116,7 @@ def staged(out: Path, force: bool, marks: tuple[str, ...], need: int | None = No
         finally:
             shutil.rmtree(work, ignore_errors=True)
     finally:
+        _HELD.discard(lock)
         lock.close()
 
 

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
+from sim.runs.runner import die_with_parent
+
 T = TypeVar("T")
 #: What the work is given: a function that waits for the parent's input.
 Work = Callable[[Callable[[], Any]], T]
@@ -44,7 +46,8 @@ class Apart(Generic[T]):
             ctx = multiprocessing.get_context("fork")
             self._recv, their_send = ctx.Pipe(duplex=False)
             their_recv, self._send = ctx.Pipe(duplex=False)
-            self._proc = ctx.Process(target=_child, args=(work, their_recv, their_send), daemon=True)
+            self._proc = ctx.Process(target=_child, args=(work, their_recv, their_send,
+                                                          (self._recv, self._send)), daemon=True)
             self._proc.start()
             their_send.close()
             their_recv.close()
@@ -85,9 +88,16 @@ class Apart(Generic[T]):
         return self._input
 
 
-def _child(work: Work[object], recv: Connection, send: Connection) -> None:
+def _child(work: Work[object], recv: Connection, send: Connection,
+           parents: tuple[Connection, ...]) -> None:
     code = 1
     try:
+        # Ends with the parent, even one killed: an orphan would wait for
+        # input forever. Without the parent's ends of the pipes, which the
+        # fork copied, a parent gone is also an end of input here.
+        die_with_parent()
+        for end in parents:
+            end.close()
         send.send((True, work(recv.recv)))
         code = 0
     except BaseException:
