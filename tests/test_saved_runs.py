@@ -22,7 +22,7 @@ import pytest
 
 from rules import load_scenario
 from rules.scenario import Scenario
-from sim.analysis.aggregates import LAYOUT, NAME, read_aggregates, write_aggregates
+from sim.analysis.aggregates import LAYOUT, NAME, DamagedAggregates, read_aggregates, write_aggregates
 from sim.analysis.compare import compare, load_side, saved_side
 from sim.cli import main
 from sim.log.files import read_events
@@ -223,3 +223,35 @@ def test_a_killed_run_takes_its_drawer_with_it_and_frees_its_out(tmp_path: Path)
     assert left == []
     with open(tmp_path / ".r.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if anyone still holds it
+
+
+@pytest.mark.parametrize("damage", [
+    lambda b: b[: len(b) // 2],  # truncated
+    lambda b: b"",  # emptied
+    lambda b: b"PK" + bytes(len(b) - 2),  # overwritten
+    lambda b: b[:-40] + bytes(40),  # the archive's directory zeroed
+])
+def test_damaged_aggregates_read_as_none_with_a_warning(tmp_path: Path, damage) -> None:
+    path = write_aggregates(tmp_path, {"x": 1}, {"a": np.arange(1000.0), "b": np.ones(50)})
+    path.write_bytes(damage(path.read_bytes()))
+    with pytest.warns(DamagedAggregates, match=r"aggregates\.npz is damaged \(.*\); reading the event log"):
+        assert read_aggregates(tmp_path) is None
+
+
+def test_a_damaged_saved_run_is_read_from_its_log_with_a_note(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    run = tmp_path / "run"
+    assert main(["run", "scenarios/validation/mmc.yaml", "-n", "2", "-j", "1", "--no-report",
+                 "--set", "horizon={start: 2026-03-02, end: 2026-03-08}", "--out", str(run)]) == 0
+    assert main(["compare", str(run), str(run), "--json", str(tmp_path / "good.json")]) == 0
+    agg = run / NAME
+    agg.write_bytes(agg.read_bytes()[:1000])
+    capsys.readouterr()
+    assert main(["compare", str(run), str(run), "--json", str(tmp_path / "bad.json")]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(notes) == 2 and all(n.startswith(f"note: {agg} is damaged (BadZipFile") for n in notes)
+    good, bad = (json.loads((tmp_path / f"{k}.json").read_text()) for k in ("good", "bad"))
+    assert bad["comparisons"] == good["comparisons"]
+    assert main(["report", str(run)]) == 0
+    assert capsys.readouterr().err.strip().startswith(f"note: {agg} is damaged")
+    assert (run / "report.html").is_file()

@@ -19,7 +19,7 @@ from sim.cli.options import (
     load,
     outside,
 )
-from sim.cli.staging import require_complete
+from sim.cli.staging import damage_noted, require_complete
 from sim.cli.sweep import MARKS
 from sim.cli.tables import STYLE, _pct, _target
 
@@ -67,7 +67,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     console = Console()
     sides = []
     for path in args.inputs:
-        with console.status(f"{path} ..."):
+        with damage_noted(Console(stderr=True)), console.status(f"{path} ..."):
             sides.append(load_side(path, seed, n, jobs, sets=args.sets, temps=args.temps,
                                    periods=args.periods, allow_outside=outside(args)))
     result = compare(sides)

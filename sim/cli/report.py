@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from rules.scenario import Scenario
-from sim.cli.staging import require_complete
+from sim.cli.staging import damage_noted, require_complete
 from sim.log.records import EventLog
 
 if TYPE_CHECKING:
@@ -61,7 +61,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     require_complete(run_dir)
     jobs = args.jobs if args.jobs > 0 else default_jobs()
     formats = ("png", "svg") if args.svg else ("png",)
-    run: EventLog | PlotNumbers | None = read_plot_numbers(run_dir)
+    with damage_noted(Console(stderr=True)):
+        run: EventLog | PlotNumbers | None = read_plot_numbers(run_dir)
     if run is not None:
         summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
         s = Scenario.model_validate_json((run_dir / "scenario.json").read_text(encoding="utf-8"))

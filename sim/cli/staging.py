@@ -19,10 +19,13 @@ import fcntl
 import os
 import re
 import shutil
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+
+from rich.console import Console
 
 from rules.errors import Problem, RulesError
 from sim.cli.budget import size
@@ -185,6 +188,23 @@ def require_complete(directory: Path) -> None:
     if why is not None:
         raise RulesError([Problem(str(directory), "", why + " (write one with: opsim run SCENARIO "
                                   "--out DIR)")])
+
+
+@contextmanager
+def damage_noted(err: Console) -> Iterator[None]:
+    """Within the block, a saved run read from its log because its
+    aggregates are damaged is said in one line (``note: ...``) on ``err``
+    instead of as a warning with its source line."""
+    from sim.analysis.aggregates import DamagedAggregates  # on use: numpy
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DamagedAggregates)
+        yield
+    for w in caught:
+        if issubclass(w.category, DamagedAggregates):
+            err.print(f"note: {w.message}", markup=False, highlight=False, soft_wrap=True)
+        else:  # not ours: shown as it would have been
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 def incomplete(directory: Path, marks: tuple[str, ...]) -> str | None:
