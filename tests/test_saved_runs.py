@@ -25,6 +25,7 @@ from rules.scenario import Scenario
 from sim.analysis.aggregates import LAYOUT, NAME, DamagedAggregates, read_aggregates, write_aggregates
 from sim.analysis.compare import compare, load_side, saved_side
 from sim.cli import main
+from sim.log import files
 from sim.log.files import read_events
 from sim.log.records import EventLog
 from sim.runs.replication import simulate
@@ -150,15 +151,37 @@ def _rows(log: EventLog) -> list[tuple]:
     return [tuple(None if v != v else v for v in row) for row in zip(*(c[k].tolist() for k in c))]
 
 
+def _note_pid(what: str) -> None:
+    """A line ``what pid ppid`` in the file $OPSIM_TEST_PIDS (processes share no memory)."""
+    with open(os.environ["OPSIM_TEST_PIDS"], "a") as f:
+        f.write(f"{what} {os.getpid()} {os.getppid()}\n")
+
+
 def _replication_size(s: Scenario, log: EventLog) -> int:  # a reducer: module level, picklable
+    _note_pid("reducer")
     return len(log)
 
 
-def test_one_replication_with_a_core_to_spare_is_written_by_a_forked_child(tmp_path: Path) -> None:
+def test_one_replication_with_a_core_to_spare_is_written_by_a_forked_child(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     s = load_scenario(str(ROOT / "scenarios/validation/mmc.yaml"),
                       ["horizon={start: 2026-03-02, end: 2026-03-15}"])
     events = tmp_path / "events.parquet"
+    pids = tmp_path / "pids"
+    monkeypatch.setenv("OPSIM_TEST_PIDS", str(pids))
+    write_part = files.write_part
+
+    def noted_write_part(*args: object, **kwargs: object) -> None:
+        _note_pid("writer")
+        write_part(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files, "write_part", noted_write_part)  # the workers are forked: they see it
     got, facts = run_reduced(s, 7, 1, _replication_size, jobs=2, events=events)
+    # Written once, by a child of the process that reduced: the parent's fallback never ran.
+    lines = sorted(line.split() for line in pids.read_text().splitlines())
+    assert [what for what, _, _ in lines] == ["reducer", "writer"]
+    (_, reducer, _), (_, writer, writer_parent) = lines
+    assert writer != reducer and writer_parent == reducer
     log = simulate(s, 0, 7)
     assert got == [len(log)] and facts["records"] == len(log)
     epoch = dt.datetime.combine(s.horizon.start, dt.time())
