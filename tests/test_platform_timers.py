@@ -13,6 +13,7 @@ import pytest
 from rules.checks import check_scenario
 from rules.scenario import Scenario
 from sim import run, summarize
+from sim.analysis.window_misses import window_misses
 from sim.analysis.windows import evaluate_windows
 from sim.runs.replication import simulate
 
@@ -178,3 +179,21 @@ def test_resume_needs_its_step_and_only_resume_takes_one() -> None:
     with pytest.raises(ValueError, match="'resume_at' is only for then: resume"):
         scenario(limit=3.0).service_windows["answer_in_time"].timer.model_validate(
             {"action": "x", "then": "end", "resume_at": "ships"})
+
+
+def test_a_window_the_platform_settled_is_measured_to_its_act() -> None:
+    # Opened 10:00, acted on at 13:00 (the answer withdrawn, the buyer ships
+    # 13:00-15:00, the check 15:00-15:30): the window's case took 3 hours,
+    # not the 5.5 the case ran on, and its missed time is the wait for the answer.
+    for then in ("resume", "end"):
+        s = scenario(limit=3.0, then=then)
+        log = simulate(s)
+        row = evaluate_windows(s, log)["answer_in_time"]
+        assert row["met"] == 0.0 and row["p95_hours"] == 3.0
+        misses = window_misses(s, log)["answer_in_time"]
+        assert misses["missed"] == 1
+        assert misses["budget_hours"]["total"] == 3.0 and misses["budget_hours"]["waiting"] == {"r": 3.0}
+        assert misses["budget_hours"]["outside"] == {} and misses["budget_hours"]["working"] == {}
+    # Going on after the act (then: continue), the shop's late answer at 16:00 is the end.
+    s = scenario(limit=3.0, then="continue")
+    assert evaluate_windows(s, simulate(s))["answer_in_time"]["p95_hours"] == 6.0

@@ -8,7 +8,9 @@ start inside ``active_hours``). A case whose end is missing at the horizon
 is *open*: missed once the horizon is past its deadline, otherwise
 *open_not_due*, which is kept out of the met share but reported. A case that
 ended without reaching the end point (a chat the customer abandoned) is
-*unreached* and missed; its time runs to the case's end.
+*unreached* and missed; its time runs to the case's end, or to the
+platform's act for a window with a timer (``timer.action``: the window is
+settled then, even if the case goes on, e.g. after an automatic agreement).
 """
 from __future__ import annotations
 
@@ -110,7 +112,8 @@ class WindowCases:
     end: np.ndarray  # NaN: open at the horizon
     deadline: np.ndarray
     horizon: float
-    #: The case's end (``case_end``); NaN while the case is open.
+    #: The case's end (``case_end``), or the platform's act if sooner on a
+    #: case that never reached the end point; NaN while the case is open.
     closed: np.ndarray | None = None
     #: Cases with a start that have not reached ``only_if`` yet and are still
     #: open: they may still join the population (total over replications).
@@ -174,7 +177,8 @@ class WindowCases:
 
     @property
     def stop(self) -> np.ndarray:
-        """End point; the case's end when unreached; the horizon when open."""
+        """End point; the case's end (or the platform's act) when unreached;
+        the horizon when open."""
         return np.where(self.open, self.horizon, np.where(self.unreached, self._closed, self.end))
 
     @property
@@ -211,6 +215,11 @@ def window_cases(s: Scenario, log: EventLog, wid: str, index: LogIndex | None = 
         keep &= reached
     keys, start, workflow, closed = keys[keep], start[keep], workflow[keep], closed[keep]
     end = _ends(ix, c, w, in_wf, keys, start)
+    if w.timer is not None:
+        # The platform acted on a case that never reached the end point: the
+        # window is settled then, whatever the case does afterwards.
+        act = _case_ends(ix, c, in_wf, keys, w.timer.action)
+        closed = np.where(np.isnan(end) & ~np.isnan(act), np.fmin(closed, act), closed)
     if w.clock == "working_days" and working is None:
         working = _working_for(s, [w])
     due = window_deadlines(s, w, start, working)
@@ -244,16 +253,18 @@ def _ends(ix: LogIndex, c: dict, w: ServiceWindow, in_wf: np.ndarray, keys: np.n
     return end
 
 
-def _case_ends(ix: LogIndex, c: dict, in_wf: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Time of each case's ``case_end`` marker; NaN while open."""
+def _case_ends(ix: LogIndex, c: dict, in_wf: np.ndarray, keys: np.ndarray,
+               marker: str = "case_end") -> np.ndarray:
+    """Time of each case's first ``marker`` (its ``case_end``, or a platform
+    act); NaN while it has none."""
     out = np.full(keys.size, np.nan)
-    rows = np.flatnonzero(ix.activity("case_end") & in_wf)
+    rows = np.flatnonzero(ix.activity(marker) & in_wf)
     if rows.size == 0 or keys.size == 0:
         return out
-    k = ix.keys[rows]
+    k, t, _ = first_per_case(ix.keys[rows], c["end_time"][rows])
     pos = np.clip(np.searchsorted(keys, k), 0, keys.size - 1)
     hit = keys[pos] == k
-    out[pos[hit]] = c["end_time"][rows][hit]
+    out[pos[hit]] = t[hit]
     return out
 
 
