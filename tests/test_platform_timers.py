@@ -14,7 +14,7 @@ from rules.checks import check_scenario
 from rules.scenario import Scenario
 from sim import run, summarize
 from sim.analysis.window_misses import window_misses
-from sim.analysis.windows import evaluate_windows
+from sim.analysis.windows import evaluate_windows, window_cases
 from sim.runs.replication import simulate
 
 ALL_WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -194,6 +194,12 @@ def test_a_window_the_platform_settled_is_measured_to_its_act() -> None:
         assert misses["missed"] == 1
         assert misses["budget_hours"]["total"] == 3.0 and misses["budget_hours"]["waiting"] == {"r": 3.0}
         assert misses["budget_hours"]["outside"] == {} and misses["budget_hours"]["working"] == {}
-    # Going on after the act (then: continue), the shop's late answer at 16:00 is the end.
+    # Going on after the act (then: continue), the shop's late answer at 16:00
+    # is the end; unanswered at the horizon, the case is open until it.
     s = scenario(limit=3.0, then="continue")
     assert evaluate_windows(s, simulate(s))["answer_in_time"]["p95_hours"] == 6.0
+    s = scenario(limit=3.0, then="continue", busy=30.0)
+    s = s.model_copy(update={"horizon": s.horizon.model_copy(update={"end": s.horizon.start})})
+    log = simulate(s)
+    wc = window_cases(s, log, "answer_in_time")
+    assert wc.open.tolist() == [True] and wc.hours.tolist() == [log.horizon_hours - 10.0]

@@ -9,8 +9,8 @@ is *open*: missed once the horizon is past its deadline, otherwise
 *open_not_due*, which is kept out of the met share but reported. A case that
 ended without reaching the end point (a chat the customer abandoned) is
 *unreached* and missed; its time runs to the case's end, or to the
-platform's act for a window with a timer (``timer.action``: the window is
-settled then, even if the case goes on, e.g. after an automatic agreement).
+platform's act for a window whose timer settles it (``then: resume`` or
+``end``: the case goes on elsewhere, e.g. after an automatic agreement, or ends).
 """
 from __future__ import annotations
 
@@ -215,9 +215,10 @@ def window_cases(s: Scenario, log: EventLog, wid: str, index: LogIndex | None = 
         keep &= reached
     keys, start, workflow, closed = keys[keep], start[keep], workflow[keep], closed[keep]
     end = _ends(ix, c, w, in_wf, keys, start)
-    if w.timer is not None:
+    if w.timer is not None and w.timer.then != "continue":
         # The platform acted on a case that never reached the end point: the
-        # window is settled then, whatever the case does afterwards.
+        # window is settled then, whatever the case does afterwards (a case
+        # that goes on after a charge still has the end point to reach).
         act = _case_ends(ix, c, in_wf, keys, w.timer.action)
         closed = np.where(np.isnan(end) & ~np.isnan(act), np.fmin(closed, act), closed)
     if w.clock == "working_days" and working is None:
