@@ -11,7 +11,7 @@ shared machine, and reported as the median with its spread over the rounds:
 - with ``--full``: peak resident memory (``/usr/bin/time``'s maximum RSS) and
   bytes written of ``opsim run SCENARIO -n 10`` (one run: about a minute).
   Targets: <= 500 MB, <= 100 MB.
-- with ``--evaluate``: ``sim.evaluate(SCENARIO, 10, jobs=2)``: wall time, the
+- with ``--evaluate``: ``sim.evaluate(SCENARIO, 10, jobs=2)`` (in turns too): wall and CPU time, the
   time its replications spent simulating and reducing (the reduction's
   overhead is (simulate + reduce) / simulate; target <= 1.1), and the peak
   RSS of the parent and of the largest worker.
@@ -226,11 +226,11 @@ print(wall, r["simulate_seconds"], r["reduce_seconds"], mb(resource.RUSAGE_SELF)
 """
 
 
-def evaluation(scenario: str, seed: int, n: int) -> dict[str, float]:
-    text = _timed([PY, "-c", EVALUATE, str(ROOT / scenario), str(seed), str(n)]).stdout
-    wall, simulate, reduce, parent, worker = map(float, text.split())
-    return {"wall s": wall, "simulate s (sum)": simulate, "reduce s (sum)": reduce,
-            "(simulate+reduce)/simulate": (simulate + reduce) / simulate,
+def evaluation(scenario: str, seed: int, n: int, tree: Path = ROOT) -> dict[str, float]:
+    got = _timed([PY, "-c", EVALUATE, str(ROOT / scenario), str(seed), str(n)], tree)
+    wall, simulate, reduce, parent, worker = map(float, got.stdout.split())
+    return {"wall s": wall, "CPU s (all processes)": got.cpu, "simulate s (sum)": simulate,
+            "reduce s (sum)": reduce, "(simulate+reduce)/simulate": (simulate + reduce) / simulate,
             "parent peak RSS MB": parent, "worker peak RSS MB": worker}
 
 
@@ -276,9 +276,14 @@ def main() -> int:
         for tree in trees:
             for name, x in full_run(args.scenario, args.seed, args.replications, tree).items():
                 sys.stdout.write(f"[{_name(tree)}] -n {args.replications} {name:>12}: {x:.1f}\n")
-    if args.evaluate:
-        for name, x in evaluation(args.scenario, args.seed, args.replications).items():
-            sys.stdout.write(f"evaluate -n {args.replications} {name}: {x:.2f}\n")
+    if args.evaluate:  # in turns, round after round, as the others
+        evaluated: Series = {_name(t): {} for t in trees}
+        for _ in range(args.rounds):
+            for tree in trees:
+                for name, x in evaluation(args.scenario, args.seed, args.replications, tree).items():
+                    evaluated[_name(tree)].setdefault(f"evaluate -n {args.replications} {name}",
+                                                      []).append(x)
+        _print(evaluated)
     if args.saved:
         _print(saved_runs(trees, args.scenario, args.replications, args.rounds))
     load = os.getloadavg()

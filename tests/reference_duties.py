@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
+import reference_rows as rows
 from reference_staff import EPS, Task
 from reference_steps import Draw, Node
 
 from rules.org import Duty
 from rules.shifts import MemberShifts
-from sim.cases import rows
 from sim.inputs.planned import duty_times
 
 #: Holds (meeting attendees, team duties) all wait at this priority.

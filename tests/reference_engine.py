@@ -52,6 +52,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Generator, Iterable
 
+import reference_rows as rows
 import simpy
 from reference_duties import HOLD_PRIORITY, Duties
 from reference_staff import Pool, Task
@@ -61,7 +62,6 @@ from reference_timers import PlatformClocks
 from rules.calendar import DayKinds
 from rules.scenario import Scenario
 from rules.shifts import all_shifts, concurrency_by_day, days_of
-from sim.cases import rows
 from sim.inputs.demand import order_arrivals
 from sim.inputs.planned import planned_arrivals
 from sim.inputs.streams import Streams

@@ -229,9 +229,9 @@ def _compacting(records: list | None = None):
             super().__init__()
             self.batches: list[tuple[float, int]] = []
 
-        def add(self, rows: list) -> None:
+        def add_coded(self, rows: list) -> None:
             self.batches.append((env.now, len(rows)))
-            super().add(rows)
+            super().add_coded(rows)
 
     log = Recording()
     env.process(_compact(env, ctx, log))
@@ -244,7 +244,7 @@ def test_log_batches_follow_the_rate_of_records() -> None:
     from sim.runs.replication import BATCH
 
     env, ctx, log = _compacting()
-    row = (0, 1, "w", "a", "work", "r", "", 0.0, 0.0, 0.0, "done", 0)
+    row = (0, 1, 30, 31, 6, 32, 0, 0.0, 0.0, 0.0, 1, 0)  # text as codes, as the engine writes
 
     def source(per_hour: float, hours: float):
         for _ in range(int(per_hour * hours)):
@@ -297,7 +297,7 @@ def test_a_preempted_case_is_not_kept_alive_by_its_stale_timer() -> None:
 
     from rules.shifts import MemberShifts
     from sim.cases.interpreter import Context, start_case
-    from sim.cases.steps import Node
+    from sim.cases.steps import Node, code_steps
     from sim.kernel.events import timeout
     from sim.staff.pool import StaffPool
 
@@ -317,6 +317,10 @@ def test_a_preempted_case_is_not_kept_alive_by_its_stale_timer() -> None:
             return node
 
         flows = {"x": [work("x", 2.0, 5)], "y": [work("y", 0.3, 1)]}
+        for wf, nodes in flows.items():  # records hold codes, as a replication sets up
+            code_steps(nodes, wf, ctx.code)
+        for member in pool.members:
+            member.code = ctx.code(member.name)
         for t, wf in ((0.0, "x"), (0.2, "y")):
             timeout(env, t, lambda _s, wf=wf: start_case(ctx, ctx.new_case(wf), flows[wf]))
         env.run(until=10)
@@ -326,7 +330,8 @@ def test_a_preempted_case_is_not_kept_alive_by_its_stale_timer() -> None:
         gc.collect()
         if was:
             gc.enable()
-    done = [(r[3], r[6], r[10]) for r in rows if r[3] in ("x", "y")]
+    words = ctx.vocab.words
+    done = [(words[r[3]], words[r[6]], words[r[10]]) for r in rows if words[r[3]] in ("x", "y")]
     assert done == [("y", "A", "done"), ("x", "A", "preempted"), ("x", "B", "done")]
     assert alive == []
 

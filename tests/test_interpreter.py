@@ -140,16 +140,17 @@ def test_scheduled_until_a_case_attribute() -> None:
     import simpy
 
     from sim.cases.interpreter import Case, Context, start_case
-    from sim.cases.steps import compile_steps
+    from sim.cases.steps import code_steps, compile_steps
     from sim.inputs.streams import Streams
 
     s = scenario([{"id": "balance", "kind": "scheduled", "attribute": "balance_at"}])
     env = simpy.Environment()
     ctx = Context(env, 0, None, lambda day: True)
     nodes = compile_steps(s, "w", s.workflows["w"].steps, {}, Streams(1, 0), 5)
+    code_steps(nodes, "w", ctx.code)  # records hold codes, as a replication sets up
     start_case(ctx, Case(ctx, 1, "w", {"balance_at": 30.5}), nodes)
     env.run(until=100)
-    [row] = [r for r in ctx.records if r[3] == "balance"]
+    [row] = [r for r in ctx.records if r[3] == ctx.code("balance")]
     assert row[7:10] == (0.0, 0.0, 30.5)
 
 

@@ -13,7 +13,8 @@ from scipy import stats
 from rules.demand import Campaign
 from sim.analysis.ci import clean, mean_ci, paired_diff, welch_diff
 from sim.analysis.kpis import role_kpis, role_reps, workflow_kpis, workflow_reps
-from sim.analysis.staffing import StaffLog, factorize, group_quantile
+from sim.analysis.staffing import StaffLog, group_quantile
+from sim.log.vocabulary import first_seen, in_order
 from sim.report.tables import daily_roles, write_tables
 
 T_975_1 = 12.706204736174698  # Student t, 97.5%, 1 degree of freedom
@@ -146,8 +147,11 @@ def test_ci_helpers():
 
 
 def test_helpers():
-    codes, values = factorize(np.array(["b", "a", "b", "c"], dtype=object))
+    words = ["c", "x", "a", "b"]  # a vocabulary: "b" is code 3
+    codes, values = first_seen(np.array([3, 2, 3, 0], np.int32), words)
     assert codes.tolist() == [0, 1, 0, 2] and values == ["b", "a", "c"]
+    codes, values = in_order(np.array([3, 2, 3, 0], np.int32), words)
+    assert codes.tolist() == [1, 0, 1, 2] and values == ["a", "b", "c"]
     q = group_quantile(np.array([1.0, 2, 3, 10, 20]), np.array([0, 0, 0, 2, 2]), 3, 0.5)
     assert q[0] == 2 and math.isnan(q[1]) and q[2] == 15
 

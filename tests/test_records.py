@@ -6,10 +6,12 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from sim.log import files as logfile
-from sim.log.records import COLUMNS, EventLog, LogBuilder
+from sim.log.records import COLUMNS, TEXT_COLUMNS, EventLog, LogBuilder, Record
 
 EPOCH = dt.datetime(2026, 10, 1)
 ROWS = [
@@ -83,3 +85,79 @@ def test_log_builder_equals_one_conversion_of_all_rows(expected: int) -> None:
 def test_log_builder_refuses_a_negative_size() -> None:
     with pytest.raises(ValueError, match='"expected" must be >= 0.'):
         LogBuilder(-1)
+
+
+def _texts(log: EventLog | list[tuple]) -> list[str]:
+    """Records as text (NaN equals NaN there)."""
+    records = log.records() if isinstance(log, EventLog) else [Record(*r) for r in log]
+    return [repr(r) for r in records]
+
+
+def test_text_columns_are_codes_into_one_vocabulary() -> None:
+    log = EventLog.from_records(ROWS, EPOCH, 100.0)
+    for name in TEXT_COLUMNS:
+        assert log.arrays[name].dtype == np.int32, name
+        assert [log.words[c] for c in log.arrays[name]] == [r[COLUMNS.index(name)] for r in ROWS]
+    # One vocabulary: a value has one code whichever column holds it.
+    assert len(set(log.words)) == len(log.words)
+    assert log.code("done") == log.arrays["outcome"][0] == log.code("done")
+    assert log.code("no such value") == -1 and log.codes("open", "nope") == [log.code("open")]
+    # The decoding accessors give the strings back.
+    assert log.text("activity").tolist() == [r[3] for r in ROWS]
+    assert log.columns["role"].tolist() == [r[5] for r in ROWS]
+    assert _texts(log) == _texts(ROWS)
+
+
+def test_parquet_round_trip_goes_from_codes_to_strings(tmp_path: Path) -> None:
+    """Parquet -> codes -> strings: the file's text columns are Arrow
+    dictionary columns, read back as codes of one vocabulary that decode
+    to the same strings."""
+    log = EventLog.from_records(ROWS, EPOCH, 100.0)
+    logfile.write_part(log, tmp_path / "events.parquet", 0)
+    part = tmp_path / "events.parquet" / "part-00000.parquet"
+    schema = pq.read_schema(part)
+    for name in TEXT_COLUMNS:
+        assert pa.types.is_dictionary(schema.field(name).type), name
+        assert schema.field(name).type.value_type == pa.string()
+    back = logfile.read_events(tmp_path / "events.parquet", EPOCH, 100.0)
+    assert all(back.arrays[name].dtype == np.int32 for name in TEXT_COLUMNS)
+    assert back.records()[3].activity == "售后"
+    _same(log, back)
+
+
+def test_to_arrow_builds_no_strings_per_record() -> None:
+    """The Arrow text columns are the log's codes (the same buffer values)
+    over its vocabulary."""
+    log = EventLog.from_records(ROWS, EPOCH, 100.0)
+    table = logfile.to_arrow(log)
+    column = table.column("workflow").chunk(0)
+    assert column.indices.to_numpy().tolist() == log.arrays["workflow"].tolist()
+    assert column.dictionary.to_pylist() == list(log.words)
+
+
+def test_logs_with_different_vocabularies_merge() -> None:
+    """Two replications coded apart (each its own vocabulary, other codes
+    for the same values) concatenate into one log of the same records."""
+    a = EventLog.from_records(ROWS[2:], EPOCH, 100.0)
+    b = EventLog.from_records(ROWS[:2], EPOCH, 100.0)
+    assert a.code("") != b.code("") and a.words != b.words
+    both = EventLog.concat([a, b])
+    assert _texts(both) == _texts(ROWS[2:] + ROWS[:2])
+    builder = LogBuilder(0)
+    builder.add_log(b)
+    builder.add_log(a)
+    assert _texts(builder.build(EPOCH, 100.0)) == _texts(ROWS)
+    # Through Arrow (how replications cross processes): the same.
+    tables = [logfile.to_arrow(b), logfile.to_arrow(a)]
+    _same(EventLog.from_records(ROWS, EPOCH, 100.0),
+          logfile.from_arrow(logfile.concat(tables), EPOCH, 100.0))
+
+
+def test_a_log_made_of_strings_is_coded() -> None:
+    """``EventLog`` given object arrays of text (as callers made them
+    before the codes) codes them."""
+    cols = {name: np.asarray([r[i] for r in ROWS], dtype=object if name in TEXT_COLUMNS else None)
+            for i, name in enumerate(COLUMNS)}
+    log = EventLog(EPOCH, 100.0, cols)
+    assert log.arrays["kind"].dtype == np.int32
+    assert _texts(log) == _texts(ROWS)

@@ -25,7 +25,7 @@ import numpy as np
 from rules.scenario import Scenario
 from sim.analysis.clocks import in_active_hours
 from sim.analysis.kpis import role_reps
-from sim.analysis.staffing import StaffLog, factorize
+from sim.analysis.staffing import StaffLog
 from sim.log.records import EventLog
 
 STEP = 0.05  # hours per grid cell of the momentary bottleneck (3 minutes)
@@ -207,28 +207,28 @@ def window_delays(st: StaffLog, log: EventLog) -> dict[str, np.ndarray]:
 def window_overlaps(st: StaffLog, log: EventLog) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per service window with cases: each role row's role and its waiting
     hours inside the window's clock (:func:`window_delays` sums them)."""
-    s, c, H = st.scenario, log.columns, st.horizon
+    s, c, H = st.scenario, log.arrays, st.horizon
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if not s.service_windows or not len(log):
         return out
     width = int(c["case_id"].max()) + 1
-    act_code, acts = _activity_codes(st, log)
+    act_code = c["activity"]
     wf_all = c["workflow"]
     key_all = c["replication"].astype(np.int64) * width + c["case_id"]
     rkey_all = (st.reps[st.rep] * width + st.case_id)[st.role_row]
     wf_rows = st.wf_code[st.role_row]
     wf_index = {w: i for i, w in enumerate(st.workflows)}
     edge_col = {"enabled": "enable_time", "start": "start_time", "end": "end_time"}
-    aindex = {a: i for i, a in enumerate(acts)}
     for wid, w in s.service_windows.items():
-        t0 = _first_time(aindex.get(w.start.activity), act_code, wf_all, w.workflows, key_all,
+        wfs = log.codes(*w.workflows)
+        t0 = _first_time(log.code(w.start.activity), act_code, wf_all, wfs, key_all,
                          c[edge_col[w.start.edge]])
-        t1 = _first_time(aindex.get(w.end.activity), act_code, wf_all, w.workflows, key_all,
+        t1 = _first_time(log.code(w.end.activity), act_code, wf_all, wfs, key_all,
                          c[edge_col[w.end.edge]])
         keys0, times0 = t0
         keep = in_active_hours(times0, w.active_hours)
         if w.only_if is not None:  # the window's population: cases that reached only_if
-            reached, _ = _first_time(aindex.get(w.only_if), act_code, wf_all, w.workflows, key_all,
+            reached, _ = _first_time(log.code(w.only_if), act_code, wf_all, wfs, key_all,
                                      c["enable_time"])
             keep &= np.isin(keys0, reached)
         keys0, times0 = keys0[keep], times0[keep]
@@ -250,19 +250,14 @@ def window_overlaps(st: StaffLog, log: EventLog) -> dict[str, tuple[np.ndarray, 
     return out
 
 
-def _activity_codes(st: StaffLog, log: EventLog) -> tuple[np.ndarray, list]:
-    cached = getattr(st, "_activity", None)
-    if cached is None:
-        cached = factorize(log.columns["activity"])
-        st._activity = cached
-    return cached
-
-
-def _first_time(code, act_code, wf_all, workflows, key_all, times):
-    if code is None:
+def _first_time(code: int, act_code: np.ndarray, wf_all: np.ndarray, workflows: list[int],
+                key_all: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per case key, the earliest time of activity ``code`` in these
+    workflows (codes: -1, an activity the log lacks, finds none)."""
+    if code < 0:
         return np.zeros(0, np.int64), np.zeros(0)
     rows = np.flatnonzero(act_code == code)
-    rows = rows[np.isin(wf_all[rows], list(workflows))]
+    rows = rows[np.isin(wf_all[rows], workflows)]
     t = times[rows]
     rows, t = rows[~np.isnan(t)], t[~np.isnan(t)]
     k = key_all[rows]

@@ -97,7 +97,8 @@ def metrics_of(view: RunView) -> dict[str, np.ndarray]:
             continue
         out[f"role {role}: wait mean (h)"] = x["wait_mean"]
         out[f"role {role}: utilisation"] = x["utilization"]
-    for wf, x in workflow_reps_of(st, view.case_wf, view.case_rep, view.case_start, view.case_end).items():
+    for wf, x in workflow_reps_of(st, view.case_wf, view.workflows, view.case_rep, view.case_start,
+                                  view.case_end).items():
         if "cycle_p50" not in x or not np.isfinite(x["cycle_p50"]).any():
             continue
         out[f"workflow {wf}: cycle p50 (h)"] = x["cycle_p50"]

@@ -26,7 +26,7 @@ import numpy as np
 from rules.calendar import hours_of
 from rules.scenario import Scenario
 from sim.analysis.ci import nonnegative_ci, share_ci
-from sim.analysis.staffing import OnDuty, StaffLog, factorize, group_quantile
+from sim.analysis.staffing import OnDuty, StaffLog, group_quantile
 from sim.log.records import EventLog
 
 OUTSIDE_KINDS = ("wait", "scheduled")
@@ -70,17 +70,29 @@ def role_reps(st: StaffLog) -> dict[str, dict[str, np.ndarray]]:
 
 def queue_max(enable: np.ndarray, start: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
     """Largest number waiting at once, per group (+1 at enable, -1 at start;
-    steps started at once never queue)."""
+    steps started at once never queue).
+
+    Departures count before arrivals at the same moment, so the level peaks
+    at the end of a moment's events: the maximum is taken over the levels
+    where a (group, time) ends, which does not depend on the order within
+    one. Events are then sorted by time (unstable) and by group (stable,
+    a radix sort of small ints): a third of the time of a three-key
+    ``lexsort`` (Double 11: 27 -> 8 ms)."""
     out = np.zeros(n)
     q = start > enable
     if not q.any():
         return out
-    g = np.concatenate([groups[q], groups[q]])
+    small = np.int16 if n < 2 ** 15 else np.int64
+    g = np.concatenate([groups[q], groups[q]]).astype(small)
     t = np.concatenate([enable[q], start[q]])
     d = np.concatenate([np.ones(q.sum()), -np.ones(q.sum())])
-    order = np.lexsort((d, t, g))  # per group, by time, departures first
-    level = np.cumsum(d[order])     # every group nets to zero, so no reset
-    np.maximum.at(out, g[order], level)
+    order = np.argsort(t)
+    order = order[np.argsort(g[order], kind="stable")]
+    g, t = g[order], t[order]
+    level = np.cumsum(d[order])  # every group nets to zero, so no reset
+    end = np.ones(g.size, bool)
+    end[:-1] = (g[1:] != g[:-1]) | (t[1:] != t[:-1])
+    np.maximum.at(out, g[end].astype(np.int64), level[end])
     return out
 
 
@@ -172,14 +184,13 @@ def role_rows(reps: dict[str, dict[str, np.ndarray]], info: dict[str, RoleInfo],
     return out
 
 
-def case_table(st: StaffLog, log: EventLog) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Case markers: ``(workflow code array, rep index, start, end or NaN)`` per case."""
-    c = log.columns
-    kind = np.asarray(st.kind_values, dtype=object)
-    case_code = [i for i, k in enumerate(kind) if k == "case"]
-    rows = np.flatnonzero(np.isin(st.kind_codes, case_code))
-    act = c["activity"][rows]
-    is_start = act == "case_start"
+def case_table(st: StaffLog, log: EventLog) -> tuple[np.ndarray, list[str], np.ndarray,
+                                                      np.ndarray, np.ndarray]:
+    """Case markers: ``(workflow codes, the workflows they number, rep index,
+    start, end or NaN)`` per case."""
+    c = log.arrays
+    rows = np.flatnonzero(c["kind"] == log.code("case"))
+    is_start = c["activity"][rows] == log.code("case_start")
     srows, erows = rows[is_start], rows[~is_start]
     rep = c["replication"]
     width = int(c["case_id"].max()) + 1 if len(c["case_id"]) else 1
@@ -191,8 +202,8 @@ def case_table(st: StaffLog, log: EventLog) -> tuple[np.ndarray, np.ndarray, np.
     pos = np.searchsorted(skey, ekey)
     ok = (pos < skey.size) & (skey[np.minimum(pos, skey.size - 1)] == ekey)
     end[pos[ok]] = c["end_time"][erows[ok]]
-    return (c["workflow"][srows], np.searchsorted(st.reps, rep[srows]),
-            c["start_time"][srows], end)
+    wf, names = log.factorize("workflow", srows)
+    return (wf, names, np.searchsorted(st.reps, rep[srows]), c["start_time"][srows], end)
 
 
 def workflow_reps(st: StaffLog, log: EventLog) -> dict[str, dict[str, np.ndarray]]:
@@ -201,15 +212,18 @@ def workflow_reps(st: StaffLog, log: EventLog) -> dict[str, dict[str, np.ndarray
     return workflow_reps_of(st, *case_table(st, log))
 
 
-def workflow_reps_of(st: StaffLog, wf: np.ndarray, rep: np.ndarray, start: np.ndarray,
-                     end: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
-    """:func:`workflow_reps` from the cases' table (workflow, replication
-    index, start, end or NaN; ordered by replication and case)."""
+def workflow_reps_of(st: StaffLog, wf: np.ndarray, wf_names: list[str], rep: np.ndarray,
+                     start: np.ndarray, end: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+    """:func:`workflow_reps` from the cases' table (workflow codes into
+    ``wf_names``, replication index, start, end or NaN; ordered by
+    replication and case)."""
     R = st.R
     out: dict[str, dict[str, np.ndarray]] = {}
-    names = sorted(set(wf.tolist()))
-    code = {w: i for i, w in enumerate(names)}
-    wcode = np.fromiter(map(code.__getitem__, wf.tolist()), np.int64, count=wf.size)
+    present = np.unique(wf).tolist()
+    names = sorted(wf_names[i] for i in present)
+    sorted_code = np.zeros(len(wf_names), np.int64)
+    sorted_code[present] = [names.index(wf_names[i]) for i in present]
+    wcode = sorted_code[wf]
     n = len(names)
     g = wcode * R + rep
     done = ~np.isnan(end)
@@ -221,7 +235,7 @@ def workflow_reps_of(st: StaffLog, wf: np.ndarray, rep: np.ndarray, start: np.nd
     for i, w in enumerate(names):
         out[w] = {"started": started[i], "completed": completed[i],
                   "open": started[i] - completed[i], "cycle_p50": p50[i], "cycle_p95": p95[i]}
-    for w, met in _deadlines(st.scenario, wf, rep, start, end, R, st.horizon).items():
+    for w, met in _deadlines(st.scenario, wcode, names, rep, start, end, R, st.horizon).items():
         out.setdefault(w, {})["deadline_met"] = met
     return out
 
@@ -241,16 +255,17 @@ def campaign_deadlines(s: Scenario, workflow: str) -> list[tuple[str, float, flo
     return out
 
 
-def _deadlines(s: Scenario, wf: np.ndarray, rep: np.ndarray, start: np.ndarray,
-               end: np.ndarray, R: int, horizon: float) -> dict[str, np.ndarray]:
+def _deadlines(s: Scenario, wf: np.ndarray, names: list[str], rep: np.ndarray,
+               start: np.ndarray, end: np.ndarray, R: int, horizon: float) -> dict[str, np.ndarray]:
     """Share of each campaign workflow's cases done by the campaign start, per
-    replication; a case still open before its deadline is not counted yet."""
+    replication; a case still open before its deadline is not counted yet
+    (``wf``: codes into ``names``)."""
     out = {}
     for w in s.workflows:
         marks = campaign_deadlines(s, w)
         if not marks:
             continue
-        mine = wf == w
+        mine = wf == (names.index(w) if w in names else -1)
         trig = np.array([m[1] for m in marks])
         due = np.array([m[2] for m in marks])
         st, en, rp = start[mine], end[mine], rep[mine]
@@ -268,11 +283,9 @@ def _deadlines(s: Scenario, wf: np.ndarray, rep: np.ndarray, start: np.ndarray,
 def time_shares(st: StaffLog, log: EventLog) -> dict[str, dict[str, float]]:
     """Per workflow: shares of its cases' summed step time spent waiting for
     staff, being worked on, and waiting on outside parties or the clock."""
-    c = log.columns
-    kind = np.asarray(st.kind_values, dtype=object)
-    outside_codes = [i for i, k in enumerate(kind) if k in OUTSIDE_KINDS]
-    orows = np.flatnonzero(np.isin(st.kind_codes, outside_codes))
-    o_code, o_names = factorize(c["workflow"][orows])
+    c = log.arrays
+    orows = np.flatnonzero(log.isin("kind", *OUTSIDE_KINDS))
+    o_code, o_names = log.factorize("workflow", orows)
     return time_shares_of(st, o_code, o_names, c["enable_time"][orows], c["end_time"][orows])
 
 
@@ -341,11 +354,11 @@ def case_totals(log: EventLog) -> dict[str, tuple[int, int]]:
     """Per workflow with cases (sorted): cases started and completed, over
     all replications. One pass over the case markers (a comparison of the
     whole text column per workflow took 2.3 s at 10 replications)."""
-    c = log.columns
-    activity = c["activity"]
-    marks = np.flatnonzero((activity == "case_start") | (activity == "case_end"))
-    codes, names = factorize(c["workflow"][marks])
-    starts = activity[marks] == "case_start"
+    activity = log.arrays["activity"]
+    start, end = log.code("case_start"), log.code("case_end")
+    marks = np.flatnonzero((activity == start) | (activity == end))
+    codes, names = log.factorize("workflow", marks)
+    starts = activity[marks] == start
     started = np.bincount(codes[starts], minlength=len(names))
     ended = np.bincount(codes[~starts], minlength=len(names))
     return {wf: (int(started[i]), int(ended[i]))

@@ -27,10 +27,10 @@ def orders_lost_in(s: Scenario, log: EventLog) -> int:
     d = s.demand
     if d is None or not len(log):
         return 0
-    c = log.columns
-    mine = c["workflow"] == d.order_workflow
-    buyers = c["case_id"][mine & (c["kind"] == "branch") & (c["outcome"] == CHAT_ORDER)]
-    lost = c["case_id"][mine & (c["kind"] == "work") & (c["outcome"] == "abandoned")]
+    c, code = log.arrays, log.code
+    mine = c["workflow"] == code(d.order_workflow)
+    buyers = c["case_id"][mine & (c["kind"] == code("branch")) & (c["outcome"] == code(CHAT_ORDER))]
+    lost = c["case_id"][mine & (c["kind"] == code("work")) & (c["outcome"] == code("abandoned"))]
     return int(np.isin(lost, buyers).sum())
 
 

@@ -25,9 +25,10 @@ def platform_counts(s: Scenario, log: EventLog) -> dict[str, int]:
     actions = timed(s)
     if not actions:
         return {}
-    c = log.columns
-    mine = (c["role"] == "platform") & (c["kind"] == "milestone")
-    return {a: int(np.count_nonzero(mine & (c["activity"] == a))) for a in actions}
+    c = log.arrays
+    rows = np.flatnonzero((c["role"] == log.code("platform")) & (c["kind"] == log.code("milestone")))
+    acts = c["activity"][rows]
+    return {a: int(np.count_nonzero(acts == log.code(a))) for a in actions}
 
 
 def _r(x: float, nd: int = 2) -> float | None:

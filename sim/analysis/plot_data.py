@@ -15,7 +15,7 @@ import numpy as np
 
 from rules.scenario import Scenario
 from rules.shifts import all_shifts, duty_clock
-from sim.analysis.staffing import StaffLog, factorize
+from sim.analysis.staffing import StaffLog
 from sim.log.records import EventLog
 
 #: Categories of a case's time, in stacking order.
@@ -83,13 +83,13 @@ def time_breakdown(s: Scenario, log: EventLog, st: StaffLog) -> dict[str, dict[s
     work) and the hours when nobody of the role is on duty (outside staff
     hours). ``wait`` steps are outside parties; ``scheduled`` steps wait for
     a clock time. Step-hours, so parallel branches of a case add up."""
-    c = log.columns
-    code, names = factorize(c["workflow"])
+    c = log.arrays
+    code, names = log.factorize("workflow")
     n = len(names)
-    cases = np.bincount(code[c["activity"] == "case_start"], minlength=n)
-    outside = np.flatnonzero(np.isin(c["kind"], ("wait", "scheduled")))
+    cases = np.bincount(code[c["activity"] == log.code("case_start")], minlength=n)
+    outside = np.flatnonzero(log.isin("kind", "wait", "scheduled"))
     return time_breakdown_of(s, st, names, cases, code[outside], c["enable_time"][outside],
-                             c["end_time"][outside], c["kind"][outside] == "wait")
+                             c["end_time"][outside], c["kind"][outside] == log.code("wait"))
 
 
 def time_breakdown_of(s: Scenario, st: StaffLog, names: list, cases: np.ndarray,

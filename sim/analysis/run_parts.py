@@ -31,7 +31,7 @@ from sim.analysis.bottlenecks import detect_of, momentary, window_overlaps
 from sim.analysis.kpis import OUTSIDE_KINDS, case_table, case_totals
 from sim.analysis.lost_sales import orders_lost_in
 from sim.analysis.platform import platform_counts
-from sim.analysis.staffing import StaffLog, StaffPart, codes_in, factorize
+from sim.analysis.staffing import StaffLog, StaffPart, codes_in
 from sim.analysis.window_misses import Column, budget_columns, misses_of, pooled_columns
 from sim.analysis.windows import WindowCases, all_window_cases, concat_cases
 from sim.log import files as logfile
@@ -74,14 +74,14 @@ class RunPart:
 
 def reduce_part(s: Scenario, log: EventLog) -> RunPart:
     """One replication's log reduced to its :class:`RunPart`."""
-    c = log.columns
+    c = log.arrays
     st = StaffLog(s, log)
     windows, ix = all_window_cases(s, log)
-    code, seen = factorize(c["workflow"])
-    starts = np.bincount(code[c["activity"] == "case_start"], minlength=len(seen))
-    wf, _, case_start, case_end = case_table(st, log)
-    case_code = codes_in(seen, wf.tolist())
-    out = np.flatnonzero(np.isin(c["kind"], OUTSIDE_KINDS))
+    code, seen = log.factorize("workflow")
+    starts = np.bincount(code[c["activity"] == log.code("case_start")], minlength=len(seen))
+    wf, wf_names, _, case_start, case_end = case_table(st, log)
+    case_code = codes_in(seen, wf_names)[wf]
+    out = np.flatnonzero(log.isin("kind", *OUTSIDE_KINDS))
     overlaps = {}
     for wid, (rid, hours) in window_overlaps(st, log).items():
         keep = hours != 0.0  # adding nothing: the merged sums are the same
@@ -98,7 +98,7 @@ def reduce_part(s: Scenario, log: EventLog) -> RunPart:
         records=len(log), staff=st.part(), windows=windows, cases=case_totals(log),
         workflows=seen, starts=starts, case_code=case_code, case_start=case_start,
         case_end=case_end, out_code=code[out], out_enable=c["enable_time"][out],
-        out_end=c["end_time"][out], out_wait=c["kind"][out] == "wait",
+        out_end=c["end_time"][out], out_wait=c["kind"][out] == log.code("wait"),
         grids=[momentary(st, r, runner_up=True) for r in range(st.R)], overlaps=overlaps,
         misses=misses, platform=platform_counts(s, log), orders_lost=orders_lost_in(s, log))
 
@@ -117,6 +117,7 @@ class RunView:
     cases: dict[str, tuple[int, int]]
     workflows: list
     starts: np.ndarray
+    #: Each case's workflow (codes into ``workflows``), replication index, start and end.
     case_wf: np.ndarray
     case_rep: np.ndarray
     case_start: np.ndarray
@@ -146,7 +147,6 @@ def merge(s: Scenario, parts: list[RunPart], replications: int | None = None,
     starts = np.zeros(len(workflows), np.int64)
     for p, m in zip(parts, wf_maps):
         starts[m] += p.starts
-    names = np.asarray(workflows, dtype=object)
     role_index = {r: i for i, r in enumerate(st.roles)}
     role_maps = [np.array([role_index[r] for r in p.staff.roles] + [-1], np.int64) for p in parts]
     grids = [(m[role], shifting, m[nxt]) for p, m in zip(parts, role_maps)
@@ -188,7 +188,7 @@ def merge(s: Scenario, parts: list[RunPart], replications: int | None = None,
         cases={wf: (t[0], t[1]) for wf, t in sorted(totals.items())},
         workflows=workflows, starts=starts,
         case_rep=cat([np.full(p.case_start.size, rep_of[i]) for i, p in enumerate(parts)]),
-        case_wf=take("case_code", lambda i, x: names[wf_maps[i][x]]),
+        case_wf=take("case_code", lambda i, x: wf_maps[i][x]),
         case_start=take("case_start"), case_end=take("case_end"),
         out_code=take("out_code", lambda i, x: wf_maps[i][x]),
         out_enable=take("out_enable"), out_end=take("out_end"), out_wait=take("out_wait"),
@@ -209,7 +209,7 @@ def for_report(view: RunView) -> RunView:
 def view_of_log(s: Scenario, log: EventLog) -> RunView:
     """A log in memory (one replication or many) reduced replication by
     replication and merged, as ``opsim run`` does with its workers."""
-    rep = log.columns["replication"]
+    rep = log.arrays["replication"]
     ids = np.unique(rep)
     parts = [reduce_part(s, log.where(rep == r) if ids.size > 1 else log) for r in ids] \
         if ids.size else [reduce_part(s, log)]

@@ -43,7 +43,8 @@ def summary_of(view: RunView, facts: dict) -> dict:
     # ``roles``, ``workflows`` and ``bottlenecks`` (sim.analysis.kpis and
     # sim.analysis.bottlenecks), sharing one staff view.
     reps = role_reps(st)
-    workflows = workflow_reps_of(st, view.case_wf, view.case_rep, view.case_start, view.case_end)
+    workflows = workflow_reps_of(st, view.case_wf, view.workflows, view.case_rep, view.case_start,
+                                 view.case_end)
     shares = time_shares_of(st, view.out_code, view.workflows, view.out_enable, view.out_end)
     out.update(clean({"roles": role_kpis(st, reps), "workflows": workflow_rows(workflows, shares),
                       "bottlenecks": ranked_bottlenecks(st, reps, view.found, view.delays)}))

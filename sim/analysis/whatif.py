@@ -31,7 +31,7 @@ def plus_one(s: Scenario, role: str) -> Scenario:
 def window_reps(s: Scenario, log: EventLog, reps: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Met share of each service window per replication (cases not yet due
     at the horizon left out)."""
-    reps = np.unique(log.columns["replication"]) if reps is None else reps
+    reps = np.unique(log.arrays["replication"]) if reps is None else reps
     cases, _ = all_window_cases(s, log)
     return window_reps_of(cases, reps)
 

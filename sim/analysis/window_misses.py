@@ -68,14 +68,12 @@ def budget_columns(s: Scenario, log: EventLog, wid: str, wc: WindowCases, mask: 
     sel_keys = wc.key[mask]
     lo, hi = wc.start[mask], wc.stop[mask]
     n = sel_keys.size
-    c = log.columns
-    keys = ix.keys
+    c = log.arrays
     rows = ix.rows_of(tuple(s.service_windows[wid].workflows), sel_keys)
-    kind = c["kind"][rows]
-    staff = np.isin(kind, STAFF_KINDS)
-    outside = np.isin(kind, OUTSIDE_KINDS)
+    staff = log.isin("kind", *STAFF_KINDS, rows=rows)
+    outside = log.isin("kind", *OUTSIDE_KINDS, rows=rows)
     rows, staff, outside = rows[staff | outside], staff[staff | outside], outside[staff | outside]
-    case = np.searchsorted(sel_keys, keys[rows])
+    case = np.searchsorted(sel_keys, ix.key_of(rows))
     H = log.horizon_hours
     enable = c["enable_time"][rows]
     started = np.nan_to_num(c["start_time"][rows], nan=H)
@@ -84,8 +82,7 @@ def budget_columns(s: Scenario, log: EventLog, wid: str, wc: WindowCases, mask: 
     wait = np.where(staff, overlap(clo, chi, enable, started), 0.0)
     work = np.where(staff, overlap(clo, chi, started, ended), 0.0)
     away = np.where(outside, overlap(clo, chi, enable, ended), 0.0)
-    role = c["role"][rows].astype(str)
-    names, code = np.unique(role, return_inverse=True)
+    code, names = log.sorted_codes("role", rows)
     off = np.zeros(rows.size)
     duty = {} if duty is None else duty
     for i, name in enumerate(names):

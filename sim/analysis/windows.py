@@ -24,6 +24,7 @@ from rules.calendar import DayKinds
 from rules.scenario import Scenario
 from rules.windows import ServiceWindow
 from sim.analysis.clocks import in_active_hours, window_deadlines, working_flags
+from sim.analysis.log_index import LogIndex
 from sim.analysis.window_stats import Z95, met_interval, t_interval, verdict, wilson
 from sim.log.records import EventLog
 
@@ -32,75 +33,6 @@ __all__ = ["Z95", "LogIndex", "WindowCases", "all_window_cases", "concat_cases",
 
 EDGE_COLUMN = {"enabled": "enable_time", "start": "start_time", "end": "end_time"}
 EPS = 1e-9
-
-
-def case_keys(replication: np.ndarray, case_id: np.ndarray) -> np.ndarray:
-    """One int64 per (replication, case): case ids restart in each replication."""
-    return (np.asarray(replication, dtype=np.int64) << 32) | np.asarray(case_id, dtype=np.int64)
-
-
-class LogIndex:
-    """Masks and keys of one log, computed once and shared by all windows."""
-
-    def __init__(self, log: EventLog) -> None:
-        self.log = log
-        self.keys = case_keys(log.columns["replication"], log.columns["case_id"])
-        self._activity: dict[str, np.ndarray] = {}
-        self._workflows: dict[tuple[str, ...], np.ndarray] = {}
-        self._by_case: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
-        reps = int(log.meta.get("replications", 0) or 0)
-        if reps < 1:
-            reps = len(np.unique(log.columns["replication"]))
-        self.replications = max(reps, 1)
-
-    def activity(self, name: str) -> np.ndarray:
-        if name not in self._activity:
-            self._activity[name] = self.log.columns["activity"] == name
-        return self._activity[name]
-
-    def edge(self, name: str, edge: str) -> np.ndarray:
-        """Rows of activity ``name`` that can mark its ``edge``. A preempted
-        step's earlier stretches (outcome ``preempted``) end when it was
-        interrupted, not when it was done, so they never mark an ``end``;
-        its first stretch still marks ``enable`` and ``start``. Nor does a
-        step nobody did: a customer who left (``abandoned``) or work a
-        platform timer withdrew (``withdrawn``)."""
-        rows = self.activity(name)
-        if edge != "end":
-            return rows
-        key = f"{name}\x00end"
-        if key not in self._activity:
-            out = self.log.columns["outcome"]
-            self._activity[key] = rows & ~np.isin(out, ("preempted", "withdrawn", "abandoned"))
-        return self._activity[key]
-
-    def workflows(self, names: tuple[str, ...]) -> np.ndarray:
-        if names not in self._workflows:
-            col = self.log.columns["workflow"]
-            mask = np.zeros(len(col), dtype=bool)
-            for wf in names:
-                mask |= col == wf
-            self._workflows[names] = mask
-        return self._workflows[names]
-
-    def by_case(self, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-        """Rows of these workflows sorted by case key (stable), and their keys."""
-        if names not in self._by_case:
-            rows = np.flatnonzero(self.workflows(names))
-            rows = rows[np.argsort(self.keys[rows], kind="stable")]
-            self._by_case[names] = (rows, self.keys[rows])
-        return self._by_case[names]
-
-    def rows_of(self, names: tuple[str, ...], keys: np.ndarray) -> np.ndarray:
-        """Rows of these workflows whose case key is in ``keys``."""
-        rows, sorted_keys = self.by_case(names)
-        lo = np.searchsorted(sorted_keys, keys, side="left")
-        hi = np.searchsorted(sorted_keys, keys, side="right")
-        n = hi - lo
-        if n.sum() == 0:
-            return rows[:0]
-        offsets = np.repeat(lo - np.concatenate([[0], np.cumsum(n)[:-1]]), n)
-        return rows[offsets + np.arange(n.sum())]
 
 
 @dataclass(frozen=True)
@@ -201,25 +133,25 @@ def window_cases(s: Scenario, log: EventLog, wid: str, index: LogIndex | None = 
     """Start, end and deadline of every case in window ``wid``'s population."""
     w = s.service_windows[wid]
     ix = index or LogIndex(log)
-    c = log.columns
-    in_wf = ix.workflows(tuple(w.workflows))
-    rows = np.flatnonzero(ix.edge(w.start.activity, w.start.edge) & in_wf)
-    keys, start, pos = first_per_case(ix.keys[rows], c[EDGE_COLUMN[w.start.edge]][rows])
-    workflow = c["workflow"][rows][pos]
+    c = log.arrays
+    names = tuple(w.workflows)
+    rows = ix.edge(w.start.activity, w.start.edge, names)
+    keys, start, pos = first_per_case(ix.key_of(rows), c[EDGE_COLUMN[w.start.edge]][rows])
+    workflow = log.text("workflow", rows[pos])
     keep = ~np.isnan(start) & in_active_hours(start, w.active_hours)
-    closed = _case_ends(ix, c, in_wf, keys)
+    closed = ix.case_end(keys)
     pending = 0
     if w.only_if is not None:
-        reached = np.isin(keys, ix.keys[ix.activity(w.only_if) & in_wf])
+        reached = np.isin(keys, ix.key_of(ix.edge(w.only_if, "enabled", names)))
         pending = int(np.count_nonzero(keep & ~reached & np.isnan(closed)))
         keep &= reached
     keys, start, workflow, closed = keys[keep], start[keep], workflow[keep], closed[keep]
-    end = _ends(ix, c, w, in_wf, keys, start)
+    end = _ends(ix, c, w, keys, start)
     if w.timer is not None and w.timer.then != "continue":
         # The platform acted on a case that never reached the end point: the
         # window is settled then, whatever the case does afterwards (a case
         # that goes on after a charge still has the end point to reach).
-        act = _case_ends(ix, c, in_wf, keys, w.timer.action)
+        act = ix.case_end(keys, w.timer.action)
         closed = np.where(np.isnan(end) & ~np.isnan(act), np.fmin(closed, act), closed)
     if w.clock == "working_days" and working is None:
         working = _working_for(s, [w])
@@ -227,8 +159,8 @@ def window_cases(s: Scenario, log: EventLog, wid: str, index: LogIndex | None = 
     view_start = view_due = None
     if w.customer_view is not None:
         view = w.customer_view
-        rows = np.flatnonzero(ix.edge(view.activity, view.edge) & in_wf)
-        vk, vt, _ = first_per_case(ix.keys[rows], c[EDGE_COLUMN[view.edge]][rows])
+        rows = ix.edge(view.activity, view.edge, names)
+        vk, vt, _ = first_per_case(ix.key_of(rows), c[EDGE_COLUMN[view.edge]][rows])
         view_start = np.full(keys.size, np.nan)
         pos = np.clip(np.searchsorted(vk, keys), 0, max(vk.size - 1, 0))
         hit = (vk[pos] == keys) if vk.size else np.zeros(keys.size, dtype=bool)
@@ -238,35 +170,22 @@ def window_cases(s: Scenario, log: EventLog, wid: str, index: LogIndex | None = 
                        view_start, view_due)
 
 
-def _ends(ix: LogIndex, c: dict, w: ServiceWindow, in_wf: np.ndarray, keys: np.ndarray,
+def _ends(ix: LogIndex, c: dict, w: ServiceWindow, keys: np.ndarray,
           start: np.ndarray) -> np.ndarray:
     """Earliest end point at or after each case's start; NaN if none."""
     end = np.full(keys.size, np.nan)
-    rows = np.flatnonzero(ix.edge(w.end.activity, w.end.edge) & in_wf)
+    rows = ix.edge(w.end.activity, w.end.edge, tuple(w.workflows))
     if rows.size == 0 or keys.size == 0:
         return end
-    k, t = ix.keys[rows], c[EDGE_COLUMN[w.end.edge]][rows]
+    k, t = ix.key_of(rows), c[EDGE_COLUMN[w.end.edge]][rows]
     pos = np.clip(np.searchsorted(keys, k), 0, keys.size - 1)
     ok = (keys[pos] == k) & ~np.isnan(t)
     ok[ok] &= t[ok] >= start[pos[ok]] - EPS
-    uk, ut, _ = first_per_case(k[ok], t[ok])
-    end[np.searchsorted(keys, uk)] = ut
+    earliest = np.full(keys.size, np.inf)
+    np.minimum.at(earliest, pos[ok], t[ok])  # no sort: a case's earliest is its minimum
+    found = earliest < np.inf
+    end[found] = earliest[found]
     return end
-
-
-def _case_ends(ix: LogIndex, c: dict, in_wf: np.ndarray, keys: np.ndarray,
-               marker: str = "case_end") -> np.ndarray:
-    """Time of each case's first ``marker`` (its ``case_end``, or a platform
-    act); NaN while it has none."""
-    out = np.full(keys.size, np.nan)
-    rows = np.flatnonzero(ix.activity(marker) & in_wf)
-    if rows.size == 0 or keys.size == 0:
-        return out
-    k, t, _ = first_per_case(ix.keys[rows], c["end_time"][rows])
-    pos = np.clip(np.searchsorted(keys, k), 0, keys.size - 1)
-    hit = keys[pos] == k
-    out[pos[hit]] = t[hit]
-    return out
 
 
 def _working_for(s: Scenario, windows: list[ServiceWindow]) -> np.ndarray | None:
@@ -361,6 +280,9 @@ def _period(s: Scenario, wc: WindowCases, reps: int, target: float | None, first
 def all_window_cases(s: Scenario, log: EventLog) -> tuple[dict[str, WindowCases], LogIndex]:
     """Every window's population, sharing one index of the log."""
     ix = LogIndex(log)
+    ix.find(["case_end", *(a for w in s.service_windows.values()
+                           for a in (w.start.activity, w.end.activity, w.only_if,
+                                     w.customer_view and w.customer_view.activity) if a)])
     working = _working_for(s, list(s.service_windows.values()))
     return {wid: window_cases(s, log, wid, ix, working) for wid in s.service_windows}, ix
 

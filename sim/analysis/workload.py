@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rules.scenario import Scenario
-from sim.analysis.staffing import StaffLog, factorize
+from sim.analysis.staffing import StaffLog
 from sim.analysis.window_misses import overlap
 from sim.analysis.windows import LogIndex, WindowCases
 from sim.log.records import EventLog
@@ -79,10 +79,12 @@ def workload(s: Scenario, log: EventLog, st: StaffLog, windows: dict[str, Window
     work = np.bincount(cell, weights=hours, minlength=size).reshape(n_roles, days)
     wait = np.bincount(cell, weights=st.wait[row], minlength=size).reshape(n_roles, days)
     # Work turned away: each step never started, at its activity's mean.
-    act, names = factorize(st.activity)
-    key = rid * len(names) + act[row]
-    sums = np.bincount(key[started], weights=hours[started], minlength=n_roles * len(names))
-    counts = np.bincount(key[started], minlength=n_roles * len(names))
+    # The activities' codes are the log's (a few hundred: no renumbering needed).
+    act = st.activity.astype(np.int64)
+    n_act = int(act.max()) + 1 if act.size else 1
+    key = rid * n_act + act[row]
+    sums = np.bincount(key[started], weights=hours[started], minlength=n_roles * n_act)
+    counts = np.bincount(key[started], minlength=n_roles * n_act)
     mean = np.divide(sums, counts, out=np.zeros(sums.size), where=counts > 0)
     missing = ~started
     unserved = np.bincount(cell[missing], weights=mean[key[missing]],
@@ -95,8 +97,9 @@ def workload(s: Scenario, log: EventLog, st: StaffLog, windows: dict[str, Window
 
 def _window_waits(s: Scenario, log: EventLog, windows: dict[str, WindowCases],
                   ix: LogIndex, days: int) -> dict[str, dict[str, np.ndarray]]:
-    c = log.columns
+    c = log.arrays
     H = float(log.horizon_hours)
+    staff = log.isin("kind", *STAFF_KINDS) if windows else None
     out: dict[str, dict[str, np.ndarray]] = {}
     for wid, wc in windows.items():
         missed = wc.missed
@@ -106,17 +109,16 @@ def _window_waits(s: Scenario, log: EventLog, windows: dict[str, WindowCases],
         keys, lo, hi = wc.key[missed], wc.start[missed], wc.stop[missed]
         order = np.argsort(keys, kind="stable")
         keys, lo, hi = keys[order], lo[order], hi[order]
-        rows = ix.rows_of(tuple(s.service_windows[wid].workflows), keys)
-        rows = rows[np.isin(c["kind"][rows], STAFF_KINDS)]
-        case = np.searchsorted(keys, ix.keys[rows])
+        rows = ix.rows_of(tuple(s.service_windows[wid].workflows), keys, staff)
+        case = np.searchsorted(keys, ix.key_of(rows))
         enable = c["enable_time"][rows]
         started = np.nan_to_num(c["start_time"][rows], nan=H)
         hours = overlap(lo[case], hi[case], enable, started)
         day = np.clip((enable // 24.0).astype(np.int64), 0, max(days - 1, 0))
-        roles = c["role"][rows].astype(str)
-        for name in np.unique(roles):
-            pick = roles == name
-            for role in str(name).split("+"):
+        code, names = log.sorted_codes("role", rows)
+        for i, name in enumerate(names):
+            pick = code == i
+            for role in name.split("+"):
                 if role in s.org.roles:
                     add = np.bincount(day[pick], weights=hours[pick], minlength=days)
                     out[wid][role] = out[wid].get(role, np.zeros(days)) + add

@@ -17,9 +17,10 @@ from collections.abc import Callable, Generator
 
 import simpy
 
+from sim.cases import rows
 from sim.cases.interpreter import Context
 from sim.cases.meetings import HOLD_PRIORITY
-from sim.cases.rows import row, task_rows
+from sim.cases.rows import Code
 from sim.staff.pool import StaffPool
 from sim.staff.task import Task
 
@@ -27,11 +28,13 @@ DUTY = "duty"
 
 
 class _DutyNode:
-    """What ``Context.open_records`` needs to report a duty open at the horizon."""
-    __slots__ = ("id", "kind", "role", "priority")
+    """What ``Context.open_records`` needs to report a duty open at the
+    horizon (``steps.StepRef``), its text also as codes."""
+    __slots__ = ("id", "kind", "role", "priority", "id_code", "kind_code", "role_code")
 
-    def __init__(self, did: str, role: str, priority: int) -> None:
+    def __init__(self, did: str, role: str, priority: int, code: Code) -> None:
         self.id, self.kind, self.role, self.priority = did, "duty", role, priority
+        self.id_code, self.kind_code, self.role_code = code(did), rows.DUTY, code(role)
 
 
 #: A held duty's people: (pool, how many) per role, in acquiring order.
@@ -69,7 +72,8 @@ def _held_duty(env: simpy.Environment, ctx: Context, did: str, role: str, priori
     cannot deadlock with it."""
     case = ctx.new_case(DUTY)
     enable = env.now
-    case.node, case.enable, case.tasks = _DutyNode(did, role, priority), enable, []
+    node = _DutyNode(did, role, priority, ctx.code)
+    case.node, case.enable, case.tasks = node, enable, []
     first = own.acquire(HOLD_PRIORITY)
     tasks: list = [first]
     held: list[StaffPool] = [own]
@@ -97,9 +101,10 @@ def _held_duty(env: simpy.Environment, ctx: Context, did: str, role: str, priori
     for p, t in zip(held, tasks):
         p.release(t)
     del ctx.live[case.id]
-    ctx.records.append(row(ctx.replication, case.id, DUTY, did, "duty", role,
-                           "+".join(t.member.name for t in tasks),  # all held
-                           enable, start, env.now, "done", priority))
+    names = ctx.code("+".join(t.member.name for t in tasks))  # all held
+    ctx.records.append(rows.row(ctx.replication, case.id, rows.DUTY, node.id_code, rows.DUTY,
+                                node.role_code, names, enable, start, env.now, rows.DONE,
+                                priority))
 
 
 def _duty_instance(env: simpy.Environment, ctx: Context, did: str, role: str,
@@ -107,11 +112,12 @@ def _duty_instance(env: simpy.Environment, ctx: Context, did: str, role: str,
                    draw: Callable[[], float]) -> Generator:
     case = ctx.new_case(DUTY)
     enable = env.now
-    node = _DutyNode(did, role, priority)
+    node = _DutyNode(did, role, priority, ctx.code)
     tasks = [pool.submit(draw(), priority) for _ in range(n)]
     case.node, case.enable, case.tasks = node, enable, tasks
     yield env.all_of([t.done for t in tasks])  # type: ignore[misc]  # as above
     del ctx.live[case.id]
     for t in tasks:
-        ctx.records.extend(task_rows(ctx.replication, case.id, DUTY, did, "duty", role, t, enable,
-                                     t.end, "done", priority))
+        ctx.records.extend(rows.task_rows(ctx.replication, case.id, rows.DUTY, node.id_code,
+                                          rows.DUTY, node.role_code, t, enable, t.end, rows.DONE,
+                                          priority, ctx.code))

@@ -32,7 +32,7 @@ from sim.cases.steps import Node, StepRef
 from sim.kernel.events import Signal, drive, soon
 from sim.kernel.long_waits import LongWaits
 from sim.log.records import Row
-from sim.staff.task import Task
+from sim.log.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     pass
@@ -53,22 +53,23 @@ def _staff_done(case: Case) -> None:
             _leave(case, node)
             return
         if case.stretches is None:  # task_rows' common case, on the hot path
-            ctx.append(rows.row(ctx.replication, case.id, case.workflow, node.id, "work",
-                                node.role, case.member.name,  # type: ignore[union-attr]  # served: the pool set it
+            ctx.append(rows.row(ctx.replication, case.id, node.wf_code, node.id_code, rows.WORK,
+                                node.role_code, case.member.code,  # type: ignore[union-attr]  # served: the pool set it
                                 case.enable, case.start, now,
-                                "done", node.priority))
+                                rows.DONE, node.priority))
         else:
-            ctx.records.extend(rows.task_rows(ctx.replication, case.id, case.workflow, node.id,
-                                              "work", node.role, case, case.enable, now, "done",
-                                              node.priority))
+            ctx.records.extend(rows.task_rows(ctx.replication, case.id, node.wf_code,
+                                              node.id_code, rows.WORK, node.role_code, case,
+                                              case.enable, now, rows.DONE, node.priority,
+                                              ctx.code))
         if node.marks is not None:
             timers.passed(case, node)
         case.i += 1
     elif node.kind == "approval":
         outcome = case.outcome
-        ctx.records.extend(rows.task_rows(ctx.replication, case.id, case.workflow, node.id,
-                                          node.kind, node.role, case, case.enable, now, outcome,
-                                          node.priority))
+        ctx.records.extend(rows.task_rows(ctx.replication, case.id, node.wf_code, node.id_code,
+                                          node.kind_code, node.role_code, case, case.enable, now,
+                                          ctx.code(outcome), node.priority, ctx.code))
         if node.marks is not None:
             timers.passed(case, node)
         if outcome == "rejected":
@@ -87,8 +88,13 @@ class Context:
     """What every case of one replication shares."""
 
     def __init__(self, env: simpy.Environment, replication: int, aftersales: AfterSales | None,
-                 working_day: Callable[[int], bool]) -> None:
+                 working_day: Callable[[int], bool], vocab: Vocabulary | None = None) -> None:
         self.env = env
+        #: The event log's vocabulary: records hold codes (``sim.cases.rows``).
+        self.vocab = Vocabulary(rows.WORDS) if vocab is None else vocab
+        #: A text value's code (new ones are added): for what is made as the
+        #: run goes; steps and members are coded once, beforehand.
+        self.code: rows.Code = self.vocab.__getitem__
         #: Outside waits (couriers, platform, customers) go through here.
         self.long_waits = LongWaits(env)
         self.replication = replication
@@ -145,40 +151,9 @@ class Context:
         _run(case)
 
     def open_records(self) -> list[Row]:
-        """Steps still in progress or waiting at the horizon."""
-        out: list[Row] = []
-        rep = self.replication
-        for case in self.live.values():
-            node, enable, tasks = case.node, case.enable, case.tasks
-            if node is None:
-                continue
-            if tasks is None:  # a work or approval step: the case is its own task
-                if case.member is None and case.deadline < self.env.now:
-                    # The customer left before the horizon; the line had
-                    # not reached the case yet (``StaffPool._gone``).
-                    out.extend(_left_rows(case, node))
-                    continue
-                tasks = (case,)
-            elif isinstance(tasks, Task):
-                tasks = (tasks,)
-            if tasks and tasks[0].work is not None:  # staff work: one record per task
-                # Several tasks are a contest's entrants or a duty each member
-                # does: those already finished are reported as when the step ends.
-                finished = ("entry" if node.kind == "contest" else "done") if len(tasks) > 1 else None
-                for t in tasks:
-                    if finished is not None and t.end == t.end:
-                        end, outcome = t.end, finished
-                    else:
-                        end, outcome = NAN, "open"
-                    out.extend(rows.task_rows(rep, case.id, case.workflow, node.id, node.kind,
-                                              t.pool.role, t, enable, end, outcome, node.priority))
-                continue
-            starts = [t.start for t in tasks] if tasks else [enable]
-            start = max(starts) if starts and not any(math.isnan(x) for x in starts) else NAN
-            names = "+".join(t.member.name for t in tasks if t.member is not None) if tasks else ""
-            out.append(rows.row(rep, case.id, case.workflow, node.id, node.kind, node.role,
-                                names, enable, start, NAN, "open", node.priority))
-        return out
+        """Steps still in progress or waiting at the horizon (``sim.cases.horizon``)."""
+        from sim.cases.horizon import open_records  # that module imports this one
+        return open_records(self)
 
 
 class _Start(Signal):
@@ -201,7 +176,8 @@ _BEGIN = (_begin,)
 def start_case(ctx: Context, case: Case, nodes: list[Node]) -> None:
     """Run ``case`` now, through ``nodes``, up to its first wait."""
     t0 = ctx.env.now
-    ctx.append(rows.marker(ctx.replication, case.id, case.workflow, "case_start", t0, "done"))
+    ctx.append(rows.marker(ctx.replication, case.id, ctx.code(case.workflow), rows.CASE_START, t0,
+                           rows.DONE))
     case.nodes, case.i = nodes, 0
     for rule in ctx.timer_starts.get(case.workflow, ()):
         timers.start(case, rule)
@@ -294,8 +270,8 @@ def _resumed(case: Case) -> None:
     case.node = None
     ctx = case.ctx
     enable = case.enable
-    ctx.append(rows.outside(ctx.replication, case.id, case.workflow, node.id, node.kind,
-                            node.role, enable, ctx.env.now, node.priority))
+    ctx.append(rows.outside(ctx.replication, case.id, node.wf_code, node.id_code, node.kind_code,
+                            node.role_code, enable, ctx.env.now, node.priority))
     if node.marks is not None:
         timers.passed(case, node)
     case.i += 1
@@ -326,16 +302,16 @@ def _leave(case: Case, node: Node) -> None:
 
 
 def _left_rows(case: Case, node: StepRef) -> tuple[Row, Row]:
-    rep, t = case.ctx.replication, case.deadline
-    return rows.abandoned(rep, case.id, case.workflow, node.id, node.role, case.enable, t,
-                          node.priority)
+    ctx = case.ctx
+    return rows.abandoned(ctx.replication, case.id, ctx.code(case.workflow), node.id_code,
+                          node.role_code, case.enable, case.deadline, node.priority)
 
 
 def _end(case: Case, ended: bool) -> None:
     ctx = case.ctx
     t1 = ctx.env.now
     ctx.live.pop(case.id, None)  # None: a case built by hand, never registered
-    ctx.append(rows.marker(ctx.replication, case.id, case.workflow, "case_end", t1,
-                           "ended" if ended else "done"))
+    ctx.append(rows.marker(ctx.replication, case.id, ctx.code(case.workflow), rows.CASE_END, t1,
+                           rows.ENDED if ended else rows.DONE))
     if case.timers is not None:
         timers.ended(case, t1)

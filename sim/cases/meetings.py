@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sim.cases.rows import row, task_rows
+from sim.cases.rows import CONTEST, DONE, ENTRY, MEETING, SELECTED, WORK, row, task_rows
 from sim.cases.steps import Node
 from sim.kernel.events import Driven, timeout
 
@@ -50,9 +50,9 @@ def meeting(ctx: Context, case: Case, node: Node, then: Hook) -> Driven:
     case.node = None
     for pool, task in zip(held, tasks):
         pool.release(task)
-    names = "+".join(t.member.name for t in tasks)
-    ctx.records.append(row(ctx.replication, case.id, case.workflow, node.id, "meeting",
-                           node.role, names, enable, start, env.now, "done", node.priority))
+    names = ctx.code("+".join(t.member.name for t in tasks))
+    ctx.records.append(row(ctx.replication, case.id, node.wf_code, node.id_code, MEETING,
+                           node.role_code, names, enable, start, env.now, DONE, node.priority))
     then(case)
     yield
 
@@ -69,17 +69,18 @@ def contest(ctx: Context, case: Case, node: Node, then: Hook) -> Driven:
     yield
     case.node = None
     for t in tasks:
-        ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, "contest",
-                                     node.role, t, enable, t.end, "entry", node.priority))
+        ctx.records.extend(task_rows(ctx.replication, case.id, node.wf_code, node.id_code, CONTEST,
+                                     node.role_code, t, enable, t.end, ENTRY, node.priority,
+                                     ctx.code))
     judged = env.now
     task = node.judge.submit(node.judge_draw(), node.priority, None, resume)
     case.node, case.enable, case.tasks = node, judged, task
     yield
     del resume
     case.node = None
-    ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, "contest",
-                                 node.judge.role, task, judged, env.now, "selected",
-                                 node.priority))
+    ctx.records.extend(task_rows(ctx.replication, case.id, node.wf_code, node.id_code, CONTEST,
+                                 ctx.code(node.judge.role), task, judged, env.now, SELECTED,
+                                 node.priority, ctx.code))
     then(case)
     yield
 
@@ -103,7 +104,8 @@ def items_work(ctx: Context, case: Case, node: Node, then: Hook) -> Driven:
     del resume
     case.node = None
     for t in tasks:
-        ctx.records.extend(task_rows(ctx.replication, case.id, case.workflow, node.id, "work",
-                                     node.role, t, enable, t.end, "done", node.priority))
+        ctx.records.extend(task_rows(ctx.replication, case.id, node.wf_code, node.id_code, WORK,
+                                     node.role_code, t, enable, t.end, DONE, node.priority,
+                                     ctx.code))
     then(case)
     yield

@@ -18,8 +18,8 @@ def milestone(ctx: Context, case: Case, node: Node) -> bool:
     """Record a milestone and run what it sets off (a hook such as an
     after-sales request, a new case); True if it ends the case."""
     now = ctx.env.now
-    ctx.records.append(rows.instant(ctx.replication, case.id, case.workflow, node.id, "milestone",
-                                    now, "done", node.priority))
+    ctx.records.append(rows.instant(ctx.replication, case.id, node.wf_code, node.id_code,
+                                    rows.MILESTONE, now, rows.DONE, node.priority))
     hook = ctx.hooks.get((case.workflow, node.id))
     if hook is not None:
         hook(case)
@@ -50,8 +50,8 @@ def choose(ctx: Context, case: Case, node: Node) -> list[Node]:
             name = str(a[node.attribute])
         sub = node.actions[name]
     now = ctx.env.now
-    ctx.records.append(rows.instant(ctx.replication, case.id, case.workflow, node.id, "branch",
-                                    now, name, node.priority))
+    ctx.records.append(rows.instant(ctx.replication, case.id, node.wf_code, node.id_code,
+                                    rows.BRANCH, now, ctx.code(name), node.priority))
     return sub
 
 

@@ -2,13 +2,20 @@
 
 Every row the engine appends is made here, in the order of
 :class:`sim.log.records.Record` (a plain tuple: the hot path appends
-millions, and a named tuple costs a call per row). ``tests/test_rows.py``
-checks each builder against ``Record`` built by field name, so the order is
-typed out in this file only.
+millions, and a named tuple costs a call per row). The text fields are
+already codes of the replication's vocabulary (``sim.log.vocabulary``):
+a step's workflow, id, kind and role are coded once when the steps are
+compiled (``Node.codes``), a member's name when the pools are built, and
+the words the engine itself writes (kinds, outcomes, markers) have fixed
+codes, the first of every vocabulary (:data:`WORDS`). Only what is made as
+the run goes (a meeting's attendees, a branch's choice) is looked up, once
+per row. ``tests/test_rows.py`` checks each builder against ``Record``
+built by field name, so the order is typed out in this file only.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sim.log.records import Row
@@ -18,9 +25,21 @@ if TYPE_CHECKING:
 
 NAN = math.nan
 
+#: The words the engine writes itself, coded 0, 1, ... in every replication's
+#: vocabulary (``LogBuilder(words=WORDS)``), so that their codes are constants.
+WORDS = ("", "done", "case", "case_start", "case_end", "ended", "work", "approval", "meeting",
+         "contest", "wait", "scheduled", "milestone", "branch", "duty", "abandoned", "open",
+         "preempted", "entry", "selected", "approved", "rejected", "forced", "withdrawn",
+         "platform")
+(EMPTY, DONE, CASE, CASE_START, CASE_END, ENDED, WORK, APPROVAL, MEETING, CONTEST, WAIT,
+ SCHEDULED, MILESTONE, BRANCH, DUTY, ABANDONED, OPEN, PREEMPTED, ENTRY, SELECTED, APPROVED,
+ REJECTED, FORCED, WITHDRAWN, PLATFORM) = range(len(WORDS))
+#: A text value's code in the replication's vocabulary (new ones are added).
+Code = Callable[[str], int]
 
-def row(replication: int, case_id: int, workflow: str, activity: str, kind: str, role: str,
-        resource: str, enable_time: float, start_time: float, end_time: float, outcome: str,
+
+def row(replication: int, case_id: int, workflow: int, activity: int, kind: int, role: int,
+        resource: int, enable_time: float, start_time: float, end_time: float, outcome: int,
         priority: int) -> Row:
     """One record, fields in ``Record`` order: a step done by staff (work, an
     approval, a meeting, a duty) or one still open; the other builders fill
@@ -29,42 +48,43 @@ def row(replication: int, case_id: int, workflow: str, activity: str, kind: str,
             start_time, end_time, outcome, priority)
 
 
-def marker(replication: int, case_id: int, workflow: str, activity: str, t: float,
-           outcome: str) -> Row:
+def marker(replication: int, case_id: int, workflow: int, activity: int, t: float,
+           outcome: int) -> Row:
     """``case_start`` or ``case_end`` at ``t`` (kind ``case``, no role)."""
-    return (replication, case_id, workflow, activity, "case", "", "", t, t, t, outcome, 0)
+    return (replication, case_id, workflow, activity, CASE, EMPTY, EMPTY, t, t, t, outcome, 0)
 
 
-def instant(replication: int, case_id: int, workflow: str, activity: str, kind: str, t: float,
-            outcome: str, priority: int) -> Row:
+def instant(replication: int, case_id: int, workflow: int, activity: int, kind: int, t: float,
+            outcome: int, priority: int) -> Row:
     """A step that takes no time and no one: a milestone, a branch's decision."""
-    return (replication, case_id, workflow, activity, kind, "", "", t, t, t, outcome, priority)
+    return (replication, case_id, workflow, activity, kind, EMPTY, EMPTY, t, t, t, outcome,
+            priority)
 
 
-def platform(replication: int, case_id: int, workflow: str, action: str, t: float) -> Row:
+def platform(replication: int, case_id: int, workflow: int, action: int, t: float) -> Row:
     """The platform's act when one of its timers ran out (a milestone of the
     party ``platform``: ``sim.cases.timers``)."""
-    return (replication, case_id, workflow, action, "milestone", "platform", "", t, t, t, "done", 0)
+    return (replication, case_id, workflow, action, MILESTONE, PLATFORM, EMPTY, t, t, t, DONE, 0)
 
 
-def outside(replication: int, case_id: int, workflow: str, activity: str, kind: str, party: str,
+def outside(replication: int, case_id: int, workflow: int, activity: int, kind: int, party: int,
             enable: float, end: float, priority: int) -> Row:
     """A wait on an outside party or a scheduled moment: it starts as it is enabled."""
-    return (replication, case_id, workflow, activity, kind, party, "", enable, enable, end,
-            "done", priority)
+    return (replication, case_id, workflow, activity, kind, party, EMPTY, enable, enable, end,
+            DONE, priority)
 
 
-def abandoned(replication: int, case_id: int, workflow: str, activity: str, role: str,
+def abandoned(replication: int, case_id: int, workflow: int, activity: int, role: int,
               enable: float, left: float, priority: int) -> tuple[Row, Row]:
     """A customer who left a work step's line unserved at ``left``, and the
     end of the case then."""
-    return (row(replication, case_id, workflow, activity, "work", role, "", enable, NAN, left,
-                "abandoned", priority),
-                marker(replication, case_id, workflow, "case_end", left, "ended"))
+    return (row(replication, case_id, workflow, activity, WORK, role, EMPTY, enable, NAN, left,
+                ABANDONED, priority),
+            marker(replication, case_id, workflow, CASE_END, left, ENDED))
 
 
-def task_rows(rep: int, cid: int, wf: str, activity: str, kind: str, role: str, task: StaffTask,
-              enable: float, end: float, outcome: str, priority: int) -> list[Row]:
+def task_rows(rep: int, cid: int, wf: int, activity: int, kind: int, role: int, task: StaffTask,
+              enable: float, end: float, outcome: int, priority: int, code: Code) -> list[Row]:
     """The records of one staff task. A task cut short by preemption leaves
     one record per stretch of work (outcome ``preempted`` for all but the
     last), each enabled when the one before was interrupted: busy time, waits
@@ -73,11 +93,11 @@ def task_rows(rep: int, cid: int, wf: str, activity: str, kind: str, role: str, 
     start = task.start
     if task.stretches:
         for name, a, b in task.stretches:
-            rows.append(row(rep, cid, wf, activity, kind, role, name, enable, a, b,
-                            "preempted", priority))
+            rows.append(row(rep, cid, wf, activity, kind, role, code(name), enable, a, b,
+                            PREEMPTED, priority))
             enable = b
         start = task.resumed  # NaN while it waits in line again
-    name = task.member.name if task.member is not None and start == start else ""
-    rows.append(row(rep, cid, wf, activity, kind, role, name, enable, start, end, outcome,
+    member = task.member.code if task.member is not None and start == start else EMPTY
+    rows.append(row(rep, cid, wf, activity, kind, role, member, enable, start, end, outcome,
                     priority))
     return rows

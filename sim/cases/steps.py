@@ -38,6 +38,12 @@ class StepRef(Protocol):
     def role(self) -> str: ...
     @property
     def priority(self) -> int: ...
+    @property
+    def id_code(self) -> int: ...
+    @property
+    def kind_code(self) -> int: ...
+    @property
+    def role_code(self) -> int: ...
 
 
 class Node:
@@ -47,11 +53,17 @@ class Node:
     __slots__ = ("kind", "id", "role", "pool", "draw", "priority", "reject_p", "rework",
                  "max_rounds", "u", "attendees", "entrants", "judge", "judge_draw",
                  "at", "working_only", "end_case", "starts", "by", "attribute", "cases", "actions",
-                 "patience", "per_item", "marks")
+                 "patience", "per_item", "marks", "wf_code", "id_code", "kind_code", "role_code")
     kind: str
     id: str
     role: str
     priority: int
+    #: The codes of the step's workflow, id, kind and role in the event log's
+    #: vocabulary (:func:`code_steps`): what its records hold.
+    wf_code: int
+    id_code: int
+    kind_code: int
+    role_code: int
     #: work, approval, contest (entrants)
     pool: StaffPool
     #: work, approval, contest, meeting, wait
@@ -106,6 +118,18 @@ def compile_steps(s: Scenario, scope: str, steps: tuple[Step, ...], pools: dict[
         if isinstance(st, Approval):
             node.rework = ids.index(st.rework_to)
     return nodes
+
+
+def code_steps(nodes: list[Node], workflow: str, code: Callable[[str], int]) -> None:
+    """Give every step of ``workflow`` (branches' steps too) its codes."""
+    wf = code(workflow)
+    for node in nodes:
+        node.wf_code, node.id_code = wf, code(node.id)
+        node.kind_code, node.role_code = code(node.kind), code(node.role)
+        for _, _, sub in node.cases or ():
+            code_steps(sub, workflow, code)
+        for sub in (node.actions or {}).values():
+            code_steps(sub, workflow, code)
 
 
 def _compile(s: Scenario, scope: str, st: Step, pools: dict[str, StaffPool], streams: Streams,

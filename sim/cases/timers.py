@@ -150,7 +150,8 @@ def start(case: Case, rule: TimerRule) -> None:
 
 def _charge(case: Case, clock: tuple[float, TimerRule]) -> None:
     ctx = case.ctx
-    ctx.append(rows.platform(ctx.replication, case.id, case.workflow, clock[1].action, clock[0]))
+    ctx.append(rows.platform(ctx.replication, case.id, ctx.code(case.workflow),
+                             ctx.code(clock[1].action), clock[0]))
 
 
 def ended(case: Case, t: float) -> None:
@@ -166,8 +167,8 @@ def unsettled(ctx: Context) -> list[Row]:
     for case in ctx.live.values():
         for clock in (case.timers or {}).values():
             if isinstance(clock, tuple) and clock[0] < now:
-                out.append(rows.platform(ctx.replication, case.id, case.workflow, clock[1].action,
-                                         clock[0]))
+                out.append(rows.platform(ctx.replication, case.id, ctx.code(case.workflow),
+                                         ctx.code(clock[1].action), clock[0]))
     return out
 
 
@@ -181,7 +182,8 @@ def _fire(due: Due) -> None:
     if case.id not in ctx.live:
         return  # the case ended first (a customer who left): nothing left to act on
     now = ctx.env.now
-    ctx.append(rows.platform(ctx.replication, case.id, case.workflow, rule.action, now))
+    ctx.append(rows.platform(ctx.replication, case.id, ctx.code(case.workflow), ctx.code(rule.action),
+                             now))
     if rule.then == "continue":
         return
     case.divert = rule
@@ -191,9 +193,9 @@ def _fire(due: Due) -> None:
     if case.deadline <= now or not case.pool.withdraw(case):
         return  # the customer has left already, or the pool has let them go
     case.node = None
-    ctx.records.extend(rows.task_rows(ctx.replication, case.id, case.workflow, node.id,
-                                      node.kind, node.role, case, case.enable, now,
-                                      "withdrawn", node.priority))
+    ctx.records.extend(rows.task_rows(ctx.replication, case.id, ctx.code(case.workflow), node.id_code,
+                                      node.kind_code, node.role_code, case, case.enable, now,
+                                      rows.WITHDRAWN, node.priority, ctx.code))
     ctx.resume(case)
 
 

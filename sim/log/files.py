@@ -9,10 +9,13 @@ parts, one header. Both hold the same rows in the same order as one file
 of the whole log did. An ``events.parquet`` file (runs written before) is
 read as well.
 
-Both go through an Arrow table with dictionary-encoded text columns, which is
-also how replications travel between processes (a few integers per record
-instead of pickled strings). pyarrow writes a 2.7-million-record CSV in about
-a second where Python's csv module took 16.
+Both go through an Arrow table whose text columns are dictionary columns
+made straight from the log's codes and vocabulary (``to_arrow``: no string
+per record), which is also how replications travel between processes (a
+few integers per record instead of pickled strings); Parquet keeps them as
+dictionary columns, and reading translates their codes into one
+vocabulary. pyarrow writes a 2.7-million-record CSV in about a second where
+Python's csv module took 16.
 """
 from __future__ import annotations
 
@@ -27,35 +30,50 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from sim.log.records import COLUMNS, INT_COLUMNS, TEXT_COLUMNS, TIME_COLUMNS, EventLog
+from sim.log.vocabulary import CODE, Vocabulary
 
 
 def to_arrow(log: EventLog) -> pa.Table:
-    """Times stay float hours; text becomes dictionary-encoded."""
+    """Times stay float hours; text becomes Arrow dictionary columns straight
+    from the log's codes and vocabulary (no strings made per record)."""
+    words = pa.array(list(log.words), pa.string())
     arrays = {}
     for name in COLUMNS:
-        values = log.columns[name]
-        if name in TIME_COLUMNS or name in INT_COLUMNS:
-            arrays[name] = pa.array(values)
+        values = log.arrays[name]
+        if name in TEXT_COLUMNS:
+            arrays[name] = pa.DictionaryArray.from_arrays(pa.array(values, pa.int32()), words)
         else:
-            arrays[name] = pa.array(values.tolist(), pa.string()).dictionary_encode()
+            arrays[name] = pa.array(values)
     return pa.table(arrays)
 
 
 def from_arrow(table: pa.Table, epoch: dt.datetime, horizon_hours: float,
                meta: dict | None = None) -> EventLog:
+    """A log of an Arrow table: each dictionary chunk's codes translated into
+    the log's one vocabulary (the table's columns and chunks may each have
+    their own dictionary); plain text columns (files of other tools) coded."""
+    vocab = Vocabulary()
     cols: dict[str, np.ndarray] = {}
     for name in COLUMNS:
-        column = table.column(name).combine_chunks()
-        if pa.types.is_dictionary(column.type):
-            vocab = np.asarray(column.dictionary.to_pylist(), dtype=object)
-            cols[name] = vocab[column.indices.to_numpy(zero_copy_only=False)]
+        column = table.column(name)
+        if name in TEXT_COLUMNS:
+            cols[name] = _codes(column, vocab)
         elif name in TIME_COLUMNS:
-            cols[name] = column.to_numpy(zero_copy_only=False).astype(float)
-        elif name in INT_COLUMNS:
-            cols[name] = column.to_numpy(zero_copy_only=False).astype(np.int64)
+            cols[name] = column.to_numpy().astype(float)
         else:
-            cols[name] = np.asarray(column.to_pylist(), dtype=object)
-    return EventLog(epoch, horizon_hours, cols, dict(meta or {}))
+            cols[name] = column.to_numpy().astype(np.int64)
+    return EventLog(epoch, horizon_hours, cols, dict(meta or {}), vocab.words)
+
+
+def _codes(column: pa.ChunkedArray, vocab: Vocabulary) -> np.ndarray:
+    chunks = []
+    for chunk in column.chunks:
+        if pa.types.is_dictionary(chunk.type):
+            remap = vocab.encode(chunk.dictionary.to_pylist())
+            chunks.append(remap[chunk.indices.to_numpy(zero_copy_only=False)])
+        else:
+            chunks.append(vocab.encode(chunk.to_pylist()))
+    return np.concatenate(chunks) if chunks else np.zeros(0, CODE)
 
 
 def concat(tables: list[pa.Table]) -> pa.Table:

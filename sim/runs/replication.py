@@ -13,7 +13,7 @@ from rules.shifts import MemberShifts, all_shifts, concurrency_changes, days_of
 from sim.cases import timers
 from sim.cases.duties import run_duty
 from sim.cases.interpreter import Case, Context
-from sim.cases.steps import Node, compile_steps
+from sim.cases.steps import Node, code_steps, compile_steps
 from sim.inputs.demand import order_arrivals
 from sim.inputs.planned import duty_times, planned_arrivals
 from sim.inputs.streams import Streams
@@ -56,6 +56,13 @@ def _simulate(s: Scenario, replication: int, seed: int | None) -> EventLog:
              for wid, wf in s.workflows.items() if wf.enabled}
     ctx.flows = flows
     timers.install(s, ctx, flows)
+    # Records hold codes: the steps' text and the members' names are coded
+    # once here, not per record.
+    for wid, nodes in flows.items():
+        code_steps(nodes, wid, ctx.code)
+    for pool in pools.values():
+        for member in pool.members:
+            member.code = ctx.code(member.name)
     arrivals = _start_demand(s, env, ctx, flows, streams, days)
     _start_planned(s, env, ctx, flows, streams, kinds)
     _start_duties(s, env, ctx, pools, shifts, streams, kinds)
@@ -63,10 +70,10 @@ def _simulate(s: Scenario, replication: int, seed: int | None) -> EventLog:
     meta = {"scenario": s.name, "seed": seed, "replication": replication}
     # About eight records per customer arrival (Double 11: 7.8), plus duties;
     # a guess too small costs a copy of every column when the builder grows.
-    log = LogBuilder(9 * arrivals + 20_000)
+    log = LogBuilder(9 * arrivals + 20_000, vocab=ctx.vocab)
     env.process(_compact(env, ctx, log))
     env.run(until=s.horizon.hours)
-    log.add(ctx.records + ctx.open_records() + timers.unsettled(ctx))
+    log.add_coded(ctx.records + ctx.open_records() + timers.unsettled(ctx))
     return log.build(epoch, s.horizon.hours, meta)
 
 
@@ -100,7 +107,7 @@ def _compact(env: simpy.Environment, ctx: Context, log: LogBuilder) -> Generator
         n = len(records)
         rate = (n - before) / wait
         if n >= BATCH:
-            log.add(records)
+            log.add_coded(records)
             records.clear()  # the same list: bound ``append``s stay valid
             n = 0
         wait = min(CHECK_MAX, max(CHECK_MIN, (BATCH - n) / rate)) if rate > 0 else CHECK_MAX

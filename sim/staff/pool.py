@@ -41,10 +41,12 @@ T = TypeVar("T", bound=StaffTask)
 
 class Member:
     """One person: shift intervals, a pointer into them, and running tasks."""
-    __slots__ = ("name", "index", "starts", "ends", "k", "busy", "running", "on")
+    __slots__ = ("name", "code", "index", "starts", "ends", "k", "busy", "running", "on")
 
     def __init__(self, shifts: MemberShifts, index: int) -> None:
         self.name = shifts.name
+        #: The name's code in the event log's vocabulary (set by the run).
+        self.code = -1
         self.index = index
         self.starts = [a for a, _ in shifts.intervals]
         self.ends = [b for _, b in shifts.intervals]

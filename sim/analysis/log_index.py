@@ -1,0 +1,152 @@
+"""One log indexed for the windows: rows by activity and by case.
+
+Shared by every window of a log (``sim.analysis.windows``), the missed
+cases' time budgets and the planner's workload. Rows are found by comparing
+the activity's code over the log once (``find`` does several activities in
+one pass); what is known per case (its ``case_end``, whether it is among a
+window's missed cases) is a table indexed by a dense case number, not a
+sort of the rows by case.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from sim.analysis.staffing import distinct
+from sim.log.records import EventLog
+
+__all__ = ["LogIndex", "case_keys"]
+
+
+def case_keys(replication: np.ndarray, case_id: np.ndarray) -> np.ndarray:
+    """One int64 per (replication, case): case ids restart in each replication."""
+    return (np.asarray(replication, dtype=np.int64) << 32) | np.asarray(case_id, dtype=np.int64)
+
+
+class LogIndex:
+    """Masks and keys of one log, computed once and shared by all windows.
+
+    Cases are also numbered densely (``case_no``: replication index times
+    the widest case id, plus the case id), so that what is known per case
+    is a table looked up by that number, not a sort of the rows by case."""
+
+    def __init__(self, log: EventLog) -> None:
+        self.log = log
+        rep, case_id = log.arrays["replication"], log.arrays["case_id"]
+        self._keys: np.ndarray | None = None
+        self.rep_ids = distinct(rep)
+        self._width = int(case_id.max()) + 1 if case_id.size else 1
+        self._activity: dict[str, np.ndarray] = {}
+        self._workflows: dict[tuple[str, ...], np.ndarray] = {}
+        self._rows: dict[tuple[str, ...], np.ndarray] = {}
+        self._case_end: dict[str, np.ndarray] = {}
+        reps = int(log.meta.get("replications", 0) or 0)
+        if reps < 1:
+            reps = len(self.rep_ids)
+        self.replications = max(reps, 1)
+
+    @property
+    def keys(self) -> np.ndarray:
+        """Each row's case key (``case_keys``)."""
+        if self._keys is None:
+            self._keys = case_keys(self.log.arrays["replication"], self.log.arrays["case_id"])
+        return self._keys
+
+    def key_of(self, rows: np.ndarray) -> np.ndarray:
+        """The case keys of ``rows`` (without keying the whole log)."""
+        return case_keys(self.log.arrays["replication"][rows], self.log.arrays["case_id"][rows])
+
+    @property
+    def cases(self) -> int:
+        """Size of the dense case numbering."""
+        return max(self.rep_ids.size, 1) * self._width
+
+    def case_no(self, rows: np.ndarray) -> np.ndarray:
+        """The cases of ``rows``, numbered densely."""
+        case_id = self.log.arrays["case_id"][rows]
+        if self.rep_ids.size == 1:
+            return case_id
+        return np.searchsorted(self.rep_ids, self.log.arrays["replication"][rows]) * self._width \
+            + case_id
+
+    def number(self, keys: np.ndarray) -> np.ndarray:
+        """The dense numbers of case ``keys`` (cases of this log)."""
+        return np.searchsorted(self.rep_ids, keys >> 32) * self._width + (keys & 0xFFFFFFFF)
+
+    def activity(self, name: str) -> np.ndarray:
+        """Rows of activity ``name`` (a few per case: one comparison of
+        integers over the log, then small arrays)."""
+        if name not in self._activity:
+            self._activity[name] = np.flatnonzero(self.log.arrays["activity"] == self.log.code(name))
+        return self._activity[name]
+
+    def find(self, names: Iterable[str]) -> None:
+        """Find the rows of all these activities in one pass over the log
+        (for :meth:`activity`; each alone is a pass of its own)."""
+        todo = {name: self.log.code(name) for name in names if name not in self._activity}
+        if len(todo) < 2:
+            return
+        col = self.log.arrays["activity"]
+        wanted = np.zeros(len(self.log.words) + 1, bool)
+        wanted[[c for c in todo.values() if c >= 0]] = True
+        rows = np.flatnonzero(wanted[col])
+        found = col[rows]
+        for name, code in todo.items():
+            self._activity[name] = rows[found == code]
+
+    def edge(self, name: str, edge: str, names: tuple[str, ...]) -> np.ndarray:
+        """Rows of activity ``name`` in workflows ``names`` that can mark its
+        ``edge``. A preempted step's earlier stretches (outcome
+        ``preempted``) end when it was interrupted, not when it was done, so
+        they never mark an ``end``; its first stretch still marks ``enable``
+        and ``start``. Nor does a step nobody did: a customer who left
+        (``abandoned``) or work a platform timer withdrew (``withdrawn``)."""
+        rows = self.activity(name)
+        rows = rows[self.log.isin("workflow", *names, rows=rows)]
+        if edge == "end":
+            rows = rows[~self.log.isin("outcome", "preempted", "withdrawn", "abandoned", rows=rows)]
+        return rows
+
+    def workflows(self, names: tuple[str, ...]) -> np.ndarray:
+        if names not in self._workflows:
+            self._workflows[names] = self.log.isin("workflow", *names)
+        return self._workflows[names]
+
+    def case_end(self, keys: np.ndarray, marker: str = "case_end") -> np.ndarray:
+        """Time of each case's first ``marker`` (its ``case_end``, or a
+        platform act; cases of this log, by key); NaN while it has none."""
+        if marker not in self._case_end:
+            rows = self.activity(marker)
+            table = np.full(self.cases, np.inf)
+            np.fmin.at(table, self.case_no(rows), self.log.arrays["end_time"][rows])
+            table[np.isinf(table)] = np.nan
+            self._case_end[marker] = table
+        return self._case_end[marker][self.number(keys)]
+
+    def rows_of(self, names: tuple[str, ...], keys: np.ndarray,
+                among: np.ndarray | None = None) -> np.ndarray:
+        """Rows of these workflows whose case key is in ``keys`` (sorted,
+        distinct: a window's cases), by case key, then in log order; only
+        rows ``among`` selects, if given (fewer rows to sort)."""
+        if names not in self._rows:
+            self._rows[names] = np.flatnonzero(self.workflows(names))
+        rows = self._rows[names]
+        if among is not None:
+            rows = rows[among[rows]]
+        chosen = np.zeros(self.cases, bool)
+        chosen[self.number(keys)] = True
+        number = self.case_no(rows)
+        keep = chosen[number]
+        return rows[keep][stable_order(number[keep])]
+
+
+def stable_order(numbers: np.ndarray) -> np.ndarray:
+    """``np.argsort(numbers, kind="stable")`` of numbers below 2**32, as two
+    radix sorts of 16 bits (numpy sorts 16-bit ints by radix, wider ones
+    by merging runs: several times slower on a window's missed rows)."""
+    if numbers.size and int(numbers.max()) >= 1 << 32:
+        return np.argsort(numbers, kind="stable")
+    low = np.argsort((numbers & 0xFFFF).astype(np.uint16), kind="stable")
+    high = (numbers[low] >> 16).astype(np.uint16)
+    return low[np.argsort(high, kind="stable")]
