@@ -11,7 +11,7 @@ clarity for speed (cases as their own events and staff tasks, patience as
 deadlines, parked waits), and every further optimisation of it is checked
 against this one (``tests/test_reference_engine.py``). It shares with the fast engine only
 the scenario and its inputs (``rules``, ``sim.inputs``) and the record
-schema and row builders (``sim.log.records``, ``sim.cases.rows``).
+schema (``sim.log.records``); its rows are plain strings (``reference_rows``).
 
 To draw the same random numbers it uses the same named streams, in the same
 order per stream: a work step draws its patience and duration as a case

@@ -16,9 +16,10 @@ import datetime as dt
 from collections.abc import Generator
 from typing import TYPE_CHECKING
 
+import reference_rows as rows
+
 from rules.scenario import Scenario
 from rules.windows import ServiceWindow
-from sim.cases import rows
 
 if TYPE_CHECKING:
     from reference_engine import Engine
