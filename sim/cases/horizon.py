@@ -10,12 +10,12 @@ import math
 from typing import TYPE_CHECKING
 
 from sim.cases import rows
-from sim.cases.interpreter import _left_rows
 from sim.log.records import Row
 from sim.staff.task import Task
 
 if TYPE_CHECKING:
-    from sim.cases.interpreter import Context
+    from sim.cases.interpreter import Case, Context
+    from sim.cases.steps import StepRef
 
 NAN = math.nan
 
@@ -32,7 +32,7 @@ def open_records(ctx: Context) -> list[Row]:
             if case.member is None and case.deadline < ctx.env.now:
                 # The customer left before the horizon; the line had
                 # not reached the case yet (``StaffPool._gone``).
-                out.extend(_left_rows(case, node))
+                out.extend(left_rows(case, node))
                 continue
             tasks = (case,)
         elif isinstance(tasks, Task):
@@ -58,3 +58,11 @@ def open_records(ctx: Context) -> list[Row]:
                             node.role_code, code(names), enable, start, NAN, rows.OPEN,
                             node.priority))
     return out
+
+
+def left_rows(case: Case, node: StepRef) -> tuple[Row, Row]:
+    """A customer who left ``node``'s line unserved at their deadline, and
+    the end of the case then."""
+    ctx = case.ctx
+    return rows.abandoned(ctx.replication, case.id, ctx.code(case.workflow), node.id_code,
+                          node.role_code, case.enable, case.deadline, node.priority)

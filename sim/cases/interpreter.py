@@ -26,9 +26,10 @@ import simpy
 from rules.aftersales import AfterSales
 from sim.cases import rows, timers
 from sim.cases.case import Case
+from sim.cases.horizon import left_rows, open_records
 from sim.cases.meetings import contest, items_work, meeting
 from sim.cases.routing import choose, milestone, moment
-from sim.cases.steps import Node, StepRef
+from sim.cases.steps import Node
 from sim.kernel.events import Signal, drive, soon
 from sim.kernel.long_waits import LongWaits
 from sim.log.records import Row
@@ -152,7 +153,6 @@ class Context:
 
     def open_records(self) -> list[Row]:
         """Steps still in progress or waiting at the horizon (``sim.cases.horizon``)."""
-        from sim.cases.horizon import open_records  # that module imports this one
         return open_records(self)
 
 
@@ -296,15 +296,9 @@ def _leave(case: Case, node: Node) -> None:
     may be before now: see ``StaffPool._gone``); the case ends then."""
     ctx = case.ctx
     ctx.live.pop(case.id, None)
-    ctx.records.extend(_left_rows(case, node))
+    ctx.records.extend(left_rows(case, node))
     if case.timers is not None:  # charges due before the customer left
         timers.ended(case, case.deadline)
-
-
-def _left_rows(case: Case, node: StepRef) -> tuple[Row, Row]:
-    ctx = case.ctx
-    return rows.abandoned(ctx.replication, case.id, ctx.code(case.workflow), node.id_code,
-                          node.role_code, case.enable, case.deadline, node.priority)
 
 
 def _end(case: Case, ended: bool) -> None:
