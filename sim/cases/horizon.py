@@ -14,7 +14,8 @@ from sim.log.records import Row
 from sim.staff.task import Task
 
 if TYPE_CHECKING:
-    from sim.cases.interpreter import Case, Context
+    from sim.cases.case import Case
+    from sim.cases.interpreter import Context
     from sim.cases.steps import StepRef
 
 NAN = math.nan
