@@ -19,7 +19,8 @@ the two against each other:
 - patience: a customer not started by the deadline leaves the line (a timer,
   then a zero delay, so that a member freed at that very moment still
   serves them: the fast engine's tie rule); the deadline counts only time
-  when somebody of the role is on duty (a night chat waits for the shift);
+  when somebody of the role is on duty; a chat written while nobody is on
+  duty (a night message) has no deadline;
 - holds (meetings, team duties) take a slot until released;
 - at each boundary moment, shift ends go before starts, then the line is
   dispatched (and preemption tried).
@@ -198,7 +199,8 @@ class Pool:
     def _deadline(self, patience: float) -> float:
         """Patience runs only while someone of the role is on duty: walk the
         union of the members' intervals from now until ``patience`` hours
-        of it have passed (elapsed time if nobody ever is on duty)."""
+        of it have passed (elapsed time if nobody ever is on duty). Asked
+        while nobody is on duty, there is no deadline."""
         now = self.env.now
         on_duty = sorted(iv for m in self.members for iv in m.intervals)
         if not on_duty:
@@ -209,10 +211,11 @@ class Pool:
                 union[-1] = (union[-1][0], max(union[-1][1], b))
             else:
                 union.append((a, b))
+        union = [(a, b) for a, b in union if b > now]
+        if not union or union[0][0] > now:
+            return INF  # written while nobody is on duty: a message, answered whenever
         left = patience
         for a, b in union:
-            if b <= now:
-                continue
             a = max(a, now)
             if left <= b - a:
                 return a + left

@@ -145,3 +145,15 @@ def test_a_case_declares_the_task_fields_as_the_protocol_does() -> None:
     protocol = {k: v for k, v in StaffTask.__annotations__.items() if k != "own_timer"}
     assert {k: v for k, v in Case.__annotations__.items() if k in protocol} == protocol
     assert Case.own_timer is True and Task.own_timer is False
+
+
+def test_a_message_written_while_nobody_is_on_duty_is_never_abandoned() -> None:
+    # Job 1 comes at 10 with nobody on duty; at 24 r#1 first finishes the
+    # urgent job 2 (3 h), so job 1 waits past 25 (an hour of patience from
+    # the shift start) and is still answered: a night message, not a
+    # customer waiting on the line (issue 16 point 5). Job 3 comes at 24,
+    # on duty, and leaves at 25 as before.
+    out = run_pool([(0.0, 8.0, 5, None), (10.0, 1.0, 1, 1.0), (23.0, 3.0, 0, None),
+                    (24.0, 1.0, 1, 1.0)])
+    assert out[1] == (27.0, 28.0, False)
+    assert out[3][2] is True and out[3][1] == 25.0

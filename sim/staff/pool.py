@@ -157,16 +157,20 @@ class StaffPool:
 
     def _deadline(self, patience: float) -> float:
         """When a customer asking now leaves: after ``patience`` hours during
-        which somebody of the role is on duty. A chat written at night is a
-        message the first shift answers, not a customer waiting in the
-        dark; the clock runs from the shift start (issue 16). A role nobody
-        is ever on duty for keeps elapsed time."""
+        which somebody of the role is on duty. A chat written while nobody
+        is on duty is a message the shift answers when it starts (issue 16
+        point 5), never abandoned: its writer is not waiting on the line,
+        and restarting the clock at the shift start would drop the night's
+        messages in the morning rush. A role nobody is ever on duty for
+        keeps elapsed time."""
         now, duty, k = self.env.now, self._duty, self._dk
         if not duty:
             return now + patience
         while k < len(duty) and duty[k][1] <= now:
             k += 1
         self._dk = k
+        if k == len(duty) or duty[k][0] > now:
+            return INF
         left = patience
         while k < len(duty):
             a, b = duty[k]
