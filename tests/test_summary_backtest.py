@@ -23,6 +23,8 @@ Review of issue 16: the photo shoot, edit_product_data and check_stock_and_sku
 go item by item of the batch.
 Review of issue 16: ``orders_lost`` counts the lost chats of would-be orders
 (the log's contact branch), not chats lost x conversion.
+Issue 16 (review fix): a chat written while nobody is on duty has no
+patience deadline (a message answered when the shift starts).
 
 Regenerate only for an intended change of the numbers, and say so here and in
 the commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of
