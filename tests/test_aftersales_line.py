@@ -54,7 +54,7 @@ def test_after_sales_contact_steps_are_on_their_own_line(base) -> None:
 def test_after_sales_work_is_served_while_chats_queue(base) -> None:
     """One chat agent drowned in chats: chats wait in line all day, and the
     after-sales agent still answers requests the day they come."""
-    s = slim(base, 14, 600, chat_share_of_orders=1.0, return_rate=0.3)
+    s = slim(base, 14, 600, chat_share_of_orders=1.0, return_rate=0.5)
     s = s.model_copy(update={"calendars": s.calendars.model_copy(update={"overrides": (
         Override(role="customer_service", change="absent", members=3, start=s.horizon.start,
                  end=s.horizon.end),)})})
