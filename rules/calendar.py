@@ -74,9 +74,11 @@ class RosterGroup(Frozen):
     #: Rotating rest days: each member of the group works ``days_on`` days
     #: of the shift in a row, then rests ``days_off`` days; the members'
     #: rotations are staggered evenly so that the group covers every day it
-    #: can. Days count in the calendar, anchored to a fixed date, so a
-    #: member's rest days do not move with the horizon. None (no rest days
-    #: named): every day the shift works, as a queue that never closes.
+    #: can, and the groups' among each other so that the role's members do
+    #: not all rest on the same weekdays (``rules.shifts``). Days count in
+    #: the calendar, anchored to a fixed date, so a member's rest days do
+    #: not move with the horizon. None (no rest days named): every day the
+    #: shift works, as a queue that never closes.
     days_on: RosterDays | None = None
     days_off: RestDays = 0
 
@@ -84,14 +86,16 @@ class RosterGroup(Frozen):
     def rotates(self) -> bool:
         return self.days_on is not None and self.days_off > 0
 
-    def works(self, day: dt.date, position: int, size: int) -> bool:
-        """Does the ``position``-th of ``size`` members of the group work on
+    @property
+    def cycle(self) -> int:
+        return (self.days_on or 0) + self.days_off
+
+    def works(self, day: dt.date, offset: int) -> bool:
+        """Does a member whose rotation is ``offset`` days on work on
         ``day`` by the rotation (the shift's own weekdays aside)?"""
         if self.days_on is None or self.days_off == 0:
             return True
-        cycle = self.days_on + self.days_off
-        offset = position * cycle // max(size, 1)
-        return (day.toordinal() + offset) % cycle < self.days_on
+        return (day.toordinal() + offset) % self.cycle < self.days_on
 
 
 class DateRange(Frozen):
@@ -108,13 +112,16 @@ class DateRange(Frozen):
 
 class Override(DateRange):
     """A change on given dates: temporary staff, overtime, absence, people
-    lent to another role."""
+    lent to another role, rest days cancelled."""
     role: Id
     #: ``extra``: n temporary members work ``shift``; ``overtime``: n regular
     #: members also work ``shift``; ``absent``: n members are away;
     #: ``lend``: n members leave their role for role ``to``, working its
-    #: ``shift`` there (the ops supervisor's 人力资源调配).
-    change: Literal["extra", "overtime", "absent", "lend"]
+    #: ``shift`` there (the ops supervisor's 人力资源调配); ``no_rest``: the
+    #: first n members work their roster's shift on the rest days their
+    #: rotation gives them on these dates (all hands at a peak), paid as
+    #: overtime hours.
+    change: Literal["extra", "overtime", "absent", "lend", "no_rest"]
     members: SomePeople
     shift: Id | None = None
     to: Id | None = None
@@ -124,6 +131,8 @@ class Override(DateRange):
     def _shape(self) -> Override:
         if self.change in ("extra", "overtime", "lend") and self.shift is None:
             raise ValueError(f"a change of kind '{self.change}' needs 'shift'")
+        if self.change == "no_rest" and self.shift is not None:
+            raise ValueError("change: no_rest works each member's own roster shift; give no 'shift'")
         if (self.change == "lend") != (self.to is not None):
             raise ValueError("'to' (the role helped) goes with change: lend, and only with it")
         if self.to == self.role:

@@ -128,7 +128,7 @@ def _check_overrides(s: Scenario) -> Found:
             yield here + ("to",), _unknown("role", o.to, s.org.roles)
         if o.end < h.start or o.start > h.end:
             what = {"extra": "temporary staff", "overtime": "overtime", "absent": "absence",
-                    "lend": "loan"}[o.change]
+                    "lend": "loan", "no_rest": "cancelling of rest days"}[o.change]
             yield here, (f"{o.start}..{o.end} lies outside the horizon {h.start}..{h.end}, "
                          f"so this {what} would never take effect")
         n = s.org.headcount(o.role)
@@ -136,10 +136,15 @@ def _check_overrides(s: Scenario) -> Found:
             yield here + ("members",), (
                 f"{o.members} members {_away[o.change]} but "
                 f"role '{o.role}' has only {plural(n, 'member')}")
+        if o.change == "no_rest" and not any(
+                g.rotates for g in cal.rosters.get(s.org.roles[o.role].roster, ())):
+            yield here + ("change",), (
+                f"role '{o.role}' has no rotating rest days in its roster "
+                f"'{s.org.roles[o.role].roster}' (days_on/days_off), so no_rest would never take effect")
     # The engine takes absences and overtime from the same members (the last
     # ones away, the first ones on overtime): two that overlap do not add up.
     # A loan takes the members an absence would (the last ones).
-    same = [(i, o) for i, o in enumerate(cal.overrides) if o.change != "extra"]
+    same = [(i, o) for i, o in enumerate(cal.overrides) if o.change not in ("extra", "no_rest")]
     for k, (i, o) in enumerate(same):
         for j, other in same[:k]:
             if (_taken(other) == _taken(o) and other.start <= o.end and o.start <= other.end):
@@ -169,7 +174,7 @@ def _check_concurrency(s: Scenario) -> Found:
                 break
 
 
-_away = {"absent": "absent", "overtime": "on overtime", "lend": "lent"}
+_away = {"absent": "absent", "overtime": "on overtime", "lend": "lent", "no_rest": "working rest days"}
 
 
 def _taken(o: Override) -> tuple:

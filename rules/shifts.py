@@ -75,11 +75,16 @@ def subtract(intervals: Intervals, lo: float, hi: float) -> Intervals:
     return out
 
 
-def _assign_groups(s: Scenario, role: str) -> list[tuple[RosterGroup, int, int]]:
-    """The roster group of each regular member, with the member's position
-    in the group and the group's size (what staggers rotating rest days):
-    fixed groups first, then ``all``; members left over when no group says
-    ``all`` go round-robin."""
+def _assign_groups(s: Scenario, role: str) -> list[tuple[RosterGroup, int]]:
+    """The roster group of each regular member, with the offset of the
+    member's rotation of rest days: fixed groups first, then ``all``;
+    members left over when no group says ``all`` go round-robin.
+
+    Within a group the offsets are spread evenly over the cycle (the group
+    covers every day it can); each further rotating group is shifted by
+    its rank over the role's rotating members, so that the groups do not
+    rest on the same weekdays (4 agents in two groups of 6+1 rest on four
+    different weekdays, not two agents each on two)."""
     groups = s.calendars.rosters[s.org.roles[role].roster]
     n = s.org.headcount(role)
     out: list[int] = []
@@ -94,19 +99,25 @@ def _assign_groups(s: Scenario, role: str) -> list[tuple[RosterGroup, int, int]]
         out.extend(i % len(groups) for i in range(rest))
     out = out[:n]
     size = [out.count(i) for i in range(len(groups))]
+    rotating = [i for i, g in enumerate(groups) if g.rotates and size[i]]
+    total = sum(size[i] for i in rotating)
     seen = [0] * len(groups)
     placed = []
     for i in out:
-        placed.append((groups[i], seen[i], size[i]))
+        g, pos = groups[i], seen[i]
+        rank = rotating.index(i) if i in rotating else 0
+        # pos / size + rank / total of a cycle, in integers.
+        offset = (pos * total + rank * size[i]) * g.cycle // (size[i] * max(total, 1))
+        placed.append((g, offset))
         seen[i] += 1
     return placed
 
 
-def member_days(group: RosterGroup, position: int, size: int, days: list[dt.date]) -> list[dt.date]:
+def member_days(group: RosterGroup, offset: int, days: list[dt.date]) -> list[dt.date]:
     """The days a member's rotation puts them on (all days without rest days)."""
     if not group.rotates:
         return days
-    return [d for d in days if group.works(d, position, size)]
+    return [d for d in days if group.works(d, offset)]
 
 
 def role_shifts(s: Scenario, role: str, kinds: DayKinds | None = None) -> list[MemberShifts]:
@@ -115,8 +126,9 @@ def role_shifts(s: Scenario, role: str, kinds: DayKinds | None = None) -> list[M
     days = days_of(s)
     first = s.horizon.start
     cal = s.calendars
-    members = [shift_intervals(cal.shifts[g.shift], member_days(g, pos, size, days), kinds, first)
-               for g, pos, size in _assign_groups(s, role)]
+    placed = _assign_groups(s, role)
+    members = [shift_intervals(cal.shifts[g.shift], member_days(g, offset, days), kinds, first)
+               for g, offset in placed]
     temps: list[Intervals] = []
     lent: list[Intervals] = []
     # Absences (and members lent away) last, so they also cancel overtime on
@@ -127,6 +139,14 @@ def role_shifts(s: Scenario, role: str, kinds: DayKinds | None = None) -> list[M
         span = [d for d in days if o.start <= d <= o.end]
         lo = (o.start - first).days * 24.0
         hi = (o.end - first).days * 24.0 + 24.0
+        if o.change == "no_rest":
+            # The rotation's rest days in the span become working days of the
+            # member's own shift (absences, applied after, still win).
+            for i, (g, offset) in enumerate(placed[:o.members]):
+                rest_days = [d for d in span if not g.works(d, offset)]
+                members[i] = members[i] + shift_intervals(cal.shifts[g.shift], rest_days,
+                                                          kinds, first)
+            continue
         if o.role == role and o.change in ("absent", "lend"):
             # The last members are away (as for an absence): lent ones work
             # for the other role, which lists them as its own below.

@@ -157,6 +157,8 @@ CASES: list[tuple[str, str]] = [
     ("absent_more_than_headcount.yaml", r"absent_more_than_headcount\.yaml: calendars\.overrides\[0\]\.members: 9 members absent but role 'designer' has only 5 members"),
     ("overtime_more_than_headcount.yaml", r"overtime_more_than_headcount\.yaml: calendars\.overrides\[0\]\.members: 7 members on overtime but role 'customer_service' has only 4 members"),
     ("absences_overlap.yaml", r"absences_overlap\.yaml: calendars\.overrides\[1\]: overlaps the absence calendars\.overrides\[0\] of 'designer' \(2026-11-05\.\.2026-11-06\)"),
+    ("no_rest_without_rotation.yaml", r"no_rest_without_rotation\.yaml: calendars\.overrides\[0\]\.change: role 'designer' has no rotating rest days in its roster 'office' \(days_on/days_off\), so no_rest would never take effect"),
+    ("no_rest_with_shift.yaml", r"no_rest_with_shift\.yaml: calendars\.overrides\[0\]: .*change: no_rest works each member's own roster shift; give no 'shift'"),
     ("overtime_overlap.yaml", r"overtime_overlap\.yaml: calendars\.overrides\[1\]: overlaps the overtime calendars\.overrides\[0\] of 'customer_service' \(2026-11-11\.\.2026-11-12\): the same members would work it in both"),
     ("weekday_profile_zeros.yaml", r"weekday_profile_zeros\.yaml: demand: weekday_profile must not be all zeros"),
     ("hour_profile_zeros.yaml", r"hour_profile_zeros\.yaml: demand: hour_profile must not be all zeros"),

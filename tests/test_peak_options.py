@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 import simpy
 
@@ -69,9 +70,15 @@ def test_lent_people_leave_their_role_and_work_the_other_s_shift() -> None:
     lent = [m for m in cs if m.name.startswith("customer_service#L")]
     assert len(lent) == 3 and not any(m.temporary for m in lent)
     assert {int(a // 24) for m in lent for a, _ in m.intervals} == {d11, d11 + 1}
-    # Paid by their own role: no temporary days, no overtime in customer service.
+    # Paid by their own role: no temporary days, no overtime in customer
+    # service but the agents' own rest days cancelled 10-12 Nov (no_rest).
     pay = daily_staffing(s)["customer_service"]
-    assert pay["temporary"].sum() == 0 and pay["overtime_hours"].sum() == 0
+    kept = tuple(o for o in s.calendars.overrides if o.change != "lend")
+    alone = daily_staffing(s.model_copy(update={"calendars": s.calendars.model_copy(
+        update={"overrides": kept})}))["customer_service"]
+    assert pay["temporary"].sum() == 0
+    assert (pay["overtime_hours"] == alone["overtime_hours"]).all()
+    assert set(np.flatnonzero(pay["overtime_hours"])) <= {d11 - 1, d11, d11 + 1}
     own = sum(d11 in {int(a // 24) for a, _ in m.intervals} for m in cs if m not in lent)
     assert pay["regular"][d11] == own + 3
 

@@ -121,3 +121,49 @@ def test_a_roster_without_rest_days_works_every_day() -> None:
     s = load_scenario("scenarios/validation/mmc.yaml")
     for m in role_shifts(s, "server"):
         assert m.intervals == ((0.0, s.horizon.hours),)
+
+
+def _rest_days(member, days: int) -> set[int]:
+    return set(range(days)) - set(_days_worked(member.intervals))
+
+
+def test_rest_days_are_staggered_across_the_whole_role() -> None:
+    """Review item 2: the two shifts' agents do not rest on the same
+    weekdays; with 4 agents on 6+1 at most one rests on any day (11 Nov
+    included)."""
+    s = load_scenario("scenarios/baseline.yaml")
+    members = role_shifts(s, "customer_service")
+    rests = [_rest_days(m, s.horizon.days) for m in members]
+    assert all(len(rest) > 0 for rest in rests)
+    for day in range(s.horizon.days):
+        assert sum(day in rest for rest in rests) <= 1, day
+    weekdays = [{(s.horizon.start + dt.timedelta(days=d)).weekday() for d in rest} for rest in rests]
+    assert len(set.union(*weekdays)) == 4
+
+
+def test_no_rest_cancels_rest_days_on_its_dates_and_is_paid_as_overtime() -> None:
+    from rules.calendar import Override
+    from sim.analysis.payroll import daily_staffing
+
+    s = load_scenario("scenarios/baseline.yaml")
+    lo, hi = dt.date(2026, 11, 5), dt.date(2026, 11, 14)
+    cal = s.calendars.model_copy(update={"overrides": (
+        Override(role="customer_service", start=lo, end=hi, change="no_rest", members=4),)})
+    s2 = s.model_copy(update={"calendars": cal})
+    span = set(range((lo - s.horizon.start).days, (hi - s.horizon.start).days + 1))
+    before, after = role_shifts(s, "customer_service"), role_shifts(s2, "customer_service")
+    for m0, m1 in zip(before, after):
+        rest0, rest1 = _rest_days(m0, s.horizon.days), _rest_days(m1, s.horizon.days)
+        assert rest0 & span and not rest1 & span
+        assert rest1 == rest0 - span
+    extra = daily_staffing(s2)["customer_service"]["overtime_hours"].sum()
+    assert extra == pytest.approx(8.0 * sum(len(_rest_days(m, s.horizon.days) & span) for m in before))
+
+
+def test_double11_has_every_chat_agent_on_the_peak_day() -> None:
+    s = load_scenario("scenarios/double11.yaml")
+    peak = (dt.date(2026, 11, 11) - s.horizon.start).days
+    regular = [m for m in role_shifts(s, "customer_service") if "#L" not in m.name and not m.temporary]
+    assert len(regular) == 4
+    for d in (peak - 1, peak, peak + 1):
+        assert all(d in _days_worked(m.intervals) for m in regular), d

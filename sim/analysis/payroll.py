@@ -4,7 +4,8 @@ Computed from the shifts the engine runs on (``rules.shifts``: rosters,
 holidays, make-up days, temporary staff, overtime and absences), so the
 staffing shown is the staffing simulated, not the documented headcount. A
 regular member is paid every calendar day of the horizon, a temporary person
-each day worked, overtime by the hour (``rules/costs.yaml``).
+each day worked, overtime and rest days worked (``no_rest``) by the hour
+(``rules/costs.yaml``).
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ def _hours_by_day(member: MemberShifts, days: int) -> np.ndarray:
 
 
 def _without_overtime(s: Scenario) -> Scenario:
-    kept = tuple(o for o in s.calendars.overrides if o.change != "overtime")
+    # Rest days cancelled (no_rest) are paid like overtime: hours on top of the roster.
+    kept = tuple(o for o in s.calendars.overrides if o.change not in ("overtime", "no_rest"))
     return s.model_copy(update={"calendars": s.calendars.model_copy(update={"overrides": kept})})
 
 
