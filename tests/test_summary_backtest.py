@@ -24,7 +24,8 @@ go item by item of the batch.
 Review of issue 16: ``orders_lost`` counts the lost chats of would-be orders
 (the log's contact branch), not chats lost x conversion.
 Issue 16 (review fix): a chat written while nobody is on duty has no
-patience deadline (a message answered when the shift starts).
+patience deadline (a message answered when the shift starts); rest days
+staggered across the whole role, not within each shift's group.
 
 Regenerate only for an intended change of the numbers, and say so here and in
 the commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of
