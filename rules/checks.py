@@ -11,6 +11,7 @@ from rules.aftersales import table_problems
 from rules.calendar import Override, library_covers, library_version
 from rules.errors import plural, suggest
 from rules.scenario import Scenario
+from rules.shifts import days_of, overtime_room
 from rules.window_checks import check_windows
 from rules.workflow import (
     Approval,
@@ -136,6 +137,20 @@ def _check_overrides(s: Scenario) -> Found:
             yield here + ("members",), (
                 f"{o.members} members {_away[o.change]} but "
                 f"role '{o.role}' has only {plural(n, 'member')}")
+        if (o.change == "overtime" and o.members <= n and o.shift in cal.shifts
+                and _rosters_known(s, o.role)):
+            try:
+                room = overtime_room(s, o.role, o.shift)
+            except NotImplementedError:  # a year chinese-calendar lacks: reported below
+                room = []
+            short = [(d, k) for d, k in zip(days_of(s), room) if o.start <= d <= o.end and k < o.members]
+            if short:
+                day, k = short[0]
+                yield here + ("members",), (
+                    f"{o.members} members on overtime but on {day} only {k} of '{o.role}' work "
+                    f"that day by the roster and not already on {o.shift} (the others rest): "
+                    f"overtime never falls on a rest day; ask at most {min(k for _, k in short)}, "
+                    f"or cancel the rest days with change: no_rest")
         if o.change == "no_rest" and not any(
                 g.rotates for g in cal.rosters.get(s.org.roles[o.role].roster, ())):
             yield here + ("change",), (
@@ -172,6 +187,12 @@ def _check_concurrency(s: Scenario) -> Found:
                 yield here, (f"overlaps calendars.concurrency[{j}] of '{p.role}' with another "
                              f"value ({q.value} vs {p.value}); give each date one value")
                 break
+
+
+def _rosters_known(s: Scenario, role: str) -> bool:
+    """Can ``role``'s roster be laid out (its roster and shifts exist)?"""
+    groups = s.calendars.rosters.get(s.org.roles[role].roster)
+    return groups is not None and all(g.shift in s.calendars.shifts for g in groups)
 
 
 _away = {"absent": "absent", "overtime": "on overtime", "lend": "lent", "no_rest": "working rest days"}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rules.calendar import DayKinds, RosterGroup, Shift
+from rules.calendar import DayKinds, Override, RosterGroup, Shift
 from rules.scenario import Scenario
 
 Intervals = list[tuple[float, float]]
@@ -22,6 +22,8 @@ class MemberShifts:
     name: str
     intervals: tuple[tuple[float, float], ...]
     temporary: bool = False
+    #: A member lent from another role: who they are there (``designer#5``).
+    home: str = ""
 
 
 def days_of(s: Scenario) -> list[dt.date]:
@@ -120,56 +122,113 @@ def member_days(group: RosterGroup, offset: int, days: list[dt.date]) -> list[dt
     return [d for d in days if group.works(d, offset)]
 
 
+def _roster(s: Scenario, role: str, kinds: DayKinds, days: list[dt.date]) -> list[Intervals]:
+    """Each regular member's intervals by the roster, with the rest days
+    that ``no_rest`` overrides cancel worked on the member's own shift."""
+    cal, first = s.calendars, s.horizon.start
+    placed = _assign_groups(s, role)
+    members = [shift_intervals(cal.shifts[g.shift], member_days(g, offset, days), kinds, first)
+               for g, offset in placed]
+    for o in cal.overrides:
+        if o.role == role and o.change == "no_rest":
+            span = [d for d in days if o.start <= d <= o.end]
+            for i, (g, offset) in enumerate(placed[:o.members]):
+                rest_days = [d for d in span if not g.works(d, offset)]
+                members[i] = members[i] + shift_intervals(cal.shifts[g.shift], rest_days,
+                                                          kinds, first)
+    return members
+
+
+def _rests(s: Scenario, role: str, members: list[Intervals]) -> list[set[int] | None]:
+    """Per regular member, the days (indices) the roster has them on duty
+    when their roster rotates rest days, None when it does not (overtime
+    may then fall on any day: an office worker's Saturday)."""
+    rotates = [g.rotates for g, _ in _assign_groups(s, role)]
+    return [{int(a // 24) for a, _ in iv} if r else None for r, iv in zip(rotates, members)]
+
+
+def overtime_members(o: Override, on_days: list[set[int] | None], day: int,
+                     members: list[Intervals], block: Intervals) -> list[int]:
+    """The members an overtime override puts on ``day``: its first
+    ``o.members`` that the roster has on duty that day and that are not on
+    duty in the overtime's ``block`` already. A member resting by the
+    rotation is never asked, so overtime never makes anyone work more days
+    in a row than the roster allows (``rules.checks`` refuses an override
+    asking more than there are)."""
+    fit = [i for i, days in enumerate(on_days) if (days is None or day in days)
+           and not any(a < hi and lo < b for a, b in members[i] for lo, hi in block)]
+    return fit[:o.members]
+
+
+def overtime_room(s: Scenario, role: str, shift: str) -> list[int]:
+    """Per day of the horizon, how many of ``role``'s regular members
+    overtime on ``shift`` may ask (``overtime_members``)."""
+    days = days_of(s)
+    kinds = DayKinds(s.calendars.holidays)
+    members = _roster(s, role, kinds, days)
+    on_days = _rests(s, role, members)
+    blocks = s.calendars.shifts[shift].blocks()
+    return [sum(1 for i, d in enumerate(on_days) if (d is None or k in d) and not any(
+        a < k * 24 + hi and k * 24 + lo < b for a, b in members[i] for lo, hi in blocks))
+        for k in range(len(days))]
+
+
 def role_shifts(s: Scenario, role: str, kinds: DayKinds | None = None) -> list[MemberShifts]:
     """Every member of ``role`` (temporary staff included) with intervals."""
     kinds = kinds or DayKinds(s.calendars.holidays)
     days = days_of(s)
     first = s.horizon.start
     cal = s.calendars
-    placed = _assign_groups(s, role)
-    members = [shift_intervals(cal.shifts[g.shift], member_days(g, offset, days), kinds, first)
-               for g, offset in placed]
+    members = _roster(s, role, kinds, days)
+    on_days = _rests(s, role, members)
     temps: list[Intervals] = []
-    lent: list[Intervals] = []
+    lent: list[tuple[str, Intervals]] = []
     # Absences (and members lent away) last, so they also cancel overtime on
     # the same dates, whatever order the scenario lists the overrides in.
     for o in sorted(cal.overrides, key=lambda o: o.change in ("absent", "lend")):
-        if o.role != role and o.to != role:
+        if (o.role != role and o.to != role) or o.change == "no_rest":
             continue
         span = [d for d in days if o.start <= d <= o.end]
         lo = (o.start - first).days * 24.0
         hi = (o.end - first).days * 24.0 + 24.0
-        if o.change == "no_rest":
-            # The rotation's rest days in the span become working days of the
-            # member's own shift (absences, applied after, still win).
-            for i, (g, offset) in enumerate(placed[:o.members]):
-                rest_days = [d for d in span if not g.works(d, offset)]
-                members[i] = members[i] + shift_intervals(cal.shifts[g.shift], rest_days,
-                                                          kinds, first)
-            continue
         if o.role == role and o.change in ("absent", "lend"):
             # The last members are away (as for an absence): lent ones work
             # for the other role, which lists them as its own below.
             for i in range(max(0, len(members) - o.members), len(members)):
                 members[i] = subtract(members[i], lo, hi)
             continue
-        # Overrides name extra working days: a temporary or overtime block
-        # is worked on every day of the span, weekends and holidays included.
+        # Overrides name extra working days: a temporary block is worked on
+        # every day of the span, weekends and holidays included.
         if o.shift is None:  # Override._shape refuses this when loading
             raise ValueError(f"an '{o.change}' override needs a 'shift'")
-        blocks = [((d - first).days * 24.0 + a, (d - first).days * 24.0 + b)
-                  for d in span for a, b in cal.shifts[o.shift].blocks()]
+        blocks = {(d - first).days: [((d - first).days * 24.0 + a, (d - first).days * 24.0 + b)
+                                     for a, b in cal.shifts[o.shift].blocks()] for d in span}
         if o.change == "overtime":
-            for i in range(min(o.members, len(members))):
-                members[i] = members[i] + blocks
+            for day, block in blocks.items():
+                for i in overtime_members(o, on_days, day, members, block):
+                    members[i] = members[i] + block
         elif o.change == "lend":  # members of o.role working here
-            lent.extend([list(blocks) for _ in range(o.members)])
+            lent.extend(_lent(s, o, kinds, days, blocks))
         else:
-            temps.extend([list(blocks) for _ in range(o.members)])
+            temps.extend([[iv for b in blocks.values() for iv in b] for _ in range(o.members)])
     out = [MemberShifts(f"{role}#{i + 1}", tuple(merge(iv))) for i, iv in enumerate(members)]
     out += [MemberShifts(f"{role}#T{i + 1}", tuple(merge(iv)), True) for i, iv in enumerate(temps)]
     # Lent people are paid by their own role: neither temporary nor overtime here.
-    out += [MemberShifts(f"{role}#L{i + 1}", tuple(merge(iv))) for i, iv in enumerate(lent)]
+    out += [MemberShifts(f"{role}#L{i + 1}", tuple(merge(iv)), home=home)
+            for i, (home, iv) in enumerate(lent)]
+    return out
+
+
+def _lent(s: Scenario, o: Override, kinds: DayKinds, days: list[dt.date],
+          blocks: dict[int, Intervals]) -> list[tuple[str, Intervals]]:
+    """The members ``o`` lends (the last ones of ``o.role``), each with the
+    helped role's shift on the days of the loan their own roster has them
+    on duty: a loan moves a working day, never a rest day."""
+    own = _roster(s, o.role, kinds, days)
+    out = []
+    for i in range(max(0, len(own) - o.members), len(own)):
+        on = {int(a // 24) for a, _ in own[i]}
+        out.append((f"{o.role}#{i + 1}", [iv for d, b in blocks.items() if d in on for iv in b]))
     return out
 
 

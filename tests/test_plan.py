@@ -248,3 +248,15 @@ def test_a_weekly_plan_changes_by_whole_weeks() -> None:
     daily = Plan(slots(s, ["agent"], granularity="day"))
     assert list(daily.set_days(slot, need).people[slot]) == list(need)
     assert list(daily.add_days(slot, [5, 6, 7], 1).people[slot]) == [0] * 5 + [1] * 3 + [0] * 6
+
+
+def test_the_planner_s_overtime_never_asks_a_member_on_a_rest_day() -> None:
+    """Review item 6: on a 6+1 roster the evening overtime slot may ask at
+    most the early agents on duty on the tightest day (one rests some days;
+    the late agents are on duty then already), so every plan it makes
+    passes the check that refuses overtime on a rest day."""
+    s = load_scenario("scenarios/baseline.yaml")
+    sl = slots(s, ["customer_service"], overtime={"customer_service": "overtime_evening"})
+    assert sl.cap[("customer_service", "overtime_evening")] == 1
+    load_scenario("scenarios/baseline.yaml",
+                  overtime=["customer_service+1@2026-10-01..2026-12-31:overtime_evening"])

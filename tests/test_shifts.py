@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from rules.errors import RulesError
 from rules.loader import load_scenario
 from rules.shifts import merge, role_shifts, subtract
 
@@ -167,3 +168,44 @@ def test_double11_has_every_chat_agent_on_the_peak_day() -> None:
     assert len(regular) == 4
     for d in (peak - 1, peak, peak + 1):
         assert all(d in _days_worked(m.intervals) for m in regular), d
+
+
+def test_overtime_never_falls_on_a_rest_day() -> None:
+    """Review item 6: overtime goes to the first members the roster has on
+    duty that day and not on that shift already, so nobody works more days
+    in a row than 6+1 allows; asking more than there are is refused."""
+    s = load_scenario("scenarios/baseline.yaml",
+                      overtime=["customer_service+1@2026-10-01..2026-10-31:cs_late"])
+    members = role_shifts(s, "customer_service")
+    base = role_shifts(load_scenario("scenarios/baseline.yaml"), "customer_service")
+    for m, b in zip(members, base):
+        assert _longest_run(_days_worked(m.intervals)) == 6
+        assert _days_worked(m.intervals) == _days_worked(b.intervals)
+
+    def late(ms, day: int) -> int:
+        return sum(any(a <= day * 24 + 16 and day * 24 + 24 <= b for a, b in m.intervals) for m in ms)
+
+    for day in range(31):  # one more on the late shift every day of October
+        assert late(members, day) == late(base, day) + 1, day
+    with pytest.raises(RulesError, match=r"2 members on overtime but on 2026-10-\d\d only 1 of "):
+        load_scenario("scenarios/baseline.yaml",
+                      overtime=["customer_service+2@2026-10-01..2026-10-31:cs_late"])
+
+
+def test_a_lent_member_works_the_other_role_only_on_their_own_working_days() -> None:
+    """Review item 6: a loan moves working days, never a rest day, and the
+    lent member keeps who they are (``home``)."""
+    from rules.calendar import Override
+
+    s = load_scenario("scenarios/baseline.yaml")
+    lo, hi = dt.date(2026, 11, 6), dt.date(2026, 11, 10)  # Friday to Tuesday
+    cal = s.calendars.model_copy(update={"overrides": (
+        Override(role="designer", start=lo, end=hi, change="lend", to="customer_service",
+                 members=1, shift="cs_early"),)})
+    s2 = s.model_copy(update={"calendars": cal})
+    [lent] = [m for m in role_shifts(s2, "customer_service") if m.home]
+    assert lent.home == "designer#5"
+    home = role_shifts(s, "designer")[4]
+    span = set(range((lo - s.horizon.start).days, (hi - s.horizon.start).days + 1))
+    assert set(_days_worked(lent.intervals)) == set(_days_worked(home.intervals)) & span
+    assert len(_days_worked(lent.intervals)) == 3  # not the weekend

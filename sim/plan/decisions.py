@@ -19,7 +19,7 @@ import numpy as np
 
 from rules.calendar import DayKinds
 from rules.scenario import Scenario
-from rules.shifts import days_of, shift_intervals
+from rules.shifts import days_of, overtime_room, shift_intervals
 
 Slot = tuple[str, str]  # (role, shift), or (role, PERMANENT)
 #: The slot of a role's permanent headcount: one number for the whole
@@ -72,7 +72,8 @@ def slots(s: Scenario, roles: list[str], shifts: dict[str, list[str]] | None = N
           overtime: dict[str, str] | None = None, permanent: bool = False) -> Slots:
     """Slots of ``roles``: each role's roster shifts unless ``shifts`` names
     them (at most ``cap[role]`` temporary people each), an overtime slot per
-    role of ``overtime`` (role -> shift; at most its headcount), and with
+    role of ``overtime`` (role -> shift; at most the members the roster has
+    on duty and not on that shift on the tightest day), and with
     ``permanent`` a headcount slot per role (at most ``cap[role]`` more; its
     hours are those of the roster's first shift, where a new member usually
     goes)."""
@@ -90,7 +91,10 @@ def slots(s: Scenario, roles: list[str], shifts: dict[str, list[str]] | None = N
             raise ValueError(f"role {role!r}: shift {name!r} is already a temporary staff's shift; "
                              "overtime needs a shift of its own (e.g. an evening)")
         wanted.append((role, name))
-        kinds_of[(role, name)], limits[(role, name)] = "overtime", s.headcount(role)
+        # At most the members free for it on the tightest day: overtime never
+        # falls on a rest day (rules.shifts.overtime_members).
+        room = overtime_room(s, role, name) if name in s.calendars.shifts else []
+        kinds_of[(role, name)], limits[(role, name)] = "overtime", min(room, default=s.headcount(role))
     shift_of = {k: k[1] for k in wanted}
     for role in roles if permanent else []:
         first = roster_shifts(s, role)[:1]
