@@ -81,6 +81,9 @@ class RosterGroup(Frozen):
     #: shift works, as a queue that never closes.
     days_on: RosterDays | None = None
     days_off: RestDays = 0
+    #: The rotation may leave the shift with nobody on some days (refused
+    #: unless said: ``rules.checks``).
+    allow_gaps: bool = False
 
     @property
     def rotates(self) -> bool:

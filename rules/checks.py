@@ -11,7 +11,7 @@ from rules.aftersales import table_problems
 from rules.calendar import Override, library_covers, library_version
 from rules.errors import plural, suggest
 from rules.scenario import Scenario
-from rules.shifts import days_of, overtime_room
+from rules.shifts import assign_groups, days_of, overtime_room
 from rules.window_checks import check_windows
 from rules.workflow import (
     Approval,
@@ -102,6 +102,8 @@ def check_calendars(s: Scenario) -> Found:
             yield ("org", "roles", rid, "headcount"), (
                 f"headcount {n} is less than the {fixed} members roster '{role.roster}' puts on shifts "
                 f"(calendars.rosters.{role.roster}); raise the headcount or change the roster")
+        elif _rosters_known(s, rid):
+            yield from _check_rest_cover(s, rid)
     yield from _check_overrides(s)
     yield from _check_concurrency(s)
     yield from _check_listed_years(s)
@@ -187,6 +189,26 @@ def _check_concurrency(s: Scenario) -> Found:
                 yield here, (f"overlaps calendars.concurrency[{j}] of '{p.role}' with another "
                              f"value ({q.value} vs {p.value}); give each date one value")
                 break
+
+
+def _check_rest_cover(s: Scenario, role: str) -> Found:
+    """A rotating group whose rest days leave its shift with nobody on some
+    days of every cycle (``members: all, days_on: 2, days_off: 5``)."""
+    name = s.org.roles[role].roster
+    groups = s.calendars.rosters[name]
+    offsets: dict[int, list[int]] = {}
+    for g, offset in assign_groups(s, role):
+        offsets.setdefault(groups.index(g), []).append(offset)
+    for i, offs in offsets.items():
+        g = groups[i]
+        if not g.rotates or g.allow_gaps:
+            continue
+        empty = sum(1 for k in range(g.cycle) if not any((k + o) % g.cycle < (g.days_on or 0) for o in offs))
+        if empty:
+            yield ("calendars", "rosters", name, i), (
+                f"shift {g.shift} has nobody of '{role}' on {empty} of every {g.cycle} days: "
+                f"{plural(len(offs), 'member')} working {g.days_on} days on, {g.days_off} off "
+                f"cannot cover it; add members to the group, shorten days_off, or say allow_gaps: true")
 
 
 def _rosters_known(s: Scenario, role: str) -> bool:

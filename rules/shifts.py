@@ -77,7 +77,7 @@ def subtract(intervals: Intervals, lo: float, hi: float) -> Intervals:
     return out
 
 
-def _assign_groups(s: Scenario, role: str) -> list[tuple[RosterGroup, int]]:
+def assign_groups(s: Scenario, role: str) -> list[tuple[RosterGroup, int]]:
     """The roster group of each regular member, with the offset of the
     member's rotation of rest days: fixed groups first, then ``all``;
     members left over when no group says ``all`` go round-robin.
@@ -126,7 +126,7 @@ def _roster(s: Scenario, role: str, kinds: DayKinds, days: list[dt.date]) -> lis
     """Each regular member's intervals by the roster, with the rest days
     that ``no_rest`` overrides cancel worked on the member's own shift."""
     cal, first = s.calendars, s.horizon.start
-    placed = _assign_groups(s, role)
+    placed = assign_groups(s, role)
     members = [shift_intervals(cal.shifts[g.shift], member_days(g, offset, days), kinds, first)
                for g, offset in placed]
     for o in cal.overrides:
@@ -143,7 +143,7 @@ def _rests(s: Scenario, role: str, members: list[Intervals]) -> list[set[int] | 
     """Per regular member, the days (indices) the roster has them on duty
     when their roster rotates rest days, None when it does not (overtime
     may then fall on any day: an office worker's Saturday)."""
-    rotates = [g.rotates for g, _ in _assign_groups(s, role)]
+    rotates = [g.rotates for g, _ in assign_groups(s, role)]
     return [{int(a // 24) for a, _ in iv} if r else None for r, iv in zip(rotates, members)]
 
 

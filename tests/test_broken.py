@@ -160,6 +160,7 @@ CASES: list[tuple[str, str]] = [
     ("no_rest_without_rotation.yaml", r"no_rest_without_rotation\.yaml: calendars\.overrides\[0\]\.change: role 'designer' has no rotating rest days in its roster 'office' \(days_on/days_off\), so no_rest would never take effect"),
     ("no_rest_with_shift.yaml", r"no_rest_with_shift\.yaml: calendars\.overrides\[0\]: .*change: no_rest works each member's own roster shift; give no 'shift'"),
     ("overtime_on_rest_days.yaml", r"overtime_on_rest_days\.yaml: calendars\.overrides\[0\]\.members: 2 members on overtime but on 2026-11-11 only 1 of 'customer_service' work that day by the roster and not already on overtime_evening \(the others rest\): overtime never falls on a rest day; ask at most 1, or cancel the rest days with change: no_rest"),
+    ("roster_uncovered_days.yaml", r"roster_uncovered_days\.yaml: calendars\.rosters\.customer_service\[1\]: shift cs_late has nobody of 'customer_service' on 3 of every 7 days: 2 members working 2 days on, 5 off cannot cover it; add members to the group, shorten days_off, or say allow_gaps: true"),
     ("overtime_overlap.yaml", r"overtime_overlap\.yaml: calendars\.overrides\[1\]: overlaps the overtime calendars\.overrides\[0\] of 'customer_service' \(2026-11-11\.\.2026-11-12\): the same members would work it in both"),
     ("weekday_profile_zeros.yaml", r"weekday_profile_zeros\.yaml: demand: weekday_profile must not be all zeros"),
     ("hour_profile_zeros.yaml", r"hour_profile_zeros\.yaml: demand: hour_profile must not be all zeros"),
