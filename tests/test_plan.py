@@ -260,3 +260,35 @@ def test_the_planner_s_overtime_never_asks_a_member_on_a_rest_day() -> None:
     assert sl.cap[("customer_service", "overtime_evening")] == 1
     load_scenario("scenarios/baseline.yaml",
                   overtime=["customer_service+1@2026-10-01..2026-12-31:overtime_evening"])
+
+
+def test_the_erlang_start_uses_the_day_s_concurrency() -> None:
+    """Review item 9: the workload divides a chat's time by the day's
+    concurrency, so the Erlang C start multiplies it back by the same value
+    (at 20 on the peak day, not the role's 5: a quarter of the load)."""
+    import math
+
+    from rules.calendar import ConcurrencyPeriod
+    from sim.plan.bound import _on_duty_by_hour, _step, erlang_start, servers_for
+
+    base = load_scenario("scenarios/baseline.yaml")
+    day = 10
+    peak = base.horizon.start + dt.timedelta(days=day)
+    s = base.model_copy(update={"calendars": base.calendars.model_copy(update={"concurrency": (
+        ConcurrencyPeriod(role="customer_service", start=peak, end=peak, value=20),)})})
+    sl = slots(s, ["customer_service"], granularity="day")
+    chat_hours = 2000.0  # the day's chat-hours, the same every day
+    conc = np.full(s.horizon.days, 5.0)
+    conc[day] = 20.0
+    workload = {"work_hours": {"customer_service": chat_hours / conc}, "unserved_hours": {}}
+    p = erlang_start(s, workload, Plan(sl), {"chat_first_reply_3min": 0.8})
+    w = s.service_windows["chat_first_reply_3min"]
+    found = _step(s, w.workflows, w.start.activity)
+    assert found is not None
+    share = np.asarray(s.demand.hour_profile, float) / sum(s.demand.hour_profile)
+    on = _on_duty_by_hour(s, "customer_service", s.horizon.days)[day]
+    for slot in sl.slots:
+        hours = [h for h in range(*(w.active_hours or (0, 24))) if sl.cover[slot][day][h]]
+        want = max(max(math.ceil(servers_for(chat_hours * share[h], 1.0 / found[1], w.limit_hours,
+                                             0.8) / 20) - on[h], 0) for h in hours)
+        assert p.people[slot][day] == want, slot
