@@ -34,7 +34,7 @@ def both():
 
 
 @pytest.mark.parametrize("section", ["cases", "service_windows", "window_compliance_by_day",
-                                     "roles"])
+                                     "roles", "lost_sales"])
 def test_evaluate_gives_the_summarys_numbers(both, section: str) -> None:
     _, summary, numbers = both
     assert numbers[section], section

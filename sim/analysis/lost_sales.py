@@ -62,8 +62,14 @@ def lost_sales_reps(s: Scenario, st: StaffLog,
 
 def lost_sales(s: Scenario, st: StaffLog, orders: np.ndarray | None = None) -> dict:
     """The ``lost_sales`` section of ``summary.json`` (empty without demand)."""
-    reps = lost_sales_reps(s, st, orders)
-    if reps is None or s.demand is None:
+    return lost_sales_of(s, lost_sales_reps(s, st, orders))
+
+
+def lost_sales_of(s: Scenario, reps: dict[str, np.ndarray] | None) -> dict:
+    """The ``lost_sales`` section from the per-replication arrays of
+    :func:`lost_sales_reps` (``sim.evaluate`` gathers them replication by
+    replication)."""
+    if not reps or s.demand is None:
         return {}
     out: dict = {"workflow": s.demand.order_workflow,
                  "chat_conversion": s.demand.chat_conversion,
