@@ -15,7 +15,7 @@ from rules.loader import load_scenario
 from sim.analysis.payroll import daily_staffing, staffing
 from sim.cli import main
 from sim.plan.bound import erlang_c, servers_for
-from sim.plan.decisions import Plan, slots
+from sim.plan.decisions import PERMANENT, Plan, slots
 from sim.plan.planner import PlanOptions, plan, verify_seed
 from sim.plan.search import Evaluator
 
@@ -292,3 +292,17 @@ def test_the_erlang_start_uses_the_day_s_concurrency() -> None:
         want = max(max(math.ceil(servers_for(chat_hours * share[h], 1.0 / found[1], w.limit_hours,
                                              0.8) / 20) - on[h], 0) for h in hours)
         assert p.people[slot][day] == want, slot
+
+
+def test_a_permanent_hire_is_priced_by_the_days_its_roster_works() -> None:
+    """Review item 9: a new chat agent rotates 6 days on, 1 off, so a day
+    of theirs costs 7/6 of the daily pay, not the pay (paid every day)."""
+    from sim.plan.planner import _price
+
+    s = load_scenario("scenarios/baseline.yaml")
+    sl = slots(s, ["customer_service", "warehouse"], permanent=True)
+    price = _price(s, sl, ("customer_service", PERMANENT))
+    assert price == pytest.approx(s.costs.regular("customer_service") * 7 / 6)
+    worked = int(np.count_nonzero(sl.hours[("warehouse", PERMANENT)]))
+    assert _price(s, sl, ("warehouse", PERMANENT)) == pytest.approx(
+        s.costs.regular("warehouse") * s.horizon.days / worked)
