@@ -171,6 +171,7 @@ def role_rows(reps: dict[str, dict[str, np.ndarray]], info: dict[str, RoleInfo],
         out[role] = {
             "headcount": info[role].headcount,
             "members": info[role].members,
+            # The role's base value; calendars.concurrency changes it by date (DESIGN.md).
             "concurrency": info[role].concurrency,
             "tasks": float(np.mean(x["tasks"])),
             "abandoned": float(np.mean(x["abandoned"])),
