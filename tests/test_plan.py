@@ -306,3 +306,24 @@ def test_a_permanent_hire_is_priced_by_the_days_its_roster_works() -> None:
     worked = int(np.count_nonzero(sl.hours[("warehouse", PERMANENT)]))
     assert _price(s, sl, ("warehouse", PERMANENT)) == pytest.approx(
         s.costs.regular("warehouse") * s.horizon.days / worked)
+
+
+def test_the_planner_on_a_roster_with_rest_days() -> None:
+    """Review item 9: two packers on 5 days on, 2 off (never both resting),
+    evening overtime allowed: the plan's overtime asks no more packers than
+    the roster has on duty each day, so its scenario passes the check, and
+    no packer works more than 5 days in a row."""
+    from rules.shifts import role_shifts
+
+    sets = ("calendars.overrides=[]", "workflows.order.steps[1].duration.mean=0.5",
+            "org.roles.packer.headcount=2",
+            "calendars.rosters.packer=[{shift: pack, days_on: 5, days_off: 2}]")
+    out = plan(PlanOptions(SMALL, sets=sets, roles=("packer",), targets={"ship_24h": 0.9}, jobs=2,
+                           budget=8, granularity="week", overtime={"packer": "pack_evening"}))
+    s = load_scenario(SMALL, sets, overtime=out["plan"]["overtime"], temps=out["plan"]["temps"])
+    for m in role_shifts(s, "packer"):
+        if not m.temporary:
+            days = sorted({int(a // 24) for a, _ in m.intervals})
+            runs = [len(list(g)) for _, g in itertools.groupby(
+                enumerate(days), key=lambda x: x[1] - x[0])]
+            assert max(runs) <= 5
