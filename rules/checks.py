@@ -10,8 +10,8 @@ from collections.abc import Iterator, Sequence
 from rules.aftersales import table_problems
 from rules.calendar import Override, library_covers, library_version
 from rules.errors import plural, suggest
+from rules.rest_checks import rest_cover_problems, rest_day_problems
 from rules.scenario import Scenario
-from rules.shifts import assign_groups, days_of, overtime_room
 from rules.window_checks import check_windows
 from rules.workflow import (
     Approval,
@@ -102,8 +102,8 @@ def check_calendars(s: Scenario) -> Found:
             yield ("org", "roles", rid, "headcount"), (
                 f"headcount {n} is less than the {fixed} members roster '{role.roster}' puts on shifts "
                 f"(calendars.rosters.{role.roster}); raise the headcount or change the roster")
-        elif _rosters_known(s, rid):
-            yield from _check_rest_cover(s, rid)
+        else:
+            yield from rest_cover_problems(s, rid)
     yield from _check_overrides(s)
     yield from _check_concurrency(s)
     yield from _check_listed_years(s)
@@ -139,25 +139,7 @@ def _check_overrides(s: Scenario) -> Found:
             yield here + ("members",), (
                 f"{o.members} members {_away[o.change]} but "
                 f"role '{o.role}' has only {plural(n, 'member')}")
-        if (o.change == "overtime" and o.members <= n and o.shift in cal.shifts
-                and _rosters_known(s, o.role)):
-            try:
-                room = overtime_room(s, o.role, o.shift)
-            except NotImplementedError:  # a year chinese-calendar lacks: reported below
-                room = []
-            short = [(d, k) for d, k in zip(days_of(s), room) if o.start <= d <= o.end and k < o.members]
-            if short:
-                day, k = short[0]
-                yield here + ("members",), (
-                    f"{o.members} members on overtime but on {day} only {k} of '{o.role}' work "
-                    f"that day by the roster and not already on {o.shift} (the others rest): "
-                    f"overtime never falls on a rest day; ask at most {min(k for _, k in short)}, "
-                    f"or cancel the rest days with change: no_rest")
-        if o.change == "no_rest" and not any(
-                g.rotates for g in cal.rosters.get(s.org.roles[o.role].roster, ())):
-            yield here + ("change",), (
-                f"role '{o.role}' has no rotating rest days in its roster "
-                f"'{s.org.roles[o.role].roster}' (days_on/days_off), so no_rest would never take effect")
+        yield from rest_day_problems(s, o, here)
     # The engine takes absences and overtime from the same members (the last
     # ones away, the first ones on overtime): two that overlap do not add up.
     # A loan takes the members an absence would (the last ones).
@@ -189,32 +171,6 @@ def _check_concurrency(s: Scenario) -> Found:
                 yield here, (f"overlaps calendars.concurrency[{j}] of '{p.role}' with another "
                              f"value ({q.value} vs {p.value}); give each date one value")
                 break
-
-
-def _check_rest_cover(s: Scenario, role: str) -> Found:
-    """A rotating group whose rest days leave its shift with nobody on some
-    days of every cycle (``members: all, days_on: 2, days_off: 5``)."""
-    name = s.org.roles[role].roster
-    groups = s.calendars.rosters[name]
-    offsets: dict[int, list[int]] = {}
-    for g, offset in assign_groups(s, role):
-        offsets.setdefault(groups.index(g), []).append(offset)
-    for i, offs in offsets.items():
-        g = groups[i]
-        if not g.rotates or g.allow_gaps:
-            continue
-        empty = sum(1 for k in range(g.cycle) if not any((k + o) % g.cycle < (g.days_on or 0) for o in offs))
-        if empty:
-            yield ("calendars", "rosters", name, i), (
-                f"shift {g.shift} has nobody of '{role}' on {empty} of every {g.cycle} days: "
-                f"{plural(len(offs), 'member')} working {g.days_on} days on, {g.days_off} off "
-                f"cannot cover it; add members to the group, shorten days_off, or say allow_gaps: true")
-
-
-def _rosters_known(s: Scenario, role: str) -> bool:
-    """Can ``role``'s roster be laid out (its roster and shifts exist)?"""
-    groups = s.calendars.rosters.get(s.org.roles[role].roster)
-    return groups is not None and all(g.shift in s.calendars.shifts for g in groups)
 
 
 _away = {"absent": "absent", "overtime": "on overtime", "lend": "lent", "no_rest": "working rest days"}
