@@ -71,7 +71,9 @@ def _steps(draw, prefix: str, roles: dict[str, int], depth: int) -> list[dict]:
             step.update(role=role, duration=_duration(draw))
             if draw(st.booleans()):
                 patience = _duration(draw)
-                if patience.get("value") == 0 or patience.get("high") == 0:  # zero patience is refused
+                # A zero patience is refused, and so is one that rounds to zero hours
+                # (hypothesis draws subnormal floats: 5e-324 minutes is 0.0 hours).
+                if patience.get("value", 1.0) < 1e-3 or patience.get("high", 1.0) < 1e-3:
                     patience = {"dist": "fixed", "value": 0.5, "unit": "hours"}
                 step["patience"] = patience
         elif kind == "approval":
