@@ -38,7 +38,8 @@ def test_the_same_seed_gives_the_same_bytes(tmp_path: Path) -> None:
     assert {"report.html", "plots/queues.png", "plots/queues.svg"} <= set(first)
     assert set(first) == set(second)
     differ = [name for name in first if first[name] != second[name]]
-    assert differ == ["summary.json"], differ
+    # Only the wall time may differ, and two runs can take the same rounded time.
+    assert set(differ) <= {"summary.json"}, differ
     one, two = (json.loads(first["summary.json"]), json.loads(second["summary.json"]))
     one["run"].pop("wall_seconds"), two["run"].pop("wall_seconds")
     assert one == two
