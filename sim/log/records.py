@@ -255,14 +255,19 @@ class LogBuilder:
     def __len__(self) -> int:
         return self.size
 
+    def _reserve(self, n: int) -> tuple[int, int]:
+        """The slice ``n`` more rows will fill, the arrays grown to hold it."""
+        lo, hi = self.size, self.size + n
+        if hi > len(self.columns["case_id"]):
+            self._grow(hi)
+        return lo, hi
+
     def add(self, rows: list[Row]) -> None:
         """Append ``rows`` (tuples in ``COLUMNS`` order)."""
         n = len(rows)
         if not n:
             return
-        lo, hi = self.size, self.size + n
-        if hi > len(self.columns["case_id"]):
-            self._grow(hi)
+        lo, hi = self._reserve(n)
         code = self.vocab.__getitem__
         for name, values in zip(COLUMNS, zip(*rows)):
             if name in TEXT_COLUMNS:
@@ -282,9 +287,7 @@ class LogBuilder:
         n = len(rows)
         if not n:
             return
-        lo, hi = self.size, self.size + n
-        if hi > len(self.columns["case_id"]):
-            self._grow(hi)
+        lo, hi = self._reserve(n)
         for name, values in zip(COLUMNS, zip(*rows)):
             col = self.columns[name]
             col[lo:hi] = np.frombuffer(struct.pack(f"={n}{_PACKED[name]}", *values), col.dtype)
