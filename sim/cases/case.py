@@ -14,7 +14,8 @@ from sim.staff.task import TASK_FIELDS, Task
 
 if TYPE_CHECKING:
     from sim.cases.interpreter import Context
-    from sim.staff.pool import Member, StaffPool
+    from sim.staff.member import Member
+    from sim.staff.pool import StaffPool
 
 NAN = math.nan
 

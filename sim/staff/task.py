@@ -25,7 +25,8 @@ import simpy
 from sim.kernel.events import Signal, fire_in
 
 if TYPE_CHECKING:
-    from sim.staff.pool import Member, StaffPool
+    from sim.staff.member import Member
+    from sim.staff.pool import StaffPool
 
 
 
