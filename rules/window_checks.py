@@ -86,6 +86,12 @@ def _check_timer(s: Scenario, base: tuple, win: ServiceWindow, activities: set[s
                                            f"(edge: end), not at its '{point.edge}'")
     if win.timer is None:
         return
+    if win.timer.cost_of_order is not None and (
+            s.demand is None or s.demand.average_order_value is None):
+        # The value is what is missing: point at it, in the scenario.
+        where = ("demand", "average_order_value") if s.demand is not None else ("demand",)
+        yield where, (f"service window '{base[1]}' prices its timer as a share of the order "
+                      f"(timer.cost_of_order): give the order's value")
     if win.timer.action in activities:
         yield here + ("action",), (f"'{win.timer.action}' is already an activity of the window's "
                                    f"workflows; the platform's record needs an id of its own")

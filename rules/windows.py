@@ -12,7 +12,7 @@ from pydantic import Field, StrictFloat, StrictInt, model_validator
 
 from rules.calendar import DateRange
 from rules.org import Frozen, Id
-from rules.ranges import MAX_LIMIT, Price
+from rules.ranges import MAX_LIMIT, Price, Share
 
 Edge = Literal["enabled", "start", "end"]
 ClockKind = Literal["elapsed_hours", "calendar_days", "working_days"]
@@ -34,6 +34,28 @@ class LimitPeriod(DateRange):
     platform's extended shipping deadline during Double 11)."""
     limit: Limit
     source: str = ""
+
+
+class OrderShare(Frozen):
+    """A charge that is a share of the order's value, within a minimum and a
+    maximum (the platform's late-shipment compensation: 5% of the order, 5 to
+    30 CNY). The order's value is the scenario's
+    ``demand.average_order_value``: every act is priced at the average
+    order, so the clamp applies to the average, not order by order."""
+    rate: Annotated[Share, Field(gt=0)]
+    minimum: Price = 0.0
+    maximum: Price | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> OrderShare:
+        if self.maximum is not None and self.maximum < self.minimum:
+            raise ValueError(f"maximum {self.maximum:g} is below minimum {self.minimum:g}")
+        return self
+
+    def of(self, order_value: float) -> float:
+        """The charge on an order of ``order_value``."""
+        x = max(self.rate * order_value, self.minimum)
+        return x if self.maximum is None else min(x, self.maximum)
 
 
 class PlatformTimer(Frozen):
@@ -58,6 +80,8 @@ class PlatformTimer(Frozen):
     resume_at: StepId | None = None
     #: CNY the shop pays per act, where a value is known (``cost_source``).
     cost: Price | None = None
+    #: Or a share of the order (``demand.average_order_value``), clamped.
+    cost_of_order: OrderShare | None = None
     cost_source: str = ""
     source: str = ""
 
@@ -67,7 +91,17 @@ class PlatformTimer(Frozen):
             raise ValueError("then: resume needs 'resume_at' (a later top-level step of the workflow)")
         if self.then != "resume" and self.resume_at is not None:
             raise ValueError(f"'resume_at' is only for then: resume, not then: {self.then}")
+        if self.cost is not None and self.cost_of_order is not None:
+            raise ValueError("give 'cost' (CNY per act) or 'cost_of_order' (a share of the "
+                             "order's value), not both")
         return self
+
+    def cost_per_act(self, order_value: float | None) -> float | None:
+        """CNY per act: ``cost``, or ``cost_of_order`` of ``order_value``
+        (None when neither is known)."""
+        if self.cost_of_order is not None:
+            return None if order_value is None else round(self.cost_of_order.of(order_value), 2)
+        return self.cost
 
 
 class ServiceWindow(Frozen):

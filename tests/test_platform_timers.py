@@ -203,3 +203,24 @@ def test_a_window_the_platform_settled_is_measured_to_its_act() -> None:
     log = simulate(s)
     wc = window_cases(s, log, "answer_in_time")
     assert wc.open.tolist() == [True] and wc.hours.tolist() == [log.horizon_hours - 10.0]
+
+
+@pytest.mark.parametrize(("order_value", "per_act"), [(200.0, 10.0), (400.0, 20.0),
+                                                      (60.0, 5.0), (1000.0, 30.0)])
+def test_the_late_shipment_compensation_follows_the_scenarios_order_value(
+        order_value: float, per_act: float) -> None:
+    # One order value for lost sales and the compensation (issue 16, review
+    # item 11): 5% of demand.average_order_value, at least 5, at most 30 CNY.
+    from rules.loader import load_scenario
+    from sim.analysis.platform import platform_actions
+    s = load_scenario("scenarios/baseline.yaml",
+                      [f"demand.average_order_value={order_value:g}"])
+    timer = s.service_windows["ship_within_deadline_72h"].timer
+    assert timer is not None and timer.cost is None and timer.cost_of_order is not None
+    acts = platform_actions(s, [{"late_shipment_compensation": 3},
+                                {"late_shipment_compensation": 5}])
+    got = acts["late_shipment_compensation"]
+    assert got["cost_per_act"] == per_act
+    assert got["cost_per_replication"] == pytest.approx(4 * per_act)
+    assert got["cost_of_order"] == {"rate": 0.05, "minimum": 5.0, "maximum": 30.0,
+                                    "order_value": order_value}

@@ -47,10 +47,14 @@ def platform_actions(s: Scenario, per_replication: list[dict[str, int]]) -> dict
         m, lo, hi = nonnegative_ci(n)
         row: dict = {"window": wid, "then": timer.then, "per_replication": _r(m),
                      "ci95": [_r(lo), _r(hi)], "replications": int(n.size)}
-        if timer.cost is not None:
-            cm, clo, chi = nonnegative_ci(n * timer.cost)
-            row |= {"cost_per_act": timer.cost, "cost_per_replication": _r(cm),
+        value = s.demand.average_order_value if s.demand is not None else None
+        cost = timer.cost_per_act(value)
+        if cost is not None:
+            cm, clo, chi = nonnegative_ci(n * cost)
+            row |= {"cost_per_act": cost, "cost_per_replication": _r(cm),
                     "cost_ci95": [_r(clo), _r(chi)], "cost_source": timer.cost_source}
+            if timer.cost_of_order is not None:
+                row["cost_of_order"] = {**timer.cost_of_order.model_dump(), "order_value": value}
         out[action] = row
     if out:
         out["counts_are"] = "mean per replication; money in CNY"
