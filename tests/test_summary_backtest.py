@@ -26,6 +26,8 @@ Review of issue 16: ``orders_lost`` counts the lost chats of would-be orders
 Issue 16 (review fix): a chat written while nobody is on duty has no
 patience deadline (a message answered when the shift starts); rest days
 staggered across the whole role, not within each shift's group.
+Issue 16 (review item 11): the late-shipment compensation is 5% of
+``demand.average_order_value`` (10 CNY an act at 200 CNY, was 7.5 CNY).
 
 Regenerate only for an intended change of the numbers, and say so here and in
 the commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of
