@@ -118,9 +118,13 @@ class ServiceWindow(Frozen):
     #: ``calendar_days``: done by the end of the limit-th day after the start day.
     #: ``working_days``: done by the end of the limit-th shop working day after it.
     clock: ClockKind
-    #: Only starts inside these hours of the day count (the platform measures
-    #: chat replies 08:00-24:00).
+    #: Only starts inside these hours of the day count (a window that leaves
+    #: the rest of the day out of its population).
     active_hours: tuple[Hour, Hour] | None = None
+    #: The same window over the cases whose start lies in these hours of the
+    #: day, reported beside it (the platform's reply rate counts only
+    #: questions asked 08:00-24:00; the window itself counts every chat).
+    service_hours_view: tuple[Hour, Hour] | None = None
     on_breach: str = ""
     #: The platform acting when the limit passes (platform windows only).
     timer: PlatformTimer | None = None
@@ -133,10 +137,15 @@ class ServiceWindow(Frozen):
 
     @model_validator(mode="after")
     def _hours(self) -> ServiceWindow:
-        if self.active_hours is not None:
-            lo, hi = self.active_hours
-            if not (0 <= lo < hi <= 24):
-                raise ValueError(f"active_hours must satisfy 0 <= from < to <= 24, got [{lo}, {hi}]")
+        for name, pair in (("active_hours", self.active_hours),
+                           ("service_hours_view", self.service_hours_view)):
+            if pair is not None and not (0 <= pair[0] < pair[1] <= 24):
+                raise ValueError(f"{name} must satisfy 0 <= from < to <= 24, "
+                                 f"got [{pair[0]}, {pair[1]}]")
+        if self.active_hours is not None and self.service_hours_view is not None:
+            raise ValueError("active_hours already keeps the window to those hours, so "
+                             "service_hours_view would show the window again: give one "
+                             "(service_hours_view: null)")
         if self.limit_periods and self.clock != "elapsed_hours":
             raise ValueError(f"limit_periods need clock: elapsed_hours (got {self.clock})")
         return self

@@ -205,6 +205,40 @@ def test_active_hours_filter_starts(base):
     assert unreached[0]["status"] == "unreached" and unreached[0]["hours"] == 1.5
 
 
+def test_a_night_chat_is_a_miss_in_the_window_not_in_the_service_hours_view(base):
+    """Issue 16 point 5: a chat written at 03:00, when nobody is on duty, is
+    answered at the shift start and still counted against the 3-minute
+    window (a miss); the platform's reading, questions asked 08:00-24:00,
+    is shown beside it and leaves the night chat out."""
+    w = base.service_windows["chat_first_reply_3min"]
+    assert w.active_hours is None and w.service_hours_view == (8, 24)
+    s = scen(base, {"chat_first_reply_3min": w})
+    cs = {"wf": "presales_order", "role": "customer_service"}
+    recs = [rec(0, 1, "chat", 3.0, 8.0, 8.2, **cs),    # night: answered at 08:00
+            rec(0, 2, "chat", 9.0, 9.01, 9.2, **cs),   # met
+            rec(0, 3, "chat", 10.0, 10.02, 10.2, **cs),  # met
+            rec(0, 4, "chat", 11.0, 11.5, 11.7, **cs)]   # missed
+    got = evaluate_windows(s, log_of(recs, 80 * 24))["chat_first_reply_3min"]
+    assert got["cases"] == 4 and got["missed"] == 2 and got["met"] == 0.5
+    view = got["service_hours_view"]
+    assert view["hours"] == [8, 24]
+    assert view["cases"] == 3 and view["met"] == pytest.approx(2 / 3, abs=1e-4)
+    assert view["p95_hours"] <= got["p95_hours"]
+
+
+def test_the_platforms_reading_can_be_the_window_itself(base):
+    """A scenario may take the platform's reading as the window (active
+    hours), but not both at once: the view would repeat the window."""
+    from rules.errors import RulesError
+    s = load_scenario(ROOT / "scenarios" / "baseline.yaml", [
+        "service_windows.chat_first_reply_3min.active_hours=[8, 24]",
+        "service_windows.chat_first_reply_3min.service_hours_view=null"])
+    assert s.service_windows["chat_first_reply_3min"].active_hours == (8, 24)
+    with pytest.raises(RulesError, match="active_hours already keeps the window to those hours"):
+        load_scenario(ROOT / "scenarios" / "baseline.yaml",
+                      ["service_windows.chat_first_reply_3min.active_hours=[8, 24]"])
+
+
 def test_verdict_logic():
     assert verdict((0.96, 0.99), 0.95, 10) == "met"
     assert verdict((0.95, 0.99), 0.95, 10) == "met"

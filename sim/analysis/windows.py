@@ -243,17 +243,21 @@ def summarize_window(s: Scenario, wid: str, wc: WindowCases, reps: int) -> dict:
         out["on_breach"] = w.on_breach
     view = wc.customer_view()
     if view is not None and w.customer_view is not None:
-        out["customer_view"] = _view(w.customer_view.activity, w.customer_view.edge, view, reps)
+        out["customer_view"] = {"from": {"activity": w.customer_view.activity,
+                                         "edge": w.customer_view.edge}, **_view(view, reps)}
+    if w.service_hours_view is not None:
+        inside = wc.where(in_active_hours(wc.start, w.service_hours_view))
+        out["service_hours_view"] = {"hours": list(w.service_hours_view), **_view(inside, reps)}
     return out
 
 
-def _view(activity: str, edge: str, wc: WindowCases, reps: int) -> dict:
-    """The window measured from the customer's event, to the same end."""
+def _view(wc: WindowCases, reps: int) -> dict:
+    """The window over another population: measured from the customer's
+    event, or over the starts inside the service hours."""
     due = int(np.count_nonzero(~wc.open_not_due))
     ci, method = met_interval(wc, reps) if due else ((math.nan, math.nan), "none")
     hours = wc.hours
-    return {"from": {"activity": activity, "edge": edge}, "cases": _r(wc.key.size / reps, 2),
-            "due": _r(due / reps, 2),
+    return {"cases": _r(wc.key.size / reps, 2), "due": _r(due / reps, 2),
             "met": _r(np.count_nonzero(wc.met) / due) if due else None,
             "met_ci95": [_r(ci[0]), _r(ci[1])] if due else None, "ci_method": method,
             "p50_hours": _r(np.percentile(hours, 50), 2) if wc.key.size else None,

@@ -126,7 +126,8 @@ def verdicts(s: Scenario, summary: dict) -> str:
             + (f"; {len(unsure)} undecided (the interval straddles the target)" if unsure else "")
             + ".</p>")
     head = ["window", "owner", "limit", "cases due", "met", "95% interval", "target", "verdict",
-            "p50 / p95 time", "met from the customer's event", "missed", "main cause of misses"]
+            "p50 / p95 time", "met another way (the customer's event; service hours)", "missed",
+            "main cause of misses"]
     return ("<section><h2>Service windows: verdicts</h2>" + lead + table(head, rows, "verdicts")
             + "<p class='note'>Verdict: <i>met</i> when the whole interval is at or above the target, "
               "<i>not met</i> when it is below, else <i>undecided</i>. Bar: grey interval, black estimate, "

@@ -1,6 +1,7 @@
 """The report's parts on the platform's timers: what the platform did when
 they ran out (``platform_actions``), and a window measured from the
-customer's own event (``customer_view``)."""
+customer's own event (``customer_view``) or over the service hours
+(``service_hours_view``)."""
 from __future__ import annotations
 
 from rules.scenario import Scenario
@@ -11,7 +12,14 @@ THEN = {"continue": "the case goes on (a charge)", "resume": "the case goes on a
 
 
 def customer_view_cell(w: dict) -> str:
-    """The window's met share and p95 from the customer's event, or a dash."""
+    """The window's met share and p95 from the customer's event, or over
+    the starts in the service hours (the platform's reading), or a dash."""
+    hours_view = w.get("service_hours_view")
+    if hours_view:
+        lo, hi = hours_view.get("hours") or (0, 24)
+        return (f"<b>{pct(hours_view.get('met'))}</b> <small>{ci(hours_view.get('met_ci95'))}"
+                f"</small><br><small>started {lo:02d}:00-{hi:02d}:00 only (the platform's "
+                f"reading)</small>")
     view = w.get("customer_view")
     if not view:
         return "&ndash;"
