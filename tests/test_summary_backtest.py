@@ -28,6 +28,9 @@ patience deadline (a message answered when the shift starts); rest days
 staggered across the whole role, not within each shift's group.
 Issue 16 (review item 11): the late-shipment compensation is 5% of
 ``demand.average_order_value`` (10 CNY an act at 200 CNY, was 7.5 CNY).
+Issue 16 point 5: a chat written at night is in the 3-minute window's
+population (a miss when answered at the shift start); the platform's reading
+(08:00-24:00) is ``service_hours_view`` beside it.
 
 Regenerate only for an intended change of the numbers, and say so here and in
 the commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of
