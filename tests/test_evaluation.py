@@ -34,11 +34,33 @@ def both():
 
 
 @pytest.mark.parametrize("section", ["cases", "service_windows", "window_compliance_by_day",
-                                     "roles", "lost_sales"])
+                                     "roles", "lost_sales", "platform_actions"])
 def test_evaluate_gives_the_summarys_numbers(both, section: str) -> None:
     _, summary, numbers = both
     assert numbers[section], section
     assert _close(_json(numbers[section]), _json(summary[section]))
+
+
+def test_evaluate_gives_the_platforms_acts_and_their_money(both) -> None:
+    """Issue 16: the planner weighs what the platform charged, so
+    ``sim.evaluate`` counts the acts per replication (a few integers cross
+    from a worker, not the log) with intervals from those counts."""
+    s, _, numbers = both
+    acts = numbers["platform_actions"]
+    assert set(acts) - {"counts_are"} == {w.timer.action for w in s.service_windows.values()
+                                          if w.timer is not None}
+    # Half an hour to ship: the platform compensates most orders.
+    late = load_scenario("tests/scenarios/stress.yaml",
+                         ["service_windows.ship_within_deadline_72h.limit=0.5"])
+    log, facts = sim.run(late, 5, 2)
+    summary = sim.summarize(late, log, facts)["platform_actions"]
+    numbers = sim.evaluate(late, 2, 5)["platform_actions"]
+    assert _close(_json(numbers), _json(summary))
+    comp = numbers["late_shipment_compensation"]
+    assert comp["per_replication"] > 10 and comp["cost_per_act"] == 10.0
+    assert comp["cost_per_replication"] == pytest.approx(10.0 * comp["per_replication"])
+    (part,) = reductions(late, 5, 1)
+    assert all(isinstance(n, int) for n in part.platform.values())
 
 
 def test_evaluate_says_what_it_ran(both) -> None:

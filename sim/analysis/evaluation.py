@@ -24,6 +24,7 @@ from sim.analysis.ci import clean
 from sim.analysis.kpis import RoleInfo, role_info, role_reps, role_rows, role_waits
 from sim.analysis.lost_sales import lost_sales_of, lost_sales_reps, orders_lost_in
 from sim.analysis.payroll import staffing
+from sim.analysis.platform import platform_actions, platform_counts
 from sim.analysis.staffing import StaffLog, group_quantile
 from sim.analysis.summary import case_totals
 from sim.analysis.window_days import compliance_of_cases
@@ -52,6 +53,8 @@ class Reduced:
     workload: Workload = field(default_factory=Workload)
     #: ``lost_sales.lost_sales_reps`` of this replication (empty without demand).
     lost_sales: dict[str, np.ndarray] = field(default_factory=dict)
+    #: ``platform.platform_counts`` of this replication: acts by action.
+    platform: dict[str, int] = field(default_factory=dict)
     #: Seconds spent simulating and reducing (for ``benchmarks/``).
     simulate_seconds: float = 0.0
     reduce_seconds: float = 0.0
@@ -67,7 +70,8 @@ def reduce(s: Scenario, log: EventLog, replication: int) -> Reduced:
     st = StaffLog(s, log)
     return Reduced(replication, windows, role_reps(st), role_waits(st), role_info(st),
                    case_totals(log), len(log), workload(s, log, st, windows, index),
-                   lost_sales=lost_sales_reps(s, st, np.array([orders_lost_in(s, log)], float)) or {})
+                   lost_sales=lost_sales_reps(s, st, np.array([orders_lost_in(s, log)], float)) or {},
+                   platform=platform_counts(s, log))
 
 
 def _one(args: tuple[Scenario, int, int]) -> Reduced:
@@ -124,7 +128,8 @@ def evaluate(s: Scenario, replications: int | None = None, seed: int | None = No
              jobs: int = 1, executor: Executor | None = None,
              cache: PointCache | None = None) -> dict:
     """The summary's numbers for ``s`` (``run``, ``cases``, ``service_windows``,
-    ``window_compliance_by_day``, ``roles``, ``lost_sales``) without an event log, a file or
+    ``window_compliance_by_day``, ``roles``, ``lost_sales``, ``platform_actions``)
+    without an event log, a file or
     a plot; memory stays flat in the number of replications. The same
     ``seed`` gives every scenario the same random numbers (common random
     numbers), so two evaluations can be compared replication by replication."""
@@ -172,6 +177,7 @@ def _merge(s: Scenario, parts: list[Reduced], seed: int, n: int, wall: float) ->
         "workload": mean_workload([p.workload for p in parts]).as_dict(),
         "lost_sales": lost_sales_of(s, {k: np.concatenate([p.lost_sales[k] for p in parts])
                                         for k in parts[0].lost_sales}),
+        "platform_actions": platform_actions(s, [p.platform for p in parts]),
     })
 
 
