@@ -302,10 +302,45 @@ def test_a_permanent_hire_is_priced_by_the_days_its_roster_works() -> None:
     s = load_scenario("scenarios/baseline.yaml")
     sl = slots(s, ["customer_service", "warehouse"], permanent=True)
     price = _price(s, sl, ("customer_service", PERMANENT))
-    assert price == pytest.approx(s.costs.regular("customer_service") * 7 / 6)
-    worked = int(np.count_nonzero(sl.hours[("warehouse", PERMANENT)]))
-    assert _price(s, sl, ("warehouse", PERMANENT)) == pytest.approx(
-        s.costs.regular("warehouse") * s.horizon.days / worked)
+    assert price == pytest.approx(s.costs.regular("customer_service") * 7 / 6, rel=0.01)
+    for role in ("customer_service", "warehouse"):
+        worked = int(np.count_nonzero(sl.hours[(role, PERMANENT)]))
+        assert _price(s, sl, (role, PERMANENT)) == pytest.approx(
+            s.costs.regular(role) * s.horizon.days / worked)
+
+
+def test_a_permanent_hire_covers_the_days_its_roster_works() -> None:
+    """The search's capacity for a new chat agent is the days the roster
+    gives the next member (6 on, 1 off), not every day of the shift: its
+    slot has hours on 6 days in 7, never more than 6 in a row, and missed
+    chats that waited only on its rest days do not make the search hire it."""
+    from sim.plan.judge import Entry
+    from sim.plan.search import Outcome, _candidates_to_add
+
+    s = load_scenario("scenarios/baseline.yaml")
+    role, k = "customer_service", ("customer_service", PERMANENT)
+    sl = slots(s, [role], permanent=True, granularity="day")
+    works = sl.hours[k] > 0
+    assert works.sum() == pytest.approx(s.horizon.days * 6 / 7, abs=1)
+    runs = [len(list(g)) for on, g in itertools.groupby(works) if on]
+    assert max(runs) == 6 and (sl.hours[k][works] == 8.0).all()
+    p = Plan(sl).add(k, 0, 1)
+    assert (p.people[k] == works).all() and p.permanent() == {role: 1}
+    # Every temporary slot at its limit: only the permanent hire may be added.
+    for slot in sl.slots:
+        if slot != k:
+            p.people[slot] = np.where(sl.hours[slot] > 0, sl.cap[slot], 0)
+    p.people[k][:] = 0
+    miss = Entry("chat_first_reply_3min", "overall", 0.8, 0.5, (0.45, 0.55), "not met", 100.0)
+
+    def waits_on(days: np.ndarray) -> Outcome:
+        per_day = np.where(days, 1.0, 0.0)
+        result = {"workload": {"window_waits": {"chat_first_reply_3min": {role: per_day}}}}
+        return Outcome(p, result, 0.0, [miss])
+
+    assert _candidates_to_add(waits_on(~works), [role], 3, None) == []
+    [hired] = _candidates_to_add(waits_on(works), [role], 3, None)
+    assert hired.permanent() == {role: 1}
 
 
 def test_the_planner_on_a_roster_with_rest_days() -> None:

@@ -19,7 +19,7 @@ import numpy as np
 
 from rules.calendar import DayKinds
 from rules.scenario import Scenario
-from rules.shifts import days_of, overtime_room, shift_intervals
+from rules.shifts import days_of, overtime_room, role_shifts, shift_intervals
 
 Slot = tuple[str, str]  # (role, shift), or (role, PERMANENT)
 #: The slot of a role's permanent headcount: one number for the whole
@@ -75,8 +75,8 @@ def slots(s: Scenario, roles: list[str], shifts: dict[str, list[str]] | None = N
     role of ``overtime`` (role -> shift; at most the members the roster has
     on duty and not on that shift on the tightest day), and with
     ``permanent`` a headcount slot per role (at most ``cap[role]`` more; its
-    hours are those of the roster's first shift, where a new member usually
-    goes)."""
+    hours are those one more member adds to the role's roster, day by day:
+    :func:`hire_hours`)."""
     if granularity not in ("day", "week"):
         raise ValueError(f'granularity must be "day" or "week", got {granularity!r}')
     kinds_of: dict[Slot, str] = {}
@@ -109,6 +109,9 @@ def slots(s: Scenario, roles: list[str], shifts: dict[str, list[str]] | None = N
     cover: dict[Slot, np.ndarray] = {}
     mid = np.arange(len(days) * 24) + 0.5
     for role, name in wanted:
+        if name == PERMANENT:
+            hours[(role, name)], cover[(role, name)] = hire_hours(s, role, len(days))
+            continue
         shift = shift_of[(role, name)]
         if shift not in s.calendars.shifts:
             raise ValueError(f"role {role!r}: no shift {shift!r} in calendars.shifts")
@@ -125,6 +128,31 @@ def slots(s: Scenario, roles: list[str], shifts: dict[str, list[str]] | None = N
     blocks = tuple(tuple(range(i, min(i + step, len(days)))) for i in range(0, len(days), step))
     return Slots(s.horizon.start, len(days), hours, cover, blocks, limits, kinds_of,
                  {r: s.headcount(r) for r in roles})
+
+
+def hire_hours(s: Scenario, role: str, days: int) -> tuple[np.ndarray, np.ndarray]:
+    """What one more permanent member of ``role`` works: on-duty hours per
+    day and the hours of each day covered (days x 24), those of the new
+    member of the roster with the headcount plus one. A hire works the days
+    its roster gives it (6 of 7 on a 6+1 rotation, in the group and
+    rotation the roster gives the next member), not every day its shift
+    runs; its pay is every calendar day."""
+    n = s.headcount(role)
+    more = s.org.roles[role].model_copy(update={"headcount": n + 1})
+    plus = s.model_copy(update={"org": s.org.model_copy(
+        update={"roles": {**s.org.roles, role: more}})})
+    regular = [m for m in role_shifts(plus, role) if not m.temporary]
+    per_day = np.zeros(days)
+    mid = np.arange(days * 24) + 0.5
+    on = np.zeros(days * 24, bool)
+    for a, b in regular[n].intervals if len(regular) > n else ():
+        on |= (mid >= a) & (mid < b)
+        while a < b:  # split at midnights
+            d, cut = int(a // 24), min(b, (a // 24 + 1) * 24)
+            if 0 <= d < days:
+                per_day[d] += cut - a
+            a = cut
+    return per_day, on.reshape(days, 24)
 
 
 def roster_shifts(s: Scenario, role: str) -> list[str]:

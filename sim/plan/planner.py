@@ -275,12 +275,9 @@ def _price(s: Scenario, sl: Slots, k: Slot) -> float:
     if sl.change[k] == "overtime":
         return s.costs.overtime(k[0]) * float(sl.hours[k].max())
     # A permanent member is paid every calendar day, worked or not, and works
-    # the days the roster's first group gives: days_on of every cycle when
-    # it rotates rest days (6 of 7 for the chat agents), not every day.
-    groups = s.calendars.rosters.get(s.org.roles[k[0]].roster) or ()
-    first = groups[0] if groups else None
-    share = (first.days_on or 0) / first.cycle if first is not None and first.rotates else 1.0
-    worked = max(int(np.count_nonzero(sl.hours[k])) * share, 1.0)
+    # the days its roster gives it (the slot's hours: decisions.hire_hours;
+    # 6 of 7 for a chat agent on 6+1), so a day of its work costs more.
+    worked = max(int(np.count_nonzero(sl.hours[k])), 1)
     return s.costs.regular(k[0]) * sl.days / worked
 
 
