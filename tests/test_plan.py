@@ -139,7 +139,15 @@ def test_cli_writes_plan_files_and_the_plan_runs(tmp_path: Path, monkeypatch: py
     planned = load_scenario(out / "plan.yaml")
     assert staffing(planned)["cost_cny_total"] - staffing(load_scenario(SMALL))["cost_cny_total"] \
         == pytest.approx(result["plan"]["cost"])
-    assert "<img src='data:image/png;base64," in (out / "plan.html").read_text()
+    page = (out / "plan.html").read_text()
+    assert "<img src='data:image/png;base64," in page
+    # The staff the plan pays beside the money it leaves (issue 16).
+    money = result["money"]
+    assert money["plan"]["staff_cny"] == result["plan"]["cost"]
+    assert money["plan"]["measured_on"] == "verification"
+    assert {"platform_cny", "lost_sales_cny", "platform"} <= set(money["scenario_as_it_is"])
+    assert result["objective"]["weights"] == {"platform": 1.0, "lost_sales": 0.0}
+    assert "<h2>Money (CNY per replication" in page and "staff the plan adds" in page
     # A second plan into the same directory needs --force.
     assert main(["plan", SMALL, "--out", str(out)]) == 2
 
@@ -151,6 +159,7 @@ def test_cli_writes_plan_files_and_the_plan_runs(tmp_path: Path, monkeypatch: py
     (["--max", "agent=many"], "N must be a whole number"),
     (["--roles", "agnet"], "agent"),
     (["--budget", "0"], "must be from 1"),
+    (["--lost-sales-margin", "1.5"], "must be a share from 0 to 1"),
 ])
 def test_bad_plan_options_are_refused(args: list[str], message: str, tmp_path: Path,
                                       capsys: pytest.CaptureFixture[str]) -> None:

@@ -45,6 +45,14 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
     p.add_argument("--permanent", action="store_true",
                    help="permanent headcount per role is a decision too (paid every calendar "
                         "day at the regular price), beside temporary staff")
+    p.add_argument("--lost-sales-margin", type=float, default=0.0, metavar="SHARE",
+                   help="weigh the value of the orders lost to unanswered chats at this share "
+                        "(the shop's margin, 0-1) in what the plan minimises (default 0: shown "
+                        "beside the plan, not weighed; the value is revenue, not profit)")
+    p.add_argument("--staff-cost-only", action="store_true",
+                   help="minimise the staff's cost alone (default: the staff's cost plus what "
+                        "the platform charges when its timers run out, e.g. late-shipment "
+                        "compensation)")
     p.add_argument("--granularity", choices=("day", "week"), default="day",
                    help="hire by the day (default: agency day rates) or by the whole week")
     p.add_argument("--seed", type=int, default=None, help="the search's root seed (default: "
@@ -85,6 +93,7 @@ def _pairs(items: list[str], option: str, example: str) -> dict[str, str]:
 
 
 def options(args: argparse.Namespace) -> PlanOptions:
+    from sim.plan.money import Weights
     from sim.plan.planner import PlanOptions
 
     maxes = {}
@@ -101,6 +110,9 @@ def options(args: argparse.Namespace) -> PlanOptions:
         if not lo <= value <= 10_000:
             raise RulesError([Problem(name, "", f"must be from {lo} to 10000, got {value}")])
     check_seed(args.seed)
+    if not 0.0 <= args.lost_sales_margin <= 1.0:
+        raise RulesError([Problem("--lost-sales-margin", "", f"must be a share from 0 to 1, "
+                                  f"got {args.lost_sales_margin:g}")])
     if args.jobs < 0:
         raise RulesError([Problem("--jobs", "", f"must be >= 0 (0: up to 4 cores), got {args.jobs}")])
     return PlanOptions(
@@ -111,7 +123,9 @@ def options(args: argparse.Namespace) -> PlanOptions:
         permanent=args.permanent,
         allow_outside=outside(args), granularity=args.granularity, seed=args.seed,
         replications=args.replications, verify_replications=args.verify_replications,
-        budget=args.budget, jobs=args.jobs)
+        budget=args.budget, jobs=args.jobs,
+        weights=Weights(platform=0.0 if args.staff_cost_only else 1.0,
+                        lost_sales=args.lost_sales_margin))
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -143,6 +157,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     console = Console()
     console.print(plan_table(result))
     console.print(verification_line(result), markup=False, highlight=False)
+    console.print(money_line(result), markup=False, highlight=False)
     for u in result["unmeetable"]:
         console.print(f"cannot be met within the limits: {u['window']}/{u['period']} "
                       f"(best {_pct(u['best_met'])}): {u['reason']}", markup=False, highlight=False)
@@ -176,6 +191,27 @@ def plan_table(result: dict) -> Table:
         t.add_row(escape(o["role"]), escape(o["shift"]) + (" (overtime)" if o["change"] ==
                   "overtime" else ""), str(o["members"]), o["start"], o["end"])
     return t
+
+
+def _ci(pair: object) -> str:
+    lo, hi = pair if isinstance(pair, list) and len(pair) == 2 else (None, None)
+    return "" if lo is None or hi is None else f" [{lo:,.0f}-{hi:,.0f}]"
+
+
+def money_line(result: dict) -> str:
+    """The staff the plan pays beside the money it leaves (per replication:
+    the horizon), and what the scenario as it is left."""
+    m, cur = result["money"], result["money"]["currency"]
+    p, b = m["plan"], m["scenario_as_it_is"]
+    charges = "; ".join(f"{a} {x['cny']:,.0f}{_ci(x.get('cny_ci95'))}"
+                        for a, x in p["platform"].items()) or "none priced"
+    w = result["objective"]["weights"]
+    weighed = ("staff + platform charges" if w["platform"] else "staff alone") + (
+        f" + lost sales at {w['lost_sales']:.0%}" if w["lost_sales"] else "")
+    return (f"money per replication ({cur}): staff {p['staff_cny']:,.0f}; platform charges "
+            f"{p['platform_cny']:,.0f} ({charges}); lost sales {p['lost_sales_cny']:,.0f}"
+            f"{_ci(p.get('lost_sales_ci95'))} (scenario as it is: charges "
+            f"{b['platform_cny']:,.0f}, lost sales {b['lost_sales_cny']:,.0f}); minimised: {weighed}")
 
 
 def verification_line(result: dict) -> str:

@@ -28,11 +28,14 @@ from sim.analysis.evaluation import evaluate_all
 from sim.analysis.payroll import daily_staffing, staffing
 from sim.plan.bound import erlang_start, load_bound, segments
 from sim.plan.decisions import Plan, Slot, Slots, roster_shifts, slots
-from sim.plan.judge import Entry, entries
+from sim.plan.judge import Entry
+from sim.plan.money import Weights
+from sim.plan.result import Context, result
 from sim.plan.search import (
     Evaluator,
     Outcome,
     Prices,
+    add_for_money,
     add_greedily,
     isa_step,
     iterate_staffing,
@@ -46,8 +49,10 @@ VERIFY_SALT = 0x5EED_0F_7E51
 #: Rounds of repair after a failed verification, and the candidates each may try.
 MAX_REPAIRS = 2
 REPAIR_STEPS = 4
-#: The share of ``--budget`` the iterative staffing and additions may use.
+#: The share of ``--budget`` the iterative staffing and additions may use,
+#: and with the additions for money.
 ADDING_SHARE = 0.6
+MONEY_SHARE = 0.7
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,10 @@ class PlanOptions:
     utilisation: float = 0.85
     #: ``extends`` may name files outside the usual folders (``--allow-outside``).
     allow_outside: bool = False
+    #: What the objective counts besides the staff (``sim.plan.money``):
+    #: the platform's charges (``--staff-cost-only``: 0) and the lost
+    #: sales' value at a margin (``--lost-sales-margin``).
+    weights: Weights = field(default_factory=Weights)
 
 
 def most_replications(opts: PlanOptions) -> int:
@@ -173,7 +182,8 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
     seed = s.seed if opts.seed is None else opts.seed
     ev = Evaluator(opts.path, opts.sets, opts.temps, opts.fixed_overtime, opts.periods,
                    dict(targets), seed, opts.replications, opts.jobs,
-                   staffing(s)["cost_cny_total"], run, allow_outside=opts.allow_outside, say=say)
+                   staffing(s)["cost_cny_total"], run, allow_outside=opts.allow_outside, say=say,
+                   weights=opts.weights)
     zero = Plan(sl)
     say("stage 1: the scenario as it is, and the lower bound")
     base = ev([zero], "scenario as it is")[0]
@@ -197,8 +207,12 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
     for o in (base, top):
         o.entries = [e for e in o.entries if (e.window, e.period) not in ev.skip]
     exhausted = False
+    money_budget = max(ev.evaluations + 1, int(opts.budget * MONEY_SHARE))
     if base.ok:
         found = base
+        if opts.weights.platform > 0:
+            say("stage 2: additions for money (every target holds already)")
+            found = add_for_money(ev, found, roles, money_budget, max(2, opts.jobs), prices)
     else:
         say("stage 2: iterative staffing from the measured load")
         start = chats
@@ -214,6 +228,9 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
             exhausted = ev.evaluations >= adding
             say("stage 2: targets still missed: " + ("the budget of evaluations ran out "
                 "(--budget)" if exhausted else "no allowed person helps any more"))
+        elif opts.weights.platform > 0:
+            say("stage 2: additions for money (people who save more in charges than they cost)")
+            found = add_for_money(ev, found, roles, money_budget, max(2, opts.jobs), prices)
         say("stage 2: greedy removals")
         found = remove_greedily(ev, found, opts.budget, max(2, opts.jobs), prices)
     searched = found
@@ -235,7 +252,7 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
         repairs += 1  # counted when the plan changed
         found = fixed
         checked, vseed, n = _verify(ev, found.plan, seed, repairs, opts)
-    return _result(s, opts, Context(targets, roles, cap, seed, vseed, n, repairs,
+    return result(s, opts, Context(targets, roles, cap, seed, vseed, n, repairs,
                                     exhausted and not searched.ok),
                    base, bound, searched, found, checked, unmeetable, ev, time.perf_counter() - t0)
 
@@ -308,79 +325,3 @@ def _why(e: Entry, top: Outcome, roles: list[str], cap: dict[str, int]) -> dict:
                          f"add it with --roles")
     out["waiting_role"] = role
     return out
-
-
-@dataclass(frozen=True)
-class Context:
-    targets: dict[str, float]
-    roles: list[str]
-    cap: dict[str, int]
-    seed: int
-    verify_seed: int
-    verify_replications: int
-    repairs: int
-    #: The additions stopped at the budget with targets still missed.
-    budget_exhausted: bool
-
-
-def _verdicts(result: dict, targets: dict[str, float]) -> dict:
-    """The verification, strictly: ``met`` only with the 95% interval at or
-    above the target; ``undecided`` names an interval too wide to decide."""
-    es = entries(result, targets, strict=True)
-    return {"entries": [e.as_dict() for e in es],
-            "all_met": all(e.verdict in ("met", "no cases") for e in es),
-            "not_met": [f"{e.window}/{e.period}" for e in es if e.verdict == "not met"],
-            "undecided": [f"{e.window}/{e.period}" for e in es if e.verdict == "undecided"],
-            # Undecided although every case met: too few cases for 95%, not too few staff.
-            "too_few_cases": [f"{e.window}/{e.period}" for e in es if e.verdict == "undecided"
-                              and e.met is not None and e.met >= 1.0 - 1e-9]}
-
-
-def _result(s: Scenario, opts: PlanOptions, c: Context, base: Outcome, bound: dict,
-            searched: Outcome, found: Outcome, checked: Outcome, unmeetable: list[dict],
-            ev: Evaluator, wall: float) -> dict:
-    p = found.plan
-    staffed = daily_staffing(s)
-    # The plan as simulated (from the overrides it writes), not as decided.
-    planned = daily_staffing(ev.scenario(p))
-    return {
-        "scenario": s.name, "input": opts.path,
-        "what_ifs": {"set": list(opts.sets), "temp": list(opts.temps),
-                     "permanent": opts.permanent,
-                     "overtime": list(opts.fixed_overtime),
-                     "period": list(opts.periods)},
-        "seed": c.seed, "verify_seed": c.verify_seed,
-        "replications": {"search": opts.replications, "verification": opts.verify_replications},
-        "granularity": opts.granularity, "roles": c.roles, "limits": c.cap,
-        "targets": c.targets, "currency": s.costs.currency,
-        "dates": [p.slots.date(d).isoformat() for d in range(p.slots.days)],
-        "plan": {"temps": p.temps(), "overtime": p.temps("overtime"),
-                 "permanent": p.permanent(), "sets": p.sets(),
-                 "overtime_member_days": p.days_by_role("overtime"),
-                 "overrides": p.overrides(),
-                 "by_day": {r: [int(x) for x in planned[r]["temporary"] - staffed[r]["temporary"]]
-                            for r in c.roles},
-                 "by_slot": {f"{r}:{sh}": [int(x) for x in v] for (r, sh), v in p.people.items()},
-                 "person_days": {r: int((planned[r]["temporary"] - staffed[r]["temporary"]).sum())
-                                 for r in c.roles},
-                 "person_days_total": int(sum((planned[r]["temporary"] - staffed[r]["temporary"]).sum()
-                                              for r in c.roles)),
-                 "cost": found.cost},
-        "documented_staff": {r: s.headcount(r) for r in c.roles},
-        "on_duty_before": {r: [int(x) for x in staffed[r]["regular"] + staffed[r]["temporary"]]
-                           for r in c.roles},
-        "lower_bound": bound,
-        "scenario_as_it_is": {"cost": base.cost, "targets_ok": base.ok,
-                              "entries": [e.as_dict() for e in base.entries]},
-        "unmeetable": unmeetable,
-        # The search's own result (its seed), before the verification's repairs.
-        "search": {"targets_ok": searched.ok, "cost": searched.cost,
-                   "person_days_total": searched.plan.total_person_days(),
-                   "budget_exhausted": c.budget_exhausted,
-                   "entries": [e.as_dict() for e in searched.entries]},
-        "verification": {"seed": c.verify_seed, "replications": c.verify_replications,
-                         "repairs": c.repairs, **_verdicts(checked.result, c.targets)},
-        "history": ev.history,
-        "evaluations": ev.evaluations, "replications_run": ev.replications_run,
-        "wall_seconds": round(wall, 1),
-    }

@@ -14,7 +14,16 @@ evaluations:
    (role, shift, block) where the missed cases waited longest, choosing
    among a few such candidates the one that closes most of the gap per yuan.
 3. *Greedy removals*: try to take people out, the most expensive first,
-   keeping every change after which every target still holds.
+   keeping every change after which every target still holds and the
+   objective does not rise.
+
+The objective is the staff's cost plus the money the plan leaves that the
+weights count (:mod:`sim.plan.money`: the platform's charges by default):
+additions are chosen per yuan of it, a removal that saves less than the
+compensation it lets the platform charge is not kept, and with charges
+weighed, *additions for money* (before the removals) add a person where the
+charged cases waited when that lowers the objective, although every target
+holds already.
 """
 from __future__ import annotations
 
@@ -30,8 +39,10 @@ from rules.scenario import Scenario
 from sim.analysis.evaluation import evaluate_all
 from sim.plan.decisions import Plan, Slot
 from sim.plan.judge import Entry, entries, shortfall
+from sim.plan.money import Weights, money, objective, priced_windows
 
-__all__ = ["Evaluator", "Outcome", "add_greedily", "iterate_staffing", "remove_greedily"]
+__all__ = ["Evaluator", "Outcome", "add_for_money", "add_greedily", "iterate_staffing",
+           "remove_greedily"]
 
 
 @dataclass
@@ -40,6 +51,10 @@ class Outcome:
     result: dict
     cost: float  # temporary staff's cost (CNY), from the scenario's payroll
     entries: list[Entry]
+    #: :func:`sim.plan.money.money` of the result: CNY the plan leaves.
+    money: dict = field(default_factory=dict)
+    #: What the search minimises: ``cost`` plus the weighed money.
+    objective: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -68,6 +83,8 @@ class Evaluator:
     allow_outside: bool = False
     #: Told one line per batch evaluated (progress).
     say: Callable[[str], None] = lambda _m: None
+    #: What the objective counts besides the staff's cost.
+    weights: Weights = field(default_factory=Weights)
     history: list[dict] = field(default_factory=list)
     #: (window, period) entries the search does not try to meet (unmeetable).
     skip: set[tuple[str, str]] = field(default_factory=set)
@@ -94,14 +111,18 @@ class Evaluator:
             for p, r in zip(todo, results):
                 kept = [e for e in entries(r, self.targets, strict)
                         if (e.window, e.period) not in self.skip]
-                out = Outcome(p, r, round(r["cost_cny_total"] - self.base_cost, 2), kept)
+                cost = round(r["cost_cny_total"] - self.base_cost, 2)
+                m = money(r)
+                out = Outcome(p, r, cost, kept, m, objective(cost, m, self.weights))
                 self._memo[(p.key(), seed, n, strict)] = out
                 self.evaluations += 1
                 self.replications_run += n
                 self.history.append({
                     "evaluation": self.evaluations, "stage": stage, "seed": seed,
                     "replications": n, "person_days": p.total_person_days(),
-                    "cost_cny": out.cost, "targets_ok": out.ok,
+                    "cost_cny": out.cost, "objective_cny": out.objective,
+                    "platform_cny": m["platform_cny"], "lost_sales_cny": m["lost_sales_cny"],
+                    "targets_ok": out.ok,
                     "shortfall": round(out.shortfall, 4),
                     "wall_seconds": round(wall / len(todo), 2)})
             outs = [self._memo[(p.key(), seed, n, strict)] for p in todo]
@@ -203,8 +224,8 @@ def _candidates_to_add(o: Outcome, roles: list[str], k: int, pr: Prices | None) 
     return [o.plan.add(slot, b, 1) for slot, b in best]
 
 
-def _gain_per_yuan(x: Outcome, shortfall_before: float, cost_before: float) -> float:
-    return (shortfall_before - x.shortfall) / max(x.cost - cost_before, 1.0)
+def _gain_per_yuan(x: Outcome, shortfall_before: float, objective_before: float) -> float:
+    return (shortfall_before - x.shortfall) / max(x.objective - objective_before, 1.0)
 
 
 def add_greedily(ev: Evaluator, o: Outcome, roles: list[str], budget: int, batch: int,
@@ -219,7 +240,7 @@ def add_greedily(ev: Evaluator, o: Outcome, roles: list[str], budget: int, batch
             break
         outs = ev(cands, stage, **how)
         base = o.shortfall
-        best = max(outs, key=lambda x: _gain_per_yuan(x, base, o.cost))
+        best = max(outs, key=lambda x: _gain_per_yuan(x, base, o.objective))
         if best.shortfall >= base - 1e-9:
             # No single person helps: add on the best few places at once (a
             # queue that needs two more people shows no gain from one).
@@ -286,17 +307,56 @@ def remove_greedily(ev: Evaluator, o: Outcome, budget: int, batch: int, pr: Pric
             chosen = moves[:batch]
             outs = ev([o.plan.add_days(slot, days, -1) for _, slot, days in chosen],
                       "greedy removals")
-            good = [(m, x) for m, x in zip(chosen, outs) if x.ok]
+            good = [(m, x) for m, x in zip(chosen, outs) if _kept(x, o)]
             # A failed removal stays failed: fewer people elsewhere never helps it.
-            tried.update((slot, days) for (_, slot, days), x in zip(chosen, outs) if not x.ok)
+            tried.update((slot, days) for (_, slot, days), x in zip(chosen, outs) if not _kept(x, o))
             if len(good) > 1 and ev.evaluations < budget:
                 both = o.plan
                 for (_, slot, days), _ in good:
                     both = both.add_days(slot, days, -1)
                 together = ev([both], "greedy removals")[0]
-                if together.ok:
+                if _kept(together, o):
                     o = together
                     continue
             if good:
-                o = min((x for _, x in good), key=lambda x: x.cost)
+                o = min((x for _, x in good), key=lambda x: x.objective)
+    return o
+
+
+def _kept(x: Outcome, before: Outcome) -> bool:
+    """A removal holds: every target, and no more objective than before (a
+    person who saves the platform's charges more than they cost stays)."""
+    return x.ok and x.objective <= before.objective + 1e-6
+
+
+def _charged(o: Outcome) -> Outcome:
+    """``o`` with an entry per window whose missed cases the platform
+    charges, as if each were a target missed by its misses (what
+    :func:`_candidates_to_add` reads to find where a person helps)."""
+    found = []
+    for wid in priced_windows(o.result):
+        w = o.result["service_windows"].get(wid) or {}
+        met = w.get("met")
+        if met is not None and met < 1.0:
+            found.append(Entry(wid, "overall", 1.0, met, None, "not met", float(w.get("cases") or 0)))
+    return Outcome(o.plan, o.result, o.cost, found, o.money, o.objective)
+
+
+def add_for_money(ev: Evaluator, o: Outcome, roles: list[str], budget: int, batch: int,
+                  pr: Prices | None = None) -> Outcome:
+    """Stage 2.3 with the platform's charges weighed: while the budget
+    lasts, add the person (where the charged cases waited longest, per
+    yuan) who lowers the objective most, every target still holding; stop
+    when none lowers it."""
+    if ev.weights.platform <= 0:
+        return o
+    while o.ok and ev.evaluations < budget:
+        cands = _candidates_to_add(_charged(o), roles, batch, pr)
+        if not cands:
+            break
+        held = [x for x in ev(cands, "additions for money") if x.ok]
+        best = min(held, key=lambda x: x.objective, default=None)
+        if best is None or best.objective >= o.objective - 1e-6:
+            break
+        o = best
     return o

@@ -110,6 +110,41 @@ def _png(fig: Figure) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _money(result: dict) -> str:
+    """The plan's staff cost beside the platform's charges and the lost
+    sales it leaves, against the scenario as it is (per replication)."""
+    e = html.escape
+    m = result.get("money")
+    if not m:
+        return ""
+
+    def cny(x: object, ci: object = None) -> str:
+        if not isinstance(x, (int, float)):
+            return "&ndash;"
+        lo, hi = ci if isinstance(ci, list) and len(ci) == 2 and None not in ci else (None, None)
+        return f"{x:,.0f}" + ("" if lo is None else f" <small>[{lo:,.0f}&ndash;{hi:,.0f}]</small>")
+
+    rows = []
+    for name, x in (("the plan (verification)", m["plan"]),
+                    ("the scenario as it is", m["scenario_as_it_is"])):
+        charges = "<br>".join(f"{e(a)}: {cny(v['cny'], v.get('cny_ci95'))}"
+                              for a, v in x["platform"].items())
+        total = sum(v for v in (x["staff_cny"], x["platform_cny"], x["lost_sales_cny"])
+                    if isinstance(v, (int, float)))
+        rows.append(f"<tr><td>{e(name)}</td><td>{cny(x['staff_cny'])}</td>"
+                    f"<td><b>{cny(x['platform_cny'])}</b><br><small>{charges}</small></td>"
+                    f"<td>{cny(x['lost_sales_cny'], x.get('lost_sales_ci95'))}</td>"
+                    f"<td>{cny(total)}</td></tr>")
+    w = result["objective"]["weights"]
+    return (f"<h2>Money ({e(m['currency'])} per replication: the scenario's horizon)</h2>"
+            "<table><tr><th></th><th>staff the plan adds</th><th>platform charges</th>"
+            "<th>lost sales (order value)</th><th>all three</th></tr>" + "".join(rows) +
+            "</table><p>The plan minimises the staff's cost"
+            + (" plus the platform's charges" if w["platform"] else "")
+            + (f" plus lost sales at {w['lost_sales']:.0%}" if w["lost_sales"] else "")
+            + ", every target held. Lost sales are revenue, not profit.</p>")
+
+
 def _page(result: dict) -> str:
     e = html.escape
     style = Style(font=find_cjk_font())
@@ -130,6 +165,7 @@ def _page(result: dict) -> str:
         fig = _chart(result)
         parts.append(f"<figure><img src='data:image/png;base64,{_png(fig)}' "
                      f"alt='people per role and day'></figure>")
+    parts.append(_money(result))
     for role, n in (p.get("permanent") or {}).items():
         parts.append(f"<p>Permanent headcount: <b>{e(role)} +{n}</b> "
                      f"(documented {result['documented_staff'].get(role, 0)}).</p>")
