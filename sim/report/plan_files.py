@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from rules.overrides import parse_path
 from sim.analysis.ci import clean
-from sim.report.plot_kit import small_multiples
+from sim.report.plot_kit import Margins, small_multiples
 from sim.views.style import Style, find_cjk_font
 
 __all__ = ["PLAN_FILES", "plan_scenario", "write_plan"]
@@ -85,7 +85,7 @@ def plan_scenario(result: dict, target: Path, scenario_overrides: list[dict]) ->
 
 def _chart(result: dict) -> Figure:
     roles = list(result["plan"]["by_day"])
-    fig, axes = small_multiples(max(len(roles), 1), 1.9, sharex=True)
+    fig, axes = small_multiples(max(len(roles), 1), 1.9, sharex=True, m=Margins(top=0.35))
     dates = [dt.date.fromisoformat(d) for d in result["dates"]]
     x = np.arange(len(dates))
     for ax, role in zip(axes, roles):

@@ -5,7 +5,15 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.analysis.payroll import daily_staffing
-from sim.report.plot_kit import TOP_ROLES, Context, date_axis, empty_figure, shade_campaigns, small_multiples
+from sim.report.plot_kit import (
+    TOP_ROLES,
+    Context,
+    date_axis,
+    empty_figure,
+    shade_campaigns,
+    small_multiples,
+    suptitle,
+)
 
 
 def plot_staffing(ctx: Context) -> Figure:
@@ -42,5 +50,5 @@ def plot_staffing(ctx: Context) -> Figure:
         date_axis(ax, ctx)
         ax.grid(alpha=0.3, axis="y")
     axes[0].legend(loc="upper left", fontsize=7)
-    fig.suptitle(title, fontsize=12)
+    suptitle(fig, title)
     return fig

@@ -16,6 +16,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 from matplotlib.artist import Artist
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator, PercentFormatter
 
@@ -33,15 +34,19 @@ from sim.report.plot_kit import (
     TOP_ROLES,
     Context,
     Drawn,
+    Margins,
     PlotResult,
     check_formats,
     date_axis,
     draw,
     empty_figure,
     new_figure,
+    panels,
     shade_campaigns,
     small_multiples,
     style_of,
+    suptitle,
+    text_inches,
 )
 from sim.report.plot_numbers import PlotNumbers, plot_numbers
 from sim.report.plot_staffing import plot_staffing
@@ -71,7 +76,7 @@ def plot_queues(ctx: Context) -> Figure:
         ax.grid(alpha=0.3)
     if pdata.campaign_spans(ctx.s):
         axes[0].legend(loc="upper left", fontsize=8)
-    fig.suptitle(title + f" - top {len(ranked)} roles", fontsize=12)
+    suptitle(fig, title + f" - top {len(ranked)} roles")
     return fig
 
 
@@ -82,7 +87,8 @@ def plot_wait_ecdf(ctx: Context) -> Figure:
     title = "How long steps wait for staff (ECDF, log scale)"
     if not ranked:
         return empty_figure(title, "too few staff steps")
-    fig, axes = small_multiples(len(ranked), 2.4)
+    # Each panel has its own x axis: room below for its ticks and label.
+    fig, axes = small_multiples(len(ranked), 2.4, m=Margins(top=0.65, bottom=0.5, hgap=0.8))
     floor = 1 / 60.0  # waits below a minute are drawn at one minute
     for ax, role in zip(axes, ranked):
         e = ecdf[role]
@@ -108,7 +114,7 @@ def plot_wait_ecdf(ctx: Context) -> Figure:
         ax.set_ylabel("share of steps", fontsize=8)
         ax.legend(loc="lower right", fontsize=8)
         ax.grid(alpha=0.3, which="both")
-    fig.suptitle(title + f" - {len(ranked)} roles with the longest p95", fontsize=12)
+    suptitle(fig, title + f" - {len(ranked)} roles with the longest p95")
     return fig
 
 
@@ -125,8 +131,11 @@ def plot_wait_p95_daily(ctx: Context) -> Figure:
     ranked = [r for r in sorted(score, key=lambda r: -score[r]) if score[r] > np.log(1 / 60.0)][:TOP_ROLES]
     if not ranked:
         return empty_figure(title, "no waits")
+    labels = [ctx.role(r) for r in ranked]
+    # The legend right of the axes, as wide as its longest label (8 pt) and its line.
+    legend = max(text_inches(t, 8) for t in ["campaign days", *labels]) + 0.55
     fig = new_figure(11, 4.2)
-    ax = fig.add_subplot()
+    ax = fig.add_subplot(panels(fig, m=Margins(left=0.8, right=legend + 0.15))[0, 0])
     shade_campaigns(ax, ctx)
     x = np.arange(p95.shape[1]) + 0.5
     for role in ranked:
@@ -145,7 +154,7 @@ def plot_wait_p95_daily(ctx: Context) -> Figure:
     ax.set_ylabel("p95 wait")
     date_axis(ax, ctx)
     ax.grid(alpha=0.3, which="major")
-    fig.legend(loc="outside right upper", fontsize=8)
+    fig.legend(loc="upper left", bbox_to_anchor=(1 - (legend + 0.05) / 11, 1 - 0.3 / 4.2), fontsize=8)
     ax.set_title(title + f" - {len(ranked)} slowest roles; band: lowest to highest replication; "
                  f"days with < {MIN_DAILY_STEPS} steps left out", fontsize=10)
     return fig
@@ -163,26 +172,32 @@ def plot_utilisation(ctx: Context) -> Figure:
     if not keep:
         return empty_figure(title, "nobody was on duty")
     backlog = daily.get("backlog_days")
-    panels = [(util[keep], "YlOrRd", 0.0, 1.0, "utilisation (grey: nobody on duty)", True)]
+    maps = [(util[keep], "YlOrRd", 0.0, 1.0, "utilisation (grey: nobody on duty)", True)]
     if backlog is not None:
         # Days without capacity but with work waiting are drawn at the top of the scale.
         data = np.where(np.isinf(backlog[keep]), BACKLOG_MAX, np.minimum(backlog[keep], BACKLOG_MAX))
-        panels.append((data, "PuRd", 0.0, BACKLOG_MAX,
+        maps.append((data, "PuRd", 0.0, BACKLOG_MAX,
                        f"work waiting at day's end, in days of capacity (top: >= {BACKLOG_MAX:g})",
                        False))
-    fig = new_figure(11, (0.32 * len(keep) + 1.2) * len(panels) + 0.6)
-    axes = fig.subplots(len(panels), 1, squeeze=False, sharex=True)[:, 0]
-    for ax, (data, cmap_name, lo, hi, label, percent) in zip(axes, panels):
+    names = [ctx.role(roles[i]) for i in keep]
+    height = (0.32 * len(keep) + 1.2) * len(maps) + 0.6
+    fig = new_figure(11, height)
+    # Role names (8 pt) on the left; each map's colour bar, its ticks and label on the right.
+    m = Margins(left=max(text_inches(t, 8) for t in names) + 0.2, right=1.0, top=0.3, hgap=0.3)
+    axes = panels(fig, len(maps), 1, m).subplots(squeeze=False, sharex=True)[:, 0]
+    for ax, (data, cmap_name, lo, hi, label, percent) in zip(axes, maps):
         cmap = matplotlib.colormaps[cmap_name].with_extremes(bad="#eeeeee")
         im = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap=cmap, vmin=lo, vmax=hi,
                        interpolation="nearest", extent=(0, data.shape[1], len(keep) - 0.5, -0.5))
         ax.set_yticks(range(len(keep)))
-        ax.set_yticklabels([ctx.role(roles[i]) for i in keep], fontsize=8)
+        ax.set_yticklabels(names, fontsize=8)
         date_axis(ax, ctx)
         for start, end, _cid, _zh in pdata.campaign_spans(ctx.s):
             ax.annotate("", xy=(end / 24, -0.5), xytext=(start / 24, -0.5), annotation_clip=False,
                         arrowprops=dict(arrowstyle="-", color="#d95f0e", lw=4))
-        bar = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01)
+        box = ax.get_position()
+        bar = fig.colorbar(im, cax=fig.add_axes((box.x1 + 0.1 / 11, box.y0 + 0.1 * box.height,
+                                                 0.15 / 11, 0.8 * box.height)))
         if percent:
             bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         bar.set_label(label, fontsize=8)
@@ -197,7 +212,9 @@ def plot_window_compliance(ctx: Context, by_day: dict) -> Figure:
     if not wids:
         return empty_figure(title, "the scenario has neither of the source's windows")
     fig = new_figure(11, 2.8 * len(wids) + 0.6)
-    axes = fig.subplots(len(wids), 1, squeeze=False, sharex=True)[:, 0]
+    # Room on top for the figure's title, below for the legend under the x axis.
+    m = Margins(left=0.8, top=0.65, bottom=0.65, hgap=0.4)
+    axes = panels(fig, len(wids), 1, m).subplots(squeeze=False, sharex=True)[:, 0]
     start = ctx.s.horizon.start
     for ax, wid in zip(axes, wids):
         w = ctx.s.service_windows[wid]
@@ -239,9 +256,9 @@ def plot_window_compliance(ctx: Context, by_day: dict) -> Figure:
     for ax in axes:
         for h, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, h)
-    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=4, fontsize=8,
+    fig.legend(handles.values(), handles.keys(), loc="lower center", ncols=4, fontsize=8,
                frameon=False)
-    fig.suptitle(title, fontsize=12)
+    suptitle(fig, title)
     return fig
 
 
@@ -253,24 +270,32 @@ def plot_time_breakdown(ctx: Context) -> Figure:
         return empty_figure(title, "no cases")
     order = sorted(parts, key=lambda w: sum(parts[w].values()))
     used = [p for p in pdata.TIME_PARTS if any(parts[w][p] > 0 for w in order)]
+    names = [ctx.workflow(w) for w in order]
     fig = new_figure(11, 0.34 * len(order) + 1.9)
-    ax = fig.add_subplot()
+    # Workflow names (8 pt) on the left, each total on the right; below, the
+    # x axis, its label and the legend.
+    m = Margins(left=max(text_inches(t, 8) for t in names) + 0.2, right=0.65, top=0.4, bottom=0.85)
+    ax = fig.add_subplot(panels(fig, m=m)[0, 0])
     y = np.arange(len(order))
     totals = np.array([sum(parts[w].values()) for w in order])
     left = np.zeros(len(order))
     for p in used:
         share = np.array([parts[w][p] for w in order]) / np.where(totals > 0, totals, 1)
-        ax.barh(y, share, left=left, color=PART_COLORS[pdata.TIME_PARTS.index(p)], label=p,
-                edgecolor="white", lw=0.5)
+        # One collection of bars per part: a patch per bar (barh) took half the figure's time.
+        boxes = [((x0, yi - 0.4), (x0 + dx, yi - 0.4), (x0 + dx, yi + 0.4), (x0, yi + 0.4))
+                 for x0, dx, yi in zip(left, share, y)]
+        ax.add_collection(PolyCollection(boxes, facecolors=PART_COLORS[pdata.TIME_PARTS.index(p)],
+                                         edgecolors="white", linewidths=0.5, label=p))
         left += share
+    ax.autoscale_view()
     for yi, tot in zip(y, totals):
         ax.text(1.01, float(yi), _hours(tot), va="center", fontsize=8)
     ax.set_yticks(y)
-    ax.set_yticklabels([ctx.workflow(w) for w in order], fontsize=8)
+    ax.set_yticklabels(names, fontsize=8)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("share of the case's step-hours (right: total per case; open cases counted to the horizon)")
-    fig.legend(loc="outside lower center", ncols=len(used), fontsize=8, frameon=False)
+    fig.legend(loc="lower center", ncols=len(used), fontsize=8, frameon=False)
     ax.set_title(title, fontsize=12)
     return fig
 
