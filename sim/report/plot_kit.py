@@ -184,8 +184,11 @@ def draw(ctx: Context, makers: dict[str, Callable[[], Figure]], out_dir: Path,
     for is removed, so that an earlier report's file cannot disagree."""
     out_dir.mkdir(parents=True, exist_ok=True)
     seconds = {}
+    # Titles at a fixed height above their axes (axes.titley): placed
+    # automatically, each title measured its axes' tick labels first, a
+    # tenth of the drawing time; no plot has ticks or labels above its axes.
     with matplotlib.rc_context({"font.family": ctx.style.families(), "svg.fonttype": "path",
-                                "axes.titlelocation": "left"}):
+                                "axes.titlelocation": "left", "axes.titley": 1.0}):
         for name, make in makers.items():
             t0 = time.perf_counter()
             fig = make()

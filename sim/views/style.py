@@ -137,11 +137,19 @@ NO_STAMPS: dict[str, dict[str, None]] = {
 SVG_SALT = "opsim"
 
 
+#: zlib's level for PNG files: 3 compresses a run's plots about a third
+#: faster than the default 6, for files about 5% larger.
+PNG_COMPRESSION = 3
+
+
 def save_figure(fig: Figure, path: Path, **kwargs: Any) -> None:
     """``fig.savefig`` that writes the same bytes for the same figure: no
     dates, no versions, no random ids (the same seed gives the same files)."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".png":
+        kwargs.setdefault("pil_kwargs", {"compress_level": PNG_COMPRESSION})
     with matplotlib.rc_context({"svg.hashsalt": SVG_SALT}):
-        fig.savefig(path, metadata=NO_STAMPS.get(Path(path).suffix.lower()), **kwargs)
+        fig.savefig(path, metadata=NO_STAMPS.get(suffix), **kwargs)
 
 
 def save(fig: Figure, stem: Path) -> list[Path]:
