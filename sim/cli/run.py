@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import gc
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,6 +103,14 @@ def return_freed_memory() -> None:
             ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, 1 << 18)
 
 
+def settle() -> None:
+    """Objects alive now (modules, the scenario, the merged view) live to
+    the end of the run: the cyclic garbage collector stops scanning them.
+    Its full passes over them took about 0.1 s of the parent's work after
+    the replications (Double 11, -n 1); they are still freed when dropped."""
+    gc.freeze()
+
+
 #: The most replications a run takes (the scenario schema's own cap).
 MAX_REPLICATIONS = 10_000
 
@@ -145,6 +154,7 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
 
         if drawer is not None:
             import sim.report.html  # noqa: F401
+        settle()
 
     try:
         return _stages(args, s, seed, n, jobs, out, phases, formats, drawer, meanwhile)
@@ -161,6 +171,7 @@ def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
     report = None
     with RunProgress(s.name, n, phases) as progress:
         view, facts = run_view(s, seed, n, jobs, out, args.csv, progress.replication_done, meanwhile)
+        settle()
         from sim.analysis.compare import compare_aggregates
         from sim.analysis.summary import summary_of
         from sim.report.output import finish_run, run_aggregates
