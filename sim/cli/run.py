@@ -175,14 +175,20 @@ def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
         from sim.analysis.compare import compare_aggregates
         from sim.analysis.summary import summary_of
         from sim.report.output import finish_run, run_aggregates
-        from sim.report.plot_numbers import plot_numbers
+        from sim.report.plot_numbers import plot_numbers, wait_numbers
 
         # A run with a core to spare is small: the drawer gets the plots'
-        # numbers before the summary is made. A longer run drops the windows'
-        # populations first (its peak of memory would be here).
-        numbers = plot_numbers(s, view) if n < jobs else None
-        if drawer is not None and numbers is not None:
-            drawer.send(numbers)
+        # numbers before the summary is made, the waits' first (its first
+        # plot starts on them). A longer run drops the windows' populations
+        # first (its peak of memory would be here).
+        numbers = None
+        if n < jobs:
+            waits = wait_numbers(view)
+            if drawer is not None:
+                drawer.send_waits(waits)
+            numbers = plot_numbers(s, view, waits)
+            if drawer is not None:
+                drawer.send(numbers)
         with progress.phase("summary"):
             facts["what_ifs"] = what_ifs(args)
             summary = summary_of(view, facts)

@@ -27,7 +27,6 @@ from sim.runs.runner import die_with_parent
 T = TypeVar("T")
 #: What the work is given: a function that waits for the parent's input.
 Work = Callable[[Callable[[], Any]], T]
-_UNSET = object()
 
 
 def can_fork() -> bool:
@@ -36,11 +35,13 @@ def can_fork() -> bool:
 
 class Apart(Generic[T]):
     """``work(get)`` in a forked child (with ``fork`` and where it can), else
-    run by :meth:`result`; ``get()`` returns what :meth:`send` gave."""
+    run by :meth:`result`; each ``get()`` returns the next value :meth:`send`
+    gave, in order (the work may start on a first part of its input)."""
 
     def __init__(self, work: Work[T], fork: bool = True) -> None:
         self._work = work
-        self._input: Any = _UNSET
+        self._inputs: list[Any] = []
+        self._read = 0
         self._proc: multiprocessing.process.BaseProcess | None = None
         if fork and can_fork():
             ctx = multiprocessing.get_context("fork")
@@ -53,17 +54,20 @@ class Apart(Generic[T]):
             their_recv.close()
 
     def send(self, value: object) -> None:
-        """The work's input (once)."""
-        self._input = value
-        if self._proc is not None:
-            with contextlib.suppress(OSError):  # the child is gone: result() redoes the work here
+        """The next part of the work's input."""
+        self._inputs.append(value)
+        if self._proc is not None and not self._send.closed:
+            try:
                 self._send.send(value)
-            self._send.close()
+            except OSError:  # the child is gone: result() redoes the work here
+                self._send.close()
 
     def result(self) -> T:
         """The child's result (waiting for it), or the work done here if it failed."""
         if self._proc is None:
             return self._work(self._get)
+        if not self._send.closed:
+            self._send.close()  # no more input: a child that waits for more ends
         try:
             ok, value = self._recv.recv()
         except (EOFError, OSError):
@@ -73,6 +77,7 @@ class Apart(Generic[T]):
             self._proc.join()
         # A failure of the child alone (killed, out of memory) must not lose
         # the work: it is redone here, where an error of the work itself shows as usual.
+        self._read = 0
         return value if ok else self._work(self._get)
 
     def close(self) -> None:
@@ -83,9 +88,10 @@ class Apart(Generic[T]):
             self._proc.join()
 
     def _get(self) -> Any:
-        if self._input is _UNSET:
-            raise ValueError("Apart.result() before send(): the work has no input")
-        return self._input
+        if self._read >= len(self._inputs):
+            raise ValueError("Apart.result() before send(): the work has no more input")
+        self._read += 1
+        return self._inputs[self._read - 1]
 
 
 def _child(work: Work[object], recv: Connection, send: Connection,

@@ -50,14 +50,11 @@ class PlotNumbers:
     breakdown: dict[str, dict[str, float]]
 
 
-def plot_numbers(s: Scenario, view: RunView) -> PlotNumbers:
+def wait_numbers(view: RunView) -> PlotNumbers:
+    """The numbers of the waits' ECDF alone (the rest empty): a few
+    hundredths of a second, so that the plot drawn apart first can start
+    while :func:`plot_numbers` computes the rest."""
     st = view.st
-    queues = {}
-    for role, level in pdata.queue_hourly_by_rep(st).items():
-        rows = [level.mean(axis=0)]
-        if st.R > 1:
-            rows += [level.min(axis=0), level.max(axis=0)]
-        queues[role] = np.stack(rows)
     ecdf = {}
     for role, (w, started) in pdata.waits_by_role(st).items():
         if w.size < ECDF_MIN_STEPS:
@@ -65,6 +62,20 @@ def plot_numbers(s: Scenario, view: RunView) -> PlotNumbers:
         p50, p95 = np.percentile(w, [50, 95])
         ecdf[role] = Ecdf(np.quantile(w, np.linspace(0, 1, min(w.size, ECDF_POINTS))), float(p50),
                           float(p95), int(w.size), float(1 - started.mean()))
+    return PlotNumbers(st.R, list(st.roles), {}, ecdf, {}, {})
+
+
+def plot_numbers(s: Scenario, view: RunView, waits: PlotNumbers | None = None) -> PlotNumbers:
+    """Every plot's numbers; ``waits``: :func:`wait_numbers` of ``view``, when
+    already computed."""
+    st = view.st
+    queues = {}
+    for role, level in pdata.queue_hourly_by_rep(st).items():
+        rows = [level.mean(axis=0)]
+        if st.R > 1:
+            rows += [level.min(axis=0), level.max(axis=0)]
+        queues[role] = np.stack(rows)
+    ecdf = (waits if waits is not None else wait_numbers(view)).ecdf
     breakdown = pdata.time_breakdown_of(s, st, view.workflows, view.starts, view.out_code,
                                         view.out_enable, view.out_end, view.out_wait)
     return PlotNumbers(st.R, list(st.roles), queues, ecdf, daily_roles(st), breakdown)
