@@ -25,7 +25,7 @@ from rules.workflow import (
     Workflow,
     walk,
 )
-from rules.workload import check_duties, check_per_item
+from rules.workload import check_duties, check_per_item, check_shared
 
 Found = Iterator[tuple[tuple, str]]
 
@@ -229,6 +229,7 @@ def check_workflows(s: Scenario) -> Found:
             yield from _check_step(s, wf, path, step, siblings, covered)
     yield from _check_starts(s)
     yield from check_per_item(s)
+    yield from check_shared(s)
 
 
 def _check_starts(s: Scenario) -> Found:

@@ -32,12 +32,19 @@ class Work(_Step):
     the case ends there (a chat nobody answered is a lost chat). With
     ``per_item``, one task per item of the case's batch (its ``items``,
     drawn by the trigger: a detail page per new arrival), each ``duration``
-    long, done at once by any free members; the step ends when all are."""
+    long, done at once by any free members; the step ends when all are.
+
+    ``shared``: a conversation (a chat, a chat-like after-sales contact)
+    that shares the member's attention with others, up to the role's
+    ``concurrency`` at once. Any other step takes the whole member, who
+    does nothing else meanwhile: the default, so that a step nobody marked
+    never passes for a fifth of a person (issue 16, review item 3)."""
     kind: Literal["work"]
     role: Id
     duration: Duration
     patience: Duration | None = None
     per_item: bool = False
+    shared: bool = False
 
     @model_validator(mode="after")
     def _items_wait_for_nobody(self) -> Work:

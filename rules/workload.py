@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rules.errors import plural, suggest
+from rules.errors import format_path, plural, suggest
 from rules.scenario import Scenario
 from rules.workflow import Milestone, Work, walk
 
@@ -70,3 +70,48 @@ def check_per_item(s: Scenario) -> Found:
                 yield path + ("per_item",), (
                     f"per_item, but no case of workflow '{wid}' carries a batch's items; give its "
                     f"trigger 'items' (low, high) or start it from a workflow whose trigger does")
+
+
+def shared_steps(s: Scenario) -> set[tuple[str, str]]:
+    """``(workflow, step id)`` of every ``shared`` work step: the analysis
+    reads a record's share of its member by its workflow and activity (a
+    step elsewhere, a duty, a meeting, takes the whole member)."""
+    return {(wid, step.id) for wid, wf in s.workflows.items() for _, step, _ in walk(wf.steps)
+            if isinstance(step, Work) and step.shared}
+
+
+def check_shared(s: Scenario) -> Found:
+    """Sharing a member's attention (issue 16, review item 3). A role whose
+    concurrency is above 1 but none of whose steps is shared would never
+    hold two tasks at once: the concurrency could never apply (what a
+    forgotten ``shared`` on a chat step looks like). Steps of one workflow
+    with one id must agree, as the analysis tells them apart by id only.
+    A shared step of a role at concurrency 1 is allowed: "one chat at a
+    time" is a what-if (``--set org.roles.customer_service.concurrency=1``)."""
+    sharing = {step.role for wf in s.workflows.values() for _, step, _ in walk(wf.steps)
+               if isinstance(step, Work) and step.shared}
+    for rid, role in s.org.roles.items():
+        if role.concurrency > 1 and rid not in sharing:
+            yield ("org", "roles", rid, "concurrency"), _never(rid, role.concurrency)
+    for i, p in enumerate(s.calendars.concurrency):
+        if p.value > 1 and p.role in s.org.roles and p.role not in sharing \
+                and s.org.roles[p.role].concurrency == 1:
+            yield ("calendars", "concurrency", i, "value"), _never(p.role, p.value)
+    for wid, wf in s.workflows.items():
+        seen: dict[str, tuple[bool, tuple]] = {}
+        for path, step, _ in walk(wf.steps, ("workflows", wid, "steps")):
+            if not isinstance(step, Work):
+                continue
+            first = seen.setdefault(step.id, (step.shared, path))
+            if first[0] != step.shared:
+                where = format_path(first[1])
+                yield path + ("shared",), (
+                    f"step '{step.id}' is {'' if step.shared else 'not '}shared here but "
+                    f"{'not ' if step.shared else ''}at {where}; steps of one workflow with one id "
+                    f"must agree (the analysis tells them apart by id)")
+
+
+def _never(role: str, k: int) -> str:
+    return (f"concurrency {k}, but no step of role '{role}' is shared: every task takes the whole "
+            f"member, so this concurrency could never apply; mark the role's conversation steps "
+            f"'shared: true'")

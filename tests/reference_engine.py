@@ -257,7 +257,7 @@ class Engine(Duties):
         """One member's work; False if the customer left the line first."""
         enable = self.env.now
         patience = node.patience() if node.patience is not None else None
-        task = node.pool.request(node.draw(), node.priority, patience)
+        task = node.pool.request(node.draw(), node.priority, patience, node.shared)
         case.at(node, enable, [task])
         yield task.done
         case.at(None)
@@ -272,7 +272,7 @@ class Engine(Duties):
     def _items(self, case: Case, node: Node) -> Generator:
         """Work once per item of the case's batch (``items``, else one), all
         asked for at once; done when the last is."""
-        tasks = [node.pool.request(node.draw(), node.priority)
+        tasks = [node.pool.request(node.draw(), node.priority, shared=node.shared)
                  for _ in range(int(case.attrs.get("items", 1)))]
         enable = self.env.now
         case.at(node, enable, tasks)

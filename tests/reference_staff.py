@@ -21,7 +21,17 @@ the two against each other:
   serves them: the fast engine's tie rule); the deadline counts only time
   when somebody of the role is on duty; a chat written while nobody is on
   duty (a night message) has no deadline;
-- holds (meetings, team duties) take a slot until released;
+- a conversation (``shared``) takes one of a member's ``concurrency``
+  slots; any other task (holds included) needs a member holding nothing
+  and takes all of them. Such a task that finds no empty member among
+  those who could take work claims the least busy of them (first in member
+  order at a tie) the first time it is passed over; a claimed member takes
+  nothing from the line and, once empty, is given the task that claimed it
+  (members in order, before the line is served). A claim lapses when its
+  task takes another empty member, when its customer's deadline passes (at
+  the next dispatch), when the task is withdrawn (the line is then served)
+  or when the member goes off duty;
+- holds (meetings, team duties) are released by the caller;
 - at each boundary moment, shift ends go before starts, then the line is
   dispatched (and preemption tried).
 """
@@ -47,9 +57,12 @@ class Task:
     Its fields are the ones ``sim.cases.rows.task_rows`` reads (``member``,
     ``start``, ``resumed``, ``stretches``) plus the pool's bookkeeping."""
 
-    def __init__(self, pool: Pool, work: float | None, priority: int, seq: int) -> None:
+    def __init__(self, pool: Pool, work: float | None, priority: int, seq: int,
+                 shared: bool = False) -> None:
         self.pool = pool
         self.work = work
+        #: A conversation: one slot of its member; else the whole member.
+        self.shared = shared
         self.priority = priority
         self.seq = seq
         #: Succeeds when the work is done, the hold taken, or the customer gone.
@@ -83,6 +96,8 @@ class Member:
         self.busy = 0
         self.running: list[Task] = []
         self.on = False
+        #: The whole-member task waiting for this member to be empty.
+        self.claim: Task | None = None
 
     def finish_time(self, t: float, work: float, pause: bool) -> float:
         """When ``work`` hours begun at ``t`` are done (INF: not within the
@@ -137,10 +152,12 @@ class Pool:
 
     # -- requests ---------------------------------------------------------
 
-    def request(self, work: float, priority: int, patience: float | None = None) -> Task:
+    def request(self, work: float, priority: int, patience: float | None = None,
+                shared: bool = False) -> Task:
         """Ask for ``work`` hours of one member; with ``patience`` the
-        customer leaves if nobody has started by then."""
-        task = self._new(work, priority)
+        customer leaves if nobody has started by then; ``shared``: a
+        conversation, one slot (else the whole member)."""
+        task = self._new(work, priority, shared)
         if patience is not None:
             task.deadline = self._deadline(patience)
             if task.deadline < INF:
@@ -171,6 +188,10 @@ class Pool:
         self.line.remove(task)
         task.withdrawn = True
         task.end = self.env.now
+        claimed = self._claimed_by(task)
+        if claimed is not None:
+            claimed.claim = None
+            self._dispatch()
         return True
 
     def release(self, task: Task) -> None:
@@ -183,9 +204,9 @@ class Pool:
         task.end = self.env.now
         self._dispatch()
 
-    def _new(self, work: float | None, priority: int) -> Task:
+    def _new(self, work: float | None, priority: int, shared: bool = False) -> Task:
         self._seq += 1
-        return Task(self, work, priority, self._seq)
+        return Task(self, work, priority, self._seq, shared)
 
     def _insert(self, task: Task) -> None:
         bisect.insort(self.line, task, key=Task.key)
@@ -237,11 +258,13 @@ class Pool:
     # -- members ------------------------------------------------------------
 
     def _free(self, exclude: set[Member] | None = None) -> Member | None:
-        """The member to take the next task: on duty with a free slot; the
-        first such for one slot, else the least busy (first at a tie)."""
+        """The member to take the next task: on duty, unclaimed, with a free
+        slot (holding no whole-member task); the first such for one slot,
+        else the least busy (first at a tie)."""
         best = None
         for m in self.members:
-            if not m.on or m.busy >= self.concurrency or (exclude and m in exclude):
+            if not m.on or m.claim is not None or m.busy >= self.concurrency or (
+                    exclude and m in exclude) or any(not t.shared for t in m.running):
                 continue
             if self.concurrency == 1:
                 return m
@@ -252,8 +275,22 @@ class Pool:
     def _free_slot(self, member: Member) -> None:
         member.busy -= 1
 
+    def _claimed_by(self, task: Task) -> Member | None:
+        return next((m for m in self.members if m.claim is task), None)
+
     def _dispatch(self) -> None:
-        """Give free members to the line, in line order."""
+        """Give free members to the line, in line order, after the claimed
+        members that are now empty."""
+        now = self.env.now
+        for m in self.members:
+            if m.claim is not None and (m.claim.deadline < now or m.claim not in self.line):
+                m.claim = None  # the customer left
+        for m in self.members:
+            task = m.claim
+            if task is not None and m.on and not m.running:
+                m.claim = None
+                self.line.remove(task)
+                self._assign(task, m)
         for task in list(self.line):
             member = self._free()
             if member is None:
@@ -262,7 +299,15 @@ class Pool:
                 member = self._free(task.distinct)
                 if member is None:
                     continue  # only its siblings' members are free
+            if not task.shared and member.running:
+                if self._claimed_by(task) is None:
+                    member.claim = task
+                continue
+            if task.distinct is not None:
                 task.distinct.add(member)
+            claimed = self._claimed_by(task)
+            if claimed is not None:
+                claimed.claim = None  # it found an empty member first
             self.line.remove(task)
             self._assign(task, member)
 
@@ -352,6 +397,8 @@ class Pool:
                     self.concurrency = index
                 else:
                     self.members[index].on = bool(edge)
+                    if not edge:
+                        self.members[index].claim = None  # off duty: the claim lapses
                 i += 1
             if self.line:
                 self._dispatch()

@@ -32,6 +32,7 @@ class Node:
     draw: Draw | None = None
     patience: Draw | None = None
     per_item: bool = False
+    shared: bool = False
     u: Draw | None = None
     reject_p: float = 0.0
     max_rounds: int = 0
@@ -94,7 +95,7 @@ def _compile(s: Scenario, scope: str, st: Step, pools: dict[str, Pool], streams:
     if isinstance(st, Work) and st.patience is not None:
         node.patience = streams.durations("patience:" + src, st.patience)
     if isinstance(st, Work):
-        node.per_item = st.per_item
+        node.per_item, node.shared = st.per_item, st.shared
     if isinstance(st, Approval):
         node.reject_p, node.max_rounds = st.reject_probability, st.max_rounds
         node.u = streams.uniforms("approve:" + src)

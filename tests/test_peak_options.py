@@ -38,7 +38,7 @@ def test_double11_sets_concurrency_by_date() -> None:
 def test_a_pool_takes_more_tasks_from_the_day_its_concurrency_rises() -> None:
     env = simpy.Environment()
     pool = StaffPool(env, "r", [MemberShifts("r#1", ((0.0, 72.0),))], 1, changes=[(24.0, 3), (48.0, 1)])
-    tasks = [pool.submit(30.0, 5) for _ in range(5)]
+    tasks = [pool.submit(30.0, 5, shared=True) for _ in range(5)]
     env.run(until=72)
     starts = sorted(t.start for t in tasks)
     # One at once on day 1; from 24:00 two more join, a fourth when the first

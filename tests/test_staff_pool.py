@@ -15,13 +15,14 @@ def pool(env: simpy.Environment, n: int = 1, **kw) -> StaffPool:
     return StaffPool(env, "r", [MemberShifts(f"r#{i + 1}", OFFICE) for i in range(n)], **kw)
 
 
-def run_tasks(p: StaffPool, env: simpy.Environment, jobs: list[tuple[float, float, int]]) -> list:
+def run_tasks(p: StaffPool, env: simpy.Environment, jobs: list[tuple[float, float, int]],
+              shared: bool = False) -> list:
     """Submit (time, work, priority) jobs; return their tasks after the run."""
     tasks: list = []
 
     def submitter(t: float, work: float, prio: int):
         yield env.timeout(t)
-        tasks.append(p.submit(work, prio))
+        tasks.append(p.submit(work, prio, shared=shared))
 
     for job in jobs:
         env.process(submitter(*job))
@@ -68,7 +69,7 @@ def test_preemption_interrupts_less_urgent_work_which_resumes() -> None:
 
 def test_concurrency_gives_each_member_several_slots() -> None:
     env = simpy.Environment()
-    tasks = run_tasks(pool(env, concurrency=2), env, [(9.0, 1.0, 5)] * 3)
+    tasks = run_tasks(pool(env, concurrency=2), env, [(9.0, 1.0, 5)] * 3, shared=True)
     assert sorted(t.start for t in tasks) == [9.0, 9.0, pytest.approx(10.0)]
 
 

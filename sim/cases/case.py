@@ -66,6 +66,7 @@ class Case(Signal):
     abandoned: bool
     stretches: list[tuple[str, float, float]] | None
     deadline: float
+    shared: bool
     #: Task fields that are always None for a case.
     done: Signal | None = None
     distinct: set[Member] | None = None

@@ -234,7 +234,7 @@ def _run(case: Case) -> None:
                 return
             case.node, case.enable, case.tasks = node, env.now, None
             patience = node.patience() if node.patience is not None else None
-            node.pool.take(case, node.draw(), node.priority, patience, _staff_done)
+            node.pool.take(case, node.draw(), node.priority, patience, _staff_done, node.shared)
         elif kind == "wait":
             case.node, case.enable, case.tasks = node, env.now, ()
             case.callbacks = _RESUMED
@@ -248,7 +248,7 @@ def _run(case: Case) -> None:
             else:
                 case.outcome = "rejected" if rejected else "approved"
             case.node, case.enable, case.tasks = node, env.now, None
-            node.pool.take(case, node.draw(), node.priority, None, _staff_done)
+            node.pool.take(case, node.draw(), node.priority, None, _staff_done, False)
         elif kind == "scheduled":
             now = env.now
             target = moment(ctx, case, node, now)

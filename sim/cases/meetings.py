@@ -97,7 +97,8 @@ def items_work(ctx: Context, case: Case, node: Node, then: Hook) -> Driven:
     resume = yield
     env = ctx.env
     enable = env.now
-    tasks = [node.pool.submit(node.draw(), node.priority) for _ in range(items_of(case.attrs))]
+    tasks = [node.pool.submit(node.draw(), node.priority, shared=node.shared)
+             for _ in range(items_of(case.attrs))]
     case.node, case.enable, case.tasks = node, enable, tuple(tasks)
     env.all_of([t.done for t in tasks]).callbacks.append(resume)  # type: ignore[misc]  # as above
     yield

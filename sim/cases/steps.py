@@ -53,7 +53,7 @@ class Node:
     __slots__ = ("kind", "id", "role", "pool", "draw", "priority", "reject_p", "rework",
                  "max_rounds", "u", "attendees", "entrants", "judge", "judge_draw",
                  "at", "working_only", "end_case", "starts", "by", "attribute", "cases", "actions",
-                 "patience", "per_item", "marks", "wf_code", "id_code", "kind_code", "role_code")
+                 "patience", "per_item", "shared", "marks", "wf_code", "id_code", "kind_code", "role_code")
     kind: str
     id: str
     role: str
@@ -95,6 +95,8 @@ class Node:
     patience: Draw | None
     #: work done once per item of the case's batch (``items``)
     per_item: bool
+    #: work: a conversation sharing the member (else it takes the whole member)
+    shared: bool
     #: Platform timers the end of this step starts and stops (``sim.cases.timers``).
     marks: tuple[list, list] | None
 
@@ -143,6 +145,7 @@ def _compile(s: Scenario, scope: str, st: Step, pools: dict[str, StaffPool], str
         node.draw = streams.durations("dur:" + src, st.duration)
     if isinstance(st, Work):
         node.per_item = st.per_item
+        node.shared = st.shared
         if st.patience is not None:
             node.patience = streams.durations("patience:" + src, st.patience)
     if isinstance(st, Approval):

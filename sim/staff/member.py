@@ -13,11 +13,14 @@ if TYPE_CHECKING:
 
 INF = math.inf
 EPS = 1e-9
+#: Slots a task that takes the whole member counts for: more than any
+#: concurrency (rules.ranges.MAX_CONCURRENCY), so its member is never idle.
+WHOLE = 1 << 16
 
 
 class Member:
     """One person: shift intervals, a pointer into them, and running tasks."""
-    __slots__ = ("name", "code", "index", "starts", "ends", "k", "busy", "running", "on")
+    __slots__ = ("name", "code", "index", "starts", "ends", "k", "busy", "running", "on", "claim")
 
     def __init__(self, shifts: MemberShifts, index: int) -> None:
         self.name = shifts.name
@@ -31,6 +34,9 @@ class Member:
         self.running: list[StaffTask] = []
         #: On duty now; kept by the pool's shift-boundary process.
         self.on = False
+        #: A whole-member task waiting for this member to finish what it
+        #: holds (``StaffPool._claim``): it takes nothing more meanwhile.
+        self.claim: StaffTask | None = None
 
     def on_duty(self, t: float) -> bool:
         ends, k = self.ends, self.k

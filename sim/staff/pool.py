@@ -11,11 +11,17 @@ back in line at its arrival position (ahead of later arrivals of its
 priority) with the work it has left, and keeps the stretch it worked
 (``Task.stretches``) for the event log. Work due at that very moment is
 left to finish.
+
+A conversation (``shared``) takes one of a member's ``concurrency`` slots;
+any other task takes the whole member, who must hold nothing else. Such a
+task that finds no empty member claims the least busy one the first time
+the line passes it over (``_claim``): that member takes nothing more from
+the line and gets the task when it has finished what it holds, so a steady
+stream of chats cannot starve it. Meanwhile later chats go to the others.
 """
 from __future__ import annotations
 
 import bisect
-import math
 from collections.abc import Callable, Generator, Sequence
 from typing import Any, TypeVar
 
@@ -24,7 +30,8 @@ import simpy
 from rules.shifts import MemberShifts, merge
 from sim.kernel.events import Signal, fire_in
 from sim.staff.line import WaitingLine
-from sim.staff.member import EPS, INF, Member
+from sim.staff.member import INF, WHOLE, Member
+from sim.staff.preemption import preempt_waiting
 from sim.staff.task import (
     COMPLETION,
     OWN_COMPLETION,
@@ -62,6 +69,9 @@ class StaffPool:
         self.preemptive = preemptive
         self.queue = WaitingLine()
         self._seq = 0
+        #: Whole-member tasks waiting for the member each claimed (few: at
+        #: most one per member).
+        self._claims: dict[StaffTask, Member] = {}
         #: When anyone of the role is on duty (merged), and a pointer into it:
         #: patience counts only that time (``_deadline``).
         self._duty = merge([iv for m in members for iv in m.intervals])
@@ -75,7 +85,7 @@ class StaffPool:
             env.process(self._shift_boundaries(boundaries))
 
     def submit(self, work: float, priority: int, patience: float | None = None,
-               waiter: Callable[[Task], object] | None = None) -> Task:
+               waiter: Callable[[Task], object] | None = None, shared: bool = False) -> Task:
         """Ask for ``work`` hours of one member's time; ``task.done`` fires at
         the end. With ``patience``, a customer nobody has started to serve
         within that many hours leaves (``task.abandoned`` True, ``task.end``
@@ -85,8 +95,9 @@ class StaffPool:
         With a ``waiter``, there is no ``done``: the pool calls
         ``waiter(task)`` at that moment instead, once its own bookkeeping
         (and the hand-over of the freed member) is over. That saves an event
-        per task that had to wait in line."""
-        task = Task(self, self.env, work, priority, self._next())
+        per task that had to wait in line. ``shared``: a conversation
+        (one slot); else the task takes the whole member."""
+        task = Task(self, self.env, work, priority, self._next(), shared)
         task.waiter = waiter
         if patience is not None:
             task.deadline = self._deadline(patience)
@@ -96,10 +107,10 @@ class StaffPool:
         return task
 
     def take(self, task: StaffTask, work: float, priority: int, patience: float | None,
-             waiter: Callable[[Any], object]) -> None:
+             waiter: Callable[[Any], object], shared: bool = False) -> None:
         """``submit`` for a case that is its own task (``sim.staff.task``): the
         pool calls ``waiter(task)`` when the work is done or abandoned."""
-        reset(task, self, work, priority, self._next(), waiter)
+        reset(task, self, work, priority, self._next(), waiter, shared)
         task.deadline = self._deadline(patience) if patience is not None else INF
         self._enqueue(task)
 
@@ -139,6 +150,8 @@ class StaffPool:
         SimPy's heap and each come back cold hours later."""
         task.abandoned = True
         task.end = task.deadline
+        if self._claims:
+            self._drop_claim(task)
         if task.waiter is None:
             task.done.succeed(None)  # type: ignore[union-attr]  # no waiter: the caller waits on done
         else:
@@ -152,6 +165,8 @@ class StaffPool:
             return False
         task.end = self.env.now
         task.waiter = None
+        if self._claims and self._drop_claim(task) and self.queue.size:
+            self._dispatch()  # the member it had claimed takes work again
         return True
 
     def acquire(self, priority: int) -> Task:
@@ -161,7 +176,7 @@ class StaffPool:
     def release(self, task: StaffTask) -> None:
         member = task.member
         if member is not None:
-            self._free_slot(member)
+            self._free_slot(member, task)
             member.running.remove(task)
             task.end = self.env.now
             if self.queue.size:
@@ -175,7 +190,7 @@ class StaffPool:
         self.queue.push(task)
         self._dispatch()
         if self.preemptive and self.queue.size:
-            self._preempt_waiting()
+            preempt_waiting(self)
         return task
 
     def submit_distinct(self, works: list[float], priority: int) -> list[Task]:
@@ -193,12 +208,53 @@ class StaffPool:
                 task.done = Signal(self.env)
         return tasks
 
-    def _free_slot(self, member: Member) -> None:
-        member.busy -= 1
-        if member.on and member.busy == self.concurrency - 1:
+    def _free_slot(self, member: Member, task: StaffTask) -> None:
+        before = member.busy
+        member.busy -= 1 if task.shared else WHOLE
+        if member.on and member.busy < self.concurrency <= before and member.claim is None:
             bisect.insort(self.idle, member, key=_by_index)
 
+    def _claim(self, task: StaffTask, member: Member) -> None:
+        """``task`` takes the whole member and nobody idle is empty: it
+        claims ``member`` (the least busy), who leaves the idle list and is
+        handed the task when empty (``_hand_over``)."""
+        self._claims[task] = member
+        member.claim = task
+        self.idle.remove(member)
+
+    def _drop_claim(self, task: StaffTask) -> bool:
+        """``task`` no longer waits for the member it claimed (it took
+        another, left, or was withdrawn): that member is free again."""
+        member = self._claims.pop(task, None)
+        if member is None:
+            return False
+        member.claim = None
+        if member.on and member.busy < self.concurrency:
+            bisect.insort(self.idle, member, key=_by_index)
+        return True
+
+    def _hand_over(self, now: float) -> None:
+        """Claims before the line: a claim whose customer has left lapses
+        (they are let go when the line reaches them), and each claimed
+        member now empty takes its task, in member order."""
+        for gone in [t for t in self._claims if t.deadline < now]:
+            self._drop_claim(gone)
+        ready = sorted((m for m in self._claims.values() if m.busy == 0), key=_by_index)
+        for member in ready:
+            task = member.claim
+            if task is None or not self.queue.remove(task):
+                continue  # popped by a dispatch below this one, which puts it back
+            self._drop_claim(task)
+            member.on_duty(now)
+            self._assign(task, member, now)
+
     def _set_on(self, member: Member, on: bool) -> None:
+        if not on and member.claim is not None:
+            # Off duty: the claim lapses; its task claims someone on duty.
+            self._claims.pop(member.claim)
+            member.claim = None
+            member.on = False
+            return
         member.on = on
         free = member.busy < self.concurrency
         if on and free:
@@ -210,7 +266,8 @@ class StaffPool:
         """Members hold ``concurrency`` tasks from now; one holding more
         keeps them and takes no more until below it."""
         self.concurrency = concurrency
-        self.idle = [m for m in self.members if m.on and m.busy < concurrency]
+        self.idle = [m for m in self.members
+                     if m.on and m.busy < concurrency and m.claim is None]
 
     def _free_member(self, now: float, exclude: set[Member] | None = None) -> Member | None:
         best, cap = None, self.concurrency
@@ -228,6 +285,8 @@ class StaffPool:
     def _dispatch(self) -> None:
         now = self.env.now
         queue = self.queue
+        if self._claims:
+            self._hand_over(now)
         skipped: list[StaffTask] = []
         while queue.size:
             member = self._free_member(now)
@@ -244,7 +303,17 @@ class StaffPool:
                 if member is None:
                     skipped.append(task)  # only its siblings' members are free
                     continue
+            if member.busy and not task.shared:
+                # The least busy idle member holds work, so nobody idle is
+                # empty: the task waits, claiming that member the first time.
+                if task not in self._claims:
+                    self._claim(task, member)
+                skipped.append(task)
+                continue
+            if task.distinct is not None:
                 task.distinct.add(member)
+            if self._claims:
+                self._drop_claim(task)  # it found an empty member first
             self._assign(task, member, now)
         if skipped:
             queue.put_back(skipped)
@@ -253,8 +322,12 @@ class StaffPool:
         task.member = member
         if task.start != task.start:  # NaN: first start (a resumed task keeps it)
             task.start = now
-        member.busy += 1
-        if member.busy == self.concurrency:
+        if task.shared:
+            member.busy += 1
+            if member.busy == self.concurrency:
+                self.idle.remove(member)
+        else:  # an empty member, idle until now
+            member.busy += WHOLE
             self.idle.remove(member)
         member.running.append(task)
         if task.work is None:
@@ -277,7 +350,7 @@ class StaffPool:
 
     def _complete(self, task: StaffTask, timer: object) -> None:
         member: Member = task.member  # type: ignore[assignment]  # a task done has its member
-        self._free_slot(member)
+        self._free_slot(member, task)
         member.running.remove(task)
         task.end = self.env.now
         if task.waiter is None and task.done is not timer:
@@ -294,55 +367,6 @@ class StaffPool:
         # GC would not collect). A case's is ``_staff_done``.
         waiter, task.waiter = task.waiter, None
         waiter(task)  # type: ignore[misc]  # only a task with a waiter is woken
-
-    def _preempt_waiting(self) -> None:
-        """Let the most urgent waiting tasks interrupt less urgent running
-        ones (on arrival, and when members come on duty)."""
-        queue = self.queue
-        while queue.size:
-            task = queue.head()
-            if task.deadline < self.env.now and task.member is None:
-                queue.pop()  # a customer who left must not shield the others
-                self._gone(task)
-                continue
-            if task.distinct is not None or not self._preempt_for(task) or (
-                    queue.size and queue.head() is task):
-                return
-
-    def _preempt_for(self, task: StaffTask) -> bool:
-        now = self.env.now
-        victim, left = None, 0.0
-        for m in self.members:
-            if not m.on:
-                continue
-            for r in m.running:
-                if r.work is not None and r.priority > task.priority and (
-                        victim is None or (r.priority, -r.seq) > (victim.priority, -victim.seq)):
-                    rest = r.work - m.worked_between(r.resumed, now, self.pause)
-                    if rest > EPS:  # a task due this very moment is left to finish
-                        victim, left = r, rest
-        if victim is None:
-            return False
-        stale = victim.timer  # its completion, already scheduled, no longer counts:
-        if stale is not None:  # it must not keep the task (a case) alive until then
-            stale.task = None  # type: ignore[attr-defined]  # a preemptive pool's timers are TaskTimers
-        victim.timer = None
-        member: Member = victim.member  # type: ignore[assignment]  # a running task has its member
-        victim.work = left
-        if now - victim.resumed > EPS:
-            if victim.stretches is None:
-                victim.stretches = []
-            victim.stretches.append((member.name, victim.resumed, now))
-        elif victim.stretches is None:
-            victim.start = math.nan  # interrupted as it began: it has not started yet
-        victim.resumed = math.nan  # back in line
-        if victim.distinct is not None:
-            victim.distinct.discard(member)  # a contest entrant may take any free member again
-        self._free_slot(member)
-        member.running.remove(victim)
-        self.queue.insert(victim)
-        self._dispatch()
-        return True
 
     def _shift_boundaries(self, boundaries: list[tuple[float, int, int]]) -> Generator:
         """Members come on and go off duty; at each moment ends go first."""
@@ -362,4 +386,4 @@ class StaffPool:
             if self.queue.size:
                 self._dispatch()
                 if self.preemptive and self.queue.size:
-                    self._preempt_waiting()
+                    preempt_waiting(self)

@@ -52,6 +52,9 @@ class StaffTask(Protocol):
     done: Signal | None
     distinct: set[Member] | None
     own_timer: bool
+    #: A conversation sharing the member's attention up to the pool's
+    #: concurrency; else the task takes the whole member.
+    shared: bool
 
 
 #: What a pool reads and writes on a task, besides ``done``, ``distinct`` and
@@ -69,11 +72,12 @@ class Task:
     own_timer = False
 
     def __init__(self, pool: StaffPool, env: simpy.Environment, work: float | None,
-                 priority: int, seq: int) -> None:
+                 priority: int, seq: int, shared: bool = False) -> None:
         self.pool = pool
         self.work = work
         self.priority = priority
         self.seq = seq
+        self.shared = shared
         #: What the caller waits on, unless it gave a ``waiter`` (then None
         #: for good). For work that starts at once it is the completion
         #: timer itself (one event instead of two); otherwise an event fired
@@ -104,13 +108,14 @@ class Task:
 
 
 def reset(task: StaffTask, pool: StaffPool, work: float, priority: int, seq: int,
-          waiter: Callable[[Any], object]) -> None:
+          waiter: Callable[[Any], object], shared: bool) -> None:
     """Make ``task`` (a case that is its own task) a fresh request, as
     ``Task.__init__`` would, with its ``waiter``."""
     task.pool = pool
     task.work = work
     task.priority = priority
     task.seq = seq
+    task.shared = shared
     task.waiter = waiter
     task.member = task.timer = task.stretches = None
     task.start = task.end = task.resumed = math.nan
