@@ -23,14 +23,18 @@ the two against each other:
   duty (a night message) has no deadline;
 - a conversation (``shared``) takes one of a member's ``concurrency``
   slots; any other task (holds included) needs a member holding nothing
-  and takes all of them. Such a task that finds no empty member among
-  those who could take work claims the least busy of them (first in member
-  order at a tie) the first time it is passed over; a claimed member takes
+  and takes all of them. Such a task first in line that finds no empty
+  member among those who could take work claims the member on duty,
+  unclaimed and holding no whole-member task, whose tasks in hand end
+  first (first in member order at a tie); a claimed member takes
   nothing from the line and, once empty, is given the task that claimed it
   (members in order, before the line is served). A claim lapses when its
   task takes another empty member, when its customer's deadline passes (at
   the next dispatch), when the task is withdrawn (the line is then served)
-  or when the member goes off duty;
+  or when the member goes off duty. With concurrency above 1, a member
+  whose whole-member work is done, now empty, takes the first
+  whole-member task of the most urgent priority in line, if any, before
+  the line is served (its claim, if it had one, lapses);
 - holds (meetings, team duties) are released by the caller;
 - at each boundary moment, shift ends go before starts, then the line is
   dispatched (and preemption tried).
@@ -275,6 +279,25 @@ class Pool:
     def _free_slot(self, member: Member) -> None:
         member.busy -= 1
 
+    def _first_free(self, task: Task) -> Member | None:
+        """The member on duty, unclaimed, holding only conversations (and
+        not a sibling's), whose tasks in hand end first."""
+        now, best, soonest = self.env.now, None, INF
+        for m in self.members:
+            if not m.on or m.claim is not None or any(not r.shared for r in m.running) or (
+                    task.distinct is not None and m in task.distinct):
+                continue
+            ends = []
+            for r in m.running:
+                if self.pause:
+                    left = r.work - m.worked_between(r.resumed, now, True)
+                    ends.append(m.finish_time(now, left, True))
+                else:
+                    ends.append(r.resumed + r.work)
+            if ends and max(ends) < soonest:
+                best, soonest = m, max(ends)
+        return best
+
     def _claimed_by(self, task: Task) -> Member | None:
         return next((m for m in self.members if m.claim is task), None)
 
@@ -300,8 +323,10 @@ class Pool:
                 if member is None:
                     continue  # only its siblings' members are free
             if not task.shared and member.running:
-                if self._claimed_by(task) is None:
-                    member.claim = task
+                if self.line[0] is task and self._claimed_by(task) is None:
+                    first = self._first_free(task)
+                    if first is not None:
+                        first.claim = task
                 continue
             if task.distinct is not None:
                 task.distinct.add(member)
@@ -337,7 +362,29 @@ class Pool:
         member.running.remove(task)
         task.end = self.env.now
         task.done.succeed(member)
+        if not task.shared and self.concurrency > 1 and member.on and not member.running:
+            self._batch(member)
         self._dispatch()
+
+    def _batch(self, member: Member) -> None:
+        """The member, empty after whole-member work, takes the first
+        whole-member task of the most urgent priority in line, if any."""
+        top = self.line[0].priority if self.line else None
+        for task in self.line:
+            if task.priority != top:
+                return
+            if task.shared:
+                continue
+            if task.distinct is not None:
+                if member in task.distinct:
+                    return
+                task.distinct.add(member)
+            claimed = self._claimed_by(task)
+            if claimed is not None:
+                claimed.claim = None
+            self.line.remove(task)
+            self._assign(task, member)
+            return
 
     # -- preemption --------------------------------------------------------------
 

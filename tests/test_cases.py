@@ -97,7 +97,7 @@ def test_only_the_open_cases_outlive_a_run_of_every_step_kind(preemptive: bool) 
     gc.disable()
     try:
         # A seed with a meeting and a contest still gathering at the horizon.
-        log = simulate(every_kind(preemptive, seed=1))
+        log = simulate(every_kind(preemptive, seed=9))
         objects = gc.get_objects()
         cases = [o.id for o in objects if type(o) is Case and o.workflow != "duty"]
         gens = sum(1 for o in objects if type(o) is GeneratorType

@@ -140,11 +140,12 @@ def test_bad_arguments_are_refused() -> None:
 
 
 class _T:
-    def __init__(self, priority: int, seq: int) -> None:
-        self.priority, self.seq = priority, seq
+    def __init__(self, priority: int, seq: int, shared: bool = False) -> None:
+        self.priority, self.seq, self.shared = priority, seq, shared
 
 
-ops = st.lists(st.one_of(st.tuples(st.just("push"), st.integers(0, 3)),
+ops = st.lists(st.one_of(st.tuples(st.just("push"), st.integers(0, 7)),
+                         st.tuples(st.just("whole"), st.just(0)),
                          st.tuples(st.just("pop"), st.integers(1, 3)),
                          st.tuples(st.just("skip"), st.integers(1, 3)),
                          st.tuples(st.just("reinsert"), st.just(0))), max_size=80)
@@ -156,10 +157,18 @@ def test_waiting_line_serves_in_heap_order(script: list[tuple[str, int]]) -> Non
     line, heap = WaitingLine(), []
     seq = itertools.count()
     for op, arg in script:
-        if op == "push":
-            t = _T(arg, next(seq))
+        if op == "push":  # priority 0-3, a conversation from 4 up
+            t = _T(arg % 4, next(seq), arg >= 4)
             line.push(t)
             heapq.heappush(heap, (t.priority, t.seq, t))
+        elif op == "whole":  # the earliest whole-member task of the most urgent level
+            top = [x for x in heap if x[0] == heap[0][0]] if heap else []
+            whole = sorted(x for x in top if not x[2].shared)
+            got = line.pop_whole()
+            assert got is (whole[0][2] if whole else None)
+            if whole:
+                heap.remove(whole[0])
+                heapq.heapify(heap)
         elif op in ("pop", "skip"):
             n = min(arg, len(heap))
             got = [line.pop() for _ in range(n)]

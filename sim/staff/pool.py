@@ -14,10 +14,15 @@ left to finish.
 
 A conversation (``shared``) takes one of a member's ``concurrency`` slots;
 any other task takes the whole member, who must hold nothing else. Such a
-task that finds no empty member claims the least busy one the first time
-the line passes it over (``_claim``): that member takes nothing more from
-the line and gets the task when it has finished what it holds, so a steady
-stream of chats cannot starve it. Meanwhile later chats go to the others.
+task at the head of the line that finds no empty member claims the one
+whose tasks in hand end first (``claims.claim``): that member takes nothing more
+from the line and
+gets the task when it has finished what it holds, so a steady stream of
+chats cannot starve it; later chats go to the others meanwhile. A member
+done with whole-member work goes on with the next such task of the most
+urgent level waiting (``claims.batch``), ahead of the chats: an agent who has
+cleared the chats in hand to release orders releases all that wait, rather
+than emptying again for each (which cost a fifth of the team's capacity).
 """
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ import simpy
 
 from rules.shifts import MemberShifts, merge
 from sim.kernel.events import Signal, fire_in
+from sim.staff.claims import batch, claim, drop_claim, hand_over
 from sim.staff.line import WaitingLine
 from sim.staff.member import INF, WHOLE, Member
 from sim.staff.preemption import preempt_waiting
@@ -151,7 +157,7 @@ class StaffPool:
         task.abandoned = True
         task.end = task.deadline
         if self._claims:
-            self._drop_claim(task)
+            drop_claim(self, task)
         if task.waiter is None:
             task.done.succeed(None)  # type: ignore[union-attr]  # no waiter: the caller waits on done
         else:
@@ -165,7 +171,7 @@ class StaffPool:
             return False
         task.end = self.env.now
         task.waiter = None
-        if self._claims and self._drop_claim(task) and self.queue.size:
+        if self._claims and drop_claim(self, task) and self.queue.size:
             self._dispatch()  # the member it had claimed takes work again
         return True
 
@@ -214,40 +220,6 @@ class StaffPool:
         if member.on and member.busy < self.concurrency <= before and member.claim is None:
             bisect.insort(self.idle, member, key=_by_index)
 
-    def _claim(self, task: StaffTask, member: Member) -> None:
-        """``task`` takes the whole member and nobody idle is empty: it
-        claims ``member`` (the least busy), who leaves the idle list and is
-        handed the task when empty (``_hand_over``)."""
-        self._claims[task] = member
-        member.claim = task
-        self.idle.remove(member)
-
-    def _drop_claim(self, task: StaffTask) -> bool:
-        """``task`` no longer waits for the member it claimed (it took
-        another, left, or was withdrawn): that member is free again."""
-        member = self._claims.pop(task, None)
-        if member is None:
-            return False
-        member.claim = None
-        if member.on and member.busy < self.concurrency:
-            bisect.insort(self.idle, member, key=_by_index)
-        return True
-
-    def _hand_over(self, now: float) -> None:
-        """Claims before the line: a claim whose customer has left lapses
-        (they are let go when the line reaches them), and each claimed
-        member now empty takes its task, in member order."""
-        for gone in [t for t in self._claims if t.deadline < now]:
-            self._drop_claim(gone)
-        ready = sorted((m for m in self._claims.values() if m.busy == 0), key=_by_index)
-        for member in ready:
-            task = member.claim
-            if task is None or not self.queue.remove(task):
-                continue  # popped by a dispatch below this one, which puts it back
-            self._drop_claim(task)
-            member.on_duty(now)
-            self._assign(task, member, now)
-
     def _set_on(self, member: Member, on: bool) -> None:
         if not on and member.claim is not None:
             # Off duty: the claim lapses; its task claims someone on duty.
@@ -286,7 +258,7 @@ class StaffPool:
         now = self.env.now
         queue = self.queue
         if self._claims:
-            self._hand_over(now)
+            hand_over(self, now)
         skipped: list[StaffTask] = []
         while queue.size:
             member = self._free_member(now)
@@ -305,15 +277,16 @@ class StaffPool:
                     continue
             if member.busy and not task.shared:
                 # The least busy idle member holds work, so nobody idle is
-                # empty: the task waits, claiming that member the first time.
-                if task not in self._claims:
-                    self._claim(task, member)
+                # empty: the task waits; at the head of the line (nothing
+                # before it still waiting) it claims a member.
+                if not skipped and task not in self._claims:
+                    claim(self, task)
                 skipped.append(task)
                 continue
             if task.distinct is not None:
                 task.distinct.add(member)
             if self._claims:
-                self._drop_claim(task)  # it found an empty member first
+                drop_claim(self, task)  # it found an empty member first
             self._assign(task, member, now)
         if skipped:
             queue.put_back(skipped)
@@ -356,6 +329,8 @@ class StaffPool:
         if task.waiter is None and task.done is not timer:
             task.done.succeed(member)  # type: ignore[union-attr]  # no waiter: the caller waits on done
         if self.queue.size:
+            if not task.shared and self.concurrency > 1 and not member.busy and member.on:
+                batch(self, member)
             self._dispatch()
         if task.waiter is not None:
             self._wake(task)
