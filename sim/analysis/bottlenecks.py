@@ -47,8 +47,9 @@ def active_periods(st: StaffLog, rid: int, rep: int) -> np.ndarray:
     t = np.concatenate([st.enable[q], st.start[q], st.start[mrow], st.end[mrow],
                         caps_a, caps_b, [0.0, H]])
     dq = np.concatenate([np.ones(q.size), -np.ones(q.size), np.zeros(2 * mrow.size + 2 * len(caps_a) + 2)])
-    db = np.concatenate([np.zeros(2 * q.size), np.ones(mrow.size), -np.ones(mrow.size),
-                         np.zeros(2 * len(caps_a) + 2)])
+    # Busy slots: a shared conversation holds one, any other task all of them.
+    held = st.slots_taken(mrow, rid)
+    db = np.concatenate([np.zeros(2 * q.size), held, -held, np.zeros(2 * len(caps_a) + 2)])
     k = k_day[np.clip((np.asarray(caps_a, float) // 24).astype(np.int64), 0, max(k_day.size - 1, 0))] \
         if k_day.size else np.ones(len(caps_a))
     dc = np.concatenate([np.zeros(2 * q.size + 2 * mrow.size), k, -k, [0.0, 0.0]])

@@ -8,7 +8,8 @@ the per-replication arrays, which ``opsim compare`` pairs.
 Definitions (hours throughout):
 
 - utilisation: busy slot-time inside the member's on-duty intervals over
-  ``concurrency x`` on-duty time, summed over the role's members;
+  ``concurrency x`` on-duty time, summed over the role's members (a shared
+  conversation holds one slot, any other task all of them);
 - wait: ``start - enable`` of the role's staff steps; a step never started
   waits until the horizon, one abandoned (a customer who gave up) until it
   was abandoned; meetings count in every role they join; a step interrupted
@@ -106,7 +107,8 @@ def busy_time(st: StaffLog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if r.size == 0:
             continue
         a, b, rep = st.start[r], st.end[r], st.rep[r]
-        busy[m.role] += np.bincount(rep, weights=m.duty.F(b) - m.duty.F(a), minlength=R)
+        busy[m.role] += np.bincount(rep, weights=(m.duty.F(b) - m.duty.F(a)) * st.slots_taken(r, m.role),
+                                    minlength=R)
         if st.pauses(m.role):
             h = st.hold[r]
             a, b, rep = a[h], b[h], rep[h]

@@ -5,7 +5,9 @@
 arrays, expanded twice: once per role (a meeting's ``planner+designer``
 counts in both queues) and once per member (its ``planner#1+designer#2``
 keeps both people busy). On-duty time comes from :func:`rules.shifts.role_shifts`,
-the same function the engine uses.
+the same function the engine uses. A row takes the whole member (``whole``)
+unless it is a shared conversation (``rules.workload.shared_steps``): it
+then counts as all of the member's slots (:meth:`StaffLog.slots_taken`).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import numpy as np
 
 from rules.scenario import Scenario
 from rules.shifts import concurrency_by_day, role_shifts
+from rules.workload import shared_steps
 from sim.log.records import EventLog
 
 STAFF_KINDS = ("work", "approval", "meeting", "contest", "duty")
@@ -99,6 +102,7 @@ class StaffLog:
         self.end = np.where(np.isnan(end), H, np.minimum(end, H))
         self.wait = np.maximum(self.start - self.enable, 0.0)
         self.wf_code, self.workflows = log.factorize("workflow", rows)
+        self.whole = ~_shared_rows(s, log, rows)
         self.case_id = c["case_id"][rows]
         #: The staff rows' activities (the log's codes) and the log's words.
         self.activity = c["activity"][rows]
@@ -157,6 +161,7 @@ class StaffLog:
             return a.astype(np.int32)
         return StaffPart(
             reps=self.reps, rep=small(self.rep), enable=self.enable, started=self.started,
+            whole=self.whole,
             preempted=self.preempted, abandoned=self.abandoned, start=self.start, end=self.end,
             wf_code=small(self.wf_code), workflows=list(self.workflows),
             case_id=small(self.case_id), roles=list(self.roles), role_row=small(self.role_row),
@@ -188,7 +193,7 @@ class StaffLog:
             return out.astype(dtype) if dtype is not None else out
         offsets = np.cumsum([0] + [p.enable.size for p in parts])
         st.rep = take("rep", lambda p, x: np.searchsorted(st.reps, p.reps[x]))
-        for name in ("enable", "started", "preempted", "abandoned", "start", "end", "hold"):
+        for name in ("enable", "started", "preempted", "abandoned", "start", "end", "hold", "whole"):
             setattr(st, name, take(name))
         st.case_id = take("case_id", dtype=np.int64)
         st.wait = np.maximum(st.start - st.enable, 0.0)  # as __init__ has it
@@ -225,6 +230,20 @@ class StaffLog:
         if role not in self.scenario.org.roles:
             return np.ones(self.days)
         return np.asarray(concurrency_by_day(self.scenario, role), dtype=float)[:self.days]
+
+    def slots_taken(self, rows: np.ndarray, rid: int) -> np.ndarray:
+        """Slots of a member of role ``rid`` that each of ``rows`` (staff
+        rows) held: one for a shared conversation, all of them (the role's
+        concurrency on the day the row started) for a task that takes the
+        whole member."""
+        cache = self.__dict__.setdefault("_k", {})
+        if rid not in cache:
+            cache[rid] = self.concurrency_by_day(rid)
+        k = cache[rid]
+        if not k.size or (k == 1).all():
+            return np.ones(rows.size)
+        day = np.clip((self.start[rows] // 24.0).astype(np.int64), 0, k.size - 1)
+        return np.where(self.whole[rows], k[day], 1.0)
 
     def slot_time(self) -> np.ndarray:
         """On-duty slot-hours per role (each member's on-duty hours of a day
@@ -311,6 +330,19 @@ class StaffPart:
     mem_row: np.ndarray
     mem_id: np.ndarray
     hold: np.ndarray
+    whole: np.ndarray
+
+
+def _shared_rows(s: Scenario, log: EventLog, rows: np.ndarray) -> np.ndarray:
+    """Which staff ``rows`` are a shared conversation's (a work step marked
+    ``shared``, found by workflow and activity; issue 16)."""
+    c = log.arrays
+    pairs = [(log.code(w), log.code(a)) for w, a in shared_steps(s)]
+    keys = np.array([w * (len(log.words) + 1) + a for w, a in pairs if w >= 0 and a >= 0], np.int64)
+    if not keys.size or not rows.size:
+        return np.zeros(rows.size, bool)
+    key = c["workflow"][rows].astype(np.int64) * (len(log.words) + 1) + c["activity"][rows]
+    return np.isin(key, keys) & (c["kind"][rows] == log.code("work"))
 
 
 def codes_in(names: list, more: list) -> np.ndarray:

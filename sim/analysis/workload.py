@@ -3,9 +3,10 @@
 Per role and day of the horizon (a step counts on the day it was enabled,
 the day its work arrived):
 
-- ``work_hours``: person-hours of service (a step's duration over the role's
-  concurrency: an agent holding five chats serves each at a fifth of a
-  person), the load the role actually met;
+- ``work_hours``: person-hours of service (a shared conversation's duration
+  over the role's concurrency: an agent holding five chats serves each at a
+  fifth of a person; any other step takes the whole person), the load the
+  role actually met;
 - ``unserved_hours``: steps that never started (abandoned, or still waiting
   at the horizon), each at the mean person-hours of its activity in the same
   run: the work the staffing turned away, without which the load measured on
@@ -73,7 +74,8 @@ def workload(s: Scenario, log: EventLog, st: StaffLog, windows: dict[str, Window
         k = st.concurrency_by_day(r)[:days]
         conc[r, :k.size] = np.maximum(k, 1)
     started = st.started[row]
-    hours = np.where(started, st.end[row] - st.start[row], 0.0) / conc[rid, day]
+    share = np.where(st.whole[row], 1.0, conc[rid, day])
+    hours = np.where(started, st.end[row] - st.start[row], 0.0) / share
     cell = rid * days + day
     size = n_roles * days
     work = np.bincount(cell, weights=hours, minlength=size).reshape(n_roles, days)

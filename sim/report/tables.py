@@ -129,29 +129,30 @@ def _daily_utilization(st: StaffLog) -> np.ndarray:
     busy, duty = np.zeros((nr, D)), np.zeros((nr, D))
     for m, r in zip(st.members, st.started_rows_by_member()):
         fx = m.duty.F(edges)
-        duty[m.role] += np.diff(fx) * R
+        duty[m.role] += np.diff(fx) * R * st.concurrency_by_day(m.role)[:D]  # slot-hours
         for p in range(R):
             rp = r[st.rep[r] == p]
             if rp.size == 0:
                 continue
             cum = _covered(m.duty.F(st.start[rp]), m.duty.F(st.end[rp]), st.start[rp], st.end[rp],
-                           edges, fx)
+                           edges, fx, st.slots_taken(rp, m.role))
             busy[m.role] += np.diff(cum)
-    k = np.array([st.concurrency(r) for r in range(nr)], float)[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(duty > 0, busy / (k * duty), np.nan)
+        return np.where(duty > 0, busy / duty, np.nan)
 
 
 def _covered(fa: np.ndarray, fb: np.ndarray, a: np.ndarray, b: np.ndarray,
-             x: np.ndarray, fx: np.ndarray) -> np.ndarray:
-    """``sum_i F(min(b_i, x)) - F(min(a_i, x))`` at each ``x``: busy on-duty
-    time in ``[0, x]`` (``fa, fb, fx`` are F at ``a, b, x``)."""
+             x: np.ndarray, fx: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``sum_i w_i (F(min(b_i, x)) - F(min(a_i, x)))`` at each ``x``: busy
+    on-duty slot-time in ``[0, x]`` (``fa, fb, fx`` are F at ``a, b, x``;
+    ``w`` the slots each row held)."""
     def part(t, ft):
         o = np.argsort(t)
-        t, ft = t[o], ft[o]
-        csum = np.r_[0.0, np.cumsum(ft)]
+        t, ft, wo = t[o], ft[o], w[o]
+        csum = np.r_[0.0, np.cumsum(ft * wo)]
+        wsum = np.r_[0.0, np.cumsum(wo)]
         k = np.searchsorted(t, x, side="left")
-        return csum[k] + (t.size - k) * fx
+        return csum[k] + (wsum[-1] - wsum[k]) * fx
     return part(b, fb) - part(a, fa)
 
 
