@@ -138,6 +138,29 @@ def check_concurrency(log: EventLog, concurrency: dict[str, int],
             raise AssertionError(f"{member} runs {n} tasks at once; concurrency is {concurrency[role]}")
 
 
+def check_whole_member(log: EventLog, shared: set[tuple[str, str]]) -> None:
+    """A member doing anything but a shared conversation (``shared``:
+    ``(workflow, step id)`` pairs) holds nothing else meanwhile."""
+    c = log.columns
+    held = np.isin(c["kind"], STAFFED) & ~np.isnan(c["start_time"])
+    end = np.where(np.isnan(c["end_time"]), np.inf, c["end_time"])
+    by_member: dict[str, list[tuple[float, float, bool]]] = defaultdict(list)
+    for i in np.flatnonzero(held):
+        whole = c["kind"][i] != "work" or (c["workflow"][i], c["activity"][i]) not in shared
+        for name in str(c["resource"][i]).split("+"):
+            by_member[f"{c['replication'][i]}:{name}"].append(
+                (float(c["start_time"][i]), float(end[i]), bool(whole)))
+    for member, spans in by_member.items():
+        spans.sort()
+        for k, (a, b, whole) in enumerate(spans):
+            for a2, b2, whole2 in spans[k + 1:]:
+                if a2 >= b - EPS:
+                    break
+                if (whole or whole2) and b2 > a2 + EPS and b > a + EPS:
+                    raise AssertionError(f"{member} holds other work during a whole-member task "
+                                         f"({a:g}-{b:g} and {a2:g}-{b2:g})")
+
+
 def sojourns(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
     """Arrival and departure time of every case (departure NaN while open)."""
     c = log.columns

@@ -12,10 +12,11 @@ import datetime as dt
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from invariants import check_cases_accounted, check_concurrency, check_times
+from invariants import check_cases_accounted, check_concurrency, check_times, check_whole_member
 
 from rules.checks import check_scenario
 from rules.scenario import Scenario
+from rules.workload import shared_steps
 from sim.runs.replication import simulate
 
 KINDS = ("work", "approval", "meeting", "contest", "wait", "scheduled", "milestone", "branch")
@@ -68,7 +69,7 @@ def _steps(draw, prefix: str, roles: dict[str, int], depth: int) -> list[dict]:
         if draw(st.booleans()):
             step["priority"] = draw(st.integers(1, 9))
         if kind == "work":
-            step.update(role=role, duration=_duration(draw))
+            step.update(role=role, duration=_duration(draw), shared=draw(st.booleans()))
             if draw(st.booleans()):
                 patience = _duration(draw)
                 # A zero patience is refused, and so is one that rounds to zero hours
@@ -111,6 +112,14 @@ def _steps(draw, prefix: str, roles: dict[str, int], depth: int) -> list[dict]:
     return out
 
 
+def _shared_roles(steps: list[dict]) -> set[str]:
+    out = {s["role"] for s in steps if s["kind"] == "work" and s.get("shared")}
+    for s in steps:
+        for case in s.get("cases", []):
+            out |= _shared_roles(case["steps"])
+    return out
+
+
 @st.composite
 def scenarios(draw) -> Scenario:
     n_roles = draw(st.integers(1, 3))
@@ -130,6 +139,11 @@ def scenarios(draw) -> Scenario:
                         "per": draw(st.sampled_from(["hour", "day"]))},
             "steps": _steps(draw, "", roles, 0),
         }
+    # A concurrency that no shared step could use is refused (rules/workload.py).
+    sharing = {role for wf in workflows.values() for role in _shared_roles(wf["steps"])}
+    for rid, role in role_defs.items():
+        if rid not in sharing:
+            role["concurrency"] = 1
     start = dt.date(2026, 1, 1) + dt.timedelta(days=draw(st.integers(0, 300)))
     days = draw(st.integers(2, 5))
     data = {
@@ -157,6 +171,7 @@ def test_random_scenarios_keep_the_invariants(s: Scenario) -> None:
     check_times(log)
     check_cases_accounted(log)
     check_concurrency(log, {rid: role.concurrency for rid, role in s.org.roles.items()})
+    check_whole_member(log, shared_steps(s))
     c = log.columns
     starts = int((c["activity"] == "case_start").sum())
     assert starts == len(set(c["case_id"][c["activity"] == "case_start"].tolist()))
