@@ -31,6 +31,9 @@ Issue 16 (review item 11): the late-shipment compensation is 5% of
 Issue 16 point 5: a chat written at night is in the 3-minute window's
 population (a miss when answered at the shift start); the platform's reading
 (08:00-24:00) is ``service_hours_view`` beside it.
+Issue 16 (review item 3): only conversations (``shared: true``) share an
+agent; other work takes the whole member (claims, batches) and counts as
+all of its slots in busy time and utilisation.
 
 Regenerate only for an intended change of the numbers, and say so here and in
 the commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of
