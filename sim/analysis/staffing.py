@@ -191,21 +191,23 @@ class StaffLog:
             for p in parts:
                 setattr(p, name, np.zeros(0, np.int32))
             return out.astype(dtype) if dtype is not None else out
-        offsets = np.cumsum([0] + [p.enable.size for p in parts])
-        st.rep = take("rep", lambda p, x: np.searchsorted(st.reps, p.reps[x]))
+        # Codes and row numbers stay int32 (as the parts carry them): eight
+        # columns of a run's staff rows, 13 MB each at Double 11 -n 10 as int64.
+        offsets = [int(x) for x in np.cumsum([0] + [p.enable.size for p in parts])]
+        st.rep = take("rep", lambda p, x: np.searchsorted(st.reps, p.reps).astype(np.int32)[x])
         for name in ("enable", "started", "preempted", "abandoned", "start", "end", "hold", "whole"):
             setattr(st, name, take(name))
-        st.case_id = take("case_id", dtype=np.int64)
+        st.case_id = take("case_id")
         st.wait = np.maximum(st.start - st.enable, 0.0)  # as __init__ has it
         st.workflows = []
-        st.wf_code = take("wf_code", lambda p, x: codes_in(st.workflows, p.workflows)[x])
+        st.wf_code = take("wf_code", lambda p, x: codes_in(st.workflows, p.workflows).astype(np.int32)[x])
         st.roles = list(s.org.roles)
-        role_maps = [codes_in(st.roles, p.roles) for p in parts]
+        role_maps = [codes_in(st.roles, p.roles).astype(np.int32) for p in parts]
         st.members = [Member(m.name, rid, OnDuty(m.intervals, st.horizon), m.temporary)
                       for rid, role in enumerate(st.roles) if role in s.org.roles
                       for m in role_shifts(s, role)]
         names = [m.name for m in st.members]
-        member_maps = [codes_in(names, p.members) for p in parts]
+        member_maps = [codes_in(names, p.members).astype(np.int32) for p in parts]
         for name in names[len(st.members):]:  # only in the log: no shifts
             role = name.split("#")[0]
             st.members.append(Member(name, codes_in(st.roles, [role])[0], OnDuty([], st.horizon),

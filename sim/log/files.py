@@ -33,20 +33,26 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from sim.log.records import COLUMNS, INT_COLUMNS, TEXT_COLUMNS, TIME_COLUMNS, EventLog
 from sim.log.vocabulary import CODE, Vocabulary
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+# pyarrow is imported by the functions that use it, not with this module:
+# the parent of ``opsim run`` names the files (``PARQUET``, ``join_csv``)
+# but never reads or writes a table, and pyarrow would hold 47 MB of it
+# for the whole run (its workers import it when they first write).
 
 
 def to_arrow(log: EventLog) -> pa.Table:
     """Times stay float hours; text becomes Arrow dictionary columns straight
     from the log's codes and vocabulary (no strings made per record)."""
+    import pyarrow as pa
     words = pa.array(list(log.words), pa.string())
     arrays = {}
     for name in COLUMNS:
@@ -77,6 +83,7 @@ def from_arrow(table: pa.Table, epoch: dt.datetime, horizon_hours: float,
 
 
 def _codes(column: pa.ChunkedArray, vocab: Vocabulary) -> np.ndarray:
+    import pyarrow as pa
     chunks = []
     for chunk in column.chunks:
         if pa.types.is_dictionary(chunk.type):
@@ -88,11 +95,15 @@ def _codes(column: pa.ChunkedArray, vocab: Vocabulary) -> np.ndarray:
 
 
 def concat(tables: list[pa.Table]) -> pa.Table:
+    import pyarrow as pa
     return pa.concat_tables(tables).unify_dictionaries().combine_chunks()
 
 
 def write_csv(table: pa.Table, epoch: dt.datetime, path: Path) -> None:
     """ISO timestamps to the second, empty cells for times still open."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
     out = {}
     base = int(dt.datetime.combine(epoch.date(), epoch.time()).replace(
         tzinfo=dt.UTC).timestamp())
@@ -112,6 +123,8 @@ def write_csv(table: pa.Table, epoch: dt.datetime, path: Path) -> None:
 
 def read_csv(path: Path, epoch: dt.datetime, horizon_hours: float,
              meta: dict | None = None) -> EventLog:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
     text = pa.string()
     types = {name: (pa.int64() if name in INT_COLUMNS else text) for name in COLUMNS}
     table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
@@ -145,6 +158,7 @@ _TIMES_KEY = b"opsim.times"
 def _times_together(table: pa.Table) -> pa.Table:
     """``table`` with its three time columns as one ``times`` column (a
     fixed-size list: the values row by row), where ``enable_time`` was."""
+    import pyarrow as pa
     rows = np.empty((table.num_rows, len(TIME_COLUMNS)))
     for i, name in enumerate(TIME_COLUMNS):
         rows[:, i] = table.column(name).to_numpy()
@@ -156,6 +170,7 @@ def _times_together(table: pa.Table) -> pa.Table:
 
 def _times_apart(table: pa.Table) -> pa.Table:
     """The inverse of :func:`_times_together` (a table without ``times`` as it is)."""
+    import pyarrow as pa
     if TIMES not in table.column_names:
         return table
     at = table.column_names.index(TIMES)
@@ -170,6 +185,7 @@ def _times_apart(table: pa.Table) -> pa.Table:
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:
+    import pyarrow.parquet as pq
     # zstd: a fifth smaller than the default snappy and no slower to write
     # (Double 11, one replication: 11.8 -> 9.6 MB, 0.27 -> 0.22 s). Parquet
     # dictionaries only for the columns with few values: times and case ids
@@ -183,6 +199,7 @@ def write_parquet(table: pa.Table, path: Path) -> None:
 
 def read_parquet(path: Path, epoch: dt.datetime, horizon_hours: float,
                  meta: dict | None = None) -> EventLog:
+    import pyarrow.parquet as pq
     return from_arrow(_times_apart(pq.read_table(path)), epoch, horizon_hours, meta)
 
 
@@ -214,6 +231,7 @@ def parts(events: Path) -> list[Path]:
 def read_events(path: Path, epoch: dt.datetime, horizon_hours: float,
                 meta: dict | None = None) -> EventLog:
     """``events.parquet``, a directory of parts or (older runs) one file."""
+    import pyarrow.parquet as pq
     if path.is_dir():
         tables = [_times_apart(pq.read_table(p)) for p in parts(path)]
         if not tables:

@@ -19,14 +19,15 @@ import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TypeVar
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, TypeVar
 
 from rules.scenario import Scenario
 from sim.log import files as logfile
 from sim.log.records import EventLog, LogBuilder
 from sim.runs.replication import simulate
+
+if TYPE_CHECKING:  # pyarrow only where a table is made (see sim.log.files)
+    import pyarrow as pa
 
 Progress = Callable[[int], None]
 T = TypeVar("T")
