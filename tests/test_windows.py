@@ -326,7 +326,7 @@ def test_a_collapsed_interval_becomes_the_pooled_binomial_one() -> None:
 
     keys = np.array([(0 << 32) | 1, (0 << 32) | 2, (1 << 32) | 1], dtype=np.int64)
     ones = np.ones(3)
-    wc = WindowCases(key=keys, workflow=np.array(["w"] * 3, dtype=object), start=ones,
+    wc = WindowCases(key=keys, workflow=np.zeros(3, np.int16), start=ones,
                      end=ones * 2, deadline=ones * 10, horizon=100.0)
     (lo, hi), method = met_interval(wc, 2)
     assert (lo, hi) == wilson(3, 3) and lo < 0.5 and hi == 1.0

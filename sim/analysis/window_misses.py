@@ -166,13 +166,14 @@ def misses_of(s: Scenario, wid: str, wc: WindowCases, columns: dict[Column, np.n
         out["largest_queue"] = {"role": role, "hours": round(hours / n, 2),
                                 "share_of_limit": round(hours / n / w.limit_hours, 3),
                                 "off_duty_hours": round(b["waiting_off_duty"].get(role, 0.0) / n, 2)}
-    out["examples"] = _examples(epoch, wc, missed, b["per_case"], examples)
+    out["examples"] = _examples(epoch, wc, w.workflows, missed, b["per_case"], examples)
     return out
 
 
-def _examples(epoch: dt.datetime, wc: WindowCases, missed: np.ndarray,
+def _examples(epoch: dt.datetime, wc: WindowCases, workflows: tuple[str, ...], missed: np.ndarray,
               per_case: tuple[list[str], np.ndarray], k: int) -> list[dict]:
-    """The ``k`` missed cases that overran most, with their largest category."""
+    """The ``k`` missed cases that overran most, with their largest category
+    (``workflows``: the window's, what its cases' codes stand for)."""
     labels, table = per_case
     idx = np.flatnonzero(missed)
     overrun = wc.stop[idx] - wc.deadline[idx]
@@ -188,7 +189,7 @@ def _examples(epoch: dt.datetime, wc: WindowCases, missed: np.ndarray,
         top = labels[int(np.argmax(row))] if row.size and row.max() > 0 else None
         out.append({
             "replication": int(wc.replication[i]), "case_id": int(wc.case_id[i]),
-            "workflow": str(wc.workflow[i]),
+            "workflow": workflows[wc.workflow[i]],
             "start": stamp(float(wc.start[i])),
             "deadline": stamp(float(wc.deadline[i])),
             "end": None if np.isnan(end) else stamp(float(end)),

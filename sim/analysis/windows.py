@@ -39,6 +39,9 @@ EPS = 1e-9
 class WindowCases:
     """The population of one window: one entry per case."""
     key: np.ndarray
+    #: The case's workflow: int16 codes, positions in the window's own
+    #: ``workflows`` (the scenario's, the same in every replication: parts
+    #: concatenate as they are); decoded only where text is shown.
     workflow: np.ndarray
     start: np.ndarray
     end: np.ndarray  # NaN: open at the horizon
@@ -137,7 +140,7 @@ def window_cases(s: Scenario, log: EventLog, wid: str, index: LogIndex | None = 
     names = tuple(w.workflows)
     rows = ix.edge(w.start.activity, w.start.edge, names)
     keys, start, pos = first_per_case(ix.key_of(rows), c[EDGE_COLUMN[w.start.edge]][rows])
-    workflow = log.text("workflow", rows[pos])
+    workflow = workflow_codes(log, names)[c["workflow"][rows[pos]]]
     keep = ~np.isnan(start) & in_active_hours(start, w.active_hours)
     closed = ix.case_end(keys)
     pending = 0
@@ -168,6 +171,16 @@ def window_cases(s: Scenario, log: EventLog, wid: str, index: LogIndex | None = 
         view_due = window_deadlines(s, w, view_start, working)
     return WindowCases(keys, workflow, start, end, due, log.horizon_hours, closed, pending,
                        view_start, view_due)
+
+
+def workflow_codes(log: EventLog, names: tuple[str, ...]) -> np.ndarray:
+    """A table from the log's codes to positions in ``names`` (-1: another
+    workflow), for :attr:`WindowCases.workflow`."""
+    table = np.full(len(log.words), -1, np.int16)
+    for i, name in enumerate(names):
+        if (code := log.code(name)) >= 0:
+            table[code] = i
+    return table
 
 
 def _ends(ix: LogIndex, c: dict, w: ServiceWindow, keys: np.ndarray,
