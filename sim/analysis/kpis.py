@@ -35,7 +35,16 @@ OUTSIDE_KINDS = ("wait", "scheduled")
 
 def role_reps(st: StaffLog) -> dict[str, dict[str, np.ndarray]]:
     """Per role, per replication: ``tasks``, ``wait_mean``, ``queue_mean``,
-    ``queue_max``, ``utilization``, ``overtime``, ``busy``, ``on_duty``."""
+    ``queue_max``, ``utilization``, ``overtime``, ``busy``, ``on_duty``.
+    Computed once per staff view and kept with it (read, never changed):
+    the summary and the comparisons' aggregates both need them."""
+    cache = st.__dict__
+    if "_role_reps" not in cache:
+        cache["_role_reps"] = _role_reps(st)
+    return cache["_role_reps"]
+
+
+def _role_reps(st: StaffLog) -> dict[str, dict[str, np.ndarray]]:
     R, H, n = st.R, st.horizon, len(st.roles)
     rows, rid = st.role_row, st.role_id
     g = rid * R + st.rep[rows]

@@ -35,9 +35,10 @@ def summarize(s: Scenario, log: EventLog, facts: dict) -> dict:
     return summary_of(view_of_log(s, log), facts)
 
 
-def summary_of(view: RunView, facts: dict) -> dict:
+def summary_of(view: RunView, facts: dict, daily: dict | None = None) -> dict:
     """Every section of the summary from a run's merged view. Each analysis
-    adds its own key."""
+    adds its own key. ``daily``: ``payroll.daily_staffing`` of the scenario,
+    when already computed."""
     s, st = view.s, view.st
     out = {"run": facts, "cases": counts_of(view.cases, view.case_replications)}
     # ``roles``, ``workflows`` and ``bottlenecks`` (sim.analysis.kpis and
@@ -54,7 +55,7 @@ def summary_of(view: RunView, facts: dict) -> dict:
     out["window_compliance_by_day"] = compliance_of_cases(s, view.windows, view.replications)
     out["window_misses"] = view.misses
     out["platform_actions"] = platform_actions(s, view.platform)
-    out.update(staffing(s))
+    out.update(staffing(s, daily))
     out["lost_sales"] = clean(lost_sales(s, st, view.orders_lost))
     return out
 

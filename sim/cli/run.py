@@ -146,18 +146,23 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
 
         drawer = start_drawer(s, out / "plots", formats=formats, fork=jobs >= 2)
 
+    ready: dict = {}
+
     def meanwhile() -> None:
         # While the replications run (in workers when jobs >= 2): the
-        # imports of what comes after are paid.
+        # imports of what comes after are paid, and the staffing of the
+        # scenario (summary and staffing.csv) computed.
         import sim.analysis.summary
         import sim.report.output
+        from sim.analysis.payroll import daily_staffing
 
         if drawer is not None:
             import sim.report.html  # noqa: F401
+        ready["staffed"] = daily_staffing(s)
         settle()
 
     try:
-        return _stages(args, s, seed, n, jobs, out, phases, formats, drawer, meanwhile)
+        return _stages(args, s, seed, n, jobs, out, phases, formats, drawer, meanwhile, ready)
     finally:
         if drawer is not None:
             drawer.close()  # a failed run's drawer must not write into the removed staging directory
@@ -165,7 +170,7 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
 
 def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int, out: Path,
             phases: tuple[str, ...], formats: tuple[str, ...], drawer: Drawer | None,
-            meanwhile: Callable[[], None]) -> tuple[dict, ReportResult | None]:
+            meanwhile: Callable[[], None], ready: dict) -> tuple[dict, ReportResult | None]:
     from sim.analysis.run_parts import for_report, run_view
 
     report = None
@@ -191,7 +196,7 @@ def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
                 drawer.send(numbers)
         with progress.phase("summary"):
             facts["what_ifs"] = what_ifs(args)
-            summary = summary_of(view, facts)
+            summary = summary_of(view, facts, ready.get("staffed"))
         if args.what_if_plus_one:
             with progress.phase("what if +1"):
                 what_if(s, view, summary, seed, n, jobs)
@@ -202,7 +207,7 @@ def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
                 numbers = plot_numbers(s, view)
                 if drawer is not None:
                     drawer.send(numbers)
-            finish_run(out, s, view, summary, run_aggregates(kept, numbers))
+            finish_run(out, s, view, summary, run_aggregates(kept, numbers), ready.get("staffed"))
         del view
         if drawer is not None:
             with progress.phase("report"):

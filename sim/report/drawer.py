@@ -19,12 +19,12 @@ if TYPE_CHECKING:
 #: Plots drawn from the scenario alone (``opsim run`` draws them while it simulates).
 SCENARIO_PLOTS = ("staffing",)
 #: Plots that need neither the summary nor another plot, drawn in a second
-#: process when a core is free: about 0.75 s of the 1.05 s of drawing
+#: process when a core is free: about 0.65 s of the 1.05 s of drawing
 #: (Double 11), the parent drawing the rest after the rest of the plot
-#: numbers, the summary and the files (about 0.45 s), so that both end
+#: numbers, the summary and the files (about 0.35 s), so that both end
 #: together. The first starts on the waits' numbers alone.
 EARLY = ("wait_ecdf",)
-APART = (*EARLY, "wait_p95_daily", "utilisation", "time_breakdown")
+APART = (*EARLY, "utilisation", "time_breakdown")
 
 
 @dataclass

@@ -80,13 +80,15 @@ def _unfinish(out: Path) -> None:
 
 
 def finish_run(out: Path, s: Scenario, run: EventLog | RunView, summary: dict,
-               aggregates: tuple[dict, dict[str, np.ndarray]] | None = None) -> None:
+               aggregates: tuple[dict, dict[str, np.ndarray]] | None = None,
+               staffed: dict | None = None) -> None:
     """Everything but the event log: ``scenario.json``, the tables, the
     aggregates (:func:`run_aggregates`, made from ``run`` unless given) and,
-    last, ``summary.json``."""
+    last, ``summary.json``. ``staffed``: ``payroll.daily_staffing`` of ``s``,
+    when already computed."""
     _unfinish(out)
     (out / "scenario.json").write_text(s.model_dump_json(by_alias=True, indent=1), encoding="utf-8")
-    write_tables(out, s, run, summary)
+    write_tables(out, s, run, summary, staffed)
     if aggregates is None:
         view = view_of(s, run)
         aggregates = run_aggregates(compare_aggregates(view), plot_numbers(s, view))

@@ -156,8 +156,10 @@ def _covered(fa: np.ndarray, fb: np.ndarray, a: np.ndarray, b: np.ndarray,
     return part(b, fb) - part(a, fa)
 
 
-def write_tables(out: Path, s: Scenario, run: EventLog | RunView, summary: dict) -> list[Path]:
-    """Write the CSV tables; returns their paths."""
+def write_tables(out: Path, s: Scenario, run: EventLog | RunView, summary: dict,
+                 staffed: dict | None = None) -> list[Path]:
+    """Write the CSV tables; returns their paths. ``staffed``:
+    ``payroll.daily_staffing`` of ``s``, when already computed."""
     st = run.st if isinstance(run, RunView) else staff_log(s, run)
     paths = [out / "roles.csv", out / "workflows.csv", out / "daily_roles.csv", out / "staffing.csv"]
     _dict_csv(paths[0], "role", summary.get("roles", {}))
@@ -172,14 +174,14 @@ def write_tables(out: Path, s: Scenario, run: EventLog | RunView, summary: dict)
                 if daily["arrivals"][r].sum() == 0 and not np.isfinite(daily["utilization"][r]).any():
                     continue
                 w.writerow([date, safe_text(role)] + [_fmt(daily[c][r, d]) for c in DAILY_COLUMNS[2:]])
-    write_staffing(paths[3], s)
+    write_staffing(paths[3], s, staffed)
     return paths
 
 
-def write_staffing(path: Path, s: Scenario) -> None:
+def write_staffing(path: Path, s: Scenario, daily: dict | None = None) -> None:
     """People on duty per role and day as simulated (regular, temporary),
     their hours and the regular members' overtime."""
-    daily = daily_staffing(s)
+    daily = daily_staffing(s) if daily is None else daily
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(("date", "role", "regular_on_duty", "temporary_on_duty", "hours_on_duty",
