@@ -8,7 +8,9 @@ calls it (wrappers are inherited across ``fork``). Times are seconds since
 this script was started by the shell (``T0`` in the environment when set,
 e.g. ``T0=$(date +%s.%N)``, else the interpreter's own start), so the
 interpreter's start-up shows too; the last line is the process's end as its
-parent saw it.
+parent saw it. Beside each wall time, the CPU time the process has used so
+far (a forked child starts with its parent's): on a loaded machine the CPU
+seconds of a phase are what a quiet one would take, about.
 
 Usage (from the repository root):
 
@@ -55,7 +57,7 @@ run_timeline.child(sys.argv[1:])
 
 def _note(log: Path, t0: float, what: str) -> None:
     with open(log, "a", encoding="utf-8") as f:
-        f.write(f"{time.time() - t0:8.3f} {os.getpid():>7} {what}\n")
+        f.write(f"{time.time() - t0:8.3f} {time.process_time():7.3f} {os.getpid():>7} {what}\n")
 
 
 def _wrapped(f: Callable[..., Any], name: str, log: Path, t0: float) -> Callable[..., Any]:
