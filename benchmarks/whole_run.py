@@ -17,7 +17,8 @@ shared machine, and reported as the median with its spread over the rounds:
   RSS of the parent and of the largest worker.
 - with ``--parts``: the CPU time of each part of ``opsim run -n 1`` done one
   after the other in one process (imports, simulation, Parquet, reduction,
-  summary, files, each plot): what parallel phases can overlap.
+  summary, files, each plot): what parallel phases can overlap (in turns
+  with the ``--tree``s, median and spread over the rounds).
 - with ``--saved``: two saved runs of ``SCENARIO -n 10`` (seeds 11 and 12,
   written first: a few minutes), then ``opsim compare`` of the two and
   ``opsim report`` of one, in turns: wall, CPU and peak RSS (they read the
@@ -269,9 +270,15 @@ def main() -> int:
                              f"(min {min(r):.2f}, max {max(r):.2f}; target <= 1.5)\n")
         _print(runs)
         _print(check_startup(trees, args.rounds))
-    if args.parts:
-        for line in _timed([PY, "-c", PARTS, args.scenario, str(args.seed)]).stdout.splitlines():
-            sys.stdout.write(f"CPU s, {line}\n")
+    if args.parts:  # in turns with the --trees, round after round
+        parts: Series = {_name(t): {} for t in trees}
+        for _ in range(args.rounds):
+            for tree in trees:
+                got = _timed([PY, "-c", PARTS, args.scenario, str(args.seed)], tree)
+                for line in got.stdout.splitlines():
+                    name, _, x = line.rpartition(": ")
+                    parts[_name(tree)].setdefault(f"CPU s, {name}", []).append(float(x))
+        _print(parts)
     if args.full:
         for tree in trees:
             for name, x in full_run(args.scenario, args.seed, args.replications, tree).items():
