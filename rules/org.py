@@ -9,7 +9,15 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from rules.distributions import Duration
-from rules.ranges import MAX_CONCURRENCY, MAX_GRACE_HOURS, MAX_PROJECTS, People, Priority, SomePeople
+from rules.ranges import (
+    MAX_CONCURRENCY,
+    MAX_GRACE_HOURS,
+    MAX_PROJECTS,
+    People,
+    Priority,
+    Share,
+    SomePeople,
+)
 
 
 def _ascii_id(value: str) -> str:
@@ -56,6 +64,11 @@ class Role(Frozen):
     reports_to: Id | None = None
     #: Tasks one member works on at once (chats per customer-service agent).
     concurrency: StrictInt = Field(default=1, ge=1, le=MAX_CONCURRENCY)
+    #: A shared conversation started while its member holds more than
+    #: ``concurrency`` of them (a peak's ``calendars.concurrency``) lasts this
+    #: share longer per conversation beyond it: more chats at once, slower
+    #: each (0: off).
+    slowdown: Share = 0.0
     #: What happens to a task running at the end of a shift.
     at_shift_end: Literal["finish", "pause"] = "finish"
     #: May a more urgent task interrupt a less urgent one in progress?

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from rules.errors import format_path, plural, suggest
 from rules.scenario import Scenario
+from rules.shifts import concurrency_by_day
 from rules.workflow import Milestone, Work, walk
 
 Found = Iterator[tuple[tuple, str]]
@@ -93,6 +94,11 @@ def check_shared(s: Scenario) -> Found:
     for rid, role in s.org.roles.items():
         if role.concurrency > 1 and rid not in sharing:
             yield ("org", "roles", rid, "concurrency"), _never(rid, role.concurrency)
+    for rid, role in s.org.roles.items():
+        if role.slowdown > 0 and max(concurrency_by_day(s, rid), default=1) <= role.concurrency:
+            yield ("org", "roles", rid, "slowdown"), (
+                f"slowdown {role.slowdown:g}, but role '{rid}' never holds more than its concurrency "
+                f"{role.concurrency} (no calendars.concurrency raises it), so it could never apply")
     for i, p in enumerate(s.calendars.concurrency):
         if p.value > 1 and p.role in s.org.roles and p.role not in sharing \
                 and s.org.roles[p.role].concurrency == 1:

@@ -88,7 +88,8 @@ class Engine(Duties):
         self.working = [self.kinds.is_working_day(d) for d in self.days]
         self.shifts = all_shifts(s)
         self.pools = {rid: Pool(self.env, rid, self.shifts[rid], concurrency_by_day(s, rid),
-                                role.at_shift_end == "pause", role.preemptive)
+                                role.at_shift_end == "pause", role.preemptive,
+                                role.slowdown, role.concurrency)
                       for rid, role in s.org.roles.items()}
         self.flows = {wid: compile_steps(s, wid, wf.steps, self.pools, self.streams, wf.priority)
                       for wid, wf in s.workflows.items() if wf.enabled}

@@ -36,6 +36,9 @@ the two against each other:
   whole-member task of the most urgent priority in line, if any, before
   the line is served (its claim, if it had one, lapses);
 - holds (meetings, team duties) are released by the caller;
+- ``slowdown``: a conversation started while its member holds ``base`` or
+  more of them (a peak's concurrency) is ``slowdown`` longer per one held
+  beyond ``base``, itself included;
 - at each boundary moment, shift ends go before starts, then the line is
   dispatched (and preemption tried).
 """
@@ -136,7 +139,8 @@ class Pool:
     """The members of one role and the line of tasks waiting for them."""
 
     def __init__(self, env: simpy.Environment, role: str, members: Sequence[MemberShifts],
-                 concurrency: int | Sequence[int], pause: bool, preemptive: bool) -> None:
+                 concurrency: int | Sequence[int], pause: bool, preemptive: bool,
+                 slowdown: float = 0.0, base: int = 1) -> None:
         """``concurrency``: tasks a member holds at once, or one number per
         day of the horizon (a peak's chats), changing at midnight."""
         by_day = [concurrency] if isinstance(concurrency, int) else list(concurrency)
@@ -149,6 +153,7 @@ class Pool:
         self.by_day = by_day
         self.pause = pause
         self.preemptive = preemptive
+        self.slowdown, self.base = slowdown, base
         self.line: list[Task] = []
         self._seq = 0
         if any(m.intervals for m in self.members) or len(set(by_day)) > 1:
@@ -341,6 +346,9 @@ class Pool:
         task.member = member
         if math.isnan(task.start):
             task.start = now
+            held = len(member.running) + 1  # this conversation included
+            if task.shared and self.slowdown > 0 and held > self.base:
+                task.work = task.work * (1.0 + self.slowdown * (held - self.base))
         member.busy += 1
         member.running.append(task)
         if task.work is None:

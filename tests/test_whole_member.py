@@ -184,3 +184,18 @@ def test_on_11_november_no_agent_holds_a_shipment_release_beside_anything() -> N
             overlap = (start < end[i] - 1e-9) & (end > start[i] + 1e-9)
             overlap[i] = False
             assert not overlap.any(), f"{member} holds other work during a whole-member task"
+
+
+def test_more_chats_at_once_make_each_slower_only_when_the_role_says_so() -> None:
+    """A slowdown of 10% per conversation beyond the role's 5: at a peak of 20
+    at once, the sixth chat begun takes 1.1 h, the seventh 1.2 h; none
+    without a slowdown."""
+    for slowdown, want in ((0.1, [1.0] * 5 + [1.1, 1.2]), (0.0, [1.0] * 7)):
+        env = simpy.Environment()
+        pool = StaffPool(env, "r", [MemberShifts("r#1", DAY)], 20, slowdown=(slowdown, 5))
+        chats: list[Task] = []
+        for _ in range(7):
+            _at(env, 9.0, pool, 1.0, True, chats)
+        _at(env, 9.0, pool, 0.5, False, [])  # whole-member work is never slowed
+        env.run(until=18)
+        assert [c.end - c.start for c in chats] == pytest.approx(want)

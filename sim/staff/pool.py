@@ -58,9 +58,12 @@ def _by_index(member: Member) -> int:
 class StaffPool:
     def __init__(self, env: simpy.Environment, role: str, members: Sequence[MemberShifts],
                  concurrency: int = 1, pause: bool = False, preemptive: bool = False,
-                 changes: Sequence[tuple[float, int]] = ()) -> None:
+                 changes: Sequence[tuple[float, int]] = (),
+                 slowdown: tuple[float, int] = (0.0, 1)) -> None:
         """``changes``: ``(time, concurrency)`` from which each member holds
-        that many tasks (a peak's chats), in time order."""
+        that many tasks (a peak's chats), in time order. ``slowdown``:
+        ``(share, base)``: a conversation started while its member holds
+        more than ``base`` lasts ``share`` longer per one beyond it."""
         if concurrency < 1 or any(c < 1 for _, c in changes):
             raise ValueError('"concurrency" must be >= 1.')
         self.env = env
@@ -73,6 +76,9 @@ class StaffPool:
         self.concurrency = concurrency
         self.pause = pause
         self.preemptive = preemptive
+        self.slowdown = slowdown[0]
+        #: Conversations held from which a new one is slower (never: WHOLE).
+        self.slow_from = slowdown[1] if slowdown[0] > 0 else WHOLE
         self.queue = WaitingLine()
         self._seq = 0
         #: Whole-member tasks waiting for the member each claimed (few: at
@@ -295,6 +301,9 @@ class StaffPool:
         task.member = member
         if task.start != task.start:  # NaN: first start (a resumed task keeps it)
             task.start = now
+            if task.shared and member.busy >= self.slow_from:
+                # More chats at once, slower each (the role's ``slowdown``).
+                task.work *= 1.0 + self.slowdown * (member.busy + 1 - self.slow_from)  # type: ignore[operator]
         if task.shared:
             member.busy += 1
             if member.busy == self.concurrency:
