@@ -69,6 +69,11 @@ class Role(Frozen):
     #: share longer per conversation beyond it: more chats at once, slower
     #: each (0: off).
     slowdown: Share = 0.0
+    #: Hours a task that takes the whole member waits, first in line, before
+    #: it claims a member holding conversations (an empty one takes it at
+    #: once): agents clear their chats for backend work every so often, not
+    #: for each order (0: at once).
+    claim_after_hours: StrictFloat = Field(default=0.0, ge=0, le=MAX_GRACE_HOURS)
     #: What happens to a task running at the end of a shift.
     at_shift_end: Literal["finish", "pause"] = "finish"
     #: May a more urgent task interrupt a less urgent one in progress?

@@ -95,6 +95,11 @@ def check_shared(s: Scenario) -> Found:
         if role.concurrency > 1 and rid not in sharing:
             yield ("org", "roles", rid, "concurrency"), _never(rid, role.concurrency)
     for rid, role in s.org.roles.items():
+        if role.claim_after_hours > 0 and max(concurrency_by_day(s, rid), default=1) == 1:
+            yield ("org", "roles", rid, "claim_after_hours"), (
+                f"claim_after_hours {role.claim_after_hours:g}, but a member of role '{rid}' never "
+                f"holds more than one task, so nothing could claim one; it is for a role whose "
+                f"concurrency is above 1")
         if role.slowdown > 0 and max(concurrency_by_day(s, rid), default=1) <= role.concurrency:
             yield ("org", "roles", rid, "slowdown"), (
                 f"slowdown {role.slowdown:g}, but role '{rid}' never holds more than its concurrency "

@@ -24,7 +24,8 @@ the two against each other:
 - a conversation (``shared``) takes one of a member's ``concurrency``
   slots; any other task (holds included) needs a member holding nothing
   and takes all of them. Such a task first in line that finds no empty
-  member among those who could take work claims the member on duty,
+  member among those who could take work, and has waited ``claim_after``
+  hours or more since it asked, claims the member on duty,
   unclaimed and holding no whole-member task, whose tasks in hand end
   first (first in member order at a tie); a claimed member takes
   nothing from the line and, once empty, is given the task that claimed it
@@ -70,6 +71,8 @@ class Task:
         self.work = work
         #: A conversation: one slot of its member; else the whole member.
         self.shared = shared
+        #: When it was asked for.
+        self.asked = pool.env.now
         self.priority = priority
         self.seq = seq
         #: Succeeds when the work is done, the hold taken, or the customer gone.
@@ -140,7 +143,7 @@ class Pool:
 
     def __init__(self, env: simpy.Environment, role: str, members: Sequence[MemberShifts],
                  concurrency: int | Sequence[int], pause: bool, preemptive: bool,
-                 slowdown: float = 0.0, base: int = 1) -> None:
+                 slowdown: float = 0.0, base: int = 1, claim_after: float = 0.0) -> None:
         """``concurrency``: tasks a member holds at once, or one number per
         day of the horizon (a peak's chats), changing at midnight."""
         by_day = [concurrency] if isinstance(concurrency, int) else list(concurrency)
@@ -153,7 +156,7 @@ class Pool:
         self.by_day = by_day
         self.pause = pause
         self.preemptive = preemptive
-        self.slowdown, self.base = slowdown, base
+        self.slowdown, self.base, self.claim_after = slowdown, base, claim_after
         self.line: list[Task] = []
         self._seq = 0
         if any(m.intervals for m in self.members) or len(set(by_day)) > 1:
@@ -328,7 +331,8 @@ class Pool:
                 if member is None:
                     continue  # only its siblings' members are free
             if not task.shared and member.running:
-                if self.line[0] is task and self._claimed_by(task) is None:
+                if self.line[0] is task and self._claimed_by(task) is None and (
+                        self.env.now - task.asked >= self.claim_after):
                     first = self._first_free(task)
                     if first is not None:
                         first.claim = task

@@ -203,6 +203,7 @@ def test_peak_options_and_rest_days_give_identical_logs(seed: int) -> None:
          "to": "customer_service", "members": 1, "shift": "cs_late"}]
     doc["demand"]["bot_share_periods"] = [{"start": "2026-10-31", "end": "2026-11-02", "value": 0.5}]
     doc["org"]["roles"]["customer_service"]["slowdown"] = 0.05  # slower chats at 9 at once
+    doc["org"]["roles"]["customer_service"]["claim_after_hours"] = 0.25  # backend work gathers
     s = Scenario.model_validate(doc)
     log = assert_same_log(s, seed)
     outcomes = Counter(r[10] for r in log)

@@ -199,3 +199,23 @@ def test_more_chats_at_once_make_each_slower_only_when_the_role_says_so() -> Non
         _at(env, 9.0, pool, 0.5, False, [])  # whole-member work is never slowed
         env.run(until=18)
         assert [c.end - c.start for c in chats] == pytest.approx(want)
+
+
+def test_whole_member_work_may_gather_before_it_claims_an_agent() -> None:
+    """With claim_after 0.5 h, the release asked at 9.2 claims the agent at
+    the first moment it has waited that long and the line is looked at
+    (the chat asking at 9.8); meanwhile the chat at 9.3 still joins the
+    agent, and the second release rides along in the same clearing."""
+    env = simpy.Environment()
+    pool = StaffPool(env, "r", [MemberShifts("r#1", DAY)], 5, claim_after=0.5)
+    chats: list[Task] = []
+    whole: list[Task] = []
+    _at(env, 9.0, pool, 1.0, True, chats)
+    _at(env, 9.2, pool, 0.1, False, whole)
+    _at(env, 9.3, pool, 1.0, True, chats)
+    _at(env, 9.4, pool, 0.1, False, whole)
+    _at(env, 9.8, pool, 0.5, True, chats)
+    env.run(until=18)
+    assert chats[1].start == pytest.approx(9.3)  # before the claim
+    assert [w.start for w in whole] == [pytest.approx(10.3), pytest.approx(10.4)]
+    assert chats[2].start == pytest.approx(10.5)

@@ -67,6 +67,7 @@ class Case(Signal):
     stretches: list[tuple[str, float, float]] | None
     deadline: float
     shared: bool
+    asked: float
     #: Task fields that are always None for a case.
     done: Signal | None = None
     distinct: set[Member] | None = None

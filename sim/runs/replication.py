@@ -48,7 +48,8 @@ def _simulate(s: Scenario, replication: int, seed: int | None) -> EventLog:
     for rid, role in s.org.roles.items():
         concurrency, changes = _concurrency(s, rid)
         pools[rid] = StaffPool(env, rid, shifts[rid], concurrency, role.at_shift_end == "pause",
-                               role.preemptive, changes, (role.slowdown, role.concurrency))
+                               role.preemptive, changes, (role.slowdown, role.concurrency),
+                               role.claim_after_hours)
     working = [kinds.is_working_day(d) for d in days]
     ctx = Context(env, replication, s.aftersales,
                   lambda i: i >= len(working) or i < 0 or working[i])

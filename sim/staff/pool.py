@@ -59,11 +59,13 @@ class StaffPool:
     def __init__(self, env: simpy.Environment, role: str, members: Sequence[MemberShifts],
                  concurrency: int = 1, pause: bool = False, preemptive: bool = False,
                  changes: Sequence[tuple[float, int]] = (),
-                 slowdown: tuple[float, int] = (0.0, 1)) -> None:
+                 slowdown: tuple[float, int] = (0.0, 1), claim_after: float = 0.0) -> None:
         """``changes``: ``(time, concurrency)`` from which each member holds
         that many tasks (a peak's chats), in time order. ``slowdown``:
         ``(share, base)``: a conversation started while its member holds
-        more than ``base`` lasts ``share`` longer per one beyond it."""
+        more than ``base`` lasts ``share`` longer per one beyond it.
+        ``claim_after``: hours a whole-member task waits first in line
+        before it claims a member (``claims.claim``)."""
         if concurrency < 1 or any(c < 1 for _, c in changes):
             raise ValueError('"concurrency" must be >= 1.')
         self.env = env
@@ -77,6 +79,7 @@ class StaffPool:
         self.pause = pause
         self.preemptive = preemptive
         self.slowdown = slowdown[0]
+        self.claim_after = claim_after
         #: Conversations held from which a new one is slower (never: WHOLE).
         self.slow_from = slowdown[1] if slowdown[0] > 0 else WHOLE
         self.queue = WaitingLine()
@@ -285,7 +288,8 @@ class StaffPool:
                 # The least busy idle member holds work, so nobody idle is
                 # empty: the task waits; at the head of the line (nothing
                 # before it still waiting) it claims a member.
-                if not skipped and task not in self._claims:
+                if not skipped and task not in self._claims and (
+                        now - task.asked >= self.claim_after):
                     claim(self, task)
                 skipped.append(task)
                 continue

@@ -55,6 +55,8 @@ class StaffTask(Protocol):
     #: A conversation sharing the member's attention up to the pool's
     #: concurrency; else the task takes the whole member.
     shared: bool
+    #: When it asked the pool for a member (``claims``: how long it waited).
+    asked: float
 
 
 #: What a pool reads and writes on a task, besides ``done``, ``distinct`` and
@@ -78,6 +80,7 @@ class Task:
         self.priority = priority
         self.seq = seq
         self.shared = shared
+        self.asked = env.now
         #: What the caller waits on, unless it gave a ``waiter`` (then None
         #: for good). For work that starts at once it is the completion
         #: timer itself (one event instead of two); otherwise an event fired
@@ -116,6 +119,7 @@ def reset(task: StaffTask, pool: StaffPool, work: float, priority: int, seq: int
     task.priority = priority
     task.seq = seq
     task.shared = shared
+    task.asked = pool.env.now
     task.waiter = waiter
     task.member = task.timer = task.stretches = None
     task.start = task.end = task.resumed = math.nan
