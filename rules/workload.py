@@ -87,19 +87,15 @@ def check_shared(s: Scenario) -> Found:
     hold two tasks at once: the concurrency could never apply (what a
     forgotten ``shared`` on a chat step looks like). Steps of one workflow
     with one id must agree, as the analysis tells them apart by id only.
-    A shared step of a role at concurrency 1 is allowed: "one chat at a
-    time" is a what-if (``--set org.roles.customer_service.concurrency=1``)."""
+    A shared step of a role at concurrency 1 is allowed, and so is its
+    ``claim_after_hours``: "one chat at a time" is a what-if
+    (``--set org.roles.customer_service.concurrency=1``) of the shop's rules."""
     sharing = {step.role for wf in s.workflows.values() for _, step, _ in walk(wf.steps)
                if isinstance(step, Work) and step.shared}
     for rid, role in s.org.roles.items():
         if role.concurrency > 1 and rid not in sharing:
             yield ("org", "roles", rid, "concurrency"), _never(rid, role.concurrency)
     for rid, role in s.org.roles.items():
-        if role.claim_after_hours > 0 and max(concurrency_by_day(s, rid), default=1) == 1:
-            yield ("org", "roles", rid, "claim_after_hours"), (
-                f"claim_after_hours {role.claim_after_hours:g}, but a member of role '{rid}' never "
-                f"holds more than one task, so nothing could claim one; it is for a role whose "
-                f"concurrency is above 1")
         if role.slowdown > 0 and max(concurrency_by_day(s, rid), default=1) <= role.concurrency:
             yield ("org", "roles", rid, "slowdown"), (
                 f"slowdown {role.slowdown:g}, but role '{rid}' never holds more than its concurrency "
