@@ -34,6 +34,8 @@ population (a miss when answered at the shift start); the platform's reading
 Issue 16 (review item 3): only conversations (``shared: true``) share an
 agent; other work takes the whole member (claims, batches) and counts as
 all of its slots in busy time and utilisation.
+Issue 16 (review item 3): customer service clears its chats for backend work
+after it has waited half an hour (``claim_after_hours`` 0.5, assumed).
 
 Regenerate only for an intended change of the numbers, and say so here and in
 the commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of
