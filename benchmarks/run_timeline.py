@@ -81,7 +81,9 @@ def child(argv: list[str]) -> None:
 
     def wrap_module(module: Any) -> None:
         for fn in wanted.get(module.__name__, []):
-            f = getattr(module, fn)
+            f = getattr(module, fn, None)
+            if f is None:  # an older checkout without this phase
+                continue
             g = _wrapped(f, f"{module.__name__}.{fn}", log, t0)
             setattr(module, fn, g)
             for other in list(sys.modules.values()):  # names imported before the wrap
