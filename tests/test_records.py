@@ -203,3 +203,17 @@ def test_parquet_bytes_per_record_stay_small(tmp_path: Path) -> None:
     logfile.write_part(log, tmp_path / "events.parquet", 0)
     size = (tmp_path / "events.parquet" / "part-00000.parquet").stat().st_size
     assert size / len(log) <= 12.0, f"{size / len(log):.1f} bytes a record"
+
+
+def test_naming_the_files_does_not_import_pyarrow() -> None:
+    """``opsim run``'s parent names the files (``PARQUET``, ``join_csv``) but
+    never makes a table: importing what it runs leaves pyarrow out, 47 MB of
+    its peak memory at Double 11 -n 10 (issue 13); the workers import it
+    when they first write."""
+    import subprocess
+    import sys
+
+    code = ("import sys, sim.cli.run, sim.analysis.run_parts, sim.runs.runner, sim.log.files, "
+            "sim.analysis.summary, sim.report.output; print('pyarrow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
