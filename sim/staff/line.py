@@ -76,6 +76,18 @@ class WaitingLine:
                 return whole[0]
         return None
 
+    def pop_shared(self) -> Any:
+        """The earliest conversation of the most urgent level that holds
+        one, taken out of line (the whole-member tasks before it passed
+        over); None if no conversation waits."""
+        levels = self.levels
+        for p in self.order:
+            shared = levels[p][0]
+            if shared:
+                self.size -= 1
+                return shared.popleft()
+        return None
+
     def pop_whole(self) -> Any:
         """The earliest whole-member task of the most urgent level that
         holds any task, taken out of line; None if that level holds only

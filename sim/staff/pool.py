@@ -269,11 +269,31 @@ class StaffPool:
         if self._claims:
             hand_over(self, now)
         skipped: list[StaffTask] = []
+        passed = False  # the whole-member task first in line was passed over
         while queue.size:
             member = self._free_member(now)
             if member is None:
                 break
-            task = queue.pop()
+            if member.busy:
+                # Nobody idle is empty: no whole-member work can start. Its
+                # FIFOs are passed over, not walked (thousands of released
+                # orders wait at a peak); the first task in line may claim.
+                if not passed and not skipped:
+                    head = queue.head()
+                    if not head.shared:
+                        if head.deadline < now and head.member is None:
+                            queue.pop()
+                            self._gone(head)
+                            continue
+                        passed = True
+                        if head not in self._claims and now - head.asked >= self.claim_after:
+                            claim(self, head)
+                        continue
+                task = queue.pop_shared()
+                if task is None:
+                    break
+            else:
+                task = queue.pop()
             if task.deadline < now and task.member is None:
                 # Left before now: does not take the member. A deadline at
                 # this very moment is served (a tie, with fixed durations).
@@ -288,7 +308,7 @@ class StaffPool:
                 # The least busy idle member holds work, so nobody idle is
                 # empty: the task waits; at the head of the line (nothing
                 # before it still waiting) it claims a member.
-                if not skipped and task not in self._claims and (
+                if not skipped and not passed and task not in self._claims and (
                         now - task.asked >= self.claim_after):
                     claim(self, task)
                 skipped.append(task)
