@@ -40,6 +40,7 @@ PHASES = [
     ("sim.cli.options", "load"), ("sim.report.drawer", "start_drawer"),
     ("sim.runs.runner", "simulate"), ("sim.runs.runner", "_write_apart"),
     ("sim.log.files", "write_part"), ("sim.analysis.run_parts", "reduce_part"),
+    ("sim.analysis.run_parts", "first_view"),
     ("sim.analysis.run_parts", "merge"), ("sim.report.plot_numbers", "wait_numbers"),
     ("sim.report.plot_numbers", "plot_numbers"), ("sim.analysis.summary", "summary_of"),
     ("sim.analysis.compare", "compare_aggregates"), ("sim.report.output", "finish_run"),

@@ -174,8 +174,24 @@ def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
     from sim.analysis.run_parts import for_report, run_view
 
     report = None
+    early: dict = {}
+
+    def ahead(first: RunView) -> None:
+        # One replication in a worker: its staff rows come ahead of the
+        # rest of its reduction, and the plots' numbers are made (and the
+        # drawer draws) while the worker reduces the windows and the misses.
+        from sim.report.plot_numbers import plot_numbers, wait_numbers
+
+        waits = wait_numbers(first)
+        if drawer is not None:
+            drawer.send_waits(waits)
+        early["numbers"] = plot_numbers(s, first, waits)
+        if drawer is not None:
+            drawer.send(early["numbers"])
+
     with RunProgress(s.name, n, phases) as progress:
-        view, facts = run_view(s, seed, n, jobs, out, args.csv, progress.replication_done, meanwhile)
+        view, facts = run_view(s, seed, n, jobs, out, args.csv, progress.replication_done, meanwhile,
+                               ahead if drawer is not None else None)
         settle()
         from sim.analysis.compare import compare_aggregates
         from sim.analysis.summary import summary_of
@@ -186,8 +202,8 @@ def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
         # numbers before the summary is made, the waits' first (its first
         # plot starts on them). A longer run drops the windows' populations
         # first (its peak of memory would be here).
-        numbers = None
-        if n < jobs:
+        numbers = early.get("numbers")
+        if numbers is None and n < jobs:
             waits = wait_numbers(view)
             if drawer is not None:
                 drawer.send_waits(waits)

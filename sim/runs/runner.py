@@ -11,13 +11,15 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import hashlib
+import multiprocessing
 import os
 import signal
 import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -34,6 +36,9 @@ T = TypeVar("T")
 #: What a replication's log is reduced to where it ran (a module-level
 #: function, so that it can be sent to a worker process).
 Reducer = Callable[[Scenario, EventLog], T]
+#: What the parent does with the first part of a reduction sent ahead (see
+#: ``run_reduced``).
+Ahead = Callable[[object], None]
 
 
 def input_hash(s: Scenario) -> str:
@@ -93,19 +98,37 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
-def _one_reduced(args: tuple[Scenario, int, int, Reducer, Path | None, Path | None, bool]) -> tuple[T, int]:
+#: In a worker of a run whose reduction goes ahead in two parts: the pipe
+#: to the parent (set by the pool's initializer, :func:`_ahead_worker`).
+_AHEAD: Connection | None = None
+
+
+def _ahead_worker(send: Connection) -> None:
+    global _AHEAD
+    die_with_parent()
+    _AHEAD = send
+
+
+def _send_ahead(value: object) -> None:
+    if _AHEAD is not None:
+        _AHEAD.send(value)
+
+
+def _one_reduced(args: tuple[Scenario, int, int, Reducer, Path | None, Path | None, bool, bool]
+                 ) -> tuple[T, int]:
     """In a worker (or the parent with one job): simulate, write the
     replication's records, reduce; the log goes no further. With ``apart``
     (a core to spare) the records are written by a forked child while this
-    process reduces."""
-    s, rep, seed, reducer, events, csv_parts, apart = args
+    process reduces; with ``ahead`` the reducer is given ``ahead=`` a
+    function that sends its first part to the parent at once."""
+    s, rep, seed, reducer, events, csv_parts, apart, ahead = args
     log = simulate(s, rep, seed)
     writer = None
     if events is not None:
         writer = _write_apart(log, events, rep, csv_parts) if apart else None
         if writer is None:
             logfile.write_part(log, events, rep, csv_parts)
-    part = reducer(s, log)
+    part = reducer(s, log, ahead=_send_ahead) if ahead else reducer(s, log)  # type: ignore[call-arg]
     if writer is not None:
         _, status = os.waitpid(writer, 0)
         if status != 0 and events is not None:  # the child failed (killed, out of memory): written here
@@ -136,21 +159,35 @@ def _write_apart(log: EventLog, events: Path, rep: int, csv_parts: Path | None) 
 def run_reduced(s: Scenario, seed: int, n: int, reducer: Reducer, jobs: int = 1,
                 events: Path | None = None, csv_parts: Path | None = None,
                 progress: Progress | None = None,
-                meanwhile: Callable[[], None] | None = None) -> tuple[list[T], dict]:
+                meanwhile: Callable[[], None] | None = None,
+                ahead: Ahead | None = None) -> tuple[list[T], dict]:
     """Simulate ``n`` replications, each reduced by ``reducer`` where it ran
     and its records written to ``events`` (one Parquet file per
     replication; CSV parts into ``csv_parts`` too, see
     ``sim.log.files.join_csv``); returns the reductions in replication order
     and the run facts. ``meanwhile`` is called while the replications run
     (with ``jobs`` >= 2 even one replication runs in a worker, so that this
-    process can prepare what comes after: imports, the scenario's plots)."""
+    process can prepare what comes after: imports, the scenario's plots).
+
+    ``ahead``: for one replication in a worker (``jobs`` >= 2, Linux), the
+    reducer is called with ``ahead=`` a function, which it calls once with
+    the first part of its reduction; that part is sent to this process at
+    once and given to ``ahead`` while the worker reduces the rest (so what
+    is made of it here overlaps the reduction). Otherwise ``ahead`` is not
+    called and the reducer gets no ``ahead``."""
     if n < 1:
         raise ValueError(f'"n" must be >= 1, got {n}.')
     t0 = time.perf_counter()
-    work = [(s, rep, seed, reducer, events, csv_parts, jobs > n) for rep in range(n)]
+    work = [(s, rep, seed, reducer, events, csv_parts, jobs > n, False) for rep in range(n)]
     out: list[T] = []
     records = 0
-    if jobs <= 1:
+    if ahead is not None and n == 1 and jobs >= 2 and _forks():
+        part, size = _reduced_ahead(work[0], ahead, meanwhile)
+        out.append(part)
+        records += size
+        if progress is not None:
+            progress(1)
+    elif jobs <= 1:
         if meanwhile is not None:
             meanwhile()
         done: Iterator[tuple[T, int]] = map(_one_reduced, work)
@@ -170,6 +207,39 @@ def run_reduced(s: Scenario, seed: int, n: int, reducer: Reducer, jobs: int = 1,
                 if progress is not None:
                     progress(len(out))
     return out, _facts(s, seed, n, time.perf_counter() - t0, records)
+
+
+def _forks() -> bool:
+    # The pipe reaches the worker by inheritance, as the pool forks it.
+    return sys.platform.startswith("linux") and multiprocessing.get_start_method() == "fork"
+
+
+def _reduced_ahead(work: tuple, ahead: Ahead,
+                   meanwhile: Callable[[], None] | None) -> tuple[T, int]:
+    """One replication in a worker whose reducer sends its first part ahead
+    (see ``run_reduced``)."""
+    recv, send = multiprocessing.Pipe(duplex=False)
+    with ProcessPoolExecutor(max_workers=1, initializer=_ahead_worker, initargs=(send,)) as pool:
+        done: Future = pool.submit(_one_reduced, (*work[:-1], True))
+        send.close()  # the worker has its copy (forked in submit): its end is the pipe's end
+        if meanwhile is not None:
+            meanwhile()
+        first = _first_part(recv, done)
+        recv.close()
+        if first is not None:
+            ahead(first[0])
+        return done.result()  # a worker's failure raises here
+
+
+def _first_part(recv: Connection, done: Future) -> tuple[object] | None:
+    """The part the worker sent ahead, or None if it ended without (failed)."""
+    while not recv.poll(0.05):
+        if done.done():  # the pipe may stay open in the records' writer a while
+            return None
+    try:
+        return (recv.recv(),)
+    except (EOFError, OSError):
+        return None
 
 
 def _facts(s: Scenario, seed: int, n: int, wall: float, records: int) -> dict:
