@@ -182,6 +182,7 @@ def run_reduced(s: Scenario, seed: int, n: int, reducer: Reducer, jobs: int = 1,
     out: list[T] = []
     records = 0
     if ahead is not None and n == 1 and jobs >= 2 and _forks():
+        part: T
         part, size = _reduced_ahead(work[0], ahead, meanwhile)
         out.append(part)
         records += size

@@ -1,0 +1,97 @@
+"""One replication in a worker sends its staff rows ahead of the rest of its
+reduction (``run_reduced``'s ``ahead``): the parent makes the plots' numbers
+from them while the worker reduces the rest. The run's numbers, files and
+plots are the same as when everything comes at once (issue 13)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rules import load_scenario
+from rules.scenario import Scenario
+from sim.analysis.run_parts import RunView, run_view
+from sim.analysis.summary import summary_of
+from sim.cli import main
+from sim.log.records import EventLog
+from sim.report.plot_numbers import numbers_to_arrays, plot_numbers
+from sim.runs.runner import run_reduced
+
+ROOT = Path(__file__).resolve().parents[1]
+MMC = str(ROOT / "scenarios/validation/mmc.yaml")
+SHORT = "horizon={start: 2026-03-02, end: 2026-03-15}"
+
+
+def _scenario() -> Scenario:
+    return load_scenario(MMC, [SHORT])
+
+
+def _sends_ahead(s: Scenario, log: EventLog, ahead=None) -> int:  # a reducer: module level
+    if ahead is not None:
+        ahead(len(log))
+    return 2 * len(log)
+
+
+def _fails(s: Scenario, log: EventLog, ahead=None) -> int:
+    raise ValueError("the reduction failed")
+
+
+def test_the_first_part_reaches_the_parent_before_the_result() -> None:
+    got: list = []
+    parts, facts = run_reduced(_scenario(), 7, 1, _sends_ahead, jobs=2, ahead=got.append)
+    assert got == [facts["records"]] and parts == [2 * facts["records"]]
+
+
+def test_without_a_worker_nothing_goes_ahead() -> None:
+    got: list = []
+    for n, jobs in ((1, 1), (2, 2)):
+        parts, _ = run_reduced(_scenario(), 7, n, _sends_ahead, jobs=jobs, ahead=got.append)
+        assert len(parts) == n
+    assert got == []
+
+
+def test_a_worker_failing_before_it_sends_ahead_fails_the_run() -> None:
+    got: list = []
+    with pytest.raises(ValueError, match="the reduction failed"):
+        run_reduced(_scenario(), 7, 1, _fails, jobs=2, ahead=got.append)
+    assert got == []
+
+
+def _numbers(view: RunView) -> tuple[dict, dict]:
+    facts = {"scenario": "mmc", "replications": 1}
+    summary = summary_of(view, facts)
+    index, arrays = numbers_to_arrays(plot_numbers(view.s, view))
+    return json.loads(json.dumps({"summary": summary, "index": index}, default=str)), arrays
+
+
+def test_the_view_sent_ahead_gives_the_numbers_of_the_whole_part() -> None:
+    s = _scenario()
+    early: list[RunView] = []
+    ahead, _ = run_view(s, 7, 1, jobs=2, ahead=early.append)
+    at_once, _ = run_view(s, 7, 1, jobs=1)
+    assert len(early) == 1
+    early_index, early_arrays = numbers_to_arrays(plot_numbers(s, early[0]))
+    (one, arrays_one), (two, arrays_two) = _numbers(ahead), _numbers(at_once)
+    assert one == two and json.loads(json.dumps(early_index)) == one["index"]
+    for name, a in arrays_two.items():
+        assert np.array_equal(arrays_one[name], a) and np.array_equal(early_arrays[name], a), name
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.slow  # two runs with their report
+def test_opsim_run_n1_in_a_worker_writes_the_same_bytes(tmp_path: Path) -> None:
+    for jobs in ("1", "2"):
+        assert main(["run", MMC, "-n", "1", "-j", jobs, "--seed", "7", "--set", SHORT,
+                     "--out", str(tmp_path / jobs)]) == 0
+    one, two = _files(tmp_path / "1"), _files(tmp_path / "2")
+    assert set(one) == set(two) and "plots/queues.png" in one
+    differ = [name for name in one if one[name] != two[name]]
+    assert set(differ) <= {"summary.json"}, differ
+    a, b = json.loads(one["summary.json"]), json.loads(two["summary.json"])
+    a["run"].pop("wall_seconds"), b["run"].pop("wall_seconds")
+    assert a == b
