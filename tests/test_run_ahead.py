@@ -87,9 +87,9 @@ def _files(folder: Path) -> dict[str, bytes]:
 def test_opsim_run_n1_in_a_worker_writes_the_same_bytes(tmp_path: Path) -> None:
     for jobs in ("1", "2"):
         assert main(["run", MMC, "-n", "1", "-j", jobs, "--seed", "7", "--set", SHORT,
-                     "--out", str(tmp_path / jobs)]) == 0
+                     "--svg", "--out", str(tmp_path / jobs)]) == 0
     one, two = _files(tmp_path / "1"), _files(tmp_path / "2")
-    assert set(one) == set(two) and "plots/queues.png" in one
+    assert set(one) == set(two) and {"plots/queues.png", "plots/wait_p95_daily.svg"} <= set(one)
     differ = [name for name in one if one[name] != two[name]]
     assert set(differ) <= {"summary.json"}, differ
     a, b = json.loads(one["summary.json"]), json.loads(two["summary.json"])

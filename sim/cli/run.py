@@ -188,6 +188,9 @@ def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
         early["numbers"] = plot_numbers(s, first, waits)
         if drawer is not None:
             drawer.send(early["numbers"])
+            from sim.report.drawer import draw_while_waiting
+
+            early["drawn"] = draw_while_waiting(s, early["numbers"], out / "plots", formats=formats)
 
     with RunProgress(s.name, n, phases) as progress:
         view, facts = run_view(s, seed, n, jobs, out, args.csv, progress.replication_done, meanwhile,
@@ -230,7 +233,7 @@ def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
                 from sim.report.html import write_report
 
                 report = write_report(s, numbers, summary, out, formats=formats, jobs=jobs,
-                                      drawn=[drawer])
+                                      drawn=[drawer, *([early["drawn"]] if "drawn" in early else [])])
     return summary, report
 
 

@@ -56,6 +56,34 @@ class Drawer:
         self.job.close()
 
 
+#: Plots of the run's numbers alone that ``opsim run``'s parent draws while
+#: its one worker reduces the rest of the replication (see
+#: :func:`draw_while_waiting`): it would be idle then, and they are
+#: otherwise drawn after the summary and files, the run's last seconds.
+WHILE_WAITING = ("queues", "wait_p95_daily")
+
+
+@dataclass
+class DrawnHere:
+    """Plots this process drew already (:func:`draw_while_waiting`)."""
+    names: tuple[str, ...]
+    done: dict[str, float]
+
+    def seconds(self) -> dict[str, float]:
+        return self.done
+
+
+def draw_while_waiting(s: Scenario, numbers: PlotNumbers, out_dir: Path, font: str | bool | None = True,
+                       formats: tuple[str, ...] = ("png",)) -> DrawnHere:
+    """The plots of :data:`WHILE_WAITING` drawn here, now (matplotlib is loaded)."""
+    from sim.report.plot_kit import Context, draw, style_of
+    from sim.report.plots import makers_of
+
+    ctx = Context(s, style_of(font), numbers)
+    return DrawnHere(WHILE_WAITING, draw(ctx, {k: v for k, v in makers_of(ctx, {}).items()
+                                               if k in WHILE_WAITING}, out_dir, formats))
+
+
 def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
                  formats: tuple[str, ...] = ("png",), fork: bool = True) -> Drawer:
     """Start drawing apart (a forked child with ``fork``, where it can): the
