@@ -50,10 +50,11 @@ class Duties:
         """A duty held together (``together``, or with attendees) is an
         appointment: one of its own role as soon as free, then of each role
         (sorted) as many as asked who are on duty then, waited for at most
-        ``grace`` hours; those not free by then are let go. Then the time."""
+        ``grace`` hours; those not free by then are let go. Then the time.
+        The holds are appointments (``Pool.appoint``)."""
         case = self._new_case(DUTY, {})
         enable = self.env.now
-        first = self.pools[own].hold(HOLD_PRIORITY)
+        first = self.pools[own].appoint(HOLD_PRIORITY)
         holds: list[Task] = [first]
         case.at(node, enable, holds)
         yield first.done
@@ -64,7 +65,7 @@ class Duties:
             on = sum(1 for m in pool.members
                      if any(a <= now + EPS < b for a, b in m.intervals))
             k = min(people[role], on) - (1 if role == own else 0)
-            asked.extend(pool.hold(HOLD_PRIORITY) for _ in range(k))
+            asked.extend(pool.appoint(HOLD_PRIORITY) for _ in range(k))
         if asked:
             holds.extend(asked)
             yield self.env.any_of([self.env.all_of([t.done for t in asked]),

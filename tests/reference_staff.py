@@ -158,6 +158,8 @@ class Pool:
         self.preemptive = preemptive
         self.slowdown, self.base, self.claim_after = slowdown, base, claim_after
         self.line: list[Task] = []
+        #: Appointments' holds (``appoint``), in the order asked.
+        self.appointments: list[Task] = []
         self._seq = 0
         if any(m.intervals for m in self.members) or len(set(by_day)) > 1:
             env.process(self._shifts())
@@ -180,6 +182,15 @@ class Pool:
     def hold(self, priority: int) -> Task:
         """Ask for a member to hold until ``release``."""
         task = self._new(None, priority)
+        self._enqueue(task)
+        return task
+
+    def appoint(self, priority: int) -> Task:
+        """A hold for an appointment, served before the line (``_appoint``):
+        while unheld, it takes an empty member or claims one at once,
+        whatever waits before it (no ``claim_after``)."""
+        task = self._new(None, priority)
+        self.appointments.append(task)
         self._enqueue(task)
         return task
 
@@ -311,7 +322,7 @@ class Pool:
 
     def _dispatch(self) -> None:
         """Give free members to the line, in line order, after the claimed
-        members that are now empty."""
+        members that are now empty and the appointments not yet held."""
         now = self.env.now
         for m in self.members:
             if m.claim is not None and (m.claim.deadline < now or m.claim not in self.line):
@@ -322,6 +333,7 @@ class Pool:
                 m.claim = None
                 self.line.remove(task)
                 self._assign(task, m)
+        self._appoint()
         for task in list(self.line):
             member = self._free()
             if member is None:
@@ -344,6 +356,31 @@ class Pool:
                 claimed.claim = None  # it found an empty member first
             self.line.remove(task)
             self._assign(task, member)
+
+    def _appoint(self) -> None:
+        """Each appointment not yet held, in the order asked: an empty
+        member, else a claim on the member whose tasks end first, else the
+        claim of the first member claimed by other work."""
+        self.appointments = [t for t in self.appointments if t.member is None and t in self.line]
+        for task in self.appointments:
+            if self._claimed_by(task) is not None:
+                continue
+            empty = next((m for m in self.members
+                          if m.on and m.claim is None and not m.running), None)
+            if empty is not None:
+                self.line.remove(task)
+                self._assign(task, empty)
+                continue
+            first = self._first_free(task)
+            if first is None:
+                first = next((m for m in self.members if m.on and m.claim is not None
+                              and all(r.shared for r in m.running)
+                              and m.claim not in self.appointments), None)
+            if first is not None:
+                first.claim = task
+
+    def _unclaimed(self) -> bool:
+        return any(t.member is None and self._claimed_by(t) is None for t in self.appointments)
 
     def _assign(self, task: Task, member: Member) -> None:
         now = self.env.now
@@ -374,7 +411,8 @@ class Pool:
         member.running.remove(task)
         task.end = self.env.now
         task.done.succeed(member)
-        if not task.shared and self.concurrency > 1 and member.on and not member.running:
+        if not task.shared and self.concurrency > 1 and member.on and not member.running and (
+                not self._unclaimed()):  # else the appointment's
             self._batch(member)
         self._dispatch()
 

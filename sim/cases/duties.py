@@ -8,7 +8,10 @@ members is held (at the hold priority of meetings) as soon as free, then
 of each role as many as asked who are on duty at that moment, waited for
 at most the duty's ``grace_hours``; one still busy then is left to their
 work, one absent or lent that day is not waited for, and the time it takes
-is everyone's who came (the record's members). They are ordinary SimPy
+is everyone's who came (the record's members). Its holds are the pool's
+appointments (``StaffPool.appoint``): a member holding chats is claimed at
+the duty's time, takes no new chat and comes when their hands are empty,
+so a stream of chats cannot starve a training. They are ordinary SimPy
 processes: a few a day, not on the hot path.
 """
 from __future__ import annotations
@@ -74,7 +77,7 @@ def _held_duty(env: simpy.Environment, ctx: Context, did: str, role: str, priori
     enable = env.now
     node = _DutyNode(did, role, priority, ctx.code)
     case.node, case.enable, case.tasks = node, enable, []
-    first = own.acquire(HOLD_PRIORITY)
+    first = own.appoint(HOLD_PRIORITY)
     tasks: list = [first]
     held: list[StaffPool] = [own]
     case.tasks = tasks
@@ -83,7 +86,7 @@ def _held_duty(env: simpy.Environment, ctx: Context, did: str, role: str, priori
     asked: list[tuple[StaffPool, Task]] = []
     for pool, n in holds:
         k = min(n, present(pool, now)) - (pool is own)
-        asked.extend((pool, pool.acquire(HOLD_PRIORITY)) for _ in range(k))
+        asked.extend((pool, pool.appoint(HOLD_PRIORITY)) for _ in range(k))
     if asked:
         tasks.extend(t for _, t in asked)  # at the horizon: not started yet
         # SimPy types its events as Event; a Signal is one to it (and a hold's done is set).

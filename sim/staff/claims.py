@@ -3,7 +3,8 @@
 nobody empty claims the member whose tasks in hand end first, who takes
 nothing more from the line until the task is handed over (``hand_over``);
 a member done with such work takes the next one of the most urgent level
-ahead of the chats (``batch``)."""
+ahead of the chats (``batch``). An appointment's hold (a duty held at its
+time: ``StaffPool.appoint``) goes before the line (``appoint``)."""
 from __future__ import annotations
 
 import bisect
@@ -104,3 +105,42 @@ def batch(pool: StaffPool, member: Member) -> None:
         member.on_duty(now)
         pool._assign(task, member, now)
         return
+
+
+def unclaimed(pool: StaffPool) -> bool:
+    """An appointment waits with no member claimed (``appoint``)."""
+    return any(t.member is None and t not in pool._claims for t in pool._appointments)
+
+
+def appoint(pool: StaffPool) -> None:
+    """Each appointment not yet held, in the order asked, before the line:
+    it takes an empty member at once, else claims the member whose tasks in
+    hand end first (``claim``, whatever waits before it and without the
+    role's claim_after), else takes over the claim of ordinary whole-member
+    work (which claims again when first in line); a member done with
+    whole-member work meanwhile comes to it rather than to the next such
+    work (``StaffPool._complete``). So chats, and the orders released between
+    them, cannot keep an agent from a training."""
+    waiting = [t for t in pool._appointments if t.member is None]
+    pool._appointments = waiting
+    now = pool.env.now
+    for task in waiting:
+        if task in pool._claims:
+            continue
+        empty = next((m for m in pool.idle if not m.busy), None)
+        if empty is not None:
+            pool.queue.remove(task)
+            empty.on_duty(now)
+            pool._assign(task, empty, now)
+            continue
+        claim(pool, task)
+        if task in pool._claims:
+            continue
+        taken = next((m for m in pool.members if m.on and m.claim is not None
+                      and m.busy < WHOLE and m.claim not in waiting), None)
+        if taken is not None:
+            drop_claim(pool, taken.claim)  # type: ignore[arg-type]  # just tested
+            pool._claims[task] = taken
+            taken.claim = task
+            if taken.busy < pool.concurrency:
+                pool.idle.remove(taken)

@@ -34,7 +34,7 @@ import simpy
 
 from rules.shifts import MemberShifts, merge
 from sim.kernel.events import Signal, fire_in
-from sim.staff.claims import batch, claim, drop_claim, hand_over
+from sim.staff.claims import appoint, batch, claim, drop_claim, hand_over, unclaimed
 from sim.staff.line import WaitingLine
 from sim.staff.member import INF, WHOLE, Member
 from sim.staff.preemption import preempt_waiting
@@ -87,6 +87,9 @@ class StaffPool:
         #: Whole-member tasks waiting for the member each claimed (few: at
         #: most one per member).
         self._claims: dict[StaffTask, Member] = {}
+        #: Holds of appointments not yet given a member (``appoint``): each
+        #: claims a member as soon as one can be claimed.
+        self._appointments: list[StaffTask] = []
         #: When anyone of the role is on duty (merged), and a pointer into it:
         #: patience counts only that time (``_deadline``).
         self._duty = merge([iv for m in members for iv in m.intervals])
@@ -180,6 +183,8 @@ class StaffPool:
             return False
         task.end = self.env.now
         task.waiter = None
+        if task in self._appointments:
+            self._appointments.remove(task)
         if self._claims and drop_claim(self, task) and self.queue.size:
             self._dispatch()  # the member it had claimed takes work again
         return True
@@ -187,6 +192,13 @@ class StaffPool:
     def acquire(self, priority: int) -> Task:
         """Ask for a member to hold; ``task.done`` fires when one is assigned."""
         return self._enqueue(Task(self, self.env, None, priority, self._next()))
+
+    def appoint(self, priority: int) -> Task:
+        """``acquire`` for an appointment (a duty held at its time), served
+        before the line: ``claims.appoint``."""
+        task = Task(self, self.env, None, priority, self._next())
+        self._appointments.append(task)
+        return self._enqueue(task)
 
     def release(self, task: StaffTask) -> None:
         member = task.member
@@ -268,6 +280,8 @@ class StaffPool:
         queue = self.queue
         if self._claims:
             hand_over(self, now)
+        if self._appointments:
+            appoint(self)
         skipped: list[StaffTask] = []
         passed = False  # the whole-member task first in line was passed over
         while queue.size:
@@ -362,7 +376,8 @@ class StaffPool:
         if task.waiter is None and task.done is not timer:
             task.done.succeed(member)  # type: ignore[union-attr]  # no waiter: the caller waits on done
         if self.queue.size:
-            if not task.shared and self.concurrency > 1 and not member.busy and member.on:
+            if not task.shared and self.concurrency > 1 and not member.busy and member.on and (
+                    not unclaimed(self)):  # else the appointment's, in the dispatch
                 batch(self, member)
             self._dispatch()
         if task.waiter is not None:
