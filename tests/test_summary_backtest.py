@@ -36,6 +36,9 @@ agent; other work takes the whole member (claims, batches) and counts as
 all of its slots in busy time and utilisation.
 Issue 16 (review item 3): customer service clears its chats for backend work
 after it has waited half an hour (``claim_after_hours`` 0.5, assumed).
+Issue 16 point 8: a duty held at its time claims its attendees before the
+line (appointments); the sales supervisor's weekly meeting holds the agents
+of each shift (was a per-agent task that never started).
 
 Regenerate only for an intended change of the numbers, and say so here and in
 the commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of
