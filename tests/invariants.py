@@ -52,9 +52,9 @@ def check_times(log: EventLog) -> None:
     bad |= (~np.isnan(s)) & (s < e - EPS)
     bad |= (~np.isnan(f)) & (~np.isnan(s)) & (f < s - EPS)
     # Only an abandoned step (the customer left before anyone started it)
-    # or a withdrawn one (a platform timer moved the case on first) ends
-    # without a start.
-    abandoned = np.isin(c["outcome"], ("abandoned", "withdrawn"))
+    # or a withdrawn one (a platform timer moved the case on first) or a
+    # skipped duty (due again first) ends without a start.
+    abandoned = np.isin(c["outcome"], ("abandoned", "withdrawn", "skipped"))
     bad |= (~np.isnan(f)) & np.isnan(s) & ~abandoned
     bad |= abandoned & (np.isnan(f) | ~np.isnan(s) | (f < e - EPS))
     for col in (e, s, f):

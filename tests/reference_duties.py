@@ -35,6 +35,7 @@ class Duties:
         headcount = self.s.org.headcount
         people = {r: headcount(r) if n == "all" else n for r, n in duty.attendees.items()}
         people[duty.role] = 1 if duty.who == "one" else headcount(duty.role)
+        due = None  # the last time's call to skip what nobody started
         for t in times:
             if t > self.env.now:
                 yield self.env.timeout(t - self.env.now)
@@ -42,8 +43,11 @@ class Duties:
                 node = Node(DUTY, did, duty.priority, "+".join(sorted(people)))
                 self.env.process(self._held_duty(node, duty.role, people, duty.grace_hours, draw))
             else:
+                if due is not None:
+                    due.succeed()
+                due = self.env.event()
                 node = Node(DUTY, did, duty.priority, duty.role, self.pools[duty.role])
-                self.env.process(self._duty(node, people[duty.role], draw))
+                self.env.process(self._duty(node, people[duty.role], draw, due))
 
     def _held_duty(self, node: Node, own: str, people: dict[str, int], grace: float,
                    draw: Draw) -> Generator:
@@ -85,18 +89,29 @@ class Duties:
                            "+".join(t.member.name for t in holds), enable, start,
                            self.env.now, "done", node.priority))
 
-    def _duty(self, node: Node, n: int, draw: Draw) -> Generator:
-        """One duty done by one member or by each: ``n`` tasks. A duty has
-        no case markers."""
+    def _duty(self, node: Node, n: int, draw: Draw, due) -> Generator:
+        """One duty done by one member or by each: ``n`` tasks. When the
+        duty is due again (``due``), the tasks nobody has started are
+        withdrawn and logged ``skipped``. A duty has no case markers."""
         case = self._new_case(DUTY, {})
         enable = self.env.now
         pool = node.pool
         tasks = [pool.request(draw(), node.priority) for _ in range(n)]
-        case.at(node, enable, tasks)
-        yield self.env.all_of([t.done for t in tasks])
+        case.at(node, enable, list(tasks))
+        waiting = list(tasks)
+        while waiting:
+            yield self.env.any_of([t.done for t in waiting] + [due])
+            if due.triggered:
+                for t in waiting:
+                    if t.member is None and pool.withdraw(t):
+                        case.tasks.remove(t)
+                        self._task_rows(case, node, t, enable, "skipped", t.end)
+                due = self.env.event()  # skipped once
+            waiting = [t for t in waiting if not t.done.triggered and not t.withdrawn]
         del self.live[case.id]
         for t in tasks:
-            self._task_rows(case, node, t, enable, "done", t.end)
+            if not t.withdrawn:
+                self._task_rows(case, node, t, enable, "done", t.end)
 
 
 def _someone_on(members: list[MemberShifts], t: float) -> bool:

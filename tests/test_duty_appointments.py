@@ -33,3 +33,43 @@ def test_a_training_claims_trainees_who_hold_chats() -> None:
     during = [r for r in rows if r.activity == "chat" and r.start_time == r.start_time
               and start <= r.start_time < end]
     assert not during  # the trainees took no chat during the training
+
+
+def registers(days: int = 5) -> dict:
+    """The chat line above, overloaded all day for ``days`` days, and a
+    daily register of 0.25 h by each of a's members at 12:00 (priority 5,
+    behind the chats)."""
+    doc = chatting()
+    doc["duties"] = {"register": {"role": "a", "every": "day", "at": "12:00", "who": "each",
+                                  "duration": fixed(0.25)}}
+    doc["horizon"]["end"] = f"2026-10-{11 + days}"
+    return doc
+
+
+def test_a_daily_duty_nobody_started_is_skipped_when_due_again() -> None:
+    rows = [r for r in simulate(valid(registers())).records() if r.activity == "register"]
+    skipped = [r for r in rows if r.outcome == "skipped"]
+    # Each day's two tasks never start behind the chats: when the next day's
+    # are due, yesterday's leave the line, logged at that moment.
+    assert len(skipped) == 2 * 4
+    assert all(r.start_time != r.start_time and r.end_time == r.enable_time + 24 for r in skipped)
+    # The backlog stays bounded: only the last day's are still waiting.
+    open_ = [r for r in rows if r.outcome == "open"]
+    assert len(open_) == 2 and {r.enable_time for r in open_} == {4 * 24 + 12.0}
+    assert not [r for r in rows if r.outcome == "done"]
+
+
+def test_the_reference_engine_skips_and_appoints_alike() -> None:
+    from test_reference_engine import assert_same_log
+    for doc in (chatting(), registers(3)):
+        doc["replications"] = 1
+        for seed in (1, 2):
+            assert_same_log(valid(doc), seed)
+
+
+def test_duties_skipped_per_role_in_the_summary() -> None:
+    import sim
+    s = valid(registers())
+    log, facts = sim.run(s, 7, 2)
+    out = sim.summarize(s, log, facts)["duties_skipped"]
+    assert out["a"]["per_replication"] == 8.0 and out["a"]["ci95"] == [8.0, 8.0]

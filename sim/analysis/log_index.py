@@ -101,11 +101,13 @@ class LogIndex:
         ``preempted``) end when it was interrupted, not when it was done, so
         they never mark an ``end``; its first stretch still marks ``enable``
         and ``start``. Nor does a step nobody did: a customer who left
-        (``abandoned``) or work a platform timer withdrew (``withdrawn``)."""
+        (``abandoned``), work a platform timer withdrew (``withdrawn``) or a
+        duty due again before anyone started it (``skipped``)."""
         rows = self.activity(name)
         rows = rows[self.log.isin("workflow", *names, rows=rows)]
         if edge == "end":
-            rows = rows[~self.log.isin("outcome", "preempted", "withdrawn", "abandoned", rows=rows)]
+            rows = rows[~self.log.isin("outcome", "preempted", "withdrawn", "abandoned", "skipped",
+                                       rows=rows)]
         return rows
 
     def workflows(self, names: tuple[str, ...]) -> np.ndarray:

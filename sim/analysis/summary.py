@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from rules.scenario import Scenario
 from sim.analysis.bottlenecks import ranked_bottlenecks
 from sim.analysis.ci import clean
+from sim.analysis.duties import duties_skipped
 from sim.analysis.kpis import (  # case_totals: also read from here (evaluation)
     case_totals,
     role_kpis,
@@ -57,6 +58,7 @@ def summary_of(view: RunView, facts: dict, daily: dict | None = None) -> dict:
     out["platform_actions"] = platform_actions(s, view.platform)
     out.update(staffing(s, daily))
     out["lost_sales"] = clean(lost_sales(s, st, view.orders_lost))
+    out["duties_skipped"] = duties_skipped(st)
     return out
 
 

@@ -48,17 +48,23 @@ def run_duty(env: simpy.Environment, ctx: Context, did: str, role: str, who: str
              pool: StaffPool, headcount: int, draw: Callable[[], float],
              times: list[float], holds: Holds | None = None, grace: float = 0.0) -> Generator:
     """Start the duty at each of ``times``. ``holds``: the roles held at
-    once, sorted (a duty with attendees; ``role`` then names them all)."""
+    once, sorted (a duty with attendees; ``role`` then names them all). A
+    duty done by ``one`` or ``each`` that nobody has started by its next
+    time is skipped (``_Instance.skip``): today's register replaces
+    yesterday's, it does not pile up."""
     n = 1 if who == "one" else headcount
     if holds is None and who == "together":
         holds = [(pool, n)]
+    last: _Instance | None = None
     for t in times:
         if t > env.now:
             yield env.timeout(t - env.now)
         if holds is not None:
             env.process(_held_duty(env, ctx, did, role, priority, pool, holds, draw, grace))
         else:
-            env.process(_duty_instance(env, ctx, did, role, priority, pool, n, draw))
+            if last is not None:
+                last.skip()
+            last = _Instance(env, ctx, did, role, priority, pool, n, draw)
 
 
 def present(pool: StaffPool, now: float) -> int:
@@ -110,17 +116,46 @@ def _held_duty(env: simpy.Environment, ctx: Context, did: str, role: str, priori
                                 priority))
 
 
-def _duty_instance(env: simpy.Environment, ctx: Context, did: str, role: str,
-                   priority: int, pool: StaffPool, n: int,
-                   draw: Callable[[], float]) -> Generator:
-    case = ctx.new_case(DUTY)
-    enable = env.now
-    node = _DutyNode(did, role, priority, ctx.code)
-    tasks = [pool.submit(draw(), priority) for _ in range(n)]
-    case.node, case.enable, case.tasks = node, enable, tasks
-    yield env.all_of([t.done for t in tasks])  # type: ignore[misc]  # as above
-    del ctx.live[case.id]
-    for t in tasks:
-        ctx.records.extend(rows.task_rows(ctx.replication, case.id, rows.DUTY, node.id_code,
-                                          rows.DUTY, node.role_code, t, enable, t.end, rows.DONE,
-                                          priority, ctx.code))
+class _Instance:
+    """One time of a duty done by ``one`` or ``each``: a task per member;
+    the case ends when each task is done or skipped."""
+
+    def __init__(self, env: simpy.Environment, ctx: Context, did: str, role: str,
+                 priority: int, pool: StaffPool, n: int, draw: Callable[[], float]) -> None:
+        self.env, self.ctx, self.pool, self.priority = env, ctx, pool, priority
+        self.case = case = ctx.new_case(DUTY)
+        self.enable = env.now
+        self.node = _DutyNode(did, role, priority, ctx.code)
+        self.tasks = [pool.submit(draw(), priority, waiter=self._done) for _ in range(n)]
+        self.skipped: list[Task] = []
+        self.left = n
+        case.node, case.enable, case.tasks = self.node, self.enable, list(self.tasks)
+
+    def _done(self, task: Task) -> None:
+        self.left -= 1
+        if not self.left:
+            self._end()
+
+    def skip(self) -> None:
+        """The duty is due again: its tasks nobody has started leave the
+        line (``StaffPool.withdraw``), logged ``skipped``."""
+        skipped = [t for t in self.tasks if t.member is None and self.pool.withdraw(t)]
+        for t in skipped:
+            self.skipped.append(t)
+            self.case.tasks.remove(t)  # type: ignore[union-attr]  # the list made above
+            self._rows(t, rows.SKIPPED)
+        self.left -= len(skipped)
+        if skipped and not self.left:
+            self._end()
+
+    def _rows(self, task: Task, outcome: int) -> None:
+        ctx, node = self.ctx, self.node
+        ctx.records.extend(rows.task_rows(ctx.replication, self.case.id, rows.DUTY, node.id_code,
+                                          rows.DUTY, node.role_code, task, self.enable, task.end,
+                                          outcome, self.priority, ctx.code))
+
+    def _end(self) -> None:
+        del self.ctx.live[self.case.id]
+        for t in self.tasks:
+            if t not in self.skipped:
+                self._rows(t, rows.DONE)

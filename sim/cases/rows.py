@@ -30,10 +30,10 @@ NAN = math.nan
 WORDS = ("", "done", "case", "case_start", "case_end", "ended", "work", "approval", "meeting",
          "contest", "wait", "scheduled", "milestone", "branch", "duty", "abandoned", "open",
          "preempted", "entry", "selected", "approved", "rejected", "forced", "withdrawn",
-         "platform")
+         "platform", "skipped")
 (EMPTY, DONE, CASE, CASE_START, CASE_END, ENDED, WORK, APPROVAL, MEETING, CONTEST, WAIT,
  SCHEDULED, MILESTONE, BRANCH, DUTY, ABANDONED, OPEN, PREEMPTED, ENTRY, SELECTED, APPROVED,
- REJECTED, FORCED, WITHDRAWN, PLATFORM) = range(len(WORDS))
+ REJECTED, FORCED, WITHDRAWN, PLATFORM, SKIPPED) = range(len(WORDS))
 #: A text value's code in the replication's vocabulary (new ones are added).
 Code = Callable[[str], int]
 

@@ -1,0 +1,33 @@
+"""``duties_skipped``: recurring duties done by ``one`` or ``each`` member
+that nobody had started when they were due again (``sim.cases.duties``: the
+log's outcome ``skipped``), per role: a mean per replication and its 95%
+t-interval. In the staff view a skipped task is one that ended without
+starting in the ``duty`` workflow (no patience or platform timer there)."""
+from __future__ import annotations
+
+import numpy as np
+
+from sim.analysis.ci import nonnegative_ci
+from sim.analysis.staffing import StaffLog
+
+DUTY = "duty"
+
+
+def duties_skipped(st: StaffLog) -> dict:
+    """Role -> skipped duty tasks per replication (roles with any)."""
+    if DUTY not in st.workflows:
+        return {}
+    code = st.workflows.index(DUTY)
+    rows = st.role_row
+    mask = st.abandoned[rows] & (st.wf_code[rows] == code) & ~st.preempted[rows]
+    n = len(st.roles)
+    counts = np.bincount(st.role_id[mask] * st.R + st.rep[rows[mask]],
+                         minlength=n * st.R).reshape(n, st.R).astype(float)
+    out: dict = {}
+    for r, role in enumerate(st.roles):
+        if counts[r].any():
+            m, lo, hi = nonnegative_ci(counts[r])
+            out[role] = {"per_replication": round(m, 2),
+                         "ci95": [None if lo != lo else round(lo, 2),
+                                  None if hi != hi else round(hi, 2)]}
+    return out
