@@ -39,6 +39,8 @@ after it has waited half an hour (``claim_after_hours`` 0.5, assumed).
 Issue 16 point 8: a duty held at its time claims its attendees before the
 line (appointments); the sales supervisor's weekly meeting holds the agents
 of each shift (was a per-agent task that never started).
+Issue 16 point 8: a duty done by one/each not started when due again is
+skipped (outcome ``skipped``); the summary gains ``duties_skipped``.
 
 Regenerate only for an intended change of the numbers, and say so here and in
 the commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of
