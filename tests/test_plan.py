@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from rules.loader import load_scenario
+from rules.scenario import Scenario
 from sim.analysis.payroll import daily_staffing, staffing
 from sim.cli import main
 from sim.plan.bound import erlang_c, servers_for
@@ -311,11 +312,51 @@ def test_a_permanent_hire_is_priced_by_the_days_its_roster_works() -> None:
     s = load_scenario("scenarios/baseline.yaml")
     sl = slots(s, ["customer_service", "warehouse"], permanent=True)
     price = _price(s, sl, ("customer_service", PERMANENT))
-    assert price == pytest.approx(s.costs.regular("customer_service") * 7 / 6, rel=0.01)
+    # 78 member-days gained in 92 (13 weeks and a day): about 7/6.
+    assert price == pytest.approx(s.costs.regular("customer_service") * 7 / 6, rel=0.02)
     for role in ("customer_service", "warehouse"):
-        worked = int(np.count_nonzero(sl.hours[(role, PERMANENT)]))
+        worked = sl.hire((role, PERMANENT), 1).worked
         assert _price(s, sl, (role, PERMANENT)) == pytest.approx(
             s.costs.regular(role) * s.horizon.days / worked)
+
+
+def _roster_per_day(s: Scenario, role: str, headcount: int) -> np.ndarray:
+    from rules.shifts import role_shifts
+
+    more = s.org.roles[role].model_copy(update={"headcount": headcount})
+    s = s.model_copy(update={"org": s.org.model_copy(update={"roles": {**s.org.roles, role: more}})})
+    out = np.zeros(s.horizon.days)
+    for m in role_shifts(s, role):
+        for a, b in m.intervals:
+            while a < b:
+                d, cut = int(a // 24), min(b, (a // 24 + 1) * 24)
+                out[d] += cut - a
+                a = cut
+    return out
+
+
+def test_a_permanent_hire_adds_what_the_roster_with_it_adds() -> None:
+    """Review 9: adding a member moves everyone's rest days (the offsets
+    spread by the group's size), so a hire's hours per day are the roster
+    with n+1 members minus the roster with n (16 of 28 days differ from the
+    new member's own days on the baseline), a second hire's n+2 minus n+1,
+    and the price per day from the member-days the roster gains."""
+    from sim.plan.planner import _price
+
+    s = load_scenario("scenarios/baseline.yaml")
+    role, k = "customer_service", ("customer_service", PERMANENT)
+    n = s.headcount(role)
+    sl = slots(s, [role], permanent=True)
+    first = _roster_per_day(s, role, n + 1) - _roster_per_day(s, role, n)
+    second = _roster_per_day(s, role, n + 2) - _roster_per_day(s, role, n + 1)
+    assert (first < 0).any() and not np.array_equal(first, second)
+    np.testing.assert_allclose(sl.hours[k], first)
+    np.testing.assert_allclose(sl.hire(k, 1).hours, first)
+    np.testing.assert_allclose(sl.hire(k, 2).hours, second)
+    np.testing.assert_allclose(sl.hire(k, 1).cover.sum(axis=1), first)
+    assert sl.hire(k, 1).worked == pytest.approx(first.sum() / 8.0)
+    assert _price(s, sl, k) == pytest.approx(
+        s.costs.regular(role) * s.horizon.days / (first.sum() / 8.0))
 
 
 def test_a_permanent_hire_covers_the_days_its_roster_works() -> None:
@@ -329,10 +370,9 @@ def test_a_permanent_hire_covers_the_days_its_roster_works() -> None:
     s = load_scenario("scenarios/baseline.yaml")
     role, k = "customer_service", ("customer_service", PERMANENT)
     sl = slots(s, [role], permanent=True, granularity="day")
-    works = sl.hours[k] > 0
-    assert works.sum() == pytest.approx(s.horizon.days * 6 / 7, abs=1)
-    runs = [len(list(g)) for on, g in itertools.groupby(works) if on]
-    assert max(runs) == 6 and (sl.hours[k][works] == 8.0).all()
+    works = sl.hire(k, 1).days > 0
+    assert sl.hire(k, 1).worked == pytest.approx(s.horizon.days * 6 / 7, abs=1)
+    assert (works == (sl.hours[k] > 0)).all()
     p = Plan(sl).add(k, 0, 1)
     assert (p.people[k] == works).all() and p.permanent() == {role: 1}
     # Every temporary slot at its limit: only the permanent hire may be added.

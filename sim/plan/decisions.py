@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -45,6 +45,19 @@ class Slots:
     change: dict[Slot, str]
     #: The scenario's headcount of each role (what permanent people add to).
     headcount: dict[str, int]
+    #: The scenario, for what the nth permanent hire adds (:meth:`hire`).
+    scenario: Scenario | None = field(default=None, repr=False, compare=False)
+    _hires: dict[tuple[Slot, int], Hire] = field(default_factory=dict, repr=False,
+                                                 compare=False)
+
+    def hire(self, slot: Slot, nth: int) -> Hire:
+        """What the ``nth`` more member of a permanent slot's role adds to
+        its roster (the second hire from the headcount plus one to plus two)."""
+        if self.change.get(slot) != "permanent" or self.scenario is None:
+            raise ValueError(f"slot {slot!r} is not a permanent headcount")
+        if (slot, nth) not in self._hires:
+            self._hires[(slot, nth)] = hire(self.scenario, slot[0], self.days, nth)
+        return self._hires[(slot, nth)]
 
     @property
     def slots(self) -> list[Slot]:
@@ -127,32 +140,69 @@ def slots(s: Scenario, roles: list[str], shifts: dict[str, list[str]] | None = N
     step = 1 if granularity == "day" else 7
     blocks = tuple(tuple(range(i, min(i + step, len(days)))) for i in range(0, len(days), step))
     return Slots(s.horizon.start, len(days), hours, cover, blocks, limits, kinds_of,
-                 {r: s.headcount(r) for r in roles})
+                 {r: s.headcount(r) for r in roles}, s)
 
 
-def hire_hours(s: Scenario, role: str, days: int) -> tuple[np.ndarray, np.ndarray]:
-    """What one more permanent member of ``role`` works: on-duty hours per
-    day and the hours of each day covered (days x 24), those of the new
-    member of the roster with the headcount plus one. A hire works the days
-    its roster gives it (6 of 7 on a 6+1 rotation, in the group and
-    rotation the roster gives the next member), not every day its shift
-    runs; its pay is every calendar day."""
-    n = s.headcount(role)
-    more = s.org.roles[role].model_copy(update={"headcount": n + 1})
-    plus = s.model_copy(update={"org": s.org.model_copy(
-        update={"roles": {**s.org.roles, role: more}})})
-    regular = [m for m in role_shifts(plus, role) if not m.temporary]
+@dataclass(frozen=True)
+class Hire:
+    """What the roster of ``role`` gains with one more member, day by day:
+    the roster with that member minus the roster without. Adding a member
+    moves everyone's rest days (``rules.shifts.assign_groups`` spreads the
+    offsets by the group's size), so a day's gain may be two shifts, or a
+    loss, not the new member's own days."""
+    #: On-duty hours per day (negative on a day the roster loses).
+    hours: np.ndarray
+    #: Members on duty at the middle of each hour (days x 24).
+    cover: np.ndarray
+    #: Members on duty per day (on duty at some hour of it).
+    days: np.ndarray
+
+    @property
+    def worked(self) -> float:
+        """Member-days worked more over the horizon: what the pay buys."""
+        return float(self.days.sum())
+
+
+def _coverage(s: Scenario, role: str, headcount: int,
+              days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    role_def = s.org.roles[role].model_copy(update={"headcount": headcount})
+    scen = s.model_copy(update={"org": s.org.model_copy(
+        update={"roles": {**s.org.roles, role: role_def}})})
     per_day = np.zeros(days)
     mid = np.arange(days * 24) + 0.5
-    on = np.zeros(days * 24, bool)
-    for a, b in regular[n].intervals if len(regular) > n else ():
-        on |= (mid >= a) & (mid < b)
-        while a < b:  # split at midnights
-            d, cut = int(a // 24), min(b, (a // 24 + 1) * 24)
-            if 0 <= d < days:
-                per_day[d] += cut - a
-            a = cut
-    return per_day, on.reshape(days, 24)
+    on = np.zeros(days * 24)
+    members = np.zeros(days)
+    for m in role_shifts(scen, role):
+        if m.temporary:
+            continue
+        worked: set[int] = set()
+        for a, b in m.intervals:
+            on += (mid >= a) & (mid < b)
+            while a < b:  # split at midnights
+                d, cut = int(a // 24), min(b, (a // 24 + 1) * 24)
+                if 0 <= d < days:
+                    per_day[d] += cut - a
+                    worked.add(d)
+                a = cut
+        members[sorted(worked)] += 1
+    return per_day, on.reshape(days, 24), members
+
+
+def hire(s: Scenario, role: str, days: int, nth: int = 1) -> Hire:
+    """The ``nth`` more permanent member of ``role``: the roster with the
+    headcount plus ``nth`` minus the roster with the headcount plus
+    ``nth - 1``. A hire works the days its roster gives it (6 of 7 on a 6+1
+    rotation), not every day its shift runs; its pay is every calendar day."""
+    n = s.headcount(role)
+    more, less = _coverage(s, role, n + nth, days), _coverage(s, role, n + nth - 1, days)
+    return Hire(*(a - b for a, b in zip(more, less)))
+
+
+def hire_hours(s: Scenario, role: str, days: int, nth: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """On-duty hours per day and members on duty per hour (days x 24) that
+    the ``nth`` more permanent member of ``role`` adds: :func:`hire`."""
+    h = hire(s, role, days, nth)
+    return h.hours, h.cover
 
 
 def roster_shifts(s: Scenario, role: str) -> list[str]:

@@ -291,11 +291,10 @@ def _price(s: Scenario, sl: Slots, k: Slot) -> float:
         return s.costs.temporary(k[0])
     if sl.change[k] == "overtime":
         return s.costs.overtime(k[0]) * float(sl.hours[k].max())
-    # A permanent member is paid every calendar day, worked or not, and works
-    # the days its roster gives it (the slot's hours: decisions.hire_hours;
-    # 6 of 7 for a chat agent on 6+1), so a day of its work costs more.
-    worked = max(int(np.count_nonzero(sl.hours[k])), 1)
-    return s.costs.regular(k[0]) * sl.days / worked
+    # A permanent member is paid every calendar day, worked or not, and buys
+    # the member-days its roster gains (decisions.hire: 6 of 7 for a chat
+    # agent on 6+1), so a day of its work costs more.
+    return s.costs.regular(k[0]) * sl.days / max(sl.hire(k, 1).worked, 1.0)
 
 
 def _max(a: Plan, b: Plan) -> Plan:

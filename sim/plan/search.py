@@ -213,8 +213,18 @@ def _candidates_to_add(o: Outcome, roles: list[str], k: int, pr: Prices | None) 
             per_day = np.asarray(per_day)
             for slot in (s for s in sl.slots if s[0] == role):
                 price = 1.0 if pr is None else max(pr.daily.get(slot, 1.0), 1.0)
+                gains = sl.hours[slot]
+                if sl.change[slot] == "permanent":
+                    # The next hire: the roster with one more member minus the
+                    # roster now, and its price per member-day it gains.
+                    nth = int(o.plan.people[slot].max(initial=0)) + 1
+                    if nth > sl.cap[slot]:
+                        continue
+                    h = sl.hire(slot, nth)
+                    gains = h.days
+                    price *= sl.hire(slot, 1).worked / max(h.worked, 1e-9)
                 for b, block in enumerate(sl.blocks_of(slot)):
-                    days = [d for d in block if sl.hours[slot][d] > 0 and not o.plan.at_cap(slot, d)
+                    days = [d for d in block if gains[d] > 0 and not o.plan.at_cap(slot, d)
                             and (inside is None or d in inside)]
                     if days:
                         w = float(per_day[days].sum()) * e.gap / (price * len(days))
