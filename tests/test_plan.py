@@ -75,11 +75,28 @@ def test_plan_is_verified_on_seeds_the_search_never_used(planned: dict) -> None:
     v = planned["verification"]
     # Not the search's seed, nor a seed a repair was tuned on: the final
     # verification's round is after every repair's.
-    tuned = {h["seed"] for h in planned["history"] if h["stage"] != "verification"}
+    tuned = {h["seed"] for h in planned["history"] if "verification" not in h["stage"]}
     assert v["seed"] not in tuned
     assert v["seed"] == verify_seed(7, v["repairs"])
     assert v["all_met"] and not v["not_met"] and not v["undecided"]
     assert planned["lower_bound"]["cost_cny"] <= planned["plan"]["cost"]
+
+
+def test_the_scenario_as_it_is_is_priced_on_the_verification_seed(planned: dict) -> None:
+    """Review 9: the money the plan leaves and the money the scenario as it
+    is leaves, both on the verification's seed and replications (common
+    random numbers), so the charges saved are the plan's, not seed noise."""
+    from sim.analysis.evaluation import evaluate_all
+    from sim.plan.money import money
+
+    v, m = planned["verification"], planned["money"]
+    assert m["plan"]["measured_on"] == m["scenario_as_it_is"]["measured_on"] == "verification"
+    [r] = evaluate_all([load_scenario(SMALL)], v["replications"], v["seed"], 1)
+    assert m["scenario_as_it_is"]["payroll_cny"] == r["cost_cny_total"]
+    assert {k: m["scenario_as_it_is"][k] for k in ("platform_cny", "lost_sales_cny")} \
+        == {k: money(r)[k] for k in ("platform_cny", "lost_sales_cny")}
+    [searched] = [h for h in planned["history"] if h["stage"] == "scenario as it is"]
+    assert searched["seed"] != v["seed"]
 
 
 def test_person_days_are_the_days_the_plan_staffs() -> None:

@@ -252,9 +252,15 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
         repairs += 1  # counted when the plan changed
         found = fixed
         checked, vseed, n = _verify(ev, found.plan, seed, repairs, opts)
+    # The scenario as it is on the verification's seed and replications too
+    # (common random numbers): what the plan saves is then the change it
+    # makes, not the difference between two seeds' draws.
+    as_is = ev([zero], "scenario as it is (verification)", seed=vseed, replications=n,
+               strict=True)[0]
     return result(s, opts, Context(targets, roles, cap, seed, vseed, n, repairs,
                                     exhausted and not searched.ok),
-                   base, bound, searched, found, checked, unmeetable, ev, time.perf_counter() - t0)
+                   base, bound, searched, found, checked, as_is, unmeetable, ev,
+                   time.perf_counter() - t0)
 
 
 def _repairable(o: Outcome) -> bool:

@@ -44,8 +44,8 @@ def _verdicts(result: dict, targets: dict[str, float]) -> dict:
 
 
 def result(s: Scenario, opts: PlanOptions, c: Context, base: Outcome, bound: dict,
-            searched: Outcome, found: Outcome, checked: Outcome, unmeetable: list[dict],
-            ev: Evaluator, wall: float) -> dict:
+            searched: Outcome, found: Outcome, checked: Outcome, as_is: Outcome,
+            unmeetable: list[dict], ev: Evaluator, wall: float) -> dict:
     p = found.plan
     staffed = daily_staffing(s)
     # The plan as simulated (from the overrides it writes), not as decided.
@@ -80,14 +80,15 @@ def result(s: Scenario, opts: PlanOptions, c: Context, base: Outcome, bound: dic
                       "weights": {"platform": opts.weights.platform,
                                   "lost_sales": opts.weights.lost_sales}},
         # What a manager weighs: the staff the plan pays beside the money it
-        # leaves, measured on the verification (the plan) and on the search's
-        # seed (the scenario as it is; no staff added).
+        # leaves, the plan and the scenario as it is (no staff added) both
+        # measured on the verification's seed and replications, so that the
+        # difference is the plan's, not the seeds'.
         "money": {"currency": s.costs.currency, "per": "replication (the scenario's horizon)",
                   "plan": {"staff_cny": found.cost, "payroll_cny": checked.result.get("cost_cny_total"),
                            **money(checked.result), "measured_on": "verification"},
                   "scenario_as_it_is": {"staff_cny": 0.0,
-                                        "payroll_cny": base.result.get("cost_cny_total"),
-                                        **base.money, "measured_on": "the search's seed"}},
+                                        "payroll_cny": as_is.result.get("cost_cny_total"),
+                                        **money(as_is.result), "measured_on": "verification"}},
         "documented_staff": {r: s.headcount(r) for r in c.roles},
         "on_duty_before": {r: [int(x) for x in staffed[r]["regular"] + staffed[r]["temporary"]]
                            for r in c.roles},
