@@ -272,23 +272,25 @@ def view_of(s: Scenario, run: EventLog | RunView) -> RunView:
 def run_view(s: Scenario, seed: int, n: int, jobs: int = 1, out: Path | None = None,
              csv: bool = False, progress: Progress | None = None,
              meanwhile: Callable[[], None] | None = None,
-             ahead: Callable[[RunView], None] | None = None) -> tuple[RunView, dict]:
+             ahead: Callable[[RunView, Callable[[], bool]], None] | None = None
+             ) -> tuple[RunView, dict]:
     """Simulate ``n`` replications, each reduced where it ran and (with
     ``out``) its records written into ``out/events.parquet/`` (and, with
     ``csv``, ``out/events.csv``); the merged view and the run facts.
     ``meanwhile``: see ``run_reduced``. ``ahead``: called with the
     ``first_view`` of a single replication in a worker while the worker
-    reduces the rest (Double 11: about 0.45 s), not called otherwise."""
+    reduces the rest (Double 11: about 0.45 s), with a function True while
+    it does; not called otherwise."""
     events = out / logfile.PARQUET if out is not None else None
     csv_parts = out / ".events.csv.parts" if out is not None and csv else None
     got: dict = {}
 
-    def first_part(first: object) -> None:
+    def first_part(first: object, waiting: Callable[[], bool]) -> None:
         if not isinstance(first, FirstPart):
             raise TypeError(f"a worker sent {type(first).__name__} ahead, not a FirstPart")
         got["first"], got["view"] = first, first_view(s, first)
         if ahead is not None:
-            ahead(got["view"])
+            ahead(got["view"], waiting)
     parts: list[RunPart]
     parts, facts = run_reduced(s, seed, n, reduce_part, jobs, events, csv_parts, progress, meanwhile,
                                first_part if ahead is not None else None)

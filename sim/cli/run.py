@@ -176,7 +176,7 @@ def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
     report = None
     early: dict = {}
 
-    def ahead(first: RunView) -> None:
+    def ahead(first: RunView, waiting: Callable[[], bool]) -> None:
         # One replication in a worker: its staff rows come ahead of the
         # rest of its reduction, and the plots' numbers are made (and the
         # drawer draws) while the worker reduces the windows and the misses.
@@ -190,7 +190,8 @@ def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
             drawer.send(early["numbers"])
             from sim.report.drawer import draw_while_waiting
 
-            early["drawn"] = draw_while_waiting(s, early["numbers"], out / "plots", formats=formats)
+            early["drawn"] = draw_while_waiting(s, early["numbers"], out / "plots", waiting,
+                                                formats=formats)
 
     with RunProgress(s.name, n, phases) as progress:
         view, facts = run_view(s, seed, n, jobs, out, args.csv, progress.replication_done, meanwhile,

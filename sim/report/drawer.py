@@ -58,8 +58,9 @@ class Drawer:
 
 #: Plots of the run's numbers alone that ``opsim run``'s parent draws while
 #: its one worker reduces the rest of the replication (see
-#: :func:`draw_while_waiting`): it would be idle then, and they are
-#: otherwise drawn after the summary and files, the run's last seconds.
+#: :func:`draw_while_waiting`), in this order, as long as it does: the
+#: parent would be idle then, and they are otherwise drawn after the
+#: summary and files, the run's last seconds.
 WHILE_WAITING = ("queues", "wait_p95_daily")
 
 
@@ -73,15 +74,22 @@ class DrawnHere:
         return self.done
 
 
-def draw_while_waiting(s: Scenario, numbers: PlotNumbers, out_dir: Path, font: str | bool | None = True,
-                       formats: tuple[str, ...] = ("png",)) -> DrawnHere:
-    """The plots of :data:`WHILE_WAITING` drawn here, now (matplotlib is loaded)."""
+def draw_while_waiting(s: Scenario, numbers: PlotNumbers, out_dir: Path, waiting: Callable[[], bool],
+                       font: str | bool | None = True, formats: tuple[str, ...] = ("png",)) -> DrawnHere:
+    """The plots of :data:`WHILE_WAITING` drawn here (matplotlib is loaded),
+    one after the other while ``waiting()``; the rest are drawn later, after
+    the summary (a figure is the same bytes wherever it is drawn)."""
     from sim.report.plot_kit import Context, draw, style_of
     from sim.report.plots import makers_of
 
     ctx = Context(s, style_of(font), numbers)
-    return DrawnHere(WHILE_WAITING, draw(ctx, {k: v for k, v in makers_of(ctx, {}).items()
-                                               if k in WHILE_WAITING}, out_dir, formats))
+    makers = makers_of(ctx, {})
+    seconds: dict[str, float] = {}
+    for name in WHILE_WAITING:
+        if not waiting():
+            break
+        seconds.update(draw(ctx, {name: makers[name]}, out_dir, formats))
+    return DrawnHere(tuple(seconds), seconds)
 
 
 def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,

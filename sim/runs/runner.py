@@ -36,9 +36,9 @@ T = TypeVar("T")
 #: What a replication's log is reduced to where it ran (a module-level
 #: function, so that it can be sent to a worker process).
 Reducer = Callable[[Scenario, EventLog], T]
-#: What the parent does with the first part of a reduction sent ahead (see
-#: ``run_reduced``).
-Ahead = Callable[[object], None]
+#: What the parent does with the first part of a reduction sent ahead, given
+#: a function that tells whether the worker still reduces (see ``run_reduced``).
+Ahead = Callable[[object, Callable[[], bool]], None]
 
 
 def input_hash(s: Scenario) -> str:
@@ -173,7 +173,8 @@ def run_reduced(s: Scenario, seed: int, n: int, reducer: Reducer, jobs: int = 1,
     reducer is called with ``ahead=`` a function, which it calls once with
     the first part of its reduction; that part is sent to this process at
     once and given to ``ahead`` while the worker reduces the rest (so what
-    is made of it here overlaps the reduction). Otherwise ``ahead`` is not
+    is made of it here overlaps the reduction), with a function that is
+    True while the worker has not finished. Otherwise ``ahead`` is not
     called and the reducer gets no ``ahead``."""
     if n < 1:
         raise ValueError(f'"n" must be >= 1, got {n}.')
@@ -228,7 +229,7 @@ def _reduced_ahead(work: tuple, ahead: Ahead,
         first = _first_part(recv, done)
         recv.close()
         if first is not None:
-            ahead(first[0])
+            ahead(first[0], lambda: not done.done())
         return done.result()  # a worker's failure raises here
 
 
