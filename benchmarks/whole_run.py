@@ -34,6 +34,11 @@ scenario (a model changed since reads the files of its time; run/sim is
 each tree's own ratio). Every timed command's CPU
 time (user + system, its children included) is printed beside its wall
 time: on a shared machine the wall time depends on the neighbours.
+Linux shares the CPU per session (``/proc/sys/kernel/sched_autogroup_enabled``):
+under other sessions' load a run's processes together get about one core
+and its overlaps do not show (``nice`` works only inside the session);
+``echo -15 > /proc/self/autogroup`` in the shell that starts this script
+(as root) gives the run its cores, ``echo 0`` after.
 
 Usage (from the repository root):
 
