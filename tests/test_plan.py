@@ -376,6 +376,25 @@ def test_a_permanent_hire_adds_what_the_roster_with_it_adds() -> None:
         s.costs.regular(role) * s.horizon.days / (first.sum() / 8.0))
 
 
+def test_removing_a_permanent_hire_saves_its_pay_over_the_horizon() -> None:
+    """The removals weigh a hire less by the pay it saves: its price per
+    member-day times the member-days it gains (its pay every calendar day),
+    not times the days with a gain (a day it gains two shifts is one)."""
+    from sim.plan.judge import Entry
+    from sim.plan.planner import _price
+    from sim.plan.search import Outcome, Prices, _removals
+
+    s = load_scenario("scenarios/baseline.yaml")
+    role, k = "customer_service", ("customer_service", PERMANENT)
+    sl = slots(s, [role], permanent=True)
+    p = Plan(sl).add(k, 0, 1)
+    held = Entry("chat_first_reply_3min", "overall", 0.8, 0.9, (0.88, 0.92), "met", 100.0)
+    pr = Prices({k: _price(s, sl, k)}, {role: {"chat_first_reply_3min"}}, {}, {})
+    moves = _removals(Outcome(p, {}, 0.0, [held]), set(), pr, [tuple(range(sl.days))])
+    [score] = [m[0] for m in moves if m[1] == k]
+    assert score == pytest.approx(s.costs.regular(role) * s.horizon.days * 0.5)
+
+
 def test_a_permanent_hire_covers_the_days_its_roster_works() -> None:
     """The search's capacity for a new chat agent is the days the roster
     gives the next member (6 on, 1 off), not every day of the shift: its

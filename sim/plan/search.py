@@ -293,8 +293,11 @@ def _removals(o: Outcome, tried: set, pr: Prices,
             if not days or (slot, group) in tried:
                 continue
             room = _slack(o, slot[0], days, pr)
+            # A hire less saves its pay over the horizon: its price per
+            # member-day times the member-days the roster gains with it.
+            worked = sl.hire(slot, 1).worked if sl.change[slot] == "permanent" else len(days)
             if room > 0:
-                moves.append((pr.daily.get(slot, 1.0) * len(days) * room, slot, group))
+                moves.append((pr.daily.get(slot, 1.0) * worked * room, slot, group))
     return sorted(moves, key=lambda m: -m[0])
 
 
