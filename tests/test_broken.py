@@ -99,6 +99,7 @@ CASES: list[tuple[str, str]] = [
     ("headcount_quoted.yaml", r"headcount_quoted\.yaml: org\.roles\.designer\.headcount: Input should be a valid integer or 'per_project' \(got '5'\)"),
     ("concurrency_nothing_shared.yaml", r"concurrency_nothing_shared\.yaml: org\.roles\.warehouse\.concurrency: concurrency 5, but no step of role 'warehouse' is shared: every task takes the whole member, so this concurrency could never apply"),
     ("shared_disagrees.yaml", r"shared_disagrees\.yaml: workflows\.presales_order\.steps\[0\]\.actions\.chat_only\[0\]\.shared: step 'chat' is not shared here but at workflows\.presales_order\.steps\[0\]\.actions\.chat_order\[0\]"),
+    ("claim_after_nothing_shared.yaml", r"claim_after_nothing_shared\.yaml: org\.roles\.warehouse\.claim_after_hours: claim_after_hours 0\.5, but no step of role 'warehouse' is shared: no member ever holds conversations to be claimed from, so it could never apply"),
     ("slowdown_never.yaml", r"slowdown_never\.yaml: org\.roles\.customer_service\.slowdown: slowdown 0\.05, but role 'customer_service' never holds more than its concurrency 5 \(no calendars\.concurrency raises it\), so it could never apply"),
     ("concurrency_zero.yaml", r"concurrency_zero\.yaml: org\.roles\.customer_service\.concurrency: Input should be greater than or equal to 1 \(got 0\)"),
     ("concurrency_huge.yaml", r"concurrency_huge\.yaml: org\.roles\.customer_service\.concurrency: Input should be less than or equal to 50 \(got 500\)"),
