@@ -68,7 +68,10 @@ def program() -> NoReturn:
     ``opsim run`` had finished and printed everything; every file is closed
     and every child process ended before :func:`main` returns."""
     code = main()
-    with contextlib.suppress(OSError, ValueError):  # a closed pipe or stream: nothing more to say
-        sys.stdout.flush()
-        sys.stderr.flush()
+    # A closed pipe or stream: nothing more to say on it. Each stream on its
+    # own, so that stdout closed early (``opsim ... | head``) still lets the
+    # error line already written to stderr out before os._exit drops it.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
     os._exit(code)
