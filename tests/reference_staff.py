@@ -15,7 +15,8 @@ the two against each other:
 - ``preemptive``: a more urgent task interrupts the least urgent running
   task (earliest arrival among equals), which goes back in line at its
   arrival position with the work it has left and keeps the stretch it did;
-  work due at that very moment is left to finish;
+  work due at that very moment is left to finish; a whole-member task
+  interrupts only a member's only task;
 - patience: a customer not started by the deadline leaves the line (a timer,
   then a zero delay, so that a member freed at that very moment still
   serves them: the fast engine's tie rule); the deadline counts only time
@@ -450,8 +451,11 @@ class Pool:
         now = self.env.now
         # Running work less urgent than ``task`` with work left (work due at
         # this very moment is left to finish), and what each has left.
+        # Whole-member work interrupts only a member's only task: one of
+        # several conversations would not make the member empty.
         candidates = [(r, rest) for m in self.members if m.on for r in m.running
-                      if r.work is not None and r.priority > task.priority
+                      if (task.shared or len(m.running) == 1)
+                      and r.work is not None and r.priority > task.priority
                       and (rest := r.work - m.worked_between(r.resumed, now, self.pause)) > EPS]
         if not candidates:
             return False

@@ -219,3 +219,31 @@ def test_whole_member_work_may_gather_before_it_claims_an_agent() -> None:
     assert chats[1].start == pytest.approx(9.3)  # before the claim
     assert [w.start for w in whole] == [pytest.approx(10.3), pytest.approx(10.4)]
     assert chats[2].start == pytest.approx(10.5)
+
+
+def test_urgent_whole_member_work_interrupts_only_a_members_only_task() -> None:
+    """Preemptive agents with chats in hand (review 9 item 3): a priority-1
+    release interrupts the chat of the agent holding only it and starts at
+    once; it does not interrupt one of several chats, which would free
+    nothing (the chat took its slot back while the release waited)."""
+    def run(n: int) -> tuple[list[Task], Task]:
+        env = simpy.Environment()
+        pool = StaffPool(env, "r", [MemberShifts(f"r#{i + 1}", DAY) for i in range(n)], 5,
+                         preemptive=True)
+        chats = [pool.submit(w, 5, shared=True) for w in (2.0, 3.0, 4.0)]  # from 9:00
+        whole: list[Task] = []
+
+        def go():
+            yield env.timeout(10.0)
+            whole.append(pool.submit(0.5, 1, shared=False))
+        env.process(go())
+        env.run(until=18)
+        return chats, whole[0]
+
+    chats, release = run(1)  # one agent holding three chats: nothing to interrupt
+    assert all(c.stretches is None for c in chats)
+    assert (release.start, release.end) == (pytest.approx(13.0), pytest.approx(13.5))
+    chats, release = run(2)  # the second agent holds one chat: that one is interrupted
+    assert [c.member.name for c in chats] == ["r#1", "r#1", "r#1"]
+    assert [c.stretches for c in chats] == [None, [("r#2", 9.0, 10.0)], None]
+    assert (release.start, release.end, release.member.name) == (10.0, 10.5, "r#2")

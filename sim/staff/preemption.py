@@ -2,7 +2,8 @@
 interrupt less urgent running ones, which go back in line at their arrival
 position with the work they have left and keep the stretch they worked
 (``Task.stretches``) for the event log. Work due at that very moment is
-left to finish."""
+left to finish. A task that takes the whole member interrupts only a
+member's only task (review 9 item 3)."""
 from __future__ import annotations
 
 import math
@@ -34,7 +35,10 @@ def _preempt_for(pool: StaffPool, task: StaffTask) -> bool:
     now = pool.env.now
     victim, left = None, 0.0
     for m in pool.members:
-        if not m.on:
+        # Whole-member work needs its member empty: interrupting one of
+        # several conversations would free it nothing (the interrupted chat
+        # would take the slot back at once), so only a member's only task.
+        if not m.on or (not task.shared and len(m.running) > 1):
             continue
         for r in m.running:
             if r.work is not None and r.priority > task.priority and (
