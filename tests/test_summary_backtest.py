@@ -41,6 +41,8 @@ line (appointments); the sales supervisor's weekly meeting holds the agents
 of each shift (was a per-agent task that never started).
 Issue 16 point 8: a duty done by one/each not started when due again is
 skipped (outcome ``skipped``); the summary gains ``duties_skipped``.
+Review 9 item 3: urgent whole-member work interrupts only a member's only
+task, not one of several chats (stress: preemptive customer service).
 
 Regenerate only for an intended change of the numbers, and say so here and in
 the commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of
