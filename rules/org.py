@@ -69,10 +69,13 @@ class Role(Frozen):
     #: share longer per conversation beyond it: more chats at once, slower
     #: each (0: off).
     slowdown: Share = 0.0
-    #: Hours a task that takes the whole member waits, first in line, before
-    #: it claims a member holding conversations (an empty one takes it at
-    #: once): agents clear their chats for backend work every so often, not
-    #: for each order (0: at once).
+    #: Hours a task that takes the whole member waits before it may claim a
+    #: member holding conversations (an empty one takes it at once): it
+    #: claims at the first dispatch (the line is looked at when a task is
+    #: asked for or done and at shift starts and ends) after it has waited
+    #: that long, if it is first in line then; not on a timer of its own.
+    #: Agents clear their chats for backend work every so often, not for
+    #: each order (0: at the first dispatch).
     claim_after_hours: StrictFloat = Field(default=0.0, ge=0, le=MAX_GRACE_HOURS)
     #: What happens to a task running at the end of a shift.
     at_shift_end: Literal["finish", "pause"] = "finish"
