@@ -27,7 +27,8 @@ import numpy as np
 from rules.calendar import hours_of
 from rules.scenario import Scenario
 from sim.analysis.ci import nonnegative_ci, share_ci
-from sim.analysis.staffing import OnDuty, StaffLog, group_quantile
+from sim.analysis.on_duty import OnDuty
+from sim.analysis.staffing import StaffLog, group_quantile
 from sim.log.records import EventLog
 
 OUTSIDE_KINDS = ("wait", "scheduled")

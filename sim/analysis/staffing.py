@@ -12,7 +12,7 @@ then counts as all of the member's slots (:meth:`StaffLog.slots_taken`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +20,7 @@ import numpy as np
 from rules.scenario import Scenario
 from rules.shifts import concurrency_by_day, role_shifts
 from rules.workload import shared_steps
+from sim.analysis.on_duty import OnDuty
 from sim.log.records import EventLog
 
 STAFF_KINDS = ("work", "approval", "meeting", "contest", "duty")
@@ -32,34 +33,6 @@ def distinct(values: np.ndarray) -> np.ndarray:
     if values.size and values.min() == values.max():
         return values[:1].copy()
     return np.unique(values)
-
-
-class OnDuty:
-    """Cumulative on-duty time ``F(t)`` of one member, clipped to the horizon."""
-
-    def __init__(self, intervals: Iterable[tuple[float, float]], horizon: float) -> None:
-        iv = [(max(0.0, a), min(horizon, b)) for a, b in intervals if b > 0 and a < horizon]
-        self.a = np.array([a for a, _ in iv], dtype=float)
-        self.b = np.array([b for _, b in iv], dtype=float)
-        self.cum = np.concatenate([[0.0], np.cumsum(self.b - self.a)])
-        self.total = float(self.cum[-1])
-
-    def F(self, t: np.ndarray) -> np.ndarray:
-        """On-duty hours in ``[0, t]``."""
-        t = np.asarray(t, dtype=float)
-        if self.a.size == 0:
-            return np.zeros_like(t)
-        i = np.searchsorted(self.a, t, side="right")
-        j = np.maximum(i - 1, 0)
-        part = np.clip(t - self.a[j], 0.0, self.b[j] - self.a[j])
-        return np.where(i > 0, self.cum[j] + part, 0.0)
-
-    def on(self, t: np.ndarray) -> np.ndarray:
-        """Whether the member is on duty at ``t``."""
-        i = np.searchsorted(self.a, t, side="right") - 1
-        ok = i >= 0
-        j = np.maximum(i, 0)
-        return ok & (t < self.b[j]) if self.a.size else np.zeros(np.shape(t), bool)
 
 
 @dataclass

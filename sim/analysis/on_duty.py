@@ -1,0 +1,38 @@
+"""On-duty time of one member (:class:`OnDuty`): the hours on duty up to any
+moment and whether on duty at it, for utilisation (busy time over on-duty
+time), the hourly capacity tables and work outside the shifts.
+:mod:`sim.analysis.staffing` builds one per member from
+:func:`rules.shifts.role_shifts`."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+
+class OnDuty:
+    """Cumulative on-duty time ``F(t)`` of one member, clipped to the horizon."""
+
+    def __init__(self, intervals: Iterable[tuple[float, float]], horizon: float) -> None:
+        iv = [(max(0.0, a), min(horizon, b)) for a, b in intervals if b > 0 and a < horizon]
+        self.a = np.array([a for a, _ in iv], dtype=float)
+        self.b = np.array([b for _, b in iv], dtype=float)
+        self.cum = np.concatenate([[0.0], np.cumsum(self.b - self.a)])
+        self.total = float(self.cum[-1])
+
+    def F(self, t: np.ndarray) -> np.ndarray:
+        """On-duty hours in ``[0, t]``."""
+        t = np.asarray(t, dtype=float)
+        if self.a.size == 0:
+            return np.zeros_like(t)
+        i = np.searchsorted(self.a, t, side="right")
+        j = np.maximum(i - 1, 0)
+        part = np.clip(t - self.a[j], 0.0, self.b[j] - self.a[j])
+        return np.where(i > 0, self.cum[j] + part, 0.0)
+
+    def on(self, t: np.ndarray) -> np.ndarray:
+        """Whether the member is on duty at ``t``."""
+        i = np.searchsorted(self.a, t, side="right") - 1
+        ok = i >= 0
+        j = np.maximum(i, 0)
+        return ok & (t < self.b[j]) if self.a.size else np.zeros(np.shape(t), bool)
