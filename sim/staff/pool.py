@@ -27,7 +27,7 @@ than emptying again for each (which cost a fifth of the team's capacity).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import simpy
@@ -35,6 +35,7 @@ import simpy
 from rules.shifts import MemberShifts, merge
 from sim.kernel.events import Signal, fire_in
 from sim.staff.claims import appoint, batch, claim, drop_claim, hand_over, unclaimed
+from sim.staff.duty_clock import shift_boundaries
 from sim.staff.line import WaitingLine
 from sim.staff.member import INF, WHOLE, Member
 from sim.staff.preemption import preempt_waiting
@@ -100,7 +101,7 @@ class StaffPool:
                              for a, b in zip(m.starts, m.ends) for t, edge in ((a, 1), (b, 0))]
                             + [(t, 2, c) for t, c in changes])
         if boundaries:
-            env.process(self._shift_boundaries(boundaries))
+            env.process(shift_boundaries(self, boundaries))
 
     def submit(self, work: float, priority: int, patience: float | None = None,
                waiter: Callable[[Task], object] | None = None, shared: bool = False) -> Task:
@@ -390,23 +391,3 @@ class StaffPool:
         # GC would not collect). A case's is ``_staff_done``.
         waiter, task.waiter = task.waiter, None
         waiter(task)  # type: ignore[misc]  # only a task with a waiter is woken
-
-    def _shift_boundaries(self, boundaries: list[tuple[float, int, int]]) -> Generator:
-        """Members come on and go off duty; at each moment ends go first."""
-        env = self.env
-        i, n = 0, len(boundaries)
-        while i < n:
-            t = boundaries[i][0]
-            if t > env.now:
-                yield env.timeout(t - env.now)
-            while i < n and boundaries[i][0] == t:
-                _, edge, index = boundaries[i]
-                if edge == 2:
-                    self._set_concurrency(index)
-                else:
-                    self._set_on(self.members[index], bool(edge))
-                i += 1
-            if self.queue.size:
-                self._dispatch()
-                if self.preemptive and self.queue.size:
-                    preempt_waiting(self)
