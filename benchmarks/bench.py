@@ -19,6 +19,7 @@ import argparse
 import cProfile
 import gc
 import io
+import itertools
 import json
 import math
 import os
@@ -118,7 +119,7 @@ def bench_mmc(repeat: int) -> dict:
 
 class _CountingEnvironment(simpy.Environment):
     """An Environment that remembers itself, so the run's events can be counted."""
-    last: "_CountingEnvironment | None" = None
+    last: _CountingEnvironment | None = None
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -289,7 +290,8 @@ def scale_lines(scale: list[dict]) -> list[str]:
     for r in scale:
         staff = ", front line x" + f"{r['factor']:g}" if r["staffed"] else ""
         runs = f"{r['runs']} runs, " if r["runs"] > 1 else ""
-        lines.append(f"| Double 11 at {r['factor']:g}x orders{staff}: {r['orders']:,} orders, {r['cases']:,} cases, "
+        lines.append(f"| Double 11 at {r['factor']:g}x orders{staff}: "
+                     f"{r['orders']:,} orders, {r['cases']:,} cases, "
                      f"{r['events']:,} events | {runs}{r['cpu_us_per_order']:.1f} us/order (best single run "
                      f"{r['cpu_s']:.2f} s CPU, {r['single_us_per_order']:.1f} us/order, "
                      f"{r['cpu_s'] / r['events'] * 1e6:.1f} us/event) | | |")
@@ -314,7 +316,7 @@ def scale_lines(scale: list[dict]) -> list[str]:
     per_event = [r["cpu_s"] / r["events"] for r in same]
     lines.append(f"| cost per SimPy event, largest / smallest - 1 (same staff) | "
                  f"{max(per_event) / min(per_event) - 1:.0%} | | |")
-    for a, b in zip(same, same[1:]):
+    for a, b in itertools.pairwise(same):
         marginal = (b["cpu_s"] - a["cpu_s"]) / (b["orders"] - a["orders"]) * 1e6
         lines.append(f"| marginal cost per extra order, {a['factor']:g}x -> {b['factor']:g}x | "
                      f"{marginal:.0f} us/order | | |")
@@ -335,7 +337,8 @@ def report(mmc: dict, d11: dict, mem: dict, scale: list[dict], prof: str) -> str
         f"{mmc['simpy_us_per_customer']:.1f} us/customer | | |",
         f"| opsim / plain SimPy | {mmc['ratio']:.2f}x | <= {TARGETS['mmc_ratio']}x | "
         f"{verdict(mmc['ratio'] <= TARGETS['mmc_ratio'])} |",
-        f"| Double 11, 1 replication (92 days), wall | {d11['wall_s']:.2f} s | < {TARGETS['d11_seconds']:.0f} s | "
+        f"| Double 11, 1 replication (92 days), wall | "
+        f"{d11['wall_s']:.2f} s | < {TARGETS['d11_seconds']:.0f} s | "
         f"{verdict(d11['wall_s'] < TARGETS['d11_seconds'])} |",
         f"| Double 11, CPU | {d11['cpu_s']:.2f} s | | |",
         f"| SimPy events processed | {d11['events']:,} ({d11['events_per_s']:,.0f} per CPU second) | | |",

@@ -15,7 +15,7 @@ NAN = math.nan
 MONDAY = dt.date(2026, 10, 12)  # an ordinary working week
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def baseline() -> Scenario:
     return load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml")
 
@@ -29,7 +29,8 @@ def with_headcount(s: Scenario, **headcounts: int) -> Scenario:
 
 def small(days: int = 2, **headcounts: int) -> Scenario:
     """Baseline rules over ``days`` days from a Monday, with headcounts changed."""
-    s = baseline().model_copy(update={"horizon": Horizon(start=MONDAY, end=MONDAY + dt.timedelta(days=days - 1))})
+    s = baseline().model_copy(update={
+        "horizon": Horizon(start=MONDAY, end=MONDAY + dt.timedelta(days=days - 1))})
     return with_headcount(s, **headcounts)
 
 

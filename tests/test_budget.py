@@ -35,7 +35,7 @@ def test_a_long_job_asks_for_yes_before_any_work(argv, capsys, tmp_path) -> None
     import sim.analysis.compare
     import sim.analysis.sweep
     import sim.report.compare_page
-    import sim.report.sweep_files  # noqa: F401 (imported ahead: the time measured is the command's own)
+    import sim.report.sweep_files
 
     started = time.perf_counter()
     out = [] if argv[0] == "compare" else ["--out", str(tmp_path / "out")]
@@ -44,8 +44,10 @@ def test_a_long_job_asks_for_yes_before_any_work(argv, capsys, tmp_path) -> None
     import sim.report.plan_files  # noqa: F401
     assert main([*argv, *out]) == 2
     err = capsys.readouterr().err
-    assert re.fullmatch(r"error: --yes: a long job: about [\d.]+ (s|min|h|days)( and [\d.]+ [kMG]?B on disk)? "
-                        r"\(\d+ days x \d+ replications( x \d+ points)?, about [\d,.]+( million)? cases each\); "
+    assert re.fullmatch(r"error: --yes: a long job: about [\d.]+ (s|min|h|days)"
+                        r"( and [\d.]+ [kMG]?B on disk)? "
+                        r"\(\d+ days x \d+ replications( x \d+ points)?, "
+                        r"about [\d,.]+( million)? cases each\); "
                         r"run it again with --yes to go ahead\n", err), err
     assert time.perf_counter() - started < 2.0
     assert not (tmp_path / "out").exists()
@@ -57,7 +59,8 @@ def test_a_job_beyond_the_caps_is_refused_even_with_yes(capsys, tmp_path) -> Non
     assert main(["run", D11, "--set", ten_years, "--set", years, "-n", "10000", "--yes",
                  "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: run: too long a job: about ") and "the limit is 3.0 days and 200.0 GB" in err
+    assert err.startswith("error: run: too long a job: about ")
+    assert "the limit is 3.0 days and 200.0 GB" in err
 
 
 def test_with_yes_a_long_job_goes_ahead_and_says_what_it_costs(capsys) -> None:

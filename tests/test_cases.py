@@ -6,6 +6,7 @@ run, with the cyclic collector off as in ``simulate``."""
 from __future__ import annotations
 
 import gc
+import itertools
 from collections import Counter
 from types import GeneratorType
 
@@ -275,11 +276,11 @@ def test_log_batches_are_checked_at_least_every_quarter_hour_when_quiet() -> Non
             seen.append(env.now)
             return super().__len__()
 
-    env, ctx, log = _compacting(Counting())
+    env, _ctx, _log = _compacting(Counting())
     env.run(until=3)
     checks = sorted(set(seen))
     assert len(checks) >= 12
-    assert all(b - a <= CHECK_MAX + 1e-9 for a, b in zip(checks, checks[1:]))
+    assert all(b - a <= CHECK_MAX + 1e-9 for a, b in itertools.pairwise(checks))
 
 
 def test_a_case_called_back_at_a_step_without_a_task_says_so() -> None:

@@ -33,7 +33,8 @@ def test_the_same_seed_gives_the_same_bytes(tmp_path: Path) -> None:
         _opsim(["run", "scenarios/validation/mmc.yaml", "-n", "2", "-j", "2", "--seed", "7", "--svg",
                 "--set", "horizon={start: 2026-03-02, end: 2026-03-15}", "--out", str(tmp_path / f"run{i}")],
                hash_seed)
-        _opsim(["show", "scenarios/validation/mmc.yaml", "--diagram", str(tmp_path / f"diagrams{i}")], hash_seed)
+        _opsim(["show", "scenarios/validation/mmc.yaml", "--diagram",
+                str(tmp_path / f"diagrams{i}")], hash_seed)
     first, second = _files(tmp_path / "run0"), _files(tmp_path / "run1")
     assert {"report.html", "plots/queues.png", "plots/queues.svg"} <= set(first)
     assert set(first) == set(second)

@@ -64,7 +64,7 @@ def test_evaluate_gives_the_platforms_acts_and_their_money(both) -> None:
 
 
 def test_evaluate_says_what_it_ran(both) -> None:
-    s, summary, numbers = both
+    _s, summary, numbers = both
     assert numbers["run"]["replications"] == 3 and numbers["run"]["seed"] == 5
     assert numbers["run"]["records"] == summary["run"]["records"]
     assert numbers["run"]["input_hash"] == summary["run"]["input_hash"]

@@ -53,7 +53,7 @@ def test_a_signal_fires_once_and_a_timeout_is_never_negative() -> None:
     signal = Signal(env)
     assert not signal.triggered
     with pytest.raises(AttributeError, match="not yet available"):
-        signal.value
+        _ = signal.value
     signal.succeed()
     with pytest.raises(RuntimeError, match="has already been triggered"):
         signal.succeed()

@@ -121,12 +121,15 @@ def test_tables_written(wh, tmp_path):
     s, log, st, reps = wh
     summary = clean({"roles": role_kpis(st, reps), "workflows": workflow_kpis(st, log)})
     write_tables(tmp_path, s, log, summary)
-    rows = list(csv.DictReader(open(tmp_path / "roles.csv")))
+    with open(tmp_path / "roles.csv") as f:
+        rows = list(csv.DictReader(f))
     wh_row = next(r for r in rows if r["role"] == "warehouse")
     assert float(wh_row["utilization"]) == pytest.approx(6 / 64)
     assert "utilization_ci95_low" in wh_row
-    daily = list(csv.DictReader(open(tmp_path / "daily_roles.csv")))
-    assert {"date", "role", "arrivals", "queue_mean", "queue_max", "wait_p95_hours", "utilization"} <= set(daily[0])
+    with open(tmp_path / "daily_roles.csv") as f:
+        daily = list(csv.DictReader(f))
+    assert {"date", "role", "arrivals", "queue_mean", "queue_max", "wait_p95_hours",
+            "utilization"} <= set(daily[0])
     assert any(r["role"] == "warehouse" and r["date"] == "2026-10-12" for r in daily)
     assert (tmp_path / "workflows.csv").read_text().startswith("workflow,started")
 
@@ -169,9 +172,9 @@ def test_abandoned_steps_leave_the_queue():
     """A chat abandoned after 0.2 h waits 0.2 h and then leaves the queue;
     it neither keeps the queue long to the horizon nor makes anyone busy."""
     s = small(1, customer_service=1)
-    recs = [rec(0, 1, "presales_order", "chat", "work", "customer_service", "", 10, NAN, 10.2, "abandoned", 1),
-            rec(0, 2, "presales_order", "chat", "work", "customer_service", "customer_service#1", 10, 10, 10.5,
-                prio=1)]
+    cs = ("presales_order", "chat", "work", "customer_service")
+    recs = [rec(0, 1, *cs, "", 10, NAN, 10.2, "abandoned", 1),
+            rec(0, 2, *cs, "customer_service#1", 10, 10, 10.5, prio=1)]
     x = role_reps(StaffLog(s, log_of(s, recs)))["customer_service"]
     assert x["abandoned"][0] == 1
     assert x["wait_mean"][0] == pytest.approx(0.1)

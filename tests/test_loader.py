@@ -48,7 +48,8 @@ def test_override_changes_one_headcount_and_one_target(tmp_path, baseline) -> No
 
 def test_lists_are_replaced_not_appended(tmp_path, baseline) -> None:
     s = load_scenario(write(tmp_path, "demand: {weekday_profile: [1, 1, 1, 1, 1, 2, 2]}\n"
-                                      "workflows: {presales_order: {lanes: [customer_service, warehouse, customer, courier]}}\n"))
+                                      "workflows: {presales_order: {lanes: "
+                                      "[customer_service, warehouse, customer, courier]}}\n"))
     assert s.demand.weekday_profile == (1, 1, 1, 1, 1, 2, 2)
     assert s.workflows["presales_order"].lanes == ("customer_service", "warehouse", "customer", "courier")
     assert s.workflows["presales_order"].steps == baseline.workflows["presales_order"].steps
@@ -70,7 +71,8 @@ def test_chain_of_three_files(tmp_path) -> None:
     (tmp_path / "child.yaml").write_text(f"extends: {mid.name}\nname: child\n", encoding="utf-8")
     doc, prov = load_document(tmp_path / "child.yaml")
     assert (doc["name"], doc["seed"]) == ("child", 1)
-    assert prov[("seed",)] == str(mid) and prov[("org", "roles", "designer", "headcount")] == "rules/org_chart.yaml"
+    assert prov[("seed",)] == str(mid)
+    assert prov[("org", "roles", "designer", "headcount")] == "rules/org_chart.yaml"
 
 
 def test_shipped_scenarios_load(baseline) -> None:
@@ -86,7 +88,8 @@ def test_shipped_scenarios_load(baseline) -> None:
     ("org: {roles: {designer: {skill: 3}}}\n", "org.roles.designer.skill"),
     ("org: {parties: {courier: {sla: 2}}}\n", "org.parties.courier.sla"),
     ("calendars: {shifts: {office: {lunch: 1}}}\n", "calendars.shifts.office.lunch"),
-    ("demand: {aftersales_lag: {dist: triangular, low: 0, mode: 1, high: 7, mu: 3}}\n", "demand.aftersales_lag.mu"),
+    ("demand: {aftersales_lag: {dist: triangular, low: 0, mode: 1, high: 7, mu: 3}}\n",
+     "demand.aftersales_lag.mu"),
     ("service_windows: {ship_within_deadline_72h: {start: {activity: payment, when: end}}}\n",
      "service_windows.ship_within_deadline_72h.start.when"),
     ("aftersales: {refund_table: [{trade_status: completed, action: alipay_transfer, amount: 1}, "
@@ -134,14 +137,16 @@ def without_row(table: AfterSales, i: int) -> AfterSales:
 def test_missing_row_names_the_combination(baseline) -> None:
     problems = table_problems(without_row(baseline.aftersales, 0))
     messages = [m for _, m in problems]
-    assert "incomplete: no row matches kind=exchange, fault=customer, resalable=false; add a row that covers it" in messages
+    assert ("incomplete: no row matches kind=exchange, fault=customer, resalable=false; "
+            "add a row that covers it") in messages
     assert len(problems) == 4  # both kinds x (customer, none) x not resalable
     assert all(path == ("decision_table",) for path, _ in problems)
 
 
 def test_overlapping_rows_name_the_rows(baseline) -> None:
     extra = DecisionRow(kind=("exchange",), fault=("shop",), resalable=(True,), action="refund", case=2)
-    table = baseline.aftersales.model_copy(update={"decision_table": baseline.aftersales.decision_table + (extra,)})
+    rows = (*baseline.aftersales.decision_table, extra)
+    table = baseline.aftersales.model_copy(update={"decision_table": rows})
     [(path, message)] = table_problems(table)
     assert path == ("decision_table", 5)
     assert message.startswith("ambiguous: kind=exchange, fault=shop, resalable=true matches 2 rows "
@@ -156,7 +161,8 @@ def test_duplicate_row_is_overlapping_not_ambiguous(baseline) -> None:
 
 def test_refund_table_needs_one_row_per_status(baseline) -> None:
     table = baseline.aftersales.model_copy(update={"refund_table": baseline.aftersales.refund_table[:1]})
-    assert table_problems(table) == [(("refund_table",), "trade_status=not_completed matches 0 rows; it must match exactly one")]
+    assert table_problems(table) == [
+        (("refund_table",), "trade_status=not_completed matches 0 rows; it must match exactly one")]
 
 
 # --- distributions -------------------------------------------------------------
@@ -193,13 +199,15 @@ def test_lognormal_sd_is_the_samples_sd() -> None:
 
 
 @pytest.mark.parametrize(("spec", "message"), [
-    ({"dist": "triangular", "low": 7, "mode": 1, "high": 0}, r"need low <= mode <= high and low < high, got low=7\.0"),
+    ({"dist": "triangular", "low": 7, "mode": 1, "high": 0},
+     r"need low <= mode <= high and low < high, got low=7\.0"),
     ({"dist": "triangular", "low": 2, "mode": 2, "high": 2}, r"low < high"),
     ({"dist": "uniform", "low": 3, "high": 1}, r"low \(3\.0\) must be <= high \(1\.0\)"),
     ({"dist": "lognormal", "mean": 2, "sd": 0}, r"sd\n.*greater than 0"),
     ({"dist": "exponential", "mean": -1}, r"mean\n.*greater than 0"),
     ({"dist": "gamma", "shape": 0, "scale": 1}, r"shape\n.*greater than 0"),
-    ({"dist": "empirical", "values": [0, 1, 7], "weights": [1, 1]}, r"weights has 2 entries but values has 3; give one weight per value"),
+    ({"dist": "empirical", "values": [0, 1, 7], "weights": [1, 1]},
+     r"weights has 2 entries but values has 3; give one weight per value"),
     ({"dist": "empirical", "values": [1, 2], "weights": [0, 0]}, r"weights must not all be zero"),
     ({"dist": "fixed", "value": 1, "unit": "weeks"}, r"'minutes', 'hours' or 'days'"),
     ({"dist": "weibull", "shape": 1}, r"'weibull'.*expected tags"),

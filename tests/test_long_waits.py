@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import re
 
 import pytest
 import simpy
@@ -133,7 +134,7 @@ def test_a_signal_put_in_parking_fires_again_and_again_with_its_own_callbacks() 
 
 def test_bad_arguments_are_refused() -> None:
     env = simpy.Environment()
-    with pytest.raises(ValueError, match='"width" must be > 0.'):
+    with pytest.raises(ValueError, match=re.escape('"width" must be > 0.')):
         LongWaits(env, width=0)
     with pytest.raises(ValueError, match="Negative delay -1"):
         LongWaits(env).timeout(-1)

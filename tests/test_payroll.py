@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 import pytest
 
@@ -45,7 +46,7 @@ def test_overtime_is_the_regular_members_extra_hours() -> None:
 def test_prices_are_data_checked_like_the_rest() -> None:
     s = load_scenario(BASELINE, ["costs.temporary_daily.customer_service=500"])
     assert s.costs.temporary("customer_service") == 500
-    with pytest.raises(RulesError, match="costs.regular_daily.custmer_service: unknown role"):
+    with pytest.raises(RulesError, match=re.escape("costs.regular_daily.custmer_service: unknown role")):
         load_scenario(BASELINE, ["costs.regular_daily.custmer_service=1"])
     with pytest.raises(RulesError, match="greater than or equal to 0"):
         load_scenario(BASELINE, ["costs.overtime_hourly.default=-1"])

@@ -67,7 +67,7 @@ def test_write_plots_files(tiny, tmp_path, font) -> None:
 
 
 def test_report_escapes_text(tiny, tmp_path) -> None:
-    s, log = tiny
+    s, _log = tiny
     s = s.model_copy(update={"name": "<b>x</b>", "description": "<script>alert(1)</script> & co"})
     summary = {"run": {"scenario": s.name, "description": s.description, "seed": 1, "replications": 1,
                        "input_hash": "abc"},

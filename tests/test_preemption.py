@@ -98,7 +98,7 @@ def test_a_preempted_contest_entrant_resumes() -> None:
     pk = {"id": "pk", "kind": "contest", "role": "r", "entrants": 2, "judge": "boss",
           "duration": fixed(5.0), "judge_duration": fixed(1.0), "priority": 5}
     s = _preemptive("11:00", 5.0, low=pk, headcount=2)
-    rows = sorted(((r.outcome, r.enable_time, r.start_time, r.end_time) for r in _rows(s, "pk")))
+    rows = sorted((r.outcome, r.enable_time, r.start_time, r.end_time) for r in _rows(s, "pk"))
     assert rows == [("entry", 10.0, 10.0, 15.0),
                     ("entry", 11.0, 12.0, 16.0),  # back at work once the urgent job is done
                     ("preempted", 10.0, 10.0, 11.0),

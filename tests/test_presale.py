@@ -48,5 +48,6 @@ def test_presale_orders_are_paid_and_shipped_after_the_balance(double11) -> None
     for cid, t in zip(c["case_id"][paid].tolist(), c["end_time"][paid].tolist()):
         assert t >= by_case[cid]
     baseline = simulate(load_scenario("scenarios/baseline.yaml").model_copy(
-        update={"horizon": double11.horizon.model_copy(update={"end": double11.horizon.start.replace(day=14)})}), 0)
+        update={"horizon": double11.horizon.model_copy(
+            update={"end": double11.horizon.start.replace(day=14)})}), 0)
     assert not (baseline.columns["activity"] == "balance_payment").any()

@@ -12,7 +12,8 @@ from rules.org import Role
 from rules.scenario import Scenario
 
 
-def _numbers(schema: dict, defs: dict, path: str = "", seen: frozenset = frozenset()) -> list[tuple[str, dict]]:
+def _numbers(schema: dict, defs: dict, path: str = "",
+             seen: frozenset = frozenset()) -> list[tuple[str, dict]]:
     """Every integer or number in ``schema``, with its field path."""
     out: list[tuple[str, dict]] = []
     if "$ref" in schema:
@@ -38,7 +39,8 @@ def test_every_number_in_the_schema_has_a_finite_range() -> None:
     numbers = _numbers(schema, schema.get("$defs", {}))
     assert len(numbers) > 60
     unbounded = [path for path, s in numbers
-                 if not ({"minimum", "exclusiveMinimum"} & set(s) and {"maximum", "exclusiveMaximum"} & set(s))]
+                 if not ({"minimum", "exclusiveMinimum"} & set(s)
+                         and {"maximum", "exclusiveMaximum"} & set(s))]
     assert unbounded == []
 
 

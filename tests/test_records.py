@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -83,7 +84,7 @@ def test_log_builder_equals_one_conversion_of_all_rows(expected: int) -> None:
 
 
 def test_log_builder_refuses_a_negative_size() -> None:
-    with pytest.raises(ValueError, match='"expected" must be >= 0.'):
+    with pytest.raises(ValueError, match=re.escape('"expected" must be >= 0.')):
         LogBuilder(-1)
 
 

@@ -28,7 +28,8 @@ PROBE = """<script>
 window.addEventListener('load', function () {
   var imgs = Array.prototype.slice.call(document.images);
   var bad = imgs.filter(function (i) { return !(i.complete && i.naturalWidth > 0); });
-  document.body.setAttribute('data-images', imgs.length && !bad.length ? 'ok' : 'broken ' + bad.length + '/' + imgs.length);
+  document.body.setAttribute('data-images',
+    imgs.length && !bad.length ? 'ok' : 'broken ' + bad.length + '/' + imgs.length);
   document.body.setAttribute('data-count', String(imgs.length));
 });
 </script>"""

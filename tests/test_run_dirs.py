@@ -131,7 +131,8 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatc
     err = [line for line in text.splitlines() if line.startswith("error:")]
     assert len(err) == 1 and "Traceback" not in text, text
     assert re.fullmatch(rf"error: {out}: could not write roles\.csv: no space left on the disk "
-                        rf"\(this run needs about [\d.]+ [kMG]?B; [\d.]+ [kMG]?B is free\); {out} is as it was",
+                        rf"\(this run needs about [\d.]+ [kMG]?B; [\d.]+ [kMG]?B is free\); "
+                        rf"{out} is as it was",
                         err[0]), err
     assert not out.exists() and not [p for p in tmp_path.iterdir() if ".staging-" in p.name]
 
@@ -169,7 +170,8 @@ def test_a_run_that_would_not_fit_is_refused_before_the_simulation(tmp_path, cap
     started = time.perf_counter()
     assert main(["run", MMC, "-n", "1", "--no-report", "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err
-    assert re.fullmatch(rf"error: --out: not enough space in {tmp_path}: this run needs about [\d.]+ [kMG]?B, "
+    assert re.fullmatch(rf"error: --out: not enough space in {tmp_path}: "
+                        r"this run needs about [\d.]+ [kMG]?B, "
                         r"1\.0 kB is free; free some space or choose another --out\n", err), err
     assert time.perf_counter() - started < 2.0 and not (tmp_path / "run").exists()
 
