@@ -296,7 +296,7 @@ def test_the_erlang_start_uses_the_day_s_concurrency() -> None:
     import math
 
     from rules.calendar import ConcurrencyPeriod
-    from sim.plan.bound import _on_duty_by_hour, _step, erlang_start, servers_for
+    from sim.plan.bound import on_duty_by_hour, _step, erlang_start, servers_for
 
     base = load_scenario("scenarios/baseline.yaml")
     day = 10
@@ -313,7 +313,7 @@ def test_the_erlang_start_uses_the_day_s_concurrency() -> None:
     found = _step(s, w.workflows, w.start.activity)
     assert found is not None
     share = np.asarray(s.demand.hour_profile, float) / sum(s.demand.hour_profile)
-    on = _on_duty_by_hour(s, "customer_service", s.horizon.days)[day]
+    on = on_duty_by_hour(s, "customer_service", s.horizon.days)[day]
     for slot in sl.slots:
         hours = [h for h in range(*(w.active_hours or (0, 24))) if sl.cover[slot][day][h]]
         want = max(max(math.ceil(servers_for(chat_hours * share[h], 1.0 / found[1], w.limit_hours,

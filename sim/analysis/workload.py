@@ -16,6 +16,10 @@ the day its work arrived):
 And per service window, role and day: the hours that the window's *missed*
 cases spent waiting for the role, inside the window's span, on the day the
 waiting step was enabled. That is where more staff would have saved a case.
+The same hours by the hour of the horizon the waiting step was enabled
+(``window_waits_by_hour``, days x 24 flattened): the planner compares them
+with the hours its allowed shifts work, to say when the missed cases' waits
+began while nobody it may add is on duty (a weekend, a night).
 
 One replication at a time (``evaluation.reduce``), so a search never needs
 the log after the replication ends; ``mean_workload`` averages replications.
@@ -47,6 +51,9 @@ class Workload:
     wait_hours: dict[str, np.ndarray] = field(default_factory=dict)
     #: window -> role -> per-day waiting hours of the window's missed cases.
     window_waits: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    #: window -> role -> the same hours by the hour of their step's enabling
+    #: (length: days x 24).
+    window_waits_by_hour: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         """Plain lists (rounded) for JSON."""
@@ -56,7 +63,9 @@ class Workload:
                 "unserved_hours": {r: arr(a) for r, a in self.unserved_hours.items()},
                 "wait_hours": {r: arr(a) for r, a in self.wait_hours.items()},
                 "window_waits": {w: {r: arr(a) for r, a in x.items()}
-                                 for w, x in self.window_waits.items()}}
+                                 for w, x in self.window_waits.items()},
+                "window_waits_by_hour": {w: {r: arr(a) for r, a in x.items()}
+                                         for w, x in self.window_waits_by_hour.items()}}
 
 
 def workload(s: Scenario, log: EventLog, st: StaffLog, windows: dict[str, WindowCases],
@@ -92,9 +101,11 @@ def workload(s: Scenario, log: EventLog, st: StaffLog, windows: dict[str, Window
     unserved = np.bincount(cell[missing], weights=mean[key[missing]],
                            minlength=size).reshape(n_roles, days)
     keep = [(i, r) for i, r in enumerate(st.roles) if r in s.org.roles]
+    by_hour = _window_waits(s, log, windows, index, days)
+    by_day = {w: {r: a.reshape(days, 24).sum(axis=1) for r, a in x.items()}
+              for w, x in by_hour.items()}
     return Workload({r: work[i] for i, r in keep}, {r: unserved[i] for i, r in keep},
-                    {r: wait[i] for i, r in keep},
-                    _window_waits(s, log, windows, index, days))
+                    {r: wait[i] for i, r in keep}, by_day, by_hour)
 
 
 def _window_waits(s: Scenario, log: EventLog, windows: dict[str, WindowCases],
@@ -116,14 +127,14 @@ def _window_waits(s: Scenario, log: EventLog, windows: dict[str, WindowCases],
         enable = c["enable_time"][rows]
         started = np.nan_to_num(c["start_time"][rows], nan=H)
         hours = overlap(lo[case], hi[case], enable, started)
-        day = np.clip((enable // 24.0).astype(np.int64), 0, max(days - 1, 0))
+        hour = np.clip(enable.astype(np.int64), 0, max(days * 24 - 1, 0))
         code, names = log.sorted_codes("role", rows)
         for i, name in enumerate(names):
             pick = code == i
             for role in name.split("+"):
                 if role in s.org.roles:
-                    add = np.bincount(day[pick], weights=hours[pick], minlength=days)
-                    out[wid][role] = out[wid].get(role, np.zeros(days)) + add
+                    add = np.bincount(hour[pick], weights=hours[pick], minlength=days * 24)
+                    out[wid][role] = out[wid].get(role, np.zeros(days * 24)) + add
     return out
 
 
@@ -135,10 +146,14 @@ def mean_workload(parts: Sequence[Workload]) -> Workload:
         roles = dict.fromkeys(r for p in parts for r in getattr(p, pick))
         return {r: np.asarray(sum(getattr(p, pick).get(r, 0.0) for p in parts)) / n for r in roles}
 
-    ww: dict[str, dict[str, np.ndarray]] = {}
-    for p in parts:
-        for wid, by_role in p.window_waits.items():
-            target = ww.setdefault(wid, {})
-            for role, a in by_role.items():
-                target[role] = target.get(role, 0.0) + a / n
-    return Workload(mean("work_hours"), mean("unserved_hours"), mean("wait_hours"), ww)
+    def windows(pick: str) -> dict[str, dict[str, np.ndarray]]:
+        ww: dict[str, dict[str, np.ndarray]] = {}
+        for p in parts:
+            for wid, by_role in getattr(p, pick).items():
+                target = ww.setdefault(wid, {})
+                for role, a in by_role.items():
+                    target[role] = target.get(role, 0.0) + a / n
+        return ww
+
+    return Workload(mean("work_hours"), mean("unserved_hours"), mean("wait_hours"),
+                    windows("window_waits"), windows("window_waits_by_hour"))

@@ -158,9 +158,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     console.print(plan_table(result))
     console.print(verification_line(result), markup=False, highlight=False)
     console.print(money_line(result), markup=False, highlight=False)
-    for u in result["unmeetable"]:
-        console.print(f"cannot be met within the limits: {u['window']}/{u['period']} "
-                      f"(best {_pct(u['best_met'])}): {u['reason']}", markup=False, highlight=False)
+    for r in result["verification"].get("reasons", []):
+        console.print(reason_line(r), markup=False, highlight=False)
     console.print(f"{result['evaluations']} evaluations, {result['replications_run']} replications "
                   f"in {result['wall_seconds']} s; results: {out} (run the plan: opsim run "
                   f"{out / 'plan.yaml'})", markup=False, highlight=False)
@@ -212,6 +211,17 @@ def money_line(result: dict) -> str:
             f"{p['platform_cny']:,.0f} ({charges}); lost sales {p['lost_sales_cny']:,.0f}"
             f"{_ci(p.get('lost_sales_ci95'))} (scenario as it is: charges "
             f"{b['platform_cny']:,.0f}, lost sales {b['lost_sales_cny']:,.0f}); minimised: {weighed}")
+
+
+def reason_line(r: dict) -> str:
+    """Why one window is not met in one period, in words (``plan.json``
+    ``verification.reasons``)."""
+    verdict = {"not met": "cannot be met within the limits", "undecided": "undecided at the "
+               "limits"}[r["verdict"]] if r["given_up_at_limits"] else f"{r['verdict']} in the verification"
+    ci = r.get("met_ci95") or []
+    interval = f" [{_pct(ci[0])}-{_pct(ci[1])}]" if len(ci) == 2 else ""
+    return (f"{r['window']}/{r['period']} {verdict} ({_pct(r['met'])}{interval}): "
+            f"{r['reason']}")
 
 
 def verification_line(result: dict) -> str:

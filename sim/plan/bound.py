@@ -29,7 +29,7 @@ from rules.workflow import walk
 from sim.analysis.payroll import daily_staffing
 from sim.plan.decisions import Plan, Slots
 
-__all__ = ["erlang_c", "erlang_start", "load_bound", "segments"]
+__all__ = ["erlang_c", "erlang_start", "load_bound", "on_duty_by_hour", "segments"]
 
 
 def segments(s: Scenario) -> dict[str, list[int]]:
@@ -149,7 +149,7 @@ def erlang_start(s: Scenario, workload: dict, plan: Plan, targets: dict[str, flo
                 if load[d, h] > 0:
                     need[d, h] = math.ceil(servers_for(load[d, h], 1.0 / mean_hours,
                                                        w.limit_hours, target) / conc[d])
-        short = np.maximum(need - _on_duty_by_hour(s, role, days), 0)
+        short = np.maximum(need - on_duty_by_hour(s, role, days), 0)
         for slot in slots:
             covers = plan.slots.cover[slot]
             add = np.array([short[d][covers[d]].max() if covers[d].any() else 0
@@ -167,7 +167,7 @@ def _step(s: Scenario, workflows: tuple[str, ...], activity: str) -> tuple[str, 
     return None
 
 
-def _on_duty_by_hour(s: Scenario, role: str, days: int) -> np.ndarray:
+def on_duty_by_hour(s: Scenario, role: str, days: int) -> np.ndarray:
     """Members on duty in each hour (counted when on duty at its middle)."""
     mid = np.arange(days * 24) + 0.5
     count = np.zeros(days * 24)

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rules.calendar import DayKinds
 from rules.scenario import Scenario
-from rules.shifts import days_of, overtime_room, role_shifts, shift_intervals
+from rules.shifts import days_of, overtime_room, role_shifts
+from sim.plan.shifts import roster_shifts, shift_cover
 
 Slot = tuple[str, str]  # (role, shift), or (role, PERMANENT)
 #: The slot of a role's permanent headcount: one number for the whole
@@ -116,11 +116,9 @@ def slots(s: Scenario, roles: list[str], shifts: dict[str, list[str]] | None = N
             wanted.append(k)
             shift_of[k] = first[0]
             kinds_of[k], limits[k] = "permanent", (cap or {}).get(role, 10**6)
-    kinds = DayKinds(s.calendars.holidays)
     days = days_of(s)
     hours: dict[Slot, np.ndarray] = {}
     cover: dict[Slot, np.ndarray] = {}
-    mid = np.arange(len(days) * 24) + 0.5
     for role, name in wanted:
         if name == PERMANENT:
             hours[(role, name)], cover[(role, name)] = hire_hours(s, role, len(days))
@@ -128,15 +126,7 @@ def slots(s: Scenario, roles: list[str], shifts: dict[str, list[str]] | None = N
         shift = shift_of[(role, name)]
         if shift not in s.calendars.shifts:
             raise ValueError(f"role {role!r}: no shift {shift!r} in calendars.shifts")
-        per_day = np.zeros(len(days))
-        on = np.zeros(len(days) * 24, bool)
-        for a, b in shift_intervals(s.calendars.shifts[shift], days, kinds, s.horizon.start):
-            d = int(a // 24)
-            if 0 <= d < len(days):
-                per_day[d] += b - a
-            on |= (mid >= a) & (mid < b)
-        hours[(role, name)] = per_day
-        cover[(role, name)] = on.reshape(len(days), 24)
+        hours[(role, name)], cover[(role, name)] = shift_cover(s, shift)
     step = 1 if granularity == "day" else 7
     blocks = tuple(tuple(range(i, min(i + step, len(days)))) for i in range(0, len(days), step))
     return Slots(s.horizon.start, len(days), hours, cover, blocks, limits, kinds_of,
@@ -203,12 +193,6 @@ def hire_hours(s: Scenario, role: str, days: int, nth: int = 1) -> tuple[np.ndar
     the ``nth`` more permanent member of ``role`` adds: :func:`hire`."""
     h = hire(s, role, days, nth)
     return h.hours, h.cover
-
-
-def roster_shifts(s: Scenario, role: str) -> list[str]:
-    """The distinct shifts of the groups of ``role``'s roster."""
-    groups = s.calendars.rosters.get(s.org.roles[role].roster) or ()
-    return list(dict.fromkeys(g.shift for g in groups))
 
 
 class Plan:

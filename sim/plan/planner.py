@@ -28,8 +28,9 @@ from sim.analysis.evaluation import evaluate_all
 from sim.analysis.payroll import daily_staffing, staffing
 from sim.plan.bound import erlang_start, load_bound, segments
 from sim.plan.decisions import Plan, Slot, Slots, roster_shifts, slots
-from sim.plan.judge import Entry
+from sim.plan.judge import entries
 from sim.plan.money import Weights
+from sim.plan.reasons import undecided_at_limits, why
 from sim.plan.result import Context, result
 from sim.plan.search import (
     Evaluator,
@@ -41,6 +42,7 @@ from sim.plan.search import (
     iterate_staffing,
     remove_greedily,
 )
+from sim.plan.shifts import default_shifts
 
 __all__ = ["PlanOptions", "default_roles", "plan", "verify_seed"]
 
@@ -68,7 +70,10 @@ class PlanOptions:
     roles: tuple[str, ...] = ()
     #: Role -> most temporary people per shift per day.
     max_people: dict[str, int] = field(default_factory=dict)
-    #: Role -> shifts temporary staff may work (default: the role's roster shifts).
+    #: Role -> shifts temporary staff may work (default: the role's roster
+    #: shifts, and the closest every-day shift where those leave days
+    #: without a shift that a targeted window's clock runs through:
+    #: ``sim.plan.shifts.default_shifts``).
     shifts: dict[str, list[str]] = field(default_factory=dict)
     #: Role -> the shift its members may work as overtime (a decision too).
     overtime: dict[str, str] = field(default_factory=dict)
@@ -175,8 +180,9 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
         if role not in roles:
             raise RulesError([Problem("--allow-overtime", "", f"role '{role}' is not among the "
                                       f"roles planned: {', '.join(roles)}")])
+    shifts = {r: list(opts.shifts.get(r) or default_shifts(s, r, targets)) for r in roles}
     try:
-        sl = slots(s, roles, opts.shifts, opts.granularity, cap, opts.overtime, opts.permanent)
+        sl = slots(s, roles, shifts, opts.granularity, cap, opts.overtime, opts.permanent)
     except ValueError as exc:
         raise RulesError([Problem("--shifts/--allow-overtime", "", str(exc))]) from None
     seed = s.seed if opts.seed is None else opts.seed
@@ -199,11 +205,17 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
     for k in full.people:
         full.people[k] = np.where(sl.hours[k] > 0, sl.cap[k], 0)
     top = ev([full], "feasibility")[0]
-    # Unmeetable only when even this plan's interval lies below the target:
-    # an undecided entry may yet be met, and is planned for.
-    unmeetable = [_why(e, top, roles, cap) for e in top.entries if e.verdict == "not met"]
-    ev.skip = {(u["window"], u["period"]) for u in unmeetable}
     prices = _prices(s, sl, roles, targets)
+    # Unmeetable when even this plan's interval lies below the target. An
+    # undecided entry that the search would not accept even at the limits
+    # cannot be decided by adding staff: it gets its verdict now (how many
+    # replications, or which shift, would decide it) instead of spending
+    # the budget; an undecided entry the search accepts is planned for.
+    unmeetable = [why(s, e, top, sl, roles, cap, prices)
+                  for e in top.entries if e.verdict == "not met"]
+    stuck = [undecided_at_limits(s, e, top, sl, roles, cap, prices, opts.replications)
+             for e in top.entries if e.verdict == "undecided" and not e.ok]
+    ev.skip = {(u["window"], u["period"]) for u in [*unmeetable, *stuck]}
     for o in (base, top):
         o.entries = [e for e in o.entries if (e.window, e.period) not in ev.skip]
     exhausted = False
@@ -257,8 +269,9 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
     # makes, not the difference between two seeds' draws.
     as_is = ev([zero], "scenario as it is (verification)", seed=vseed, replications=n,
                strict=True)[0]
+    reasons = _reasons(s, checked, [*unmeetable, *stuck], sl, roles, cap, prices, targets)
     return result(s, opts, Context(targets, roles, cap, seed, vseed, n, repairs,
-                                    exhausted and not searched.ok),
+                                    exhausted and not searched.ok, shifts, stuck, reasons),
                    base, bound, searched, found, checked, as_is, unmeetable, ev,
                    time.perf_counter() - t0)
 
@@ -310,23 +323,20 @@ def _max(a: Plan, b: Plan) -> Plan:
     return out
 
 
-def _why(e: Entry, top: Outcome, roles: list[str], cap: dict[str, int]) -> dict:
-    waits = {r: float(np.sum(v)) for r, v in
-             (top.result["workload"]["window_waits"].get(e.window) or {}).items()}
-    waits = {r: h for r, h in waits.items() if h > 0}
-    out = {**e.as_dict(), "best_met": e.met}
-    if not waits:
-        out["reason"] = ("no missed case waits for staff with every allowed shift at its "
-                         "limit: the time goes to steps staff cannot shorten (couriers, "
-                         "customers, the platform)" if e.verdict == "not met" else
-                         "too few cases for 95% confidence, whatever the staff")
-        return out
-    role = max(waits, key=lambda r: waits[r])
-    if role in roles:
-        out["reason"] = (f"its missed cases still wait for {role} with {cap[role]} extra "
-                         f"people per shift every day: raise --max {role}=N")
-    else:
-        out["reason"] = (f"its missed cases wait mostly for {role}, which may not get staff: "
-                         f"add it with --roles")
-    out["waiting_role"] = role
+def _reasons(s: Scenario, checked: Outcome, known: list[dict], sl: Slots, roles: list[str],
+             cap: dict[str, int], pr: Prices, targets: dict[str, float]) -> list[dict]:
+    """Why each entry the verification did not show met is not met, in words:
+    the reason found at the limits for those given up there, else read from
+    the verification's own runs (an entry met in every case of a period with
+    too few cases for 95% is not a want of staff and gets none)."""
+    before = {(u["window"], u["period"]): u for u in known}
+    out = []
+    for e in entries(checked.result, targets, strict=True):
+        if e.verdict in ("met", "no cases") or (e.met is not None and e.met >= 1.0 - 1e-9):
+            continue
+        u = before.get((e.window, e.period)) or why(s, e, checked, sl, roles, cap, pr)
+        out.append({"window": e.window, "period": e.period, "verdict": e.verdict,
+                    "met": e.met, "met_ci95": list(e.ci) if e.ci else None,
+                    "given_up_at_limits": (e.window, e.period) in before,
+                    "reason": u["reason"]})
     return out

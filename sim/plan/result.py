@@ -2,7 +2,7 @@
 search and the verification, the money the plan leaves, the history)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rules.scenario import Scenario
@@ -28,6 +28,12 @@ class Context:
     repairs: int
     #: The additions stopped at the budget with targets still missed.
     budget_exhausted: bool
+    #: Role -> the shifts its temporary staff could work.
+    shifts: dict[str, list[str]] = field(default_factory=dict)
+    #: Entries undecided with every allowed shift at its limit (given up).
+    undecided_at_limits: list[dict] = field(default_factory=list)
+    #: Why each entry the verification did not show met is not met.
+    reasons: list[dict] = field(default_factory=list)
 
 
 def _verdicts(result: dict, targets: dict[str, float]) -> dict:
@@ -59,6 +65,7 @@ def result(s: Scenario, opts: PlanOptions, c: Context, base: Outcome, bound: dic
         "seed": c.seed, "verify_seed": c.verify_seed,
         "replications": {"search": opts.replications, "verification": opts.verify_replications},
         "granularity": opts.granularity, "roles": c.roles, "limits": c.cap,
+        "shifts": c.shifts,
         "targets": c.targets, "currency": s.costs.currency,
         "dates": [p.slots.date(d).isoformat() for d in range(p.slots.days)],
         "plan": {"temps": p.temps(), "overtime": p.temps("overtime"),
@@ -96,13 +103,15 @@ def result(s: Scenario, opts: PlanOptions, c: Context, base: Outcome, bound: dic
         "scenario_as_it_is": {"cost": base.cost, "targets_ok": base.ok,
                               "entries": [e.as_dict() for e in base.entries]},
         "unmeetable": unmeetable,
+        "undecided_at_limits": c.undecided_at_limits,
         # The search's own result (its seed), before the verification's repairs.
         "search": {"targets_ok": searched.ok, "cost": searched.cost,
                    "person_days_total": searched.plan.total_person_days(),
                    "budget_exhausted": c.budget_exhausted,
                    "entries": [e.as_dict() for e in searched.entries]},
         "verification": {"seed": c.verify_seed, "replications": c.verify_replications,
-                         "repairs": c.repairs, **_verdicts(checked.result, c.targets)},
+                         "repairs": c.repairs, **_verdicts(checked.result, c.targets),
+                         "reasons": c.reasons},
         "history": ev.history,
         "evaluations": ev.evaluations, "replications_run": ev.replications_run,
         "wall_seconds": round(wall, 1),
