@@ -296,7 +296,7 @@ def test_the_erlang_start_uses_the_day_s_concurrency() -> None:
     import math
 
     from rules.calendar import ConcurrencyPeriod
-    from sim.plan.bound import on_duty_by_hour, _step, erlang_start, servers_for
+    from sim.plan.bound import _step, erlang_start, on_duty_by_hour, servers_for
 
     base = load_scenario("scenarios/baseline.yaml")
     day = 10

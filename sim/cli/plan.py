@@ -37,7 +37,9 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
                    help="at most N temporary people of ROLE per shift and day (default: three "
                         "times the headcount, at least 4)")
     p.add_argument("--shifts", action="append", default=[], metavar="ROLE=SHIFT[,SHIFT]",
-                   help="shifts ROLE's temporary staff may work (default: its roster's)")
+                   help="shifts ROLE's temporary staff may work (default: its roster's, and "
+                        "where those leave days without a shift that a targeted window's clock "
+                        "runs through, the every-day shift most like them)")
     p.add_argument("--allow-overtime", dest="allow_overtime", action="append", default=[],
                    metavar="ROLE=SHIFT", help="ROLE's own members may also work SHIFT as overtime "
                    "(at most the headcount per day, at the overtime price), e.g. "

@@ -1,0 +1,96 @@
+"""The planner's shifts and its verdicts in words (issue 16): a role on an
+office week whose window runs through the weekend gets a weekend shift, a
+window the allowed shifts cannot meet is said to wait on the days none of
+them works, and an entry undecided at the limits ends with its verdict."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from rules.loader import load_scenario
+from sim.cli import main
+from sim.plan.planner import PlanOptions, plan
+from sim.plan.shifts import closest_every_day_shift, day_names, default_shifts, uncovered_days
+
+ROOT = Path(__file__).resolve().parent.parent
+WEEKEND = str(ROOT / "tests" / "scenarios" / "plan_weekend.yaml")
+SMALL = str(ROOT / "tests" / "scenarios" / "plan_small.yaml")
+
+
+def _weekend_days(r: dict) -> set[int]:
+    return {i for i, d in enumerate(r["dates"]) if dt.date.fromisoformat(d).weekday() >= 5}
+
+
+def test_the_default_offers_the_every_day_shift_most_like_the_roles_own() -> None:
+    s = load_scenario(WEEKEND)
+    assert day_names(s, uncovered_days(s, ["office"])) == "Saturday/Sunday"
+    # daily (08-20) shares the office's 8 hours; evening (17-22) none.
+    assert closest_every_day_shift(s, ["office"]) == "daily"
+    assert default_shifts(s, "clerk", ["handled_24h"]) == ["office", "daily"]
+    # A clock that stops on days off does not run through the weekend.
+    days = load_scenario(WEEKEND, ["service_windows.handled_24h.clock=working_days",
+                                   "service_windows.handled_24h.limit=1"])
+    assert default_shifts(days, "clerk", ["handled_24h"]) == ["office"]
+
+
+def test_a_weekend_backlog_gets_a_weekend_shift_from_the_default_rule() -> None:
+    """The clerk's office week leaves Friday evening's and the weekend's
+    requests waiting until Monday (76% met against 90%); the planner offers
+    the every-day shift beside the office and staffs the weekend with it,
+    priced at the clerk's day rate, and the plan verifies."""
+    r = plan(PlanOptions(WEEKEND, jobs=2))
+    assert r["shifts"] == {"clerk": ["office", "daily"]}
+    assert r["verification"]["all_met"], r["verification"]
+    assert not r["unmeetable"] and not r["verification"]["reasons"]
+    daily = r["plan"]["by_slot"]["clerk:daily"]
+    staffed = {d for d, n in enumerate(daily) if n > 0}
+    assert staffed and staffed & _weekend_days(r)
+    assert r["plan"]["cost"] == 200 * r["plan"]["person_days_total"]
+
+
+def test_without_a_weekend_shift_the_reason_names_the_days_and_the_shift_to_try(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """--shifts clerk=office leaves the weekend without an allowed shift:
+    the window cannot be met and the planner says why in words (the days,
+    and the --shifts to try); with --shifts clerk=office,daily it is met."""
+    monkeypatch.chdir(ROOT)
+    assert main(["plan", WEEKEND, "--out", str(tmp_path / "a"), "--jobs", "2",
+                 "--shifts", "clerk=office"]) == 1
+    said = " ".join(capsys.readouterr().out.split())
+    assert "handled_24h/overall cannot be met within the limits" in said
+    assert ("its missed cases wait for clerk over the weekend" in said
+            and "no allowed shift of clerk works Saturday/Sunday" in said
+            and "try --shifts clerk=office,daily" in said), said
+    [u] = json.loads((tmp_path / "a" / "plan.json").read_text())["unmeetable"]
+    assert u["off_shift"]["share"] > 0.9 and u["off_shift"]["shift"] == "daily"
+    assert main(["plan", WEEKEND, "--out", str(tmp_path / "b"), "--jobs", "2",
+                 "--shifts", "clerk=office,daily"]) == 0
+    r = json.loads((tmp_path / "b" / "plan.json").read_text())
+    assert r["shifts"] == {"clerk": ["office", "daily"]} and r["verification"]["all_met"]
+
+
+def test_an_entry_undecided_at_the_limits_ends_with_its_verdict() -> None:
+    """No staff may be added to the agent (--max agent=0) and its window's
+    interval straddles the target: the search gives it its verdict at the
+    feasibility check (how many replications would decide it, or that more
+    would show it not met) and spends no evaluation on it."""
+    r = plan(PlanOptions(SMALL, roles=("agent",), max_people={"agent": 0},
+                         targets={"reply_2h": 0.45}, jobs=2, budget=10))
+    stuck = {(u["window"], u["period"]): u for u in r["undecided_at_limits"]}
+    overall, week2 = stuck[("reply_2h", "overall")], stuck[("reply_2h", "week2")]
+    assert overall["verdict"] == "undecided"
+    assert overall["replications_to_decide"] > 3
+    assert f"about {overall['replications_to_decide']} replications would decide it" \
+        in overall["reason"]
+    assert "cannot be shown met with these replications" in overall["reason"]
+    assert week2["replications_to_decide"] is None
+    assert "more replications would most likely show it not met" in week2["reason"]
+    assert "raise --max agent=N" in overall["reason"]
+    stages = {h["stage"] for h in r["history"]}
+    assert stages <= {"scenario as it is", "feasibility", "verification",
+                      "scenario as it is (verification)"}, stages
+    assert not r["verification"]["all_met"]
+    assert {(x["window"], x["period"]) for x in r["verification"]["reasons"]} <= set(stuck)
