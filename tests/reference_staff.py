@@ -12,11 +12,8 @@ the two against each other:
   least busy member is chosen, the first in member order at a tie;
 - ``pause``: work stops at a shift end and resumes at the member's next
   shift (the completion time is computed from the shift intervals);
-- ``preemptive``: a more urgent task interrupts the least urgent running
-  task (earliest arrival among equals), which goes back in line at its
-  arrival position with the work it has left and keeps the stretch it did;
-  work due at that very moment is left to finish; a whole-member task
-  interrupts only a member's only task;
+- ``preemptive``: more urgent work interrupts less urgent work
+  (``reference_claims``);
 - patience: a customer not started by the deadline leaves the line (a timer,
   then a zero delay, so that a member freed at that very moment still
   serves them: the fast engine's tie rule); the deadline counts only time
@@ -24,19 +21,8 @@ the two against each other:
   duty (a night message) has no deadline;
 - a conversation (``shared``) takes one of a member's ``concurrency``
   slots; any other task (holds included) needs a member holding nothing
-  and takes all of them. Such a task first in line that finds no empty
-  member among those who could take work, and has waited ``claim_after``
-  hours or more since it asked, claims the member on duty,
-  unclaimed and holding no whole-member task, whose tasks in hand end
-  first (first in member order at a tie); a claimed member takes
-  nothing from the line and, once empty, is given the task that claimed it
-  (members in order, before the line is served). A claim lapses when its
-  task takes another empty member, when its customer's deadline passes (at
-  the next dispatch), when the task is withdrawn (the line is then served)
-  or when the member goes off duty. With concurrency above 1, a member
-  whose whole-member work is done, now empty, takes the first
-  whole-member task of the most urgent priority in line, if any, before
-  the line is served (its claim, if it had one, lapses);
+  and takes all of them; claims, appointments and batches of such work:
+  ``reference_claims``;
 - holds (meetings, team duties) are released by the caller;
 - ``slowdown``: a conversation started while its member holds ``base`` or
   more of them (a peak's concurrency) is ``slowdown`` longer per one held
@@ -50,6 +36,7 @@ import bisect
 import math
 from collections.abc import Generator, Sequence
 
+import reference_claims as claims
 import simpy
 
 from rules.shifts import MemberShifts
@@ -212,7 +199,7 @@ class Pool:
         self.line.remove(task)
         task.withdrawn = True
         task.end = self.env.now
-        claimed = self._claimed_by(task)
+        claimed = claims.claimed_by(self, task)
         if claimed is not None:
             claimed.claim = None
             self._dispatch()
@@ -239,7 +226,7 @@ class Pool:
         self._insert(task)
         self._dispatch()
         if self.preemptive:
-            self._preempt_waiting()
+            claims.preempt_waiting(self)
 
     def _deadline(self, patience: float) -> float:
         """Patience runs only while someone of the role is on duty: walk the
@@ -299,28 +286,6 @@ class Pool:
     def _free_slot(self, member: Member) -> None:
         member.busy -= 1
 
-    def _first_free(self, task: Task) -> Member | None:
-        """The member on duty, unclaimed, holding only conversations (and
-        not a sibling's), whose tasks in hand end first."""
-        now, best, soonest = self.env.now, None, INF
-        for m in self.members:
-            if not m.on or m.claim is not None or any(not r.shared for r in m.running) or (
-                    task.distinct is not None and m in task.distinct):
-                continue
-            ends = []
-            for r in m.running:
-                if self.pause:
-                    left = r.work - m.worked_between(r.resumed, now, True)
-                    ends.append(m.finish_time(now, left, True))
-                else:
-                    ends.append(r.resumed + r.work)
-            if ends and max(ends) < soonest:
-                best, soonest = m, max(ends)
-        return best
-
-    def _claimed_by(self, task: Task) -> Member | None:
-        return next((m for m in self.members if m.claim is task), None)
-
     def _dispatch(self) -> None:
         """Give free members to the line, in line order, after the claimed
         members that are now empty and the appointments not yet held."""
@@ -334,7 +299,7 @@ class Pool:
                 m.claim = None
                 self.line.remove(task)
                 self._assign(task, m)
-        self._appoint()
+        claims.appoint(self)
         for task in list(self.line):
             member = self._free()
             if member is None:
@@ -344,44 +309,19 @@ class Pool:
                 if member is None:
                     continue  # only its siblings' members are free
             if not task.shared and member.running:
-                if self.line[0] is task and self._claimed_by(task) is None and (
+                if self.line[0] is task and claims.claimed_by(self, task) is None and (
                         self.env.now - task.asked >= self.claim_after):
-                    first = self._first_free(task)
+                    first = claims.first_free(self, task)
                     if first is not None:
                         first.claim = task
                 continue
             if task.distinct is not None:
                 task.distinct.add(member)
-            claimed = self._claimed_by(task)
+            claimed = claims.claimed_by(self, task)
             if claimed is not None:
                 claimed.claim = None  # it found an empty member first
             self.line.remove(task)
             self._assign(task, member)
-
-    def _appoint(self) -> None:
-        """Each appointment not yet held, in the order asked: an empty
-        member, else a claim on the member whose tasks end first, else the
-        claim of the first member claimed by other work."""
-        self.appointments = [t for t in self.appointments if t.member is None and t in self.line]
-        for task in self.appointments:
-            if self._claimed_by(task) is not None:
-                continue
-            empty = next((m for m in self.members
-                          if m.on and m.claim is None and not m.running), None)
-            if empty is not None:
-                self.line.remove(task)
-                self._assign(task, empty)
-                continue
-            first = self._first_free(task)
-            if first is None:
-                first = next((m for m in self.members if m.on and m.claim is not None
-                              and all(r.shared for r in m.running)
-                              and m.claim not in self.appointments), None)
-            if first is not None:
-                first.claim = task
-
-    def _unclaimed(self) -> bool:
-        return any(t.member is None and self._claimed_by(t) is None for t in self.appointments)
 
     def _assign(self, task: Task, member: Member) -> None:
         now = self.env.now
@@ -413,69 +353,9 @@ class Pool:
         task.end = self.env.now
         task.done.succeed(member)
         if not task.shared and self.concurrency > 1 and member.on and not member.running and (
-                not self._unclaimed()):  # else the appointment's
-            self._batch(member)
+                not claims.unclaimed(self)):  # else the appointment's
+            claims.batch(self, member)
         self._dispatch()
-
-    def _batch(self, member: Member) -> None:
-        """The member, empty after whole-member work, takes the first
-        whole-member task of the most urgent priority in line, if any."""
-        top = self.line[0].priority if self.line else None
-        for task in self.line:
-            if task.priority != top:
-                return
-            if task.shared:
-                continue
-            if task.distinct is not None:
-                if member in task.distinct:
-                    return
-                task.distinct.add(member)
-            claimed = self._claimed_by(task)
-            if claimed is not None:
-                claimed.claim = None
-            self.line.remove(task)
-            self._assign(task, member)
-            return
-
-    # -- preemption --------------------------------------------------------------
-
-    def _preempt_waiting(self) -> None:
-        """Let the most urgent waiting tasks interrupt less urgent work."""
-        while self.line:
-            head = self.line[0]
-            if head.distinct is not None or not self._preempt_for(head) or (
-                    self.line and self.line[0] is head):
-                return
-
-    def _preempt_for(self, task: Task) -> bool:
-        now = self.env.now
-        # Running work less urgent than ``task`` with work left (work due at
-        # this very moment is left to finish), and what each has left.
-        # Whole-member work interrupts only a member's only task: one of
-        # several conversations would not make the member empty.
-        candidates = [(r, rest) for m in self.members if m.on for r in m.running
-                      if (task.shared or len(m.running) == 1)
-                      and r.work is not None and r.priority > task.priority
-                      and (rest := r.work - m.worked_between(r.resumed, now, self.pause)) > EPS]
-        if not candidates:
-            return False
-        # The least urgent of them, and among equals the latest to arrive.
-        victim, left = max(candidates, key=lambda c: (c[0].priority, -c[0].seq))
-        member = victim.member
-        victim.timer = None
-        victim.work = left
-        if now - victim.resumed > EPS:
-            victim.stretches.append((member.name, victim.resumed, now))
-        elif not victim.stretches:
-            victim.start = NAN  # interrupted as it began: not started yet
-        victim.resumed = NAN
-        if victim.distinct is not None:
-            victim.distinct.discard(member)
-        self._free_slot(member)
-        member.running.remove(victim)
-        self._insert(victim)
-        self._dispatch()
-        return True
 
     # -- shifts ---------------------------------------------------------------
 
@@ -504,4 +384,4 @@ class Pool:
             if self.line:
                 self._dispatch()
                 if self.preemptive and self.line:
-                    self._preempt_waiting()
+                    claims.preempt_waiting(self)
