@@ -12,6 +12,7 @@ from rules.distributions import Duration
 from rules.ranges import (
     MAX_CONCURRENCY,
     MAX_GRACE_HOURS,
+    MAX_INTERLEAVE_MINUTES,
     MAX_PROJECTS,
     People,
     Priority,
@@ -77,6 +78,12 @@ class Role(Frozen):
     #: Agents clear their chats for backend work every so often, not for
     #: each order (0: at the first dispatch).
     claim_after_hours: StrictFloat = Field(default=0.0, ge=0, le=MAX_GRACE_HOURS)
+    #: Minutes of work up to which a task that takes the whole member is
+    #: done by a member holding conversations between their messages
+    #: (time-sharing: the conversations in hand pause for it, and end that
+    #: much later) instead of claiming a member who first lets its
+    #: conversations end; judged on the task's own drawn duration (0: off).
+    interleave_up_to_minutes: StrictFloat = Field(default=0.0, ge=0, le=MAX_INTERLEAVE_MINUTES)
     #: What happens to a task running at the end of a shift.
     at_shift_end: Literal["finish", "pause"] = "finish"
     #: May a more urgent task interrupt a less urgent one in progress?

@@ -56,6 +56,9 @@ MAX_NUMBER = 1_000
 MAX_ROSTER_DAYS = 366
 #: Hours a duty held together waits for a busy attendee (a working day at most).
 MAX_GRACE_HOURS = 24.0
+#: Minutes of backend work a member holding conversations does between
+#: their messages (an hour beside paused chats is no longer interleaving).
+MAX_INTERLEAVE_MINUTES = 60.0
 #: A price in the costs (CNY a day or an hour).
 MAX_PRICE = 1_000_000.0
 #: The years a calendar may list holidays for.

@@ -87,8 +87,9 @@ def check_shared(s: Scenario) -> Found:
     hold two tasks at once: the concurrency could never apply (what a
     forgotten ``shared`` on a chat step looks like). Steps of one workflow
     with one id must agree, as the analysis tells them apart by id only.
-    Likewise a ``claim_after_hours`` of a role none of whose steps is shared
-    (nobody ever holds a conversation to claim a member from). A shared step
+    Likewise a ``claim_after_hours`` or ``interleave_up_to_minutes`` of a
+    role none of whose steps is shared (nobody ever holds a conversation to
+    claim a member from or to do brief work between). A shared step
     of a role at concurrency 1 is allowed, and so is its
     ``claim_after_hours``: "one chat at a time" is a what-if
     (``--set org.roles.customer_service.concurrency=1``) of the shop's rules."""
@@ -108,6 +109,12 @@ def check_shared(s: Scenario) -> Found:
                 f"claim_after_hours {role.claim_after_hours:g}, but no step of role '{rid}' is "
                 f"shared: no member ever holds conversations to be claimed from, so it could never "
                 f"apply")
+    for rid, role in s.org.roles.items():
+        if role.interleave_up_to_minutes > 0 and rid not in sharing:
+            yield ("org", "roles", rid, "interleave_up_to_minutes"), (
+                f"interleave_up_to_minutes {role.interleave_up_to_minutes:g}, but no step of role "
+                f"'{rid}' is shared: no member ever holds conversations to do brief work between, "
+                f"so it could never apply")
     for i, p in enumerate(s.calendars.concurrency):
         if p.value > 1 and p.role in s.org.roles and p.role not in sharing \
                 and s.org.roles[p.role].concurrency == 1:

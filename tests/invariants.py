@@ -138,27 +138,37 @@ def check_concurrency(log: EventLog, concurrency: dict[str, int],
             raise AssertionError(f"{member} runs {n} tasks at once; concurrency is {concurrency[role]}")
 
 
-def check_whole_member(log: EventLog, shared: set[tuple[str, str]]) -> None:
+def check_whole_member(log: EventLog, shared: set[tuple[str, str]],
+                       brief: dict[str, float] | None = None) -> None:
     """A member doing anything but a shared conversation (``shared``:
-    ``(workflow, step id)`` pairs) holds nothing else meanwhile."""
+    ``(workflow, step id)`` pairs) holds no other such work meanwhile and
+    starts no conversation; it holds conversations begun before only while
+    doing brief work (``brief``: the hours up to which a role's members
+    time-share, ``interleave_up_to_minutes``), which pauses them."""
     c = log.columns
+    brief = brief or {}
     held = np.isin(c["kind"], STAFFED) & ~np.isnan(c["start_time"])
     end = np.where(np.isnan(c["end_time"]), np.inf, c["end_time"])
-    by_member: dict[str, list[tuple[float, float, bool]]] = defaultdict(list)
+    by_member: dict[str, list[tuple[float, float, bool, float]]] = defaultdict(list)
     for i in np.flatnonzero(held):
         whole = c["kind"][i] != "work" or (c["workflow"][i], c["activity"][i]) not in shared
         for name in str(c["resource"][i]).split("+"):
             by_member[f"{c['replication'][i]}:{name}"].append(
-                (float(c["start_time"][i]), float(end[i]), bool(whole)))
+                (float(c["start_time"][i]), float(end[i]), bool(whole),
+                 brief.get(name.split("#")[0], -1.0)))
     for member, spans in by_member.items():
         spans.sort()
-        for k, (a, b, whole) in enumerate(spans):
-            for a2, b2, whole2 in spans[k + 1:]:
+        for k, (a, b, whole, up_to) in enumerate(spans):
+            for a2, b2, whole2, _ in spans[k + 1:]:
                 if a2 >= b - EPS:
                     break
-                if (whole or whole2) and b2 > a2 + EPS and b > a + EPS:
-                    raise AssertionError(f"{member} holds other work during a whole-member task "
-                                         f"({a:g}-{b:g} and {a2:g}-{b2:g})")
+                if not (whole or whole2) or b2 <= a2 + EPS or b <= a + EPS:
+                    continue
+                # (a, b) began first: a conversation in hand may pause for brief work.
+                if whole2 and not whole and b2 - a2 <= up_to + EPS and a2 > a - EPS:
+                    continue
+                raise AssertionError(f"{member} holds other work during a whole-member task "
+                                     f"({a:g}-{b:g} and {a2:g}-{b2:g})")
 
 
 def sojourns(log: EventLog) -> tuple[np.ndarray, np.ndarray]:

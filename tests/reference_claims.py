@@ -24,7 +24,8 @@ work in a pool of conversations, and preemption.
   task (earliest arrival among equals), which goes back in line at its
   arrival position with the work it has left and keeps the stretch it did;
   work due at that very moment is left to finish; a whole-member task
-  interrupts only a member's only task.
+  interrupts only a member's only task; a member time-sharing (brief work
+  beside paused conversations) is not interrupted.
 
 Written plainly: members and the line are scanned in full.
 """
@@ -60,6 +61,14 @@ def first_free(pool: Pool, task: Task) -> Member | None:
         if ends and max(ends) < soonest:
             best, soonest = m, max(ends)
     return best
+
+
+def time_share(pool: Pool, member: Member, task: Task) -> None:
+    """``member`` takes brief whole-member ``task`` beside its conversations:
+    each conversation with work left needs ``task``'s work more."""
+    for r in member.running:
+        if r.work - member.worked_between(r.resumed, pool.env.now, pool.pause) > EPS:
+            r.work += task.work
 
 
 def claimed_by(pool: Pool, task: Task) -> Member | None:
@@ -131,6 +140,7 @@ def _preempt_for(pool: Pool, task: Task) -> bool:
     # several conversations would not make the member empty.
     candidates = [(r, rest) for m in pool.members if m.on for r in m.running
                   if (task.shared or len(m.running) == 1)
+                  and not (len(m.running) > 1 and any(not t.shared for t in m.running))
                   and r.work is not None and r.priority > task.priority
                   and (rest := r.work - m.worked_between(r.resumed, now, pool.pause)) > EPS]
     if not candidates:

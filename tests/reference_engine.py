@@ -89,7 +89,8 @@ class Engine(Duties):
         self.shifts = all_shifts(s)
         self.pools = {rid: Pool(self.env, rid, self.shifts[rid], concurrency_by_day(s, rid),
                                 role.at_shift_end == "pause", role.preemptive,
-                                role.slowdown, role.concurrency, role.claim_after_hours)
+                                role.slowdown, role.concurrency, role.claim_after_hours,
+                                role.interleave_up_to_minutes / 60.0)
                       for rid, role in s.org.roles.items()}
         self.flows = {wid: compile_steps(s, wid, wf.steps, self.pools, self.streams, wf.priority)
                       for wid, wf in s.workflows.items() if wf.enabled}

@@ -23,6 +23,12 @@ the two against each other:
   slots; any other task (holds included) needs a member holding nothing
   and takes all of them; claims, appointments and batches of such work:
   ``reference_claims``;
+- ``interleave``: a whole-member task of at most that many hours of work
+  is brief: a member holding conversations, with a free slot, takes it
+  in line order as a conversation (``reference_claims.time_share``); the
+  conversations in hand make no progress meanwhile: each one's work grows
+  by the task's (one due at that very moment is left to end), and when
+  its end comes it goes on for the work it has left;
 - holds (meetings, team duties) are released by the caller;
 - ``slowdown``: a conversation started while its member holds ``base`` or
   more of them (a peak's concurrency) is ``slowdown`` longer per one held
@@ -131,7 +137,8 @@ class Pool:
 
     def __init__(self, env: simpy.Environment, role: str, members: Sequence[MemberShifts],
                  concurrency: int | Sequence[int], pause: bool, preemptive: bool,
-                 slowdown: float = 0.0, base: int = 1, claim_after: float = 0.0) -> None:
+                 slowdown: float = 0.0, base: int = 1, claim_after: float = 0.0,
+                 interleave: float = 0.0) -> None:
         """``concurrency``: tasks a member holds at once, or one number per
         day of the horizon (a peak's chats), changing at midnight."""
         by_day = [concurrency] if isinstance(concurrency, int) else list(concurrency)
@@ -145,6 +152,7 @@ class Pool:
         self.pause = pause
         self.preemptive = preemptive
         self.slowdown, self.base, self.claim_after = slowdown, base, claim_after
+        self.interleave = interleave
         self.line: list[Task] = []
         #: Appointments' holds (``appoint``), in the order asked.
         self.appointments: list[Task] = []
@@ -308,7 +316,7 @@ class Pool:
                 member = self._free(task.distinct)
                 if member is None:
                     continue  # only its siblings' members are free
-            if not task.shared and member.running:
+            if not task.shared and member.running and not self.brief(task):
                 if self.line[0] is task and claims.claimed_by(self, task) is None and (
                         self.env.now - task.asked >= self.claim_after):
                     first = claims.first_free(self, task)
@@ -331,13 +339,24 @@ class Pool:
             held = len(member.running) + 1  # this conversation included
             if task.shared and self.slowdown > 0 and held > self.base:
                 task.work = task.work * (1.0 + self.slowdown * (held - self.base))
+        if not task.shared and member.running:
+            claims.time_share(self, member, task)
         member.busy += 1
         member.running.append(task)
         if task.work is None:
             task.done.succeed(member)
             return
         task.resumed = now
-        end = member.finish_time(now, task.work, self.pause)
+        self._time(task, member, member.finish_time(now, task.work, self.pause))
+
+    def brief(self, task: Task) -> bool:
+        """A whole-member task a member holding conversations may do
+        between their messages."""
+        return not task.shared and task.work is not None and task.work <= self.interleave
+
+    def _time(self, task: Task, member: Member, end: float) -> None:
+        """``task`` is done at ``end`` (never, if INF)."""
+        now = self.env.now
         if end < INF:
             timer = self.env.timeout(end - now)
             task.timer = timer
@@ -348,6 +367,11 @@ class Pool:
             return  # a stretch cut short by preemption
         task.timer = None
         member = task.member
+        if task.shared and self.interleave > 0:
+            left = task.work - member.worked_between(task.resumed, self.env.now, self.pause)
+            if left > EPS:  # paused for brief work meanwhile: goes on for what it has left
+                self._time(task, member, member.finish_time(self.env.now, left, self.pause))
+                return
         self._free_slot(member)
         member.running.remove(task)
         task.end = self.env.now

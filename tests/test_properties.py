@@ -171,7 +171,8 @@ def test_random_scenarios_keep_the_invariants(s: Scenario) -> None:
     check_times(log)
     check_cases_accounted(log)
     check_concurrency(log, {rid: role.concurrency for rid, role in s.org.roles.items()})
-    check_whole_member(log, shared_steps(s))
+    check_whole_member(log, shared_steps(s),
+                       {rid: r.interleave_up_to_minutes / 60 for rid, r in s.org.roles.items()})
     c = log.columns
     starts = int((c["activity"] == "case_start").sum())
     assert starts == len(set(c["case_id"][c["activity"] == "case_start"].tolist()))

@@ -49,7 +49,7 @@ def _simulate(s: Scenario, replication: int, seed: int | None) -> EventLog:
         concurrency, changes = _concurrency(s, rid)
         pools[rid] = StaffPool(env, rid, shifts[rid], concurrency, role.at_shift_end == "pause",
                                role.preemptive, changes, (role.slowdown, role.concurrency),
-                               role.claim_after_hours)
+                               role.claim_after_hours, role.interleave_up_to_minutes / 60.0)
     working = [kinds.is_working_day(d) for d in days]
     ctx = Context(env, replication, s.aftersales,
                   lambda i: i >= len(working) or i < 0 or working[i])

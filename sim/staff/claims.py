@@ -4,13 +4,15 @@ nobody empty claims the member whose tasks in hand end first, who takes
 nothing more from the line until the task is handed over (``hand_over``);
 a member done with such work takes the next one of the most urgent level
 ahead of the chats (``batch``). An appointment's hold (a duty held at its
-time: ``StaffPool.appoint``) goes before the line (``appoint``)."""
+time: ``StaffPool.appoint``) goes before the line (``appoint``). A task
+short enough to interleave is done by a member holding conversations
+between their messages (``time_share``)."""
 from __future__ import annotations
 
 import bisect
 from typing import TYPE_CHECKING
 
-from sim.staff.member import INF, WHOLE, Member
+from sim.staff.member import EPS, INF, WHOLE, Member
 
 if TYPE_CHECKING:
     from sim.staff.pool import StaffPool
@@ -48,6 +50,18 @@ def _due(pool: StaffPool, member: Member, task: StaffTask, now: float) -> float:
     if not pool.pause:
         return task.resumed + work
     return member.finish_time(now, work - member.worked_between(task.resumed, now, True), True)
+
+
+def time_share(pool: StaffPool, member: Member, work: float, now: float) -> None:
+    """``member``, holding conversations, takes ``work`` hours of brief
+    whole-member work now: the conversations in hand make no progress
+    meanwhile, so each one's work grows by ``work`` (its end, when it comes,
+    is then not yet: ``StaffPool._complete`` times it again). A
+    conversation due at this very moment is left to end. Exact and cheap:
+    nothing is interrupted or rescheduled now."""
+    for r in member.running:
+        if r.work - member.worked_between(r.resumed, now, pool.pause) > EPS:  # type: ignore[operator]
+            r.work += work  # type: ignore[operator]  # conversations are work, never holds
 
 
 def drop_claim(pool: StaffPool, task: StaffTask) -> bool:

@@ -7,14 +7,18 @@ grows with the line; on Double 11 the warehouse and customer-service lines
 hold thousands of tasks (tens of thousands at 10x the volume), so every
 dispatch paid for the backlog. Here push and pop cost the same at any length.
 
-Each level keeps two FIFOs, the shared conversations and the tasks that take
-the whole member, and serves the earlier of their heads: the same order as
-one FIFO, and a member that has just done whole-member work finds the next
-such task of the most urgent level at once (``pop_whole``), however many
-chats wait before it.
+Each level keeps three FIFOs, the shared conversations, the short
+whole-member tasks a member holding conversations may time-share
+(``brief``: work of at most ``brief`` hours, the role's
+``interleave_up_to_minutes``) and the other whole-member tasks, and
+serves the earliest of their heads: the same order as one FIFO. A member
+that has just done whole-member work finds the next such task of the most
+urgent level at once (``pop_whole``), and a member holding conversations
+the next task it may take (``pop_light``), however many tasks it may not
+take wait before it.
 
-Tasks carry ``priority``, ``seq`` (their arrival order in the pool) and
-``shared``.
+Tasks carry ``priority``, ``seq`` (their arrival order in the pool),
+``shared`` and ``work`` (None for a hold).
 """
 from __future__ import annotations
 
@@ -26,24 +30,34 @@ from typing import Any
 
 class WaitingLine:
     """FIFOs per priority level; ``size`` counts every task still in line."""
-    __slots__ = ("levels", "order", "size")
+    __slots__ = ("levels", "order", "size", "brief")
 
-    def __init__(self) -> None:
-        #: priority -> (shared conversations, whole-member tasks), each in arrival order.
-        self.levels: dict[int, tuple[deque, deque]] = {}
+    def __init__(self, brief: float = -1.0) -> None:
+        #: priority -> (shared conversations, brief whole-member tasks, other
+        #: whole-member tasks), each in arrival order.
+        self.levels: dict[int, tuple[deque, deque, deque]] = {}
         #: Priority levels seen so far, most urgent first.
         self.order: list[int] = []
         self.size = 0
+        #: Hours of work up to which a whole-member task is brief (negative: none is).
+        self.brief = brief
 
     def __len__(self) -> int:
         return self.size
 
+    def is_brief(self, task: Any) -> bool:
+        """A whole-member task short enough for a member holding
+        conversations to do between their messages (``StaffPool``)."""
+        return not task.shared and task.work is not None and task.work <= self.brief
+
     def _fifo(self, task: Any) -> deque:
         level = self.levels.get(task.priority)
         if level is None:
-            level = self.levels[task.priority] = (deque(), deque())
+            level = self.levels[task.priority] = (deque(), deque(), deque())
             bisect.insort(self.order, task.priority)
-        return level[0] if task.shared else level[1]
+        if task.shared:
+            return level[0]
+        return level[1] if task.work is not None and task.work <= self.brief else level[2]
 
     def push(self, task: Any) -> None:
         """A new arrival: to the back of its priority level."""
@@ -54,37 +68,33 @@ class WaitingLine:
         """The most urgent, earliest task (the line must not be empty)."""
         levels = self.levels
         for p in self.order:
-            shared, whole = levels[p]
-            if shared:
+            fifo = _earliest(levels[p])
+            if fifo is not None:
                 self.size -= 1
-                if whole and whole[0].seq < shared[0].seq:
-                    return whole.popleft()
-                return shared.popleft()
-            if whole:
-                self.size -= 1
-                return whole.popleft()
+                return fifo.popleft()
         raise IndexError("pop from an empty WaitingLine")
 
     def head(self) -> Any:
         """The task ``pop`` would return, left in line (None if empty)."""
         levels = self.levels
         for p in self.order:
-            shared, whole = levels[p]
-            if shared:
-                return whole[0] if whole and whole[0].seq < shared[0].seq else shared[0]
-            if whole:
-                return whole[0]
+            fifo = _earliest(levels[p])
+            if fifo is not None:
+                return fifo[0]
         return None
 
-    def pop_shared(self) -> Any:
-        """The earliest conversation of the most urgent level that holds
-        one, taken out of line (the whole-member tasks before it passed
-        over); None if no conversation waits."""
+    def pop_light(self) -> Any:
+        """The earliest conversation or brief task of the most urgent level
+        that holds one, taken out of line (the other whole-member tasks
+        before it passed over); None if none waits: what a member holding
+        conversations may take."""
         levels = self.levels
         for p in self.order:
-            shared = levels[p][0]
-            if shared:
+            shared, brief, _ = levels[p]
+            if shared or brief:
                 self.size -= 1
+                if brief and (not shared or brief[0].seq < shared[0].seq):
+                    return brief.popleft()
                 return shared.popleft()
         return None
 
@@ -94,10 +104,12 @@ class WaitingLine:
         conversations (or the line is empty)."""
         levels = self.levels
         for p in self.order:
-            shared, whole = levels[p]
-            if whole:
+            shared, brief, other = levels[p]
+            if brief or other:
                 self.size -= 1
-                return whole.popleft()
+                if brief and (not other or brief[0].seq < other[0].seq):
+                    return brief.popleft()
+                return other.popleft()
             if shared:
                 return None
         return None
@@ -122,12 +134,22 @@ class WaitingLine:
         on: ``sim.cases.timers``; a claimed member's task); False if it is
         not in line. The tasks a timer withdraws waited longest, near the
         front of their level."""
-        level = self.levels.get(task.priority)
-        if level is None:
+        if task.priority not in self.levels:
             return False
         try:
-            level[0 if task.shared else 1].remove(task)
+            self._fifo(task).remove(task)
         except ValueError:
             return False
         self.size -= 1
         return True
+
+
+def _earliest(level: tuple[deque, deque, deque]) -> deque | None:
+    """The FIFO of a level whose head came first (None if all are empty)."""
+    shared, brief, other = level
+    best = shared if shared else None
+    if brief and (best is None or brief[0].seq < best[0].seq):
+        best = brief
+    if other and (best is None or other[0].seq < best[0].seq):
+        best = other
+    return best

@@ -23,6 +23,11 @@ done with whole-member work goes on with the next such task of the most
 urgent level waiting (``claims.batch``), ahead of the chats: an agent who has
 cleared the chats in hand to release orders releases all that wait, rather
 than emptying again for each (which cost a fifth of the team's capacity).
+A whole-member task short enough to interleave (``interleave``: the role's
+``interleave_up_to_minutes``) is instead taken by a member holding
+conversations, with a free slot, in line order as a chat: the member takes
+nothing else meanwhile and the conversations in hand make no progress, so
+each one ends later by the task's duration (``claims.time_share``).
 """
 from __future__ import annotations
 
@@ -34,10 +39,10 @@ import simpy
 
 from rules.shifts import MemberShifts, merge
 from sim.kernel.events import Signal, fire_in
-from sim.staff.claims import appoint, batch, claim, drop_claim, hand_over, unclaimed
+from sim.staff.claims import appoint, batch, claim, drop_claim, hand_over, time_share, unclaimed
 from sim.staff.duty_clock import shift_boundaries
 from sim.staff.line import WaitingLine
-from sim.staff.member import INF, WHOLE, Member
+from sim.staff.member import EPS, INF, WHOLE, Member
 from sim.staff.preemption import preempt_waiting
 from sim.staff.task import (
     COMPLETION,
@@ -60,13 +65,16 @@ class StaffPool:
     def __init__(self, env: simpy.Environment, role: str, members: Sequence[MemberShifts],
                  concurrency: int = 1, pause: bool = False, preemptive: bool = False,
                  changes: Sequence[tuple[float, int]] = (),
-                 slowdown: tuple[float, int] = (0.0, 1), claim_after: float = 0.0) -> None:
+                 slowdown: tuple[float, int] = (0.0, 1), claim_after: float = 0.0,
+                 interleave: float = 0.0) -> None:
         """``changes``: ``(time, concurrency)`` from which each member holds
         that many tasks (a peak's chats), in time order. ``slowdown``:
         ``(share, base)``: a conversation started while its member holds
         more than ``base`` lasts ``share`` longer per one beyond it.
         ``claim_after``: hours a whole-member task waits first in line
-        before it claims a member (``claims.claim``)."""
+        before it claims a member (``claims.claim``). ``interleave``: hours
+        of work up to which a whole-member task is time-shared by a member
+        holding conversations (``claims.time_share``; 0: never)."""
         if concurrency < 1 or any(c < 1 for _, c in changes):
             raise ValueError('"concurrency" must be >= 1.')
         self.env = env
@@ -83,7 +91,10 @@ class StaffPool:
         self.claim_after = claim_after
         #: Conversations held from which a new one is slower (never: WHOLE).
         self.slow_from = slowdown[1] if slowdown[0] > 0 else WHOLE
-        self.queue = WaitingLine()
+        #: Conversations in hand pause for brief whole-member work: a
+        #: conversation's end, when it comes, is checked (``_complete``).
+        self.interleave = interleave > 0
+        self.queue = WaitingLine(interleave if interleave > 0 else -1.0)
         self._seq = 0
         #: Whole-member tasks waiting for the member each claimed (few: at
         #: most one per member).
@@ -295,7 +306,7 @@ class StaffPool:
                 # orders wait at a peak); the first task in line may claim.
                 if not passed and not skipped:
                     head = queue.head()
-                    if not head.shared:
+                    if not head.shared and not queue.is_brief(head):
                         if head.deadline < now and head.member is None:
                             queue.pop()
                             self._gone(head)
@@ -304,7 +315,7 @@ class StaffPool:
                         if head not in self._claims and now - head.asked >= self.claim_after:
                             claim(self, head)
                         continue
-                task = queue.pop_shared()
+                task = queue.pop_light()
                 if task is None:
                     break
             else:
@@ -319,7 +330,7 @@ class StaffPool:
                 if member is None:
                     skipped.append(task)  # only its siblings' members are free
                     continue
-            if member.busy and not task.shared:
+            if member.busy and not task.shared and not queue.is_brief(task):
                 # The least busy idle member holds work, so nobody idle is
                 # empty: the task waits; at the head of the line (nothing
                 # before it still waiting) it claims a member.
@@ -347,7 +358,9 @@ class StaffPool:
             member.busy += 1
             if member.busy == self.concurrency:
                 self.idle.remove(member)
-        else:  # an empty member, idle until now
+        else:  # an empty member, idle until now, or one time-sharing (brief work)
+            if member.busy and task.work is not None:
+                time_share(self, member, task.work, now)
             member.busy += WHOLE
             self.idle.remove(member)
         member.running.append(task)
@@ -355,14 +368,18 @@ class StaffPool:
             task.done.succeed(member)  # type: ignore[union-attr]  # a hold's done is made with it
             return
         task.resumed = now
-        end = member.finish_time(now, task.work, self.pause)
+        self._time(task, member, now, member.finish_time(now, task.work, self.pause))
+
+    def _time(self, task: StaffTask, member: Member, now: float, end: float) -> None:
+        """Schedule ``task``'s completion at ``end``."""
         if end < INF:
             if self.preemptive:
                 task.timer = task_timer(self.env, task, end - now, COMPLETION)
             elif task.own_timer:  # a case: its own event until the work is done
                 # own_timer: a case, which is a Signal (StaffTask does not say so)
                 task.timer = fire_in(task, end - now, OWN_COMPLETION)  # type: ignore[type-var,assignment]
-            elif task.done is None and task.waiter is None:
+            elif task.done is None and task.waiter is None and not (task.shared and self.interleave):
+                # (A conversation that may pause is timed again: not the caller's event.)
                 # The caller appends its own callback: ours runs first.
                 task.done = task.timer = task_timer(self.env, task, end - now,
                                                     [_completion_due])
@@ -371,6 +388,14 @@ class StaffPool:
 
     def _complete(self, task: StaffTask, timer: object) -> None:
         member: Member = task.member  # type: ignore[assignment]  # a task done has its member
+        if task.shared and self.interleave:
+            now = self.env.now
+            left = task.work - member.worked_between(task.resumed, now, self.pause)  # type: ignore[operator]
+            if left > EPS:  # paused for brief work meanwhile: not done yet
+                if self.pause:
+                    member.on_duty(now)  # moves its shift pointer for finish_time
+                self._time(task, member, now, member.finish_time(now, left, self.pause))
+                return
         self._free_slot(member, task)
         member.running.remove(task)
         task.end = self.env.now

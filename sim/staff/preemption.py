@@ -3,13 +3,14 @@ interrupt less urgent running ones, which go back in line at their arrival
 position with the work they have left and keep the stretch they worked
 (``Task.stretches``) for the event log. Work due at that very moment is
 left to finish. A task that takes the whole member interrupts only a
-member's only task (review 9 item 3)."""
+member's only task (review 9 item 3); a member time-sharing is not
+interrupted."""
 from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING
 
-from sim.staff.member import EPS, Member
+from sim.staff.member import EPS, WHOLE, Member
 
 if TYPE_CHECKING:
     from sim.staff.pool import StaffPool
@@ -38,7 +39,10 @@ def _preempt_for(pool: StaffPool, task: StaffTask) -> bool:
         # Whole-member work needs its member empty: interrupting one of
         # several conversations would free it nothing (the interrupted chat
         # would take the slot back at once), so only a member's only task.
-        if not m.on or (not task.shared and len(m.running) > 1):
+        # A member time-sharing (brief work beside paused conversations,
+        # ``claims.time_share``) is left to it: its work is short, and its
+        # conversations' work already counts the brief task's whole.
+        if not m.on or (len(m.running) > 1 and (not task.shared or m.busy >= WHOLE)):
             continue
         for r in m.running:
             if r.work is not None and r.priority > task.priority and (
