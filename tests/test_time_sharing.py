@@ -10,7 +10,16 @@ from __future__ import annotations
 import pytest
 import simpy
 
+from rules.scenario import Scenario
 from rules.shifts import MemberShifts
+from sim import summarize
+from sim.analysis.kpis import role_reps
+from sim.analysis.slot_time import reserved_hours
+from sim.analysis.staffing import StaffLog
+from sim.analysis.windows import LogIndex
+from sim.analysis.workload import workload
+from sim.log.records import EventLog
+from sim.runs.replication import simulate
 from sim.staff.pool import StaffPool, Task
 
 DAY = ((9.0, 18.0),)
@@ -157,3 +166,83 @@ def test_pauses_count_working_time_when_work_pauses_at_shift_end() -> None:
     _at(env, 17.6, pool, 0.04, False, whole)
     env.run(until=48)
     assert held[0].end == pytest.approx(33.54)
+
+
+def _agent(interleave: float, orders_hours: float) -> Scenario:
+    """One agent around the clock, five chats at once: chats of 2 h and 1 h
+    at 09:00, a whole-member task at 09:30, a chat of 1 h at 09:31, for
+    three days."""
+    def wf(number: int, at: str, hours: float, shared: bool) -> dict:
+        step = {"id": "talk" if shared else "release", "kind": "work", "role": "agent",
+                "shared": shared, "duration": {"dist": "fixed", "value": hours, "unit": "hours"}}
+        return {"name_zh": "流程", "number": number, "lanes": ["agent"],
+                "trigger": {"kind": "every", "every": "day", "at": at}, "steps": [step]}
+    doc = {
+        "name": "timeshare", "horizon": {"start": "2026-03-02", "end": "2026-03-04"}, "seed": 1,
+        "replications": 1,
+        "org": {"projects": 1, "departments": {"d": {"name_zh": "部"}},
+                "roles": {"agent": {"name_zh": "客服", "department": "d", "headcount": 1,
+                                    "headcount_basis": "assumed", "concurrency": 5,
+                                    "roster": "always", "interleave_up_to_minutes": interleave}},
+                "parties": {}},
+        "calendars": {"holidays": {"source": "listed"},
+                      "shifts": {"always": {"start": "00:00", "end": "24:00", "holidays_off": False,
+                                            "weekdays": ["mon", "tue", "wed", "thu", "fri", "sat",
+                                                         "sun"]}},
+                      "rosters": {"always": [{"shift": "always"}]}},
+        "workflows": {"long": wf(1, "09:00", 2.0, True), "short": wf(2, "09:00", 1.0, True),
+                      "orders": wf(3, "09:30", orders_hours, False),
+                      "late": wf(4, "09:31", 1.0, True)},
+    }
+    return Scenario.model_validate(doc)
+
+
+def _rows(log: EventLog, workflow: str) -> list[tuple[float, float]]:
+    c = log.columns
+    pick = (c["workflow"] == workflow) & (c["kind"] == "work")
+    return sorted(zip(c["start_time"][pick].tolist(), c["end_time"][pick].tolist()))
+
+
+DAYS = 3
+
+
+def test_busy_time_counts_the_member_fully_busy_and_the_paused_chats_nothing_more() -> None:
+    """A 3-minute release at 09:30 beside chats of 2 h and 1 h: they end
+    3 minutes later, the chat asking at 09:31 starts when the release is
+    done; busy slot-time is the chats' 4 h of work plus the release's 5
+    slots (not the chats' 4.1 h of records on top of them), utilisation
+    stays at most 1 at every moment, and the chats paused 0.1 h a day."""
+    s = _agent(3.0, 0.05)
+    log = simulate(s, 0, 1)
+    d = [24.0 * k for k in range(DAYS)]
+    assert _rows(log, "orders") == [(pytest.approx(t + 9.5), pytest.approx(t + 9.55)) for t in d]
+    assert _rows(log, "long") == [(pytest.approx(t + 9.0), pytest.approx(t + 11.05)) for t in d]
+    assert _rows(log, "late") == [(pytest.approx(t + 9.55), pytest.approx(t + 10.55)) for t in d]
+    st = StaffLog(s, log)
+    x = role_reps(st)["agent"]
+    assert x["busy"][0] == pytest.approx(DAYS * (4.0 + 0.05 * 5))
+    assert x["paused"][0] == pytest.approx(DAYS * 0.1)
+    assert 0 < x["utilization"][0] <= 1
+    w = workload(s, log, st, {}, LogIndex(log))
+    assert w.work_hours["agent"] == pytest.approx([4.0 / 5 + 0.05] * DAYS)
+    roles = summarize(s, log, {})["roles"]["agent"]
+    assert roles["paused_chat_hours"] == pytest.approx(DAYS * 0.1)
+    assert roles["reserved_slot_hours"] == 0
+
+
+def test_slots_a_claim_holds_idle_while_chats_wait_are_reserved_time() -> None:
+    """The same with a half-hour task (beyond the 3 minutes): it claims the
+    agent at 09:30, who lets its chats end (10:00, 11:00) and takes the chat
+    asking at 09:31 only after the task (11:30): from 09:31 the free slots
+    (3 until 10:00, 4 until 11:00) are held idle while it waits."""
+    s = _agent(3.0, 0.5)
+    log = simulate(s, 0, 1)
+    assert _rows(log, "late")[0] == (pytest.approx(11.5), pytest.approx(12.5))
+    st = StaffLog(s, log)
+    want = 3 * (10.0 - (9.0 + 31 / 60)) + 4 * 1.0
+    assert reserved_hours(st)[st.roles.index("agent"), 0] == pytest.approx(DAYS * want)
+    roles = summarize(s, log, {})["roles"]["agent"]
+    assert roles["reserved_slot_hours"] == pytest.approx(DAYS * want)
+    assert roles["reserved_share"] == pytest.approx(DAYS * want / (DAYS * 24 * 5))
+    assert roles["paused_chat_hours"] == 0
+    assert 0 < roles["utilization"] <= 1

@@ -9,7 +9,8 @@ Definitions (hours throughout):
 
 - utilisation: busy slot-time inside the member's on-duty intervals over
   ``concurrency x`` on-duty time, summed over the role's members (a shared
-  conversation holds one slot, any other task all of them);
+  conversation holds one slot, any other task all of them; a conversation
+  paused beside brief whole-member work nothing more meanwhile);
 - wait: ``start - enable`` of the role's staff steps; a step never started
   waits until the horizon, one abandoned (a customer who gave up) until it
   was abandoned; meetings count in every role they join; a step interrupted
@@ -28,6 +29,7 @@ from rules.calendar import hours_of
 from rules.scenario import Scenario
 from sim.analysis.ci import nonnegative_ci, share_ci
 from sim.analysis.on_duty import OnDuty
+from sim.analysis.slot_time import overlaps, paused_hours, reserved_hours
 from sim.analysis.staffing import StaffLog, group_quantile
 from sim.log.records import EventLog
 
@@ -36,7 +38,8 @@ OUTSIDE_KINDS = ("wait", "scheduled")
 
 def role_reps(st: StaffLog) -> dict[str, dict[str, np.ndarray]]:
     """Per role, per replication: ``tasks``, ``wait_mean``, ``queue_mean``,
-    ``queue_max``, ``utilization``, ``overtime``, ``busy``, ``on_duty``.
+    ``queue_max``, ``utilization``, ``overtime``, ``busy``, ``on_duty``,
+    ``reserved`` (and its ``reserved_share``) and ``paused`` (``slot_time``).
     Computed once per staff view and kept with it (read, never changed):
     the summary and the comparisons' aggregates both need them."""
     cache = st.__dict__
@@ -64,8 +67,11 @@ def _role_reps(st: StaffLog) -> dict[str, dict[str, np.ndarray]]:
     gone = np.bincount(g[st.abandoned[rows]], minlength=n * R).astype(float)
     busy, on_duty, overtime = busy_time(st)
     slots = st.slot_time()  # concurrency x on-duty time, by the day's concurrency
+    reserved = reserved_hours(st)
+    paused = np.bincount(g, weights=paused_hours(st)[rows], minlength=n * R)
     with np.errstate(invalid="ignore", divide="ignore"):
         util = np.where(on_duty > 0, busy / slots, np.nan)
+        reserved_share = np.where(on_duty > 0, reserved / slots, np.nan)
     shape = (n, R)
     out = {}
     for r, role in enumerate(st.roles):
@@ -75,6 +81,8 @@ def _role_reps(st: StaffLog) -> dict[str, dict[str, np.ndarray]]:
             "wait_sum": wsum.reshape(shape)[r], "queue_mean": wsum.reshape(shape)[r] / H,
             "queue_max": qmax.reshape(shape)[r], "utilization": util[r],
             "overtime": overtime[r], "busy": busy[r], "on_duty": on_duty[r],
+            "reserved": reserved[r], "reserved_share": reserved_share[r],
+            "paused": paused.reshape(shape)[r],
         }
     return out
 
@@ -117,8 +125,10 @@ def busy_time(st: StaffLog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if r.size == 0:
             continue
         a, b, rep = st.start[r], st.end[r], st.rep[r]
-        busy[m.role] += np.bincount(rep, weights=(m.duty.F(b) - m.duty.F(a)) * st.slots_taken(r, m.role),
-                                    minlength=R)
+        # A conversation paused beside brief whole-member work adds nothing
+        # while its member counts fully busy (``slot_time``).
+        held = (m.duty.F(b) - m.duty.F(a)) * st.slots_taken(r, m.role) - overlaps(st, r, m.duty.F)
+        busy[m.role] += np.bincount(rep, weights=held, minlength=R)
         if st.pauses(m.role):
             h = st.hold[r]
             a, b, rep = a[h], b[h], rep[h]
@@ -193,8 +203,24 @@ def role_rows(reps: dict[str, dict[str, np.ndarray]], info: dict[str, RoleInfo],
             "queue_mean": float(np.mean(x["queue_mean"])),
             "queue_max": float(np.mean(x["queue_max"])),
             "overtime_hours": ot, "overtime_hours_ci95": [olo, ohi],
+            **_slot_time(x),
         }
     return out
+
+
+def _slot_time(x: dict[str, np.ndarray]) -> dict:
+    """A conversation role's slot-time besides work (``slot_time``), per
+    replication: slot-hours held idle by claims while chats waited (and
+    their share of the on-duty slot-time, beside utilisation), and chat
+    hours paused beside brief whole-member work."""
+    if "reserved" not in x or not (x["reserved"].any() or x["paused"].any()):
+        return {}
+    rs, rlo, rhi = nonnegative_ci(x["reserved"])
+    sh, slo, shi = share_ci(x["reserved_share"])
+    ps, plo, phi = nonnegative_ci(x["paused"])
+    return {"reserved_slot_hours": rs, "reserved_slot_hours_ci95": [rlo, rhi],
+            "reserved_share": sh, "reserved_share_ci95": [slo, shi],
+            "paused_chat_hours": ps, "paused_chat_hours_ci95": [plo, phi]}
 
 
 def case_table(st: StaffLog, log: EventLog) -> tuple[np.ndarray, list[str], np.ndarray,

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rules.scenario import Scenario
+from sim.analysis.slot_time import paused_hours
 from sim.analysis.staffing import StaffLog
 from sim.analysis.window_misses import overlap
 from sim.analysis.windows import LogIndex, WindowCases
@@ -84,7 +85,8 @@ def workload(s: Scenario, log: EventLog, st: StaffLog, windows: dict[str, Window
         conc[r, :k.size] = np.maximum(k, 1)
     started = st.started[row]
     share = np.where(st.whole[row], 1.0, conc[rid, day])
-    hours = np.where(started, st.end[row] - st.start[row], 0.0) / share
+    # A conversation's time paused beside brief whole-member work is not its work.
+    hours = np.where(started, st.end[row] - st.start[row] - paused_hours(st)[row], 0.0) / share
     cell = rid * days + day
     size = n_roles * days
     work = np.bincount(cell, weights=hours, minlength=size).reshape(n_roles, days)

@@ -24,6 +24,7 @@ from sim.cli.tables import (
     report_cases,
     report_staffing,
     report_windows,
+    slot_time_lines,
 )
 
 if TYPE_CHECKING:
@@ -267,6 +268,8 @@ def report_run(console: Console, summary: dict, out: Path, names: dict[str, str]
     report_staffing(console, summary)
     if (lost := lost_sales_line(summary)) is not None:
         console.print(lost, markup=False, highlight=False)
+    for line in slot_time_lines(summary):
+        console.print(line, markup=False, highlight=False)
     report_cases(console, summary)
     report_bottlenecks(console, summary, names)
     console.print(f"results: {out}")

@@ -147,6 +147,22 @@ def lost_sales_line(summary: dict) -> str | None:
     return text
 
 
+def slot_time_lines(summary: dict) -> list[str]:
+    """Conversation roles' utilisation beside the slot-time claims held idle
+    while chats waited and the chat time paused for brief backend work
+    (``sim.analysis.slot_time``): the idle time utilisation reads as spare."""
+    lines = []
+    for role, r in (summary.get("roles") or {}).items():
+        if "reserved_share" not in r:
+            continue
+        lo, hi = r["reserved_share_ci95"]
+        lines.append(f"{role}: utilisation {r['utilization']:.0%}, slots held idle by claims while "
+                     f"chats waited {r['reserved_share']:.1%} [{lo:.1%}-{hi:.1%}] "
+                     f"({r['reserved_slot_hours']:,.0f} slot-h), chats paused for brief work "
+                     f"{r['paused_chat_hours']:,.0f} h per replication")
+    return lines
+
+
 def report_cases(console: Console, summary: dict) -> None:
     table = Table("workflow", "started", "completed", "open at end", title="cases per replication")
     for wf, c in summary["cases"].items():

@@ -231,10 +231,13 @@ def roles_table(s: Scenario, summary: dict) -> str:
         cls = "bad" if u is not None and u >= 0.9 else ("warn" if u is not None and u >= 0.75 else "")
         rows.append([e(_role(s, rid)), e(r.get("headcount")), e(r.get("concurrency")), count(r.get("tasks")),
                      f'<span class="{cls}">{pct(u)}</span>', ci(_floor0(r.get("utilization_ci95"))),
+                     pct(r.get("reserved_share")) if "reserved_share" in r else "–",
+                     count(r.get("paused_chat_hours"), 0) + " h" if "paused_chat_hours" in r else "–",
                      hours(r.get("wait_mean_hours")), hours(r.get("wait_p95_hours")),
                      count(r.get("queue_mean")), count(r.get("queue_max"), 0),
                      hours(r.get("overtime_hours"))])
-    head = ["role", "headcount", "concurrency", "steps", "utilisation", "95% interval", "mean wait",
+    head = ["role", "headcount", "concurrency", "steps", "utilisation", "95% interval",
+            "held idle by claims", "chats paused", "mean wait",
             "p95 wait", "mean queue", "max queue", "overtime"]
     return "<section><h2>Roles</h2>" + table(head, rows, "num") + "</section>"
 

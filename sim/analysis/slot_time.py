@@ -1,0 +1,131 @@
+"""Where a conversation role's slot-time goes besides work, from the log
+alone (issue 16, the ninth session's review item 2).
+
+- **Paused** conversations: a member time-sharing (``sim.staff.claims.time_share``)
+  holds its chats while it does brief whole-member work, and they make no
+  progress: a chat's record overlaps the whole-member record of its member.
+  The overlap is chat time the brief work added (``paused_hours``); busy
+  time counts the member fully busy then and the paused chats nothing more
+  (``paused_on_duty``), so utilisation never exceeds the member's slots.
+- **Reserved** slots: a member claimed by whole-member work lets its chats
+  end and takes no new one meanwhile (``sim.staff.claims.claim``). The log
+  does not show the claim, but its cost shows: a member on duty holding
+  only conversations, fewer than its slots, while conversations of its
+  role wait in line. An unclaimed member with a free slot is given a
+  waiting conversation at once, so such idle slots are those a claim holds
+  (``reserved_hours``): capacity lost to emptying, which utilisation
+  reads as spare.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from sim.analysis.staffing import StaffLog
+
+
+def _identity(t: np.ndarray) -> np.ndarray:
+    return t
+
+
+def overlaps(st: StaffLog, rows: np.ndarray,
+             measure: Callable[[np.ndarray], np.ndarray] = _identity) -> np.ndarray:
+    """For ``rows`` (started staff rows of one member), each conversation's
+    overlap with the member's whole-member rows of its replication,
+    measured by ``measure`` (a cumulative time: hours, or on-duty hours);
+    0 for the whole-member rows. A member holds one whole-member task at a
+    time, so those rows do not overlap each other."""
+    out = np.zeros(rows.size)
+    whole = st.whole[rows]
+    if not whole.any() or whole.all():
+        return out
+    rep = st.rep[rows]
+    for p in np.unique(rep):
+        mine = rep == p
+        w, c = rows[mine & whole], np.flatnonzero(mine & ~whole)
+        if not w.size or not c.size:
+            continue
+        order = np.argsort(st.start[w], kind="stable")
+        wa, wb = st.start[w][order], st.end[w][order]
+        fa, fb = measure(wa), measure(wb)
+        before = np.concatenate([[0.0], np.cumsum(fb - fa)])
+
+        def covered(t: np.ndarray, wa: np.ndarray = wa, wb: np.ndarray = wb, fa: np.ndarray = fa,
+                    before: np.ndarray = before) -> np.ndarray:
+            """Whole-member time (as measured) from the first such row to ``t``."""
+            j = np.searchsorted(wb, t, side="right")  # rows over by t
+            k = np.minimum(j, wa.size - 1)
+            inside = (j < wa.size) & (wa[k] < t)
+            return before[j] + np.where(inside, measure(t) - fa[k], 0.0)
+
+        out[c] = np.maximum(covered(st.end[rows[c]]) - covered(st.start[rows[c]]), 0.0)
+    return out
+
+
+def paused_hours(st: StaffLog) -> np.ndarray:
+    """Per staff row: hours a conversation was paused beside whole-member
+    work of its member (0 for every other row). Computed once per view."""
+    cache = st.__dict__
+    if "_paused" not in cache:
+        out = np.zeros(st.start.size)
+        for rows in st.started_rows_by_member():
+            if rows.size:
+                got = overlaps(st, rows)
+                has = got > 0
+                out[rows[has]] = got[has]
+        cache["_paused"] = out
+    return cache["_paused"]
+
+
+def reserved_hours(st: StaffLog) -> np.ndarray:
+    """Slot-hours per role and replication (``(roles, replications)``) a
+    member on duty, holding only conversations, left empty while
+    conversations of its role waited: the slots its claim held."""
+    out = np.zeros((len(st.roles), st.R))
+    by_member = st.started_rows_by_member()
+    for rid in range(len(st.roles)):
+        members = st.role_members(rid)
+        if not members:
+            continue
+        k_day = st.concurrency_by_day(rid)
+        if k_day.size == 0 or k_day.max() <= 1:
+            continue
+        for p in range(st.R):
+            rr = st.grouped("role", rid, p)
+            q = rr[~st.whole[rr] & (st.start[rr] > st.enable[rr])]
+            if not q.size:
+                continue
+            for m in members:
+                rows = by_member[m]
+                out[rid, p] += _idle_while_waiting(st, rows[st.rep[rows] == p], q, m, k_day)
+    return out
+
+
+def _idle_while_waiting(st: StaffLog, rows: np.ndarray, waiting: np.ndarray, m: int,
+                        k_day: np.ndarray) -> float:
+    """Slot-hours member ``m`` (its started ``rows`` of one replication) was
+    on duty, held no whole-member work and had free slots while any of
+    ``waiting`` (conversations of its role not yet started) waited."""
+    duty = st.members[m].duty
+    chat, whole = rows[~st.whole[rows]], rows[st.whole[rows]]
+    parts = [  # (times, +1/-1) for: waiting, conversations held, whole-member work, on duty
+        (st.enable[waiting], st.start[waiting]), (st.start[chat], st.end[chat]),
+        (st.start[whole], st.end[whole]), (np.asarray(duty.a, float), np.asarray(duty.b, float))]
+    t = np.concatenate([x for a, b in parts for x in (a, b)])
+    deltas = np.zeros((4, t.size))
+    at = 0
+    for i, (a, b) in enumerate(parts):
+        deltas[i, at:at + a.size] = 1.0
+        deltas[i, at + a.size:at + a.size + b.size] = -1.0
+        at += a.size + b.size
+    order = np.argsort(t, kind="stable")
+    t = t[order]
+    level = np.cumsum(deltas[:, order], axis=1)
+    last = np.flatnonzero(np.r_[t[1:] != t[:-1], True])  # the state after a moment's events
+    t, level = t[last], level[:, last]
+    length = np.diff(t)
+    waiting_n, held, busy, on = level[:, :-1]
+    k = k_day[np.clip((t[:-1] // 24.0).astype(np.int64), 0, k_day.size - 1)]
+    idle = np.where((waiting_n > 0.5) & (on > 0.5) & (busy < 0.5), np.maximum(k - held, 0.0), 0.0)
+    return float(np.dot(idle, length))
