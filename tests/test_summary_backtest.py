@@ -43,6 +43,10 @@ Issue 16 point 8: a duty done by one/each not started when due again is
 skipped (outcome ``skipped``); the summary gains ``duties_skipped``.
 Review 9 item 3: urgent whole-member work interrupts only a member's only
 task, not one of several chats (stress: preemptive customer service).
+Review 9 items 1-2: whole-member work of at most ``interleave_up_to_minutes``
+(3 for customer service and the after-sales agent) is time-shared beside the
+chats in hand, which pause; busy time no longer counts a paused chat beside
+the member's full slots; roles gain ``reserved_*`` and ``paused_chat_hours``.
 
 Regenerate only for an intended change of the numbers, and say so here and in
 the commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of
