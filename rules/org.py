@@ -127,6 +127,11 @@ class Duty(Frozen):
     #: waits at most this many hours for one of them still busy, then starts
     #: without them (issue 16 review). Default 0.25 h (assumed).
     grace_hours: StrictFloat = Field(default=0.25, ge=0, le=MAX_GRACE_HOURS)
+    #: A duty done by ``each`` or ``one`` at its time, not a task in the line
+    #: (an end-of-shift register): each member on duty then (or one) is asked
+    #: for it as an appointment, claimed before the line, and does it when
+    #: free; one not free within ``grace_hours`` skips it (logged ``skipped``).
+    appointment: bool = False
     duration: Duration
     priority: Priority = 5
     source: str = ""

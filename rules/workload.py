@@ -22,11 +22,15 @@ def check_duties(s: Scenario) -> Found:
             yield ("duties", did, "attendees"), (
                 "attendees meet with the duty's members at once, but 'who: each' is a task per member; "
                 "use 'who: one' or 'who: together'")
+        if duty.appointment and (duty.attendees or duty.who == "together"):
+            yield ("duties", did, "appointment"), (
+                "a duty held together (with attendees or 'who: together') is an appointment "
+                "already; 'appointment' is for a duty done by 'each' or 'one'")
         if ("grace_hours" in duty.model_fields_set and not duty.attendees
-                and duty.who != "together"):
+                and duty.who != "together" and not duty.appointment):
             yield ("duties", did, "grace_hours"), (
                 f"'who: {duty.who}' without attendees is not held together, so nobody is waited for; "
-                f"grace_hours is for 'who: together' or a duty with attendees")
+                f"grace_hours is for 'who: together', a duty with attendees or an appointment")
         for role, n in duty.attendees.items():
             path = ("duties", did, "attendees", role)
             if role not in s.org.roles:

@@ -42,6 +42,9 @@ class Duties:
             if duty.who == "together" or duty.attendees:
                 node = Node(DUTY, did, duty.priority, "+".join(sorted(people)))
                 self.env.process(self._held_duty(node, duty.role, people, duty.grace_hours, draw))
+            elif duty.appointment:
+                node = Node(DUTY, did, duty.priority, duty.role, self.pools[duty.role])
+                self._appointed(node, people[duty.role], duty.grace_hours, draw)
             else:
                 if due is not None:
                     due.succeed()
@@ -88,6 +91,40 @@ class Duties:
         self._row(rows.row(self.replication, case.id, DUTY, node.id, DUTY, node.role,
                            "+".join(t.member.name for t in holds), enable, start,
                            self.env.now, "done", node.priority))
+
+    def _appointed(self, node: Node, n: int, grace: float, draw: Draw) -> None:
+        """A duty done by one or each at its time: each member on duty now
+        (at most ``n``) is asked for it as an appointment, and does it when
+        free; one not free within ``grace`` hours skips it."""
+        pool = node.pool
+        now = self.env.now
+        k = min(n, sum(1 for m in pool.members if any(a <= now + EPS < b for a, b in m.intervals)))
+        if not k:
+            return
+        case = self._new_case(DUTY, {})
+        works = [draw() for _ in range(k)]
+        holds = [pool.appoint(HOLD_PRIORITY) for _ in range(k)]
+        case.at(node, now, list(holds))
+        left = [k]
+        for hold, work in zip(holds, works):
+            self.env.process(self._appointed_one(case, node, hold, work, grace, now, left))
+
+    def _appointed_one(self, case, node: Node, hold: Task, work: float, grace: float,
+                       enable: float, left: list[int]) -> Generator:
+        if hold.member is None:
+            yield self.env.any_of([hold.done, self.env.timeout(grace)])
+        if hold.member is None:
+            node.pool.withdraw(hold)
+            outcome = "skipped"
+        else:
+            yield self.env.timeout(work)
+            node.pool.release(hold)
+            outcome = "done"
+        case.tasks.remove(hold)
+        self._task_rows(case, node, hold, enable, outcome, hold.end)
+        left[0] -= 1
+        if not left[0]:
+            del self.live[case.id]
 
     def _duty(self, node: Node, n: int, draw: Draw, due) -> Generator:
         """One duty done by one member or by each: ``n`` tasks. When the

@@ -2,7 +2,11 @@
 that nobody had started when they were due again (``sim.cases.duties``: the
 log's outcome ``skipped``), per role: a mean per replication and its 95%
 t-interval. In the staff view a skipped task is one that ended without
-starting in the ``duty`` workflow (no patience or platform timer there)."""
+starting in the ``duty`` workflow (no patience or platform timer there).
+
+``whole_member_open``: work that takes the whole member (not a shared
+conversation) still open at the horizon, waiting or in progress, per role
+and activity (review 9 item 1: what an overloaded team leaves undone)."""
 from __future__ import annotations
 
 import numpy as np
@@ -30,4 +34,30 @@ def duties_skipped(st: StaffLog) -> dict:
             out[role] = {"per_replication": round(m, 2),
                          "ci95": [None if lo != lo else round(lo, 2),
                                   None if hi != hi else round(hi, 2)]}
+    return out
+
+
+def whole_member_open(st: StaffLog) -> dict:
+    """Role -> activity -> whole-member tasks open at the horizon per
+    replication (mean, 95% t-interval), most first; roles with none left out."""
+    rows = st.role_row
+    H = st.horizon
+    mask = st.whole[rows] & (st.end[rows] >= H) & ~st.abandoned[rows] & ~st.preempted[rows]
+    if not mask.any():
+        return {}
+    act = st.activity[rows[mask]].astype(np.int64)
+    n_act = int(act.max()) + 1
+    key = (st.role_id[mask] * n_act + act) * st.R + st.rep[rows[mask]]
+    counts = np.bincount(key, minlength=len(st.roles) * n_act * st.R).reshape(
+        len(st.roles), n_act, st.R).astype(float)
+    out: dict = {}
+    for r, role in enumerate(st.roles):
+        found: dict[str, dict] = {}
+        for a in sorted(np.flatnonzero(counts[r].any(axis=1)), key=lambda a: -counts[r, a].sum()):
+            m, lo, hi = nonnegative_ci(counts[r, a])
+            found[str(st.words[int(a)])] = {"per_replication": round(m, 2),
+                                       "ci95": [None if lo != lo else round(lo, 2),
+                                                None if hi != hi else round(hi, 2)]}
+        if found:
+            out[role] = found
     return out

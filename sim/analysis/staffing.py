@@ -132,6 +132,7 @@ class StaffLog:
         numbers as int32 on the way: a part crosses from a worker)."""
         def small(a: np.ndarray) -> np.ndarray:
             return a.astype(np.int32)
+        acts, act = np.unique(self.activity, return_inverse=True)
         return StaffPart(
             reps=self.reps, rep=small(self.rep), enable=self.enable, started=self.started,
             whole=self.whole,
@@ -140,7 +141,8 @@ class StaffLog:
             case_id=small(self.case_id), roles=list(self.roles), role_row=small(self.role_row),
             role_id=small(self.role_id), members=[m.name for m in self.members],
             mem_row=small(self.mem_row), mem_id=small(self.mem_id),
-            hold=np.broadcast_to(np.asarray(self.hold, bool), self.enable.shape))
+            hold=np.broadcast_to(np.asarray(self.hold, bool), self.enable.shape),
+            activity=small(act.reshape(-1)), activities=[self.words[int(a)] for a in acts])
 
     @classmethod
     def pooled(cls, s: Scenario, horizon: float, parts: list[StaffPart]) -> StaffLog:
@@ -154,8 +156,8 @@ class StaffLog:
         st.scenario, st.horizon = s, float(horizon)
         st.reps = np.unique(np.concatenate([p.reps for p in parts]))
         st.R = len(st.reps)
-        st.rows = st.kind_codes = st.kind = st.activity = np.zeros(0, np.int64)
-        st.kind_values, st.words = [], ()
+        st.rows = st.kind_codes = st.kind = np.zeros(0, np.int64)
+        st.kind_values = []
 
         def take(name: str, how: Callable[[StaffPart, np.ndarray], np.ndarray] | None = None,
                  dtype: type | None = None) -> np.ndarray:
@@ -171,6 +173,10 @@ class StaffLog:
         for name in ("enable", "started", "preempted", "abandoned", "start", "end", "hold", "whole"):
             setattr(st, name, take(name))
         st.case_id = take("case_id")
+        # Activities as codes into the run's own list of them (``words``).
+        names: list[str] = []
+        st.activity = take("activity", lambda p, x: codes_in(names, p.activities).astype(np.int32)[x])
+        st.words = tuple(names)
         st.wait = np.maximum(st.start - st.enable, 0.0)  # as __init__ has it
         st.workflows = []
         st.wf_code = take("wf_code", lambda p, x: codes_in(st.workflows, p.workflows).astype(np.int32)[x])
@@ -306,6 +312,9 @@ class StaffPart:
     mem_id: np.ndarray
     hold: np.ndarray
     whole: np.ndarray
+    #: The rows' activities, as codes into ``activities``.
+    activity: np.ndarray
+    activities: list[str]
 
 
 def _shared_rows(s: Scenario, log: EventLog, rows: np.ndarray) -> np.ndarray:

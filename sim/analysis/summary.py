@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from rules.scenario import Scenario
 from sim.analysis.bottlenecks import ranked_bottlenecks
 from sim.analysis.ci import clean
-from sim.analysis.duties import duties_skipped
+from sim.analysis.duties import duties_skipped, whole_member_open
 from sim.analysis.kpis import (  # case_totals: also read from here (evaluation)
     case_totals,
     role_kpis,
@@ -59,6 +59,7 @@ def summary_of(view: RunView, facts: dict, daily: dict | None = None) -> dict:
     out.update(staffing(s, daily))
     out["lost_sales"] = clean(lost_sales(s, st, view.orders_lost))
     out["duties_skipped"] = duties_skipped(st)
+    out["whole_member_open"] = whole_member_open(st)
     return out
 
 

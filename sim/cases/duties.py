@@ -21,6 +21,7 @@ from collections.abc import Callable, Generator
 import simpy
 
 from sim.cases import rows
+from sim.cases.case import Case
 from sim.cases.interpreter import Context
 from sim.cases.meetings import HOLD_PRIORITY
 from sim.cases.rows import Code
@@ -46,12 +47,14 @@ Holds = list[tuple[StaffPool, int]]
 
 def run_duty(env: simpy.Environment, ctx: Context, did: str, role: str, who: str, priority: int,
              pool: StaffPool, headcount: int, draw: Callable[[], float],
-             times: list[float], holds: Holds | None = None, grace: float = 0.0) -> Generator:
+             times: list[float], holds: Holds | None = None, grace: float = 0.0,
+             appointment: bool = False) -> Generator:
     """Start the duty at each of ``times``. ``holds``: the roles held at
     once, sorted (a duty with attendees; ``role`` then names them all). A
     duty done by ``one`` or ``each`` that nobody has started by its next
     time is skipped (``_Instance.skip``): today's register replaces
-    yesterday's, it does not pile up."""
+    yesterday's, it does not pile up. With ``appointment`` such a duty is
+    done at its time (``_appointed``)."""
     n = 1 if who == "one" else headcount
     if holds is None and who == "together":
         holds = [(pool, n)]
@@ -61,6 +64,8 @@ def run_duty(env: simpy.Environment, ctx: Context, did: str, role: str, who: str
             yield env.timeout(t - env.now)
         if holds is not None:
             env.process(_held_duty(env, ctx, did, role, priority, pool, holds, draw, grace))
+        elif appointment:
+            _appointed(env, ctx, did, role, priority, pool, n, draw, grace)
         else:
             if last is not None:
                 last.skip()
@@ -114,6 +119,50 @@ def _held_duty(env: simpy.Environment, ctx: Context, did: str, role: str, priori
     ctx.records.append(rows.row(ctx.replication, case.id, rows.DUTY, node.id_code, rows.DUTY,
                                 node.role_code, names, enable, start, env.now, rows.DONE,
                                 priority))
+
+
+def _appointed(env: simpy.Environment, ctx: Context, did: str, role: str, priority: int,
+               pool: StaffPool, n: int, draw: Callable[[], float], grace: float) -> None:
+    """A duty done by ``n`` members (``one`` or ``each``) at its time (an
+    end-of-shift register): each of those on duty now (at most ``n``) is
+    asked for it as an appointment (``StaffPool.appoint``: claimed before
+    the line) and does it when free; one not free within ``grace`` hours
+    skips it (the hold withdrawn, logged ``skipped``)."""
+    k = min(n, present(pool, env.now))
+    if not k:
+        return
+    case = ctx.new_case(DUTY)
+    node = _DutyNode(did, role, priority, ctx.code)
+    enable = env.now
+    works = [draw() for _ in range(k)]
+    holds = [pool.appoint(HOLD_PRIORITY) for _ in range(k)]
+    case.node, case.enable, case.tasks = node, enable, list(holds)
+    left = [k]
+    for hold, work in zip(holds, works):
+        env.process(_appointed_one(env, ctx, case, node, pool, hold, work, grace, enable, left))
+
+
+def _appointed_one(env: simpy.Environment, ctx: Context, case: Case, node: _DutyNode,
+                   pool: StaffPool, hold: Task, work: float, grace: float, enable: float,
+                   left: list[int]) -> Generator:
+    """One member's part of an appointed duty: wait for the member at most
+    ``grace`` hours, then the work (``work`` hours) or the skip."""
+    if hold.member is None:
+        yield env.any_of([hold.done, env.timeout(grace)])  # type: ignore[list-item]  # a Signal is an event to SimPy
+    if hold.member is None:
+        pool.withdraw(hold)
+        outcome = rows.SKIPPED
+    else:
+        yield env.timeout(work)
+        pool.release(hold)
+        outcome = rows.DONE
+    case.tasks.remove(hold)  # type: ignore[union-attr]  # the list made above
+    ctx.records.extend(rows.task_rows(ctx.replication, case.id, rows.DUTY, node.id_code,
+                                      rows.DUTY, node.role_code, hold, enable, hold.end,
+                                      outcome, node.priority, ctx.code))
+    left[0] -= 1
+    if not left[0]:
+        del ctx.live[case.id]
 
 
 class _Instance:

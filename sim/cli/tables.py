@@ -160,6 +160,11 @@ def slot_time_lines(summary: dict) -> list[str]:
                      f"chats waited {r['reserved_share']:.1%} [{lo:.1%}-{hi:.1%}] "
                      f"({r['reserved_slot_hours']:,.0f} slot-h), chats paused for brief work "
                      f"{r['paused_chat_hours']:,.0f} h per replication")
+    open_ = [f"{role} " + ", ".join(f"{a} {x['per_replication']:,.1f}" for a, x in list(acts.items())[:3])
+             for role, acts in (summary.get("whole_member_open") or {}).items()
+             if sum(x["per_replication"] for x in acts.values()) >= 1]
+    if open_:
+        lines.append("whole-member work open at the end, per replication: " + "; ".join(open_))
     return lines
 
 

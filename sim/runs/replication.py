@@ -177,7 +177,8 @@ def _start_duties(s: Scenario, env: simpy.Environment, ctx: Context, pools: dict
             role = "+".join(sorted(people))
             holds = [(pools[r], people[r]) for r in sorted(people)]
         env.process(run_duty(env, ctx, did, role, duty.who, duty.priority, pools[duty.role],
-                             s.org.headcount(duty.role), draw, times, holds, duty.grace_hours))
+                             s.org.headcount(duty.role), draw, times, holds, duty.grace_hours,
+                             duty.appointment))
 
 
 def _someone_on(members: list[MemberShifts], t: float) -> bool:
