@@ -47,6 +47,9 @@ Review 9 items 1-2: whole-member work of at most ``interleave_up_to_minutes``
 (3 for customer service and the after-sales agent) is time-shared beside the
 chats in hand, which pause; busy time no longer counts a paused chat beside
 the member's full slots; roles gain ``reserved_*`` and ``paused_chat_hours``.
+Review 9 item 1: customer service's registers are appointments at each
+shift's end (15:30, 23:30) and the after-sales return register at 17:00;
+the summary gains ``whole_member_open``.
 
 Regenerate only for an intended change of the numbers, and say so here and in
 the commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of
