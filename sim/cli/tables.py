@@ -156,8 +156,9 @@ def slot_time_lines(summary: dict) -> list[str]:
         if "reserved_share" not in r:
             continue
         lo, hi = r["reserved_share_ci95"]
+        ci = f" [{lo:.1%}-{hi:.1%}]" if lo is not None and hi is not None else ""
         lines.append(f"{role}: utilisation {r['utilization']:.0%}, slots held idle by claims while "
-                     f"chats waited {r['reserved_share']:.1%} [{lo:.1%}-{hi:.1%}] "
+                     f"chats waited {r['reserved_share']:.1%}{ci} "
                      f"({r['reserved_slot_hours']:,.0f} slot-h), chats paused for brief work "
                      f"{r['paused_chat_hours']:,.0f} h per replication")
     open_ = [f"{role} " + ", ".join(f"{a} {x['per_replication']:,.1f}" for a, x in list(acts.items())[:3])

@@ -48,7 +48,8 @@ class WaitingLine:
     def is_brief(self, task: Any) -> bool:
         """A whole-member task short enough for a member holding
         conversations to do between their messages (``StaffPool``)."""
-        return not task.shared and task.work is not None and task.work <= self.brief
+        return self.brief >= 0 and not task.shared and task.work is not None and (
+            task.work <= self.brief)
 
     def _fifo(self, task: Any) -> deque:
         level = self.levels.get(task.priority)
@@ -57,6 +58,8 @@ class WaitingLine:
             bisect.insort(self.order, task.priority)
         if task.shared:
             return level[0]
+        if self.brief < 0:  # no task is brief (and tasks need no ``work``)
+            return level[2]
         return level[1] if task.work is not None and task.work <= self.brief else level[2]
 
     def push(self, task: Any) -> None:
