@@ -39,6 +39,7 @@ from typing import Any
 PHASES = [
     ("sim.cli.options", "load"), ("sim.report.drawer", "start_drawer"),
     ("sim.runs.runner", "simulate"), ("sim.runs.runner", "_write_apart"),
+    ("sim.log.files.PartWriter", "write"), ("sim.log.files.PartWriter", "close"),
     ("sim.log.files", "write_part"), ("sim.analysis.run_parts", "reduce_part"),
     ("sim.analysis.run_parts", "first_view"),
     ("sim.analysis.run_parts", "merge"), ("sim.report.plot_numbers", "wait_numbers"),

@@ -162,8 +162,11 @@ def _replication_size(s: Scenario, log: EventLog) -> int:  # a reducer: module l
     return len(log)
 
 
-def test_one_replication_with_a_core_to_spare_is_written_by_a_forked_child(
+def test_one_replication_with_a_core_to_spare_and_a_csv_is_written_by_a_forked_child(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``--csv`` the part needs the whole log: written after the
+    simulation by a child while the worker reduces (without a CSV it is
+    written while the replication runs: tests/test_log_stream.py)."""
     s = load_scenario(str(ROOT / "scenarios/validation/mmc.yaml"),
                       ["horizon={start: 2026-03-02, end: 2026-03-15}"])
     events = tmp_path / "events.parquet"
@@ -176,7 +179,8 @@ def test_one_replication_with_a_core_to_spare_is_written_by_a_forked_child(
         write_part(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(files, "write_part", noted_write_part)  # the workers are forked: they see it
-    got, facts = run_reduced(s, 7, 1, _replication_size, jobs=2, events=events)
+    got, facts = run_reduced(s, 7, 1, _replication_size, jobs=2, events=events,
+                             csv_parts=tmp_path / "csv")
     # Written once, by a child of the process that reduced: the parent's fallback never ran.
     lines = sorted(line.split() for line in pids.read_text().splitlines())
     assert [what for what, _, _ in lines] == ["reducer", "writer"]

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,7 @@ from sim.log.vocabulary import CODE, Vocabulary
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
 # pyarrow is imported by the functions that use it, not with this module:
 # the parent of ``opsim run`` names the files (``PARQUET``, ``join_csv``)
@@ -52,11 +54,15 @@ if TYPE_CHECKING:
 def to_arrow(log: EventLog) -> pa.Table:
     """Times stay float hours; text becomes Arrow dictionary columns straight
     from the log's codes and vocabulary (no strings made per record)."""
+    return _table(log.arrays, log.words)
+
+
+def _table(columns: Mapping[str, np.ndarray], vocabulary: Sequence[str]) -> pa.Table:
     import pyarrow as pa
-    words = pa.array(list(log.words), pa.string())
+    words = pa.array(list(vocabulary), pa.string())
     arrays = {}
     for name in COLUMNS:
-        values = log.arrays[name]
+        values = columns[name]
         if name in TEXT_COLUMNS:
             arrays[name] = pa.DictionaryArray.from_arrays(pa.array(values, pa.int32()), words)
         else:
@@ -184,6 +190,10 @@ def _times_apart(table: pa.Table) -> pa.Table:
     return table
 
 
+#: Parquet dictionaries only for the columns with few values (see ``write_parquet``).
+_FEW = [*TEXT_COLUMNS, "replication", "priority"]
+
+
 def write_parquet(table: pa.Table, path: Path) -> None:
     import pyarrow.parquet as pq
     # zstd: a fifth smaller than the default snappy and no slower to write
@@ -193,8 +203,7 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     # faster (10.0 -> 8.0 MB, 0.65 -> 0.25 s). The times side by side:
     # 10.3 -> 6.5 MB (8e19fce); a higher zstd level or brotli would buy 8%
     # for two to ten times the CPU.
-    few = [*TEXT_COLUMNS, "replication", "priority"]
-    pq.write_table(_times_together(table), path, compression="zstd", use_dictionary=few)
+    pq.write_table(_times_together(table), path, compression="zstd", use_dictionary=_FEW)
 
 
 def read_parquet(path: Path, epoch: dt.datetime, horizon_hours: float,
@@ -221,6 +230,43 @@ def write_part(log: EventLog, events: Path, replication: int, csv_parts: Path | 
     if csv_parts is not None:
         csv_parts.mkdir(parents=True, exist_ok=True)
         write_csv(table, log.epoch, csv_parts / f"{part_name(replication)}.csv")
+
+
+class PartWriter:
+    """One replication's ``part-NNNNN.parquet`` written a row group at a
+    time, as its records come (``sim.runs.log_stream``: while the
+    replication is simulated). The file reads back as :func:`write_part`'s
+    would (the same rows, the same columns); each row group's text columns
+    carry the vocabulary as far as it had grown, which reading translates
+    as it translates any file's chunks. Row groups of 65,536 records cost
+    4% more bytes than one group a replication (Double 11: 6.47 against
+    6.22 MB) and less CPU to write (0.21 against 0.33 s)."""
+
+    def __init__(self, events: Path, replication: int) -> None:
+        self.path = events / f"{part_name(replication)}.parquet"
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, columns: Mapping[str, np.ndarray], vocabulary: Sequence[str]) -> None:
+        """Rows (the log's columns, text as codes into ``vocabulary``) as one row group."""
+        import pyarrow.parquet as pq
+        table = _times_together(_table(columns, vocabulary))
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = pq.ParquetWriter(self.path, table.schema, compression="zstd",
+                                            use_dictionary=_FEW)
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        """The file complete (a file of no rows if nothing was written)."""
+        if self._writer is None:
+            self.write({name: np.zeros(0, _EMPTY[name]) for name in COLUMNS}, ())
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+_EMPTY = {name: (CODE if name in TEXT_COLUMNS else float if name in TIME_COLUMNS else np.int64)
+          for name in COLUMNS}
 
 
 def parts(events: Path) -> list[Path]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import struct
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -232,6 +232,11 @@ class EventLog:
         return self.epoch + dt.timedelta(hours=hours)
 
 
+#: Where a builder's columns live: ``np.empty``'s ``(rows, dtype)``, or
+#: memory another process reads too (``sim.runs.log_stream``).
+Allocate = Callable[[int, np.dtype], np.ndarray]
+
+
 class LogBuilder:
     """Column arrays filled batch by batch while a run goes on.
 
@@ -240,16 +245,18 @@ class LogBuilder:
     CPU's cache; the run then ends without a final concatenation of cold
     chunks (at 10x Double 11 that copy alone cost 1.5 s). ``expected`` rows
     are room for a first guess. Text is coded as it comes, into the
-    builder's vocabulary (which starts with ``words``).
+    builder's vocabulary (which starts with ``words``). ``alloc`` makes
+    the arrays (``np.empty`` by default).
     """
 
     def __init__(self, expected: int = 1 << 16, words: Iterable[str] = (),
-                 vocab: Vocabulary | None = None) -> None:
+                 vocab: Vocabulary | None = None, alloc: Allocate | None = None) -> None:
         if expected < 0:
             raise ValueError('"expected" must be >= 0.')
         self.size = 0
         self.vocab = Vocabulary(words) if vocab is None else vocab
-        self.columns: dict[str, np.ndarray] = {c: np.empty(max(expected, 1024), dtype=_dtype(c))
+        self._alloc: Allocate = np.empty if alloc is None else alloc
+        self.columns: dict[str, np.ndarray] = {c: self._alloc(max(expected, 1024), np.dtype(_dtype(c)))
                                                for c in COLUMNS}
 
     def __len__(self) -> int:
@@ -314,7 +321,7 @@ class LogBuilder:
     def _grow(self, need: int) -> None:
         room = max(need, len(self.columns["case_id"]) * 3 // 2)
         for name, col in self.columns.items():
-            bigger = np.empty(room, dtype=col.dtype)
+            bigger = self._alloc(room, col.dtype)
             bigger[:self.size] = col[:self.size]
             self.columns[name] = bigger
 

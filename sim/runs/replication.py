@@ -4,7 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections.abc import Generator, Iterable
+from typing import Protocol
 
+import numpy as np
 import simpy
 
 from rules.calendar import DayKinds
@@ -22,8 +24,21 @@ from sim.log.records import EventLog, LogBuilder
 from sim.staff.pool import StaffPool
 
 
-def simulate(s: Scenario, replication: int = 0, seed: int | None = None) -> EventLog:
-    """Run one replication of ``s`` and return its event log."""
+class Stream(Protocol):
+    """What sees a replication's records as they are added
+    (``sim.runs.log_stream.LogStream``): it makes the log's arrays, and is
+    given the log's builder after each batch of records moved into them,
+    and once more with ``last`` after the final one."""
+
+    def allocate(self, rows: int, dtype: np.dtype) -> np.ndarray: ...
+
+    def __call__(self, log: LogBuilder, last: bool = False) -> None: ...
+
+
+def simulate(s: Scenario, replication: int = 0, seed: int | None = None,
+             stream: Stream | None = None) -> EventLog:
+    """Run one replication of ``s`` and return its event log; ``stream``
+    sees the records as they are added (rows once added never change)."""
     # The run allocates millions of short-lived objects and keeps a growing
     # list of records; Python's cyclic collector would rescan that list again
     # and again (measured: a third of the run time). Reference counting frees
@@ -31,13 +46,13 @@ def simulate(s: Scenario, replication: int = 0, seed: int | None = None) -> Even
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _simulate(s, replication, seed)
+        return _simulate(s, replication, seed, stream)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _simulate(s: Scenario, replication: int, seed: int | None) -> EventLog:
+def _simulate(s: Scenario, replication: int, seed: int | None, stream: Stream | None) -> EventLog:
     seed = s.seed if seed is None else seed
     env = simpy.Environment()
     streams = Streams(seed, replication)
@@ -71,10 +86,13 @@ def _simulate(s: Scenario, replication: int, seed: int | None) -> EventLog:
     meta = {"scenario": s.name, "seed": seed, "replication": replication}
     # About eight records per customer arrival (Double 11: 7.8), plus duties;
     # a guess too small costs a copy of every column when the builder grows.
-    log = LogBuilder(9 * arrivals + 20_000, vocab=ctx.vocab)
-    env.process(_compact(env, ctx, log))
+    log = LogBuilder(9 * arrivals + 20_000, vocab=ctx.vocab,
+                     alloc=stream.allocate if stream is not None else None)
+    env.process(_compact(env, ctx, log, stream))
     env.run(until=s.horizon.hours)
     log.add_coded(ctx.records + ctx.open_records() + timers.unsettled(ctx))
+    if stream is not None:
+        stream(log, True)
     return log.build(epoch, s.horizon.hours, meta)
 
 
@@ -92,7 +110,8 @@ BATCH = 2048
 CHECK_MIN, CHECK_MAX = 1 / 60, 0.25
 
 
-def _compact(env: simpy.Environment, ctx: Context, log: LogBuilder) -> Generator:
+def _compact(env: simpy.Environment, ctx: Context, log: LogBuilder,
+             stream: Stream | None) -> Generator:
     """Move the records into column arrays, a few numbers per record instead
     of a tuple of boxed floats (the run's memory then stays flat).
 
@@ -111,6 +130,8 @@ def _compact(env: simpy.Environment, ctx: Context, log: LogBuilder) -> Generator
             log.add_coded(records)
             records.clear()  # the same list: bound ``append``s stay valid
             n = 0
+            if stream is not None:
+                stream(log, False)
         wait = min(CHECK_MAX, max(CHECK_MIN, (BATCH - n) / rate)) if rate > 0 else CHECK_MAX
 
 

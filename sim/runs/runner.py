@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, TypeVar
 from rules.scenario import Scenario
 from sim.log import files as logfile
 from sim.log.records import EventLog, LogBuilder
+from sim.runs.log_stream import LogStream
 from sim.runs.replication import simulate
 
 if TYPE_CHECKING:  # pyarrow only where a table is made (see sim.log.files)
@@ -118,17 +119,29 @@ def _one_reduced(args: tuple[Scenario, int, int, Reducer, Path | None, Path | No
                  ) -> tuple[T, int]:
     """In a worker (or the parent with one job): simulate, write the
     replication's records, reduce; the log goes no further. With ``apart``
-    (a core to spare) the records are written by a forked child while this
-    process reduces; with ``ahead`` the reducer is given ``ahead=`` a
-    function that sends its first part to the parent at once."""
+    (a core to spare) the records are written while the replication runs
+    (``log_stream``; with a CSV part, by a forked child while this process
+    reduces); with ``ahead`` the reducer is given ``ahead=`` a function
+    that sends its first part to the parent at once."""
     s, rep, seed, reducer, events, csv_parts, apart, ahead = args
-    log = simulate(s, rep, seed)
+    # With a core to spare the Parquet part is written while the replication
+    # runs (a CSV part, asked for, needs the whole log: written after it).
+    streams = events is not None and apart and csv_parts is None and sys.platform.startswith("linux")
+    stream = LogStream(events, rep) if streams and events is not None else None
+    try:
+        log = simulate(s, rep, seed, stream)
+    except BaseException:
+        if stream is not None:
+            stream.close()  # the child ends; the run fails with its staging directory
+        raise
     writer = None
-    if events is not None:
+    if events is not None and stream is None:
         writer = _write_apart(log, events, rep, csv_parts) if apart else None
         if writer is None:
             logfile.write_part(log, events, rep, csv_parts)
     part = reducer(s, log, ahead=_send_ahead) if ahead else reducer(s, log)  # type: ignore[call-arg]
+    if stream is not None and not stream.close() and events is not None:
+        logfile.write_part(log, events, rep, csv_parts)  # the child failed: written here
     if writer is not None:
         _, status = os.waitpid(writer, 0)
         if status != 0 and events is not None:  # the child failed (killed, out of memory): written here
