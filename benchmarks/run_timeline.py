@@ -39,7 +39,10 @@ from typing import Any
 PHASES = [
     ("sim.cli.options", "load"), ("sim.report.drawer", "start_drawer"),
     ("sim.runs.runner", "simulate"), ("sim.runs.runner", "_write_apart"),
-    ("sim.log.files.PartWriter", "write"), ("sim.log.files.PartWriter", "close"),
+    ("sim.log.files", "PartWriter.write"), ("sim.log.files", "PartWriter.close"),
+    ("sim.runs.log_stream", "LogStream.close"), ("sim.runs.runner", "_reduced_ahead"),
+    ("sim.runs.runner", "_one_reduced"), ("sim.analysis.run_parts", "run_view"),
+    ("sim.runs.runner", "_send_ahead"), ("sim.runs.runner", "_next_part"),
     ("sim.log.files", "write_part"), ("sim.analysis.run_parts", "reduce_part"),
     ("sim.analysis.run_parts", "first_view"),
     ("sim.analysis.run_parts", "merge"), ("sim.report.plot_numbers", "wait_numbers"),
@@ -83,6 +86,13 @@ def child(argv: list[str]) -> None:
 
     def wrap_module(module: Any) -> None:
         for fn in wanted.get(module.__name__, []):
+            if "." in fn:  # a method: Class.name
+                cls_name, method = fn.split(".")
+                cls = getattr(module, cls_name, None)
+                if cls is not None and hasattr(cls, method):
+                    setattr(cls, method, _wrapped(getattr(cls, method), f"{module.__name__}.{fn}",
+                                                  log, t0))
+                continue
             f = getattr(module, fn, None)
             if f is None:  # an older checkout without this phase
                 continue

@@ -181,6 +181,9 @@ def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
         # One replication in a worker: its staff rows come ahead of the
         # rest of its reduction, and the plots' numbers are made (and the
         # drawer draws) while the worker reduces the windows and the misses.
+        # This process then waits for the worker: drawing here would slow
+        # the reduction, which the summary waits for (the drawer's priority
+        # is lower: it takes the core this process leaves).
         from sim.report.plot_numbers import plot_numbers, wait_numbers
 
         waits = wait_numbers(first)
@@ -189,10 +192,6 @@ def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
         early["numbers"] = plot_numbers(s, first, waits)
         if drawer is not None:
             drawer.send(early["numbers"])
-            from sim.report.drawer import draw_while_waiting
-
-            early["drawn"] = draw_while_waiting(s, early["numbers"], out / "plots", waiting,
-                                                formats=formats)
 
     with RunProgress(s.name, n, phases) as progress:
         view, facts = run_view(s, seed, n, jobs, out, args.csv, progress.replication_done, meanwhile,
@@ -235,7 +234,7 @@ def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
                 from sim.report.html import write_report
 
                 report = write_report(s, numbers, summary, out, formats=formats, jobs=jobs,
-                                      drawn=[drawer, *([early["drawn"]] if "drawn" in early else [])])
+                                      drawn=[drawer])
     return summary, report
 
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
-from sim.runs.runner import die_with_parent
+from sim.runs.runner import die_with_parent, widen_pipe
 
 T = TypeVar("T")
 #: What the work is given: a function that waits for the parent's input.
@@ -34,11 +34,12 @@ def can_fork() -> bool:
 
 
 class Apart(Generic[T]):
-    """``work(get)`` in a forked child (with ``fork`` and where it can), else
-    run by :meth:`result`; each ``get()`` returns the next value :meth:`send`
-    gave, in order (the work may start on a first part of its input)."""
+    """``work(get)`` in a forked child (with ``fork`` and where it can; its
+    priority lowered by ``nice``), else run by :meth:`result`; each ``get()``
+    returns the next value :meth:`send` gave, in order (the work may start
+    on a first part of its input)."""
 
-    def __init__(self, work: Work[T], fork: bool = True) -> None:
+    def __init__(self, work: Work[T], fork: bool = True, nice: int = 0) -> None:
         self._work = work
         self._inputs: list[Any] = []
         self._read = 0
@@ -47,8 +48,9 @@ class Apart(Generic[T]):
             ctx = multiprocessing.get_context("fork")
             self._recv, their_send = ctx.Pipe(duplex=False)
             their_recv, self._send = ctx.Pipe(duplex=False)
+            widen_pipe(self._send)  # a send does not wait for the child to be done drawing
             self._proc = ctx.Process(target=_child, args=(work, their_recv, their_send,
-                                                          (self._recv, self._send)), daemon=True)
+                                                          (self._recv, self._send), nice), daemon=True)
             self._proc.start()
             their_send.close()
             their_recv.close()
@@ -95,9 +97,11 @@ class Apart(Generic[T]):
 
 
 def _child(work: Work[object], recv: Connection, send: Connection,
-           parents: tuple[Connection, ...]) -> None:
+           parents: tuple[Connection, ...], nice: int) -> None:
     code = 1
     try:
+        if nice:
+            os.nice(nice)
         # Ends with the parent, even one killed: an orphan would wait for
         # input forever. Without the parent's ends of the pipes, which the
         # fork copied, a parent gone is also an end of input here.

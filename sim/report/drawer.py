@@ -1,10 +1,12 @@
 """Plots drawn apart: a forked child (``sim.report.apart``) that draws the
 scenario's own plots while the replications run and half of the run's
-plots once their numbers exist. Light to import (no matplotlib here), so
-that ``opsim run`` forks the child at its start, while it is small."""
+plots once their numbers exist, at a lower priority than the run. Light
+to import (no matplotlib here), so that ``opsim run`` forks the child at
+its start, while it is small."""
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,19 +21,22 @@ if TYPE_CHECKING:
 #: Plots drawn from the scenario alone (``opsim run`` draws them while it simulates).
 SCENARIO_PLOTS = ("staffing",)
 #: Plots that need neither the summary nor another plot, drawn in a second
-#: process when a core is free: about 0.65 s of the 1.05 s of drawing
-#: (Double 11), the parent drawing the rest after the rest of the plot
-#: numbers, the summary and the files (about 0.35 s), so that both end
-#: together. The first starts on the waits' numbers alone.
+#: process when a core is free (about 0.75 s of CPU, Double 11), then the
+#: :data:`SHARED` ones it takes, while the parent waits for its worker and
+#: makes the summary, the files and the window plot. The first starts on
+#: the waits' numbers alone.
 EARLY = ("wait_ecdf",)
 APART = (*EARLY, "utilisation", "time_breakdown")
 
 
 @dataclass
 class Drawer:
-    """Plots drawn apart (:func:`start_drawer`): their names and the work."""
+    """Plots drawn apart (:func:`start_drawer`): their names (with the
+    :data:`SHARED` ones, which the caller draws only as it takes them: :meth:`take`)
+    and the work."""
     names: tuple[str, ...]
     job: Apart[dict[str, float]]
+    claims: Claims
 
     early_sent: bool = False
 
@@ -47,49 +52,59 @@ class Drawer:
             self.send_waits(numbers)
         self.job.send(numbers)
 
+    def take(self) -> str | None:
+        """One of the :data:`SHARED` plots not taken yet, for the caller to draw."""
+        return self.claims.take()
+
     def seconds(self) -> dict[str, float]:
-        """Seconds per plot drawn, once all are (waiting for them)."""
-        return self.job.result()
+        """Seconds per plot drawn, once all are (waiting for them); the
+        :data:`SHARED` plots the caller took are not among them."""
+        try:
+            return self.job.result()
+        finally:
+            self.claims.close()
 
     def close(self) -> None:
         """Stop drawing (the run failed): nothing more is written."""
         self.job.close()
+        self.claims.close()
 
 
-#: Plots of the run's numbers alone that ``opsim run``'s parent draws while
-#: its one worker reduces the rest of the replication (see
-#: :func:`draw_while_waiting`), in this order, as long as it does: the
-#: parent would be idle then, and they are otherwise drawn after the
-#: summary and files, the run's last seconds.
-WHILE_WAITING = ("queues", "wait_p95_daily")
+#: Plots drawn by whichever of the drawer and the parent is free first
+#: (:class:`Claims`): the drawer after its own, the parent after the plots
+#: that need the summary. Before, the parent drew them while its worker
+#: still reduced, and one begun just before the worker finished put off
+#: the summary, the run's last seconds, by up to 0.25 s.
+SHARED = ("queues", "wait_p95_daily")
+#: How much lower the drawer's priority is than the run's (``os.nice``):
+#: the simulation and the reduction, which the run waits for, go first;
+#: the drawer takes the time they leave (Linux shares a core among a
+#: session's processes by their nice values).
+NICE = 10
 
 
-@dataclass
-class DrawnHere:
-    """Plots this process drew already (:func:`draw_while_waiting`)."""
-    names: tuple[str, ...]
-    done: dict[str, float]
+class Claims:
+    """Plots that either of two processes may draw, each drawn once, by the
+    first to take it: one byte a plot in a pipe filled before the drawer
+    is forked and closed for writing, so that both read the same bytes;
+    a read of one byte takes it for one reader only."""
 
-    def seconds(self) -> dict[str, float]:
-        return self.done
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+        self._read, write = os.pipe()
+        os.write(write, bytes(range(len(names))))
+        os.close(write)
 
+    def take(self) -> str | None:
+        """A plot left to draw (None: all are taken)."""
+        got = os.read(self._read, 1) if self._read >= 0 else b""
+        return self.names[got[0]] if got else None
 
-def draw_while_waiting(s: Scenario, numbers: PlotNumbers, out_dir: Path, waiting: Callable[[], bool],
-                       font: str | bool | None = True, formats: tuple[str, ...] = ("png",)) -> DrawnHere:
-    """The plots of :data:`WHILE_WAITING` drawn here (matplotlib is loaded),
-    one after the other while ``waiting()``; the rest are drawn later, after
-    the summary (a figure is the same bytes wherever it is drawn)."""
-    from sim.report.plot_kit import Context, draw, style_of
-    from sim.report.plots import makers_of
-
-    ctx = Context(s, style_of(font), numbers)
-    makers = makers_of(ctx, {})
-    seconds: dict[str, float] = {}
-    for name in WHILE_WAITING:
-        if not waiting():
-            break
-        seconds.update(draw(ctx, {name: makers[name]}, out_dir, formats))
-    return DrawnHere(tuple(seconds), seconds)
+    def close(self) -> None:
+        """Nothing more is taken here (the plots left are drawn elsewhere or not at all)."""
+        if self._read >= 0:
+            os.close(self._read)
+            self._read = -1
 
 
 def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
@@ -98,6 +113,8 @@ def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
     scenario's plots at once, then, once :meth:`Drawer.send` gives the run's
     numbers, the plots of :data:`APART`. :func:`write_plots` with the drawer
     in ``drawn`` (``sim.report.plots``) draws the rest and collects these."""
+
+    claims = Claims(SHARED)
 
     def work(get: Callable[[], PlotNumbers]) -> dict[str, float]:
         # Imported here: this module is imported and the child forked before
@@ -114,7 +131,10 @@ def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
         gc.freeze()
         for names in (EARLY, tuple(n for n in APART if n not in EARLY)):
             ctx = Context(s, style, get())
-            seconds.update(draw(ctx, {k: v for k, v in makers_of(ctx, {}).items() if k in names},
+            makers = makers_of(ctx, {})
+            seconds.update(draw(ctx, {k: v for k, v in makers.items() if k in names},
                                 out_dir, formats))
+        while (name := claims.take()) is not None:
+            seconds.update(draw(ctx, {name: makers[name]}, out_dir, formats))
         return seconds
-    return Drawer(SCENARIO_PLOTS + APART, Apart(work, fork))
+    return Drawer(SCENARIO_PLOTS + APART + SHARED, Apart(work, fork, nice=NICE), claims)

@@ -47,8 +47,11 @@ class PlotResult:
 
 class Drawn(Protocol):
     """Plots drawn elsewhere (``sim.report.drawer``): their names, and the
-    seconds each took once they are done (waiting for them)."""
+    seconds each took once they are done (waiting for them). Some of the
+    names may be left to the caller: it draws each plot ``take`` gives."""
     names: tuple[str, ...]
+
+    def take(self) -> str | None: ...
 
     def seconds(self) -> dict[str, float]: ...
 

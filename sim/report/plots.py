@@ -380,7 +380,13 @@ def write_plots(s: Scenario, run: EventLog | RunView | PlotNumbers, summary: dic
     elsewhere = {name for d in drawn for name in d.names}
     seconds = draw(ctx, {k: v for k, v in makers.items() if k not in elsewhere}, out_dir, formats)
     for d in drawn:
+        while (name := d.take()) is not None:
+            seconds.update(draw(ctx, {name: makers[name]}, out_dir, formats))
+    for d in drawn:
         seconds.update(d.seconds())
+    # A plot taken by a drawer that then failed: drawn here (the same bytes).
+    if missing := {k: v for k, v in makers.items() if k not in seconds}:
+        seconds.update(draw(ctx, missing, out_dir, formats))
     result.seconds = {name: seconds[name] for name in makers}
     result.files = {name: out_dir / f"{name}.png" for name in makers}
     return result

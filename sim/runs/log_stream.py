@@ -36,6 +36,9 @@ import numpy as np
 
 from sim.log.records import LogBuilder
 
+#: How much lower the child's priority is than the simulation's
+#: (``os.nice``): it must not take the simulation's core.
+NICE = 0
 #: Records a row group holds (the last one fewer): large enough that the
 #: file is about as small as one group a replication (4% larger), small
 #: enough that little is left to write when the simulation ends.
@@ -116,6 +119,7 @@ def _child(recv: Connection, fd: int, events: Path, replication: int) -> None:
         from sim.runs.runner import die_with_parent
 
         die_with_parent()
+        os.nice(NICE)
         writer = PartWriter(events, replication)
         words: list[str] = []
         maps: dict[tuple[int, int], mmap.mmap] = {}
