@@ -38,7 +38,7 @@ from sim.log.records import LogBuilder
 
 #: How much lower the child's priority is than the simulation's
 #: (``os.nice``): it must not take the simulation's core.
-NICE = 0
+NICE = 10
 #: Records a row group holds (the last one fewer): large enough that the
 #: file is about as small as one group a replication (4% larger), small
 #: enough that little is left to write when the simulation ends.
