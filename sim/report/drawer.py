@@ -20,13 +20,10 @@ if TYPE_CHECKING:
 
 #: Plots drawn from the scenario alone (``opsim run`` draws them while it simulates).
 SCENARIO_PLOTS = ("staffing",)
-#: Plots that need neither the summary nor another plot, drawn in a second
-#: process when a core is free (about 0.75 s of CPU, Double 11), then the
-#: :data:`SHARED` ones it takes, while the parent waits for its worker and
-#: makes the summary, the files and the window plot. The first starts on
-#: the waits' numbers alone.
+#: The run's plot the drawer starts on, on the waits' numbers alone, while
+#: the parent makes the rest of the plots' numbers and waits for its worker;
+#: then it takes :data:`SHARED` ones.
 EARLY = ("wait_ecdf",)
-APART = (*EARLY, "utilisation", "time_breakdown")
 
 
 @dataclass
@@ -71,11 +68,14 @@ class Drawer:
 
 
 #: Plots drawn by whichever of the drawer and the parent is free first
-#: (:class:`Claims`): the drawer after its own, the parent after the plots
-#: that need the summary. Before, the parent drew them while its worker
-#: still reduced, and one begun just before the worker finished put off
-#: the summary, the run's last seconds, by up to 0.25 s.
-SHARED = ("queues", "wait_p95_daily")
+#: (:class:`Claims`), the longest first (Double 11: 0.28, 0.23, 0.15 and
+#: 0.09 s of CPU): the drawer after :data:`EARLY`, the parent after the
+#: summary, the files and the window plot (which needs the summary), so
+#: that both end about together. Before, each had its fixed share and one
+#: waited for the other up to 0.25 s; and the parent drew while its worker
+#: still reduced, so that a plot begun just before the worker finished put
+#: off the summary.
+SHARED = ("utilisation", "queues", "time_breakdown", "wait_p95_daily")
 #: How much lower the drawer's priority is than the run's (``os.nice``):
 #: the simulation and the reduction, which the run waits for, go first;
 #: the drawer takes the time they leave (Linux shares a core among a
@@ -111,8 +111,10 @@ def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
                  formats: tuple[str, ...] = ("png",), fork: bool = True) -> Drawer:
     """Start drawing apart (a forked child with ``fork``, where it can): the
     scenario's plots at once, then, once :meth:`Drawer.send` gives the run's
-    numbers, the plots of :data:`APART`. :func:`write_plots` with the drawer
-    in ``drawn`` (``sim.report.plots``) draws the rest and collects these."""
+    numbers, the plots of :data:`EARLY`, then the :data:`SHARED` ones it
+    takes. :func:`write_plots` with the drawer in ``drawn``
+    (``sim.report.plots``) draws the rest, the shared plots it takes, and
+    collects these."""
 
     claims = Claims(SHARED)
 
@@ -129,12 +131,12 @@ def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
         # What is alive now lives to the end: the garbage collector's full
         # passes stop scanning it (about 0.05 s of this process's drawing).
         gc.freeze()
-        for names in (EARLY, tuple(n for n in APART if n not in EARLY)):
-            ctx = Context(s, style, get())
-            makers = makers_of(ctx, {})
-            seconds.update(draw(ctx, {k: v for k, v in makers.items() if k in names},
-                                out_dir, formats))
+        ctx = Context(s, style, get())
+        seconds.update(draw(ctx, {k: v for k, v in makers_of(ctx, {}).items() if k in EARLY},
+                            out_dir, formats))
+        ctx = Context(s, style, get())
+        makers = makers_of(ctx, {})
         while (name := claims.take()) is not None:
             seconds.update(draw(ctx, {name: makers[name]}, out_dir, formats))
         return seconds
-    return Drawer(SCENARIO_PLOTS + APART + SHARED, Apart(work, fork, nice=NICE), claims)
+    return Drawer(SCENARIO_PLOTS + EARLY + SHARED, Apart(work, fork, nice=NICE), claims)

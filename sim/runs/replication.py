@@ -111,7 +111,7 @@ CHECK_MIN, CHECK_MAX = 1 / 60, 0.25
 
 
 def _compact(env: simpy.Environment, ctx: Context, log: LogBuilder,
-             stream: Stream | None) -> Generator:
+             stream: Stream | None = None) -> Generator:
     """Move the records into column arrays, a few numbers per record instead
     of a tuple of boxed floats (the run's memory then stays flat).
 
