@@ -22,7 +22,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
-from sim.runs.runner import die_with_parent, widen_pipe
+from sim.runs.children import die_with_parent, widen_pipe
 
 T = TypeVar("T")
 #: What the work is given: a function that waits for the parent's input.

@@ -35,7 +35,7 @@ from typing import Any, Protocol, TypeVar
 import numpy as np
 
 from rules.errors import Problem, RulesError
-from sim.runs.runner import die_with_parent
+from sim.runs.children import die_with_parent
 
 T = TypeVar("T")
 R = TypeVar("R")

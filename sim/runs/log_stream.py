@@ -34,7 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.log.files import PartWriter
 from sim.log.records import LogBuilder
+from sim.runs.children import die_with_parent
 
 #: How much lower the child's priority is than the simulation's
 #: (``os.nice``): it must not take the simulation's core.
@@ -115,9 +117,6 @@ class LogStream:
 def _child(recv: Connection, fd: int, events: Path, replication: int) -> None:
     code = 1
     try:
-        from sim.log.files import PartWriter
-        from sim.runs.runner import die_with_parent
-
         die_with_parent()
         os.nice(NICE)
         writer = PartWriter(events, replication)

@@ -8,13 +8,10 @@ reduce them to what the caller needs, so the parent never holds the logs.
 """
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import datetime as dt
 import hashlib
 import multiprocessing
 import os
-import signal
 import sys
 import time
 import traceback
@@ -28,6 +25,7 @@ from typing import TYPE_CHECKING, TypeVar
 from rules.scenario import Scenario
 from sim.log import files as logfile
 from sim.log.records import EventLog, LogBuilder
+from sim.runs.children import die_with_parent, widen_pipe
 from sim.runs.log_stream import LogStream
 from sim.runs.replication import simulate
 
@@ -82,23 +80,6 @@ def _combined_meta(meta: dict, n: int) -> dict:
     out.pop("replication", None)
     out["replications"] = n
     return out
-
-
-#: Linux's prctl option: the signal a process gets when its parent dies.
-PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent() -> None:
-    """A worker's initializer: end with the parent, even when it is killed
-    with ``kill -9`` (a pool's workers would otherwise run on, orphaned,
-    simulating for no one). Linux only; elsewhere workers end when their
-    pipe to the parent closes, as the standard library makes them."""
-    if not sys.platform.startswith("linux"):
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() == 1:  # the parent died before the call above
-        os._exit(1)
 
 
 #: In a worker of a run whose reduction goes ahead in two parts: the pipe
@@ -241,27 +222,6 @@ def _forks() -> bool:
 class _Reduced:
     """A worker's whole result, after its first part, through the same pipe."""
     result: tuple
-
-
-#: Linux's fcntl option for a pipe's size, and the size asked for (the
-#: most an unprivileged process may ask by default).
-F_SETPIPE_SZ = 1031
-PIPE_BYTES = 1 << 20
-
-
-def widen_pipe(end: Connection) -> None:
-    """Make the pipe of ``end`` hold :data:`PIPE_BYTES` (Linux; else as it
-    is): with the default 64 kB a writer waits for the reader after each
-    64 kB, and a reader busy elsewhere holds the writer up (the drawer,
-    drawing, held ``opsim run``'s parent up for 0.4 s with the plots'
-    0.45 MB of numbers); a reduction's 15 MB take 15 round trips instead
-    of 230."""
-    if not sys.platform.startswith("linux"):
-        return
-    import fcntl
-
-    with contextlib.suppress(OSError):  # a lower cap: the pipe stays as it was, which works
-        fcntl.fcntl(end.fileno(), F_SETPIPE_SZ, PIPE_BYTES)
 
 
 def _reduced_ahead(work: tuple, ahead: Ahead,
