@@ -12,6 +12,7 @@ import pytest
 
 from rules.loader import load_scenario
 from sim.cli import main
+from sim.cli.plan import reason_line
 from sim.plan.planner import PlanOptions, plan
 from sim.plan.shifts import closest_every_day_shift, day_names, default_shifts, uncovered_days
 
@@ -93,4 +94,9 @@ def test_an_entry_undecided_at_the_limits_ends_with_its_verdict() -> None:
     assert stages <= {"scenario as it is", "feasibility", "verification",
                       "scenario as it is (verification)"}, stages
     assert not r["verification"]["all_met"]
-    assert {(x["window"], x["period"]) for x in r["verification"]["reasons"]} <= set(stuck)
+    reasons = r["verification"]["reasons"]
+    assert reasons and {(x["window"], x["period"]) for x in reasons} <= set(stuck)
+    assert all(x["at_limits"] == "undecided" for x in reasons)
+    assert reason_line(reasons[0]).startswith(
+        f"{reasons[0]['window']}/{reasons[0]['period']} cannot be decided within the limits "
+        "(verification: ")

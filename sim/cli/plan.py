@@ -217,13 +217,15 @@ def money_line(result: dict) -> str:
 
 def reason_line(r: dict) -> str:
     """Why one window is not met in one period, in words (``plan.json``
-    ``verification.reasons``)."""
-    verdict = {"not met": "cannot be met within the limits", "undecided": "undecided at the "
-               "limits"}[r["verdict"]] if r["given_up_at_limits"] else f"{r['verdict']} in the verification"
+    ``verification.reasons``): given up at the limits (every allowed shift
+    full) or not verified, the verification's share, the reason."""
     ci = r.get("met_ci95") or []
     interval = f" [{_pct(ci[0])}-{_pct(ci[1])}]" if len(ci) == 2 else ""
-    return (f"{r['window']}/{r['period']} {verdict} ({_pct(r['met'])}{interval}): "
-            f"{r['reason']}")
+    head = {"not met": "cannot be met within the limits",
+            "undecided": "cannot be decided within the limits"}.get(r.get("at_limits") or "",
+                                                                    "not verified")
+    return (f"{r['window']}/{r['period']} {head} (verification: {_pct(r['met'])}{interval}, "
+            f"{r['verdict']}): {r['reason']}")
 
 
 def verification_line(result: dict) -> str:

@@ -337,6 +337,9 @@ def _reasons(s: Scenario, checked: Outcome, known: list[dict], sl: Slots, roles:
         u = before.get((e.window, e.period)) or why(s, e, checked, sl, roles, cap, pr)
         out.append({"window": e.window, "period": e.period, "verdict": e.verdict,
                     "met": e.met, "met_ci95": list(e.ci) if e.ci else None,
-                    "given_up_at_limits": (e.window, e.period) in before,
+                    # The verdict with every allowed shift at its limit, for
+                    # the entries the search gave up there.
+                    "at_limits": before[(e.window, e.period)]["verdict"]
+                    if (e.window, e.period) in before else None,
                     "reason": u["reason"]})
     return out
