@@ -37,6 +37,12 @@ def test_the_default_offers_the_every_day_shift_most_like_the_roles_own() -> Non
     assert default_shifts(days, "clerk", ["handled_24h"]) == ["office"]
 
 
+def test_a_shift_allowed_as_overtime_is_not_also_offered_to_temporaries() -> None:
+    r = plan(PlanOptions(WEEKEND, overtime={"clerk": "daily"}, jobs=2, budget=4))
+    assert r["shifts"] == {"clerk": ["office"]}
+    assert "clerk:daily" in r["plan"]["by_slot"]
+
+
 def test_a_weekend_backlog_gets_a_weekend_shift_from_the_default_rule() -> None:
     """The clerk's office week leaves Friday evening's and the weekend's
     requests waiting until Monday (76% met against 90%); the planner offers

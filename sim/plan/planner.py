@@ -180,7 +180,9 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
         if role not in roles:
             raise RulesError([Problem("--allow-overtime", "", f"role '{role}' is not among the "
                                       f"roles planned: {', '.join(roles)}")])
-    shifts = {r: list(opts.shifts.get(r) or default_shifts(s, r, targets)) for r in roles}
+    # A shift the role works as overtime is not also a temporary's by default.
+    shifts = {r: list(opts.shifts.get(r) or [x for x in default_shifts(s, r, targets)
+                                             if x != opts.overtime.get(r)]) for r in roles}
     try:
         sl = slots(s, roles, shifts, opts.granularity, cap, opts.overtime, opts.permanent)
     except ValueError as exc:
