@@ -96,24 +96,45 @@ def reserved_hours(st: StaffLog) -> np.ndarray:
             q = rr[~st.whole[rr] & (st.start[rr] > st.enable[rr])]
             if not q.size:
                 continue
+            waiting = _union(st.enable[q], st.start[q])
             for m in members:
                 rows = by_member[m]
-                out[rid, p] += _idle_while_waiting(st, rows[st.rep[rows] == p], q, m, k_day)
+                out[rid, p] += _idle_while_waiting(st, rows[st.rep[rows] == p], waiting, m, k_day)
     return out
 
 
-def _idle_while_waiting(st: StaffLog, rows: np.ndarray, waiting: np.ndarray, m: int,
-                        k_day: np.ndarray) -> float:
+def _union(a: np.ndarray, b: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """The time covered by intervals ``[a, b)`` from the first to ``t``,
+    as a function of ``t`` (the intervals merged once)."""
+    order = np.argsort(a, kind="stable")
+    a, b = a[order], b[order]
+    reach = np.maximum.accumulate(b)
+    first = np.flatnonzero(np.r_[True, a[1:] > reach[:-1]])
+    last = np.r_[first[1:] - 1, a.size - 1]
+    ua, ub = a[first], reach[last]
+    before = np.concatenate([[0.0], np.cumsum(ub - ua)])
+
+    def covered(t: np.ndarray) -> np.ndarray:
+        j = np.searchsorted(ub, t, side="right")
+        k = np.minimum(j, ua.size - 1)
+        return before[j] + np.where((j < ua.size) & (ua[k] < t), t - ua[k], 0.0)
+    return covered
+
+
+def _idle_while_waiting(st: StaffLog, rows: np.ndarray, waiting: Callable[[np.ndarray], np.ndarray],
+                        m: int, k_day: np.ndarray) -> float:
     """Slot-hours member ``m`` (its started ``rows`` of one replication) was
-    on duty, held no whole-member work and had free slots while any of
-    ``waiting`` (conversations of its role not yet started) waited."""
+    on duty, held no whole-member work and had free slots while a
+    conversation of its role waited (``waiting``: their time, ``_union``)."""
     duty = st.members[m].duty
     chat, whole = rows[~st.whole[rows]], rows[st.whole[rows]]
-    parts = [  # (times, +1/-1) for: waiting, conversations held, whole-member work, on duty
-        (st.enable[waiting], st.start[waiting]), (st.start[chat], st.end[chat]),
-        (st.start[whole], st.end[whole]), (np.asarray(duty.a, float), np.asarray(duty.b, float))]
+    parts = [  # (times, +1/-1) for: conversations held, whole-member work, on duty
+        (st.start[chat], st.end[chat]), (st.start[whole], st.end[whole]),
+        (np.asarray(duty.a, float), np.asarray(duty.b, float))]
     t = np.concatenate([x for a, b in parts for x in (a, b)])
-    deltas = np.zeros((4, t.size))
+    if not t.size:
+        return 0.0
+    deltas = np.zeros((3, t.size))
     at = 0
     for i, (a, b) in enumerate(parts):
         deltas[i, at:at + a.size] = 1.0
@@ -124,8 +145,8 @@ def _idle_while_waiting(st: StaffLog, rows: np.ndarray, waiting: np.ndarray, m: 
     level = np.cumsum(deltas[:, order], axis=1)
     last = np.flatnonzero(np.r_[t[1:] != t[:-1], True])  # the state after a moment's events
     t, level = t[last], level[:, last]
-    length = np.diff(t)
-    waiting_n, held, busy, on = level[:, :-1]
+    held, busy, on = level[:, :-1]
     k = k_day[np.clip((t[:-1] // 24.0).astype(np.int64), 0, k_day.size - 1)]
-    idle = np.where((waiting_n > 0.5) & (on > 0.5) & (busy < 0.5), np.maximum(k - held, 0.0), 0.0)
-    return float(np.dot(idle, length))
+    idle = np.where((on > 0.5) & (busy < 0.5), np.maximum(k - held, 0.0), 0.0)
+    w = waiting(t)
+    return float(np.dot(idle, np.diff(w)))

@@ -71,10 +71,16 @@ class WaitingLine:
         """The most urgent, earliest task (the line must not be empty)."""
         levels = self.levels
         for p in self.order:
-            fifo = _earliest(levels[p])
-            if fifo is not None:
+            shared, brief, other = levels[p]
+            # The earliest head of the level (inline: the engine's hottest call).
+            best = shared if shared else None
+            if brief and (best is None or brief[0].seq < best[0].seq):
+                best = brief
+            if other and (best is None or other[0].seq < best[0].seq):
+                best = other
+            if best is not None:
                 self.size -= 1
-                return fifo.popleft()
+                return best.popleft()
         raise IndexError("pop from an empty WaitingLine")
 
     def head(self) -> Any:
