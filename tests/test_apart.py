@@ -26,3 +26,42 @@ def test_a_child_that_waits_for_more_than_was_sent_is_redone_here() -> None:
     job.send(1)
     with pytest.raises(ValueError, match="no more input"):
         job.result()
+
+
+def test_each_claimed_plot_goes_to_one_process() -> None:
+    """The drawer and the parent take the shared plots from one list
+    (``drawer.Claims``): each plot is taken once, by either."""
+    from sim.report.drawer import Claims
+
+    names = tuple(f"plot{i}" for i in range(40))
+    claims = Claims(names)
+    job: Apart[list[str]] = Apart(lambda get: [n for n in iter(claims.take, None)], True)
+    here = [n for n in iter(claims.take, None)]
+    there = job.result()
+    claims.close()
+    assert sorted(here + there) == sorted(names) and not set(here) & set(there)
+    assert claims.take() is None  # closed: nothing more is taken here
+
+
+@pytest.mark.slow  # renders plots to files
+def test_a_plot_a_failed_drawer_took_is_drawn_here(tmp_path) -> None:
+    from kpi_logs import small, warehouse_log
+
+    from sim.report.plots import write_plots
+
+    class Failed:
+        """Took every plot but the window plot, and drew only the staffing plot."""
+        names = ("queues", "wait_ecdf", "wait_p95_daily", "utilisation", "time_breakdown", "staffing")
+
+        def take(self) -> None:
+            return None
+
+        def seconds(self) -> dict[str, float]:
+            return {"staffing": 0.0}
+
+    s = small(days=2)
+    result = write_plots(s, warehouse_log(s), {}, tmp_path, font=None, drawn=[Failed()])
+    assert set(result.seconds) == set(result.files)
+    for name in Failed.names[:-1]:  # the drawer's lost plots: drawn here
+        assert (tmp_path / f"{name}.png").stat().st_size > 1000
+    assert not (tmp_path / "staffing.png").exists()  # the drawer's own, not drawn twice
