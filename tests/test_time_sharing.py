@@ -246,3 +246,14 @@ def test_slots_a_claim_holds_idle_while_chats_wait_are_reserved_time() -> None:
     assert roles["reserved_share"] == pytest.approx(DAYS * want / (DAYS * 24 * 5))
     assert roles["paused_chat_hours"] == 0
     assert 0 < roles["utilization"] <= 1
+
+
+def test_the_reference_engine_time_shares_alike() -> None:
+    """Both engines write the same log for brief work beside chats (the
+    chats' ends moved by the release) and for longer work that claims; the
+    stress scenario's logs (``test_reference_engine``) hold several hundred
+    releases beside chats too."""
+    from test_reference_engine import assert_same_log
+    for orders in (0.05, 0.5):
+        rows = assert_same_log(_agent(3.0, orders), 1)
+        assert len(rows) > 4 * DAYS
