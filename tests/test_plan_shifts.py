@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rules.loader import load_scenario
@@ -106,3 +107,40 @@ def test_an_entry_undecided_at_the_limits_ends_with_its_verdict() -> None:
     assert reason_line(reasons[0]).startswith(
         f"{reasons[0]['window']}/{reasons[0]['period']} cannot be decided within the limits "
         "(verification: ")
+
+
+def test_when_no_single_person_helps_the_search_goes_part_of_the_way_to_the_limits() -> None:
+    """A queue that needs several more people on many days shows no gain
+    from one: the search tries plans 10%, 25%, 50% and all of the way to
+    the plan at the limits (which holds) and keeps the cheapest that holds."""
+    from sim.plan.decisions import Plan, slots
+    from sim.plan.judge import Entry
+    from sim.plan.search import Outcome, Prices, toward_limits
+
+    s = load_scenario(WEEKEND)
+    sl = slots(s, ["clerk"], {"clerk": ["office", "daily"]}, "day", {"clerk": 4})
+
+    def outcome(p: Plan) -> Outcome:
+        days = p.total_person_days()
+        met = 0.9 if days >= 20 else 0.8  # holds from 20 person-days on
+        e = Entry("handled_24h", "overall", 0.9, met, (met - 0.01, met + 0.01),
+                  "met" if met >= 0.9 else "not met", 100.0)
+        return Outcome(p, {}, 200.0 * days, [e], {}, 200.0 * days)
+
+    tried: list[int] = []
+
+    def ev(plans: list[Plan], stage: str) -> list[Outcome]:
+        tried.extend(p.total_person_days() for p in plans)
+        return [outcome(p) for p in plans]
+
+    top = Plan(sl)
+    for k in top.people:
+        top.people[k] = np.where(sl.hours[k] > 0, sl.cap[k], 0)
+    prices = Prices({}, {"clerk": {"handled_24h"}}, {})
+    found = toward_limits(ev, outcome(Plan(sl)), outcome(top), prices)
+    assert found.ok and found.plan.total_person_days() == min(d for d in tried if d >= 20)
+    assert len(tried) == 4 and max(tried) == top.total_person_days()
+    # Nothing to do when the plan holds, or when the limits do not.
+    assert toward_limits(ev, found, outcome(top), prices) is found
+    short = outcome(Plan(sl))
+    assert toward_limits(ev, short, short, prices) is short

@@ -33,6 +33,7 @@ from sim.plan.money import Weights
 from sim.plan.reasons import undecided_at_limits, why
 from sim.plan.result import Context, result
 from sim.plan.search import (
+    TOWARD,
     Evaluator,
     Outcome,
     Prices,
@@ -41,6 +42,7 @@ from sim.plan.search import (
     isa_step,
     iterate_staffing,
     remove_greedily,
+    toward_limits,
 )
 from sim.plan.shifts import default_shifts
 
@@ -238,6 +240,9 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
         found = iterate_staffing(ev, start, regular, roles, opts.utilisation, adding)
         say("stage 2: greedy additions")
         found = add_greedily(ev, found, roles, adding, max(2, opts.jobs), pr=prices)
+        if not found.ok and top.ok and ev.evaluations + len(TOWARD) <= opts.budget:
+            say("stage 2: no single person helps: plans part of the way to the limits")
+            found = toward_limits(ev, found, top, prices)
         if not found.ok:
             exhausted = ev.evaluations >= adding
             say("stage 2: targets still missed: " + ("the budget of evaluations ran out "
@@ -245,8 +250,9 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
         elif opts.weights.platform > 0:
             say("stage 2: additions for money (people who save more in charges than they cost)")
             found = add_for_money(ev, found, roles, money_budget, max(2, opts.jobs), prices)
-        say("stage 2: greedy removals")
-        found = remove_greedily(ev, found, opts.budget, max(2, opts.jobs), prices)
+        if found.ok:  # a removal is kept only when every target holds
+            say("stage 2: greedy removals")
+            found = remove_greedily(ev, found, opts.budget, max(2, opts.jobs), prices)
     searched = found
     say("stage 3: verification on fresh seeds")
     checked, vseed, n = _verify(ev, found.plan, seed, 0, opts)

@@ -42,7 +42,11 @@ from sim.plan.judge import Entry, entries, shortfall
 from sim.plan.money import Weights, money, objective, priced_windows
 
 __all__ = ["Evaluator", "Outcome", "add_for_money", "add_greedily", "iterate_staffing",
-           "remove_greedily"]
+           "remove_greedily", "toward_limits"]
+
+#: Shares of the way from a plan that misses targets to the plan at the
+#: limits, tried together when single additions stop helping.
+TOWARD = (0.1, 0.25, 0.5, 1.0)
 
 
 @dataclass
@@ -263,6 +267,31 @@ def add_greedily(ev: Evaluator, o: Outcome, roles: list[str], budget: int, batch
                 return o  # more people where the cases waited does not help
         o = best
     return o
+
+
+def toward_limits(ev: Callable[..., list[Outcome]], o: Outcome, top: Outcome, pr: Prices,
+                  stage: str = "toward the limits") -> Outcome:
+    """When single additions stop helping while the plan at the limits
+    (``top``) holds every target: plans a share of the way from ``o`` to it
+    (:data:`TOWARD`), on the slots of the roles whose windows still miss,
+    and the cheapest that holds; the removals then take out the people it
+    does not need. A queue that needs several more people on many days
+    shows no gain from any one of them (the ninth session's Double 11
+    search stopped so); ``o`` itself when none holds."""
+    if o.ok or not top.ok:
+        return o
+    missing = {e.window for e in o.entries if not e.ok}
+    roles = {r for r, windows in pr.touches.items() if windows & missing}
+    cands = []
+    for share in TOWARD:
+        p = o.plan.copy()
+        for k in p.people:
+            if k[0] in roles:
+                gap = np.maximum(top.plan.people[k] - p.people[k], 0)
+                p.people[k] = p.people[k] + np.ceil(share * gap - 1e-9).astype(np.int64)
+        cands.append(p)
+    held = [x for x in ev(cands, stage) if x.ok]
+    return min(held, key=lambda x: x.objective, default=o)
 
 
 def _slack(o: Outcome, role: str, days: list[int], pr: Prices) -> float:
