@@ -14,7 +14,9 @@ import pytest
 from rules.loader import load_scenario
 from sim.cli import main
 from sim.cli.plan import reason_line
+from sim.plan.decisions import slots
 from sim.plan.planner import PlanOptions, plan
+from sim.plan.reasons import off_shift
 from sim.plan.shifts import closest_every_day_shift, day_names, default_shifts, uncovered_days
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +80,35 @@ def test_without_a_weekend_shift_the_reason_names_the_days_and_the_shift_to_try(
                  "--shifts", "clerk=office,daily"]) == 0
     r = json.loads((tmp_path / "b" / "plan.json").read_text())
     assert r["shifts"] == {"clerk": ["office", "daily"]} and r["verification"]["all_met"]
+
+
+def test_weekday_evening_waits_are_not_said_to_be_at_the_weekend() -> None:
+    """Review 10 item 3: with --shifts clerk=office the weekend has no
+    allowed shift, but the waits begin on weekday evenings (1% at the
+    weekend): the reason speaks of the hours, names no days and does not
+    say "over the weekend"."""
+    s = load_scenario(WEEKEND)
+    sl = slots(s, ["clerk"], {"clerk": ["office"]}, "day", {"clerk": 4})
+    waits = np.zeros((sl.days, 24))
+    for d in range(sl.days):
+        if (s.horizon.start + dt.timedelta(days=d)).weekday() < 5:
+            waits[d, 18:22] = 10.0
+        else:
+            waits[d, 10] = 1.0
+    found = off_shift(s, sl, "clerk", waits.ravel(), list(range(sl.days)))
+    assert found is not None and found["days"] == []
+    assert "over the weekend" not in found["text"] and "Saturday" not in found["text"]
+    assert found["text"].startswith("its missed cases wait for clerk when nobody it may add "
+                                    "is on duty"), found["text"]
+    assert "none works before 09:00 or after 17:00" in found["text"]
+    # The weekend's own backlog still reads as the weekend's.
+    waits[:] = 0.0
+    weekend = [d for d in range(sl.days)
+               if (s.horizon.start + dt.timedelta(days=d)).weekday() >= 5]
+    waits[weekend, 10] = 5.0
+    found = off_shift(s, sl, "clerk", waits.ravel(), list(range(sl.days)))
+    assert found is not None and found["days"] == weekend
+    assert "over the weekend" in found["text"] and "Saturday/Sunday" in found["text"]
 
 
 def test_an_entry_undecided_at_the_limits_ends_with_its_verdict() -> None:

@@ -118,7 +118,12 @@ def off_shift(s: Scenario, sl: Slots, role: str, by_hour: np.ndarray,
     # covers most of the waits per hour it works.
     extra = closest_every_day_shift(s, allowed) if on_idle_days else None
     extra = extra or _covering_shift(s, off, scope, allowed)
-    weekend = idle and all((s.horizon.start + dt.timedelta(days=d)).weekday() >= 5 for d in idle)
+    # The days are named (and the wording says "weekend") only when the
+    # waits begun on them are a share worth naming: a weekday evening
+    # backlog with a trace at the weekend is about hours, not days.
+    days = idle if on_idle_days else []
+    weekend = bool(days) and all(
+        (s.horizon.start + dt.timedelta(days=d)).weekday() >= 5 for d in days)
     where = "over the weekend" if weekend else "when nobody it may add is on duty"
     text = (f"its missed cases wait for {role} {where} ({share:.0%} of their waiting hours "
             f"began while no allowed shift of {role} works): "
@@ -128,7 +133,7 @@ def off_shift(s: Scenario, sl: Slots, role: str, by_hour: np.ndarray,
     else:
         text += "; no shift of the scenario covers those hours: add one to calendars.shifts " \
                 "and name it with --shifts"
-    return {"role": role, "share": round(share, 4), "days": idle, "shift": extra, "text": text}
+    return {"role": role, "share": round(share, 4), "days": days, "shift": extra, "text": text}
 
 
 def why(s: Scenario, e: Entry, o: Outcome, sl: Slots, roles: list[str], cap: dict[str, int],
