@@ -26,11 +26,17 @@ class Entry:
     cases: float
     #: Only ``met`` (or no cases) is ok: the verification's and its repairs' rule.
     strict: bool = False
+    #: For an entry undecided with every allowed shift at its limit: the
+    #: share the search staffs toward instead of its target (no staff can
+    #: decide it; the verification still judges it against the target).
+    reach: float | None = None
 
     @property
     def ok(self) -> bool:
         if self.verdict in ("met", "no cases"):
             return True
+        if self.reach is not None and self.met is not None and not self.strict:
+            return self.met >= self.reach - 1e-9
         if self.verdict == "undecided" and self.met is not None and not self.strict:
             return self.met >= self.target + (1.0 - self.target) / 2.0 - 1e-9
         return False
@@ -40,6 +46,8 @@ class Entry:
         """How far the met share is from where ``ok`` would be (0 when ok)."""
         if self.ok or self.met is None:
             return 0.0
+        if self.reach is not None and not self.strict:
+            return max(self.reach - self.met, 1e-3)
         if self.verdict == "undecided":
             # Strictly, an undecided entry needs its interval above the target.
             need = self.target + (1.0 - self.target) / 2.0

@@ -213,15 +213,17 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
     # Unmeetable when even this plan's interval lies below the target. An
     # undecided entry that the search would not accept even at the limits
     # cannot be decided by adding staff: it gets its verdict now (how many
-    # replications, or which shift, would decide it) instead of spending
-    # the budget; an undecided entry the search accepts is planned for.
+    # replications, or which shift, would decide it), and the search staffs
+    # toward the share the limits reached (a manager still wants the window
+    # as good as it can be) instead of spending the budget on the target.
     unmeetable = [why(s, e, top, sl, roles, cap, prices)
                   for e in top.entries if e.verdict == "not met"]
     stuck = [undecided_at_limits(s, e, top, sl, roles, cap, prices, opts.replications)
              for e in top.entries if e.verdict == "undecided" and not e.ok]
-    ev.skip = {(u["window"], u["period"]) for u in [*unmeetable, *stuck]}
+    ev.skip = {(u["window"], u["period"]) for u in unmeetable}
+    ev.reach = {(u["window"], u["period"]): u["search_reach"] for u in stuck}
     for o in (base, top):
-        o.entries = [e for e in o.entries if (e.window, e.period) not in ev.skip]
+        o.entries = ev.judged(o.result, strict=False)
     exhausted = False
     money_budget = max(ev.evaluations + 1, int(opts.budget * MONEY_SHARE))
     if base.ok:

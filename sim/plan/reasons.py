@@ -16,7 +16,8 @@ period) left gets a reason read from the evaluation that decided it:
   cases waited (``--max``), or the role may not get staff (``--roles``);
 - for an entry too close to its target to decide at the limits: how many
   replications would decide it (the interval's half-width shrinks as one
-  over the root of the replications).
+  over the root of the replications), and the share the search staffed it
+  toward instead of the target (:data:`REACH_SLACK` below the limits').
 """
 from __future__ import annotations
 
@@ -40,6 +41,11 @@ __all__ = ["entry_days", "replications_to_decide", "undecided_at_limits", "why"]
 OFF_SHIFT_SHARE = 0.25
 #: Most replications an estimate names (beyond: "not within 10,000").
 MOST_REPLICATIONS = 10_000
+#: How far below the share reached at the limits the search may stop for
+#: an entry undecided there (one point, assumed: the search's candidates
+#: share the limits' seed and replications, so the same staff where the
+#: cases wait gives about the same share).
+REACH_SLACK = 0.01
 
 
 def entry_days(e: Entry, pr: Prices | None, days: int) -> list[int]:
@@ -208,6 +214,10 @@ def undecided_at_limits(s: Scenario, e: Entry, top: Outcome, sl: Slots, roles: l
         decide = (f"at {e.met:.1%} more replications would most likely show it not met"
                   if e.met is not None and e.met <= e.target else
                   f"not within {MOST_REPLICATIONS:,} replications")
+    reach = max(0.0, (e.met or 0.0) - REACH_SLACK)
     out["replications_to_decide"] = m
-    out["reason"] = f"{head}; {decide}; {out['reason']}"
+    out["search_reach"] = round(reach, 4)
+    out["reason"] = (f"{head}; {decide}; the search staffed it toward {reach:.1%} (the share "
+                     f"at the limits less {REACH_SLACK:.0%}) instead of its target; "
+                     f"{out['reason']}")
     return out

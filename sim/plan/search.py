@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -92,6 +92,10 @@ class Evaluator:
     history: list[dict] = field(default_factory=list)
     #: (window, period) entries the search does not try to meet (unmeetable).
     skip: set[tuple[str, str]] = field(default_factory=set)
+    #: (window, period) entries undecided at the limits -> the share the
+    #: search staffs toward instead of the target; the strict evaluations
+    #: (verification, repairs) leave them out, as no staff decides them.
+    reach: dict[tuple[str, str], float] = field(default_factory=dict)
     evaluations: int = 0
     replications_run: int = 0
     _memo: dict = field(default_factory=dict)
@@ -101,6 +105,17 @@ class Evaluator:
                              self.periods,
                              allow_outside=self.allow_outside,
                              overtime=[*self.overtime, *plan.temps("overtime")])
+
+    def judged(self, result: dict, strict: bool) -> list[Entry]:
+        """The entries of ``result`` the search weighs: without those it
+        gave up, those undecided at the limits against their reach."""
+        out = []
+        for e in entries(result, self.targets, strict):
+            key = (e.window, e.period)
+            if key in self.skip or (strict and key in self.reach):
+                continue
+            out.append(replace(e, reach=self.reach[key]) if key in self.reach else e)
+        return out
 
     def __call__(self, plans: list[Plan], stage: str, seed: int | None = None,
                  replications: int | None = None, strict: bool = False) -> list[Outcome]:
@@ -113,8 +128,7 @@ class Evaluator:
             results = self.run([self.scenario(p) for p in todo], n, seed, self.jobs)
             wall = time.perf_counter() - t0
             for p, r in zip(todo, results):
-                kept = [e for e in entries(r, self.targets, strict)
-                        if (e.window, e.period) not in self.skip]
+                kept = self.judged(r, strict)
                 cost = round(r["cost_cny_total"] - self.base_cost, 2)
                 m = money(r)
                 out = Outcome(p, r, cost, kept, m, objective(cost, m, self.weights))
