@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rules.errors import RulesError
 from rules.loader import load_scenario
 from sim.cli import main
 from sim.cli.plan import reason_line
@@ -46,6 +47,23 @@ def test_a_shift_allowed_as_overtime_is_not_also_offered_to_temporaries() -> Non
     r = plan(PlanOptions(WEEKEND, overtime={"clerk": "daily"}, jobs=2, budget=4))
     assert r["shifts"] == {"clerk": ["office"]}
     assert "clerk:daily" in r["plan"]["by_slot"]
+
+
+def test_overtime_on_a_roster_shift_is_refused_not_taken_from_temporaries(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Review 10 item 9: --allow-overtime clerk=office (the clerk's own
+    roster shift) used to leave the temporaries without it, silently; the
+    planner refuses the pair, naming it, and the terminal and plan.json say
+    which shifts each role may be staffed on."""
+    with pytest.raises(RulesError, match="shift 'office' is already a temporary staff's shift"):
+        plan(PlanOptions(WEEKEND, overtime={"clerk": "office"}, jobs=2, budget=4))
+    monkeypatch.chdir(ROOT)
+    main(["plan", WEEKEND, "--out", str(tmp_path / "a"), "--jobs", "2", "--budget", "4",
+          "--allow-overtime", "clerk=daily"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert "shifts allowed: clerk temporaries office, overtime daily" in said, said
+    r = json.loads((tmp_path / "a" / "plan.json").read_text())
+    assert r["shifts"] == {"clerk": ["office"]} and r["overtime_shifts"] == {"clerk": "daily"}
 
 
 def test_a_weekend_backlog_gets_a_weekend_shift_from_the_default_rule() -> None:

@@ -157,6 +157,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     with staged(out, args.force, PLAN_FILES) as work:
         write_plan(work, out, result, existing)
     console = Console()
+    console.print(shifts_line(result), markup=False, highlight=False)
     console.print(plan_table(result))
     console.print(verification_line(result), markup=False, highlight=False)
     console.print(money_line(result), markup=False, highlight=False)
@@ -172,6 +173,16 @@ def cmd_plan(args: argparse.Namespace) -> int:
     # every case whose period has too few cases for 95% is said, not failed.
     verified = not v["not_met"] and set(v["undecided"]) <= set(v["too_few_cases"])
     return 0 if verified and not result["unmeetable"] else 1
+
+
+def shifts_line(result: dict) -> str:
+    """The shifts the plan could staff per role: its temporaries' and the
+    one its members may work as overtime."""
+    over = result.get("overtime_shifts") or {}
+    parts = [f"{role} temporaries {', '.join(names) or 'none'}"
+             + (f", overtime {over[role]}" if role in over else "")
+             for role, names in result["shifts"].items()]
+    return "shifts allowed: " + "; ".join(parts)
 
 
 def _pct(x: object) -> str:

@@ -182,9 +182,13 @@ def plan(opts: PlanOptions, run: Callable[..., list[dict]] = evaluate_all,
         if role not in roles:
             raise RulesError([Problem("--allow-overtime", "", f"role '{role}' is not among the "
                                       f"roles planned: {', '.join(roles)}")])
-    # A shift the role works as overtime is not also a temporary's by default.
-    shifts = {r: list(opts.shifts.get(r) or [x for x in default_shifts(s, r, targets)
-                                             if x != opts.overtime.get(r)]) for r in roles}
+    # A shift the default rule adds (an every-day shift beside the roster's)
+    # is not also offered to temporaries when the role works it as
+    # overtime; the roster's own shifts stay theirs (the slots refuse the
+    # pair, rather than silently take a shift away from the temporaries).
+    shifts = {r: list(opts.shifts.get(r) or [
+        x for x in default_shifts(s, r, targets)
+        if x != opts.overtime.get(r) or x in roster_shifts(s, r)]) for r in roles}
     try:
         sl = slots(s, roles, shifts, opts.granularity, cap, opts.overtime, opts.permanent)
     except ValueError as exc:

@@ -66,6 +66,8 @@ def result(s: Scenario, opts: PlanOptions, c: Context, base: Outcome, bound: dic
         "replications": {"search": opts.replications, "verification": opts.verify_replications},
         "granularity": opts.granularity, "roles": c.roles, "limits": c.cap,
         "shifts": c.shifts,
+        # The shift each role's own members may work as overtime (--allow-overtime).
+        "overtime_shifts": dict(opts.overtime),
         "targets": c.targets, "currency": s.costs.currency,
         "dates": [p.slots.date(d).isoformat() for d in range(p.slots.days)],
         "plan": {"temps": p.temps(), "overtime": p.temps("overtime"),
