@@ -9,6 +9,7 @@ fault is a :class:`RulesError` naming the file, never its contents.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,11 @@ MAX_BYTES = 1_000_000
 #: Values a document may hold once its aliases are expanded.
 MAX_VALUES = 200_000
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+#: YAML 1.1's base-60 numbers: unquoted 15:30 would read as the integer 930
+#: (and 1:30.5 as a float), so a time of day written without quotes in a
+#: file or a ``--set`` would fail as "a valid string (got 930)" or worse
+#: pass as a number; such a plain scalar stays the text it looks like.
+_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
 
 Fail = Callable[[str], RulesError]
 
@@ -33,7 +39,8 @@ class _Refused(yaml.YAMLError):
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """Safe loader (libyaml's when installed) that refuses alias bombs
-    (billion laughs) and recursive aliases before building anything."""
+    (billion laughs) and recursive aliases before building anything, and
+    reads base-60 numbers (15:30) as the text they are written as."""
 
     def get_single_data(self) -> Any:
         node = self.get_single_node()
@@ -41,6 +48,11 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
             return None
         _check_expansion(node)
         return self.construct_document(node)
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and implicit[0] and _SEXAGESIMAL.match(value):
+            return "tag:yaml.org,2002:str"
+        return super().resolve(kind, value, implicit)
 
 
 # Dates stay strings here: the schema parses them, so a bad date such as
@@ -50,6 +62,7 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.yaml_constructors = {**_Loader.yaml_constructors}
+
 
 
 def _check_expansion(root: yaml.Node) -> None:

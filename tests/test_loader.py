@@ -225,3 +225,21 @@ def test_demand_without_aftersales_rules_is_refused(baseline) -> None:
     problems = list(check_scenario(baseline.model_copy(update={"aftersales": None})))
     assert (("aftersales",), "the demand section needs an 'aftersales' section (its case_mix "
             "draws each order's after-sales request); 'rules: default' brings the shop's") in problems
+
+
+def test_a_time_of_day_without_quotes_stays_a_time(tmp_path) -> None:
+    """Review 10 item 11: YAML 1.1 reads an unquoted 15:30 as the base-60
+    number 930 ("Input should be a valid string (got 930)"); in a --set
+    and in a file it is the time it looks like."""
+    s = load_scenario(BASELINE, ["duties.customer_service_daily_registers.at=15:00",
+                                 "calendars.shifts.overtime_evening.end=21:30"])
+    assert s.duties["customer_service_daily_registers"].at == "15:00"
+    assert s.calendars.shifts["overtime_evening"].end == "21:30"
+    s = load_scenario(write(tmp_path, "duties: {customer_service_daily_registers: {at: 15:00}}\n"
+                                      "calendars: {shifts: {overtime_evening: {end: 21:30}}}\n"))
+    assert s.duties["customer_service_daily_registers"].at == "15:00"
+    assert s.calendars.shifts["overtime_evening"].end == "21:30"
+    # A time the schema refuses is named as the text written, not a number.
+    with pytest.raises(RulesError, match="25:00") as err:
+        load_scenario(BASELINE, ["duties.customer_service_daily_registers.at=25:00"])
+    assert "duties.customer_service_daily_registers.at" in str(err.value)
