@@ -17,7 +17,7 @@ from rules.scenario import Scenario
 from sim.log import files
 from sim.log.files import read_events, write_part
 from sim.log.records import EventLog, LogBuilder
-from sim.runs import log_stream
+from sim.runs import log_stream, runner
 from sim.runs.log_stream import LogStream
 from sim.runs.replication import simulate
 from sim.runs.runner import run_reduced
@@ -51,8 +51,19 @@ def _size(s: Scenario, log: EventLog) -> int:  # a reducer: module level, pickla
     return len(log)
 
 
-def test_the_streamed_part_holds_the_rows_of_a_part_written_after(tmp_path: Path) -> None:
+def test_the_streamed_part_holds_the_rows_of_a_part_written_after(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     s = _scenario()
+    sent: list[int] = []
+    call = LogStream.__call__
+
+    def noted(self: LogStream, log: LogBuilder, last: bool = False) -> None:
+        before = self.sent
+        call(self, log, last)
+        if self.sent != before:
+            sent.append(self.sent - before)
+
+    monkeypatch.setattr(LogStream, "__call__", noted)
     stream = LogStream(tmp_path / "streamed", 0, chunk=100)
     log = simulate(s, 0, 7, stream)
     assert stream.close()
@@ -60,8 +71,25 @@ def test_the_streamed_part_holds_the_rows_of_a_part_written_after(tmp_path: Path
     assert _same(log, simulate(s, 0, 7))  # the log in the shared memory is the log
     streamed, after = _back(s, tmp_path / "streamed"), _back(s, tmp_path / "after")
     assert len(streamed) == len(log) > 300 and _same(streamed, after)
-    groups = pq.ParquetFile(tmp_path / "streamed" / "part-00000.parquet").metadata.num_row_groups
-    assert groups == -(-len(log) // 100) or groups > 1  # a chunk (or the rest) per row group
+    # One row group per message, each at least a chunk but the rest (review
+    # 10 item 10): the simulation's batches (2,048 records) exceed the chunk.
+    meta = pq.ParquetFile(tmp_path / "streamed" / "part-00000.parquet").metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == sent
+    assert len(sent) == 2 and sum(sent) == len(log) and all(n >= 100 for n in sent[:-1])
+
+
+def _fails(s: Scenario, log: EventLog) -> int:
+    raise RuntimeError("the reducer failed")
+
+
+def test_a_reducer_that_fails_still_closes_the_stream(tmp_path: Path) -> None:
+    """Review 10 item 10: the stream's child is told the log is complete
+    and waited for when the reducer raises (it used to block until the
+    worker exited, then leave a half-written part and an EOFError)."""
+    s = _scenario()
+    with pytest.raises(RuntimeError, match="the reducer failed"):
+        runner._one_reduced((s, 0, 7, _fails, tmp_path / "events", None, True, False))
+    assert _same(_back(s, tmp_path / "events"), simulate(s, 0, 7))
 
 
 def test_a_log_of_no_records_leaves_an_empty_part(tmp_path: Path) -> None:

@@ -122,7 +122,12 @@ def _one_reduced(args: tuple[Scenario, int, int, Reducer, Path | None, Path | No
         writer = _write_apart(log, events, rep, csv_parts) if apart else None
         if writer is None:
             logfile.write_part(log, events, rep, csv_parts)
-    part = reducer(s, log, ahead=_send_ahead) if ahead else reducer(s, log)  # type: ignore[call-arg]
+    try:
+        part = reducer(s, log, ahead=_send_ahead) if ahead else reducer(s, log)  # type: ignore[call-arg]
+    except BaseException:
+        if stream is not None:
+            stream.close()  # else the child waits for the rest of the log until this process ends
+        raise
     if stream is not None and not stream.close() and events is not None:
         logfile.write_part(log, events, rep, csv_parts)  # the child failed: written here
     if writer is not None:
