@@ -144,7 +144,8 @@ def check_whole_member(log: EventLog, shared: set[tuple[str, str]],
     ``(workflow, step id)`` pairs) holds no other such work meanwhile and
     starts no conversation; it holds conversations begun before only while
     doing brief work (``brief``: the hours up to which a role's members
-    time-share, ``interleave_up_to_minutes``), which pauses them."""
+    time-share, ``interleave_up_to_minutes``), which pauses them, each
+    for at most that many hours in all."""
     c = log.columns
     brief = brief or {}
     held = np.isin(c["kind"], STAFFED) & ~np.isnan(c["start_time"])
@@ -159,13 +160,20 @@ def check_whole_member(log: EventLog, shared: set[tuple[str, str]],
     for member, spans in by_member.items():
         spans.sort()
         for k, (a, b, whole, up_to) in enumerate(spans):
+            paused = 0.0
             for a2, b2, whole2, _ in spans[k + 1:]:
                 if a2 >= b - EPS:
                     break
                 if not (whole or whole2) or b2 <= a2 + EPS or b <= a + EPS:
                     continue
-                # (a, b) began first: a conversation in hand may pause for brief work.
+                # (a, b) began first: a conversation in hand may pause for
+                # brief work, up to ``up_to`` in all (review 10 item 1).
                 if whole2 and not whole and b2 - a2 <= up_to + EPS and a2 > a - EPS:
+                    paused += min(b, b2) - a2
+                    if paused > up_to + EPS:
+                        raise AssertionError(
+                            f"{member}: the conversation {a:g}-{b:g} is paused {paused * 60:.2f} "
+                            f"min in all beside whole-member work, beyond {up_to * 60:g}")
                     continue
                 raise AssertionError(f"{member} holds other work during a whole-member task "
                                      f"({a:g}-{b:g} and {a2:g}-{b2:g})")

@@ -69,6 +69,13 @@ def time_share(pool: Pool, member: Member, task: Task) -> None:
     for r in member.running:
         if r.work - member.worked_between(r.resumed, pool.env.now, pool.pause) > EPS:
             r.work += task.work
+            r.paused += task.work
+
+
+def may_share(pool: Pool, member: Member, task: Task) -> bool:
+    """No conversation ``member`` holds would be paused beyond
+    ``interleave`` in all by brief ``task``."""
+    return all(r.paused + task.work <= pool.interleave + EPS for r in member.running)
 
 
 def claimed_by(pool: Pool, task: Task) -> Member | None:

@@ -28,7 +28,12 @@ the two against each other:
   in line order as a conversation (``reference_claims.time_share``); the
   conversations in hand make no progress meanwhile: each one's work grows
   by the task's (one due at that very moment is left to end), and when
-  its end comes it goes on for the work it has left;
+  its end comes it goes on for the work it has left. A member takes it only
+  if each conversation in hand, paused so far plus the task's work, stays
+  within ``interleave`` (``reference_claims.may_share``); else the least
+  busy member who may takes it, else it waits (and claims, first in line)
+  as longer work, and brief tasks behind it wait for members holding
+  conversations until the next dispatch;
 - holds (meetings, team duties) are released by the caller;
 - ``slowdown``: a conversation started while its member holds ``base`` or
   more of them (a peak's concurrency) is ``slowdown`` longer per one held
@@ -84,6 +89,8 @@ class Task:
         self.timer: simpy.Event | None = None
         #: Taken out of the line by a platform timer (``reference_timers``).
         self.withdrawn = False
+        #: Hours a conversation has paused for brief work of its member.
+        self.paused = 0.0
 
     def key(self) -> tuple[int, int]:
         """Place in line: priority, then arrival in the pool."""
@@ -207,6 +214,8 @@ class Pool:
         self.line.remove(task)
         task.withdrawn = True
         task.end = self.env.now
+        if task in self.appointments:  # (a skipped appointment waits for nobody)
+            self.appointments.remove(task)
         claimed = claims.claimed_by(self, task)
         if claimed is not None:
             claimed.claim = None
@@ -276,14 +285,17 @@ class Pool:
 
     # -- members ------------------------------------------------------------
 
-    def _free(self, exclude: set[Member] | None = None) -> Member | None:
+    def _free(self, exclude: set[Member] | None = None,
+              brief: Task | None = None) -> Member | None:
         """The member to take the next task: on duty, unclaimed, with a free
         slot (holding no whole-member task); the first such for one slot,
-        else the least busy (first at a tie)."""
+        else the least busy (first at a tie). With ``brief``, only one that
+        may time-share that task (``claims.may_share``)."""
         best = None
         for m in self.members:
             if not m.on or m.claim is not None or m.busy >= self.concurrency or (
-                    exclude and m in exclude) or any(not t.shared for t in m.running):
+                    exclude and m in exclude) or any(not t.shared for t in m.running) or (
+                    brief is not None and not claims.may_share(self, m, brief)):
                 continue
             if self.concurrency == 1:
                 return m
@@ -308,6 +320,7 @@ class Pool:
                 self.line.remove(task)
                 self._assign(task, m)
         claims.appoint(self)
+        blocked = False  # a brief task nobody could time-share: those behind it wait too
         for task in list(self.line):
             member = self._free()
             if member is None:
@@ -316,7 +329,13 @@ class Pool:
                 member = self._free(task.distinct)
                 if member is None:
                     continue  # only its siblings' members are free
-            if not task.shared and member.running and not self.brief(task):
+            if not task.shared and member.running and self.brief(task):
+                if blocked:
+                    continue
+                if not claims.may_share(self, member, task):
+                    member = self._free(task.distinct, task) or member
+                    blocked = bool(member.running) and not claims.may_share(self, member, task)
+            if not task.shared and member.running and (not self.brief(task) or blocked):
                 if self.line[0] is task and claims.claimed_by(self, task) is None and (
                         self.env.now - task.asked >= self.claim_after):
                     first = claims.first_free(self, task)

@@ -74,38 +74,77 @@ def test_without_interleaving_the_same_release_waits_for_the_chats_to_end() -> N
 
 
 def test_no_new_chat_starts_during_brief_work_and_several_add_up() -> None:
-    """Two releases back to back (9.5-9.54, then 9.54-9.58, the second
-    asked while the first runs): a chat asked at 9.52 waits until 9.58,
-    and a chat held through both ends 0.08 h later."""
+    """Two releases back to back (9.5-9.52, then 9.52-9.54, the second
+    asked while the first runs): a chat asked at 9.515 waits until 9.54,
+    and a chat held through both ends 0.04 h later (within the 0.05 h)."""
     env = simpy.Environment()
     pool = _pool(env)
     held: list[Task] = []
     whole: list[Task] = []
     later: list[Task] = []
     _at(env, 9.0, pool, 1.0, True, held)
-    _at(env, 9.5, pool, 0.04, False, whole)
-    _at(env, 9.51, pool, 0.04, False, whole)
-    _at(env, 9.52, pool, 0.5, True, later)
+    _at(env, 9.5, pool, 0.02, False, whole)
+    _at(env, 9.51, pool, 0.02, False, whole)
+    _at(env, 9.515, pool, 0.5, True, later)
     env.run(until=18)
-    assert [(w.start, w.end) for w in whole] == [(pytest.approx(9.5), pytest.approx(9.54)),
-                                                 (pytest.approx(9.54), pytest.approx(9.58))]
-    assert later[0].start == pytest.approx(9.58)
-    assert held[0].end == pytest.approx(10.08)
+    assert [(w.start, w.end) for w in whole] == [(pytest.approx(9.5), pytest.approx(9.52)),
+                                                 (pytest.approx(9.52), pytest.approx(9.54))]
+    assert later[0].start == pytest.approx(9.54)
+    assert held[0].end == pytest.approx(10.04)
 
 
 def test_a_chat_paused_after_its_planned_end_came_ends_later_again() -> None:
-    """A chat planned to end at 10 is paused twice: by a release at 9.98
-    (so its planned end 10 finds 0.04 h left) and by another at 10.01,
-    during that rest: it ends at 10 + 0.04 + 0.04."""
+    """A chat planned to end at 10 is paused twice: by a release at 9.99
+    (so its planned end 10 finds 0.01 h left) and by another at 10.005,
+    during that rest: it ends at 10 + 0.02 + 0.02."""
     env = simpy.Environment()
     pool = _pool(env)
     held: list[Task] = []
     whole: list[Task] = []
     _at(env, 9.0, pool, 1.0, True, held)
-    _at(env, 9.98, pool, 0.04, False, whole)
-    _at(env, 10.03, pool, 0.04, False, whole)
+    _at(env, 9.99, pool, 0.02, False, whole)
+    _at(env, 10.005, pool, 0.02, False, whole)
     env.run(until=18)
-    assert held[0].end == pytest.approx(10.08)
+    assert held[0].end == pytest.approx(10.04)
+
+
+def test_a_chat_in_hand_pauses_no_longer_than_the_limit_in_all() -> None:
+    """Review 10 item 1: an agent holds a 1-hour chat; 20 releases of
+    0.04 h (2.4 min) arrive at 0.5 h. Before, the agent did them one
+    after another beside the chat, which ended at 1.80 (48 minutes with no
+    reply). Now it does one (2.4 + 2.4 > 3 minutes) and the rest wait for
+    the chat to end, as longer work does (claim_after 0)."""
+    env = simpy.Environment()
+    pool = StaffPool(env, "r", [MemberShifts("r#1", ((0.0, 100.0),))], 5, interleave=BRIEF)
+    held: list[Task] = []
+    whole: list[Task] = []
+    _at(env, 0.0, pool, 1.0, True, held)
+    for _ in range(20):
+        _at(env, 0.5, pool, 0.04, False, whole)
+    env.run(until=10)
+    assert held[0].end == pytest.approx(1.04)
+    assert whole[0].start == pytest.approx(0.5)
+    assert [w.start for w in whole[1:]] == pytest.approx([1.04 + 0.04 * i for i in range(19)])
+
+
+def test_a_brief_task_another_agent_may_share_goes_to_that_agent() -> None:
+    """Two agents: #1 holds one chat already paused 0.04 h, #2 holds two
+    fresh ones. A 0.02 h release would pause #1's chat 0.06 h: the less
+    busy #1 may not take it, #2 does; a chat asked meanwhile goes to #1."""
+    env = simpy.Environment()
+    pool = _pool(env, n=2)
+    held: list[Task] = []
+    whole: list[Task] = []
+    _at(env, 9.0, pool, 1.0, True, held)   # #1 (first at a tie)
+    _at(env, 9.0, pool, 1.0, True, held)   # #2
+    _at(env, 9.05, pool, 0.04, False, whole)  # #1 (as busy as #2: first)
+    _at(env, 9.06, pool, 1.0, True, held)  # #2 (#1 is time-sharing)
+    _at(env, 9.5, pool, 0.02, False, whole)
+    env.run(until=18)
+    names = [w.member.name for w in whole]  # type: ignore[union-attr]
+    assert names == ["r#1", "r#2"]
+    assert whole[1].start == pytest.approx(9.5)
+    assert all(c.paused <= BRIEF + 1e-9 for c in held)
 
 
 def test_long_whole_member_work_still_claims_and_waits_for_empty_hands() -> None:
@@ -168,15 +207,19 @@ def test_pauses_count_working_time_when_work_pauses_at_shift_end() -> None:
     assert held[0].end == pytest.approx(33.54)
 
 
-def _agent(interleave: float, orders_hours: float) -> Scenario:
+def _wf(number: int, at: str, hours: float, shared: bool, priority: int = 5) -> dict:
+    step = {"id": "talk" if shared else "release", "kind": "work", "role": "agent",
+            "shared": shared, "duration": {"dist": "fixed", "value": hours, "unit": "hours"}}
+    return {"name_zh": "流程", "number": number, "lanes": ["agent"], "priority": priority,
+            "trigger": {"kind": "every", "every": "day", "at": at}, "steps": [step]}
+
+
+def _agent(interleave: float, orders_hours: float, urgent: int = 0) -> Scenario:
     """One agent around the clock, five chats at once: chats of 2 h and 1 h
     at 09:00, a whole-member task at 09:30, a chat of 1 h at 09:31, for
-    three days."""
-    def wf(number: int, at: str, hours: float, shared: bool) -> dict:
-        step = {"id": "talk" if shared else "release", "kind": "work", "role": "agent",
-                "shared": shared, "duration": {"dist": "fixed", "value": hours, "unit": "hours"}}
-        return {"name_zh": "流程", "number": number, "lanes": ["agent"],
-                "trigger": {"kind": "every", "every": "day", "at": at}, "steps": [step]}
+    three days; with ``urgent``, that many more such tasks at 09:30, more
+    urgent than the chats (a queue of releases)."""
+    wf = _wf
     doc = {
         "name": "timeshare", "horizon": {"start": "2026-03-02", "end": "2026-03-04"}, "seed": 1,
         "replications": 1,
@@ -194,6 +237,8 @@ def _agent(interleave: float, orders_hours: float) -> Scenario:
                       "orders": wf(3, "09:30", orders_hours, False),
                       "late": wf(4, "09:31", 1.0, True)},
     }
+    for k in range(urgent):
+        doc["workflows"][f"urgent{k}"] = wf(5 + k, "09:30", orders_hours, False, priority=1)  # type: ignore[index]
     return Scenario.model_validate(doc)
 
 
@@ -257,3 +302,24 @@ def test_the_reference_engine_time_shares_alike() -> None:
     for orders in (0.05, 0.5):
         rows = assert_same_log(_agent(3.0, orders), 1)
         assert len(rows) > 4 * DAYS
+
+
+def test_a_queue_of_urgent_releases_pauses_no_chat_beyond_the_limit() -> None:
+    """Review 10 items 1 and 5: twelve releases of 2.4 minutes, more
+    urgent than the chats, wait at 09:30 beside two chats in hand. Before,
+    the agent did them one after another while its chats stood still (36
+    minutes with no reply); now each chat is paused at most 3 minutes in
+    all (the invariant), the chats end 2.4 minutes late, and the releases
+    left wait for the chats to end. Both engines alike."""
+    from invariants import check_whole_member
+    from test_reference_engine import assert_same_log
+    s = _agent(3.0, 0.04, urgent=11)
+    log = simulate(s, 0, 1)
+    check_whole_member(log, {(w, "talk") for w in ("long", "short", "late")}, {"agent": 0.05})
+    assert _rows(log, "long")[0] == (pytest.approx(9.0), pytest.approx(11.04))
+    assert _rows(log, "short")[0] == (pytest.approx(9.0), pytest.approx(10.04))
+    roles = summarize(s, log, {})["roles"]["agent"]
+    assert roles["chats_paused_share"] == pytest.approx(2 / 3)  # the chat at 09:31 is not
+    assert roles["chat_pause_p95_minutes"] == pytest.approx(2.4)
+    assert roles["chat_pause_max_minutes"] == pytest.approx(2.4)
+    assert_same_log(s, 1)

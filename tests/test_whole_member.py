@@ -182,7 +182,8 @@ def test_on_11_november_an_agent_releasing_an_order_starts_nothing_else() -> Non
     beside = 0
     for member in set(c["resource"][releases].tolist()):
         mine = np.flatnonzero(cs & (c["resource"] == member))
-        start, end = c["start_time"][mine], np.nan_to_num(c["end_time"][mine], nan=np.inf)
+        # (Work still running at the horizon: to the horizon.)
+        start, end = c["start_time"][mine], np.nan_to_num(c["end_time"][mine], nan=log.horizon_hours)
         whole = np.array([a not in shared for a in c["activity"][mine].tolist()])
         for i in np.flatnonzero(whole):
             overlap = (start < end[i] - 1e-9) & (end > start[i] + 1e-9)

@@ -29,7 +29,7 @@ from rules.calendar import hours_of
 from rules.scenario import Scenario
 from sim.analysis.ci import nonnegative_ci, share_ci
 from sim.analysis.on_duty import OnDuty
-from sim.analysis.slot_time import overlaps, paused_hours, reserved_hours
+from sim.analysis.slot_time import chat_pauses, overlaps, paused_hours, reserved_hours
 from sim.analysis.staffing import StaffLog, group_quantile
 from sim.log.records import EventLog
 
@@ -69,6 +69,7 @@ def _role_reps(st: StaffLog) -> dict[str, dict[str, np.ndarray]]:
     slots = st.slot_time()  # concurrency x on-duty time, by the day's concurrency
     reserved = reserved_hours(st)
     paused = np.bincount(g, weights=paused_hours(st)[rows], minlength=n * R)
+    pshare, p95, pmax = chat_pauses(st)
     with np.errstate(invalid="ignore", divide="ignore"):
         util = np.where(on_duty > 0, busy / slots, np.nan)
         reserved_share = np.where(on_duty > 0, reserved / slots, np.nan)
@@ -82,7 +83,8 @@ def _role_reps(st: StaffLog) -> dict[str, dict[str, np.ndarray]]:
             "queue_max": qmax.reshape(shape)[r], "utilization": util[r],
             "overtime": overtime[r], "busy": busy[r], "on_duty": on_duty[r],
             "reserved": reserved[r], "reserved_share": reserved_share[r],
-            "paused": paused.reshape(shape)[r],
+            "paused": paused.reshape(shape)[r], "chats_paused_share": pshare[r],
+            "chat_pause_p95": p95[r], "chat_pause_max": pmax[r],
         }
     return out
 
@@ -218,9 +220,16 @@ def _slot_time(x: dict[str, np.ndarray]) -> dict:
     rs, rlo, rhi = nonnegative_ci(x["reserved"])
     sh, slo, shi = share_ci(x["reserved_share"])
     ps, plo, phi = nonnegative_ci(x["paused"])
-    return {"reserved_slot_hours": rs, "reserved_slot_hours_ci95": [rlo, rhi],
-            "reserved_share": sh, "reserved_share_ci95": [slo, shi],
-            "paused_chat_hours": ps, "paused_chat_hours_ci95": [plo, phi]}
+    out = {"reserved_slot_hours": rs, "reserved_slot_hours_ci95": [rlo, rhi],
+           "reserved_share": sh, "reserved_share_ci95": [slo, shi],
+           "paused_chat_hours": ps, "paused_chat_hours_ci95": [plo, phi]}
+    if "chats_paused_share" in x:  # per chat (review 10 item 1): what a customer in hand waited
+        cs, clo, chi = share_ci(np.nan_to_num(x["chats_paused_share"]))
+        p95 = x["chat_pause_p95"][~np.isnan(x["chat_pause_p95"])]
+        out |= {"chats_paused_share": cs, "chats_paused_share_ci95": [clo, chi],
+                "chat_pause_p95_minutes": float(p95.mean()) if p95.size else 0.0,
+                "chat_pause_max_minutes": float(np.nanmax(x["chat_pause_max"], initial=0.0))}
+    return out
 
 
 def case_table(st: StaffLog, log: EventLog) -> tuple[np.ndarray, list[str], np.ndarray,

@@ -7,6 +7,8 @@ alone (issue 16, the ninth session's review item 2).
   The overlap is chat time the brief work added (``paused_hours``); busy
   time counts the member fully busy then and the paused chats nothing more
   (``paused_on_duty``), so utilisation never exceeds the member's slots.
+  Per conversation (``chat_pauses``): the share paused and how long, which
+  the engine holds within the role's ``interleave_up_to_minutes`` in all.
 - **Reserved** slots: a member claimed by whole-member work lets its chats
   end and takes no new one meanwhile (``sim.staff.claims.claim``). The log
   does not show the claim, but its cost shows: a member on duty holding
@@ -22,7 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sim.analysis.staffing import StaffLog
+from sim.analysis.staffing import StaffLog, group_quantile
 
 
 def _identity(t: np.ndarray) -> np.ndarray:
@@ -76,6 +78,28 @@ def paused_hours(st: StaffLog) -> np.ndarray:
                 out[rows[has]] = got[has]
         cache["_paused"] = out
     return cache["_paused"]
+
+
+def chat_pauses(st: StaffLog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per role and replication (``(roles, replications)``), what a manager
+    reads of the pauses (review 10 item 1): the share of the conversations
+    started that were paused, and the 95th percentile and the largest of
+    their pauses in minutes (NaN where none was). A customer in a paused
+    chat waits for the reply that long beyond the chat's own time."""
+    n, R = len(st.roles), st.R
+    rows, rid = st.role_row, st.role_id
+    chat = ~st.whole[rows] & st.started[rows]
+    g = rid[chat] * R + st.rep[rows[chat]]
+    minutes = paused_hours(st)[rows[chat]] * 60.0
+    was = minutes > 0
+    count = np.bincount(g, minlength=n * R).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(count > 0, np.bincount(g[was], minlength=n * R) / count, np.nan)
+    p95 = group_quantile(minutes[was], g[was], n * R, 0.95)
+    top = np.full(n * R, np.nan)
+    if was.any():
+        np.fmax.at(top, g[was], minutes[was])
+    return share.reshape(n, R), p95.reshape(n, R), top.reshape(n, R)
 
 
 def reserved_hours(st: StaffLog) -> np.ndarray:

@@ -68,6 +68,7 @@ class Case(Signal):
     deadline: float
     shared: bool
     asked: float
+    paused: float
     #: Task fields that are always None for a case.
     done: Signal | None = None
     distinct: set[Member] | None = None

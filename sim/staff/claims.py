@@ -6,7 +6,8 @@ a member done with such work takes the next one of the most urgent level
 ahead of the chats (``batch``). An appointment's hold (a duty held at its
 time: ``StaffPool.appoint``) goes before the line (``appoint``). A task
 short enough to interleave is done by a member holding conversations
-between their messages (``time_share``)."""
+between their messages (``time_share``), as long as no conversation in
+hand is paused beyond the role's limit in all (``may_share``)."""
 from __future__ import annotations
 
 import bisect
@@ -62,6 +63,17 @@ def time_share(pool: StaffPool, member: Member, work: float, now: float) -> None
     for r in member.running:
         if r.work - member.worked_between(r.resumed, now, pool.pause) > EPS:  # type: ignore[operator]
             r.work += work  # type: ignore[operator]  # conversations are work, never holds
+            r.paused += work
+
+
+def may_share(pool: StaffPool, member: Member, work: float) -> bool:
+    """``member`` may time-share ``work`` hours of brief work: it holds
+    nothing, or each conversation in hand, paused so far plus ``work``,
+    stays within the role's ``interleave_up_to_minutes``. Else a customer
+    in hand would wait longer than that in all: one release after another,
+    each brief, froze a chat for 47 minutes (review 10 item 1)."""
+    limit = pool.queue.brief + EPS
+    return all(r.paused + work <= limit for r in member.running)
 
 
 def drop_claim(pool: StaffPool, task: StaffTask) -> bool:

@@ -92,14 +92,21 @@ class WaitingLine:
                 return fifo[0]
         return None
 
-    def pop_light(self) -> Any:
+    def pop_light(self, brief_ok: bool = True) -> Any:
         """The earliest conversation or brief task of the most urgent level
         that holds one, taken out of line (the other whole-member tasks
         before it passed over); None if none waits: what a member holding
-        conversations may take."""
+        conversations may take. ``brief_ok`` False: conversations only (a
+        brief task nobody holding conversations could take waits, and those
+        behind it with it)."""
         levels = self.levels
         for p in self.order:
             shared, brief, _ = levels[p]
+            if not brief_ok:
+                if shared:
+                    self.size -= 1
+                    return shared.popleft()
+                continue
             if shared or brief:
                 self.size -= 1
                 if brief and (not shared or brief[0].seq < shared[0].seq):

@@ -27,7 +27,10 @@ A whole-member task short enough to interleave (``interleave``: the role's
 ``interleave_up_to_minutes``) is instead taken by a member holding
 conversations, with a free slot, in line order as a chat: the member takes
 nothing else meanwhile and the conversations in hand make no progress, so
-each one ends later by the task's duration (``claims.time_share``).
+each one ends later by the task's duration (``claims.time_share``). A
+conversation is paused so at most that long in all (``claims.may_share``):
+a brief task that would pause one beyond it goes to another member, or
+waits (and claims) as longer work does, the brief tasks behind it with it.
 """
 from __future__ import annotations
 
@@ -39,7 +42,16 @@ import simpy
 
 from rules.shifts import MemberShifts, merge
 from sim.kernel.events import Signal, fire_in
-from sim.staff.claims import appoint, batch, claim, drop_claim, hand_over, time_share, unclaimed
+from sim.staff.claims import (
+    appoint,
+    batch,
+    claim,
+    drop_claim,
+    hand_over,
+    may_share,
+    time_share,
+    unclaimed,
+)
 from sim.staff.duty_clock import shift_boundaries
 from sim.staff.line import WaitingLine
 from sim.staff.member import EPS, INF, WHOLE, Member
@@ -274,10 +286,15 @@ class StaffPool:
         self.idle = [m for m in self.members
                      if m.on and m.busy < concurrency and m.claim is None]
 
-    def _free_member(self, now: float, exclude: set[Member] | None = None) -> Member | None:
+    def _free_member(self, now: float, exclude: set[Member] | None = None,
+                     work: float | None = None) -> Member | None:
+        """The idle member to take the next task (the least busy, first in
+        member order at a tie); with ``work``, only one that may time-share
+        that much brief work (``claims.may_share``)."""
         best, cap = None, self.concurrency
         for m in self.idle:
-            if exclude is None or m not in exclude:
+            if (exclude is None or m not in exclude) and (
+                    work is None or not m.busy or may_share(self, m, work)):
                 if cap == 1:
                     best = m
                     break
@@ -296,6 +313,7 @@ class StaffPool:
             appoint(self)
         skipped: list[StaffTask] = []
         passed = False  # the whole-member task first in line was passed over
+        brief_ok = True  # a brief task nobody holding chats could take waits, with those behind it
         while queue.size:
             member = self._free_member(now)
             if member is None:
@@ -315,7 +333,7 @@ class StaffPool:
                         if head not in self._claims and now - head.asked >= self.claim_after:
                             claim(self, head)
                         continue
-                task = queue.pop_light()
+                task = queue.pop_light(brief_ok)
                 if task is None:
                     break
             else:
@@ -330,10 +348,16 @@ class StaffPool:
                 if member is None:
                     skipped.append(task)  # only its siblings' members are free
                     continue
-            if member.busy and not task.shared and not queue.is_brief(task):
+            if member.busy and not task.shared and queue.is_brief(task) and (
+                    not may_share(self, member, task.work)):
+                # Its chats have paused too long for it: another's may not.
+                member = self._free_member(now, task.distinct, task.work) or member
+                brief_ok = not member.busy or may_share(self, member, task.work)
+            if member.busy and not task.shared and (not queue.is_brief(task) or not brief_ok):
                 # The least busy idle member holds work, so nobody idle is
                 # empty: the task waits; at the head of the line (nothing
-                # before it still waiting) it claims a member.
+                # before it still waiting) it claims a member. So does a
+                # brief task nobody may time-share (``claims.may_share``).
                 if not skipped and not passed and task not in self._claims and (
                         now - task.asked >= self.claim_after):
                     claim(self, task)

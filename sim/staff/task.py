@@ -57,6 +57,10 @@ class StaffTask(Protocol):
     shared: bool
     #: When it asked the pool for a member (``claims``: how long it waited).
     asked: float
+    #: Hours a conversation has been paused so far for brief whole-member
+    #: work of its member (``claims.time_share``), held within the role's
+    #: ``interleave_up_to_minutes`` (``claims.may_share``).
+    paused: float
 
 
 #: What a pool reads and writes on a task, besides ``done``, ``distinct`` and
@@ -108,6 +112,7 @@ class Task:
         #: When the customer leaves the line if nobody has started the task
         #: by then (patience; ``StaffPool.submit``).
         self.deadline = math.inf
+        self.paused = 0.0
 
 
 def reset(task: StaffTask, pool: StaffPool, work: float, priority: int, seq: int,
@@ -124,6 +129,7 @@ def reset(task: StaffTask, pool: StaffPool, work: float, priority: int, seq: int
     task.member = task.timer = task.stretches = None
     task.start = task.end = task.resumed = math.nan
     task.abandoned = False
+    task.paused = 0.0
 
 
 class TaskTimer(Signal):
