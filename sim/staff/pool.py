@@ -41,30 +41,21 @@ from typing import Any, TypeVar
 import simpy
 
 from rules.shifts import MemberShifts, merge
-from sim.kernel.events import Signal, fire_in
+from sim.kernel.events import Signal
 from sim.staff.claims import (
     appoint,
-    batch,
     claim,
     drop_claim,
     hand_over,
     may_share,
     time_share,
-    unclaimed,
 )
 from sim.staff.duty_clock import shift_boundaries
 from sim.staff.line import WaitingLine
-from sim.staff.member import EPS, INF, WHOLE, Member
+from sim.staff.member import INF, WHOLE, Member
 from sim.staff.preemption import preempt_waiting
-from sim.staff.task import (
-    COMPLETION,
-    OWN_COMPLETION,
-    StaffTask,
-    Task,
-    _completion_due,
-    reset,
-    task_timer,
-)
+from sim.staff.task import StaffTask, Task, reset
+from sim.staff.timing import complete, time_task
 
 T = TypeVar("T", bound=StaffTask)
 
@@ -394,44 +385,9 @@ class StaffPool:
         task.resumed = now
         self._time(task, member, now, member.finish_time(now, task.work, self.pause))
 
-    def _time(self, task: StaffTask, member: Member, now: float, end: float) -> None:
-        """Schedule ``task``'s completion at ``end``."""
-        if end < INF:
-            if self.preemptive:
-                task.timer = task_timer(self.env, task, end - now, COMPLETION)
-            elif task.own_timer:  # a case: its own event until the work is done
-                # own_timer: a case, which is a Signal (StaffTask does not say so)
-                task.timer = fire_in(task, end - now, OWN_COMPLETION)  # type: ignore[type-var,assignment]
-            elif task.done is None and task.waiter is None and not (task.shared and self.interleave):
-                # (A conversation that may pause is timed again: not the caller's event.)
-                # The caller appends its own callback: ours runs first.
-                task.done = task.timer = task_timer(self.env, task, end - now,
-                                                    [_completion_due])
-            else:
-                task.timer = task_timer(self.env, task, end - now, COMPLETION)
-
-    def _complete(self, task: StaffTask, timer: object) -> None:
-        member: Member = task.member  # type: ignore[assignment]  # a task done has its member
-        if task.shared and self.interleave:
-            now = self.env.now
-            left = task.work - member.worked_between(task.resumed, now, self.pause)  # type: ignore[operator]
-            if left > EPS:  # paused for brief work meanwhile: not done yet
-                if self.pause:
-                    member.on_duty(now)  # moves its shift pointer for finish_time
-                self._time(task, member, now, member.finish_time(now, left, self.pause))
-                return
-        self._free_slot(member, task)
-        member.running.remove(task)
-        task.end = self.env.now
-        if task.waiter is None and task.done is not timer:
-            task.done.succeed(member)  # type: ignore[union-attr]  # no waiter: the caller waits on done
-        if self.queue.size:
-            if not task.shared and self.concurrency > 1 and not member.busy and member.on and (
-                    not unclaimed(self)):  # else the appointment's, in the dispatch
-                batch(self, member)
-            self._dispatch()
-        if task.waiter is not None:
-            self._wake(task)
+    #: Completion (``sim.staff.timing``): methods defined there, bound here.
+    _time = time_task
+    _complete = complete
 
     @staticmethod
     def _wake(task: StaffTask) -> None:
