@@ -323,3 +323,19 @@ def test_a_queue_of_urgent_releases_pauses_no_chat_beyond_the_limit() -> None:
     assert roles["chat_pause_p95_minutes"] == pytest.approx(2.4)
     assert roles["chat_pause_max_minutes"] == pytest.approx(2.4)
     assert_same_log(s, 1)
+
+
+def test_daily_utilisation_takes_the_paused_chats_out_as_the_summary_does() -> None:
+    """Review 10 item 2: daily_roles.csv (and the heatmap) counted a
+    paused chat besides its member's full busy time, so days went above 1
+    (1.46 on Double 11). Each day's busy slot-time now sums to the
+    summary's busy time, and no day is above 1."""
+    from sim.report.tables import daily_roles
+    for urgent in (0, 11):
+        s = _agent(3.0, 0.05 if not urgent else 0.04, urgent)
+        log = simulate(s, 0, 1)
+        st = StaffLog(s, log)
+        util = daily_roles(st)["utilization"][st.roles.index("agent")]
+        assert (util <= 1 + 1e-12).all()
+        slots_a_day = 24.0 * 5
+        assert util.sum() * slots_a_day == pytest.approx(role_reps(st)["agent"]["busy"][0])

@@ -65,6 +65,29 @@ def overlaps(st: StaffLog, rows: np.ndarray,
     return out
 
 
+def paused_spans(st: StaffLog, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ``rows`` (started staff rows of one member and one replication),
+    the stretches each conversation was paused, ``(starts, ends)``: one per
+    conversation and whole-member row of the member that overlap. What
+    ``overlaps`` sums, as intervals, so that a time series (utilisation by
+    day) can take them out where they fall."""
+    whole = st.whole[rows]
+    if not whole.any() or whole.all():
+        return np.zeros(0), np.zeros(0)
+    w, c = rows[whole], rows[~whole]
+    order = np.argsort(st.start[w], kind="stable")
+    wa, wb = st.start[w][order], st.end[w][order]
+    ca, cb = st.start[c], st.end[c]
+    # Whole-member rows do not overlap each other: those a chat overlaps are a run.
+    j0 = np.searchsorted(wb, ca, side="right")
+    n = np.maximum(np.searchsorted(wa, cb, side="left") - j0, 0)
+    chat = np.repeat(np.arange(c.size), n)
+    j = np.repeat(j0, n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+    a, b = np.maximum(ca[chat], wa[j]), np.minimum(cb[chat], wb[j])
+    keep = b > a
+    return a[keep], b[keep]
+
+
 def paused_hours(st: StaffLog) -> np.ndarray:
     """Per staff row: hours a conversation was paused beside whole-member
     work of its member (0 for every other row). Computed once per view."""

@@ -12,6 +12,7 @@ import numpy as np
 from rules.scenario import Scenario
 from sim.analysis.payroll import daily_staffing
 from sim.analysis.run_parts import RunView
+from sim.analysis.slot_time import paused_spans
 from sim.analysis.staffing import StaffLog, group_quantile, staff_log
 from sim.log.records import EventLog
 
@@ -134,8 +135,13 @@ def _daily_utilization(st: StaffLog) -> np.ndarray:
             rp = r[st.rep[r] == p]
             if rp.size == 0:
                 continue
-            cum = _covered(m.duty.F(st.start[rp]), m.duty.F(st.end[rp]), st.start[rp], st.end[rp],
-                           edges, fx, st.slots_taken(rp, m.role))
+            # A chat paused beside brief whole-member work adds nothing while
+            # its member counts fully busy (as ``kpis.busy_time``): its paused
+            # stretches weigh -1 (review 10 item 2: days went above 1).
+            pa, pb = paused_spans(st, rp)
+            a, b = np.r_[st.start[rp], pa], np.r_[st.end[rp], pb]
+            cum = _covered(m.duty.F(a), m.duty.F(b), a, b, edges, fx,
+                           np.r_[st.slots_taken(rp, m.role), -np.ones(pa.size)])
             busy[m.role] += np.diff(cum)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(duty > 0, busy / duty, np.nan)
