@@ -50,6 +50,10 @@ the member's full slots; roles gain ``reserved_*`` and ``paused_chat_hours``.
 Review 9 item 1: customer service's registers are appointments at each
 shift's end (15:30, 23:30) and the after-sales return register at 17:00;
 the summary gains ``whole_member_open``.
+Review 10 item 1: a chat in hand is paused at most ``interleave_up_to_minutes``
+in all (a brief task that would pause it longer goes to another member or
+waits); roles gain ``chats_paused_share``, ``chat_pause_p95_minutes`` and
+``chat_pause_max_minutes``.
 
 Regenerate only for an intended change of the numbers, and say so here and in
 the commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of
