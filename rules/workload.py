@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from rules.calendar import hours_of
 from rules.errors import format_path, plural, suggest
 from rules.scenario import Scenario
 from rules.shifts import concurrency_by_day
@@ -26,6 +27,8 @@ def check_duties(s: Scenario) -> Found:
             yield ("duties", did, "appointment"), (
                 "a duty held together (with attendees or 'who: together') is an appointment "
                 "already; 'appointment' is for a duty done by 'each' or 'one'")
+        if duty.appointment and duty.role in s.org.roles:
+            yield from _appointment_on_duty(s, did, duty.role, duty.at)
         if ("grace_hours" in duty.model_fields_set and not duty.attendees
                 and duty.who != "together" and not duty.appointment):
             yield ("duties", did, "grace_hours"), (
@@ -43,6 +46,23 @@ def check_duties(s: Scenario) -> Found:
             elif n != "all" and n > s.org.headcount(role):
                 yield path, (f"{plural(n, 'attendee')} but role '{role}' has only "
                              f"{plural(s.org.headcount(role), 'member')}; use at most that or 'all'")
+
+
+def _appointment_on_duty(s: Scenario, did: str, role: str, at: str) -> Found:
+    """An appointment is held for the members on duty at its time: at a
+    time no shift of the role's roster covers it would never happen, with
+    nothing in the log (review 10 item 4)."""
+    groups = s.calendars.rosters.get(s.org.roles[role].roster)
+    if groups is None:
+        return  # an unknown roster: its own problem
+    t = hours_of(at)
+    shifts = {g.shift: s.calendars.shifts[g.shift] for g in groups if g.shift in s.calendars.shifts}
+    if any(a <= t < b for shift in shifts.values() for a, b in shift.blocks()):
+        return
+    worked = ", ".join(f"{name} {shift.start}-{shift.end}" for name, shift in shifts.items())
+    yield ("duties", did, "at"), (
+        f"an appointment at {at}, but no shift of role '{role}' covers it ({worked}): nobody "
+        f"is on duty then, so it would never happen; set 'at' within a shift")
 
 
 def batches(s: Scenario) -> set[str]:
