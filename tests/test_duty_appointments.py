@@ -139,4 +139,21 @@ def test_whole_member_work_open_at_the_horizon_per_activity_in_the_summary() -> 
     s = valid(registers())
     log, facts = sim.run(s, 7, 2)
     out = sim.summarize(s, log, facts)["whole_member_open"]
-    assert out == {"a": {"register": {"per_replication": 2.0, "ci95": [2.0, 2.0]}}}
+    assert out == {"a": {"register": {"per_replication": 2.0, "ci95": [2.0, 2.0],
+                                      "in_progress": 0.0}}}
+
+
+def test_work_in_progress_at_the_horizon_is_not_counted_as_left_undone() -> None:
+    """Review 10 item 7: a register begun at 17:55 on the last day, paused
+    at the shift's end (18:00), is cut short by the horizon: in progress,
+    not left undone (the baseline's last 23:30 register read as undone)."""
+    import sim
+    doc = registers(2)
+    doc["workflows"]["chats"]["trigger"]["mean"] = 1e-6  # no chats: the register starts at once
+    doc["duties"]["register"]["at"] = "17:55"
+    doc["org"]["roles"]["a"]["at_shift_end"] = "pause"
+    s = valid(doc)
+    log, facts = sim.run(s, 7, 2)
+    out = sim.summarize(s, log, facts)["whole_member_open"]
+    assert out == {"a": {"register": {"per_replication": 0.0, "ci95": [0.0, 0.0],
+                                      "in_progress": 2.0}}}

@@ -5,8 +5,9 @@ t-interval. In the staff view a skipped task is one that ended without
 starting in the ``duty`` workflow (no patience or platform timer there).
 
 ``whole_member_open``: work that takes the whole member (not a shared
-conversation) still open at the horizon, waiting or in progress, per role
-and activity (review 9 item 1: what an overloaded team leaves undone)."""
+conversation) still open at the horizon per role and activity, not started
+(what an overloaded team leaves undone, review 9 item 1) apart from in
+progress (review 10 item 7)."""
 from __future__ import annotations
 
 import numpy as np
@@ -39,7 +40,11 @@ def duties_skipped(st: StaffLog) -> dict:
 
 def whole_member_open(st: StaffLog) -> dict:
     """Role -> activity -> whole-member tasks open at the horizon per
-    replication (mean, 95% t-interval), most first; roles with none left out."""
+    replication: ``per_replication`` (mean, with its 95% t-interval) not
+    started, left undone; ``in_progress`` (mean) started and cut short by
+    the horizon, which an overloaded team has not left undone (review 10
+    item 7: the last night's 23:30 register counted as undone). Most not
+    started first; roles with none open left out."""
     rows = st.role_row
     H = st.horizon
     mask = st.whole[rows] & (st.end[rows] >= H) & ~st.abandoned[rows] & ~st.preempted[rows]
@@ -48,16 +53,20 @@ def whole_member_open(st: StaffLog) -> dict:
     act = st.activity[rows[mask]].astype(np.int64)
     n_act = int(act.max()) + 1
     key = (st.role_id[mask] * n_act + act) * st.R + st.rep[rows[mask]]
-    counts = np.bincount(key, minlength=len(st.roles) * n_act * st.R).reshape(
-        len(st.roles), n_act, st.R).astype(float)
+    shape = (len(st.roles), n_act, st.R)
+    started = st.started[rows[mask]]
+    waiting = np.bincount(key[~started], minlength=int(np.prod(shape))).reshape(shape).astype(float)
+    running = np.bincount(key[started], minlength=int(np.prod(shape))).reshape(shape).astype(float)
     out: dict = {}
     for r, role in enumerate(st.roles):
         found: dict[str, dict] = {}
-        for a in sorted(np.flatnonzero(counts[r].any(axis=1)), key=lambda a: -counts[r, a].sum()):
-            m, lo, hi = nonnegative_ci(counts[r, a])
+        acts = np.flatnonzero(waiting[r].any(axis=1) | running[r].any(axis=1))
+        for a in sorted(acts, key=lambda a: (-waiting[r, a].sum(), -running[r, a].sum())):
+            m, lo, hi = nonnegative_ci(waiting[r, a])
             found[str(st.words[int(a)])] = {"per_replication": round(m, 2),
                                        "ci95": [None if lo != lo else round(lo, 2),
-                                                None if hi != hi else round(hi, 2)]}
+                                                None if hi != hi else round(hi, 2)],
+                                       "in_progress": round(float(running[r, a].mean()), 2)}
         if found:
             out[role] = found
     return out
