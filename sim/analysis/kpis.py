@@ -27,9 +27,9 @@ import numpy as np
 
 from rules.calendar import hours_of
 from rules.scenario import Scenario
+from sim.analysis.busy_time import busy_time, queue_max
 from sim.analysis.ci import nonnegative_ci, share_ci
-from sim.analysis.on_duty import OnDuty
-from sim.analysis.slot_time import chat_pauses, overlaps, paused_hours, reserved_hours
+from sim.analysis.slot_time import chat_pauses, paused_hours, reserved_hours, slot_time_fields
 from sim.analysis.staffing import StaffLog, group_quantile
 from sim.log.records import EventLog
 
@@ -89,72 +89,6 @@ def _role_reps(st: StaffLog) -> dict[str, dict[str, np.ndarray]]:
     return out
 
 
-def queue_max(enable: np.ndarray, start: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
-    """Largest number waiting at once, per group (+1 at enable, -1 at start;
-    steps started at once never queue).
-
-    Departures count before arrivals at the same moment, so the level peaks
-    at the end of a moment's events: the maximum is taken over the levels
-    where a (group, time) ends, which does not depend on the order within
-    one. Events are then sorted by time (unstable) and by group (stable,
-    a radix sort of small ints): a third of the time of a three-key
-    ``lexsort`` (Double 11: 27 -> 8 ms)."""
-    out = np.zeros(n)
-    q = start > enable
-    if not q.any():
-        return out
-    small = np.int16 if n < 2 ** 15 else np.int64
-    g = np.concatenate([groups[q], groups[q]]).astype(small)
-    t = np.concatenate([enable[q], start[q]])
-    d = np.concatenate([np.ones(q.sum()), -np.ones(q.sum())])
-    order = np.argsort(t)
-    order = order[np.argsort(g[order], kind="stable")]
-    g, t = g[order], t[order]
-    level = np.cumsum(d[order])  # every group nets to zero, so no reset
-    end = np.ones(g.size, bool)
-    end[:-1] = (g[1:] != g[:-1]) | (t[1:] != t[:-1])
-    np.maximum.at(out, g[end].astype(np.int64), level[end])
-    return out
-
-
-def busy_time(st: StaffLog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(busy slot-hours on duty, on-duty member-hours, overtime person-hours)``,
-    each shaped ``(roles, replications)``."""
-    n, R, H = len(st.roles), st.R, st.horizon
-    busy, on_duty, over = np.zeros((n, R)), np.zeros((n, R)), np.zeros((n, R))
-    for m, r in zip(st.members, st.started_rows_by_member()):
-        on_duty[m.role] += m.duty.total
-        if r.size == 0:
-            continue
-        a, b, rep = st.start[r], st.end[r], st.rep[r]
-        # A conversation paused beside brief whole-member work adds nothing
-        # while its member counts fully busy (``slot_time``).
-        held = (m.duty.F(b) - m.duty.F(a)) * st.slots_taken(r, m.role) - overlaps(st, r, m.duty.F)
-        busy[m.role] += np.bincount(rep, weights=held, minlength=R)
-        if st.pauses(m.role):
-            h = st.hold[r]
-            a, b, rep = a[h], b[h], rep[h]
-        if a.size:
-            over[m.role] += _outside(m.duty, a, b, rep, R, H)
-    return busy, on_duty, over
-
-
-def _outside(duty: OnDuty, a: np.ndarray, b: np.ndarray, rep: np.ndarray, R: int, H: float) -> np.ndarray:
-    """Hours of the union of ``[a, b]`` (per replication) outside on-duty time."""
-    span = 2 * H + 1
-    off = rep * span
-    order = np.lexsort((a, rep))
-    a2, b2, rep2 = a[order] + off[order], b[order] + off[order], rep[order]
-    reach = np.maximum.accumulate(b2)
-    new = np.ones(a2.size, bool)
-    new[1:] = a2[1:] > reach[:-1]
-    first = np.flatnonzero(new)
-    last = np.concatenate([first[1:] - 1, [a2.size - 1]])
-    bs, be, br = a2[first] - off[order][first], reach[last] - off[order][first], rep2[first]
-    outside = (be - bs) - (duty.F(be) - duty.F(bs))
-    return np.bincount(br, weights=np.maximum(outside, 0.0), minlength=R)
-
-
 @dataclass(frozen=True)
 class RoleInfo:
     """What the ``roles`` section says of a role besides its numbers."""
@@ -205,30 +139,8 @@ def role_rows(reps: dict[str, dict[str, np.ndarray]], info: dict[str, RoleInfo],
             "queue_mean": float(np.mean(x["queue_mean"])),
             "queue_max": float(np.mean(x["queue_max"])),
             "overtime_hours": ot, "overtime_hours_ci95": [olo, ohi],
-            **_slot_time(x),
+            **slot_time_fields(x),
         }
-    return out
-
-
-def _slot_time(x: dict[str, np.ndarray]) -> dict:
-    """A conversation role's slot-time besides work (``slot_time``), per
-    replication: slot-hours held idle by claims while chats waited (and
-    their share of the on-duty slot-time, beside utilisation), and chat
-    hours paused beside brief whole-member work."""
-    if "reserved" not in x or not (x["reserved"].any() or x["paused"].any()):
-        return {}
-    rs, rlo, rhi = nonnegative_ci(x["reserved"])
-    sh, slo, shi = share_ci(x["reserved_share"])
-    ps, plo, phi = nonnegative_ci(x["paused"])
-    out = {"reserved_slot_hours": rs, "reserved_slot_hours_ci95": [rlo, rhi],
-           "reserved_share": sh, "reserved_share_ci95": [slo, shi],
-           "paused_chat_hours": ps, "paused_chat_hours_ci95": [plo, phi]}
-    if "chats_paused_share" in x:  # per chat (review 10 item 1): what a customer in hand waited
-        cs, clo, chi = share_ci(np.nan_to_num(x["chats_paused_share"]))
-        p95 = x["chat_pause_p95"][~np.isnan(x["chat_pause_p95"])]
-        out |= {"chats_paused_share": cs, "chats_paused_share_ci95": [clo, chi],
-                "chat_pause_p95_minutes": float(p95.mean()) if p95.size else 0.0,
-                "chat_pause_max_minutes": float(np.nanmax(x["chat_pause_max"], initial=0.0))}
     return out
 
 

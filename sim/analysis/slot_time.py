@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sim.analysis.ci import nonnegative_ci, share_ci
 from sim.analysis.staffing import StaffLog, group_quantile
 
 
@@ -197,3 +198,25 @@ def _idle_while_waiting(st: StaffLog, rows: np.ndarray, waiting: Callable[[np.nd
     idle = np.where((on > 0.5) & (busy < 0.5), np.maximum(k - held, 0.0), 0.0)
     w = waiting(t)
     return float(np.dot(idle, np.diff(w)))
+
+
+def slot_time_fields(x: dict[str, np.ndarray]) -> dict:
+    """A conversation role's slot-time besides work (``slot_time``), per
+    replication: slot-hours held idle by claims while chats waited (and
+    their share of the on-duty slot-time, beside utilisation), and chat
+    hours paused beside brief whole-member work."""
+    if "reserved" not in x or not (x["reserved"].any() or x["paused"].any()):
+        return {}
+    rs, rlo, rhi = nonnegative_ci(x["reserved"])
+    sh, slo, shi = share_ci(x["reserved_share"])
+    ps, plo, phi = nonnegative_ci(x["paused"])
+    out = {"reserved_slot_hours": rs, "reserved_slot_hours_ci95": [rlo, rhi],
+           "reserved_share": sh, "reserved_share_ci95": [slo, shi],
+           "paused_chat_hours": ps, "paused_chat_hours_ci95": [plo, phi]}
+    if "chats_paused_share" in x:  # per chat (review 10 item 1): what a customer in hand waited
+        cs, clo, chi = share_ci(np.nan_to_num(x["chats_paused_share"]))
+        p95 = x["chat_pause_p95"][~np.isnan(x["chat_pause_p95"])]
+        out |= {"chats_paused_share": cs, "chats_paused_share_ci95": [clo, chi],
+                "chat_pause_p95_minutes": float(p95.mean()) if p95.size else 0.0,
+                "chat_pause_max_minutes": float(np.nanmax(x["chat_pause_max"], initial=0.0))}
+    return out

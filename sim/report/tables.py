@@ -136,7 +136,7 @@ def _daily_utilization(st: StaffLog) -> np.ndarray:
             if rp.size == 0:
                 continue
             # A chat paused beside brief whole-member work adds nothing while
-            # its member counts fully busy (as ``kpis.busy_time``): its paused
+            # its member counts fully busy (as ``busy_time.busy_time``): its paused
             # stretches weigh -1 (review 10 item 2: days went above 1).
             pa, pb = paused_spans(st, rp)
             a, b = np.r_[st.start[rp], pa], np.r_[st.end[rp], pb]
