@@ -54,6 +54,8 @@ Review 10 item 1: a chat in hand is paused at most ``interleave_up_to_minutes``
 in all (a brief task that would pause it longer goes to another member or
 waits); roles gain ``chats_paused_share``, ``chat_pause_p95_minutes`` and
 ``chat_pause_max_minutes``.
+Review 10 item 7: ``whole_member_open`` counts in ``per_replication`` the
+tasks not started at the horizon; those in progress are ``in_progress``.
 
 Regenerate only for an intended change of the numbers, and say so here and in
 the commit: ``tests/data/stress_seed5_n2.summary.json`` is ``summarize`` of
