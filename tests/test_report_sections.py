@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from rules import load_scenario
 from sim.report.html import glance
-from sim.report.html_sections import periods_section, staffing_section
+from sim.report.html_sections import periods_section, staffing_section, undone_section
 
 SUMMARY = {
     "service_windows": {"chat_first_reply_3min": {"verdict": "met", "met": 0.93, "periods": {
@@ -32,3 +32,29 @@ def test_staffing_and_its_cost() -> None:
 
 def test_no_periods_no_section() -> None:
     assert periods_section(load_scenario("scenarios/baseline.yaml"), SUMMARY) == ""
+
+
+def test_work_left_undone_per_role_with_the_activities_most_left() -> None:
+    """A saturated role's skipped duties and unstarted tasks are on the page,
+    not only in the terminal (review 10: whole_member_open was not in the report)."""
+    summary = {
+        "duties_skipped": {"customer_service": {"per_replication": 107.0, "ci95": [103.2, 110.8]}},
+        "whole_member_open": {
+            "customer_service": {
+                "review_followup": {"per_replication": 384.8, "ci95": [370.0, 399.6], "in_progress": 0.0},
+                "arrange_shipment": {"per_replication": 0.2, "ci95": [0.0, 0.6], "in_progress": 1.0}},
+            "finance": {"platform_refund": {"per_replication": 0.2, "ci95": [0.0, 0.6], "in_progress": 0.0}}},
+    }
+    page = undone_section(summary)
+    assert "<h2>Work left undone</h2>" in page
+    assert "<b>107.0</b> <small>[103.2 \u2013 110.8]</small>" in page
+    assert "<td>385.0</td><td>1.0</td>" in page  # not started: 384.8 + 0.2; cut short 1.0
+    assert "<code>review_followup</code> 384.8" in page
+    assert "arrange_shipment</code>" not in page  # under half a task: not among the most left
+    assert "finance" not in page  # nothing worth a row
+
+
+def test_no_work_left_undone_no_section() -> None:
+    assert undone_section({}) == ""
+    idle = {"a": {"x": {"per_replication": 0.0, "in_progress": 0.0}}}
+    assert undone_section({"whole_member_open": idle}) == ""

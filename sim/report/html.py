@@ -33,7 +33,7 @@ from sim.report.html_parts import (
     table,
 )
 from sim.report.html_platform import customer_view_cell, platform_section
-from sim.report.html_sections import lost_sales_section, periods_section, staffing_section
+from sim.report.html_sections import lost_sales_section, periods_section, staffing_section, undone_section
 from sim.report.plot_kit import Drawn
 from sim.report.plot_numbers import PlotNumbers, plot_numbers
 from sim.report.plots import PlotResult, write_plots
@@ -315,7 +315,7 @@ def render_html(s: Scenario, summary: dict, plots: PlotResult) -> str:
     body = "".join([header(s, summary), glance(s, summary), verdicts(s, summary),
                     platform_section(s, summary),
                     periods_section(s, summary), staffing_section(s, summary), lost_sales_section(s, summary),
-                    bottlenecks(s, summary),
+                    bottlenecks(s, summary), undone_section(summary),
                     roles_table(s, summary), workflows_table(s, summary), plots_section(plots)])
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'>"

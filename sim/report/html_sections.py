@@ -83,3 +83,33 @@ def lost_sales_section(s: Scenario, summary: dict) -> str:
               f"order ({pct(ls.get('chat_conversion'), 0)}); value: x the average order value "
               f"({'not given' if aov is None else count(aov, 0) + ' ' + cur}); both from the "
               f"scenario's demand.</p></section>")
+
+
+def undone_section(summary: dict) -> str:
+    """Whole-member work a role never got to: duties skipped when due again,
+    and tasks not started (or cut short) at the horizon. Utilisation alone
+    hides it: a saturated role drops its lowest-priority work silently."""
+    skipped = summary.get("duties_skipped") or {}
+    open_ = summary.get("whole_member_open") or {}
+    rows = []
+    for role in sorted(set(skipped) | set(open_)):
+        acts = sorted((open_.get(role) or {}).items(), key=lambda kv: -kv[1]["per_replication"])
+        shown = [(a, x) for a, x in acts if x["per_replication"] >= 0.5][:4]
+        not_started = sum(x["per_replication"] for _, x in acts)
+        in_progress = sum(x.get("in_progress", 0.0) for _, x in acts)
+        sk = skipped.get(role) or {}
+        if not_started < 0.5 and in_progress < 0.5 and sk.get("per_replication", 0.0) < 0.5:
+            continue
+        rows.append([f"<code>{e(role)}</code>",
+                     "&ndash;" if not sk else f"<b>{count(sk['per_replication'])}</b> "
+                     f"<small>[{ci(sk.get('ci95'), count)}]</small>",
+                     count(not_started), count(in_progress),
+                     ", ".join(f"<code>{e(a)}</code> {count(x['per_replication'])}" for a, x in shown)
+                     or "&ndash;"])
+    if not rows:
+        return ""
+    head = ["role", "duties skipped [95%]", "tasks not started at the end", "cut short at the end",
+            "most left undone (per replication)"]
+    return ("<section><h2>Work left undone</h2><p class='lead'>Per replication: duties nobody "
+            "started before they were due again (skipped), and whole-member tasks still "
+            "waiting, or in hand, when the run ended.</p>" + table(head, rows, "num") + "</section>")
