@@ -111,6 +111,9 @@ def _want(err: ErrorDetails) -> str:
         return msg[len("Value error, "):]
     if err["type"] in _SHORT:
         return msg.split(",")[0]
+    if err["type"] == "string_pattern_mismatch" and ":[0-5]" in str(err.get("ctx", {}).get("pattern")):
+        # The time patterns' regex says nothing to a manager who wrote 9:00.
+        return "a time of day as HH:MM with two-digit hours, e.g. 09:00 or 17:30"
     return msg
 
 

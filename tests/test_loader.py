@@ -243,3 +243,16 @@ def test_a_time_of_day_without_quotes_stays_a_time(tmp_path) -> None:
     with pytest.raises(RulesError, match="25:00") as err:
         load_scenario(BASELINE, ["duties.customer_service_daily_registers.at=25:00"])
     assert "duties.customer_service_daily_registers.at" in str(err.value)
+
+
+@pytest.mark.parametrize("where", ["duties.customer_service_daily_registers.at",
+                                   "calendars.shifts.overtime_evening.end",
+                                   "workflows.storefront_design.trigger.at"])
+def test_a_time_without_its_leading_zero_is_asked_for_as_hh_mm(where) -> None:
+    """Review 11 item 4: 9:00 reached the schema as text and was refused with
+    the pattern's regex; the message says what to write instead."""
+    with pytest.raises(RulesError) as err:
+        load_scenario(BASELINE, [f"{where}=9:00"])
+    text = str(err.value)
+    assert "a time of day as HH:MM with two-digit hours, e.g. 09:00 or 17:30 (got '9:00')" in text
+    assert "^(" not in text

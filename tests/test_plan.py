@@ -447,3 +447,17 @@ def test_the_planner_on_a_roster_with_rest_days() -> None:
             runs = [len(list(g)) for _, g in itertools.groupby(
                 enumerate(days), key=lambda x: x[1] - x[0])]
             assert max(runs) <= 5
+
+
+def test_a_time_of_day_set_reads_back_from_plan_yaml_as_a_time(tmp_path: Path) -> None:
+    """Review 11 item 3: ``--set calendars.shifts.office.end=17:30`` was written
+    to plan.yaml as YAML 1.1's 1050, which ``opsim run plan.yaml`` refused."""
+    from sim.report.plan_files import plan_scenario
+    result = {"input": str(ROOT / SMALL), "scenario": "small", "currency": "CNY", "evaluations": 1,
+              "seed": 1, "verify_seed": 2, "targets": {},
+              "what_ifs": {"set": ["calendars.shifts.office.end=17:30"], "period": []},
+              "plan": {"person_days_total": 0, "cost": 0.0, "overrides": []},
+              "verification": {"all_met": True, "replications": 1}}
+    text = plan_scenario(result, tmp_path, [])
+    doc = yaml.safe_load(text.split("\n", 2)[2])
+    assert doc["calendars"]["shifts"]["office"]["end"] == "17:30"

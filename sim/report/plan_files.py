@@ -13,6 +13,7 @@ import html
 import io
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -20,6 +21,8 @@ import numpy as np
 import yaml
 from matplotlib.figure import Figure
 
+from rules.documents import parse
+from rules.errors import Problem, RulesError
 from rules.overrides import parse_path
 from sim.analysis.ci import clean
 from sim.report.plot_kit import Margins, small_multiples
@@ -62,7 +65,9 @@ def plan_scenario(result: dict, target: Path, scenario_overrides: list[dict]) ->
         node = doc
         for key in path[:-1]:
             node = node.setdefault(key, {})
-        node[path[-1]] = yaml.safe_load(value)
+        # The loader's own reading of a value (15:30 a time, not YAML 1.1's
+        # 930), so that plan.yaml says what the planned --set meant.
+        node[path[-1]] = parse(value, _failing(item))
     if result["what_ifs"].get("overtime"):
         notes.append("# the planned scenario's --overtime options are in the overrides below")
     periods = {}
@@ -81,6 +86,12 @@ def plan_scenario(result: dict, target: Path, scenario_overrides: list[dict]) ->
             f" replications: {verdict}.\n")
     return head + "".join(n + "\n" for n in notes) + yaml.safe_dump(
         doc, allow_unicode=True, sort_keys=False, default_flow_style=None, width=120)
+
+
+def _failing(item: str) -> Callable[[str], RulesError]:
+    def fail(message: str) -> RulesError:  # not reached: the plan's --set was loaded
+        return RulesError([Problem(f"--set {item}", "", message)])
+    return fail
 
 
 def _chart(result: dict) -> Figure:
