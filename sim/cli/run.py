@@ -165,6 +165,13 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
             import sim.report.html  # noqa: F401
         ready["staffed"] = daily_staffing(s)
         settle()
+        if drawer is not None and jobs >= 2:
+            # The replications run elsewhere: the figures this process
+            # may draw, built now (a quarter of each one's drawing).
+            from sim.report.drawer import SHARED, prepare_plots
+            from sim.report.plot_kit import Context, style_of
+
+            prepare_plots(Context(s, style_of(font=True)), ("window_compliance", *SHARED))
 
     try:
         return _stages(args, s, seed, n, jobs, out, phases, formats, drawer, meanwhile, ready)

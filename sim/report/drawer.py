@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rules.scenario import Scenario
-from sim.report.apart import Apart
+from sim.report.apart import Apart, can_fork
 
 if TYPE_CHECKING:
+    from sim.report.plot_kit import Context as PlotContext
     from sim.report.plot_numbers import PlotNumbers
 
 #: Plots drawn from the scenario alone (``opsim run`` draws them while it simulates).
@@ -117,6 +118,7 @@ def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
     collects these."""
 
     claims = Claims(SHARED)
+    apart = fork and can_fork()
 
     def work(get: Callable[[], PlotNumbers]) -> dict[str, float]:
         # Imported here: this module is imported and the child forked before
@@ -131,6 +133,8 @@ def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
         # What is alive now lives to the end: the garbage collector's full
         # passes stop scanning it (about 0.05 s of this process's drawing).
         gc.freeze()
+        if apart:  # while the replications run: the figures it may draw, built ahead
+            prepare_plots(ctx, EARLY + SHARED)
         ctx = Context(s, style, get())
         seconds.update(draw(ctx, {k: v for k, v in makers_of(ctx, {}).items() if k in EARLY},
                             out_dir, formats))
@@ -139,4 +143,14 @@ def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
         while (name := claims.take()) is not None:
             seconds.update(draw(ctx, {name: makers[name]}, out_dir, formats))
         return seconds
-    return Drawer(SCENARIO_PLOTS + EARLY + SHARED, Apart(work, fork, nice=NICE), claims)
+    return Drawer(SCENARIO_PLOTS + EARLY + SHARED, Apart(work, apart, nice=NICE), claims)
+
+
+def prepare_plots(ctx: PlotContext, names: tuple[str, ...]) -> None:
+    """Build the figures of the run plots ``names`` as the scenario predicts
+    them (``sim.report.plot_ahead``), for this process to draw into."""
+    from sim.report.plot_ahead import expected_layouts
+    from sim.report.plot_kit import prepare
+
+    layouts = expected_layouts(ctx)
+    prepare(ctx, [layouts[k] for k in names if k in layouts])

@@ -26,6 +26,13 @@ from sim.analysis import plot_data as pdata
 from sim.analysis.run_parts import RunView, view_of
 from sim.analysis.window_days import compliance_of_cases
 from sim.log.records import EventLog
+from sim.report.plot_ahead import (
+    breakdown_layout,
+    compliance_layout,
+    ecdf_layout,
+    queues_layout,
+    utilisation_layout,
+)
 from sim.report.plot_kit import (
     BACKLOG_MAX,
     MIN_DAILY_STEPS,
@@ -40,10 +47,10 @@ from sim.report.plot_kit import (
     date_axis,
     draw,
     empty_figure,
+    layout_axes,
     new_figure,
     panels,
     shade_campaigns,
-    small_multiples,
     style_of,
     suptitle,
     text_inches,
@@ -61,7 +68,8 @@ def plot_queues(ctx: Context) -> Figure:
              "band: lowest to highest replication)")
     if not ranked:
         return empty_figure(title, "no step waited for staff")
-    fig, axes = small_multiples(len(ranked), 2.3, sharex=True)
+    fig, grid = layout_axes(queues_layout(len(ranked)))
+    axes = list(grid.ravel()[:len(ranked)])
     for ax, role in zip(axes, ranked):
         y = queues[role][0]
         shade_campaigns(ax, ctx, unit=24.0)
@@ -87,8 +95,8 @@ def plot_wait_ecdf(ctx: Context) -> Figure:
     title = "How long steps wait for staff (ECDF, log scale)"
     if not ranked:
         return empty_figure(title, "too few staff steps")
-    # Each panel has its own x axis: room below for its ticks and label.
-    fig, axes = small_multiples(len(ranked), 2.4, m=Margins(top=0.65, bottom=0.5, hgap=0.8))
+    fig, grid = layout_axes(ecdf_layout(len(ranked)))
+    axes = list(grid.ravel()[:len(ranked)])
     floor = 1 / 60.0  # waits below a minute are drawn at one minute
     for ax, role in zip(axes, ranked):
         e = ecdf[role]
@@ -180,11 +188,8 @@ def plot_utilisation(ctx: Context) -> Figure:
                        f"work waiting at day's end, in days of capacity (top: >= {BACKLOG_MAX:g})",
                        False))
     names = [ctx.role(roles[i]) for i in keep]
-    height = (0.32 * len(keep) + 1.2) * len(maps) + 0.6
-    fig = new_figure(11, height)
-    # Role names (8 pt) on the left; each map's colour bar, its ticks and label on the right.
-    m = Margins(left=max(text_inches(t, 8) for t in names) + 0.2, right=1.0, top=0.3, hgap=0.3)
-    axes = panels(fig, len(maps), 1, m).subplots(squeeze=False, sharex=True)[:, 0]
+    fig, grid = layout_axes(utilisation_layout(names, len(maps)))
+    axes = grid[:, 0]
     for ax, (data, cmap_name, lo, hi, label, percent) in zip(axes, maps):
         cmap = matplotlib.colormaps[cmap_name].with_extremes(bad="#eeeeee")
         im = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap=cmap, vmin=lo, vmax=hi,
@@ -211,10 +216,8 @@ def plot_window_compliance(ctx: Context, by_day: dict) -> Figure:
     title = "Service-window compliance by day of start"
     if not wids:
         return empty_figure(title, "the scenario has neither of the source's windows")
-    fig = new_figure(11, 2.8 * len(wids) + 0.6)
-    # Room on top for the figure's title, below for the legend under the x axis.
-    m = Margins(left=0.8, top=0.65, bottom=0.65, hgap=0.4)
-    axes = panels(fig, len(wids), 1, m).subplots(squeeze=False, sharex=True)[:, 0]
+    fig, grid = layout_axes(compliance_layout(len(wids)))
+    axes = grid[:, 0]
     start = ctx.s.horizon.start
     for ax, wid in zip(axes, wids):
         w = ctx.s.service_windows[wid]
@@ -271,11 +274,8 @@ def plot_time_breakdown(ctx: Context) -> Figure:
     order = sorted(parts, key=lambda w: sum(parts[w].values()))
     used = [p for p in pdata.TIME_PARTS if any(parts[w][p] > 0 for w in order)]
     names = [ctx.workflow(w) for w in order]
-    fig = new_figure(11, 0.34 * len(order) + 1.9)
-    # Workflow names (8 pt) on the left, each total on the right; below, the
-    # x axis, its label and the legend.
-    m = Margins(left=max(text_inches(t, 8) for t in names) + 0.2, right=0.65, top=0.4, bottom=0.85)
-    ax = fig.add_subplot(panels(fig, m=m)[0, 0])
+    fig, grid = layout_axes(breakdown_layout(names))
+    ax = grid[0, 0]
     y = np.arange(len(order))
     totals = np.array([sum(parts[w].values()) for w in order])
     left = np.zeros(len(order))
