@@ -211,7 +211,7 @@ def layout_axes(lay: Layout) -> tuple[Figure, np.ndarray]:
 def _settings_now() -> tuple:
     # A tick's font and sizes are the rcParams' when it is made: a figure
     # built under other settings (another font) is not handed out.
-    params: dict[str, object] = dict(matplotlib.rcParams)
+    params: dict[str, object] = {str(k): v for k, v in matplotlib.rcParams.items()}
     return tuple(str(params[k]) for k in SETTINGS_KEYS)
 
 
