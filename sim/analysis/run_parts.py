@@ -96,13 +96,10 @@ def reduce_part(s: Scenario, log: EventLog, ahead: Callable[[FirstPart], None] |
     c = log.arrays
     st = StaffLog(s, log)
     code, seen = log.factorize("workflow")
-    starts = np.bincount(code[c["activity"] == log.code("case_start")], minlength=len(seen))
-    out = np.flatnonzero(log.isin("kind", *OUTSIDE_KINDS))
-    first = FirstPart(staff=st.part(), workflows=seen, starts=starts, out_code=code[out],
-                      out_enable=c["enable_time"][out], out_end=c["end_time"][out],
-                      out_wait=c["kind"][out] == log.code("wait"))
+    first = _first_part(log, st, code, seen)
     if ahead is not None:
         ahead(first)
+    starts = first.starts
     windows, ix = all_window_cases(s, log)
     wf, wf_names, _, case_start, case_end = case_table(st, log)
     case_code = codes_in(seen, wf_names)[wf]
@@ -125,6 +122,23 @@ def reduce_part(s: Scenario, log: EventLog, ahead: Callable[[FirstPart], None] |
         out_enable=first.out_enable, out_end=first.out_end, out_wait=first.out_wait,
         grids=[momentary(st, r, runner_up=True) for r in range(st.R)], overlaps=overlaps,
         misses=misses, platform=platform_counts(s, log), orders_lost=orders_lost_in(s, log))
+
+
+def first_part(s: Scenario, log: EventLog) -> FirstPart:
+    """The :class:`FirstPart` of one replication's log, as ``reduce_part``
+    makes it (``opsim run -n 1`` makes it in the parent, from the log the
+    worker streamed into memory it shares, while the worker reduces)."""
+    code, seen = log.factorize("workflow")
+    return _first_part(log, StaffLog(s, log), code, seen)
+
+
+def _first_part(log: EventLog, st: StaffLog, code: np.ndarray, seen: list) -> FirstPart:
+    c = log.arrays
+    starts = np.bincount(code[c["activity"] == log.code("case_start")], minlength=len(seen))
+    out = np.flatnonzero(log.isin("kind", *OUTSIDE_KINDS))
+    return FirstPart(staff=st.part(), workflows=seen, starts=starts, out_code=code[out],
+                     out_enable=c["enable_time"][out], out_end=c["end_time"][out],
+                     out_wait=c["kind"][out] == log.code("wait"))
 
 
 @dataclass
@@ -285,7 +299,9 @@ def run_view(s: Scenario, seed: int, n: int, jobs: int = 1, out: Path | None = N
     csv_parts = out / ".events.csv.parts" if out is not None and csv else None
     got: dict = {}
 
-    def first_part(first: object, waiting: Callable[[], bool]) -> None:
+    def first_part_of(first: object, waiting: Callable[[], bool]) -> None:
+        if isinstance(first, EventLog):  # the worker's log, in memory this process shares
+            first = first_part(s, first)
         if not isinstance(first, FirstPart):
             raise TypeError(f"a worker sent {type(first).__name__} ahead, not a FirstPart")
         got["first"], got["view"] = first, first_view(s, first)
@@ -293,7 +309,7 @@ def run_view(s: Scenario, seed: int, n: int, jobs: int = 1, out: Path | None = N
             ahead(got["view"], waiting)
     parts: list[RunPart]
     parts, facts = run_reduced(s, seed, n, reduce_part, jobs, events, csv_parts, progress, meanwhile,
-                               first_part if ahead is not None else None)
+                               first_part_of if ahead is not None else None)
     if out is not None and csv_parts is not None:
         logfile.join_csv(csv_parts, out / logfile.CSV)
     if "view" in got:

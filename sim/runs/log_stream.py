@@ -22,12 +22,21 @@ the writing that hold the GIL, paid by the simulation's thread).
 A child that fails (killed, a full disk) ends with a non-zero status; the
 caller then writes the part itself (:meth:`LogStream.close` says so), as
 it would have without a stream.
+
+The same memory can be the parent's too (``fd``: a ``memfd`` it made and
+the worker inherited): once the replication has run, :meth:`LogStream.shared`
+says where its columns are (a :class:`SharedLog`, a few hundred bytes) and
+the parent reads the log there (:meth:`SharedLog.open`) instead of being
+sent what it needs of it (``opsim run -n 1``: the staff rows, 11 MB through
+a pipe, 0.08 s of the worker's time after the simulation).
 """
 from __future__ import annotations
 
+import datetime as dt
 import mmap
 import os
 import traceback
+from dataclasses import dataclass
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -35,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.log.files import PartWriter
-from sim.log.records import LogBuilder
+from sim.log.records import EventLog, LogBuilder
 from sim.runs.children import die_with_parent
 
 #: How much lower the child's priority is than the simulation's
@@ -52,13 +61,18 @@ class LogStream:
     as the simulation adds them (see the module doc). Linux only
     (``os.memfd_create``, ``fork``)."""
 
-    def __init__(self, events: Path, replication: int, chunk: int | None = None) -> None:
+    def __init__(self, events: Path, replication: int, chunk: int | None = None,
+                 fd: int | None = None) -> None:
+        """``fd``: an empty ``memfd`` to put the log in (the caller's, so
+        that it can read the log too: :meth:`shared`), else a new one."""
         self.chunk = CHUNK if chunk is None else chunk
         if self.chunk < 1:
             raise ValueError(f'"chunk" must be >= 1, got {self.chunk}.')
         self.sent = 0
         self._words = 0
-        self._fd = os.memfd_create("opsim-log", os.MFD_CLOEXEC)
+        self._fd = os.memfd_create("opsim-log", os.MFD_CLOEXEC) if fd is None else os.dup(fd)
+        #: Where the log's columns were when the child last heard of them.
+        self._places: dict[str, tuple[int, str, int]] | None = None
         self._end = 0
         #: Each array handed out by :meth:`allocate` (by id; kept alive so
         #: that ids are not reused): its offset in the shared file.
@@ -89,16 +103,31 @@ class LogStream:
         that is left, goes to the child (where they are, not what)."""
         lo, hi = self.sent, len(log)
         if hi - lo < self.chunk and not (last and hi > lo):
+            if last:
+                self._places = self._places_of(log)
             return
+        self._places = places = self._places_of(log)
+        words = log.vocab.words
+        self._send.send((lo, hi, places, words[self._words:]))
+        self.sent, self._words = hi, len(words)
+
+    def _places_of(self, log: LogBuilder) -> dict[str, tuple[int, str, int]]:
         places = {}
         for name, col in log.columns.items():
             array, offset = self._where.get(id(col), (None, -1))
             if array is not col:  # not ours (cannot happen with ``alloc``): the stream stops
                 raise ValueError(f"the log's {name} column is not in the stream's memory")
             places[name] = (offset, col.dtype.str, len(col))
-        words = log.vocab.words
-        self._send.send((lo, hi, places, words[self._words:]))
-        self.sent, self._words = hi, len(words)
+        return places
+
+    def shared(self, log: EventLog) -> SharedLog | None:
+        """Where the replication's log ``log`` (built from the builder this
+        stream was given, all of it given) lies in the stream's memory;
+        None if the stream never saw its columns."""
+        if self._places is None or self.sent != len(log):
+            return None
+        return SharedLog(self._places, len(log), tuple(log.words), log.epoch, log.horizon_hours,
+                         dict(log.meta))
 
     def close(self) -> bool:
         """Tell the child that the log is complete and wait for it to close
@@ -112,6 +141,29 @@ class LogStream:
         os.close(self._fd)  # the arrays' maps stay valid without it
         self._where.clear()
         return status == 0
+
+
+@dataclass
+class SharedLog:
+    """A replication's log in a stream's memory (:meth:`LogStream.shared`):
+    where each column is, and the log's rows, vocabulary and calendar."""
+    places: dict[str, tuple[int, str, int]]
+    rows: int
+    words: tuple[str, ...]
+    epoch: dt.datetime
+    horizon_hours: float
+    meta: dict
+
+    def open(self, fd: int) -> EventLog:
+        """The log, read-only, from ``fd`` (the ``memfd`` the stream was
+        given): the same arrays the simulation wrote, not a copy."""
+        cols = {name: np.frombuffer(_mapped(fd, offset, dtype, rows), dtype, rows)[:self.rows]
+                for name, (offset, dtype, rows) in self.places.items()}
+        return EventLog(self.epoch, self.horizon_hours, cols, self.meta, self.words)
+
+
+def _mapped(fd: int, offset: int, dtype: str, rows: int) -> mmap.mmap:
+    return mmap.mmap(fd, max(rows * np.dtype(dtype).itemsize, 1), offset=offset, prot=mmap.PROT_READ)
 
 
 def _child(recv: Connection, fd: int, events: Path, replication: int) -> None:
@@ -129,8 +181,7 @@ def _child(recv: Connection, fd: int, events: Path, replication: int) -> None:
             for name, (offset, dtype, rows) in places.items():
                 size = rows * np.dtype(dtype).itemsize
                 if (offset, size) not in maps:
-                    maps[(offset, size)] = mmap.mmap(fd, max(size, 1), offset=offset,
-                                                     prot=mmap.PROT_READ)
+                    maps[(offset, size)] = _mapped(fd, offset, dtype, rows)
                 columns[name] = np.frombuffer(maps[(offset, size)], dtype, rows)[lo:hi]
             writer.write(columns, words)
         writer.close()

@@ -26,7 +26,7 @@ from rules.scenario import Scenario
 from sim.log import files as logfile
 from sim.log.records import EventLog, LogBuilder
 from sim.runs.children import die_with_parent, widen_pipe
-from sim.runs.log_stream import LogStream
+from sim.runs.log_stream import LogStream, SharedLog
 from sim.runs.replication import simulate
 
 if TYPE_CHECKING:  # pyarrow only where a table is made (see sim.log.files)
@@ -98,32 +98,44 @@ def _send_ahead(value: object) -> None:
         _AHEAD.send(value)
 
 
-def _one_reduced(args: tuple[Scenario, int, int, Reducer, Path | None, Path | None, bool, bool]
-                 ) -> tuple[T, int]:
+#: What a worker is given: the scenario, replication, seed, reducer, where
+#: the records go (Parquet, CSV parts), whether a core is spare, whether
+#: the reducer's first part goes ahead, and the parent's ``memfd`` for the
+#: log (``_reduced_ahead``'s) or None.
+Work = tuple[Scenario, int, int, Reducer, "Path | None", "Path | None", bool, bool, "int | None"]
+
+
+def _one_reduced(args: Work) -> tuple[T, int]:
     """In a worker (or the parent with one job): simulate, write the
     replication's records, reduce; the log goes no further. With ``apart``
     (a core to spare) the records are written while the replication runs
     (``log_stream``; with a CSV part, by a forked child while this process
     reduces); with ``ahead`` the reducer is given ``ahead=`` a function
-    that sends its first part to the parent at once."""
-    s, rep, seed, reducer, events, csv_parts, apart, ahead = args
+    that sends its first part to the parent at once, or, when the log was
+    streamed into the parent's ``memfd`` (``shared``), the parent is sent
+    where the log is (``LogStream.shared``) and reads what it needs there."""
+    s, rep, seed, reducer, events, csv_parts, apart, ahead, shared = args
     # With a core to spare the Parquet part is written while the replication
     # runs (a CSV part, asked for, needs the whole log: written after it).
     streams = events is not None and apart and csv_parts is None and sys.platform.startswith("linux")
-    stream = LogStream(events, rep) if streams and events is not None else None
+    stream = LogStream(events, rep, fd=shared) if streams and events is not None else None
     try:
         log = simulate(s, rep, seed, stream)
     except BaseException:
         if stream is not None:
             stream.close()  # the child ends; the run fails with its staging directory
         raise
+    send: Callable[[object], None] = _send_ahead
+    if ahead and shared is not None and stream is not None and (where := stream.shared(log)):
+        _send_ahead(where)
+        send = _ignore  # the parent makes the first part from the log itself
     writer = None
     if events is not None and stream is None:
         writer = _write_apart(log, events, rep, csv_parts) if apart else None
         if writer is None:
             logfile.write_part(log, events, rep, csv_parts)
     try:
-        part = reducer(s, log, ahead=_send_ahead) if ahead else reducer(s, log)  # type: ignore[call-arg]
+        part = reducer(s, log, ahead=send) if ahead else reducer(s, log)  # type: ignore[call-arg]
     except BaseException:
         if stream is not None:
             stream.close()  # else the child waits for the rest of the log until this process ends
@@ -137,8 +149,11 @@ def _one_reduced(args: tuple[Scenario, int, int, Reducer, Path | None, Path | No
     return part, len(log)
 
 
-def _one_ahead(args: tuple[Scenario, int, int, Reducer, Path | None, Path | None, bool, bool]
-               ) -> None:
+def _ignore(_value: object) -> None:
+    pass
+
+
+def _one_ahead(args: Work) -> None:
     """``_one_reduced`` whose result goes the way its first part went (see ``_reduced_ahead``)."""
     _send_ahead(_Reduced(_one_reduced(args)))
 
@@ -181,12 +196,16 @@ def run_reduced(s: Scenario, seed: int, n: int, reducer: Reducer, jobs: int = 1,
     the first part of its reduction; that part is sent to this process at
     once and given to ``ahead`` while the worker reduces the rest (so what
     is made of it here overlaps the reduction), with a function that is
-    True while the worker has not finished. Otherwise ``ahead`` is not
-    called and the reducer gets no ``ahead``."""
+    True while the worker has not finished. When the replication's log was
+    streamed (``events``, no CSV), ``ahead`` is given the log itself
+    instead, read-only from the memory the worker wrote it in, as soon as
+    the simulation ends (the first part is then the caller's to make).
+    Otherwise ``ahead`` is not called and the reducer gets no ``ahead``."""
     if n < 1:
         raise ValueError(f'"n" must be >= 1, got {n}.')
     t0 = time.perf_counter()
-    work = [(s, rep, seed, reducer, events, csv_parts, jobs > n, False) for rep in range(n)]
+    work: list[Work] = [(s, rep, seed, reducer, events, csv_parts, jobs > n, False, None)
+                        for rep in range(n)]
     out: list[T] = []
     records = 0
     if ahead is not None and n == 1 and jobs >= 2 and _forks():
@@ -229,22 +248,27 @@ class _Reduced:
     result: tuple
 
 
-def _reduced_ahead(work: tuple, ahead: Ahead,
+def _reduced_ahead(work: Work, ahead: Ahead,
                    meanwhile: Callable[[], None] | None) -> tuple[T, int]:
     """One replication in a worker whose reducer sends its first part ahead
     (see ``run_reduced``); the rest of the result comes through the same
-    pipe (a larger one than the pool's)."""
+    pipe (a larger one than the pool's). The log's memory is made here, so
+    that this process can read the log the worker streams into it."""
     recv, send = multiprocessing.Pipe(duplex=False)
     widen_pipe(send)
+    memory = os.memfd_create("opsim-log", os.MFD_CLOEXEC)
     pool = ProcessPoolExecutor(max_workers=1, initializer=_ahead_worker, initargs=(send,))
     try:
-        done: Future = pool.submit(_one_ahead, (*work[:-1], True))
+        done: Future = pool.submit(_one_ahead, (*work[:7], True, memory))
         send.close()  # the worker has its copy (forked in submit): its end is the pipe's end
         if meanwhile is not None:
             meanwhile()
         got = _next_part(recv, done)
         if got is not None and not isinstance(got[0], _Reduced):
-            ahead(got[0], lambda: not done.done())
+            first = got[0].open(memory) if isinstance(got[0], SharedLog) else got[0]
+            del got
+            ahead(first, lambda: not done.done())
+            del first  # the log's pages are the worker's to free
             got = _next_part(recv, done)
         recv.close()
         if got is None or not isinstance(got[0], _Reduced):
@@ -254,6 +278,8 @@ def _reduced_ahead(work: tuple, ahead: Ahead,
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)  # as ``with``: no worker left writing
         raise
+    finally:
+        os.close(memory)  # what is mapped of it stays readable
     # The worker's exit (it frees the replication's few hundred MB) is not waited for.
     pool.shutdown(wait=False)
     return result
