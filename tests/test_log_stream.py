@@ -88,7 +88,7 @@ def test_a_reducer_that_fails_still_closes_the_stream(tmp_path: Path) -> None:
     worker exited, then leave a half-written part and an EOFError)."""
     s = _scenario()
     with pytest.raises(RuntimeError, match="the reducer failed"):
-        runner._one_reduced((s, 0, 7, _fails, tmp_path / "events", None, True, False))
+        runner._one_reduced((s, 0, 7, _fails, tmp_path / "events", None, True, False, None))
     assert _same(_back(s, tmp_path / "events"), simulate(s, 0, 7))
 
 
@@ -156,3 +156,27 @@ def test_a_stream_that_fails_leaves_the_part_to_the_worker(
 
 def _size_quiet(s: Scenario, log: EventLog) -> int:
     return len(log)
+
+
+def test_the_caller_reads_the_log_in_the_memory_it_gave(tmp_path: Path) -> None:
+    """``opsim run -n 1``: the parent makes the memory, the worker streams
+    the log into it, and the parent reads the log there (``SharedLog``)."""
+    s = _scenario()
+    memory = os.memfd_create("test-log")
+    try:
+        stream = LogStream(tmp_path / "events", 0, chunk=100, fd=memory)
+        log = simulate(s, 0, 7, stream)
+        where = stream.shared(log)
+        assert stream.close() and where is not None and where.rows == len(log) > 300
+        read = where.open(memory)
+    finally:
+        os.close(memory)
+    assert _same(read, log) and read.meta == log.meta and read.epoch == log.epoch
+    assert not read.arrays["end_time"].flags.writeable  # the worker's, read-only here
+
+
+def test_a_stream_that_never_saw_the_log_says_nothing_of_it(tmp_path: Path) -> None:
+    stream = LogStream(tmp_path / "events", 0)
+    log = simulate(_scenario(), 0, 7)  # not through the stream
+    assert stream.shared(log) is None
+    assert stream.close()

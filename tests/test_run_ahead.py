@@ -17,6 +17,7 @@ from sim.analysis.summary import summary_of
 from sim.cli import main
 from sim.log.records import EventLog
 from sim.report.plot_numbers import numbers_to_arrays, plot_numbers
+from sim.runs.replication import simulate
 from sim.runs.runner import run_reduced
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +47,22 @@ def test_the_first_part_reaches_the_parent_before_the_result() -> None:
     assert isinstance(got[0][1], bool)  # the worker may have finished by then: either
 
 
+def test_with_the_log_streamed_the_parent_is_given_the_log(tmp_path: Path) -> None:
+    """The worker streams the log into memory the parent made: the parent
+    is given the log itself (read there), and the reducer's first part
+    goes nowhere."""
+    s = _scenario()
+    got: list = []
+
+    def ahead(first: object, waiting: object) -> None:
+        assert isinstance(first, EventLog)
+        got.append((len(first), first.arrays["end_time"].copy()))
+    parts, facts = run_reduced(s, 7, 1, _sends_ahead, jobs=2, events=tmp_path / "events", ahead=ahead)
+    log = simulate(s, 0, 7)
+    assert [n for n, _ in got] == [len(log)] == [facts["records"]] and parts == [2 * len(log)]
+    assert np.array_equal(got[0][1], log.arrays["end_time"], equal_nan=True)
+
+
 def test_without_a_worker_nothing_goes_ahead() -> None:
     got: list = []
     for n, jobs in ((1, 1), (2, 2)):
@@ -69,10 +86,15 @@ def _numbers(view: RunView) -> tuple[dict, dict]:
     return json.loads(json.dumps({"summary": summary, "index": index}, default=str)), arrays
 
 
-def test_the_view_sent_ahead_gives_the_numbers_of_the_whole_part() -> None:
+@pytest.mark.parametrize("streamed", [False, True])
+def test_the_view_sent_ahead_gives_the_numbers_of_the_whole_part(streamed: bool, tmp_path: Path) -> None:
+    """With the log streamed (``out``), the parent makes the first part
+    from the log in the memory it shares with the worker; else the worker
+    sends it: the same numbers either way."""
     s = _scenario()
     early: list[RunView] = []
-    ahead, _ = run_view(s, 7, 1, jobs=2, ahead=lambda view, waiting: early.append(view))
+    ahead, _ = run_view(s, 7, 1, jobs=2, out=tmp_path if streamed else None,
+                        ahead=lambda view, waiting: early.append(view))
     at_once, _ = run_view(s, 7, 1, jobs=1)
     assert len(early) == 1
     early_index, early_arrays = numbers_to_arrays(plot_numbers(s, early[0]))
