@@ -20,7 +20,7 @@ from rules.loader import load_scenario
 from rules.scenario import Scenario
 from sim.analysis.aggregates import read_aggregates
 from sim.analysis.ci import clean, mean_ci, paired_diff, welch_diff
-from sim.analysis.kpis import role_reps, workflow_reps_of
+from sim.analysis.kpis import role_reps, view_workflow_reps
 from sim.analysis.lost_sales import lost_sales_reps
 from sim.analysis.payroll import staffing
 from sim.analysis.run_parts import RunView, run_view, view_of_log
@@ -97,8 +97,7 @@ def metrics_of(view: RunView) -> dict[str, np.ndarray]:
             continue
         out[f"role {role}: wait mean (h)"] = x["wait_mean"]
         out[f"role {role}: utilisation"] = x["utilization"]
-    for wf, x in workflow_reps_of(st, view.case_wf, view.workflows, view.case_rep, view.case_start,
-                                  view.case_end).items():
+    for wf, x in view_workflow_reps(view).items():
         if "cycle_p50" not in x or not np.isfinite(x["cycle_p50"]).any():
             continue
         out[f"workflow {wf}: cycle p50 (h)"] = x["cycle_p50"]

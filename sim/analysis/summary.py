@@ -13,7 +13,7 @@ from sim.analysis.kpis import (  # case_totals: also read from here (evaluation)
     role_kpis,
     role_reps,
     time_shares_of,
-    workflow_reps_of,
+    view_workflow_reps,
     workflow_rows,
 )
 from sim.analysis.lost_sales import lost_sales
@@ -45,8 +45,7 @@ def summary_of(view: RunView, facts: dict, daily: dict | None = None) -> dict:
     # ``roles``, ``workflows`` and ``bottlenecks`` (sim.analysis.kpis and
     # sim.analysis.bottlenecks), sharing one staff view.
     reps = role_reps(st)
-    workflows = workflow_reps_of(st, view.case_wf, view.workflows, view.case_rep, view.case_start,
-                                 view.case_end)
+    workflows = view_workflow_reps(view)
     shares = time_shares_of(st, view.out_code, view.workflows, view.out_enable, view.out_end)
     out.update(clean({"roles": role_kpis(st, reps), "workflows": workflow_rows(workflows, shares),
                       "bottlenecks": ranked_bottlenecks(st, reps, view.found, view.delays)}))
