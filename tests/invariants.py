@@ -158,7 +158,9 @@ def check_whole_member(log: EventLog, shared: set[tuple[str, str]],
                 (float(c["start_time"][i]), float(end[i]), bool(whole),
                  brief.get(name.split("#")[0], -1.0)))
     for member, spans in by_member.items():
-        spans.sort()
+        # At one start a conversation comes first: a member that takes
+        # whole-member work first takes no conversation until it is done.
+        spans.sort(key=lambda x: (x[0], x[2], x[1]))
         for k, (a, b, whole, up_to) in enumerate(spans):
             paused = 0.0
             for a2, b2, whole2, _ in spans[k + 1:]:
