@@ -201,8 +201,19 @@ def ranking(rows: list[dict]) -> str:
 
 
 def _range(text: str) -> list[int]:
-    lo, _, hi = text.partition("..")
-    return list(range(int(lo), int(hi or lo) + 1))
+    """``LO..HI`` (or one number): the headcounts from LO to HI. Raises
+    ValueError naming the problem (a bound not a whole number, below 1,
+    or HI below LO: an empty range)."""
+    lo_text, _, hi_text = text.partition("..")
+    try:
+        lo, hi = int(lo_text), int(hi_text or lo_text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not LO..HI with whole numbers, e.g. 5..10") from None
+    if lo < 1:
+        raise ValueError(f"'{text}' starts below 1 agent")
+    if hi < lo:
+        raise ValueError(f"'{text}' is an empty range ({hi} is below {lo})")
+    return list(range(lo, hi + 1))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -216,6 +227,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--headcount", default="", help="LO..HI: customer service headcounts at each end")
     ap.add_argument("--cache", default="results/sensitivity.cache")
     args = ap.parse_args(argv)
+    try:
+        heads: list[int | None] = list(_range(args.headcount)) if args.headcount else [None]
+    except ValueError as e:
+        ap.error(f"--headcount: {e}")
     keys = [k for k in args.inputs.split(",") if k] or (list(PEAK) if args.peak
                                                         else [i.key for i in INPUTS])
     known = INPUTS + PEAK_INPUTS
@@ -223,7 +238,6 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         ap.error(f"unknown inputs {sorted(unknown)}; known: {[i.key for i in known]}")
     chosen = [i for i in known if i.key in keys]
-    heads = _range(args.headcount) if args.headcount else [None]
     points: list[tuple[str, str, int | None, tuple[str, ...]]] = []
     for h in heads:
         hset = (f"org.roles.{CS}.headcount={h}",) if h is not None else ()
