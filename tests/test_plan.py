@@ -382,7 +382,8 @@ def test_removing_a_permanent_hire_saves_its_pay_over_the_horizon() -> None:
     not times the days with a gain (a day it gains two shifts is one)."""
     from sim.plan.judge import Entry
     from sim.plan.planner import _price
-    from sim.plan.search import Outcome, Prices, _removals
+    from sim.plan.refine import _removals
+    from sim.plan.search import Outcome, Prices
 
     s = load_scenario("scenarios/baseline.yaml")
     role, k = "customer_service", ("customer_service", PERMANENT)

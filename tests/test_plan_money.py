@@ -14,7 +14,8 @@ from rules.scenario import Scenario
 from sim.analysis.payroll import staffing
 from sim.plan.decisions import Plan, slots
 from sim.plan.money import Weights, money, objective
-from sim.plan.search import Evaluator, Prices, add_for_money, remove_greedily
+from sim.plan.refine import remove_greedily
+from sim.plan.search import Evaluator, Prices, add_for_money
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = str(ROOT / "tests" / "scenarios" / "plan_small.yaml")

@@ -166,7 +166,8 @@ def test_when_no_single_person_helps_the_search_goes_part_of_the_way_to_the_limi
     the plan at the limits (which holds) and keeps the cheapest that holds."""
     from sim.plan.decisions import Plan, slots
     from sim.plan.judge import Entry
-    from sim.plan.search import Outcome, Prices, toward_limits
+    from sim.plan.refine import toward_limits
+    from sim.plan.search import Outcome, Prices
 
     s = load_scenario(WEEKEND)
     sl = slots(s, ["clerk"], {"clerk": ["office", "daily"]}, "day", {"clerk": 4})

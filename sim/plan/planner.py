@@ -31,9 +31,9 @@ from sim.plan.decisions import Plan, Slot, Slots, roster_shifts, slots
 from sim.plan.judge import entries
 from sim.plan.money import Weights
 from sim.plan.reasons import undecided_at_limits, why
+from sim.plan.refine import TOWARD, remove_greedily, toward_limits
 from sim.plan.result import Context, result
 from sim.plan.search import (
-    TOWARD,
     Evaluator,
     Outcome,
     Prices,
@@ -41,8 +41,6 @@ from sim.plan.search import (
     add_greedily,
     isa_step,
     iterate_staffing,
-    remove_greedily,
-    toward_limits,
 )
 from sim.plan.shifts import default_shifts
 
