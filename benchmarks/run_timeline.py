@@ -38,11 +38,12 @@ from typing import Any
 #: (module, function) pairs whose calls are noted, by phase.
 PHASES = [
     ("sim.cli.options", "load"), ("sim.report.drawer", "start_drawer"),
-    ("sim.runs.runner", "simulate"), ("sim.runs.runner", "_write_apart"),
+    ("sim.runs.ahead", "start_ahead"),
+    ("sim.runs.replication", "simulate"), ("sim.runs.runner", "_write_apart"),
     ("sim.log.files", "PartWriter.write"), ("sim.log.files", "PartWriter.close"),
-    ("sim.runs.log_stream", "LogStream.close"), ("sim.runs.runner", "_reduced_ahead"),
+    ("sim.runs.log_stream", "LogStream.close"), ("sim.runs.ahead", "reduced_ahead"),
     ("sim.runs.runner", "_one_reduced"), ("sim.analysis.run_parts", "run_view"),
-    ("sim.runs.runner", "_send_ahead"), ("sim.runs.runner", "_next_part"),
+    ("sim.runs.ahead", "send_ahead"), ("sim.runs.ahead", "_next_part"),
     ("sim.log.files", "write_part"), ("sim.analysis.run_parts", "reduce_part"),
     ("sim.analysis.run_parts", "first_view"),
     ("sim.analysis.run_parts", "merge"), ("sim.report.plot_numbers", "wait_numbers"),

@@ -124,20 +124,20 @@ def test_opsim_run_n1_in_a_worker_writes_the_same_bytes(tmp_path: Path) -> None:
 
 def test_a_result_out_of_band_comes_back_whole() -> None:
     """The worker's result crosses as a pickle whose arrays are written into
-    a ``memfd`` of the parent's (``runner._out_of_band``): the same values,
+    a ``memfd`` of the parent's (``ahead._out_of_band``): the same values,
     dtypes and shapes; arrays aligned; a result without arrays too."""
     import os
 
-    from sim.runs import runner
+    from sim.runs import ahead
 
     value = {"f": np.linspace(0, 1, 1001), "b": np.arange(7) % 2 == 0, "e": np.zeros(0),
              "t": np.arange(12.0).reshape(3, 4)[:, 1], "o": np.array(["a", None], object),
              "n": (3, "x")}
     memory = os.memfd_create("test-result")
     try:
-        sent = runner._out_of_band(value, memory)
+        sent = ahead._out_of_band(value, memory)
         back = sent.load(memory)
-        none = runner._out_of_band(5, memory).load(memory)
+        none = ahead._out_of_band(5, memory).load(memory)
     finally:
         os.close(memory)
     assert isinstance(back, dict) and back.keys() == value.keys() and none == 5

@@ -36,6 +36,7 @@ from sim.analysis.window_misses import Column, budget_columns, misses_of, pooled
 from sim.analysis.windows import WindowCases, all_window_cases, concat_cases
 from sim.log import files as logfile
 from sim.log.records import EventLog
+from sim.runs.ahead import Ready
 from sim.runs.runner import Progress, run_reduced
 
 
@@ -286,15 +287,15 @@ def view_of(s: Scenario, run: EventLog | RunView) -> RunView:
 def run_view(s: Scenario, seed: int, n: int, jobs: int = 1, out: Path | None = None,
              csv: bool = False, progress: Progress | None = None,
              meanwhile: Callable[[], None] | None = None,
-             ahead: Callable[[RunView, Callable[[], bool]], None] | None = None
-             ) -> tuple[RunView, dict]:
+             ahead: Callable[[RunView, Callable[[], bool]], None] | None = None,
+             ready: Ready | None = None) -> tuple[RunView, dict]:
     """Simulate ``n`` replications, each reduced where it ran and (with
     ``out``) its records written into ``out/events.parquet/`` (and, with
     ``csv``, ``out/events.csv``); the merged view and the run facts.
     ``meanwhile``: see ``run_reduced``. ``ahead``: called with the
     ``first_view`` of a single replication in a worker while the worker
     reduces the rest (Double 11: about 0.45 s), with a function True while
-    it does; not called otherwise."""
+    it does; not called otherwise. ``ready``: see ``run_reduced``."""
     events = out / logfile.PARQUET if out is not None else None
     csv_parts = out / ".events.csv.parts" if out is not None and csv else None
     got: dict = {}
@@ -309,7 +310,7 @@ def run_view(s: Scenario, seed: int, n: int, jobs: int = 1, out: Path | None = N
             ahead(got["view"], waiting)
     parts: list[RunPart]
     parts, facts = run_reduced(s, seed, n, reduce_part, jobs, events, csv_parts, progress, meanwhile,
-                               first_part_of if ahead is not None else None)
+                               first_part_of if ahead is not None else None, ready)
     if out is not None and csv_parts is not None:
         logfile.join_csv(csv_parts, out / logfile.CSV)
     if "view" in got:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from sim.analysis.run_parts import RunView
     from sim.report.drawer import Drawer
     from sim.report.html import ReportResult
+    from sim.runs.ahead import Ready
 
 #: How many of the top bottleneck roles ``--what-if-plus-one`` re-runs.
 WHAT_IF_ROLES = 2
@@ -61,23 +62,38 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
                         "what it buys")
 
 
+#: What the worker of a one-replication run imports while the scenario loads.
+AHEAD_IMPORTS = ("sim.runs.replication", "sim.analysis.run_parts")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     # Imported on use, here and in every command: the engine, scipy and
     # pyarrow take about 0.6 s to load, which ``opsim check`` need not pay.
+    from sim.runs.ahead import start_ahead
     from sim.runs.runner import default_jobs
 
-    s = load(args.scenario, args)
-    seed = s.seed if args.seed is None else args.seed
-    n = s.replications if args.replications is None else args.replications
-    check_options(args, n, seed)
-    out = Path(args.out) if args.out is not None else Path("results") / slug(s.name)
-    jobs = args.jobs if args.jobs else default_jobs()
-    # --what-if-plus-one simulates the scenario once more per role it tries.
-    est = confirm(s, n, jobs, args.yes, args.csv, points=1 + (WHAT_IF_ROLES if args.what_if_plus_one else 0))
-    if n > 1:
-        return_freed_memory()
-    with staged(out, args.force, RUN_FILES, need=est.bytes) as work:
-        summary, report = _run(args, s, seed, n, jobs, work)
+    # One replication with a core to spare runs in a worker (its reduction
+    # sent ahead): forked now, it imports the engine and the reduction while
+    # this process loads the scenario (closed unused if it asks for more).
+    may = not args.no_report and args.replications in (None, 1) and (args.jobs or default_jobs()) >= 2
+    ready = start_ahead(AHEAD_IMPORTS) if may else None
+    try:
+        s = load(args.scenario, args)
+        seed = s.seed if args.seed is None else args.seed
+        n = s.replications if args.replications is None else args.replications
+        check_options(args, n, seed)
+        out = Path(args.out) if args.out is not None else Path("results") / slug(s.name)
+        jobs = args.jobs if args.jobs else default_jobs()
+        # --what-if-plus-one simulates the scenario once more per role it tries.
+        est = confirm(s, n, jobs, args.yes, args.csv,
+                      points=1 + (WHAT_IF_ROLES if args.what_if_plus_one else 0))
+        if n > 1:
+            return_freed_memory()
+        with staged(out, args.force, RUN_FILES, need=est.bytes) as work:
+            summary, report = _run(args, s, seed, n, jobs, work, ready)
+    finally:
+        if ready is not None:
+            ready.close()
     console = Console()
     report_run(console, summary, out, {rid: r.name_zh for rid, r in s.org.roles.items()})
     if report is None:
@@ -131,7 +147,7 @@ def check_options(args: argparse.Namespace, n: int, seed: int) -> None:
 
 
 def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
-         out: Path) -> tuple[dict, ReportResult | None]:
+         out: Path, worker: Ready | None = None) -> tuple[dict, ReportResult | None]:
     """Simulate, summarise and write everything into ``out`` (the staging
     directory); the summary and the report's result (None with ``--no-report``).
     Each replication writes its records and is reduced where it ran; the
@@ -149,7 +165,8 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
     if not args.no_report:
         from sim.report.drawer import start_drawer  # light: no matplotlib
 
-        drawer = start_drawer(s, out / "plots", formats=formats, fork=jobs >= 2)
+        drawer = start_drawer(s, out / "plots", formats=formats, fork=jobs >= 2,
+                              inherited=worker.fds() if worker is not None else ())
 
     ready: dict = {}
 
@@ -174,7 +191,7 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
             prepare_plots(Context(s, style_of(font=True)), ("window_compliance", *SHARED))
 
     try:
-        return _stages(args, s, seed, n, jobs, out, phases, formats, drawer, meanwhile, ready)
+        return _stages(args, s, seed, n, jobs, out, phases, formats, drawer, meanwhile, ready, worker)
     finally:
         if drawer is not None:
             drawer.close()  # a failed run's drawer must not write into the removed staging directory
@@ -182,7 +199,8 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
 
 def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int, out: Path,
             phases: tuple[str, ...], formats: tuple[str, ...], drawer: Drawer | None,
-            meanwhile: Callable[[], None], ready: dict) -> tuple[dict, ReportResult | None]:
+            meanwhile: Callable[[], None], ready: dict, worker: Ready | None = None
+            ) -> tuple[dict, ReportResult | None]:
     from sim.analysis.run_parts import for_report, run_view
 
     report = None
@@ -213,7 +231,7 @@ def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
 
     with RunProgress(s.name, n, phases) as progress:
         view, facts = run_view(s, seed, n, jobs, out, args.csv, progress.replication_done, meanwhile,
-                               ahead if drawer is not None else None)
+                               ahead if drawer is not None else None, worker)
         settle()
         from sim.analysis.compare import compare_aggregates
         from sim.analysis.summary import summary_of

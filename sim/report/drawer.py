@@ -109,18 +109,24 @@ class Claims:
 
 
 def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
-                 formats: tuple[str, ...] = ("png",), fork: bool = True) -> Drawer:
+                 formats: tuple[str, ...] = ("png",), fork: bool = True,
+                 inherited: tuple[int, ...] = ()) -> Drawer:
     """Start drawing apart (a forked child with ``fork``, where it can): the
     scenario's plots at once, then, once :meth:`Drawer.send` gives the run's
     numbers, the plots of :data:`EARLY`, then the :data:`SHARED` ones it
     takes. :func:`write_plots` with the drawer in ``drawn``
     (``sim.report.plots``) draws the rest, the shared plots it takes, and
-    collects these."""
+    collects these. ``inherited``: files the caller has open that the
+    child must not keep open (a worker's shared memory, freed only when
+    every process has closed it)."""
 
     claims = Claims(SHARED)
     apart = fork and can_fork()
 
     def work(get: Callable[[], PlotNumbers]) -> dict[str, float]:
+        if apart:
+            for fd in inherited:
+                os.close(fd)
         # Imported here: this module is imported and the child forked before
         # matplotlib is loaded, while the parent is small and starting.
         from sim.report.plot_kit import Context, draw, style_of

@@ -8,29 +8,23 @@ reduce them to what the caller needs, so the parent never holds the logs.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
-import mmap
-import multiprocessing
 import os
-import pickle
 import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
-from multiprocessing.connection import Connection
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from rules.scenario import Scenario
 from sim.log import files as logfile
 from sim.log.records import EventLog, LogBuilder
-from sim.runs.children import die_with_parent, widen_pipe
-from sim.runs.log_stream import LogStream, SharedLog
-from sim.runs.replication import simulate
+from sim.runs.ahead import Ahead, Ready, forks, ignore, reduced_ahead, send_ahead
+from sim.runs.children import die_with_parent
+from sim.runs.log_stream import LogStream
 
 if TYPE_CHECKING:  # pyarrow only where a table is made (see sim.log.files)
     import pyarrow as pa
@@ -40,9 +34,6 @@ T = TypeVar("T")
 #: What a replication's log is reduced to where it ran (a module-level
 #: function, so that it can be sent to a worker process).
 Reducer = Callable[[Scenario, EventLog], T]
-#: What the parent does with the first part of a reduction sent ahead, given
-#: a function that tells whether the worker still reduces (see ``run_reduced``).
-Ahead = Callable[[object, Callable[[], bool]], None]
 
 
 def input_hash(s: Scenario) -> str:
@@ -50,6 +41,8 @@ def input_hash(s: Scenario) -> str:
 
 
 def _one(args: tuple[Scenario, int, int]) -> EventLog:
+    from sim.runs.replication import simulate  # the engine: see ``_one_reduced``
+
     s, rep, seed = args
     return simulate(s, rep, seed)
 
@@ -85,24 +78,6 @@ def _combined_meta(meta: dict, n: int) -> dict:
     return out
 
 
-#: In a worker of a run whose reduction goes ahead in two parts: the pipe
-#: to the parent (set by the pool's initializer, :func:`_ahead_worker`).
-_AHEAD: Connection | None = None
-#: ... and a ``memfd`` of the parent's for the arrays of its result.
-_RESULT_MEMORY: int | None = None
-
-
-def _ahead_worker(send: Connection, memory: int | None = None) -> None:
-    global _AHEAD, _RESULT_MEMORY
-    die_with_parent()
-    _AHEAD, _RESULT_MEMORY = send, memory
-
-
-def _send_ahead(value: object) -> None:
-    if _AHEAD is not None:
-        _AHEAD.send(value)
-
-
 #: What a worker is given: the scenario, replication, seed, reducer, where
 #: the records go (Parquet, CSV parts), whether a core is spare, whether
 #: the reducer's first part goes ahead, and the parent's ``memfd`` for the
@@ -119,6 +94,10 @@ def _one_reduced(args: Work) -> tuple[T, int]:
     that sends its first part to the parent at once, or, when the log was
     streamed into the parent's ``memfd`` (``shared``), the parent is sent
     where the log is (``LogStream.shared``) and reads what it needs there."""
+    # Imported here: a worker started ahead (``sim.runs.ahead``) imports the
+    # engine while the parent loads the scenario, which needs none of it.
+    from sim.runs.replication import simulate
+
     s, rep, seed, reducer, events, csv_parts, apart, ahead, shared = args
     # With a core to spare the Parquet part is written while the replication
     # runs (a CSV part, asked for, needs the whole log: written after it).
@@ -130,10 +109,10 @@ def _one_reduced(args: Work) -> tuple[T, int]:
         if stream is not None:
             stream.close()  # the child ends; the run fails with its staging directory
         raise
-    send: Callable[[object], None] = _send_ahead
+    send: Callable[[object], None] = send_ahead
     if ahead and shared is not None and stream is not None and (where := stream.shared(log)):
-        _send_ahead(where)
-        send = _ignore  # the parent makes the first part from the log itself
+        send_ahead(where)
+        send = ignore  # the parent makes the first part from the log itself
     writer = None
     if events is not None and stream is None:
         writer = _write_apart(log, events, rep, csv_parts) if apart else None
@@ -152,56 +131,6 @@ def _one_reduced(args: Work) -> tuple[T, int]:
         if status != 0 and events is not None:  # the child failed (killed, out of memory): written here
             logfile.write_part(log, events, rep, csv_parts)
     return part, len(log)
-
-
-def _ignore(_value: object) -> None:
-    pass
-
-
-def _one_ahead(args: Work) -> None:
-    """``_one_reduced`` whose result goes the way its first part went (see
-    ``_reduced_ahead``): its arrays into the parent's memory when it gave
-    some (``_RESULT_MEMORY``), the rest through the pipe."""
-    result = _Reduced(_one_reduced(args))
-    if _RESULT_MEMORY is not None:
-        with contextlib.suppress(OSError):  # no room: all through the pipe
-            _send_ahead(_out_of_band(result, _RESULT_MEMORY))
-            return
-    _send_ahead(result)
-
-
-@dataclass
-class _OutOfBand:
-    """A pickle whose buffers (the arrays' data) are in a ``memfd``, each
-    at its offset: the result of Double 11's reduction is 15 MB, which
-    through the pipe took 0.035 s of the worker and the parent, both
-    waiting (pickled, written, read, unpickled: four copies)."""
-    data: bytes
-    places: list[tuple[int, int]]
-
-    def load(self, memory: int) -> object:
-        size = max((at + n for at, n in self.places if n), default=0)
-        whole = memoryview(mmap.mmap(memory, size)) if size else memoryview(bytearray())
-        return pickle.loads(self.data, buffers=[whole[at:at + n] if n else memoryview(bytearray())
-                                                for at, n in self.places])
-
-
-#: Each buffer's offset is a multiple of this (the arrays' data stay aligned).
-ALIGN = 64
-
-
-def _out_of_band(value: object, memory: int) -> _OutOfBand:
-    buffers: list[pickle.PickleBuffer] = []
-    data = pickle.dumps(value, protocol=5, buffer_callback=buffers.append)
-    places, at = [], 0
-    for b in buffers:
-        raw = b.raw()
-        done = 0
-        while done < raw.nbytes:
-            done += os.pwrite(memory, raw[done:], at + done)
-        places.append((at, raw.nbytes))
-        at += raw.nbytes + (-raw.nbytes % ALIGN)
-    return _OutOfBand(data, places)
 
 
 def _write_apart(log: EventLog, events: Path, rep: int, csv_parts: Path | None) -> int | None:
@@ -228,7 +157,7 @@ def run_reduced(s: Scenario, seed: int, n: int, reducer: Reducer, jobs: int = 1,
                 events: Path | None = None, csv_parts: Path | None = None,
                 progress: Progress | None = None,
                 meanwhile: Callable[[], None] | None = None,
-                ahead: Ahead | None = None) -> tuple[list[T], dict]:
+                ahead: Ahead | None = None, ready: Ready | None = None) -> tuple[list[T], dict]:
     """Simulate ``n`` replications, each reduced by ``reducer`` where it ran
     and its records written to ``events`` (one Parquet file per
     replication; CSV parts into ``csv_parts`` too, see
@@ -246,17 +175,21 @@ def run_reduced(s: Scenario, seed: int, n: int, reducer: Reducer, jobs: int = 1,
     streamed (``events``, no CSV), ``ahead`` is given the log itself
     instead, read-only from the memory the worker wrote it in, as soon as
     the simulation ends (the first part is then the caller's to make).
-    Otherwise ``ahead`` is not called and the reducer gets no ``ahead``."""
+    Otherwise ``ahead`` is not called and the reducer gets no ``ahead``.
+    ``ready``: the worker for that case, started ahead (``ahead.start_ahead``);
+    closed here when not used."""
     if n < 1:
         raise ValueError(f'"n" must be >= 1, got {n}.')
     t0 = time.perf_counter()
     work: list[Work] = [(s, rep, seed, reducer, events, csv_parts, jobs > n, False, None)
                         for rep in range(n)]
+    if ready is not None and not (ahead is not None and n == 1 and jobs >= 2 and forks()):
+        ready.close()
     out: list[T] = []
     records = 0
-    if ahead is not None and n == 1 and jobs >= 2 and _forks():
+    if ahead is not None and n == 1 and jobs >= 2 and forks():
         part: T
-        part, size = _reduced_ahead(work[0], ahead, meanwhile)
+        part, size = reduced_ahead(_one_reduced, work[0], ahead, meanwhile, ready)
         out.append(part)
         records += size
         if progress is not None:
@@ -281,69 +214,6 @@ def run_reduced(s: Scenario, seed: int, n: int, reducer: Reducer, jobs: int = 1,
                 if progress is not None:
                     progress(len(out))
     return out, _facts(s, seed, n, time.perf_counter() - t0, records)
-
-
-def _forks() -> bool:
-    # The pipe reaches the worker by inheritance, as the pool forks it.
-    return sys.platform.startswith("linux") and multiprocessing.get_start_method() == "fork"
-
-
-@dataclass
-class _Reduced:
-    """A worker's whole result, after its first part, through the same pipe."""
-    result: tuple
-
-
-def _reduced_ahead(work: Work, ahead: Ahead,
-                   meanwhile: Callable[[], None] | None) -> tuple[T, int]:
-    """One replication in a worker whose reducer sends its first part ahead
-    (see ``run_reduced``); the rest of the result comes through the same
-    pipe (a larger one than the pool's). The log's memory is made here, so
-    that this process can read the log the worker streams into it."""
-    recv, send = multiprocessing.Pipe(duplex=False)
-    widen_pipe(send)
-    memory = os.memfd_create("opsim-log", os.MFD_CLOEXEC)
-    results = os.memfd_create("opsim-result", os.MFD_CLOEXEC)
-    pool = ProcessPoolExecutor(max_workers=1, initializer=_ahead_worker, initargs=(send, results))
-    try:
-        done: Future = pool.submit(_one_ahead, (*work[:7], True, memory))
-        send.close()  # the worker has its copy (forked in submit): its end is the pipe's end
-        if meanwhile is not None:
-            meanwhile()
-        got = _next_part(recv, done)
-        if got is not None and not isinstance(got[0], (_Reduced, _OutOfBand)):
-            first = got[0].open(memory) if isinstance(got[0], SharedLog) else got[0]
-            del got
-            ahead(first, lambda: not done.done())
-            del first  # the log's pages are the worker's to free
-            got = _next_part(recv, done)
-        recv.close()
-        if got is not None and isinstance(got[0], _OutOfBand):
-            got = (got[0].load(results),)
-        if got is None or not isinstance(got[0], _Reduced):
-            done.result()  # a worker's failure raises here
-            raise RuntimeError("the worker ended without its result")
-        result: tuple[T, int] = got[0].result
-    except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)  # as ``with``: no worker left writing
-        raise
-    finally:
-        os.close(memory)  # what is mapped of them stays readable
-        os.close(results)
-    # The worker's exit (it frees the replication's few hundred MB) is not waited for.
-    pool.shutdown(wait=False)
-    return result
-
-
-def _next_part(recv: Connection, done: Future) -> tuple[object] | None:
-    """What the worker sent next, or None if it ended without (failed)."""
-    while not recv.poll(0.05):
-        if done.done() and not recv.poll():  # the pipe may stay open in the records' writer a while
-            return None
-    try:
-        return (recv.recv(),)
-    except (EOFError, OSError):
-        return None
 
 
 def _facts(s: Scenario, seed: int, n: int, wall: float, records: int) -> dict:
