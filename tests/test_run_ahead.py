@@ -148,3 +148,35 @@ def test_a_result_out_of_band_comes_back_whole() -> None:
         else:
             assert back[k] == v
     assert back["f"].flags.writeable  # merge may change what it is given
+
+
+def test_a_worker_started_ahead_does_the_work_or_ends_unused() -> None:
+    """``opsim run`` forks the worker of a one-replication run before it
+    loads the scenario (``start_ahead``): the run uses it, or, when the
+    scenario asks for more replications, closes it and it ends."""
+    from sim.runs.ahead import start_ahead
+
+    s = _scenario()
+    ready = start_ahead(("sim.runs.replication",))
+    assert ready is not None
+    got: list = []
+    parts, facts = run_reduced(s, 7, 1, _sends_ahead, jobs=2, ready=ready,
+                               ahead=lambda first, waiting: got.append(first))
+    assert parts == [2 * facts["records"]] and got == [facts["records"]] and ready.closed
+    unused = start_ahead(())
+    assert unused is not None
+    workers = list(unused.pool._processes.values())  # forked as it started
+    parts, facts = run_reduced(s, 7, 2, _sends_ahead, jobs=2, ready=unused,
+                               ahead=lambda first, waiting: got.append(first))
+    assert len(parts) == 2 and unused.closed and len(got) == 1
+    assert workers and not any(w.is_alive() for w in workers)
+
+
+def test_opsim_run_of_a_scenario_asking_more_replications_closes_the_worker_it_started(
+        tmp_path: Path) -> None:
+    """Without ``-n``, ``opsim run`` starts the one-replication worker before
+    it reads the scenario's replications; asked for two, it closes that
+    worker, although the drawer forked since holds a copy of its pipe."""
+    assert main(["run", MMC, "--seed", "7", "--set", SHORT, "--set", "replications=2",
+                 "--out", str(tmp_path / "two")]) == 0
+    assert json.loads((tmp_path / "two" / "summary.json").read_text())["run"]["replications"] == 2

@@ -43,10 +43,12 @@ _RESULT_MEMORY: int | None = None
 _WORK: Connection | None = None
 
 
-def _ahead_worker(send: Connection, memory: int | None = None, work: Connection | None = None
-                  ) -> None:
+def _ahead_worker(send: Connection, memory: int | None = None, work: Connection | None = None,
+                  parents: tuple[Connection, ...] = ()) -> None:
     global _AHEAD, _RESULT_MEMORY, _WORK
     die_with_parent()
+    for end in parents:  # the parent's ends, copied by the fork: its closing them must be the end
+        end.close()
     _AHEAD, _RESULT_MEMORY, _WORK = send, memory, work
 
 
@@ -93,9 +95,10 @@ def _serve(modules: tuple[str, ...]) -> None:
     assert _WORK is not None
     try:
         job = _WORK.recv()
-    except EOFError:  # not used
+    except EOFError:  # the parent ended
         return
-    _one_ahead(job)
+    if job is not None:  # None: not used
+        _one_ahead(job)
 
 
 @dataclass
@@ -145,7 +148,7 @@ class Ready:
         self.memory = os.memfd_create("opsim-log", os.MFD_CLOEXEC)
         self.results = os.memfd_create("opsim-result", os.MFD_CLOEXEC)
         self.pool = ProcessPoolExecutor(max_workers=1, initializer=_ahead_worker,
-                                        initargs=(send, self.results, work))
+                                        initargs=(send, self.results, work, (self.recv, self.work)))
         #: The worker's task (forked in submit): done when its work is.
         self.done: Future = self.pool.submit(_serve, modules)
         send.close()  # the worker has its copies: theirs are the pipes' other ends
@@ -163,7 +166,11 @@ class Ready:
         if self.closed:
             return
         self.closed = True
-        self.work.close()  # a worker still waiting for work ends
+        # A worker still waiting for work ends (not by the pipe's end: a
+        # process forked since, the drawer, may hold a copy of this end).
+        with contextlib.suppress(OSError):
+            self.work.send(None)
+        self.work.close()
         self.recv.close()
         os.close(self.memory)  # what is mapped of them stays readable
         os.close(self.results)
