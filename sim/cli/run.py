@@ -165,8 +165,10 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
     if not args.no_report:
         from sim.report.drawer import start_drawer  # light: no matplotlib
 
+        # With a core to spare (n < jobs), the figures are built while the
+        # replications run; else that would only take from the simulations.
         drawer = start_drawer(s, out / "plots", formats=formats, fork=jobs >= 2,
-                              inherited=worker.fds() if worker is not None else ())
+                              inherited=worker.fds() if worker is not None else (), ahead=n < jobs)
 
     ready: dict = {}
 
@@ -182,7 +184,7 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
             import sim.report.html  # noqa: F401
         ready["staffed"] = daily_staffing(s)
         settle()
-        if drawer is not None and jobs >= 2:
+        if drawer is not None and n < jobs:
             # The replications run elsewhere: the figures this process
             # may draw, built now (a quarter of each one's drawing).
             from sim.report.drawer import SHARED, prepare_plots

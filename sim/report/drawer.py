@@ -110,7 +110,7 @@ class Claims:
 
 def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
                  formats: tuple[str, ...] = ("png",), fork: bool = True,
-                 inherited: tuple[int, ...] = ()) -> Drawer:
+                 inherited: tuple[int, ...] = (), ahead: bool = True) -> Drawer:
     """Start drawing apart (a forked child with ``fork``, where it can): the
     scenario's plots at once, then, once :meth:`Drawer.send` gives the run's
     numbers, the plots of :data:`EARLY`, then the :data:`SHARED` ones it
@@ -118,7 +118,8 @@ def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
     (``sim.report.plots``) draws the rest, the shared plots it takes, and
     collects these. ``inherited``: files the caller has open that the
     child must not keep open (a worker's shared memory, freed only when
-    every process has closed it)."""
+    every process has closed it). ``ahead``: a core is spare while the
+    replications run: the figures of the run's plots are built then."""
 
     claims = Claims(SHARED)
     apart = fork and can_fork()
@@ -139,7 +140,7 @@ def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
         # What is alive now lives to the end: the garbage collector's full
         # passes stop scanning it (about 0.05 s of this process's drawing).
         gc.freeze()
-        if apart:  # while the replications run: the figures it may draw, built ahead
+        if apart and ahead:  # while the replications run: the figures it may draw, built ahead
             prepare_plots(ctx, EARLY + SHARED)
         ctx = Context(s, style, get())
         seconds.update(draw(ctx, {k: v for k, v in makers_of(ctx, {}).items() if k in EARLY},
