@@ -19,6 +19,7 @@ from sim.cases.steps import Node, code_steps, compile_steps
 from sim.inputs.demand import order_arrivals
 from sim.inputs.planned import duty_times, planned_arrivals
 from sim.inputs.streams import Streams
+from sim.kernel.clock import Clock
 from sim.kernel.events import Driven, drive, soon, timeout
 from sim.log.records import EventLog, LogBuilder
 from sim.staff.pool import StaffPool
@@ -54,7 +55,7 @@ def simulate(s: Scenario, replication: int = 0, seed: int | None = None,
 
 def _simulate(s: Scenario, replication: int, seed: int | None, stream: Stream | None) -> EventLog:
     seed = s.seed if seed is None else seed
-    env = simpy.Environment()
+    env = Clock()
     streams = Streams(seed, replication)
     kinds = DayKinds(s.calendars.holidays)
     days = days_of(s)
