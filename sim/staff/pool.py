@@ -296,6 +296,8 @@ class StaffPool:
         return best
 
     def _dispatch(self) -> None:
+        if not (self.idle or self._claims or self._appointments):
+            return  # nobody free, claimed or appointed: nothing can start (most calls at a peak)
         now = self.env.now
         queue = self.queue
         if self._claims:
@@ -305,7 +307,7 @@ class StaffPool:
         skipped: list[StaffTask] = []
         passed = False  # the whole-member task first in line was passed over
         brief_ok = True  # a brief task nobody holding chats could take waits, with those behind it
-        while queue.size:
+        while queue.size and self.idle:  # (an empty ``idle``: nobody is free)
             member = self._free_member(now)
             if member is None:
                 break
