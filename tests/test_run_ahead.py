@@ -4,6 +4,7 @@ from them while the worker reduces the rest. The run's numbers, files and
 plots are the same as when everything comes at once (issue 13)."""
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -180,3 +181,36 @@ def test_opsim_run_of_a_scenario_asking_more_replications_closes_the_worker_it_s
     assert main(["run", MMC, "--seed", "7", "--set", SHORT, "--set", "replications=2",
                  "--out", str(tmp_path / "two")]) == 0
     assert json.loads((tmp_path / "two" / "summary.json").read_text())["run"]["replications"] == 2
+
+
+def test_an_interrupt_of_the_parent_alone_ends_the_run_with_its_worker_and_drawer(tmp_path: Path) -> None:
+    """Review 11b item 1: SIGINT to the parent alone (not the terminal's
+    process group) during ``opsim run -n 1 --csv`` hung: the drawer, forked
+    after the worker, kept the worker's pipes open, so the worker stayed
+    blocked writing its first part while the parent waited for it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = ("import signal, runpy, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "sys.argv[0] = 'sim'; runpy.run_module('sim', run_name='__main__', alter_sys=True)")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "run", str(ROOT / "scenarios/double11.yaml"), "-n", "1", "--csv",
+         "--out", str(tmp_path / "r"), "--yes", "--force"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        time.sleep(2.0)  # the simulation is under way, the drawer forked
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 130
+        deadline = time.monotonic() + 10  # the worker and the drawer follow
+        while time.monotonic() < deadline:
+            left = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True).stdout
+            if not left.strip():
+                break
+            time.sleep(0.2)
+        assert not left.strip(), f"processes left in the run's session: {left.split()}"
+    finally:  # nothing of a failed run left behind for the other tests
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)

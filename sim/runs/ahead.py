@@ -157,8 +157,11 @@ class Ready:
 
     def fds(self) -> tuple[int, ...]:
         """The files of this process that a child forked later must close
-        (the shared memory lives as long as any process has it open)."""
-        return (self.memory, self.results)
+        (the shared memory lives as long as any process has it open; a
+        pipe's end kept open by such a child, the drawer, would leave the
+        worker blocked writing to it when the parent gives up on a failure,
+        and the parent waiting for the worker: review 11b item 1)."""
+        return (self.memory, self.results, self.recv.fileno(), self.work.fileno())
 
     def close(self, wait: bool = True) -> None:
         """The worker ends (at once, its work cancelled, unless ``wait`` is
