@@ -173,31 +173,9 @@ def overtime_room(s: Scenario, role: str, shift: str) -> list[int]:
         for k in range(len(days))]
 
 
-#: ``role_shifts`` of the last scenarios asked, by the scenario's identity
-#: (each kept alive with its entry, so that its id is not another's): the
-#: engine, the staff view, the staffing and the plots each asked again for
-#: the same (Double 11: 0.03 s of the run's work after the simulation).
-_SHIFTS: dict[int, tuple[Scenario, dict[str, tuple[MemberShifts, ...]]]] = {}
-#: How many scenarios ``_SHIFTS`` keeps (a search evaluates one at a time).
-SHIFTS_KEPT = 4
-
-
 def role_shifts(s: Scenario, role: str, kinds: DayKinds | None = None) -> list[MemberShifts]:
-    """Every member of ``role`` (temporary staff included) with intervals
-    (``kinds``: the scenario's own, ``DayKinds(s.calendars.holidays)``,
-    made here when not given)."""
-    entry = _SHIFTS.get(id(s))
-    if entry is None or entry[0] is not s:
-        while len(_SHIFTS) >= SHIFTS_KEPT:
-            del _SHIFTS[next(iter(_SHIFTS))]
-        entry = _SHIFTS[id(s)] = (s, {})
-    known = entry[1]
-    if role not in known:
-        known[role] = tuple(_role_shifts(s, role, kinds or DayKinds(s.calendars.holidays)))
-    return list(known[role])
-
-
-def _role_shifts(s: Scenario, role: str, kinds: DayKinds) -> list[MemberShifts]:
+    """Every member of ``role`` (temporary staff included) with intervals."""
+    kinds = kinds or DayKinds(s.calendars.holidays)
     days = days_of(s)
     first = s.horizon.start
     cal = s.calendars

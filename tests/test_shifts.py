@@ -209,24 +209,3 @@ def test_a_lent_member_works_the_other_role_only_on_their_own_working_days() -> 
     span = set(range((lo - s.horizon.start).days, (hi - s.horizon.start).days + 1))
     assert set(_days_worked(lent.intervals)) == set(_days_worked(home.intervals)) & span
     assert len(_days_worked(lent.intervals)) == 3  # not the weekend
-
-
-def test_role_shifts_are_kept_per_scenario_and_each_caller_gets_its_own_list() -> None:
-    """The members' intervals are made once per scenario (the engine, the
-    staff view, the staffing and the plots each ask for them): the same
-    values as made afresh, a list the caller may change, and a scenario
-    changed by a what-if (a new object) gets its own."""
-    from rules import shifts
-
-    base = load_scenario("scenarios/baseline.yaml")
-    fresh = shifts._role_shifts(base, "customer_service", shifts.DayKinds(base.calendars.holidays))
-    first = role_shifts(base, "customer_service")
-    assert first == fresh
-    first.clear()
-    assert role_shifts(base, "customer_service") == fresh
-    more = load_scenario("scenarios/baseline.yaml", ["org.roles.customer_service.headcount=6"])
-    assert len(role_shifts(more, "customer_service")) == len(fresh) + 2
-    assert role_shifts(base, "customer_service") == fresh
-    for i in range(shifts.SHIFTS_KEPT + 1):  # only the last few scenarios are kept
-        role_shifts(load_scenario("scenarios/baseline.yaml", [f"seed={i}"]), "designer")
-    assert len(shifts._SHIFTS) <= shifts.SHIFTS_KEPT
