@@ -66,3 +66,16 @@ def test_a_figure_built_under_other_settings_is_not_handed_out(drawn: tuple) -> 
         assert sum(len(v) for v in plot_kit._READY.values()) == 0
     finally:
         plot_kit._READY.clear()
+
+
+def test_a_run_leaves_no_figure_built_ahead_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review 11b item 3: each in-process ``opsim run -n 1`` left the figures
+    no plot took in the process (1, 2, 3 after three runs)."""
+    from sim.cli import main
+
+    monkeypatch.chdir(ROOT)
+    for k in range(2):
+        code = main(["run", "scenarios/baseline.yaml", "-n", "1", "--jobs", "2", "--set", WEEKS,
+                     "--out", str(tmp_path / f"r{k}"), "--yes", "--force"])
+        assert code == 0
+        assert not any(plot_kit._READY.values())

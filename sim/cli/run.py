@@ -197,6 +197,9 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
     finally:
         if drawer is not None:
             drawer.close()  # a failed run's drawer must not write into the removed staging directory
+            if n < jobs:  # figures built ahead that no plot took (review 11b item 3)
+                from sim.report.plot_kit import discard_prepared
+                discard_prepared()
 
 
 def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int, out: Path,

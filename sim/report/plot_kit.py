@@ -243,6 +243,12 @@ def prepare(ctx: Context, layouts: list[Layout]) -> None:
             _READY.setdefault((lay, _settings_now()), []).append((fig, axes))
 
 
+def discard_prepared() -> None:
+    """Drop the figures built ahead that no plot took (a run that drew
+    fewer plots, or failed): a process that runs again must not keep them."""
+    _READY.clear()
+
+
 # -- drawing into files ------------------------------------------------------
 
 #: What ``formats`` may ask for.
