@@ -63,8 +63,9 @@ def ignore(_value: object) -> None:
 
 
 def forks() -> bool:
-    # The pipe reaches the worker by inheritance, as the pool forks it.
-    return sys.platform.startswith("linux") and multiprocessing.get_start_method() == "fork"
+    # The pipe reaches the worker by inheritance: the pool forks it, by
+    # name (Python 3.14 makes forkserver the default on Linux).
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 @dataclass
@@ -92,7 +93,8 @@ def _serve(modules: tuple[str, ...]) -> None:
     0.015 s of its threads to arrive), or nothing if it sends none."""
     for name in modules:
         importlib.import_module(name)
-    assert _WORK is not None
+    if _WORK is None:
+        raise RuntimeError("_serve runs only in a worker started by Ready (its pipe not set)")
     try:
         job = _WORK.recv()
     except EOFError:  # the parent ended
@@ -147,7 +149,8 @@ class Ready:
         widen_pipe(self.work)
         self.memory = os.memfd_create("opsim-log", os.MFD_CLOEXEC)
         self.results = os.memfd_create("opsim-result", os.MFD_CLOEXEC)
-        self.pool = ProcessPoolExecutor(max_workers=1, initializer=_ahead_worker,
+        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                                        initializer=_ahead_worker,
                                         initargs=(send, self.results, work, (self.recv, self.work)))
         #: The worker's task (forked in submit): done when its work is.
         self.done: Future = self.pool.submit(_serve, modules)
@@ -191,7 +194,8 @@ def reduced_ahead(one: Callable[[Any], tuple], work: tuple, ahead: Ahead,
                   meanwhile: Callable[[], None] | None, ready: Ready | None = None) -> tuple:
     """``one(work)`` in a worker (``ready``, else one started here) whose
     reducer sends its first part ahead (see ``run_reduced``); the rest of
-    the result comes through the same pipe (a larger one than the pool's)."""
+    the result follows through the same pipe, its arrays written into the
+    parent's ``memfd`` (``_OutOfBand``) where there is room."""
     ready = ready if ready is not None and not ready.closed else Ready()
     try:
         ready.work.send((one, (*work[:7], True, ready.memory)))
