@@ -180,3 +180,25 @@ def test_a_stream_that_never_saw_the_log_says_nothing_of_it(tmp_path: Path) -> N
     log = simulate(_scenario(), 0, 7)  # not through the stream
     assert stream.shared(log) is None
     assert stream.close()
+
+
+def test_a_reducer_that_fails_reaps_the_csv_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review 11 item 7: with a CSV part the records are written by a forked
+    child while the reducer runs; a reducer that raised left it a zombie
+    for as long as the worker lived."""
+    import os
+
+    forked: list[int | None] = []
+    write_apart = runner._write_apart
+
+    def recorded(*args: object) -> int | None:
+        forked.append(write_apart(*args))  # type: ignore[arg-type]
+        return forked[-1]
+
+    monkeypatch.setattr(runner, "_write_apart", recorded)
+    s = _scenario()
+    with pytest.raises(RuntimeError, match="the reducer failed"):
+        runner._one_reduced((s, 0, 7, _fails, tmp_path / "events", tmp_path / "csv", True, False, None))
+    assert forked and forked[0] is not None
+    with pytest.raises(ChildProcessError):  # already reaped
+        os.waitpid(forked[0], os.WNOHANG)

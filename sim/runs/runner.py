@@ -8,6 +8,7 @@ reduce them to what the caller needs, so the parent never holds the logs.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -123,6 +124,9 @@ def _one_reduced(args: Work) -> tuple[T, int]:
     except BaseException:
         if stream is not None:
             stream.close()  # else the child waits for the rest of the log until this process ends
+        if writer is not None:  # --csv's writer: reaped, not left a zombie while this worker lives
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(writer, 0)
         raise
     if stream is not None and not stream.close() and events is not None:
         logfile.write_part(log, events, rep, csv_parts)  # the child failed: written here
