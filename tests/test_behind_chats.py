@@ -19,6 +19,7 @@ import bisect
 import numpy as np
 import pytest
 import simpy
+from small_docs import always_calendars
 
 from rules.scenario import Scenario
 from rules.shifts import MemberShifts
@@ -91,11 +92,7 @@ def _team(agents: int, chats_per_hour: float) -> Scenario:
                                     "headcount_basis": "assumed", "concurrency": 3,
                                     "roster": "always", "interleave_up_to_minutes": 3.0}},
                 "parties": {}},
-        "calendars": {"holidays": {"source": "listed"},
-                      "shifts": {"always": {"start": "00:00", "end": "24:00", "holidays_off": False,
-                                            "weekdays": ["mon", "tue", "wed", "thu", "fri", "sat",
-                                                         "sun"]}},
-                      "rosters": {"always": [{"shift": "always"}]}},
+        "calendars": always_calendars(),
         "workflows": {"chats": _wf(1, chats_per_hour, (8, 15, 30), True, CHAT),
                       "releases": _wf(2, 3.0, (0.25, 0.5, 1.5), False, RELEASE)},
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 import simpy
+from small_docs import always_calendars
 
 from rules.scenario import Scenario
 from rules.shifts import MemberShifts
@@ -228,11 +229,7 @@ def _agent(interleave: float, orders_hours: float, urgent: int = 0) -> Scenario:
                                     "headcount_basis": "assumed", "concurrency": 5,
                                     "roster": "always", "interleave_up_to_minutes": interleave}},
                 "parties": {}},
-        "calendars": {"holidays": {"source": "listed"},
-                      "shifts": {"always": {"start": "00:00", "end": "24:00", "holidays_off": False,
-                                            "weekdays": ["mon", "tue", "wed", "thu", "fri", "sat",
-                                                         "sun"]}},
-                      "rosters": {"always": [{"shift": "always"}]}},
+        "calendars": always_calendars(),
         "workflows": {"long": wf(1, "09:00", 2.0, True), "short": wf(2, "09:00", 1.0, True),
                       "orders": wf(3, "09:30", orders_hours, False),
                       "late": wf(4, "09:31", 1.0, True)},

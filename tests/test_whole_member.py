@@ -10,6 +10,7 @@ import datetime as dt
 import numpy as np
 import pytest
 import simpy
+from small_docs import always_calendars
 
 import sim
 from rules.loader import load_scenario
@@ -127,11 +128,7 @@ def _standalone() -> Scenario:
                                     "headcount_basis": "assumed", "concurrency": 5,
                                     "roster": "always"}},
                 "parties": {}},
-        "calendars": {"holidays": {"source": "listed"},
-                      "shifts": {"always": {"start": "00:00", "end": "24:00", "holidays_off": False,
-                                            "weekdays": ["mon", "tue", "wed", "thu", "fri", "sat",
-                                                         "sun"]}},
-                      "rosters": {"always": [{"shift": "always"}]}},
+        "calendars": always_calendars(),
         "workflows": {"long": wf(1, "09:00", 2.0, True), "short": wf(2, "09:00", 1.0, True),
                       "orders": wf(3, "09:30", 0.5, False), "late": wf(4, "09:45", 1.0, True)},
     }
