@@ -63,12 +63,13 @@ def apply_sets(doc: dict, prov: Provenance, sets: Sequence[str], parse: Parse,
             path = parse_path(path_text.strip())
         except ValueError as exc:
             raise RulesError([Problem(shown, "", str(exc))]) from None
-        value = parse(value_text, _failing(shown))
+        value = parse(value_text, failing(shown))
         doc = _set(doc, path, value, shown, prov, merge)
     return doc
 
 
-def _failing(shown: str) -> Callable[[str], RulesError]:
+def failing(shown: str) -> Callable[[str], RulesError]:
+    """The error a bad value of the what-if ``shown`` (``--set PATH=VALUE``) raises."""
     def fail(message: str) -> RulesError:
         return RulesError([Problem(shown, "", message)])
     return fail

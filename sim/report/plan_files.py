@@ -13,7 +13,6 @@ import html
 import io
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -22,8 +21,7 @@ import yaml
 from matplotlib.figure import Figure
 
 from rules.documents import parse
-from rules.errors import Problem, RulesError
-from rules.overrides import parse_path
+from rules.overrides import failing, parse_path
 from sim.analysis.ci import clean
 from sim.report.plot_kit import Margins, small_multiples
 from sim.views.style import Style, find_cjk_font
@@ -67,7 +65,7 @@ def plan_scenario(result: dict, target: Path, scenario_overrides: list[dict]) ->
             node = node.setdefault(key, {})
         # The loader's own reading of a value (15:30 a time, not YAML 1.1's
         # 930), so that plan.yaml says what the planned --set meant.
-        node[path[-1]] = parse(value, _failing(item))
+        node[path[-1]] = parse(value, failing(f"--set {item}"))
     if result["what_ifs"].get("overtime"):
         notes.append("# the planned scenario's --overtime options are in the overrides below")
     periods = {}
@@ -86,12 +84,6 @@ def plan_scenario(result: dict, target: Path, scenario_overrides: list[dict]) ->
             f" replications: {verdict}.\n")
     return head + "".join(n + "\n" for n in notes) + yaml.safe_dump(
         doc, allow_unicode=True, sort_keys=False, default_flow_style=None, width=120)
-
-
-def _failing(item: str) -> Callable[[str], RulesError]:
-    def fail(message: str) -> RulesError:  # not reached: the plan's --set was loaded
-        return RulesError([Problem(f"--set {item}", "", message)])
-    return fail
 
 
 def _chart(result: dict) -> Figure:
