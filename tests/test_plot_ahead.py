@@ -2,9 +2,11 @@
 builds the run plots' axes and ticks while the simulation runs, as the
 scenario predicts them; a plot whose layout is as predicted draws into the
 figure built, and its files are the same bytes as a figure built when
-drawn (issue 13)."""
+drawn; text is measured and laid out once per string (``plot_text``), with
+the same pixels (issue 13)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import matplotlib
@@ -15,7 +17,7 @@ from sim.analysis.run_parts import run_view
 from sim.analysis.summary import summary_of
 from sim.report import plot_kit
 from sim.report.plot_ahead import expected_layouts
-from sim.report.plot_kit import Context, draw, prepare, style_of
+from sim.report.plot_kit import Ahead, Context, draw, prepare, style_of
 from sim.report.plot_numbers import plot_numbers
 from sim.report.plots import makers_of
 
@@ -32,45 +34,74 @@ def drawn() -> tuple:
     return s, Context(s, style_of(None), plot_numbers(s, view), summary), summary
 
 
-def test_a_plot_drawn_into_a_figure_built_ahead_is_the_same_bytes(drawn: tuple, tmp_path: Path) -> None:
+def _plain(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Draw as matplotlib alone would: no canvas keeping text (savefig makes its own)."""
+    monkeypatch.setattr(plot_kit, "CachedCanvas", lambda fig, text: None)
+
+
+def test_a_plot_drawn_ahead_and_with_text_kept_is_the_same_bytes(drawn: tuple, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     s, ctx, summary = drawn
     makers = makers_of(ctx, summary["window_compliance_by_day"])
     del makers["staffing"]
-    draw(ctx, makers, tmp_path / "fresh", ("png", "svg"))
+    with monkeypatch.context() as m:
+        _plain(m)
+        draw(ctx, makers, tmp_path / "fresh", ("png", "svg"))
     layouts = expected_layouts(Context(s, ctx.style))
     assert {"queues", "wait_ecdf", "utilisation", "window_compliance", "time_breakdown"} == set(layouts)
-    prepare(ctx, list(layouts.values()))
-    ready = sum(len(v) for v in plot_kit._READY.values())
-    draw(ctx, makers, tmp_path / "ahead", ("png", "svg"))
-    used = ready - sum(len(v) for v in plot_kit._READY.values())
-    plot_kit._READY.clear()
+    ahead = Ahead()
+    prepare(ctx, list(layouts.values()), ahead)
+    ready = sum(len(v) for v in ahead.figures.values())
+    # Twice: the second time every text comes from the cache.
+    for k in range(2):
+        ctx_ahead = replace(ctx, ahead=ahead)
+        again = makers_of(ctx_ahead, summary["window_compliance_by_day"])
+        draw(ctx_ahead, {name: again[name] for name in makers}, tmp_path / f"ahead{k}", ("png", "svg"))
+        if k == 0:
+            used = ready - sum(len(v) for v in ahead.figures.values())
     # The scenario's source windows, roles and workflows are all there: at
     # least the window plot's layout is the one predicted.
     assert used >= 1, used
+    assert ahead.text.layouts and ahead.text.sizes and ahead.text.heights
     for name in makers:
         for fmt in ("png", "svg"):
             fresh = (tmp_path / "fresh" / f"{name}.{fmt}").read_bytes()
-            assert (tmp_path / "ahead" / f"{name}.{fmt}").read_bytes() == fresh, (name, fmt)
+            for k in range(2):
+                assert (tmp_path / f"ahead{k}" / f"{name}.{fmt}").read_bytes() == fresh, (name, fmt, k)
 
 
-def test_a_figure_built_under_other_settings_is_not_handed_out(drawn: tuple) -> None:
+def test_what_was_made_under_other_settings_is_not_used(drawn: tuple) -> None:
     s, ctx, _ = drawn
     lay = expected_layouts(Context(s, ctx.style))["window_compliance"]
-    prepare(ctx, [lay])
-    try:
-        with matplotlib.rc_context({"font.size": 7}):
-            fig, _ = plot_kit.layout_axes(lay)  # built now, under these settings
-        assert sum(len(v) for v in plot_kit._READY.values()) == 1
-        with matplotlib.rc_context(plot_kit._settings(ctx)):
-            assert plot_kit.layout_axes(lay)[0] is not fig
-        assert sum(len(v) for v in plot_kit._READY.values()) == 0
-    finally:
-        plot_kit._READY.clear()
+    ahead = Ahead()
+    prepare(ctx, [lay], ahead)
+    with matplotlib.rc_context({"font.size": 7}):
+        fig, _ = plot_kit.layout_axes(lay, ahead)  # built now, under these settings
+        assert not ahead.usable()
+    assert sum(len(v) for v in ahead.figures.values()) == 1
+    with matplotlib.rc_context(plot_kit._settings(ctx)):
+        assert ahead.usable()
+        assert plot_kit.layout_axes(lay, ahead)[0] is not fig
+    assert sum(len(v) for v in ahead.figures.values()) == 0
 
 
-def test_a_run_leaves_no_figure_built_ahead_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_text_kept_under_other_settings_is_not_used(drawn: tuple, tmp_path: Path) -> None:
+    """A font chosen by other settings lays out other glyphs: the text kept
+    under one font size is not used under another."""
+    _, ctx, _ = drawn
+    ahead = Ahead()
+    one = replace(ctx, ahead=ahead)
+    draw(one, {"queues": makers_of(one, {})["queues"]}, tmp_path / "a", ("png",))
+    kept = len(ahead.text.sizes)
+    with matplotlib.rc_context({"font.size": 7}):
+        draw(one, {"queues": makers_of(one, {})["queues"]}, tmp_path / "b", ("png",))
+    assert len(ahead.text.sizes) == kept
+
+
+def test_runs_in_one_process_draw_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Review 11b item 3: each in-process ``opsim run -n 1`` left the figures
-    no plot took in the process (1, 2, 3 after three runs)."""
+    no plot took in the process; they are the run's now (``plot_kit.Ahead``),
+    and a second run draws the same files as the first."""
     from sim.cli import main
 
     monkeypatch.chdir(ROOT)
@@ -78,4 +109,5 @@ def test_a_run_leaves_no_figure_built_ahead_behind(tmp_path: Path, monkeypatch: 
         code = main(["run", "scenarios/baseline.yaml", "-n", "1", "--jobs", "2", "--set", WEEKS,
                      "--out", str(tmp_path / f"r{k}"), "--yes", "--force"])
         assert code == 0
-        assert not any(plot_kit._READY.values())
+    for png in sorted((tmp_path / "r0" / "plots").iterdir()):
+        assert (tmp_path / "r1" / "plots" / png.name).read_bytes() == png.read_bytes(), png.name

@@ -16,6 +16,7 @@ from rules.scenario import Scenario
 from sim.report.apart import Apart, can_fork
 
 if TYPE_CHECKING:
+    from sim.report.plot_kit import Ahead
     from sim.report.plot_kit import Context as PlotContext
     from sim.report.plot_numbers import PlotNumbers
 
@@ -123,6 +124,7 @@ def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
 
     claims = Claims(SHARED)
     apart = fork and can_fork()
+    ahead_wanted = ahead
 
     def work(get: Callable[[], PlotNumbers]) -> dict[str, float]:
         if apart:
@@ -130,22 +132,23 @@ def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
                 os.close(fd)
         # Imported here: this module is imported and the child forked before
         # matplotlib is loaded, while the parent is small and starting.
-        from sim.report.plot_kit import Context, draw, style_of
+        from sim.report.plot_kit import Ahead, Context, draw, style_of
         from sim.report.plots import makers_of
 
         style = style_of(font)
-        ctx = Context(s, style)
+        ahead = Ahead()  # this process's, for the run's plots it draws
+        ctx = Context(s, style, ahead=ahead)
         seconds = draw(ctx, {k: v for k, v in makers_of(ctx, {}).items() if k in SCENARIO_PLOTS},
                        out_dir, formats)
         # What is alive now lives to the end: the garbage collector's full
         # passes stop scanning it (about 0.05 s of this process's drawing).
         gc.freeze()
-        if apart and ahead:  # while the replications run: the figures it may draw, built ahead
-            prepare_plots(ctx, EARLY + SHARED)
-        ctx = Context(s, style, get())
+        if apart and ahead_wanted:  # while the replications run: the figures it may draw, built ahead
+            prepare_plots(ctx, EARLY + SHARED, ahead)
+        ctx = Context(s, style, get(), ahead=ahead)
         seconds.update(draw(ctx, {k: v for k, v in makers_of(ctx, {}).items() if k in EARLY},
                             out_dir, formats))
-        ctx = Context(s, style, get())
+        ctx = Context(s, style, get(), ahead=ahead)
         makers = makers_of(ctx, {})
         while (name := claims.take()) is not None:
             seconds.update(draw(ctx, {name: makers[name]}, out_dir, formats))
@@ -153,11 +156,12 @@ def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
     return Drawer(SCENARIO_PLOTS + EARLY + SHARED, Apart(work, apart, nice=NICE), claims)
 
 
-def prepare_plots(ctx: PlotContext, names: tuple[str, ...]) -> None:
-    """Build the figures of the run plots ``names`` as the scenario predicts
-    them (``sim.report.plot_ahead``), for this process to draw into."""
+def prepare_plots(ctx: PlotContext, names: tuple[str, ...], ahead: Ahead) -> None:
+    """Build into ``ahead`` the figures of the run plots ``names`` as the
+    scenario predicts them (``sim.report.plot_ahead``), for this process to
+    draw into."""
     from sim.report.plot_ahead import expected_layouts
     from sim.report.plot_kit import prepare
 
     layouts = expected_layouts(ctx)
-    prepare(ctx, [layouts[k] for k in names if k in layouts])
+    prepare(ctx, [layouts[k] for k in names if k in layouts], ahead)

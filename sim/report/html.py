@@ -34,7 +34,7 @@ from sim.report.html_parts import (
 )
 from sim.report.html_platform import customer_view_cell, platform_section
 from sim.report.html_sections import lost_sales_section, periods_section, staffing_section, undone_section
-from sim.report.plot_kit import Drawn
+from sim.report.plot_kit import Ahead, Drawn
 from sim.report.plot_numbers import PlotNumbers, plot_numbers
 from sim.report.plots import PlotResult, write_plots
 
@@ -338,9 +338,9 @@ def complete_summary(s: Scenario, run: EventLog | RunView, summary: dict) -> dic
 
 def write_report(s: Scenario, run: EventLog | RunView | PlotNumbers, summary: dict, run_dir: Path,
                  font: str | bool | None = True, formats: tuple[str, ...] = ("png",), jobs: int = 1,
-                 drawn: Sequence[Drawn] = ()) -> ReportResult:
-    """Plots into ``run_dir/plots`` (see :func:`write_plots` for ``formats``
-    and ``drawn``; with ``jobs`` >= 2 and nothing drawn elsewhere, half of
+                 drawn: Sequence[Drawn] = (), ahead: Ahead | None = None) -> ReportResult:
+    """Plots into ``run_dir/plots`` (see :func:`write_plots` for ``formats``,
+    ``drawn`` and ``ahead``; with ``jobs`` >= 2 and nothing drawn elsewhere, half of
     them in a second process) and the page into ``run_dir/report.html``, from
     the run's plot numbers (a complete summary then), merged view or log."""
     by_day = summary
@@ -355,7 +355,7 @@ def write_report(s: Scenario, run: EventLog | RunView | PlotNumbers, summary: di
         drawer = start_drawer(s, run_dir / "plots", font, formats)
         drawer.send(run)
         drawn = [drawer]
-    plots = write_plots(s, run, by_day, run_dir / "plots", font, formats, drawn)
+    plots = write_plots(s, run, by_day, run_dir / "plots", font, formats, drawn, ahead)
     path = run_dir / "report.html"
     path.write_text(render_html(s, summary, plots), encoding="utf-8")
     return ReportResult(path, plots, plots.notice)

@@ -12,6 +12,7 @@ from typing import Protocol
 
 import matplotlib
 import numpy as np
+from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
@@ -20,6 +21,7 @@ from matplotlib.ticker import FuncFormatter
 from rules.scenario import Scenario
 from sim.analysis import plot_data as pdata
 from sim.report.plot_numbers import PlotNumbers
+from sim.report.plot_text import CachedCanvas, TextCache
 from sim.views.style import Style, find_cjk_font, save_figure, text_units
 
 DPI = 110
@@ -64,6 +66,8 @@ class Context:
     style: Style
     numbers: PlotNumbers | None = None
     summary: dict = field(default_factory=dict)
+    #: What this process made ahead for the run's plots (``opsim run``).
+    ahead: Ahead | None = field(default=None, compare=False)
 
     @property
     def n(self) -> PlotNumbers:
@@ -193,26 +197,55 @@ class Layout:
     ticks: tuple[int, int] = field(default=(8, 8), compare=False)
 
 
-#: Figures built ahead (:func:`prepare`), by layout and the settings they
-#: were built under (:func:`_settings_now`), for this process.
-_READY: dict[tuple[Layout, tuple], list[tuple[Figure, np.ndarray]]] = {}
+class Ahead:
+    """What one process makes for the run plots it may draw before their
+    numbers exist, owned by the run and handed to the drawing
+    (:attr:`Context.ahead`): figures built with their axes and ticks, by
+    layout (:func:`prepare`, :func:`layout_axes`), and the text drawn, each
+    string measured and laid out once (``plot_text.TextCache``: the
+    scenario's strings while the simulation runs, the rest as the plots
+    draw them). Both are used only under the settings they were made
+    under: every rcParam and the fonts matplotlib knows."""
+
+    def __init__(self) -> None:
+        self.figures: dict[Layout, list[tuple[Figure, np.ndarray]]] = {}
+        self.text = TextCache()
+        self._settings: tuple | None = None
+
+    def usable(self) -> bool:
+        """Whether the settings in force are the ones this was made under
+        (the first use sets them)."""
+        now = _settings_now()
+        if self._settings is None:
+            self._settings = now
+        return self._settings == now
+
+    def take(self, lay: Layout) -> tuple[Figure, np.ndarray] | None:
+        """A figure built as ``lay`` under the settings in force, if there is one."""
+        ready = self.figures.get(lay)
+        return ready.pop() if ready and self.usable() else None
+
+    def discard(self) -> None:
+        """Drop what no plot took (a run that drew fewer plots, or failed)."""
+        self.figures.clear()
+        self.text = TextCache()
+        self._settings = None
 
 
-def layout_axes(lay: Layout) -> tuple[Figure, np.ndarray]:
-    """A figure laid out as ``lay`` and its axes (rows x cols): one built
-    ahead under the settings in force if there is one, else a new one, made
-    by the same calls."""
-    ready = _READY.get((lay, _settings_now()))
-    if ready:
-        return ready.pop()
-    return _build(lay)
+def layout_axes(lay: Layout, ahead: Ahead | None = None) -> tuple[Figure, np.ndarray]:
+    """A figure laid out as ``lay`` and its axes (rows x cols): one of
+    ``ahead``'s, built under the settings in force, if there is one, else a
+    new one, made by the same calls."""
+    return (ahead.take(lay) if ahead is not None else None) or _build(lay)
 
 
 def _settings_now() -> tuple:
-    # A tick's font and sizes are the rcParams' when it is made: a figure
-    # built under other settings (another font) is not handed out.
-    params: dict[str, object] = {str(k): v for k, v in matplotlib.rcParams.items()}
-    return tuple(str(params[k]) for k in SETTINGS_KEYS)
+    # A tick's font and sizes are the rcParams' when it is made, and a
+    # text's glyphs come from the fonts they choose among those known:
+    # what was made under other settings (another font) is not used. (A
+    # copy, not items(): reading "backend" would import pyplot and pick a
+    # backend for the process.)
+    return matplotlib.rcParams.copy(), len(font_manager.fontManager.ttflist)
 
 
 def _build(lay: Layout) -> tuple[Figure, np.ndarray]:
@@ -224,15 +257,17 @@ def _build(lay: Layout) -> tuple[Figure, np.ndarray]:
     return fig, axes
 
 
-def prepare(ctx: Context, layouts: list[Layout]) -> None:
-    """Build the figures of ``layouts`` with their ticks now, for
-    :func:`layout_axes` to hand out later (``opsim run`` calls this while
-    the simulation runs, when a core is mostly idle). A figure's axes and
-    ticks are about a quarter of its drawing time (Double 11: 0.05 s of
-    0.2-0.3 s for six panels); the ticks are what ``draw`` would make when
-    they are needed, made earlier under the same settings (rcParams): the
-    files are the same bytes."""
+def prepare(ctx: Context, layouts: list[Layout], ahead: Ahead) -> None:
+    """Build the figures of ``layouts`` with their ticks now, into
+    ``ahead`` for :func:`layout_axes` to hand out later (``opsim run``
+    calls this while the simulation runs, when a core is mostly idle). A
+    figure's axes and ticks are about a quarter of its drawing time
+    (Double 11: 0.05 s of 0.2-0.3 s for six panels); the ticks are what
+    ``draw`` would make when they are needed, made earlier under the same
+    settings (rcParams): the files are the same bytes."""
     with matplotlib.rc_context(_settings(ctx)):
+        if not ahead.usable():
+            return
         for lay in layouts:
             fig, axes = _build(lay)
             for ax in axes.ravel()[:lay.used]:
@@ -240,13 +275,7 @@ def prepare(ctx: Context, layouts: list[Layout]) -> None:
                 ax.yaxis.get_major_ticks(lay.ticks[1])
                 ax.xaxis.get_minor_ticks(1)  # the one each list starts with when it is read
                 ax.yaxis.get_minor_ticks(1)
-            _READY.setdefault((lay, _settings_now()), []).append((fig, axes))
-
-
-def discard_prepared() -> None:
-    """Drop the figures built ahead that no plot took (a run that drew
-    fewer plots, or failed): a process that runs again must not keep them."""
-    _READY.clear()
+            ahead.figures.setdefault(lay, []).append((fig, axes))
 
 
 # -- drawing into files ------------------------------------------------------
@@ -268,9 +297,14 @@ def draw(ctx: Context, makers: dict[str, Callable[[], Figure]], out_dir: Path,
     out_dir.mkdir(parents=True, exist_ok=True)
     seconds = {}
     with matplotlib.rc_context(_settings(ctx)):
+        # Text measured and laid out once for all figures (those of the
+        # run's, made ahead, under the same settings only).
+        ahead = ctx.ahead
+        text = ahead.text if ahead is not None and ahead.usable() else TextCache()
         for name, make in makers.items():
             t0 = time.perf_counter()
             fig = make()
+            CachedCanvas(fig, text)  # the Agg canvas savefig would make for a PNG, keeping text
             for fmt in FORMATS:
                 path = out_dir / f"{name}.{fmt}"
                 if fmt not in formats:
@@ -282,13 +316,6 @@ def draw(ctx: Context, makers: dict[str, Callable[[], Figure]], out_dir: Path,
                 fig.set_layout_engine("none")
             seconds[name] = round(time.perf_counter() - t0, 2)
     return seconds
-
-
-#: The rcParams a figure built ahead must have been built under to be used
-#: (``_settings``' and what ticks read).
-SETTINGS_KEYS = ("font.family", "font.size", "svg.fonttype", "axes.titlelocation", "axes.titley",
-                 "xtick.labelsize", "ytick.labelsize", "xtick.major.size", "ytick.major.size",
-                 "xtick.direction", "ytick.direction", "xtick.color", "ytick.color")
 
 
 def _settings(ctx: Context) -> dict:

@@ -39,6 +39,7 @@ from sim.report.plot_kit import (
     PART_COLORS,
     SOURCE_WINDOWS,
     TOP_ROLES,
+    Ahead,
     Context,
     Drawn,
     Margins,
@@ -68,7 +69,7 @@ def plot_queues(ctx: Context) -> Figure:
              "band: lowest to highest replication)")
     if not ranked:
         return empty_figure(title, "no step waited for staff")
-    fig, grid = layout_axes(queues_layout(len(ranked)))
+    fig, grid = layout_axes(queues_layout(len(ranked)), ctx.ahead)
     axes = list(grid.ravel()[:len(ranked)])
     for ax, role in zip(axes, ranked):
         y = queues[role][0]
@@ -95,7 +96,7 @@ def plot_wait_ecdf(ctx: Context) -> Figure:
     title = "How long steps wait for staff (ECDF, log scale)"
     if not ranked:
         return empty_figure(title, "too few staff steps")
-    fig, grid = layout_axes(ecdf_layout(len(ranked)))
+    fig, grid = layout_axes(ecdf_layout(len(ranked)), ctx.ahead)
     axes = list(grid.ravel()[:len(ranked)])
     floor = 1 / 60.0  # waits below a minute are drawn at one minute
     for ax, role in zip(axes, ranked):
@@ -188,7 +189,7 @@ def plot_utilisation(ctx: Context) -> Figure:
                        f"work waiting at day's end, in days of capacity (top: >= {BACKLOG_MAX:g})",
                        False))
     names = [ctx.role(roles[i]) for i in keep]
-    fig, grid = layout_axes(utilisation_layout(names, len(maps)))
+    fig, grid = layout_axes(utilisation_layout(names, len(maps)), ctx.ahead)
     axes = grid[:, 0]
     for ax, (data, cmap_name, lo, hi, label, percent) in zip(axes, maps):
         cmap = matplotlib.colormaps[cmap_name].with_extremes(bad="#eeeeee")
@@ -216,7 +217,7 @@ def plot_window_compliance(ctx: Context, by_day: dict) -> Figure:
     title = "Service-window compliance by day of start"
     if not wids:
         return empty_figure(title, "the scenario has neither of the source's windows")
-    fig, grid = layout_axes(compliance_layout(len(wids)))
+    fig, grid = layout_axes(compliance_layout(len(wids)), ctx.ahead)
     axes = grid[:, 0]
     start = ctx.s.horizon.start
     for ax, wid in zip(axes, wids):
@@ -274,7 +275,7 @@ def plot_time_breakdown(ctx: Context) -> Figure:
     order = sorted(parts, key=lambda w: sum(parts[w].values()))
     used = [p for p in pdata.TIME_PARTS if any(parts[w][p] > 0 for w in order)]
     names = [ctx.workflow(w) for w in order]
-    fig, grid = layout_axes(breakdown_layout(names))
+    fig, grid = layout_axes(breakdown_layout(names), ctx.ahead)
     ax = grid[0, 0]
     y = np.arange(len(order))
     totals = np.array([sum(parts[w].values()) for w in order])
@@ -359,11 +360,12 @@ def makers_of(ctx: Context, by_day: dict) -> dict[str, Callable[[], Figure]]:
 
 def write_plots(s: Scenario, run: EventLog | RunView | PlotNumbers, summary: dict, out_dir: Path,
                 font: str | bool | None = True, formats: tuple[str, ...] = ("png",),
-                drawn: Sequence[Drawn] = ()) -> PlotResult:
+                drawn: Sequence[Drawn] = (), ahead: Ahead | None = None) -> PlotResult:
     """Draw every plot of a run (its plot numbers, merged view or log) into
     ``out_dir``, once per format of ``formats`` (PNG, SVG). ``font``: ``True``
     finds a CJK font, a family name uses it, ``None`` uses English ids.
-    ``drawn``: plots being drawn elsewhere (``sim.report.drawer``), waited for."""
+    ``drawn``: plots being drawn elsewhere (``sim.report.drawer``), waited for;
+    ``ahead``: what this process made for them before (``plot_kit.prepare``)."""
     check_formats(formats)
     style = style_of(font)
     result = _result(style)
@@ -375,7 +377,8 @@ def write_plots(s: Scenario, run: EventLog | RunView | PlotNumbers, summary: dic
         numbers = plot_numbers(s, view)
         if by_day is None:
             by_day = compliance_of_cases(s, view.windows, view.replications)
-    ctx = Context(s, style, numbers, summary)
+    # One Ahead for every plot drawn here: text measured once serves them all.
+    ctx = Context(s, style, numbers, summary, ahead if ahead is not None else Ahead())
     makers = makers_of(ctx, by_day or {})
     elsewhere = {name for d in drawn for name in d.names}
     seconds = draw(ctx, {k: v for k, v in makers.items() if k not in elsewhere}, out_dir, formats)
