@@ -188,18 +188,18 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
             # The replications run elsewhere: the figures this process
             # may draw, built now (a quarter of each one's drawing).
             from sim.report.drawer import SHARED, prepare_plots
-            from sim.report.plot_kit import Context, style_of
+            from sim.report.plot_kit import Ahead, Context, style_of
 
-            prepare_plots(Context(s, style_of(font=True)), ("window_compliance", *SHARED))
+            ready["ahead"] = Ahead()
+            prepare_plots(Context(s, style_of(font=True)), ("window_compliance", *SHARED), ready["ahead"])
 
     try:
         return _stages(args, s, seed, n, jobs, out, phases, formats, drawer, meanwhile, ready, worker)
     finally:
         if drawer is not None:
             drawer.close()  # a failed run's drawer must not write into the removed staging directory
-            if n < jobs:  # figures built ahead that no plot took (review 11b item 3)
-                from sim.report.plot_kit import discard_prepared
-                discard_prepared()
+            if "ahead" in ready:  # figures built ahead that no plot took (review 11b item 3)
+                ready["ahead"].discard()
 
 
 def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int, out: Path,
@@ -275,7 +275,7 @@ def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
                 from sim.report.html import write_report
 
                 report = write_report(s, numbers, summary, out, formats=formats, jobs=jobs,
-                                      drawn=[drawer])
+                                      drawn=[drawer], ahead=ready.get("ahead"))
     return summary, report
 
 
