@@ -11,12 +11,20 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+from matplotlib.font_manager import FontProperties
 
 from rules import load_scenario
 from sim.analysis.run_parts import run_view
 from sim.analysis.summary import summary_of
 from sim.report import plot_kit
-from sim.report.plot_ahead import expected_layouts
+from sim.report.plot_ahead import (
+    COMPLIANCE_LEGEND,
+    NUMERALS,
+    PERCENTS,
+    expected_layouts,
+    expected_texts,
+    p95_title,
+)
 from sim.report.plot_kit import Ahead, Context, draw, prepare, style_of
 from sim.report.plot_numbers import plot_numbers
 from sim.report.plots import makers_of
@@ -111,3 +119,24 @@ def test_runs_in_one_process_draw_the_same_bytes(tmp_path: Path, monkeypatch: py
         assert code == 0
     for png in sorted((tmp_path / "r0" / "plots").iterdir()):
         assert (tmp_path / "r1" / "plots" / png.name).read_bytes() == png.read_bytes(), png.name
+
+
+def test_the_texts_laid_out_ahead_are_the_ones_drawn(drawn: tuple, tmp_path: Path) -> None:
+    """``plot_ahead.expected_texts``: the scenario's texts (all but the
+    likely tick numbers) are drawn, at the sizes listed."""
+    s, ctx, summary = drawn
+    ahead = Ahead()
+    fresh = replace(ctx, ahead=ahead)
+    draw(fresh, makers_of(fresh, summary["window_compliance_by_day"]), tmp_path, ("png",))
+    with matplotlib.rc_context(plot_kit._settings(ctx)):
+        expected = {(t, FontProperties(size=size).get_size_in_points())
+                    for t, size in expected_texts(Context(s, ctx.style))
+                    if t not in NUMERALS + PERCENTS}
+    drawn_texts = {k[0] for k in ahead.text.layouts}
+    drawn_sized = {(k[0], k[1][5]) for k in ahead.text.layouts}
+    # Not drawn in this short run of one replication: workflows without
+    # cases, the replications' band, titles that count fewer roles.
+    missing = {t for t, _ in expected - drawn_sized}
+    assert missing - drawn_texts <= ({ctx.workflow(w) for w in s.workflows if w not in ctx.n.breakdown}
+                                     | {COMPLIANCE_LEGEND[0], p95_title(6)}), missing - drawn_texts
+    assert {t for t in missing if t in drawn_texts} == set()  # nothing at another size

@@ -158,10 +158,10 @@ def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
 
 def prepare_plots(ctx: PlotContext, names: tuple[str, ...], ahead: Ahead) -> None:
     """Build into ``ahead`` the figures of the run plots ``names`` as the
-    scenario predicts them (``sim.report.plot_ahead``), for this process to
-    draw into."""
-    from sim.report.plot_ahead import expected_layouts
+    scenario predicts them, and lay out the texts it tells
+    (``sim.report.plot_ahead``), for this process to draw with."""
+    from sim.report.plot_ahead import expected_layouts, expected_texts
     from sim.report.plot_kit import prepare
 
     layouts = expected_layouts(ctx)
-    prepare(ctx, [layouts[k] for k in names if k in layouts], ahead)
+    prepare(ctx, [layouts[k] for k in names if k in layouts], ahead, expected_texts(ctx))

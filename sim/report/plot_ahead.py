@@ -1,4 +1,5 @@
-"""The run plots' layouts, and the ones the scenario predicts, built ahead.
+"""The run plots' layouts and fixed texts, and what the scenario predicts
+of them, made ahead.
 
 A figure's axes and their ticks are about a quarter of its drawing time
 (Double 11: about 0.05 s of each plot's 0.1-0.3 s). Most run plots are
@@ -10,21 +11,79 @@ the simulation runs (``plot_kit.prepare``, in each process that may draw
 them), and a plot whose layout turns out as predicted takes the one built
 (``plot_kit.layout_axes``); one that does not builds its own. Either way
 the same calls made the figure: the files are the same bytes.
+
+The texts the plots will show that the scenario tells (dates, role and
+workflow names, titles, axis labels, legends; tick numbers that are
+likely) are measured and laid out then too (:func:`expected_texts`,
+``plot_text.TextCache``): at 0.3-1.4 ms a string, about a third of a
+plot's drawing.
 """
 from __future__ import annotations
 
+from sim.analysis import plot_data as pdata
 from sim.report.plot_kit import (
+    BACKLOG_MAX,
+    CAMPAIGN_LABEL,
+    MIN_DAILY_STEPS,
     SOURCE_WINDOWS,
     TOP_ROLES,
     Context,
     Layout,
     Margins,
+    date_label,
+    date_ticks,
     multiples_layout,
     text_inches,
 )
 
 #: Each axes' date axis: about seven ticks on a quarter's horizon.
 DATE_TICKS = 7
+
+# The plots' fixed texts (``sim.report.plots``), here to be laid out ahead.
+QUEUES_TITLE = ("Queue length over time (steps waiting for staff, hourly, mean per replication; "
+                "band: lowest to highest replication)")
+QUEUES_YLABEL = "steps waiting"
+ECDF_TITLE = "How long steps wait for staff (ECDF, log scale)"
+ECDF_XLABEL = "wait (enabled -> started)"
+ECDF_YLABEL = "share of steps"
+#: Waits on a log axis: where the ticks are (hours), and their labels.
+WAIT_TICKS = (1 / 60, 0.25, 1, 8, 24, 168, 720)
+WAIT_LABELS = ("1 min", "15 min", "1 h", "8 h", "1 d", "1 wk", "30 d")
+P95_TITLE = "Daily p95 wait for staff (steps enabled that day)"
+P95_YLABEL = "p95 wait"
+UTILISATION_TITLE = "Utilisation by role and day (busy share of on-duty capacity)"
+UTILISATION_MORE = "; below: the backlog; orange bar on top: campaign days"
+UTILISATION_LABEL = "utilisation (grey: nobody on duty)"
+BACKLOG_LABEL = f"work waiting at day's end, in days of capacity (top: >= {BACKLOG_MAX:g})"
+COMPLIANCE_TITLE = "Service-window compliance by day of start"
+COMPLIANCE_YLABEL = "met"
+COMPLIANCE_LEGEND = ("lowest to highest replication", "met share of the day's cases (size: cases)",
+                     "trailing 7 days")
+BREAKDOWN_TITLE = "Where the time goes: mean step-hours per case, by workflow"
+BREAKDOWN_XLABEL = ("share of the case's step-hours (right: total per case; open cases counted "
+                    "to the horizon)")
+#: Tick numbers likely on a count axis (queue lengths, people) and the backlog's bar.
+NUMERALS = (*(str(k) for k in (*range(11), *range(15, 101, 5), *range(150, 1001, 50),
+                                 *range(1500, 10001, 500))),
+            *(f"{k / 2:.1f}" for k in range(7)))
+PERCENTS = tuple(f"{k}%" for k in range(0, 101, 10))
+
+
+def queues_title(n: int) -> str:
+    return QUEUES_TITLE + f" - top {n} roles"
+
+
+def ecdf_title(n: int) -> str:
+    return ECDF_TITLE + f" - {n} roles with the longest p95"
+
+
+def p95_title(n: int) -> str:
+    return (P95_TITLE + f" - {n} slowest roles; band: lowest to highest replication; "
+            f"days with < {MIN_DAILY_STEPS} steps left out")
+
+
+def target_label(target: float) -> str:
+    return f"target {target:.0%}"
 
 
 def queues_layout(n: int) -> Layout:
@@ -73,4 +132,35 @@ def expected_layouts(ctx: Context) -> dict[str, Layout]:
         out["window_compliance"] = compliance_layout(len(wids))
     if s.workflows:
         out["time_breakdown"] = breakdown_layout([ctx.workflow(w) for w in s.workflows])
+    return out
+
+
+#: Font sizes, in points or by name (rcParams' tick and axis labels: "medium").
+TICK = LABEL = "medium"
+
+
+def expected_texts(ctx: Context) -> list[tuple[str, float | str]]:
+    """The texts (string, font size) the run plots will draw that the
+    scenario tells, and tick numbers they are likely to: what
+    ``plot_kit.prepare`` lays out ahead. One missing here is laid out
+    when drawn; one extra costs only its time ahead."""
+    s = ctx.s
+    roles = [ctx.role(r) for r in s.org.roles]
+    top = min(TOP_ROLES, len(roles))
+    out: list[tuple[str, float | str]] = [(date_label(ctx, x), TICK) for x in date_ticks(ctx)]
+    out += [(k, TICK) for k in NUMERALS] + [(p, TICK) for p in PERCENTS]
+    out += [(r, 8) for r in roles] + [(ctx.workflow(w), 8) for w in s.workflows]
+    if pdata.campaign_spans(s):
+        out.append((CAMPAIGN_LABEL, 8))
+    out += [(queues_title(top), 12), (QUEUES_YLABEL, LABEL)]
+    out += [(ecdf_title(top), 12), (ECDF_XLABEL, 8), (ECDF_YLABEL, 8)]
+    out += [(t, 8) for t in WAIT_LABELS] + [(t, TICK) for t in WAIT_LABELS]
+    out += [(p95_title(top), 10), (P95_YLABEL, LABEL)]
+    out += [(UTILISATION_TITLE + UTILISATION_MORE, 11), (UTILISATION_LABEL, 8), (BACKLOG_LABEL, 8)]
+    if any(w in s.service_windows for w in SOURCE_WINDOWS):
+        out += [(COMPLIANCE_TITLE, 12), (COMPLIANCE_YLABEL, LABEL)]
+        out += [(t, 8) for t in COMPLIANCE_LEGEND]
+        out += [(target_label(s.targets[w]), 8) for w in SOURCE_WINDOWS if w in s.targets]
+    out += [(BREAKDOWN_TITLE, 12), (BREAKDOWN_XLABEL, LABEL)]
+    out += [(p, 8) for p in pdata.TIME_PARTS]
     return out

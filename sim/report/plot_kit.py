@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -32,6 +32,7 @@ MIN_DAILY_STEPS = 20
 #: The backlog heatmap's top: this many days of capacity or more.
 BACKLOG_MAX = 3.0
 CAMPAIGN_COLOR = "#f6d7a7"
+CAMPAIGN_LABEL = "campaign days"
 #: The service windows of the source (section 5), drawn by day of start.
 SOURCE_WINDOWS = ("refused_item_back_72h", "dispute_won_item_back_3d")
 PART_COLORS = ("#2b8cbe", "#e34a33", "#bdbdbd", "#fdae6b", "#9e9ac8")
@@ -88,22 +89,27 @@ class Context:
 
 def date_axis(ax: Axes, ctx: Context, unit: float = 24.0) -> None:
     """x in ``unit`` hours since the epoch, labelled as MM-DD."""
-    start = ctx.s.horizon.start
-    days = ctx.s.horizon.days
+    ax.set_xticks(date_ticks(ctx, unit))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: date_label(ctx, x, unit)))
+    ax.set_xlim(0, ctx.s.horizon.days * 24.0 / unit)
 
-    def fmt(x: float, _pos: int) -> str:
-        d = start + dt.timedelta(days=round(x * unit / 24.0))
-        return d.strftime("%m-%d")
+
+def date_ticks(ctx: Context, unit: float = 24.0) -> np.ndarray:
+    """Where :func:`date_axis` puts its ticks."""
+    days = ctx.s.horizon.days
     step = max(1, math.ceil(days / 12 / 7) * 7) if days > 21 else max(1, days // 7)
-    ax.set_xticks(np.arange(0, days + 1, step) * 24.0 / unit)
-    ax.xaxis.set_major_formatter(FuncFormatter(fmt))
-    ax.set_xlim(0, days * 24.0 / unit)
+    return np.arange(0, days + 1, step) * 24.0 / unit
+
+
+def date_label(ctx: Context, x: float, unit: float = 24.0) -> str:
+    """The label of :func:`date_axis` at ``x``."""
+    return (ctx.s.horizon.start + dt.timedelta(days=round(x * unit / 24.0))).strftime("%m-%d")
 
 
 def shade_campaigns(ax: Axes, ctx: Context, unit: float = 24.0, label: bool = True) -> None:
     for i, (lo, hi, _cid, _zh) in enumerate(pdata.campaign_spans(ctx.s)):
         ax.axvspan(lo / unit, hi / unit, color=CAMPAIGN_COLOR, alpha=0.6, lw=0, zorder=0,
-                   label="campaign days" if (label and i == 0) else None)
+                   label=CAMPAIGN_LABEL if (label and i == 0) else None)
 
 
 @dataclass(frozen=True)
@@ -257,17 +263,21 @@ def _build(lay: Layout) -> tuple[Figure, np.ndarray]:
     return fig, axes
 
 
-def prepare(ctx: Context, layouts: list[Layout], ahead: Ahead) -> None:
+def prepare(ctx: Context, layouts: list[Layout], ahead: Ahead,
+            texts: Sequence[tuple[str, float | str]] = ()) -> None:
     """Build the figures of ``layouts`` with their ticks now, into
-    ``ahead`` for :func:`layout_axes` to hand out later (``opsim run``
-    calls this while the simulation runs, when a core is mostly idle). A
-    figure's axes and ticks are about a quarter of its drawing time
-    (Double 11: 0.05 s of 0.2-0.3 s for six panels); the ticks are what
-    ``draw`` would make when they are needed, made earlier under the same
-    settings (rcParams): the files are the same bytes."""
+    ``ahead`` for :func:`layout_axes` to hand out later, and measure and
+    lay out ``texts`` (string, font size) as drawing them would (``opsim
+    run`` calls this while the simulation runs, when a core is mostly
+    idle). A figure's axes and ticks are about a quarter of its drawing
+    time (Double 11: 0.05 s of 0.2-0.3 s for six panels), its text a
+    third; the ticks are what ``draw`` would make when they are needed,
+    made earlier under the same settings (rcParams), and the text's sizes
+    and glyphs are the same: the files are the same bytes."""
     with matplotlib.rc_context(_settings(ctx)):
         if not ahead.usable():
             return
+        ahead.text.warm(DPI, [(s, font_manager.FontProperties(size=size)) for s, size in texts])
         for lay in layouts:
             fig, axes = _build(lay)
             for ax in axes.ravel()[:lay.used]:

@@ -26,15 +26,10 @@ from sim.analysis import plot_data as pdata
 from sim.analysis.run_parts import RunView, view_of
 from sim.analysis.window_days import compliance_of_cases
 from sim.log.records import EventLog
-from sim.report.plot_ahead import (
-    breakdown_layout,
-    compliance_layout,
-    ecdf_layout,
-    queues_layout,
-    utilisation_layout,
-)
+from sim.report import plot_ahead as pa
 from sim.report.plot_kit import (
     BACKLOG_MAX,
+    CAMPAIGN_LABEL,
     MIN_DAILY_STEPS,
     PART_COLORS,
     SOURCE_WINDOWS,
@@ -65,11 +60,10 @@ def plot_queues(ctx: Context) -> Figure:
     """Hourly queue length of the roles with the longest mean queue."""
     queues = ctx.n.queues
     ranked = sorted(queues, key=lambda r: -queues[r][0].mean())[:TOP_ROLES]
-    title = ("Queue length over time (steps waiting for staff, hourly, mean per replication; "
-             "band: lowest to highest replication)")
+    title = pa.QUEUES_TITLE
     if not ranked:
         return empty_figure(title, "no step waited for staff")
-    fig, grid = layout_axes(queues_layout(len(ranked)), ctx.ahead)
+    fig, grid = layout_axes(pa.queues_layout(len(ranked)), ctx.ahead)
     axes = list(grid.ravel()[:len(ranked)])
     for ax, role in zip(axes, ranked):
         y = queues[role][0]
@@ -79,13 +73,13 @@ def plot_queues(ctx: Context) -> Figure:
             ax.fill_between(hours, queues[role][1], queues[role][2], color="#6baed6", alpha=0.35, lw=0)
         ax.plot(hours, y, color="#08519c", lw=0.8)
         ax.set_title(f"{ctx.role(role)}: mean {y.mean():,.1f}, max {y.max():,.0f}", fontsize=10)
-        ax.set_ylabel("steps waiting")
+        ax.set_ylabel(pa.QUEUES_YLABEL)
         ax.set_ylim(bottom=0)
         date_axis(ax, ctx)
         ax.grid(alpha=0.3)
     if pdata.campaign_spans(ctx.s):
         axes[0].legend(loc="upper left", fontsize=8)
-    suptitle(fig, title + f" - top {len(ranked)} roles")
+    suptitle(fig, pa.queues_title(len(ranked)))
     return fig
 
 
@@ -93,10 +87,10 @@ def plot_wait_ecdf(ctx: Context) -> Figure:
     """ECDF of staff waits per role, with p50 and p95 marked."""
     ecdf = ctx.n.ecdf
     ranked = sorted(ecdf, key=lambda r: -ecdf[r].p95)[:TOP_ROLES]
-    title = "How long steps wait for staff (ECDF, log scale)"
+    title = pa.ECDF_TITLE
     if not ranked:
         return empty_figure(title, "too few staff steps")
-    fig, grid = layout_axes(ecdf_layout(len(ranked)), ctx.ahead)
+    fig, grid = layout_axes(pa.ecdf_layout(len(ranked)), ctx.ahead)
     axes = list(grid.ravel()[:len(ranked)])
     floor = 1 / 60.0  # waits below a minute are drawn at one minute
     for ax, role in zip(axes, ranked):
@@ -113,17 +107,17 @@ def plot_wait_ecdf(ctx: Context) -> Figure:
         ax.set_xlim(floor, max(x.max(), 1.0) * 1.5)
         ax.set_ylim(0, 1.02)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.set_xticks([1 / 60, 0.25, 1, 8, 24, 168, 720])
-        ax.set_xticklabels(["1 min", "15 min", "1 h", "8 h", "1 d", "1 wk", "30 d"], fontsize=8)
+        ax.set_xticks(pa.WAIT_TICKS)
+        ax.set_xticklabels(pa.WAIT_LABELS, fontsize=8)
         never = e.never_started
         extra = f"; {never:.0%} still waiting at the end" if never > 0.0005 else ""
         ax.set_title(f"{ctx.role(role)} ({e.steps / ctx.n.replications:,.0f} steps/rep{extra})",
                      fontsize=10)
-        ax.set_xlabel("wait (enabled -> started)", fontsize=8)
-        ax.set_ylabel("share of steps", fontsize=8)
+        ax.set_xlabel(pa.ECDF_XLABEL, fontsize=8)
+        ax.set_ylabel(pa.ECDF_YLABEL, fontsize=8)
         ax.legend(loc="lower right", fontsize=8)
         ax.grid(alpha=0.3, which="both")
-    suptitle(fig, title + f" - {len(ranked)} roles with the longest p95")
+    suptitle(fig, pa.ecdf_title(len(ranked)))
     return fig
 
 
@@ -132,7 +126,7 @@ def plot_wait_p95_daily(ctx: Context) -> Figure:
     roles, daily = ctx.n.roles, ctx.n.daily
     # A p95 of a handful of steps is noise: days with fewer than MIN_DAILY_STEPS are left out.
     p95 = np.where(daily["arrivals"] * ctx.n.replications >= MIN_DAILY_STEPS, daily["wait_p95_hours"], np.nan)
-    title = "Daily p95 wait for staff (steps enabled that day)"
+    title = pa.P95_TITLE
     with np.errstate(divide="ignore"):
         logs = np.log(np.maximum(p95, 1 / 60.0))
     score = {r: float(np.nanmean(logs[i])) if np.isfinite(p95[i]).any() else -np.inf
@@ -142,7 +136,7 @@ def plot_wait_p95_daily(ctx: Context) -> Figure:
         return empty_figure(title, "no waits")
     labels = [ctx.role(r) for r in ranked]
     # The legend right of the axes, as wide as its longest label (8 pt) and its line.
-    legend = max(text_inches(t, 8) for t in ["campaign days", *labels]) + 0.55
+    legend = max(text_inches(t, 8) for t in [CAMPAIGN_LABEL, *labels]) + 0.55
     fig = new_figure(11, 4.2)
     ax = fig.add_subplot(panels(fig, m=Margins(left=0.8, right=legend + 0.15))[0, 0])
     shade_campaigns(ax, ctx)
@@ -158,14 +152,13 @@ def plot_wait_p95_daily(ctx: Context) -> Figure:
                             color=line.get_color(), alpha=0.15, lw=0)
     ax.set_yscale("log")
     ax.yaxis.set_minor_locator(NullLocator())
-    ax.set_yticks([1 / 60, 0.25, 1, 8, 24, 168, 720])
-    ax.set_yticklabels(["1 min", "15 min", "1 h", "8 h", "1 d", "1 wk", "30 d"])
-    ax.set_ylabel("p95 wait")
+    ax.set_yticks(pa.WAIT_TICKS)
+    ax.set_yticklabels(pa.WAIT_LABELS)
+    ax.set_ylabel(pa.P95_YLABEL)
     date_axis(ax, ctx)
     ax.grid(alpha=0.3, which="major")
     fig.legend(loc="upper left", bbox_to_anchor=(1 - (legend + 0.05) / 11, 1 - 0.3 / 4.2), fontsize=8)
-    ax.set_title(title + f" - {len(ranked)} slowest roles; band: lowest to highest replication; "
-                 f"days with < {MIN_DAILY_STEPS} steps left out", fontsize=10)
+    ax.set_title(pa.p95_title(len(ranked)), fontsize=10)
     return fig
 
 
@@ -177,19 +170,17 @@ def plot_utilisation(ctx: Context) -> Figure:
     util = daily["utilization"]
     roles = ctx.n.roles
     keep = [i for i, r in enumerate(roles) if r in ctx.s.org.roles and np.isfinite(util[i]).any()]
-    title = "Utilisation by role and day (busy share of on-duty capacity)"
+    title = pa.UTILISATION_TITLE
     if not keep:
         return empty_figure(title, "nobody was on duty")
     backlog = daily.get("backlog_days")
-    maps = [(util[keep], "YlOrRd", 0.0, 1.0, "utilisation (grey: nobody on duty)", True)]
+    maps = [(util[keep], "YlOrRd", 0.0, 1.0, pa.UTILISATION_LABEL, True)]
     if backlog is not None:
         # Days without capacity but with work waiting are drawn at the top of the scale.
         data = np.where(np.isinf(backlog[keep]), BACKLOG_MAX, np.minimum(backlog[keep], BACKLOG_MAX))
-        maps.append((data, "PuRd", 0.0, BACKLOG_MAX,
-                       f"work waiting at day's end, in days of capacity (top: >= {BACKLOG_MAX:g})",
-                       False))
+        maps.append((data, "PuRd", 0.0, BACKLOG_MAX, pa.BACKLOG_LABEL, False))
     names = [ctx.role(roles[i]) for i in keep]
-    fig, grid = layout_axes(utilisation_layout(names, len(maps)), ctx.ahead)
+    fig, grid = layout_axes(pa.utilisation_layout(names, len(maps)), ctx.ahead)
     axes = grid[:, 0]
     for ax, (data, cmap_name, lo, hi, label, percent) in zip(axes, maps):
         cmap = matplotlib.colormaps[cmap_name].with_extremes(bad="#eeeeee")
@@ -207,17 +198,17 @@ def plot_utilisation(ctx: Context) -> Figure:
         if percent:
             bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         bar.set_label(label, fontsize=8)
-    axes[0].set_title(title + "; below: the backlog; orange bar on top: campaign days", fontsize=11)
+    axes[0].set_title(title + pa.UTILISATION_MORE, fontsize=11)
     return fig
 
 
 def plot_window_compliance(ctx: Context, by_day: dict) -> Figure:
     """Met share by day of start for the source's windows, with the target."""
     wids = [w for w in SOURCE_WINDOWS if w in ctx.s.service_windows]
-    title = "Service-window compliance by day of start"
+    title = pa.COMPLIANCE_TITLE
     if not wids:
         return empty_figure(title, "the scenario has neither of the source's windows")
-    fig, grid = layout_axes(compliance_layout(len(wids)), ctx.ahead)
+    fig, grid = layout_axes(pa.compliance_layout(len(wids)), ctx.ahead)
     axes = grid[:, 0]
     start = ctx.s.horizon.start
     for ax, wid in zip(axes, wids):
@@ -232,25 +223,25 @@ def plot_window_compliance(ctx: Context, by_day: dict) -> Figure:
         high = np.array([np.nan if m is None else m for m in series.get("met_max", [])], dtype=float)
         if ok.any() and ctx.n.replications > 1 and low.size == met.size:
             ax.vlines(days[ok] + 0.5, low[ok], high[ok], color="#9ecae1", lw=2,
-                      label="lowest to highest replication")
+                      label=pa.COMPLIANCE_LEGEND[0])
         if ok.any():
             sizes = 12 + 60 * cases[ok] / max(cases[ok].max(), 1e-9)
             ax.scatter(days[ok] + 0.5, met[ok], s=sizes, color="#3182bd", alpha=0.7,
-                       label="met share of the day's cases (size: cases)")
+                       label=pa.COMPLIANCE_LEGEND[1])
             full = np.full(ctx.s.horizon.days, np.nan)
             n = np.zeros(ctx.s.horizon.days)
             full[days.astype(int)] = met
             n[days.astype(int)] = cases
             roll = pdata.rolling_share(full, n)
-            ax.plot(np.arange(full.size) + 0.5, roll, color="#08306b", lw=1.5, label="trailing 7 days")
+            ax.plot(np.arange(full.size) + 0.5, roll, color="#08306b", lw=1.5, label=pa.COMPLIANCE_LEGEND[2])
         else:
             ax.text(0.5, 0.5, "no case due in this run", transform=ax.transAxes, ha="center", color="#555")
         target = ctx.s.targets.get(wid)
         if target is not None:
-            ax.axhline(target, color="#de2d26", ls="--", lw=1.2, label=f"target {target:.0%}")
+            ax.axhline(target, color="#de2d26", ls="--", lw=1.2, label=pa.target_label(target))
         ax.set_ylim(-0.03, 1.05)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.set_ylabel("met")
+        ax.set_ylabel(pa.COMPLIANCE_YLABEL)
         total = cases.sum()
         ax.set_title(f"{ctx.style.title(w.name_zh, wid)} (limit {_limit(w)}; {total:,.1f} cases/rep)",
                      fontsize=10)
@@ -269,13 +260,13 @@ def plot_window_compliance(ctx: Context, by_day: dict) -> Figure:
 def plot_time_breakdown(ctx: Context) -> Figure:
     """Stacked bars per workflow: where the cases' time goes."""
     parts = ctx.n.breakdown
-    title = "Where the time goes: mean step-hours per case, by workflow"
+    title = pa.BREAKDOWN_TITLE
     if not parts:
         return empty_figure(title, "no cases")
     order = sorted(parts, key=lambda w: sum(parts[w].values()))
     used = [p for p in pdata.TIME_PARTS if any(parts[w][p] > 0 for w in order)]
     names = [ctx.workflow(w) for w in order]
-    fig, grid = layout_axes(breakdown_layout(names), ctx.ahead)
+    fig, grid = layout_axes(pa.breakdown_layout(names), ctx.ahead)
     ax = grid[0, 0]
     y = np.arange(len(order))
     totals = np.array([sum(parts[w].values()) for w in order])
@@ -295,7 +286,7 @@ def plot_time_breakdown(ctx: Context) -> Figure:
     ax.set_yticklabels(names, fontsize=8)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("share of the case's step-hours (right: total per case; open cases counted to the horizon)")
+    ax.set_xlabel(pa.BREAKDOWN_XLABEL)
     fig.legend(loc="lower center", ncols=len(used), fontsize=8, frameon=False)
     ax.set_title(title, fontsize=12)
     return fig
