@@ -10,8 +10,11 @@ figure. Half of a run plot's drawing time was this text (Double 11). A
 string's size and layout depend only on it, its font properties, the
 resolution and the settings (rcParams) that choose the font and its
 hinting: kept per run under those settings, they are what matplotlib
-would compute again, so the pixels are the same. The glyphs are still
-rendered where each text is drawn.
+would compute again, so the pixels are the same. A glyph's bitmap is kept
+too, by the fraction of a pixel its pen position falls on: FreeType
+renders a glyph moved by whole pixels as the same bitmap moved (checked
+once per glyph and size), and four glyphs in ten come again at a fraction
+drawn before.
 
 The cache is made by the run and handed to each drawing
 (``plot_kit.Ahead``); strings the scenario already tells (dates, role and
@@ -19,16 +22,21 @@ workflow names, fixed labels) are laid out while the simulation runs.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import numpy as np
+from matplotlib import ft2font
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, fontManager, get_font
 
 #: Whether this matplotlib draws text as :meth:`CachedRenderer.draw_text`
-#: replays it (3.11: a layout of glyphs, then each glyph rendered); with an
-#: older one only the sizes are kept.
-LAYOUTS_KEPT = hasattr(RendererAgg, "_draw_text_glyphs_and_boxes") and hasattr(RendererAgg, "_prepare_font")
+#: replays it (3.11: a layout of glyphs, then each glyph rendered at its
+#: pen position); else its own draw_text draws (the sizes are kept still).
+LAYOUTS_KEPT = (all(hasattr(RendererAgg, a) for a in ("_draw_text_glyphs_and_boxes", "_prepare_font"))
+                and all(hasattr(ft2font.FT2Font, a) for a in ("_layout", "_render_glyph", "_set_transform"))
+                and hasattr(ft2font, "RenderMode"))
 
 _Key = tuple[Any, ...]
 
@@ -42,6 +50,10 @@ class TextCache:
         self.sizes: dict[_Key, tuple[float, float, float]] = {}
         self.layouts: dict[_Key, tuple[Any, ...]] = {}
         self.heights: dict[_Key, tuple[Any, Any, Any]] = {}
+        #: Glyph bitmaps by font, glyph, fraction of a pixel and how drawn.
+        self.glyphs: dict[_Key, tuple[np.ndarray, int, int]] = {}
+        #: Whether a font's glyph drawn one way may be moved by whole pixels.
+        self.moves: dict[_Key, bool] = {}
 
     def warm(self, dpi: float, texts: list[tuple[str, FontProperties]]) -> None:
         """Measure and lay out ``texts`` now (string, font properties), as
@@ -116,14 +128,62 @@ class CachedRenderer(RendererAgg):
                   ismath: Any = False, mtext: Any = None) -> None:
         if ismath or not LAYOUTS_KEPT:
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-        # Agg's draw_text, the layout kept: the same glyphs at the same offsets.
+        # Agg's draw_text, the layout kept: the same glyphs at the same
+        # offsets, each rendered as Agg renders it (_draw_text_glyphs_and_boxes)
+        # or, drawn before at the same fraction of a pixel, its bitmap moved.
         items = self.layout(s, prop, mtext.get_fontfeatures() if mtext is not None else None,
                             mtext.get_language() if mtext is not None else None)
         size = prop.get_size_in_points()
-        self._draw_text_glyphs_and_boxes(
-            gc, x, y, angle,
-            ((item.ft_object, size, item.glyph_index, 0, 1, item.x, item.y) for item in items), [])
+        cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[1, 0], [0, 1]]).round().astype(int)
+        flags = get_hinting_flag()
+        modes: Any = ft2font.RenderMode  # type: ignore[attr-defined,unused-ignore]
+        mode = modes.NORMAL if gc.get_antialiased() else modes.MONO
+        how = (size, self.dpi, matrix.tobytes(), flags, mode)
+        height = int(self.height)
+        for item in items:
+            font, dx, dy = item.ft_object, item.x, item.y
+            # FreeType's pen position, in 64ths of a pixel (y upwards).
+            px = round(0x40 * (x + dx * cos - dy * sin))
+            py = round(0x40 * (self.height - y + dx * sin + dy * cos))
+            key = (font, item.glyph_index, px & 63, py & 63, *how)
+            got = self.cache.glyphs.get(key)
+            if got is None:
+                got = self._render(font, item.glyph_index, size, matrix, flags, mode, px, py)
+                if self._moves(font, how, item.glyph_index, got, (size, matrix, flags, mode, px, py)):
+                    self.cache.glyphs[key] = got
+            buffer, left, top = got
+            self._renderer.draw_text_image(buffer, left + (px >> 6),
+                                           height - top - (py >> 6) + buffer.shape[0], 0, gc)
         return None
+
+    def _moves(self, font: Any, how: tuple[Any, ...], glyph: int, got: tuple[np.ndarray, int, int],
+               args: tuple[Any, ...]) -> bool:
+        """Whether ``font``'s ``glyph`` drawn as ``how`` may be moved by
+        whole pixels: asked once, the bitmap ``got`` drawn again a pixel
+        right and up must be the same at the same corner less the pen's
+        pixels. FreeType moves an outline by the pen's offset before
+        rendering it; a glyph a font has as a bitmap might not move."""
+        key = (font, glyph, *how)
+        ok = self.cache.moves.get(key)
+        if ok is None:
+            size, matrix, flags, mode, px, py = args
+            again = self._render(font, glyph, size, matrix, flags, mode, px + 64, py + 64)
+            ok = self.cache.moves[key] = (again[1:] == got[1:] and again[0].shape == got[0].shape
+                                          and bool((again[0] == got[0]).all()))
+        return ok
+
+    def _render(self, font: Any, glyph: int, size: float, matrix: np.ndarray, flags: Any, mode: Any,
+                px: int, py: int) -> tuple[np.ndarray, int, int]:
+        """A glyph's bitmap at pen position (px, py), and its corner less
+        the pen's whole pixels."""
+        font.set_size(size, self.dpi)
+        font._set_transform(matrix, [px, py])
+        bitmap = font._render_glyph(glyph, flags, mode)
+        buffer = bitmap.buffer
+        if mode == mode.MONO:
+            buffer *= 0xff
+        return buffer, bitmap.left - (px >> 6), bitmap.top - (py >> 6)
 
 
 class CachedCanvas(FigureCanvasAgg):
