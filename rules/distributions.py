@@ -7,12 +7,17 @@ validated when it is loaded and compiled once into a sampler that returns
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, model_validator
 
 from rules.ranges import MAX_DURATION, MAX_VALUES, Amount, Weight
+
+if TYPE_CHECKING:
+    # numpy is imported where a draw is made: loading a scenario needs none
+    # of it, and ``opsim run`` forks its worker before it is imported (the
+    # worker imports it while the parent loads the scenario).
+    import numpy as np
 
 Unit = Literal["minutes", "hours", "days"]
 
@@ -20,7 +25,7 @@ Unit = Literal["minutes", "hours", "days"]
 #: expressed in hours so that "a working day" is never ambiguous.
 HOURS_PER_UNIT: dict[str, float] = {"minutes": 1 / 60, "hours": 1.0, "days": 24.0}
 
-Sampler = Callable[[np.random.Generator], float]
+Sampler = Callable[["np.random.Generator"], float]
 
 
 class _Spec(BaseModel):
@@ -51,6 +56,8 @@ class Fixed(_Spec):
         return self.value * self.scale
 
     def block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        import numpy as np
+
         return np.full(n, self.value * self.scale)
 
 
@@ -116,6 +123,8 @@ class Lognormal(_Spec):
         return self.mean * self.scale
 
     def _params(self) -> tuple[float, float]:
+        import numpy as np
+
         sigma2 = float(np.log1p((self.sd / self.mean) ** 2))
         return float(np.log(self.mean * self.scale) - sigma2 / 2), float(np.sqrt(sigma2))
 
@@ -157,15 +166,21 @@ class Empirical(_Spec):
     def _p(self) -> np.ndarray | None:
         if self.weights is None:
             return None
+        import numpy as np
+
         w = np.asarray(self.weights, dtype=float)
         return w / w.sum()
 
     def mean_hours(self) -> float:
+        import numpy as np
+
         p = self._p()
         v = np.asarray(self.values) * self.scale
         return float(v.mean() if p is None else (v * p).sum())
 
     def block(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        import numpy as np
+
         v = np.asarray(self.values, dtype=float) * self.scale
         return v[rng.choice(len(v), size=n, p=self._p())]
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from rules.calendar import DayKinds, Override, RosterGroup, Shift
 from rules.scenario import Scenario
+
+if TYPE_CHECKING:  # imported on use: see rules.distributions
+    import numpy as np
 
 Intervals = list[tuple[float, float]]
 
@@ -55,6 +57,8 @@ def merge(intervals: Intervals) -> Intervals:
 def duty_clock(intervals: Intervals) -> tuple[np.ndarray, np.ndarray]:
     """Breakpoints ``(x, F)`` of F(t) = hours inside the union of
     ``intervals`` before t, for ``np.interp(t, x, F)``."""
+    import numpy as np
+
     iv = merge(list(intervals))
     if not iv:
         return np.array([0.0, 1.0]), np.array([0.0, 0.0])

@@ -14,9 +14,9 @@ from rich.console import Console
 
 from rules.scenario import Scenario
 from sim.cli.staging import damage_noted, require_complete
-from sim.log.records import EventLog
 
 if TYPE_CHECKING:
+    from sim.log.records import EventLog
     from sim.report.plot_kit import Drawn
     from sim.report.plot_numbers import PlotNumbers
 
@@ -33,6 +33,7 @@ def make_report(console: Console, s: Scenario, run: EventLog | PlotNumbers, summ
                 formats: tuple[str, ...] = ("png",), jobs: int = 1) -> Path:
     """Write ``out/plots/`` and ``out/report.html``; say where the report is."""
     # Imported on use: matplotlib adds about half a second to every command.
+    from sim.log.records import EventLog  # numpy: not for every command (see sim.cli.run)
     from sim.report.html import write_report
 
     drawn: list[Drawn] = []
