@@ -32,6 +32,7 @@ a pipe, 0.08 s of the worker's time after the simulation).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import mmap
 import os
@@ -102,6 +103,11 @@ class LogStream:
         os.ftruncate(self._fd, self._end)
         array = np.frombuffer(mmap.mmap(self._fd, size, offset=offset), dtype, rows)
         self._where[id(array)] = (array, offset)
+        # The child allocates the pages (on the other core): the simulation's
+        # first write to each page then maps it instead of allocating and
+        # zeroing it (shared memory has no huge pages here: Double 11's
+        # 9,000 pages took 0.025 s of the simulation's system time).
+        self._send.send((offset, size))
         return array
 
     def __call__(self, log: LogBuilder, last: bool = False) -> None:
@@ -191,6 +197,10 @@ def _child(recv: Connection, fd: int, events: Path, replication: int, done: int)
         words: list[str] = []
         maps: dict[tuple[int, int], mmap.mmap] = {}
         while (message := recv.recv()) is not None:
+            if len(message) == 2:  # room the log was given: its pages made now
+                with contextlib.suppress(OSError):  # else made as they are written, as before
+                    os.posix_fallocate(fd, *message)
+                continue
             lo, hi, places, new_words = message
             words.extend(new_words)
             columns = {}
