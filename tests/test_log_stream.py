@@ -88,7 +88,7 @@ def test_a_reducer_that_fails_still_closes_the_stream(tmp_path: Path) -> None:
     worker exited, then leave a half-written part and an EOFError)."""
     s = _scenario()
     with pytest.raises(RuntimeError, match="the reducer failed"):
-        runner._one_reduced((s, 0, 7, _fails, tmp_path / "events", None, True, False, None))
+        runner._one_reduced((s, 0, 7, _fails, tmp_path / "events", None, True, None, None))
     assert _same(_back(s, tmp_path / "events"), simulate(s, 0, 7))
 
 
@@ -198,7 +198,7 @@ def test_a_reducer_that_fails_reaps_the_csv_writer(tmp_path: Path, monkeypatch: 
     monkeypatch.setattr(runner, "_write_apart", recorded)
     s = _scenario()
     with pytest.raises(RuntimeError, match="the reducer failed"):
-        runner._one_reduced((s, 0, 7, _fails, tmp_path / "events", tmp_path / "csv", True, False, None))
+        runner._one_reduced((s, 0, 7, _fails, tmp_path / "events", tmp_path / "csv", True, None, None))
     assert forked and forked[0] is not None
     with pytest.raises(ChildProcessError):  # already reaped
         os.waitpid(forked[0], os.WNOHANG)

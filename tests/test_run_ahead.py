@@ -166,7 +166,7 @@ def test_a_worker_started_ahead_does_the_work_or_ends_unused() -> None:
     assert parts == [2 * facts["records"]] and got == [facts["records"]] and ready.closed
     unused = start_ahead(())
     assert unused is not None
-    workers = list(unused.pool._processes.values())  # forked as it started
+    workers = [unused.process]  # forked as it started
     parts, facts = run_reduced(s, 7, 2, _sends_ahead, jobs=2, ready=unused,
                                ahead=lambda first, waiting: got.append(first))
     assert len(parts) == 2 and unused.closed and len(got) == 1
@@ -214,3 +214,90 @@ def test_an_interrupt_of_the_parent_alone_ends_the_run_with_its_worker_and_drawe
     finally:  # nothing of a failed run left behind for the other tests
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_a_result_with_no_room_in_the_memory_comes_through_the_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker writes its result's arrays into the parent's ``memfd``;
+    when that fails (``OSError``: no room) the whole result goes through the
+    pipe instead (``ahead._result``), and the run goes on with the same
+    result. The failure is made in the worker, which the fork gives the
+    patched function."""
+    import errno
+
+    from sim.runs import ahead
+
+    def full(value: object, memory: int) -> ahead._OutOfBand:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    s = _scenario()
+    expected, facts = run_reduced(s, 7, 1, _reduces_to_arrays, jobs=1)
+    monkeypatch.setattr(ahead, "_out_of_band", full)
+    got, _ = run_reduced(s, 7, 1, _reduces_to_arrays, jobs=2, ahead=lambda first, waiting: None)
+    assert isinstance(ahead._result((np.arange(3),), memory=-1), ahead._Reduced)
+    assert len(got) == 1 and np.array_equal(got[0]["ends"], expected[0]["ends"], equal_nan=True)
+    assert got[0]["n"] == expected[0]["n"] == facts["records"]
+
+
+def _reduces_to_arrays(s: Scenario, log: EventLog, ahead=None) -> dict:  # a reducer: module level
+    if ahead is not None:
+        ahead(len(log))
+    return {"n": len(log), "ends": log.arrays["end_time"].copy()}
+
+
+def test_opsim_run_sends_the_worker_its_work_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``opsim run -n 1`` sends the worker it forked its work as soon as the
+    scenario is loaded (``Ready.begin``, the reducer named, not imported);
+    ``reduced_ahead``, given the same work by ``run_view``, only waits for
+    it: a work that differed would close that worker and start another
+    (a second ``begin``)."""
+    from sim.runs.ahead import Ready
+
+    begun: list[tuple] = []
+    begin = Ready.begin
+
+    def counted(self: Ready, *args, **kwargs) -> None:
+        begin(self, *args, **kwargs)
+        begun.append(self.begun)
+    monkeypatch.setattr(Ready, "begin", counted)
+    assert main(["run", MMC, "-n", "1", "-j", "2", "--seed", "7", "--set", SHORT,
+                 "--out", str(tmp_path / "run")]) == 0
+    assert len(begun) == 1
+    assert (tmp_path / "run" / "events.parquet" / "part-00000.parquet").is_file()
+
+
+def test_work_aside_runs_at_a_lower_priority_and_its_failure_is_raised() -> None:
+    """``ahead.aside``: what the parent does while the worker simulates runs
+    in a thread of its own, niced (Linux), and what it raises is raised
+    where it is waited for."""
+    import os
+    import sys
+    import threading
+
+    from sim.runs.ahead import ASIDE_NICE, aside
+
+    seen: list[int] = []
+    aside(lambda: seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))()
+    if sys.platform.startswith("linux"):
+        assert seen == [min(19, os.getpriority(os.PRIO_PROCESS, 0) + ASIDE_NICE)]
+    assert os.getpriority(os.PRIO_PROCESS, 0) < seen[0] or not sys.platform.startswith("linux")
+
+    def fails() -> None:
+        raise KeyError("meanwhile")
+    wait = aside(fails)
+    with pytest.raises(KeyError, match="meanwhile"):
+        wait()
+
+
+def test_a_function_named_is_the_same_work_as_the_function() -> None:
+    """``ahead.named``: a module-level function is sent by name (two strings,
+    imported where it is called) and equals its name; anything else is
+    itself."""
+    import pickle
+
+    from sim.runs import ahead, runner
+
+    one = ahead.named(runner._one_reduced)
+    assert one == ahead.ONE and pickle.loads(pickle.dumps(one)) == one
+    assert ahead.named(one) is one
+    local = lambda x: x  # noqa: E731
+    assert ahead.named(local) is local

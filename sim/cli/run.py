@@ -62,21 +62,31 @@ def add_parser(sub: argparse._SubParsersAction, default_scenario: str) -> None:
                         "what it buys")
 
 
-#: What the worker of a one-replication run imports while the scenario loads.
-AHEAD_IMPORTS = ("sim.runs.replication", "sim.analysis.run_parts")
+#: The worker's reducer (``sim.analysis.run_parts.reduce_part``, what
+#: ``run_view`` gives ``run_reduced``), named: its work is sent before this
+#: process imports the analysis.
+REDUCER = ("sim.analysis.run_parts", "reduce_part")
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace, ready: Ready | None = None) -> int:
+    """``ready``: the worker of a one-replication run, forked by ``main``
+    before the commands' modules were imported (``sim.cli.main.worker_ahead``);
+    used when the run is one replication with a core to spare, else closed."""
     # Imported on use, here and in every command: the engine, scipy and
     # pyarrow take about 0.6 s to load, which ``opsim check`` need not pay.
-    from sim.runs.ahead import start_ahead
-    from sim.runs.runner import default_jobs
+    from sim.runs.ahead import ByName
+    from sim.runs.children import default_jobs
 
-    # One replication with a core to spare runs in a worker (its reduction
-    # sent ahead): forked now, it imports the engine and the reduction while
-    # this process loads the scenario (closed unused if it asks for more).
+    # One replication with a core to spare runs in the worker (its reduction
+    # sent ahead), which imports numpy, the engine and the reduction while
+    # this process loads the scenario, and is sent its work once the
+    # scenario is loaded and the options checked, before this process
+    # imports what follows the simulation (closed unused if the scenario
+    # asks for more replications).
     may = not args.no_report and args.replications in (None, 1) and (args.jobs or default_jobs()) >= 2
-    ready = start_ahead(AHEAD_IMPORTS) if may else None
+    if ready is not None and not may:
+        ready.close()
+        ready = None
     try:
         s = load(args.scenario, args)
         seed = s.seed if args.seed is None else args.seed
@@ -90,7 +100,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         if n > 1:
             return_freed_memory()
         with staged(out, args.force, RUN_FILES, need=est.bytes) as work:
-            summary, report = _run(args, s, seed, n, jobs, work, ready)
+            try:
+                if ready is not None and n == 1 and jobs >= 2 and not args.csv:
+                    from sim.log import PARQUET
+
+                    ready.begin(s, seed, ByName(*REDUCER), work / PARQUET, None, apart=jobs > n)
+                summary, report = _run(args, s, seed, n, jobs, work, ready)
+            finally:
+                # A failed run's worker must not write into the staging
+                # directory removed as this block ends.
+                if ready is not None:
+                    ready.close()
     finally:
         if ready is not None:
             ready.close()
@@ -155,6 +175,12 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
     spare, a drawer process draws the scenario's plots while the
     replications run and half of the run's plots while this process writes
     the summary and the files."""
+    if worker is not None and worker.begun is not None:
+        # The worker simulates already: the analysis' imports (numpy, 0.15 s)
+        # at a lower priority, off the simulation's core (``aside``).
+        from sim.runs.ahead import aside
+
+        aside(_import_analysis)()
     # What the workers need, before they start; the rest is imported while they run.
     import sim.analysis.run_parts  # noqa: F401
 
@@ -200,6 +226,10 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
             drawer.close()  # a failed run's drawer must not write into the removed staging directory
             if "ahead" in ready:  # figures built ahead that no plot took (review 11b item 3)
                 ready["ahead"].discard()
+
+
+def _import_analysis() -> None:
+    import sim.analysis.run_parts  # noqa: F401
 
 
 def _stages(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int, out: Path,

@@ -38,6 +38,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+# The run directory's names, declared in ``sim.log`` (no numpy there:
+# ``opsim run`` names the event log before it imports numpy).
+from sim.log import CSV as CSV
+from sim.log import PARQUET as PARQUET
 from sim.log.records import COLUMNS, INT_COLUMNS, TEXT_COLUMNS, TIME_COLUMNS, EventLog
 from sim.log.vocabulary import CODE, Vocabulary
 
@@ -212,9 +216,6 @@ def read_parquet(path: Path, epoch: dt.datetime, horizon_hours: float,
     return from_arrow(_times_apart(pq.read_table(path)), epoch, horizon_hours, meta)
 
 
-#: The event log of a run: a directory of per-replication Parquet files.
-PARQUET = "events.parquet"
-CSV = "events.csv"
 
 
 def part_name(replication: int) -> str:

@@ -13,6 +13,13 @@ import signal
 import sys
 from multiprocessing.connection import Connection
 
+
+def default_jobs() -> int:
+    """The processes a run uses unless told: a core each, up to 4 (here, not
+    in ``runner``, so that ``opsim run`` knows it before importing numpy)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 #: Linux's prctl option: the signal a process gets when its parent dies.
 PR_SET_PDEATHSIG = 1
 

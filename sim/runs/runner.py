@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, TypeVar
 from rules.scenario import Scenario
 from sim.log import files as logfile
 from sim.log.records import EventLog, LogBuilder
-from sim.runs.ahead import Ahead, Ready, forks, ignore, reduced_ahead, send_ahead
+from sim.runs.ahead import Ahead, Ready, Send, forks, ignore, reduced_ahead
+from sim.runs.children import default_jobs as default_jobs  # where callers have found it
 from sim.runs.children import die_with_parent
 from sim.runs.log_stream import LogStream
 
@@ -80,10 +81,11 @@ def _combined_meta(meta: dict, n: int) -> dict:
 
 
 #: What a worker is given: the scenario, replication, seed, reducer, where
-#: the records go (Parquet, CSV parts), whether a core is spare, whether
-#: the reducer's first part goes ahead, and the parent's ``memfd`` for the
-#: log (``_reduced_ahead``'s) or None.
-Work = tuple[Scenario, int, int, Reducer, "Path | None", "Path | None", bool, bool, "int | None"]
+#: the records go (Parquet, CSV parts), whether a core is spare, what sends
+#: the reducer's first part ahead (the worker's pipe, set by the worker of
+#: ``ahead.reduced_ahead``) or None, and the parent's ``memfd`` for the log
+#: (``reduced_ahead``'s) or None.
+Work = tuple[Scenario, int, int, Reducer, "Path | None", "Path | None", bool, "Send | None", "int | None"]
 
 
 def _one_reduced(args: Work) -> tuple[T, int]:
@@ -110,9 +112,9 @@ def _one_reduced(args: Work) -> tuple[T, int]:
         if stream is not None:
             stream.close()  # the child ends; the run fails with its staging directory
         raise
-    send: Callable[[object], None] = send_ahead
-    if ahead and shared is not None and stream is not None and (where := stream.shared(log)):
-        send_ahead(where)
+    send = ahead
+    if ahead is not None and shared is not None and stream is not None and (where := stream.shared(log)):
+        ahead(where)
         send = ignore  # the parent makes the first part from the log itself
     writer = None
     if events is not None and stream is None:
@@ -120,7 +122,7 @@ def _one_reduced(args: Work) -> tuple[T, int]:
         if writer is None:
             logfile.write_part(log, events, rep, csv_parts)
     try:
-        part = reducer(s, log, ahead=send) if ahead else reducer(s, log)  # type: ignore[call-arg]
+        part = reducer(s, log, ahead=send) if send is not None else reducer(s, log)  # type: ignore[call-arg]
     except BaseException:
         if stream is not None:
             stream.close()  # else the child waits for the rest of the log until this process ends
@@ -185,7 +187,7 @@ def run_reduced(s: Scenario, seed: int, n: int, reducer: Reducer, jobs: int = 1,
     if n < 1:
         raise ValueError(f'"n" must be >= 1, got {n}.')
     t0 = time.perf_counter()
-    work: list[Work] = [(s, rep, seed, reducer, events, csv_parts, jobs > n, False, None)
+    work: list[Work] = [(s, rep, seed, reducer, events, csv_parts, jobs > n, None, None)
                         for rep in range(n)]
     if ready is not None and not (ahead is not None and n == 1 and jobs >= 2 and forks()):
         ready.close()
@@ -232,10 +234,6 @@ def _facts(s: Scenario, seed: int, n: int, wall: float, records: int) -> dict:
         "wall_seconds": round(wall, 3),
         "records": records,
     }
-
-
-def default_jobs() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
 
 
 def run(s: Scenario, seed: int, n: int, jobs: int = 1,
