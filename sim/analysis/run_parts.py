@@ -94,7 +94,6 @@ def reduce_part(s: Scenario, log: EventLog, ahead: Callable[[FirstPart], None] |
     (``sim.runs.runner.run_reduced``'s), its :class:`FirstPart` is given to
     ``ahead`` first, a tenth of the way in, and the part returned has no
     staff rows (``staff`` None: ``merge`` takes them from the first part)."""
-    c = log.arrays
     st = StaffLog(s, log)
     code, seen = log.factorize("workflow")
     first = _first_part(log, st, code, seen)
@@ -105,7 +104,7 @@ def reduce_part(s: Scenario, log: EventLog, ahead: Callable[[FirstPart], None] |
     wf, wf_names, _, case_start, case_end = case_table(st, log)
     case_code = codes_in(seen, wf_names)[wf]
     overlaps = {}
-    for wid, (rid, hours) in window_overlaps(st, log).items():
+    for wid, (rid, hours) in window_overlaps(st, log, ix).items():
         keep = hours != 0.0  # adding nothing: the merged sums are the same
         overlaps[wid] = (rid[keep], hours[keep])
     duty: dict = {}
@@ -114,9 +113,8 @@ def reduce_part(s: Scenario, log: EventLog, ahead: Callable[[FirstPart], None] |
         missed = wc.missed
         cols = budget_columns(s, log, wid, wc, missed, ix, duty) if missed.any() else {}
         misses[wid] = (cols, int(np.count_nonzero(missed)))
-    reps = np.unique(c["replication"])
     return RunPart(
-        replication=int(log.meta.get("replication", reps[0] if reps.size else 0)),
+        replication=int(log.meta.get("replication", st.reps[0] if len(log) else 0)),
         records=len(log), staff=None if ahead is not None else first.staff, windows=windows,
         cases=case_totals(log), workflows=seen, starts=starts, case_code=case_code,
         case_start=case_start, case_end=case_end, out_code=first.out_code,
