@@ -54,7 +54,10 @@ def active_periods(st: StaffLog, rid: int, rep: int) -> np.ndarray:
     k = k_day[np.clip((np.asarray(caps_a, float) // 24).astype(np.int64), 0, max(k_day.size - 1, 0))] \
         if k_day.size else np.ones(len(caps_a))
     dc = np.concatenate([np.zeros(2 * q.size + 2 * mrow.size), k, -k, [0.0, 0.0]])
-    order = np.argsort(t, kind="stable")
+    # The levels are sums of whole numbers (steps, slots), read after all the
+    # events of a moment: the same in any order of a moment's events, so the
+    # unstable sort (half the time of the stable one) gives the same periods.
+    order = np.argsort(t)
     t, Q, B, C = t[order], np.cumsum(dq[order]), np.cumsum(db[order]), np.cumsum(dc[order])
     last = np.flatnonzero(np.r_[t[1:] != t[:-1], True])  # state after all events at a time
     t, Q, B, C = t[last], Q[last], B[last], C[last]

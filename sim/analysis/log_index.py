@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from sim.analysis.staffing import distinct
+from sim.analysis.grouping import distinct, stable_order
 from sim.log.records import EventLog
 
 __all__ = ["LogIndex", "case_keys"]
@@ -141,14 +141,3 @@ class LogIndex:
         number = self.case_no(rows)
         keep = chosen[number]
         return rows[keep][stable_order(number[keep])]
-
-
-def stable_order(numbers: np.ndarray) -> np.ndarray:
-    """``np.argsort(numbers, kind="stable")`` of numbers below 2**32, as two
-    radix sorts of 16 bits (numpy sorts 16-bit ints by radix, wider ones
-    by merging runs: several times slower on a window's missed rows)."""
-    if numbers.size and int(numbers.max()) >= 1 << 32:
-        return np.argsort(numbers, kind="stable")
-    low = np.argsort((numbers & 0xFFFF).astype(np.uint16), kind="stable")
-    high = (numbers[low] >> 16).astype(np.uint16)
-    return low[np.argsort(high, kind="stable")]

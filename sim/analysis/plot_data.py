@@ -15,6 +15,7 @@ import numpy as np
 
 from rules.scenario import Scenario
 from rules.shifts import all_shifts, duty_clock
+from sim.analysis.grouping import stable_order
 from sim.analysis.staffing import StaffLog
 from sim.log.records import EventLog
 
@@ -66,7 +67,7 @@ def waits_by_role(st: StaffLog) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per role with steps: the waits in hours and whether each step started
     (a never-started step's wait runs to the horizon, a lower bound)."""
     rows, rid = st.role_row, st.role_id
-    order = np.argsort(rid, kind="stable")
+    order = stable_order(rid, len(st.roles))
     cuts = np.searchsorted(rid[order], np.arange(len(st.roles) + 1))
     out = {}
     for r, role in enumerate(st.roles):

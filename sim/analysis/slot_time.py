@@ -188,7 +188,7 @@ def _idle_while_waiting(st: StaffLog, rows: np.ndarray, waiting: Callable[[np.nd
         deltas[i, at:at + a.size] = 1.0
         deltas[i, at + a.size:at + a.size + b.size] = -1.0
         at += a.size + b.size
-    order = np.argsort(t, kind="stable")
+    order = np.argsort(t)  # levels of whole numbers, read after a moment's events: any order
     t = t[order]
     level = np.cumsum(deltas[:, order], axis=1)
     last = np.flatnonzero(np.r_[t[1:] != t[:-1], True])  # the state after a moment's events

@@ -20,19 +20,14 @@ import numpy as np
 from rules.scenario import Scenario
 from rules.shifts import concurrency_by_day, role_shifts
 from rules.workload import shared_steps
+from sim.analysis.grouping import distinct, group_quantile, stable_order
 from sim.analysis.on_duty import OnDuty
 from sim.log.records import EventLog
 
+__all__ = ["STAFF_KINDS", "Member", "StaffLog", "StaffPart", "codes_in", "distinct", "group_quantile",
+           "staff_log"]
+
 STAFF_KINDS = ("work", "approval", "meeting", "contest", "duty")
-
-
-def distinct(values: np.ndarray) -> np.ndarray:
-    """``np.unique`` of an int column, at once when it holds one value (a
-    replication's log: its replication column; a hash of 600,000 values
-    took 15 ms)."""
-    if values.size and values.min() == values.max():
-        return values[:1].copy()
-    return np.unique(values)
 
 
 @dataclass
@@ -260,7 +255,7 @@ class StaffLog:
             row, mid = self.mem_row, self.mem_id
             keep = self.started[row]
             row, mid = row[keep], mid[keep]
-            order = np.argsort(mid, kind="stable")
+            order = stable_order(mid, len(self.members))
             row, mid = row[order], mid[order]
             bounds = np.searchsorted(mid, np.arange(len(self.members) + 1))
             cache["_by_member"] = [row[bounds[i]:bounds[i + 1]] for i in range(len(self.members))]
@@ -276,7 +271,7 @@ class StaffLog:
             else:
                 row, role = self.mem_row, self.member_role[self.mem_id]
             key = role * self.R + self.rep[row]
-            order = np.argsort(key, kind="stable")
+            order = stable_order(key, len(self.roles) * self.R)
             bounds = np.searchsorted(key[order], np.arange(len(self.roles) * self.R + 1))
             cache[which] = (row[order], bounds)
         rows, bounds = cache[which]
@@ -354,24 +349,6 @@ def _expand(codes: np.ndarray, parts: list[list[int]]) -> tuple[np.ndarray, np.n
     first = np.repeat(offsets[codes], n)
     within = np.arange(row.size) - np.repeat(np.cumsum(n) - n, n)
     return row, flat[first + within] if flat.size else np.zeros(0, np.int64)
-
-
-def group_quantile(values: np.ndarray, groups: np.ndarray, n: int, q: float) -> np.ndarray:
-    """Linear-interpolated ``q`` quantile of ``values`` per group 0..n-1 (NaN if empty)."""
-    out = np.full(n, np.nan)
-    if values.size == 0:
-        return out
-    order = np.lexsort((values, groups))
-    v, g = values[order], groups[order]
-    counts = np.bincount(g, minlength=n)
-    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    has = counts > 0
-    pos = first[has] + (counts[has] - 1) * q
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, first[has] + counts[has] - 1)
-    frac = pos - lo
-    out[has] = v[lo] * (1 - frac) + v[hi] * frac
-    return out
 
 
 _LAST: list = []
