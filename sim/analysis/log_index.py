@@ -39,7 +39,7 @@ class LogIndex:
         self._width = int(case_id.max()) + 1 if case_id.size else 1
         self._activity: dict[str, np.ndarray] = {}
         self._workflows: dict[tuple[str, ...], np.ndarray] = {}
-        self._rows: dict[tuple[str, ...], np.ndarray] = {}
+        self._numbers: np.ndarray | None = None
         self._case_end: dict[str, np.ndarray] = {}
         reps = int(log.meta.get("replications", 0) or 0)
         if reps < 1:
@@ -127,17 +127,29 @@ class LogIndex:
         return self._case_end[marker][self.number(keys)]
 
     def rows_of(self, names: tuple[str, ...], keys: np.ndarray,
-                among: np.ndarray | None = None) -> np.ndarray:
-        """Rows of these workflows whose case key is in ``keys`` (sorted,
-        distinct: a window's cases), by case key, then in log order; only
-        rows ``among`` selects, if given (fewer rows to sort)."""
-        if names not in self._rows:
-            self._rows[names] = np.flatnonzero(self.workflows(names))
-        rows = self._rows[names]
+                among: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of these workflows whose case key is in ``keys`` (distinct:
+        a window's cases), by the case's position in ``keys``, then in log
+        order, and that position (``np.searchsorted(keys, key)`` for sorted
+        keys); only rows ``among`` selects, if given. Masks over the whole
+        log (one look-up of each row's case in a table of the chosen ones,
+        then ``and``s), not the workflows' rows gathered and filtered, and
+        one radix pass by position: a third of the time."""
+        position = np.full(self.cases, -1, np.int64)
+        position[self.number(keys)] = np.arange(keys.size)
+        mask = position[self.all_numbers] >= 0
+        mask &= self.workflows(names)
         if among is not None:
-            rows = rows[among[rows]]
-        chosen = np.zeros(self.cases, bool)
-        chosen[self.number(keys)] = True
-        number = self.case_no(rows)
-        keep = chosen[number]
-        return rows[keep][stable_order(number[keep])]
+            mask &= among
+        rows = np.flatnonzero(mask)
+        case = position[self.case_no(rows)]
+        order = stable_order(case, keys.size)
+        return rows[order], case[order]
+
+    @property
+    def all_numbers(self) -> np.ndarray:
+        """Every row's case, numbered densely (``case_no`` of the whole log)."""
+        if self._numbers is None:
+            case_id = self.log.arrays["case_id"]
+            self._numbers = case_id if self.rep_ids.size == 1 else self.case_no(np.arange(case_id.size))
+        return self._numbers

@@ -69,11 +69,11 @@ def budget_columns(s: Scenario, log: EventLog, wid: str, wc: WindowCases, mask: 
     lo, hi = wc.start[mask], wc.stop[mask]
     n = sel_keys.size
     c = log.arrays
-    rows = ix.rows_of(tuple(s.service_windows[wid].workflows), sel_keys)
+    rows, case = ix.rows_of(tuple(s.service_windows[wid].workflows), sel_keys)
     staff = log.isin("kind", *STAFF_KINDS, rows=rows)
     outside = log.isin("kind", *OUTSIDE_KINDS, rows=rows)
-    rows, staff, outside = rows[staff | outside], staff[staff | outside], outside[staff | outside]
-    case = np.searchsorted(sel_keys, ix.key_of(rows))
+    either = staff | outside
+    rows, case, staff, outside = rows[either], case[either], staff[either], outside[either]
     H = log.horizon_hours
     enable = c["enable_time"][rows]
     started = np.nan_to_num(c["start_time"][rows], nan=H)

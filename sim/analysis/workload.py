@@ -124,8 +124,7 @@ def _window_waits(s: Scenario, log: EventLog, windows: dict[str, WindowCases],
         keys, lo, hi = wc.key[missed], wc.start[missed], wc.stop[missed]
         order = np.argsort(keys, kind="stable")
         keys, lo, hi = keys[order], lo[order], hi[order]
-        rows = ix.rows_of(tuple(s.service_windows[wid].workflows), keys, staff)
-        case = np.searchsorted(keys, ix.key_of(rows))
+        rows, case = ix.rows_of(tuple(s.service_windows[wid].workflows), keys, staff)
         enable = c["enable_time"][rows]
         started = np.nan_to_num(c["start_time"][rows], nan=H)
         hours = overlap(lo[case], hi[case], enable, started)
