@@ -170,6 +170,9 @@ class RunView:
     platform: list[dict[str, int]]
     #: Per replication (``st.reps``' order): chats of would-be orders lost.
     orders_lost: np.ndarray | None = None
+    #: ``kpis.workflow_reps_of`` of the cases, once computed
+    #: (``kpis.view_workflow_reps``: the summary and the comparisons read it).
+    workflow_reps: dict[str, dict[str, np.ndarray]] | None = None
 
 
 def merge(s: Scenario, parts: list[RunPart], replications: int | None = None,

@@ -92,16 +92,15 @@ def paused_spans(st: StaffLog, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray
 def paused_hours(st: StaffLog) -> np.ndarray:
     """Per staff row: hours a conversation was paused beside whole-member
     work of its member (0 for every other row). Computed once per view."""
-    cache = st.__dict__
-    if "_paused" not in cache:
+    if st.kept_paused is None:
         out = np.zeros(st.start.size)
         for rows in st.started_rows_by_member():
             if rows.size:
                 got = overlaps(st, rows)
                 has = got > 0
                 out[rows[has]] = got[has]
-        cache["_paused"] = out
-    return cache["_paused"]
+        st.kept_paused = out
+    return st.kept_paused
 
 
 def chat_pauses(st: StaffLog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

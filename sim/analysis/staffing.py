@@ -41,6 +41,7 @@ class Member:
 class StaffLog:
     """Staff records of a log, coded and expanded (see the module doc)."""
     def __init__(self, s: Scenario, log: EventLog) -> None:
+        self._init_kept()
         c = log.arrays
         self.scenario = s
         self.horizon = H = float(log.horizon_hours)
@@ -148,6 +149,7 @@ class StaffLog:
         them). The parts are emptied field by field as they are pooled, so
         the parts and the pooled view are never both held whole."""
         st = cls.__new__(cls)
+        st._init_kept()
         st.scenario, st.horizon = s, float(horizon)
         st.reps = np.unique(np.concatenate([p.reps for p in parts]))
         st.R = len(st.reps)
@@ -194,6 +196,18 @@ class StaffLog:
         st.member_role = np.array([m.role for m in st.members], dtype=np.int64)
         return st
 
+    def _init_kept(self) -> None:
+        """What is computed once per staff view and kept with it (read,
+        never changed): several KPIs read the same groupings, and the
+        summary, the comparisons' aggregates and the workload the same
+        per-replication numbers. Filled on first use."""
+        #: ``kpis.role_reps`` and ``slot_time.paused_hours`` of this view.
+        self.kept_role_reps: dict[str, dict[str, np.ndarray]] | None = None
+        self.kept_paused: np.ndarray | None = None
+        self._by_member: list[np.ndarray] | None = None
+        self._groups: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._k: dict[int, np.ndarray] = {}
+
     # -- helpers ----------------------------------------------------------
     def concurrency(self, rid: int) -> int:
         role = self.roles[rid]
@@ -212,10 +226,9 @@ class StaffLog:
         rows) held: one for a shared conversation, all of them (the role's
         concurrency on the day the row started) for a task that takes the
         whole member."""
-        cache = self.__dict__.setdefault("_k", {})
-        if rid not in cache:
-            cache[rid] = self.concurrency_by_day(rid)
-        k = cache[rid]
+        if rid not in self._k:
+            self._k[rid] = self.concurrency_by_day(rid)
+        k = self._k[rid]
         if not k.size or (k == 1).all():
             return np.ones(rows.size)
         day = np.clip((self.start[rows] // 24.0).astype(np.int64), 0, k.size - 1)
@@ -250,21 +263,20 @@ class StaffLog:
     def started_rows_by_member(self) -> list[np.ndarray]:
         """For each member (in ``self.members`` order), the staff-row indices
         of the steps it started."""
-        cache = self.__dict__
-        if "_by_member" not in cache:
+        if self._by_member is None:
             row, mid = self.mem_row, self.mem_id
             keep = self.started[row]
             row, mid = row[keep], mid[keep]
             order = stable_order(mid, len(self.members))
             row, mid = row[order], mid[order]
             bounds = np.searchsorted(mid, np.arange(len(self.members) + 1))
-            cache["_by_member"] = [row[bounds[i]:bounds[i + 1]] for i in range(len(self.members))]
-        return cache["_by_member"]
+            self._by_member = [row[bounds[i]:bounds[i + 1]] for i in range(len(self.members))]
+        return self._by_member
 
     def grouped(self, which: str, rid: int, rep: int) -> np.ndarray:
         """Staff-row indices of role ``rid`` in replication ``rep``, from the
         role expansion (``which="role"``) or the member expansion (``"member"``)."""
-        cache = self.__dict__.setdefault("_groups", {})
+        cache = self._groups
         if which not in cache:
             if which == "role":
                 row, role = self.role_row, self.role_id
