@@ -41,7 +41,7 @@ def untimed(results: list[dict]) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def part() -> Reduced:
-    return _one((load_scenario(STRESS), 1, 5))
+    return _one((load_scenario(STRESS), 1, 5, None))
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -20,12 +20,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from rules.scenario import Scenario
+from rules.shifts import all_shifts
 from sim.analysis.ci import clean
 from sim.analysis.kpis import RoleInfo, role_info, role_reps, role_rows, role_waits
 from sim.analysis.lost_sales import lost_sales_of, lost_sales_reps, orders_lost_in
 from sim.analysis.payroll import staffing
 from sim.analysis.platform import platform_actions, platform_counts
-from sim.analysis.staffing import StaffLog, group_quantile
+from sim.analysis.staffing import Shifts, StaffLog, group_quantile
 from sim.analysis.summary import case_totals
 from sim.analysis.window_days import compliance_of_cases
 from sim.analysis.windows import WindowCases, all_window_cases, concat_cases, windows_of_cases
@@ -64,22 +65,23 @@ class Reduced:
 _STORED = dataclass_types(Reduced)
 
 
-def reduce(s: Scenario, log: EventLog, replication: int) -> Reduced:
-    """The reduction of one replication's log."""
+def reduce(s: Scenario, log: EventLog, replication: int, shifts: Shifts | None = None) -> Reduced:
+    """The reduction of one replication's log (``shifts``: the scenario's
+    ``all_shifts``, when already made)."""
     windows, index = all_window_cases(s, log)
-    st = StaffLog(s, log)
+    st = StaffLog(s, log, shifts)
     return Reduced(replication, windows, role_reps(st), role_waits(st), role_info(st),
                    case_totals(log), len(log), workload(s, log, st, windows, index),
                    lost_sales=lost_sales_reps(s, st, np.array([orders_lost_in(s, log)], float)) or {},
                    platform=platform_counts(s, log))
 
 
-def _one(args: tuple[Scenario, int, int]) -> Reduced:
-    s, rep, seed = args
+def _one(args: tuple[Scenario, int, int, Shifts | None]) -> Reduced:
+    s, rep, seed, shifts = args
     t0 = time.perf_counter()
     log = simulate(s, rep, seed)
     t1 = time.perf_counter()
-    part = reduce(s, log, rep)
+    part = reduce(s, log, rep, shifts)
     return replace(part, simulate_seconds=t1 - t0, reduce_seconds=time.perf_counter() - t1)
 
 
@@ -102,8 +104,10 @@ def _reduce_all(scenarios: Sequence[Scenario], seed: int, n: int, executor: Exec
     hashes = [scenario_hash(s) for s in scenarios]
     keys = [[point_key(h, seed, rep) for rep in range(n)] for h in hashes]
     found: dict[str, Reduced] = {}
-    todo: dict[str, tuple[Scenario, int, int]] = {}
-    for s, row in zip(scenarios, keys):
+    todo: dict[str, tuple[Scenario, int, int, Shifts]] = {}
+    # Each scenario's rosters, made once here, not in every replication's reduction.
+    shifts: dict[str, Shifts] = {}
+    for s, h, row in zip(scenarios, hashes, keys):
         for rep, key in enumerate(row):
             if key in found or key in todo:
                 continue
@@ -111,7 +115,9 @@ def _reduce_all(scenarios: Sequence[Scenario], seed: int, n: int, executor: Exec
             if isinstance(hit, Reduced) and hit.replication == rep:
                 found[key] = hit
             else:
-                todo[key] = (s, rep, seed)
+                if h not in shifts:
+                    shifts[h] = all_shifts(s)
+                todo[key] = (s, rep, seed, shifts[h])
     names, total = list(todo), len(found) + len(todo)
     if progress is not None:
         progress(len(found), total)

@@ -16,7 +16,7 @@ import numpy as np
 from rules.scenario import Scenario
 from rules.shifts import all_shifts, duty_clock
 from sim.analysis.grouping import stable_order
-from sim.analysis.staffing import StaffLog
+from sim.analysis.staffing import Shifts, StaffLog
 from sim.log.records import EventLog
 
 #: Categories of a case's time, in stacking order.
@@ -37,10 +37,11 @@ def campaign_spans(s: Scenario) -> list[tuple[float, float, str, str]]:
     return sorted(out)
 
 
-def role_coverage(s: Scenario) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per role: the hours when at least one member is on duty."""
+def role_coverage(s: Scenario, shifts: Shifts | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per role: the hours when at least one member is on duty (``shifts``:
+    the scenario's ``all_shifts``, when already made)."""
     return {role: duty_clock([iv for m in members for iv in m.intervals])
-            for role, members in all_shifts(s).items()}
+            for role, members in (all_shifts(s) if shifts is None else shifts).items()}
 
 
 def queue_hourly(st: StaffLog) -> dict[str, np.ndarray]:
@@ -99,7 +100,7 @@ def time_breakdown_of(s: Scenario, st: StaffLog, names: list, cases: np.ndarray,
     """:func:`time_breakdown` from the workflows (first seen first), their
     cases started, and the outside steps: workflow code, enable and end
     times (NaN: open), and whether each waits on a party (else on the clock)."""
-    cover = role_coverage(s)
+    cover = role_coverage(s, st.shifts)
     rows, rid = st.role_row, st.role_id
     first = np.ones(rows.size, dtype=bool)  # a meeting counts once per case
     first[1:] = rows[1:] != rows[:-1]

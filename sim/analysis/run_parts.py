@@ -27,11 +27,12 @@ from pathlib import Path
 import numpy as np
 
 from rules.scenario import Scenario
+from rules.shifts import all_shifts
 from sim.analysis.bottlenecks import detect_of, momentary, window_overlaps
 from sim.analysis.kpis import OUTSIDE_KINDS, case_table, case_totals
 from sim.analysis.lost_sales import orders_lost_in
 from sim.analysis.platform import platform_counts
-from sim.analysis.staffing import StaffLog, StaffPart, codes_in
+from sim.analysis.staffing import Shifts, StaffLog, StaffPart, codes_in
 from sim.analysis.window_misses import Column, budget_columns, misses_of, pooled_columns
 from sim.analysis.windows import WindowCases, all_window_cases, concat_cases
 from sim.log import files as logfile
@@ -111,7 +112,7 @@ def reduce_part(s: Scenario, log: EventLog, ahead: Callable[[FirstPart], None] |
     misses = {}
     for wid, wc in windows.items():
         missed = wc.missed
-        cols = budget_columns(s, log, wid, wc, missed, ix, duty) if missed.any() else {}
+        cols = budget_columns(s, log, wid, wc, missed, ix, duty, st.shifts) if missed.any() else {}
         misses[wid] = (cols, int(np.count_nonzero(missed)))
     return RunPart(
         replication=int(log.meta.get("replication", st.reps[0] if len(log) else 0)),
@@ -123,12 +124,13 @@ def reduce_part(s: Scenario, log: EventLog, ahead: Callable[[FirstPart], None] |
         misses=misses, platform=platform_counts(s, log), orders_lost=orders_lost_in(s, log))
 
 
-def first_part(s: Scenario, log: EventLog) -> FirstPart:
+def first_part(s: Scenario, log: EventLog, shifts: Shifts | None = None) -> FirstPart:
     """The :class:`FirstPart` of one replication's log, as ``reduce_part``
     makes it (``opsim run -n 1`` makes it in the parent, from the log the
-    worker streamed into memory it shares, while the worker reduces)."""
+    worker streamed into memory it shares, while the worker reduces).
+    ``shifts``: the scenario's ``all_shifts``, when already made."""
     code, seen = log.factorize("workflow")
-    return _first_part(log, StaffLog(s, log), code, seen)
+    return _first_part(log, StaffLog(s, log, shifts), code, seen)
 
 
 def _first_part(log: EventLog, st: StaffLog, code: np.ndarray, seen: list) -> FirstPart:
@@ -176,13 +178,16 @@ class RunView:
 
 
 def merge(s: Scenario, parts: list[RunPart], replications: int | None = None,
-          case_replications: int | None = None, st: StaffLog | None = None) -> RunView:
+          case_replications: int | None = None, st: StaffLog | None = None,
+          shifts: Shifts | None = None) -> RunView:
     """The parts of a run (in replication order) as one :class:`RunView`;
-    ``st``: their staff rows already pooled (``first_view``'s)."""
+    ``st``: their staff rows already pooled (``first_view``'s); ``shifts``:
+    the scenario's ``all_shifts``, when already made."""
     n = replications or len(parts)
     epoch = dt.datetime.combine(s.horizon.start, dt.time())
     if st is None:
-        st = StaffLog.pooled(s, s.horizon.hours, [p.staff for p in parts if p.staff is not None])
+        st = StaffLog.pooled(s, s.horizon.hours, [p.staff for p in parts if p.staff is not None],
+                             shifts)
     cat = np.concatenate
     workflows: list = []
     wf_maps = [codes_in(workflows, p.workflows) for p in parts]
@@ -239,11 +244,12 @@ def merge(s: Scenario, parts: list[RunPart], replications: int | None = None,
         platform=[p.platform for p in parts], orders_lost=orders_lost)
 
 
-def first_view(s: Scenario, first: FirstPart) -> RunView:
+def first_view(s: Scenario, first: FirstPart, shifts: Shifts | None = None) -> RunView:
     """A one-replication run as far as its :class:`FirstPart` goes: the
     staff view and the outside steps, pooled as ``merge`` pools them (what
-    the plots' numbers read); no windows, cases or bottlenecks yet."""
-    st = StaffLog.pooled(s, s.horizon.hours, [first.staff])
+    the plots' numbers read); no windows, cases or bottlenecks yet.
+    ``shifts``: the scenario's ``all_shifts``, when already made."""
+    st = StaffLog.pooled(s, s.horizon.hours, [first.staff], shifts)
     workflows: list = []
     m = codes_in(workflows, first.workflows)
     starts = np.zeros(len(workflows), np.int64)
@@ -301,16 +307,25 @@ def run_view(s: Scenario, seed: int, n: int, jobs: int = 1, out: Path | None = N
     csv_parts = out / ".events.csv.parts" if out is not None and csv else None
     got: dict = {}
 
+    def before() -> None:
+        if meanwhile is not None:
+            meanwhile()
+        # The scenario's rosters, while the replications run: this
+        # process's staff views take them (made three times after the
+        # simulation otherwise: the first part, its view, the plots' coverage).
+        got["shifts"] = all_shifts(s)
+
     def first_part_of(first: object, waiting: Callable[[], bool]) -> None:
+        shifts = got.get("shifts")
         if isinstance(first, EventLog):  # the worker's log, in memory this process shares
-            first = first_part(s, first)
+            first = first_part(s, first, shifts)
         if not isinstance(first, FirstPart):
             raise TypeError(f"a worker sent {type(first).__name__} ahead, not a FirstPart")
-        got["first"], got["view"] = first, first_view(s, first)
+        got["first"], got["view"] = first, first_view(s, first, shifts)
         if ahead is not None:
             ahead(got["view"], waiting)
     parts: list[RunPart]
-    parts, facts = run_reduced(s, seed, n, reduce_part, jobs, events, csv_parts, progress, meanwhile,
+    parts, facts = run_reduced(s, seed, n, reduce_part, jobs, events, csv_parts, progress, before,
                                first_part_of if ahead is not None else None, ready)
     if out is not None and csv_parts is not None:
         logfile.join_csv(csv_parts, out / logfile.CSV)
@@ -318,6 +333,6 @@ def run_view(s: Scenario, seed: int, n: int, jobs: int = 1, out: Path | None = N
         parts[0].staff = got["first"].staff  # its names (the arrays are in the pooled view)
         view = merge(s, parts, n, st=got["view"].st)
     else:
-        view = merge(s, parts, n)
+        view = merge(s, parts, n, shifts=got.get("shifts"))
     del parts
     return view, facts

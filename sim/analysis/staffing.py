@@ -4,30 +4,45 @@
 ``approval``, ``meeting``, ``contest``, ``duty``) as integer-coded numpy
 arrays, expanded twice: once per role (a meeting's ``planner+designer``
 counts in both queues) and once per member (its ``planner#1+designer#2``
-keeps both people busy). On-duty time comes from :func:`rules.shifts.role_shifts`,
-the same function the engine uses. A row takes the whole member (``whole``)
-unless it is a shared conversation (``rules.workload.shared_steps``): it
-then counts as all of the member's slots (:meth:`StaffLog.slots_taken`).
+keeps both people busy). On-duty time comes from :func:`rules.shifts.all_shifts`,
+the same function the engine uses (made once per scenario and handed in:
+``Shifts``). A row takes the whole member (``whole``) unless it is a shared
+conversation (``rules.workload.shared_steps``): it then counts as all of the
+member's slots (:meth:`StaffLog.slots_taken`).
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from rules.scenario import Scenario
-from rules.shifts import concurrency_by_day, role_shifts
+from rules.shifts import MemberShifts, all_shifts, concurrency_by_day
 from rules.workload import shared_steps
 from sim.analysis.grouping import distinct, group_quantile, stable_order
 from sim.analysis.on_duty import OnDuty
 from sim.log.records import EventLog
 
-__all__ = ["STAFF_KINDS", "Member", "StaffLog", "StaffPart", "codes_in", "distinct", "group_quantile",
-           "staff_log"]
+__all__ = [
+    "STAFF_KINDS",
+    "Member",
+    "Shifts",
+    "StaffLog",
+    "StaffPart",
+    "codes_in",
+    "distinct",
+    "group_quantile",
+    "staff_log",
+]
 
 STAFF_KINDS = ("work", "approval", "meeting", "contest", "duty")
+
+#: Each role's members with their on-duty intervals (``rules.shifts.all_shifts``
+#: of a scenario): made once and handed to every view of the scenario's runs
+#: (the staff views, the missed cases' on-duty clocks, the plots' coverage).
+Shifts = Mapping[str, Sequence[MemberShifts]]
 
 
 @dataclass
@@ -40,8 +55,10 @@ class Member:
 
 class StaffLog:
     """Staff records of a log, coded and expanded (see the module doc)."""
-    def __init__(self, s: Scenario, log: EventLog) -> None:
+    def __init__(self, s: Scenario, log: EventLog, shifts: Shifts | None = None) -> None:
         self._init_kept()
+        #: Every role's members and their on-duty intervals (``rules.shifts.all_shifts``).
+        self.shifts = all_shifts(s) if shifts is None else shifts
         c = log.arrays
         self.scenario = s
         self.horizon = H = float(log.horizon_hours)
@@ -98,7 +115,7 @@ class StaffLog:
         for rid, role in enumerate(self.roles):
             if role not in s.org.roles:
                 continue
-            for m in role_shifts(s, role):
+            for m in self.shifts[role]:
                 mindex[m.name] = len(self.members)
                 self.members.append(Member(m.name, rid, OnDuty(m.intervals, H), m.temporary))
         res_code, res_values = log.factorize("resource", rows)
@@ -141,7 +158,8 @@ class StaffLog:
             activity=small(act.reshape(-1)), activities=[self.words[int(a)] for a in acts])
 
     @classmethod
-    def pooled(cls, s: Scenario, horizon: float, parts: list[StaffPart]) -> StaffLog:
+    def pooled(cls, s: Scenario, horizon: float, parts: list[StaffPart],
+               shifts: Shifts | None = None) -> StaffLog:
         """The staff view of a run from its replications' parts (in order):
         the same arrays, codes and order as ``StaffLog`` of the whole log, so
         every KPI of it is the same number. The log's text columns, its kinds
@@ -150,6 +168,7 @@ class StaffLog:
         the parts and the pooled view are never both held whole."""
         st = cls.__new__(cls)
         st._init_kept()
+        st.shifts = all_shifts(s) if shifts is None else shifts
         st.scenario, st.horizon = s, float(horizon)
         st.reps = np.unique(np.concatenate([p.reps for p in parts]))
         st.R = len(st.reps)
@@ -181,7 +200,7 @@ class StaffLog:
         role_maps = [codes_in(st.roles, p.roles).astype(np.int32) for p in parts]
         st.members = [Member(m.name, rid, OnDuty(m.intervals, st.horizon), m.temporary)
                       for rid, role in enumerate(st.roles) if role in s.org.roles
-                      for m in role_shifts(s, role)]
+                      for m in st.shifts[role]]
         names = [m.name for m in st.members]
         member_maps = [codes_in(names, p.members).astype(np.int32) for p in parts]
         for name in names[len(st.members):]:  # only in the log: no shifts

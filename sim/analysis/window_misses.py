@@ -15,8 +15,9 @@ import datetime as dt
 import numpy as np
 
 from rules.scenario import Scenario
+from rules.shifts import all_shifts, merge
 from rules.shifts import duty_clock as on_duty_clock  # re-exported: F(t) breakpoints
-from rules.shifts import merge, role_shifts
+from sim.analysis.staffing import Shifts
 from sim.analysis.windows import LogIndex, WindowCases, all_window_cases
 from sim.log.records import EventLog
 
@@ -36,11 +37,14 @@ def on_duty_between(clock: tuple[np.ndarray, np.ndarray], lo: np.ndarray, hi: np
     return np.interp(hi, x, f) - np.interp(lo, x, f)
 
 
-def role_on_duty(s: Scenario, role: str) -> list[tuple[float, float]]:
+def role_on_duty(s: Scenario, role: str, shifts: Shifts | None = None) -> list[tuple[float, float]]:
     """Hours when at least one member of ``role`` is on duty; a meeting's
-    joined roles (``a+b``) count when anyone of them is."""
+    joined roles (``a+b``) count when anyone of them is. ``shifts``: the
+    scenario's ``all_shifts``, when already made."""
     parts = [r for r in role.split("+") if r in s.org.roles]
-    return merge([iv for r in parts for m in role_shifts(s, r) for iv in m.intervals])
+    if shifts is None:
+        shifts = all_shifts(s) if parts else {}
+    return merge([iv for r in parts for m in shifts[r] for iv in m.intervals])
 
 
 def time_budget(s: Scenario, log: EventLog, wid: str, wc: WindowCases, mask: np.ndarray,
@@ -61,10 +65,12 @@ CATEGORIES = ("waiting", "working", "outside", "waiting_off_duty")
 
 
 def budget_columns(s: Scenario, log: EventLog, wid: str, wc: WindowCases, mask: np.ndarray,
-                   ix: LogIndex, duty: dict | None = None) -> dict[Column, np.ndarray]:
+                   ix: LogIndex, duty: dict | None = None, shifts: Shifts | None = None
+                   ) -> dict[Column, np.ndarray]:
     """Per category and role (or party) with steps: the hours of each
     selected case (:func:`budget_of` adds them up; a run's replications
-    reduced one by one give the same columns, their cases one after the other)."""
+    reduced one by one give the same columns, their cases one after the other).
+    ``shifts``: the scenario's ``all_shifts``, when already made."""
     sel_keys = wc.key[mask]
     lo, hi = wc.start[mask], wc.stop[mask]
     n = sel_keys.size
@@ -92,7 +98,9 @@ def budget_columns(s: Scenario, log: EventLog, wid: str, wc: WindowCases, mask: 
         a = np.maximum(clo[pick], enable[pick])
         b = np.minimum(chi[pick], started[pick])
         if name not in duty:
-            duty[name] = on_duty_clock(role_on_duty(s, name))
+            if shifts is None:
+                shifts = all_shifts(s)
+            duty[name] = on_duty_clock(role_on_duty(s, name, shifts))
         off[pick] = (b - a) - on_duty_between(duty[name], a, b)
     out: dict[Column, np.ndarray] = {}
     for cat, hours, which in zip(CATEGORIES, (wait, work, away, off), (staff, staff, outside, staff)):
