@@ -24,6 +24,7 @@ import numpy as np
 
 from rules.scenario import Scenario
 from sim.analysis.clocks import in_active_hours
+from sim.analysis.grouping import group_min
 from sim.analysis.kpis import role_reps
 from sim.analysis.log_index import LogIndex
 from sim.analysis.staffing import StaffLog
@@ -234,15 +235,12 @@ def window_overlaps(st: StaffLog, log: EventLog, index: LogIndex | None = None
     def first_time(activity: str, names: tuple[str, ...], col: str) -> np.ndarray:
         """Per case number, the earliest time of ``activity`` in these
         workflows (inf: none)."""
-        table = np.full(cases, np.inf)
         rows = ix.activity(activity)
         rows = rows[ix.workflows(names)[rows]]
         t = c[col][rows]
         rows, t = rows[~np.isnan(t)], t[~np.isnan(t)]
-        if rows.size:
-            no = np.searchsorted(st.reps, c["replication"][rows]) * width + c["case_id"][rows]
-            np.minimum.at(table, no, t)
-        return table
+        no = np.searchsorted(st.reps, c["replication"][rows]) * width + c["case_id"][rows]
+        return group_min(no, t, cases)
 
     for wid, w in s.service_windows.items():
         names = tuple(w.workflows)

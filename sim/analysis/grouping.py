@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["distinct", "group_quantile", "stable_order"]
+__all__ = ["distinct", "group_min", "group_quantile", "stable_order"]
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
@@ -59,4 +59,25 @@ def group_quantile(values: np.ndarray, groups: np.ndarray, n: int, q: float) -> 
     hi = np.minimum(lo + 1, first[has] + counts[has] - 1)
     frac = pos - lo
     out[has] = v[lo] * (1 - frac) + v[hi] * frac
+    return out
+
+
+def group_min(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """``np.minimum.at(np.full(n, inf), index, values)``: the smallest of
+    ``values`` at each ``index`` in 0..n-1 (inf where none). By a radix
+    order of the indices and one ``minimum.reduceat`` (a plain assignment
+    when no index repeats): ``ufunc.at`` took 40-50 ns an element on a
+    log's times (3 ms for a window's 50,000 replies, against 0.1 ms)."""
+    out = np.full(n, np.inf)
+    if not index.size:
+        return out
+    order = stable_order(index, n)
+    at, v = index[order], values[order]
+    first = np.ones(at.size, bool)
+    first[1:] = at[1:] != at[:-1]
+    if first.all():
+        out[at] = np.minimum(out[at], v)
+    else:
+        starts = np.flatnonzero(first)
+        out[at[starts]] = np.minimum(out[at[starts]], np.minimum.reduceat(v, starts))
     return out

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from sim.analysis.grouping import distinct, stable_order
+from sim.analysis.grouping import distinct, group_min, stable_order
 from sim.log.records import EventLog
 
 __all__ = ["LogIndex", "case_keys"]
@@ -120,8 +120,9 @@ class LogIndex:
         platform act; cases of this log, by key); NaN while it has none."""
         if marker not in self._case_end:
             rows = self.activity(marker)
-            table = np.full(self.cases, np.inf)
-            np.fmin.at(table, self.case_no(rows), self.log.arrays["end_time"][rows])
+            t = self.log.arrays["end_time"][rows]
+            has = ~np.isnan(t)  # as ``np.fmin.at``: a NaN is no time
+            table = group_min(self.case_no(rows[has]), t[has], self.cases)
             table[np.isinf(table)] = np.nan
             self._case_end[marker] = table
         return self._case_end[marker][self.number(keys)]
@@ -135,8 +136,7 @@ class LogIndex:
         log (one look-up of each row's case in a table of the chosen ones,
         then ``and``s), not the workflows' rows gathered and filtered, and
         one radix pass by position: a third of the time."""
-        position = np.full(self.cases, -1, np.int64)
-        position[self.number(keys)] = np.arange(keys.size)
+        position = self.positions(keys)
         mask = position[self.all_numbers] >= 0
         mask &= self.workflows(names)
         if among is not None:
@@ -145,6 +145,13 @@ class LogIndex:
         case = position[self.case_no(rows)]
         order = stable_order(case, keys.size)
         return rows[order], case[order]
+
+    def positions(self, keys: np.ndarray) -> np.ndarray:
+        """A table by case number: each case's position in ``keys``
+        (distinct case keys of this log), -1 for the cases not in them."""
+        position = np.full(self.cases, -1, np.int64)
+        position[self.number(keys)] = np.arange(keys.size)
+        return position
 
     @property
     def all_numbers(self) -> np.ndarray:

@@ -24,6 +24,7 @@ from rules.calendar import DayKinds
 from rules.scenario import Scenario
 from rules.windows import ServiceWindow
 from sim.analysis.clocks import in_active_hours, window_deadlines, working_flags
+from sim.analysis.grouping import group_min
 from sim.analysis.log_index import LogIndex
 from sim.analysis.window_stats import Z95, met_interval, t_interval, verdict, wilson
 from sim.log.records import EventLog
@@ -190,12 +191,11 @@ def _ends(ix: LogIndex, c: dict, w: ServiceWindow, keys: np.ndarray,
     rows = ix.edge(w.end.activity, w.end.edge, tuple(w.workflows))
     if rows.size == 0 or keys.size == 0:
         return end
-    k, t = ix.key_of(rows), c[EDGE_COLUMN[w.end.edge]][rows]
-    pos = np.clip(np.searchsorted(keys, k), 0, keys.size - 1)
-    ok = (keys[pos] == k) & ~np.isnan(t)
+    t = c[EDGE_COLUMN[w.end.edge]][rows]
+    pos = ix.positions(keys)[ix.case_no(rows)]  # -1: a case not among ``keys``
+    ok = (pos >= 0) & ~np.isnan(t)
     ok[ok] &= t[ok] >= start[pos[ok]] - EPS
-    earliest = np.full(keys.size, np.inf)
-    np.minimum.at(earliest, pos[ok], t[ok])  # no sort: a case's earliest is its minimum
+    earliest = group_min(pos[ok], t[ok], keys.size)  # a case's earliest is its minimum
     found = earliest < np.inf
     end[found] = earliest[found]
     return end
