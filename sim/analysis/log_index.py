@@ -91,9 +91,14 @@ class LogIndex:
         wanted = np.zeros(len(self.log.words) + 1, bool)
         wanted[[c for c in todo.values() if c >= 0]] = True
         rows = np.flatnonzero(wanted[col])
+        # The rows by activity (a radix pass, in log order within each), then
+        # each activity's slice: not a comparison of all of them per activity.
         found = col[rows]
+        order = stable_order(found, len(self.log.words))
+        rows, found = rows[order], found[order]
         for name, code in todo.items():
-            self._activity[name] = rows[found == code]
+            lo, hi = np.searchsorted(found, [code, code + 1])
+            self._activity[name] = rows[lo:hi]
 
     def edge(self, name: str, edge: str, names: tuple[str, ...]) -> np.ndarray:
         """Rows of activity ``name`` in workflows ``names`` that can mark its

@@ -24,7 +24,7 @@ from rules.calendar import DayKinds
 from rules.scenario import Scenario
 from rules.windows import ServiceWindow
 from sim.analysis.clocks import in_active_hours, window_deadlines, working_flags
-from sim.analysis.grouping import group_min
+from sim.analysis.grouping import group_min, stable_order
 from sim.analysis.log_index import LogIndex
 from sim.analysis.window_stats import Z95, met_interval, t_interval, verdict, wilson
 from sim.log.records import EventLog
@@ -122,10 +122,18 @@ class WindowCases:
         return self.stop - self.start
 
 
-def first_per_case(keys: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def first_per_case(keys: np.ndarray, times: np.ndarray, numbers: np.ndarray | None = None,
+                   cases: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sorted unique keys, the earliest time of each (NaN only if all are)
-    and the position of that earliest entry in the input."""
-    order = np.lexsort((times, keys))
+    and the position of that earliest entry in the input. ``numbers``: the
+    keys' dense case numbers below ``cases`` (``LogIndex.case_no``), if
+    known: the order by key is then one stable sort of the times and a
+    radix pass by number, the order ``lexsort`` gives in half its time."""
+    if numbers is None:
+        order = np.lexsort((times, keys))
+    else:
+        order = np.argsort(times, kind="stable")
+        order = order[stable_order(numbers[order], cases)]
     k = keys[order]
     first = np.ones(k.size, dtype=bool)
     first[1:] = k[1:] != k[:-1]
@@ -140,7 +148,8 @@ def window_cases(s: Scenario, log: EventLog, wid: str, index: LogIndex | None = 
     c = log.arrays
     names = tuple(w.workflows)
     rows = ix.edge(w.start.activity, w.start.edge, names)
-    keys, start, pos = first_per_case(ix.key_of(rows), c[EDGE_COLUMN[w.start.edge]][rows])
+    keys, start, pos = first_per_case(ix.key_of(rows), c[EDGE_COLUMN[w.start.edge]][rows],
+                                      ix.case_no(rows), ix.cases)
     workflow = workflow_codes(log, names)[c["workflow"][rows[pos]]]
     keep = ~np.isnan(start) & in_active_hours(start, w.active_hours)
     closed = ix.case_end(keys)
