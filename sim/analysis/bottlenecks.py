@@ -48,16 +48,24 @@ def active_periods(st: StaffLog, rid: int, rep: int) -> np.ndarray:
     caps_b = [b for m in members for b in st.members[m].duty.b]
     t = np.concatenate([st.enable[q], st.start[q], st.start[mrow], st.end[mrow],
                         caps_a, caps_b, [0.0, H]])
-    dq = np.concatenate([np.ones(q.size), -np.ones(q.size), np.zeros(2 * mrow.size + 2 * len(caps_a) + 2)])
-    # Busy slots: a shared conversation holds one, any other task all of them.
-    held = st.slots_taken(mrow, rid)
-    db = np.concatenate([np.zeros(2 * q.size), held, -held, np.zeros(2 * len(caps_a) + 2)])
+    # The levels' changes: steps queued, busy slots (a shared conversation
+    # holds one, any other task all of them), slots on duty. Whole numbers,
+    # kept as small integers: their gathers in time order move an eighth of
+    # the bytes of floats, and their sums are exact either way.
+    nq, nm, nc = q.size, mrow.size, len(caps_a)
+    dq = np.zeros(t.size, np.int8)
+    dq[:nq], dq[nq:2 * nq] = 1, -1
+    held = st.slots_taken(mrow, rid).astype(np.int32)
+    db = np.zeros(t.size, np.int32)
+    db[2 * nq:2 * nq + nm], db[2 * nq + nm:2 * nq + 2 * nm] = held, -held
     k = k_day[np.clip((np.asarray(caps_a, float) // 24).astype(np.int64), 0, max(k_day.size - 1, 0))] \
-        if k_day.size else np.ones(len(caps_a))
-    dc = np.concatenate([np.zeros(2 * q.size + 2 * mrow.size), k, -k, [0.0, 0.0]])
-    # The levels are sums of whole numbers (steps, slots), read after all the
-    # events of a moment: the same in any order of a moment's events, so the
-    # unstable sort (half the time of the stable one) gives the same periods.
+        if k_day.size else np.ones(nc)
+    dc = np.zeros(t.size, np.int32)
+    at = 2 * nq + 2 * nm
+    dc[at:at + nc], dc[at + nc:at + 2 * nc] = k, -k
+    # The levels are read after all the events of a moment: the same in any
+    # order of a moment's events, so the unstable sort (half the time of the
+    # stable one) gives the same periods.
     order = np.argsort(t)
     t, Q, B, C = t[order], np.cumsum(dq[order]), np.cumsum(db[order]), np.cumsum(dc[order])
     last = np.flatnonzero(np.r_[t[1:] != t[:-1], True])  # state after all events at a time
