@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.analysis.grouping import stable_order
 from sim.analysis.on_duty import OnDuty
 from sim.analysis.slot_time import overlaps
 from sim.analysis.staffing import StaffLog
@@ -27,14 +28,20 @@ def queue_max(enable: np.ndarray, start: np.ndarray, groups: np.ndarray, n: int)
     small = np.int16 if n < 2 ** 15 else np.int64
     g = np.concatenate([groups[q], groups[q]]).astype(small)
     t = np.concatenate([enable[q], start[q]])
-    d = np.concatenate([np.ones(q.sum()), -np.ones(q.sum())])
+    m = int(np.count_nonzero(q))
+    d = np.ones(2 * m, np.int8)  # whole numbers: a gather of bytes, an exact sum
+    d[m:] = -1
     order = np.argsort(t)
     order = order[np.argsort(g[order], kind="stable")]
     g, t = g[order], t[order]
     level = np.cumsum(d[order])  # every group nets to zero, so no reset
     end = np.ones(g.size, bool)
     end[:-1] = (g[1:] != g[:-1]) | (t[1:] != t[:-1])
-    np.maximum.at(out, g[end].astype(np.int64), level[end])
+    # The groups are in order: each one's largest level by one reduceat.
+    g, level = g[end], level[end]
+    first = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    at = g[first].astype(np.int64)
+    out[at] = np.maximum(out[at], np.maximum.reduceat(level, first))
     return out
 
 
@@ -64,7 +71,10 @@ def _outside(duty: OnDuty, a: np.ndarray, b: np.ndarray, rep: np.ndarray, R: int
     """Hours of the union of ``[a, b]`` (per replication) outside on-duty time."""
     span = 2 * H + 1
     off = rep * span
-    order = np.lexsort((a, rep))
+    # By start, then by replication (stably): ``lexsort((a, rep))`` up to
+    # equal starts, whose order changes no block of the union.
+    order = np.argsort(a)
+    order = order[stable_order(rep[order], R)]
     a2, b2, rep2 = a[order] + off[order], b[order] + off[order], rep[order]
     reach = np.maximum.accumulate(b2)
     new = np.ones(a2.size, bool)

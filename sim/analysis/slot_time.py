@@ -181,7 +181,7 @@ def _idle_while_waiting(st: StaffLog, rows: np.ndarray, waiting: Callable[[np.nd
     t = np.concatenate([x for a, b in parts for x in (a, b)])
     if not t.size:
         return 0.0
-    deltas = np.zeros((3, t.size))
+    deltas = np.zeros((3, t.size), np.int8)  # whole numbers: a gather of bytes, exact sums
     at = 0
     for i, (a, b) in enumerate(parts):
         deltas[i, at:at + a.size] = 1.0
