@@ -145,7 +145,12 @@ class StaffLog:
         numbers as int32 on the way: a part crosses from a worker)."""
         def small(a: np.ndarray) -> np.ndarray:
             return a.astype(np.int32)
-        acts, act = np.unique(self.activity, return_inverse=True)
+        # ``np.unique(activity, return_inverse=True)`` by a table of the
+        # codes present (a few hundred), not a sort of the rows.
+        acts = np.flatnonzero(np.bincount(self.activity, minlength=len(self.words)))
+        rank = np.zeros(max(len(self.words), 1), np.int64)
+        rank[acts] = np.arange(acts.size)
+        act = rank[self.activity]
         return StaffPart(
             reps=self.reps, rep=small(self.rep), enable=self.enable, started=self.started,
             whole=self.whole,
@@ -234,20 +239,22 @@ class StaffLog:
         return r.concurrency if r is not None else 1
 
     def concurrency_by_day(self, rid: int) -> np.ndarray:
-        """The role's concurrency on each day (``calendars.concurrency``)."""
-        role = self.roles[rid]
-        if role not in self.scenario.org.roles:
-            return np.ones(self.days)
-        return np.asarray(concurrency_by_day(self.scenario, role), dtype=float)[:self.days]
+        """The role's concurrency on each day (``calendars.concurrency``),
+        made once per role (read-only: every member's rows read it)."""
+        if rid not in self._k:
+            role = self.roles[rid]
+            k = np.ones(self.days) if role not in self.scenario.org.roles else \
+                np.asarray(concurrency_by_day(self.scenario, role), dtype=float)[:self.days]
+            k.setflags(write=False)
+            self._k[rid] = k
+        return self._k[rid]
 
     def slots_taken(self, rows: np.ndarray, rid: int) -> np.ndarray:
         """Slots of a member of role ``rid`` that each of ``rows`` (staff
         rows) held: one for a shared conversation, all of them (the role's
         concurrency on the day the row started) for a task that takes the
         whole member."""
-        if rid not in self._k:
-            self._k[rid] = self.concurrency_by_day(rid)
-        k = self._k[rid]
+        k = self.concurrency_by_day(rid)
         if not k.size or (k == 1).all():
             return np.ones(rows.size)
         day = np.clip((self.start[rows] // 24.0).astype(np.int64), 0, k.size - 1)
