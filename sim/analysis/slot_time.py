@@ -25,7 +25,7 @@ from collections.abc import Callable
 import numpy as np
 
 from sim.analysis.ci import nonnegative_ci, share_ci
-from sim.analysis.staffing import StaffLog, group_quantile
+from sim.analysis.staffing import StaffLog, distinct, group_quantile
 
 
 def _identity(t: np.ndarray) -> np.ndarray:
@@ -44,7 +44,7 @@ def overlaps(st: StaffLog, rows: np.ndarray,
     if not whole.any() or whole.all():
         return out
     rep = st.rep[rows]
-    for p in np.unique(rep):
+    for p in distinct(rep):  # a replication's rows: one value, no sort
         mine = rep == p
         w, c = rows[mine & whole], np.flatnonzero(mine & ~whole)
         if not w.size or not c.size:
