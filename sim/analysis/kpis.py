@@ -157,13 +157,17 @@ def case_table(st: StaffLog, log: EventLog) -> tuple[np.ndarray, list[str], np.n
     srows, erows = rows[is_start], rows[~is_start]
     rep = c["replication"]
     width = int(c["case_id"].max()) + 1 if len(c["case_id"]) else 1
-    skey = rep[srows].astype(np.int64) * width + c["case_id"][srows]
-    ekey = rep[erows].astype(np.int64) * width + c["case_id"][erows]
-    order = np.argsort(skey)
-    skey, srows = skey[order], srows[order]
+    # Cases numbered densely (replication index x widest id + id): each
+    # end marker finds its case's start in a table, not by a search.
+    sno = np.searchsorted(st.reps, rep[srows]) * width + c["case_id"][srows]
+    eno = np.searchsorted(st.reps, rep[erows]) * width + c["case_id"][erows]
+    order = np.argsort(sno)
+    sno, srows = sno[order], srows[order]
     end = np.full(srows.size, np.nan)
-    pos = np.searchsorted(skey, ekey)
-    ok = (pos < skey.size) & (skey[np.minimum(pos, skey.size - 1)] == ekey)
+    position = np.full(max(st.R, 1) * width, -1, np.int64)
+    position[sno] = np.arange(sno.size)
+    pos = position[eno]
+    ok = pos >= 0
     end[pos[ok]] = c["end_time"][erows[ok]]
     wf, names = log.factorize("workflow", srows)
     return (wf, names, np.searchsorted(st.reps, rep[srows]), c["start_time"][srows], end)

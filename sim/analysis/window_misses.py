@@ -17,6 +17,7 @@ import numpy as np
 from rules.scenario import Scenario
 from rules.shifts import all_shifts, merge
 from rules.shifts import duty_clock as on_duty_clock  # re-exported: F(t) breakpoints
+from sim.analysis.log_index import sorted_words
 from sim.analysis.staffing import Shifts
 from sim.analysis.windows import LogIndex, WindowCases, all_window_cases
 from sim.log.records import EventLog
@@ -76,10 +77,12 @@ def budget_columns(s: Scenario, log: EventLog, wid: str, wc: WindowCases, mask: 
     n = sel_keys.size
     c = log.arrays
     rows, case = ix.rows_of(tuple(s.service_windows[wid].workflows), sel_keys)
-    staff = log.isin("kind", *STAFF_KINDS, rows=rows)
-    outside = log.isin("kind", *OUTSIDE_KINDS, rows=rows)
-    either = staff | outside
-    rows, case, staff, outside = rows[either], case[either], staff[either], outside[either]
+    kind = np.zeros(len(log.words) + 1, np.int8)  # 1: a staff step, 2: an outside one
+    kind[log.codes(*STAFF_KINDS)], kind[log.codes(*OUTSIDE_KINDS)] = 1, 2
+    kind = kind[c["kind"][rows]]
+    either = kind > 0
+    rows, case, kind = rows[either], case[either], kind[either]
+    staff, outside = kind == 1, kind == 2
     H = log.horizon_hours
     enable = c["enable_time"][rows]
     started = np.nan_to_num(c["start_time"][rows], nan=H)
@@ -88,10 +91,10 @@ def budget_columns(s: Scenario, log: EventLog, wid: str, wc: WindowCases, mask: 
     wait = np.where(staff, overlap(clo, chi, enable, started), 0.0)
     work = np.where(staff, overlap(clo, chi, started, ended), 0.0)
     away = np.where(outside, overlap(clo, chi, enable, ended), 0.0)
-    code, names = log.sorted_codes("role", rows)
+    code, names = sorted_words(log, "role", rows)
     off = np.zeros(rows.size)
     duty = {} if duty is None else duty
-    for i, name in enumerate(names):
+    for name, i in names:
         pick = staff & (code == i) & (wait > 0)
         if not pick.any():
             continue
@@ -103,11 +106,19 @@ def budget_columns(s: Scenario, log: EventLog, wid: str, wc: WindowCases, mask: 
             duty[name] = on_duty_clock(role_on_duty(s, name, shifts))
         off[pick] = (b - a) - on_duty_between(duty[name], a, b)
     out: dict[Column, np.ndarray] = {}
+    # Each category's hours by role and case in one bincount (each sum adds
+    # the same rows in the same order as one bincount per role did).
+    rank = np.zeros(len(log.words) + 1, np.int64)
+    rank[[i for _, i in names]] = np.arange(len(names))
+    role = rank[code]
     for cat, hours, which in zip(CATEGORIES, (wait, work, away, off), (staff, staff, outside, staff)):
-        for i, name in enumerate(names):
-            pick = which & (code == i)
-            if pick.any():
-                out[(cat, str(name))] = np.bincount(case[pick], weights=hours[pick], minlength=n)
+        r = role[which]
+        sums = np.bincount(r * n + case[which], weights=hours[which],
+                           minlength=len(names) * n).reshape(len(names), n)
+        has = np.bincount(r, minlength=len(names)) > 0
+        for j, (name, _) in enumerate(names):
+            if has[j]:
+                out[(cat, str(name))] = sums[j]
     return out
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rules.scenario import Scenario
+from sim.analysis.log_index import sorted_words
 from sim.analysis.slot_time import paused_hours
 from sim.analysis.staffing import StaffLog
 from sim.analysis.window_misses import overlap
@@ -129,8 +130,8 @@ def _window_waits(s: Scenario, log: EventLog, windows: dict[str, WindowCases],
         started = np.nan_to_num(c["start_time"][rows], nan=H)
         hours = overlap(lo[case], hi[case], enable, started)
         hour = np.clip(enable.astype(np.int64), 0, max(days * 24 - 1, 0))
-        code, names = log.sorted_codes("role", rows)
-        for i, name in enumerate(names):
+        code, names = sorted_words(log, "role", rows)
+        for name, i in names:
             pick = code == i
             for role in name.split("+"):
                 if role in s.org.roles:
