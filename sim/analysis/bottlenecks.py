@@ -110,8 +110,8 @@ def momentary(st: StaffLog, rep: int, runner_up: bool = False) -> tuple[np.ndarr
         np.add.at(ids, i1, -(np.arange(len(p)) + 1))
         dur[r] = np.cumsum(d)[:n]
         pid[r] = np.rint(np.cumsum(ids)[:n]).astype(np.int64) - 1
-    best = dur.argmax(axis=0)
-    has = dur[best, np.arange(n)] > 1e-9
+    best, top = _first_max(dur)
+    has = top > 1e-9
     role = np.where(has, best, -1)
     period = np.where(has, pid[best, np.arange(n)], -1)
     shifting = np.zeros(n, bool)
@@ -131,10 +131,23 @@ def momentary(st: StaffLog, rep: int, runner_up: bool = False) -> tuple[np.ndarr
                 shifting[seg] |= (role[seg] == rx) | (role[seg] == ry)
     if not runner_up:
         return role, shifting
-    second = dur.copy()
-    second[best, np.arange(n)] = 0.0
-    nxt = second.argmax(axis=0)
-    return role, shifting, np.where(second[nxt, np.arange(n)] > 1e-9, nxt, -1)
+    nxt, top = _first_max(dur, best)
+    return role, shifting, np.where(top > 1e-9, nxt, -1)
+
+
+def _first_max(rows: np.ndarray, leave: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``rows.argmax(axis=0)`` and the largest values, with the entries
+    ``leave`` names (a row per column) taken as 0. A pass along each row
+    keeping the first row that holds the largest, as ``argmax`` does: its
+    strided walk down the columns of a (roles, cells) grid took 2 ms."""
+    best = np.zeros(rows.shape[1], np.int64)
+    top = np.full(rows.shape[1], -np.inf)
+    for r in range(rows.shape[0]):
+        row = rows[r] if leave is None else np.where(leave == r, 0.0, rows[r])
+        more = row > top
+        best[more] = r
+        top = np.where(more, row, top)
+    return best, top
 
 
 def detect(st: StaffLog) -> dict:
