@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.analysis.ci import share_ci
+from sim.analysis.grouping import distinct
 
 if TYPE_CHECKING:
     from sim.analysis.windows import WindowCases
@@ -54,7 +55,7 @@ def met_interval(wc: WindowCases, reps: int) -> tuple[tuple[float, float], str]:
     due = ~wc.open_not_due
     rep = wc.replication[due]
     met = wc.met[due]
-    ids = np.unique(rep)
+    ids = distinct(rep)  # one replication's cases: one value, no sort
     if len(ids) >= 2 and reps >= 2:
         shares = np.asarray([met[rep == r].mean() for r in ids])
         lo, hi = t_interval(shares)
