@@ -242,11 +242,12 @@ def window_overlaps(st: StaffLog, log: EventLog, index: LogIndex | None = None
     if not s.service_windows or not len(log):
         return out
     ix = index if index is not None else LogIndex(log)
-    # Cases numbered densely (replication index x widest id + id): what is
-    # known per case is a table looked up by that number, not a search of
-    # sorted keys for each role row (Double 11: 0.03 s of a reduction).
+    # Cases numbered densely as the index numbers them (replication index x
+    # widest id + id): what is known per case is a table looked up by that
+    # number, not a search of sorted keys for each role row (Double 11:
+    # 0.03 s of a reduction).
     width = int(c["case_id"].max()) + 1
-    cases = max(st.R, 1) * width
+    cases = ix.cases
     rows_all = st.role_row
     number = (st.rep[rows_all].astype(np.int64) * width + st.case_id[rows_all])
     wf_rows = st.wf_code[rows_all]
@@ -259,9 +260,8 @@ def window_overlaps(st: StaffLog, log: EventLog, index: LogIndex | None = None
         rows = ix.activity(activity)
         rows = rows[ix.workflows(names)[rows]]
         t = c[col][rows]
-        rows, t = rows[~np.isnan(t)], t[~np.isnan(t)]
-        no = np.searchsorted(st.reps, c["replication"][rows]) * width + c["case_id"][rows]
-        return group_min(no, t, cases)
+        has = ~np.isnan(t)
+        return group_min(ix.case_no(rows[has]), t[has], cases)
 
     for wid, w in s.service_windows.items():
         names = tuple(w.workflows)
@@ -280,8 +280,8 @@ def window_overlaps(st: StaffLog, log: EventLog, index: LogIndex | None = None
         wanted[[i for i, x in enumerate(st.workflows) if x in names]] = True
         sel = np.flatnonzero(wanted[wf_rows])
         no = number[sel]
-        overlap = np.clip(np.minimum(r_start[sel], hi[no]) - np.maximum(r_enable[sel], lo[no]),
-                          0.0, None)
+        overlap = np.maximum(np.minimum(r_start[sel], hi[no]) - np.maximum(r_enable[sel], lo[no]),
+                             0.0)  # ``np.clip(..., 0.0, None)``'s numbers, in a third of its time
         out[wid] = (st.role_id[sel], overlap)
     return out
 
