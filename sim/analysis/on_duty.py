@@ -17,7 +17,8 @@ class OnDuty:
         iv = [(max(0.0, a), min(horizon, b)) for a, b in intervals if b > 0 and a < horizon]
         self.a = np.array([a for a, _ in iv], dtype=float)
         self.b = np.array([b for _, b in iv], dtype=float)
-        self.cum = np.concatenate([[0.0], np.cumsum(self.b - self.a)])
+        self.length = self.b - self.a
+        self.cum = np.concatenate([[0.0], np.cumsum(self.length)])
         self.total = float(self.cum[-1])
 
     def F(self, t: np.ndarray) -> np.ndarray:
@@ -27,7 +28,9 @@ class OnDuty:
             return np.zeros_like(t)
         i = np.searchsorted(self.a, t, side="right")
         j = np.maximum(i - 1, 0)
-        part = np.clip(t - self.a[j], 0.0, self.b[j] - self.a[j])
+        # ``np.clip(t - a, 0, length)``'s numbers (lengths are never
+        # negative), by two plain ufuncs: F is called for every member.
+        part = np.minimum(np.maximum(t - self.a[j], 0.0), self.length[j])
         return np.where(i > 0, self.cum[j] + part, 0.0)
 
     def on(self, t: np.ndarray) -> np.ndarray:

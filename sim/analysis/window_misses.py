@@ -85,8 +85,8 @@ def budget_columns(s: Scenario, log: EventLog, wid: str, wc: WindowCases, mask: 
     staff, outside = kind == 1, kind == 2
     H = log.horizon_hours
     enable = c["enable_time"][rows]
-    started = np.nan_to_num(c["start_time"][rows], nan=H)
-    ended = np.nan_to_num(c["end_time"][rows], nan=H)
+    started = np.nan_to_num(c["start_time"][rows], nan=H, copy=False)  # a gather: its own copy
+    ended = np.nan_to_num(c["end_time"][rows], nan=H, copy=False)
     clo, chi = lo[case], hi[case]
     wait = np.where(staff, overlap(clo, chi, enable, started), 0.0)
     work = np.where(staff, overlap(clo, chi, started, ended), 0.0)

@@ -127,7 +127,7 @@ def _window_waits(s: Scenario, log: EventLog, windows: dict[str, WindowCases],
         keys, lo, hi = keys[order], lo[order], hi[order]
         rows, case = ix.rows_of(tuple(s.service_windows[wid].workflows), keys, staff)
         enable = c["enable_time"][rows]
-        started = np.nan_to_num(c["start_time"][rows], nan=H)
+        started = np.nan_to_num(c["start_time"][rows], nan=H, copy=False)  # a gather: its own copy
         hours = overlap(lo[case], hi[case], enable, started)
         hour = np.clip(enable.astype(np.int64), 0, max(days * 24 - 1, 0))
         code, names = sorted_words(log, "role", rows)
