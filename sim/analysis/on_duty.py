@@ -14,9 +14,10 @@ class OnDuty:
     """Cumulative on-duty time ``F(t)`` of one member, clipped to the horizon."""
 
     def __init__(self, intervals: Iterable[tuple[float, float]], horizon: float) -> None:
-        iv = [(max(0.0, a), min(horizon, b)) for a, b in intervals if b > 0 and a < horizon]
-        self.a = np.array([a for a, _ in iv], dtype=float)
-        self.b = np.array([b for _, b in iv], dtype=float)
+        iv = np.asarray(list(intervals), dtype=float).reshape(-1, 2)
+        iv = iv[(iv[:, 1] > 0) & (iv[:, 0] < horizon)]
+        self.a = np.maximum(iv[:, 0], 0.0)  # clipped to the horizon
+        self.b = np.minimum(iv[:, 1], horizon)
         self.length = self.b - self.a
         self.cum = np.concatenate([[0.0], np.cumsum(self.length)])
         self.total = float(self.cum[-1])

@@ -384,9 +384,10 @@ def _expand(codes: np.ndarray, parts: list[list[int]]) -> tuple[np.ndarray, np.n
     row = np.repeat(np.arange(codes.size), n)
     offsets = np.concatenate([[0], np.cumsum(lens)])
     flat = np.array([x for p in parts for x in p], dtype=np.int64)
-    first = np.repeat(offsets[codes], n)
-    within = np.arange(row.size) - np.repeat(np.cumsum(n) - n, n)
-    return row, flat[first + within] if flat.size else np.zeros(0, np.int64)
+    # Each part's place in ``flat``: its row's first part plus its rank
+    # within the row (one repeat of the rows' shifts, then a count).
+    at = np.repeat(offsets[codes] - (np.cumsum(n) - n), n) + np.arange(row.size)
+    return row, flat[at] if flat.size else np.zeros(0, np.int64)
 
 
 _LAST: list = []
