@@ -104,7 +104,9 @@ def workload(s: Scenario, log: EventLog, st: StaffLog, windows: dict[str, Window
     unserved = np.bincount(cell[missing], weights=mean[key[missing]],
                            minlength=size).reshape(n_roles, days)
     keep = [(i, r) for i, r in enumerate(st.roles) if r in s.org.roles]
-    by_hour = _window_waits(s, log, windows, index, days)
+    # The staff view's rows when it was made of this log (a pooled view keeps none).
+    by_hour = _window_waits(s, log, windows, index, days,
+                            st.rows if len(st.kind_codes) == len(log) else None)
     by_day = {w: {r: a.reshape(days, 24).sum(axis=1) for r, a in x.items()}
               for w, x in by_hour.items()}
     return Workload({r: work[i] for i, r in keep}, {r: unserved[i] for i, r in keep},
@@ -112,10 +114,17 @@ def workload(s: Scenario, log: EventLog, st: StaffLog, windows: dict[str, Window
 
 
 def _window_waits(s: Scenario, log: EventLog, windows: dict[str, WindowCases],
-                  ix: LogIndex, days: int) -> dict[str, dict[str, np.ndarray]]:
+                  ix: LogIndex, days: int, staff_rows: np.ndarray | None = None
+                  ) -> dict[str, dict[str, np.ndarray]]:
+    """``staff_rows``: the log's staff rows (``StaffLog.rows``), if known."""
     c = log.arrays
     H = float(log.horizon_hours)
-    staff = log.isin("kind", *STAFF_KINDS) if windows else None
+    staff = None
+    if windows and staff_rows is not None:  # the staff view's rows: no pass over the kinds
+        staff = np.zeros(len(log), bool)
+        staff[staff_rows] = True
+    elif windows:
+        staff = log.isin("kind", *STAFF_KINDS)
     out: dict[str, dict[str, np.ndarray]] = {}
     for wid, wc in windows.items():
         missed = wc.missed
