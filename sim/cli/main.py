@@ -9,8 +9,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
-# Every scenario model (pydantic's, built as ``rules`` is imported): before
-# ``opsim run``'s worker is forked (:func:`worker_ahead`), which inherits them.
+# The scenario's models (pydantic's, built as they are imported): before
+# ``opsim run``'s worker is forked (:func:`worker_ahead`), which inherits
+# them; the loader, its checks and YAML are imported after the fork.
+import rules.scenario  # noqa: F401
 from rules.errors import RulesError
 
 if TYPE_CHECKING:
@@ -33,9 +35,9 @@ def commands() -> dict[str, Callable[[argparse.Namespace], int]]:
 
 def worker_ahead(argv: Sequence[str]) -> Ready | None:
     """For ``opsim run``: the worker of a one-replication run, forked now,
-    before the commands' modules are imported and the arguments parsed
-    (0.045 s), so that its imports (0.15 s) end about when the scenario is
-    loaded; ``cmd_run`` closes it unused when the run is not one replication
+    before the commands' modules (and the scenario's loader) are imported
+    and the arguments parsed (0.07 s), so that its imports (0.15 s) end
+    about when the scenario is loaded; ``cmd_run`` closes it unused when the run is not one replication
     with a core to spare (plain ``--no-report`` is known here already)."""
     if list(argv[:1]) != ["run"] or "--no-report" in argv:
         return None
