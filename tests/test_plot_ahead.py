@@ -37,7 +37,7 @@ WEEKS = "horizon={start: 2026-10-01, end: 2026-10-21}"
 @pytest.fixture(scope="module")
 def drawn() -> tuple:
     s = load_scenario(str(ROOT / "scenarios/baseline.yaml"), [WEEKS])
-    view, facts = run_view(s, 11, 1)
+    view, facts = run_view(s, 11, 2)  # two: the bands between replications too
     summary = summary_of(view, facts)
     return s, Context(s, style_of(None), plot_numbers(s, view), summary), summary
 
@@ -80,9 +80,9 @@ def test_a_plot_drawn_ahead_and_with_text_kept_is_the_same_bytes(drawn: tuple, t
 
 def test_what_was_made_under_other_settings_is_not_used(drawn: tuple) -> None:
     s, ctx, _ = drawn
-    lay = expected_layouts(Context(s, ctx.style))["window_compliance"]
+    lay, frame = expected_layouts(Context(s, ctx.style))["window_compliance"]
     ahead = Ahead()
-    prepare(ctx, [lay], ahead)
+    prepare(ctx, [(lay, frame)], ahead)
     with matplotlib.rc_context({"font.size": 7}):
         fig, _ = plot_kit.layout_axes(lay, ahead)  # built now, under these settings
         assert not ahead.usable()

@@ -20,6 +20,15 @@ plot's drawing.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
+import matplotlib
+import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Colormap, Normalize
+from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator, PercentFormatter
+
 from sim.analysis import plot_data as pdata
 from sim.report.plot_kit import (
     BACKLOG_MAX,
@@ -28,11 +37,14 @@ from sim.report.plot_kit import (
     SOURCE_WINDOWS,
     TOP_ROLES,
     Context,
+    Frame,
     Layout,
     Margins,
+    date_axis,
     date_label,
     date_ticks,
     multiples_layout,
+    shade_campaigns,
     text_inches,
 )
 
@@ -87,12 +99,13 @@ def target_label(target: float) -> str:
 
 
 def queues_layout(n: int) -> Layout:
-    return multiples_layout(n, 2.3, sharex=True, ticks=(DATE_TICKS, 7))
+    return replace(multiples_layout(n, 2.3, sharex=True, ticks=(DATE_TICKS, 7)), frame=("queues",))
 
 
 def ecdf_layout(n: int) -> Layout:
     # Each panel has its own x axis: room below for its ticks and label.
-    return multiples_layout(n, 2.4, m=Margins(top=0.65, bottom=0.5, hgap=0.8), ticks=(7, 7))
+    return replace(multiples_layout(n, 2.4, m=Margins(top=0.65, bottom=0.5, hgap=0.8), ticks=(7, 7)),
+                   frame=("wait_ecdf",))
 
 
 def utilisation_layout(names: list[str], maps: int) -> Layout:
@@ -100,13 +113,14 @@ def utilisation_layout(names: list[str], maps: int) -> Layout:
     # Role names (8 pt) on the left; each map's colour bar, its ticks and label on the right.
     m = Margins(left=max(text_inches(t, 8) for t in names) + 0.2, right=1.0, top=0.3, hgap=0.3)
     return Layout(11, (0.32 * len(names) + 1.2) * maps + 0.6, maps, 1, m, sharex=True,
-                  ticks=(DATE_TICKS, len(names)))
+                  ticks=(DATE_TICKS, len(names)), frame=("utilisation", *names))
 
 
 def compliance_layout(windows: int) -> Layout:
     # Room on top for the figure's title, below for the legend under the x axis.
     m = Margins(left=0.8, top=0.65, bottom=0.65, hgap=0.4)
-    return Layout(11, 2.8 * windows + 0.6, windows, 1, m, sharex=True, ticks=(DATE_TICKS, 8))
+    return Layout(11, 2.8 * windows + 0.6, windows, 1, m, sharex=True, ticks=(DATE_TICKS, 8),
+                  frame=("window_compliance",))
 
 
 def breakdown_layout(names: list[str]) -> Layout:
@@ -117,21 +131,96 @@ def breakdown_layout(names: list[str]) -> Layout:
     return Layout(11, 0.34 * len(names) + 1.9, m=m, ticks=(6, len(names)))
 
 
-def expected_layouts(ctx: Context) -> dict[str, Layout]:
+# -- frames: what each plot draws from the scenario alone ---------------------
+# Drawn before the plot's numbers, into the figure built ahead or as it is
+# built (``plot_kit.layout_axes``): the same calls on the same axes either
+# way, and the artists they add come first in each axes as when the plot
+# drew them (what a legend lists, and in what order, comes after).
+
+
+def queues_frame(ctx: Context, n: int) -> Frame:
+    def frame(_fig: Figure, axes: np.ndarray) -> None:
+        for ax in axes.ravel()[:n]:
+            shade_campaigns(ax, ctx, unit=24.0)
+            ax.set_ylabel(QUEUES_YLABEL)
+            date_axis(ax, ctx)
+            ax.grid(alpha=0.3)
+    return frame
+
+
+def ecdf_frame(n: int) -> Frame:
+    # Not the x ticks: set after the plot's x range, they widen it to 30 days.
+    def frame(_fig: Figure, axes: np.ndarray) -> None:
+        for ax in axes.ravel()[:n]:
+            ax.set_xscale("log")
+            ax.xaxis.set_minor_locator(NullLocator())
+            ax.set_ylim(0, 1.02)
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+            ax.set_xlabel(ECDF_XLABEL, fontsize=8)
+            ax.set_ylabel(ECDF_YLABEL, fontsize=8)
+            ax.grid(alpha=0.3, which="both")
+    return frame
+
+
+#: The utilisation plot's maps, one above the other: colour map, range,
+#: colour bar's label, whether in percent (the backlog's when the run has it).
+MAPS = (("YlOrRd", 0.0, 1.0, UTILISATION_LABEL, True),
+        ("PuRd", 0.0, BACKLOG_MAX, BACKLOG_LABEL, False))
+
+
+def colormap(name: str) -> Colormap:
+    return matplotlib.colormaps[name].with_extremes(bad="#eeeeee")
+
+
+def utilisation_frame(ctx: Context, names: list[str], maps: int) -> Frame:
+    def frame(fig: Figure, axes: np.ndarray) -> None:
+        for ax, (cmap_name, lo, hi, label, percent) in zip(axes[:, 0], MAPS[:maps]):
+            ax.set_yticks(range(len(names)))
+            ax.set_yticklabels(names, fontsize=8)
+            date_axis(ax, ctx)
+            for start, end, _cid, _zh in pdata.campaign_spans(ctx.s):
+                ax.annotate("", xy=(end / 24, -0.5), xytext=(start / 24, -0.5), annotation_clip=False,
+                            arrowprops=dict(arrowstyle="-", color="#d95f0e", lw=4))
+            box = ax.get_position()
+            # The colour bar needs the map's colours and range, not its numbers.
+            scale = ScalarMappable(Normalize(lo, hi), colormap(cmap_name))
+            bar = fig.colorbar(scale, cax=fig.add_axes((box.x1 + 0.1 / 11, box.y0 + 0.1 * box.height,
+                                                        0.15 / 11, 0.8 * box.height)))
+            if percent:
+                bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+            bar.set_label(label, fontsize=8)
+    return frame
+
+
+def compliance_frame(ctx: Context, windows: int) -> Frame:
+    def frame(_fig: Figure, axes: np.ndarray) -> None:
+        for ax in axes[:windows, 0]:
+            shade_campaigns(ax, ctx)
+            ax.set_ylim(-0.03, 1.05)
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+            ax.set_ylabel(COMPLIANCE_YLABEL)
+            date_axis(ax, ctx)
+            ax.grid(alpha=0.3)
+    return frame
+
+
+def expected_layouts(ctx: Context) -> dict[str, tuple[Layout, Frame | None]]:
     """Per run plot, the layout the scenario predicts (``ctx`` without
-    numbers): what ``plot_kit.prepare`` builds ahead. The daily p95's
-    legend is as wide as the names of the roles that wait longest: not predicted."""
+    numbers) and its frame: what ``plot_kit.prepare`` builds ahead. The
+    daily p95's legend is as wide as the names of the roles that wait
+    longest: not predicted."""
     s = ctx.s
     roles = [ctx.role(r) for r in s.org.roles]
-    out = {}
+    out: dict[str, tuple[Layout, Frame | None]] = {}
     if roles:
         top = min(TOP_ROLES, len(roles))
-        out["queues"], out["wait_ecdf"] = queues_layout(top), ecdf_layout(top)
-        out["utilisation"] = utilisation_layout(roles, 2)
+        out["queues"] = queues_layout(top), queues_frame(ctx, top)
+        out["wait_ecdf"] = ecdf_layout(top), ecdf_frame(top)
+        out["utilisation"] = utilisation_layout(roles, 2), utilisation_frame(ctx, roles, 2)
     if wids := [w for w in SOURCE_WINDOWS if w in s.service_windows]:
-        out["window_compliance"] = compliance_layout(len(wids))
+        out["window_compliance"] = compliance_layout(len(wids)), compliance_frame(ctx, len(wids))
     if s.workflows:
-        out["time_breakdown"] = breakdown_layout([ctx.workflow(w) for w in s.workflows])
+        out["time_breakdown"] = breakdown_layout([ctx.workflow(w) for w in s.workflows]), None
     return out
 
 

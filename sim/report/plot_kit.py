@@ -201,6 +201,15 @@ class Layout:
     #: About how many major ticks (x, y) each axes will draw, made ahead
     #: with it (not part of the key: more are made when drawn, if need be).
     ticks: tuple[int, int] = field(default=(8, 8), compare=False)
+    #: What its :data:`Frame` draws (the plot's name and what it depends on
+    #: beyond the scenario): a figure framed for one plot is not another's.
+    frame: tuple[object, ...] = ()
+
+
+#: Draws into a figure built as a :class:`Layout` (the figure, its axes)
+#: what its plot draws from the scenario alone, before the numbers
+#: (``plot_ahead``): ahead with the figure, or as it is built.
+Frame = Callable[[Figure, np.ndarray], None]
 
 
 class Ahead:
@@ -238,11 +247,17 @@ class Ahead:
         self._settings = None
 
 
-def layout_axes(lay: Layout, ahead: Ahead | None = None) -> tuple[Figure, np.ndarray]:
-    """A figure laid out as ``lay`` and its axes (rows x cols): one of
-    ``ahead``'s, built under the settings in force, if there is one, else a
-    new one, made by the same calls."""
-    return (ahead.take(lay) if ahead is not None else None) or _build(lay)
+def layout_axes(lay: Layout, ahead: Ahead | None = None, frame: Frame | None = None
+                ) -> tuple[Figure, np.ndarray]:
+    """A figure laid out as ``lay`` and its axes (rows x cols), with
+    ``frame`` drawn: one of ``ahead``'s, built under the settings in force,
+    if there is one, else a new one, made by the same calls."""
+    got = ahead.take(lay) if ahead is not None else None
+    if got is None:
+        got = _build(lay)
+        if frame is not None:
+            frame(*got)
+    return got
 
 
 def _settings_now() -> tuple:
@@ -263,10 +278,10 @@ def _build(lay: Layout) -> tuple[Figure, np.ndarray]:
     return fig, axes
 
 
-def prepare(ctx: Context, layouts: list[Layout], ahead: Ahead,
+def prepare(ctx: Context, layouts: Sequence[tuple[Layout, Frame | None]], ahead: Ahead,
             texts: Sequence[tuple[str, float | str]] = ()) -> None:
-    """Build the figures of ``layouts`` with their ticks now, into
-    ``ahead`` for :func:`layout_axes` to hand out later, and measure and
+    """Build the figures of ``layouts`` with their ticks and frames now,
+    into ``ahead`` for :func:`layout_axes` to hand out later, and measure and
     lay out ``texts`` (string, font size) as drawing them would (``opsim
     run`` calls this while the simulation runs, when a core is mostly
     idle). A figure's axes and ticks are about a quarter of its drawing
@@ -278,13 +293,15 @@ def prepare(ctx: Context, layouts: list[Layout], ahead: Ahead,
         if not ahead.usable():
             return
         ahead.text.warm(DPI, [(s, font_manager.FontProperties(size=size)) for s, size in texts])
-        for lay in layouts:
+        for lay, frame in layouts:
             fig, axes = _build(lay)
             for ax in axes.ravel()[:lay.used]:
                 ax.xaxis.get_major_ticks(lay.ticks[0])
                 ax.yaxis.get_major_ticks(lay.ticks[1])
                 ax.xaxis.get_minor_ticks(1)  # the one each list starts with when it is read
                 ax.yaxis.get_minor_ticks(1)
+            if frame is not None:
+                frame(fig, axes)
             ahead.figures.setdefault(lay, []).append((fig, axes))
 
 

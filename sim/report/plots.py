@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.collections import PolyCollection
@@ -63,20 +62,16 @@ def plot_queues(ctx: Context) -> Figure:
     title = pa.QUEUES_TITLE
     if not ranked:
         return empty_figure(title, "no step waited for staff")
-    fig, grid = layout_axes(pa.queues_layout(len(ranked)), ctx.ahead)
+    fig, grid = layout_axes(pa.queues_layout(len(ranked)), ctx.ahead, pa.queues_frame(ctx, len(ranked)))
     axes = list(grid.ravel()[:len(ranked)])
     for ax, role in zip(axes, ranked):
         y = queues[role][0]
-        shade_campaigns(ax, ctx, unit=24.0)
         hours = np.arange(y.size) / 24.0
         if ctx.n.replications > 1:
             ax.fill_between(hours, queues[role][1], queues[role][2], color="#6baed6", alpha=0.35, lw=0)
         ax.plot(hours, y, color="#08519c", lw=0.8)
         ax.set_title(f"{ctx.role(role)}: mean {y.mean():,.1f}, max {y.max():,.0f}", fontsize=10)
-        ax.set_ylabel(pa.QUEUES_YLABEL)
         ax.set_ylim(bottom=0)
-        date_axis(ax, ctx)
-        ax.grid(alpha=0.3)
     if pdata.campaign_spans(ctx.s):
         axes[0].legend(loc="upper left", fontsize=8)
     suptitle(fig, pa.queues_title(len(ranked)))
@@ -90,7 +85,7 @@ def plot_wait_ecdf(ctx: Context) -> Figure:
     title = pa.ECDF_TITLE
     if not ranked:
         return empty_figure(title, "too few staff steps")
-    fig, grid = layout_axes(pa.ecdf_layout(len(ranked)), ctx.ahead)
+    fig, grid = layout_axes(pa.ecdf_layout(len(ranked)), ctx.ahead, pa.ecdf_frame(len(ranked)))
     axes = list(grid.ravel()[:len(ranked)])
     floor = 1 / 60.0  # waits below a minute are drawn at one minute
     for ax, role in zip(axes, ranked):
@@ -102,21 +97,14 @@ def plot_wait_ecdf(ctx: Context) -> Figure:
         for q, val, color in (("p50", p50, "#31a354"), ("p95", p95, "#de2d26")):
             ax.axvline(max(val, floor), color=color, ls="--", lw=1,
                        label=f"{q} {_hours(val)}")
-        ax.set_xscale("log")
-        ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xlim(floor, max(x.max(), 1.0) * 1.5)
-        ax.set_ylim(0, 1.02)
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.set_xticks(pa.WAIT_TICKS)
+        ax.set_xticks(pa.WAIT_TICKS)  # the range widened to show them all
         ax.set_xticklabels(pa.WAIT_LABELS, fontsize=8)
         never = e.never_started
         extra = f"; {never:.0%} still waiting at the end" if never > 0.0005 else ""
         ax.set_title(f"{ctx.role(role)} ({e.steps / ctx.n.replications:,.0f} steps/rep{extra})",
                      fontsize=10)
-        ax.set_xlabel(pa.ECDF_XLABEL, fontsize=8)
-        ax.set_ylabel(pa.ECDF_YLABEL, fontsize=8)
         ax.legend(loc="lower right", fontsize=8)
-        ax.grid(alpha=0.3, which="both")
     suptitle(fig, pa.ecdf_title(len(ranked)))
     return fig
 
@@ -174,30 +162,18 @@ def plot_utilisation(ctx: Context) -> Figure:
     if not keep:
         return empty_figure(title, "nobody was on duty")
     backlog = daily.get("backlog_days")
-    maps = [(util[keep], "YlOrRd", 0.0, 1.0, pa.UTILISATION_LABEL, True)]
+    maps = [util[keep]]
     if backlog is not None:
         # Days without capacity but with work waiting are drawn at the top of the scale.
-        data = np.where(np.isinf(backlog[keep]), BACKLOG_MAX, np.minimum(backlog[keep], BACKLOG_MAX))
-        maps.append((data, "PuRd", 0.0, BACKLOG_MAX, pa.BACKLOG_LABEL, False))
+        maps.append(np.where(np.isinf(backlog[keep]), BACKLOG_MAX, np.minimum(backlog[keep], BACKLOG_MAX)))
     names = [ctx.role(roles[i]) for i in keep]
-    fig, grid = layout_axes(pa.utilisation_layout(names, len(maps)), ctx.ahead)
+    # The role names, dates, campaigns and colour bars: the frame.
+    fig, grid = layout_axes(pa.utilisation_layout(names, len(maps)), ctx.ahead,
+                            pa.utilisation_frame(ctx, names, len(maps)))
     axes = grid[:, 0]
-    for ax, (data, cmap_name, lo, hi, label, percent) in zip(axes, maps):
-        cmap = matplotlib.colormaps[cmap_name].with_extremes(bad="#eeeeee")
-        im = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap=cmap, vmin=lo, vmax=hi,
-                       interpolation="nearest", extent=(0, data.shape[1], len(keep) - 0.5, -0.5))
-        ax.set_yticks(range(len(keep)))
-        ax.set_yticklabels(names, fontsize=8)
-        date_axis(ax, ctx)
-        for start, end, _cid, _zh in pdata.campaign_spans(ctx.s):
-            ax.annotate("", xy=(end / 24, -0.5), xytext=(start / 24, -0.5), annotation_clip=False,
-                        arrowprops=dict(arrowstyle="-", color="#d95f0e", lw=4))
-        box = ax.get_position()
-        bar = fig.colorbar(im, cax=fig.add_axes((box.x1 + 0.1 / 11, box.y0 + 0.1 * box.height,
-                                                 0.15 / 11, 0.8 * box.height)))
-        if percent:
-            bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        bar.set_label(label, fontsize=8)
+    for ax, data, (cmap_name, lo, hi, _label, _percent) in zip(axes, maps, pa.MAPS):
+        ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap=pa.colormap(cmap_name), vmin=lo, vmax=hi,
+                  interpolation="nearest", extent=(0, data.shape[1], len(keep) - 0.5, -0.5))
     axes[0].set_title(title + pa.UTILISATION_MORE, fontsize=11)
     return fig
 
@@ -208,13 +184,12 @@ def plot_window_compliance(ctx: Context, by_day: dict) -> Figure:
     title = pa.COMPLIANCE_TITLE
     if not wids:
         return empty_figure(title, "the scenario has neither of the source's windows")
-    fig, grid = layout_axes(pa.compliance_layout(len(wids)), ctx.ahead)
+    fig, grid = layout_axes(pa.compliance_layout(len(wids)), ctx.ahead, pa.compliance_frame(ctx, len(wids)))
     axes = grid[:, 0]
     start = ctx.s.horizon.start
     for ax, wid in zip(axes, wids):
         w = ctx.s.service_windows[wid]
         series = by_day.get(wid) or {"dates": [], "cases": [], "met": []}
-        shade_campaigns(ax, ctx)
         days = np.array([(_date(d) - start).days for d in series["dates"]], dtype=float)
         cases = np.asarray(series["cases"], dtype=float)
         met = np.array([np.nan if m is None else m for m in series["met"]], dtype=float)
@@ -239,14 +214,9 @@ def plot_window_compliance(ctx: Context, by_day: dict) -> Figure:
         target = ctx.s.targets.get(wid)
         if target is not None:
             ax.axhline(target, color="#de2d26", ls="--", lw=1.2, label=pa.target_label(target))
-        ax.set_ylim(-0.03, 1.05)
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.set_ylabel(pa.COMPLIANCE_YLABEL)
         total = cases.sum()
         ax.set_title(f"{ctx.style.title(w.name_zh, wid)} (limit {_limit(w)}; {total:,.1f} cases/rep)",
                      fontsize=10)
-        date_axis(ax, ctx)
-        ax.grid(alpha=0.3)
     handles: dict[str, Artist] = {}
     for ax in axes:
         for h, label in zip(*ax.get_legend_handles_labels()):
