@@ -3,10 +3,11 @@ forked child or, without one, in this process."""
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
-from sim.report.apart import Apart
+from sim.report.apart import Apart, Inbox
 
 
 @pytest.mark.parametrize("fork", [True, False])
@@ -17,6 +18,23 @@ def test_each_part_of_the_input_arrives_in_order(fork: bool) -> None:
     first, second, pid = job.result()
     assert (first, second) == (1, 2)
     assert (pid != os.getpid()) == (fork and job._proc is not None)
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_the_work_sees_when_input_is_waiting(fork: bool) -> None:
+    """``get.waiting()``: the drawer stops making figures ahead once the
+    run's numbers are there."""
+    def work(get: Inbox) -> list[object]:
+        first = get()
+        deadline = time.monotonic() + 10
+        while not get.waiting() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return [first, get.waiting(), get()]
+
+    job: Apart[list[object]] = Apart(work, fork)
+    job.send(1)
+    job.send(2)
+    assert job.result() == [1, True, 2]
 
 
 def test_a_child_that_waits_for_more_than_was_sent_is_redone_here() -> None:

@@ -140,3 +140,13 @@ def test_the_texts_laid_out_ahead_are_the_ones_drawn(drawn: tuple, tmp_path: Pat
     assert missing - drawn_texts <= ({ctx.workflow(w) for w in s.workflows if w not in ctx.n.breakdown}
                                      | {COMPLIANCE_LEGEND[0], p95_title(6)}), missing - drawn_texts
     assert {t for t in missing if t in drawn_texts} == set()  # nothing at another size
+
+
+def test_nothing_is_made_ahead_once_told_to_stop(drawn: tuple) -> None:
+    """The drawer stops making figures and texts ahead when the run's
+    numbers come (``prepare``'s ``until``): the rest is made when drawn."""
+    s, ctx, _ = drawn
+    ahead = Ahead()
+    prepare(ctx, list(expected_layouts(Context(s, ctx.style)).values()), ahead,
+            expected_texts(Context(s, ctx.style)), until=lambda: True)
+    assert not ahead.figures and not ahead.text.layouts

@@ -25,8 +25,22 @@ from typing import Any, Generic, TypeVar
 from sim.runs.children import die_with_parent, widen_pipe
 
 T = TypeVar("T")
-#: What the work is given: a function that waits for the parent's input.
-Work = Callable[[Callable[[], Any]], T]
+
+
+class Inbox:
+    """The work's input: each call returns the next value the parent sent
+    (waiting for it); :meth:`waiting` says whether one is there already."""
+
+    def __init__(self, get: Callable[[], Any], waiting: Callable[[], bool]) -> None:
+        self._get = get
+        self.waiting = waiting
+
+    def __call__(self) -> Any:
+        return self._get()
+
+
+#: The work: given its input, returns its result.
+Work = Callable[[Inbox], T]
 
 
 def can_fork() -> bool:
@@ -37,7 +51,8 @@ class Apart(Generic[T]):
     """``work(get)`` in a forked child (with ``fork`` and where it can; its
     priority lowered by ``nice``), else run by :meth:`result`; each ``get()``
     returns the next value :meth:`send` gave, in order (the work may start
-    on a first part of its input)."""
+    on a first part of its input), and ``get.waiting()`` whether one is
+    there to be read (the work may stop what it does ahead of it)."""
 
     def __init__(self, work: Work[T], fork: bool = True, nice: int = 0) -> None:
         self._work = work
@@ -67,7 +82,7 @@ class Apart(Generic[T]):
     def result(self) -> T:
         """The child's result (waiting for it), or the work done here if it failed."""
         if self._proc is None:
-            return self._work(self._get)
+            return self._work(self._inbox())
         if not self._send.closed:
             self._send.close()  # no more input: a child that waits for more ends
         try:
@@ -80,7 +95,7 @@ class Apart(Generic[T]):
         # A failure of the child alone (killed, out of memory) must not lose
         # the work: it is redone here, where an error of the work itself shows as usual.
         self._read = 0
-        return value if ok else self._work(self._get)
+        return value if ok else self._work(self._inbox())
 
     def close(self) -> None:
         """End the child if it still runs (the caller failed and will not
@@ -88,6 +103,9 @@ class Apart(Generic[T]):
         if self._proc is not None and self._proc.is_alive():
             self._proc.terminate()
             self._proc.join()
+
+    def _inbox(self) -> Inbox:
+        return Inbox(self._get, lambda: self._read < len(self._inputs))
 
     def _get(self) -> Any:
         if self._read >= len(self._inputs):
@@ -108,7 +126,7 @@ def _child(work: Work[object], recv: Connection, send: Connection,
         die_with_parent()
         for end in parents:
             end.close()
-        send.send((True, work(recv.recv)))
+        send.send((True, work(Inbox(recv.recv, recv.poll))))
         code = 0
     except BaseException:
         with contextlib.suppress(OSError):

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rules.scenario import Scenario
-from sim.report.apart import Apart, can_fork
+from sim.report.apart import Apart, Inbox, can_fork
 
 if TYPE_CHECKING:
     from sim.report.plot_kit import Ahead
@@ -127,7 +127,7 @@ def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
     apart = fork and can_fork()
     ahead_wanted = ahead
 
-    def work(get: Callable[[], PlotNumbers]) -> dict[str, float]:
+    def work(get: Inbox) -> dict[str, float]:
         if apart:
             for fd in inherited:
                 os.close(fd)
@@ -144,8 +144,12 @@ def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
         # What is alive now lives to the end: the garbage collector's full
         # passes stop scanning it (about 0.05 s of this process's drawing).
         gc.freeze()
-        if apart and ahead_wanted:  # while the replications run: the figures it may draw, built ahead
-            prepare_plots(ctx, EARLY + SHARED, ahead)
+        if apart and ahead_wanted:
+            # While the replications run: the figures it may draw and their
+            # texts, made ahead; what is not made when the numbers come
+            # (a machine so busy that this process, at a lower priority,
+            # waited) is made as the plots are drawn.
+            prepare_plots(ctx, EARLY + SHARED, ahead, until=get.waiting)
         ctx = Context(s, style, get(), ahead=ahead)
         seconds.update(draw(ctx, {k: v for k, v in makers_of(ctx, {}).items() if k in EARLY},
                             out_dir, formats))
@@ -157,12 +161,14 @@ def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
     return Drawer(SCENARIO_PLOTS + EARLY + SHARED, Apart(work, apart, nice=NICE), claims)
 
 
-def prepare_plots(ctx: PlotContext, names: tuple[str, ...], ahead: Ahead) -> None:
+def prepare_plots(ctx: PlotContext, names: tuple[str, ...], ahead: Ahead,
+                  until: Callable[[], bool] = lambda: False) -> None:
     """Build into ``ahead`` the figures of the run plots ``names`` as the
     scenario predicts them, and lay out the texts it tells
-    (``sim.report.plot_ahead``), for this process to draw with."""
+    (``sim.report.plot_ahead``), for this process to draw with, until
+    ``until()`` is true."""
     from sim.report.plot_ahead import expected_layouts, expected_texts
     from sim.report.plot_kit import prepare
 
     layouts = expected_layouts(ctx)
-    prepare(ctx, [layouts[k] for k in names if k in layouts], ahead, expected_texts(ctx))
+    prepare(ctx, [layouts[k] for k in names if k in layouts], ahead, expected_texts(ctx), until)

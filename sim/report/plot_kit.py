@@ -279,7 +279,8 @@ def _build(lay: Layout) -> tuple[Figure, np.ndarray]:
 
 
 def prepare(ctx: Context, layouts: Sequence[tuple[Layout, Frame | None]], ahead: Ahead,
-            texts: Sequence[tuple[str, float | str]] = ()) -> None:
+            texts: Sequence[tuple[str, float | str]] = (), until: Callable[[], bool] = lambda: False
+            ) -> None:
     """Build the figures of ``layouts`` with their ticks and frames now,
     into ``ahead`` for :func:`layout_axes` to hand out later, and measure and
     lay out ``texts`` (string, font size) as drawing them would (``opsim
@@ -288,12 +289,14 @@ def prepare(ctx: Context, layouts: Sequence[tuple[Layout, Frame | None]], ahead:
     time (Double 11: 0.05 s of 0.2-0.3 s for six panels), its text a
     third; the ticks are what ``draw`` would make when they are needed,
     made earlier under the same settings (rcParams), and the text's sizes
-    and glyphs are the same: the files are the same bytes."""
+    and glyphs are the same: the files are the same bytes. Stops as soon
+    as ``until()`` is true (what is left is made when drawn)."""
     with matplotlib.rc_context(_settings(ctx)):
         if not ahead.usable():
             return
-        ahead.text.warm(DPI, [(s, font_manager.FontProperties(size=size)) for s, size in texts])
         for lay, frame in layouts:
+            if until():
+                return
             fig, axes = _build(lay)
             for ax in axes.ravel()[:lay.used]:
                 ax.xaxis.get_major_ticks(lay.ticks[0])
@@ -303,6 +306,7 @@ def prepare(ctx: Context, layouts: Sequence[tuple[Layout, Frame | None]], ahead:
             if frame is not None:
                 frame(fig, axes)
             ahead.figures.setdefault(lay, []).append((fig, axes))
+        ahead.text.warm(DPI, [(s, font_manager.FontProperties(size=size)) for s, size in texts], until)
 
 
 # -- drawing into files ------------------------------------------------------

@@ -23,6 +23,7 @@ workflow names, fixed labels) are laid out while the simulation runs.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -55,11 +56,14 @@ class TextCache:
         #: Whether a font's glyph drawn one way may be moved by whole pixels.
         self.moves: dict[_Key, bool] = {}
 
-    def warm(self, dpi: float, texts: list[tuple[str, FontProperties]]) -> None:
+    def warm(self, dpi: float, texts: list[tuple[str, FontProperties]],
+             until: Callable[[], bool] = lambda: False) -> None:
         """Measure and lay out ``texts`` now (string, font properties), as
-        a figure at ``dpi`` would when drawn."""
+        a figure at ``dpi`` would when drawn, until ``until()`` is true."""
         r = CachedRenderer(1, 1, dpi, self)
         for s, prop in texts:
+            if until():
+                return
             r.get_text_width_height_descent(s, prop, False)
             r.layout(s, prop, None, None)
 
