@@ -217,7 +217,8 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
             from sim.report.plot_kit import Ahead, Context, style_of
 
             ready["ahead"] = Ahead()
-            prepare_plots(Context(s, style_of(font=True)), ("window_compliance", *SHARED), ready["ahead"])
+            prepare_plots(Context(s, style_of(font=True)), ("window_compliance", *SHARED), ready["ahead"],
+                          until=_worker_sent(worker))
 
     try:
         return _stages(args, s, seed, n, jobs, out, phases, formats, drawer, meanwhile, ready, worker)
@@ -226,6 +227,20 @@ def _run(args: argparse.Namespace, s: Scenario, seed: int, n: int, jobs: int,
             drawer.close()  # a failed run's drawer must not write into the removed staging directory
             if "ahead" in ready:  # figures built ahead that no plot took (review 11b item 3)
                 ready["ahead"].discard()
+
+
+def _worker_sent(worker: Ready | None) -> Callable[[], bool]:
+    """Whether the worker has sent its first part (or is gone): the figures
+    built ahead stop then, since the run waits for this work to end (on a
+    busy machine this lower-priority work may not be done by then)."""
+    def sent() -> bool:
+        if worker is None:
+            return False
+        try:
+            return worker.closed or worker.recv.poll()
+        except OSError:  # closed meanwhile
+            return True
+    return sent
 
 
 def _import_analysis() -> None:
