@@ -1,5 +1,5 @@
-"""The run plots' layouts and fixed texts, and what the scenario predicts
-of them, made ahead.
+"""The run plots' layouts, fixed texts and frames, and what the scenario
+predicts of them, made ahead.
 
 A figure's axes and their ticks are about a quarter of its drawing time
 (Double 11: about 0.05 s of each plot's 0.1-0.3 s). Most run plots are
@@ -10,7 +10,11 @@ breakdown, the source's windows. ``opsim run`` builds those figures while
 the simulation runs (``plot_kit.prepare``, in each process that may draw
 them), and a plot whose layout turns out as predicted takes the one built
 (``plot_kit.layout_axes``); one that does not builds its own. Either way
-the same calls made the figure: the files are the same bytes.
+the same calls made the figure: the files are the same bytes. A figure
+is built with its frame (``*_frame``): what its plot draws from the
+scenario alone (campaign shading, date axes, grids, axis labels, the
+utilisation map's names and colour bars), drawn before the numbers'
+artists whether built ahead or not.
 
 The texts the plots will show that the scenario tells (dates, role and
 workflow names, titles, axis labels, legends; tick numbers that are
