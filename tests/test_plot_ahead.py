@@ -150,3 +150,28 @@ def test_nothing_is_made_ahead_once_told_to_stop(drawn: tuple) -> None:
     prepare(ctx, list(expected_layouts(Context(s, ctx.style)).values()), ahead,
             expected_texts(Context(s, ctx.style)), until=lambda: True)
     assert not ahead.figures and not ahead.text.layouts
+
+
+def test_another_matplotlib_draws_its_own_text_and_keeps_only_sizes(
+        drawn: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a matplotlib whose private text drawing the replay does not copy
+    (``LAYOUTS_KEPT`` False: any minor version but 3.11), warming and
+    drawing still work, lay out nothing, and give matplotlib's own bytes."""
+    from sim.report import plot_text
+    s, ctx, summary = drawn
+    makers = makers_of(ctx, summary["window_compliance_by_day"])
+    names = ["utilisation", "wait_ecdf"]
+    with monkeypatch.context() as m:
+        _plain(m)
+        draw(ctx, {n: makers[n] for n in names}, tmp_path / "fresh", ("png",))
+    monkeypatch.setattr(plot_text, "LAYOUTS_KEPT", False)
+    ahead = Ahead()
+    bare = Context(s, ctx.style)
+    prepare(ctx, list(expected_layouts(bare).values()), ahead, expected_texts(bare))
+    ctx_ahead = replace(ctx, ahead=ahead)
+    again = makers_of(ctx_ahead, summary["window_compliance_by_day"])
+    draw(ctx_ahead, {n: again[n] for n in names}, tmp_path / "kept", ("png",))
+    assert ahead.text.sizes and not ahead.text.layouts and not ahead.text.glyphs
+    for n in names:
+        kept = (tmp_path / "kept" / f"{n}.png").read_bytes()
+        assert kept == (tmp_path / "fresh" / f"{n}.png").read_bytes(), n

@@ -26,6 +26,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import matplotlib
 import numpy as np
 from matplotlib import ft2font
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
@@ -35,7 +36,10 @@ from matplotlib.font_manager import FontProperties, fontManager, get_font
 #: Whether this matplotlib draws text as :meth:`CachedRenderer.draw_text`
 #: replays it (3.11: a layout of glyphs, then each glyph rendered at its
 #: pen position); else its own draw_text draws (the sizes are kept still).
-LAYOUTS_KEPT = (all(hasattr(RendererAgg, a) for a in ("_draw_text_glyphs_and_boxes", "_prepare_font"))
+#: The replay copies private code of 3.11, so another minor version (whose
+#: private methods may keep their names and change) draws with its own.
+LAYOUTS_KEPT = (matplotlib.__version__.split(".")[:2] == ["3", "11"]
+                and all(hasattr(RendererAgg, a) for a in ("_draw_text_glyphs_and_boxes", "_prepare_font"))
                 and all(hasattr(ft2font.FT2Font, a) for a in ("_layout", "_render_glyph", "_set_transform"))
                 and hasattr(ft2font, "RenderMode"))
 
@@ -65,7 +69,8 @@ class TextCache:
             if until():
                 return
             r.get_text_width_height_descent(s, prop, False)
-            r.layout(s, prop, None, None)
+            if LAYOUTS_KEPT:  # another matplotlib has no layout to keep
+                r.layout(s, prop, None, None)
 
 
 def _font_key(prop: FontProperties) -> tuple[Any, ...]:
