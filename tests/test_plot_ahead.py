@@ -175,3 +175,26 @@ def test_another_matplotlib_draws_its_own_text_and_keeps_only_sizes(
     for n in names:
         kept = (tmp_path / "kept" / f"{n}.png").read_bytes()
         assert kept == (tmp_path / "fresh" / f"{n}.png").read_bytes(), n
+
+
+def test_a_text_cache_used_under_other_hinting_draws_the_other_hinting() -> None:
+    """The cache's keys hold the settings that change glyphs besides the
+    font (review 12: a cache filled under one hinting answered another's)."""
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from sim.report.plot_text import CachedCanvas, TextCache
+
+    def png(canvas: type | None, cache: TextCache) -> bytes:
+        fig = Figure(figsize=(4, 3), dpi=110)
+        fig.add_subplot().set_title("Hinting test 123")
+        CachedCanvas(fig, cache) if canvas is None else canvas(fig)
+        out = io.BytesIO()
+        fig.savefig(out, format="png")
+        return out.getvalue()
+    cache = TextCache()
+    png(None, cache)
+    with matplotlib.rc_context({"text.hinting": "no_hinting"}):
+        assert png(None, cache) == png(FigureCanvasAgg, cache)

@@ -28,7 +28,7 @@ from typing import Any
 
 import matplotlib
 import numpy as np
-from matplotlib import ft2font
+from matplotlib import ft2font, rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, fontManager, get_font
@@ -74,9 +74,12 @@ class TextCache:
 
 
 def _font_key(prop: FontProperties) -> tuple[Any, ...]:
-    # FontProperties is mutable: its fields, not the object, go in the key.
+    # FontProperties is mutable: its fields, not the object, go in the key;
+    # with the settings that change a text's glyphs and sizes besides it
+    # (hinting, kerning), so that a cache used under others cannot answer.
     return (tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(),
-            prop.get_stretch(), prop.get_size_in_points(), prop.get_file(), prop.get_math_fontfamily())
+            prop.get_stretch(), prop.get_size_in_points(), prop.get_file(), prop.get_math_fontfamily(),
+            get_hinting_flag(), rcParams["text.hinting_factor"], rcParams["text.kerning_factor"])
 
 
 def _font_heights(prop: FontProperties, dpi: float) -> tuple[Any, Any, Any]:
@@ -203,6 +206,13 @@ class CachedCanvas(FigureCanvasAgg):
         super().__init__(figure)
 
     def get_renderer(self) -> RendererAgg:
+        if not LAYOUTS_KEPT:
+            # Another matplotlib sizes its renderer its own way (3.10: the
+            # figure's size in float pixels): its renderer's size, kept text.
+            r = super().get_renderer()
+            if not isinstance(r, CachedRenderer):
+                self.renderer = r = CachedRenderer(r.width, r.height, r.dpi, self.cache)
+            return r
         w, h = self.get_width_height(physical=True)
         key = w, h, self.figure.dpi
         if self._lastKey != key:
