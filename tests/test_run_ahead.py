@@ -5,7 +5,9 @@ plots are the same as when everything comes at once (issue 13)."""
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -301,3 +303,35 @@ def test_a_function_named_is_the_same_work_as_the_function() -> None:
     assert ahead.named(one) is one
     local = lambda x: x  # noqa: E731
     assert ahead.named(local) is local
+
+
+def test_a_worker_whose_imports_failed_fails_the_run_with_its_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The worker forked ahead is gone before its work is sent (review 12:
+    the broken pipe was read as "the reader went away": exit 0, no result)."""
+    cli_main = importlib.import_module("sim.cli.main")  # sim.cli's ``main`` is the function
+    monkeypatch.setattr(cli_main, "AHEAD_IMPORTS", ("no_such_module_of_opsim",))
+    with pytest.raises(ModuleNotFoundError, match="no_such_module_of_opsim"):
+        main(["run", MMC, "-n", "1", "-j", "2", "--seed", "7", "--set", SHORT,
+              "--out", str(tmp_path / "run")])
+    assert not (tmp_path / "run" / "summary.json").exists()
+
+
+def test_a_worker_killed_before_its_work_fails_the_run(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    cli_main = importlib.import_module("sim.cli.main")
+    started = cli_main.worker_ahead
+
+    def killed(argv):  # as the kernel's out-of-memory killer would, while the scenario loads
+        ready = started(argv)
+        assert ready is not None
+        os.kill(ready.process.pid, signal.SIGKILL)
+        ready.process.join()
+        return ready
+    monkeypatch.setattr(cli_main, "worker_ahead", killed)
+    with pytest.raises(RuntimeError, match="ended without its result"):
+        main(["run", MMC, "-n", "1", "-j", "2", "--seed", "7", "--set", SHORT,
+              "--out", str(tmp_path / "run")])
+    assert not (tmp_path / "run" / "summary.json").exists()

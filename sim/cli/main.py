@@ -80,12 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # The reader went away (``opsim show | head``): not an error of ours.
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    except BrokenPipeError as exc:
+        if _reader_gone():
+            # The reader went away (``opsim show | head``): not an error of ours.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        print(f"error: {exc.strerror or exc}", file=sys.stderr)  # another pipe: ours
+        return 2
     except OSError as exc:
         # A place that cannot be written or read (``--out`` on a file, a
         # read-only or full disk): one line, not a traceback.
@@ -95,6 +96,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if ready is not None:  # --help, a usage error: not used
             ready.close()
+
+
+def _reader_gone() -> bool:
+    """Whether standard output is a pipe whose reader closed it (Linux
+    polls such a pipe's end as an error); where that cannot be asked
+    (a captured stream), whether it could be: yes."""
+    import select
+
+    try:
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poll.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return True
 
 
 def program() -> NoReturn:

@@ -213,7 +213,12 @@ class Ready:
         ``runner.Work``); :func:`reduced_ahead`, given the same work, then
         only waits for it."""
         job = (named(one), (s, 0, seed, named(reducer), events, csv_parts, apart, None, self.memory))
-        self.work.send(job)
+        with contextlib.suppress(OSError):
+            # A worker gone already (its imports failed, or it was killed)
+            # has said why, or not: :func:`reduced_ahead` reads it and raises,
+            # as for a worker that fails later (review 12: the broken pipe
+            # read as "the reader went away" ended the run silently, exit 0).
+            self.work.send(job)
         self.begun = job
 
     def close(self, wait: bool = True) -> None:
