@@ -335,3 +335,21 @@ def test_a_worker_killed_before_its_work_fails_the_run(tmp_path: Path,
         main(["run", MMC, "-n", "1", "-j", "2", "--seed", "7", "--set", SHORT,
               "--out", str(tmp_path / "run")])
     assert not (tmp_path / "run" / "summary.json").exists()
+
+
+def test_a_drawer_that_died_has_its_plots_drawn_by_the_run(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The drawer child ends early (killed, out of memory): the run draws
+    its plots itself and does not close its own files as the child's
+    (review 12: "error: Bad file descriptor", exit 2)."""
+    from sim.report import drawer
+
+    me = os.getpid()
+
+    def dies(*args, **kwargs) -> None:
+        if os.getpid() != me:
+            os._exit(3)
+    monkeypatch.setattr(drawer, "prepare_plots", dies)
+    assert main(["run", MMC, "-n", "1", "-j", "2", "--seed", "7", "--set", SHORT,
+                 "--out", str(tmp_path / "run")]) == 0
+    assert (tmp_path / "run" / "plots" / "queues.png").is_file()

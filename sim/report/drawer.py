@@ -126,9 +126,13 @@ def start_drawer(s: Scenario, out_dir: Path, font: str | bool | None = True,
     claims = Claims(SHARED)
     apart = fork and can_fork()
     ahead_wanted = ahead
+    parent = os.getpid()
 
     def work(get: Inbox) -> dict[str, float]:
-        if apart:
+        # Only the child's copies: a child that died has its work redone
+        # here (``Apart.result``), where those numbers are the caller's own
+        # files, or files opened since (review 12: "Bad file descriptor").
+        if os.getpid() != parent:
             for fd in inherited:
                 os.close(fd)
         # Imported here: this module is imported and the child forked before
