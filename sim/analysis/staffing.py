@@ -390,14 +390,8 @@ def _expand(codes: np.ndarray, parts: list[list[int]]) -> tuple[np.ndarray, np.n
     return row, flat[at] if flat.size else np.zeros(0, np.int64)
 
 
-_LAST: list = []
-
-
 def staff_log(s: Scenario, log: EventLog) -> StaffLog:
-    """The :class:`StaffLog` of ``log``, reused while the same log object is
-    analysed again (summary, tables and bottlenecks share one)."""
-    if _LAST and _LAST[0] is log and _LAST[1] is s:
-        return _LAST[2]
-    st = StaffLog(s, log)
-    _LAST[:] = [log, s, st]
-    return st
+    """The :class:`StaffLog` of ``log``. Not kept between calls in a module
+    global (as it was): a threaded worker analyses several logs at once, and
+    the run's own views keep theirs (``RunView.st``)."""
+    return StaffLog(s, log)
