@@ -225,9 +225,11 @@ class StaffLog:
         never changed): several KPIs read the same groupings, and the
         summary, the comparisons' aggregates and the workload the same
         per-replication numbers. Filled on first use."""
-        #: ``kpis.role_reps`` and ``slot_time.paused_hours`` of this view.
+        #: ``kpis.role_reps``, ``slot_time.paused_hours`` and
+        #: ``sim.report.tables.daily_roles`` of this view.
         self.kept_role_reps: dict[str, dict[str, np.ndarray]] | None = None
         self.kept_paused: np.ndarray | None = None
+        self.kept_daily: dict[str, np.ndarray] | None = None
         self._by_member: list[np.ndarray] | None = None
         self._groups: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._k: dict[int, np.ndarray] = {}

@@ -26,10 +26,9 @@ def daily_roles(st: StaffLog) -> dict[str, np.ndarray]:
     queue (mean over replications), the p95 wait of steps enabled that day
     and the day's utilisation. Kept with ``st``: the table and the plots
     read the same numbers, computed once."""
-    cache = st.__dict__
-    if "_daily" not in cache:
-        cache["_daily"] = _daily_roles(st)
-    return cache["_daily"]
+    if st.kept_daily is None:
+        st.kept_daily = _daily_roles(st)
+    return st.kept_daily
 
 
 def _daily_roles(st: StaffLog) -> dict[str, np.ndarray]:
